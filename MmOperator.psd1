@@ -1,0 +1,31 @@
+@{
+    RootModule           = 'MmOperator.dll'
+    # The one place the version is set: build.ps1 passes it to the assembly and the package.
+    ModuleVersion        = '0.1.0'
+    GUID                 = '488f9ba9-11f7-4acb-aaa6-5b8ca54a2936'
+    Author               = 'MmOperator contributors'
+    CompanyName          = 'MmOperator'
+    Copyright            = '(c) 2026 MmOperator contributors. MIT License.'
+    Description          = 'Operate a market-making bot on the Extended perpetuals exchange strictly inside its runbook: allow-listed host commands only, approval for every state change, secrets never shown.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('MmOperator.format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-MmStatus'
+        'Get-MmOperatorOption'
+        'Set-MmOperatorOption'
+        'New-MmSandbox'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('MarketMaking', 'Runbook', 'Operations', 'Linux', 'PSEdition_Core')
+            ReleaseNotes = @'
+0.1.0
+- Foundation: Get-MmStatus, Get-/Set-MmOperatorOption, New-MmSandbox; market forms, allow-listed host commands, sandbox host.
+'@
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Management.Automation;
+using MmOperator.Host;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Status;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Shows the bot instances as mmctl status reports them.</para>
+/// Runs <c>mmctl status --json</c>, or <c>mmctl status &lt;market&gt; --json</c> per market. Reading
+/// status needs no approval (runbook).
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MmStatus")]
+[OutputType(typeof(MarketStatus))]
+public sealed class GetMmStatusCommand : OperatorCmdlet
+{
+    /// <summary>Markets in any accepted form (eth, ETH-USD, .env.eth); none means every instance mmctl lists.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [MarketTransformation]
+    [ArgumentCompleter(typeof(MarketCompleter))]
+    public Market[]? Market { get; set; }
+
+    protected override void BeginProcessing() => Require(HostPreconditions.RequireMmctl);
+
+    protected override void ProcessRecord()
+    {
+        if (Market is null || Market.Length == 0)
+        {
+            Report(HostCommand.MmctlStatus(Options));
+            return;
+        }
+
+        foreach (var market in Market)
+        {
+            if (ResolveOrWriteError(market) is { } entry)
+            {
+                Report(HostCommand.MmctlStatus(Options, entry));
+            }
+        }
+    }
+
+    private void Report(HostCommand command)
+    {
+        try
+        {
+            foreach (var status in StatusReader.Read(RunHost(command), Catalog))
+            {
+                WriteTyped(status, MarketStatus.TypeName);
+            }
+        }
+        catch (HostCommandException failure)
+        {
+            WriteError(failure.ToErrorRecord());
+        }
+    }
+}

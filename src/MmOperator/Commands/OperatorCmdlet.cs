@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Management.Automation;
+using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Security;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// What every operator cmdlet shares: one options snapshot per invocation, Ctrl+C that kills the
+/// running host command, host runs that are shown with -Verbose/-Debug with secrets masked, and
+/// refusals turned into error records with their stable ids.
+/// </summary>
+public abstract class OperatorCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private OperatorOptions? _options;
+    private SecretMasker? _masker;
+    private MarketCatalog? _catalog;
+
+    /// <summary>The options as they were when this command started.</summary>
+    protected OperatorOptions Options => _options ??= LoadOptions();
+
+    protected SecretMasker Masker => _masker ??= SecretMasker.ForRepo(Options.RepoPath);
+
+    protected MarketCatalog Catalog => _catalog ??= MarketCatalog.Load(Options.RepoPath);
+
+    protected CancellationToken StopToken => _stopping.Token;
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Runs one allow-listed command; the result's stdout and stderr are already masked.</summary>
+    protected HostRunResult RunHost(HostCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        WriteVerbose($"Running: {Masker.Apply(command.CommandLine)}");
+        var run = HostRunner.RunAsync(command, Options.Timeout, StopToken).GetAwaiter().GetResult();
+        run = run with { StdOut = Masker.Apply(run.StdOut), StdErr = Masker.Apply(run.StdErr) };
+        var exit = run.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none";
+        WriteVerbose($"Finished: {Masker.Apply(command.CommandLine)} ({run.Status}, exit {exit}, {run.Duration.TotalMilliseconds:0} ms)");
+        WriteDebug($"stdout of {command.Shape}:{Environment.NewLine}{run.StdOut}");
+        if (run.StdErr.Length > 0)
+        {
+            WriteDebug($"stderr of {command.Shape}:{Environment.NewLine}{run.StdErr}");
+        }
+
+        return run;
+    }
+
+    /// <summary>The catalog entry for a market, or null after writing the refusal as a non-terminating error.</summary>
+    protected MarketEntry? ResolveOrWriteError(Market market)
+    {
+        ArgumentNullException.ThrowIfNull(market);
+        try
+        {
+            return Catalog.Resolve(market);
+        }
+        catch (OperatorException refusal)
+        {
+            WriteError(refusal.ToErrorRecord());
+            return null;
+        }
+    }
+
+    /// <summary>Stops the command for a broken precondition (configuration, missing host pieces).</summary>
+    protected void Require(Action<OperatorOptions> precondition)
+    {
+        ArgumentNullException.ThrowIfNull(precondition);
+        try
+        {
+            precondition(Options);
+        }
+        catch (OperatorException broken)
+        {
+            ThrowTerminatingError(broken.ToErrorRecord());
+        }
+    }
+
+    /// <summary>Writes an object with its module type name, which selects its view and survives remoting.</summary>
+    protected void WriteTyped(object value, string typeName)
+    {
+        var wrapped = PSObject.AsPSObject(value);
+        wrapped.TypeNames.Insert(0, typeName);
+        WriteObject(wrapped);
+    }
+
+    /// <summary>A path as the user meant it: relative to the current PowerShell location, not the process folder.</summary>
+    protected string ResolveUserPath(string path) =>
+        OperatorOptions.FullPath(path.StartsWith('~') ? path : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+
+    private OperatorOptions LoadOptions()
+    {
+        try
+        {
+            return OptionsStore.Current;
+        }
+        catch (OperatorException broken)
+        {
+            ThrowTerminatingError(broken.ToErrorRecord());
+            throw;
+        }
+    }
+}

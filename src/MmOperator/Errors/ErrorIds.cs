@@ -1,0 +1,33 @@
+namespace MmOperator.Errors;
+
+/// <summary>
+/// Every FullyQualifiedErrorId prefix the module emits. Scripts match on these, so they never change meaning.
+/// </summary>
+public static class ErrorIds
+{
+    // Markets
+    public const string InvalidMarketFormat = "InvalidMarketFormat";
+    public const string UnknownMarket = "UnknownMarket";
+    public const string AmbiguousMarket = "AmbiguousMarket";
+
+    // Configuration / host preconditions
+    public const string MmctlNotFound = "MmctlNotFound";
+    public const string MmctlNotExecutable = "MmctlNotExecutable";
+    public const string RepoNotFound = "RepoNotFound";
+    public const string PythonNotFound = "PythonNotFound";
+    public const string PythonNotExecutable = "PythonNotExecutable";
+    public const string InvalidOptionValue = "InvalidOptionValue";
+
+    // Running host commands
+    public const string HostCommandNotStarted = "HostCommandNotStarted";
+    public const string HostCommandTimedOut = "HostCommandTimedOut";
+    public const string HostCommandCancelled = "HostCommandCancelled";
+    public const string HostCommandFailed = "HostCommandFailed";
+    public const string HostOutputInvalid = "HostOutputInvalid";
+    public const string HostReportedError = "HostReportedError";
+
+    // Sandbox
+    public const string SandboxPathNotEmpty = "SandboxPathNotEmpty";
+    public const string SandboxPythonNotFound = "SandboxPythonNotFound";
+    public const string InvalidSandboxMarket = "InvalidSandboxMarket";
+}

@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using CliWrap;
+
+namespace MmOperator.Host;
+
+/// <summary>
+/// The only place in the module that starts a process. It runs one allow-listed
+/// <see cref="HostCommand"/> as an argument array (no shell), with a timeout after which the whole
+/// process tree is killed, and captures stdout, stderr and the exit code. It never judges success:
+/// that is the readers' job, from the JSON.
+/// </summary>
+public static class HostRunner
+{
+    /// <summary>More than any real answer; a runaway process cannot fill memory.</summary>
+    public const int MaxCapturedBytes = 4 * 1024 * 1024;
+
+    public static async Task<HostRunResult> RunAsync(HostCommand command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var stdout = new CappedCapture(MaxCapturedBytes);
+        var stderr = new CappedCapture(MaxCapturedBytes);
+        var cli = Cli.Wrap(command.Executable)
+            .WithArguments(command.Arguments)
+            .WithWorkingDirectory(command.WorkingDirectory)
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.Create(stdout.ReadAsync))
+            .WithStandardErrorPipe(PipeTarget.Create(stderr.ReadAsync));
+
+        using var timer = new CancellationTokenSource(timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var result = await cli.ExecuteAsync(linked.Token).ConfigureAwait(false);
+            return new HostRunResult(command, HostRunStatus.Completed, result.ExitCode, stdout.Text, stderr.Text, clock.Elapsed);
+        }
+        catch (OperationCanceledException)
+        {
+            var status = timer.IsCancellationRequested ? HostRunStatus.TimedOut : HostRunStatus.Cancelled;
+            return new HostRunResult(command, status, null, stdout.Text, stderr.Text, clock.Elapsed);
+        }
+        catch (Exception error) when (error is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
+        {
+            var reason = error.InnerException?.Message ?? error.Message;
+            return new HostRunResult(command, HostRunStatus.NotStarted, null, string.Empty, string.Empty, clock.Elapsed, reason);
+        }
+    }
+
+    /// <summary>Keeps the first bytes of a stream and drains the rest, so the child never blocks on a full pipe.</summary>
+    private sealed class CappedCapture(int capacity)
+    {
+        private readonly ArrayBufferWriter<byte> _kept = new();
+
+        public string Text => Encoding.UTF8.GetString(_kept.WrittenSpan);
+
+        public async Task ReadAsync(Stream source, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                var room = capacity - _kept.WrittenCount;
+                if (room > 0)
+                {
+                    _kept.Write(buffer.AsSpan(0, Math.Min(room, read)));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace MmOperator.Markets;
+
+/// <summary>
+/// A market that exists in the repo: a regular <c>.env.&lt;slug&gt;</c> file. <see cref="Symbol"/> is the
+/// file's MM_MARKET_NAME, null when the file names none.
+/// </summary>
+public sealed record MarketEntry(string Slug, string? Symbol, string EnvFilePath)
+{
+    public string EnvFileName => ".env." + Slug;
+
+    /// <summary>The one form the module ever hands mmctl: the bare slug, which mmctl cannot read as a path.</summary>
+    public string MmctlArgument => Slug;
+
+    /// <summary>How the module names the market to people: the symbol when known, else the slug.</summary>
+    public string DisplayName => Symbol ?? Slug;
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using MmOperator.Errors;
+
+namespace MmOperator.Options;
+
+/// <summary>
+/// Where the host's pieces are. Immutable: a change makes a new instance, so a command that took a
+/// snapshot keeps consistent paths for its whole run. PythonPath and AuditLogPath follow RepoPath and
+/// the state folder unless set explicitly.
+/// </summary>
+public sealed record OperatorOptions
+{
+    public const int DefaultTimeoutSec = 90;
+    public const int MaxTimeoutSec = 3600;
+
+    public required string MmctlPath { get; init; }
+
+    public required string RepoPath { get; init; }
+
+    /// <summary>Explicit interpreter; null means <c>&lt;repo&gt;/.venv/bin/python</c>.</summary>
+    public string? PythonPathOverride { get; init; }
+
+    public required string AuditLogPath { get; init; }
+
+    public int TimeoutSec { get; init; } = DefaultTimeoutSec;
+
+    public string PythonPath => PythonPathOverride ?? Path.Combine(RepoPath, ".venv", "bin", "python");
+
+    public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSec);
+
+    /// <summary>The runbook host's layout under a home folder, with the audit log under the XDG state folder.</summary>
+    public static OperatorOptions Defaults(string home, string? xdgStateHome)
+    {
+        var state = string.IsNullOrEmpty(xdgStateHome) ? Path.Combine(home, ".local", "state") : xdgStateHome;
+        return new OperatorOptions
+        {
+            MmctlPath = Path.Combine(home, "bin", "mmctl"),
+            RepoPath = Path.Combine(home, "Code", "MM"),
+            AuditLogPath = Path.Combine(state, "mmoperator", "audit.jsonl"),
+        };
+    }
+
+    /// <summary>Defaults overridden by MMOPERATOR_* variables; a malformed variable is an error naming it.</summary>
+    public static OperatorOptions FromEnvironment(Func<string, string?> getVariable)
+    {
+        ArgumentNullException.ThrowIfNull(getVariable);
+        var home = getVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var options = Defaults(home, getVariable("XDG_STATE_HOME"));
+        if (Variable(getVariable, "MMOPERATOR_MMCTL") is { } mmctl)
+        {
+            options = options with { MmctlPath = FullPath(mmctl) };
+        }
+
+        if (Variable(getVariable, "MMOPERATOR_REPO") is { } repo)
+        {
+            options = options with { RepoPath = FullPath(repo) };
+        }
+
+        if (Variable(getVariable, "MMOPERATOR_PYTHON") is { } python)
+        {
+            options = options with { PythonPathOverride = FullPath(python) };
+        }
+
+        if (Variable(getVariable, "MMOPERATOR_AUDIT_LOG") is { } audit)
+        {
+            options = options with { AuditLogPath = FullPath(audit) };
+        }
+
+        if (Variable(getVariable, "MMOPERATOR_TIMEOUT_SEC") is { } timeout)
+        {
+            if (!int.TryParse(timeout, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            {
+                throw InvalidTimeout(timeout, "MMOPERATOR_TIMEOUT_SEC");
+            }
+
+            options = options.WithTimeout(seconds, "MMOPERATOR_TIMEOUT_SEC");
+        }
+
+        return options;
+    }
+
+    public OperatorOptions WithTimeout(int seconds, string settingName)
+    {
+        if (seconds < 1 || seconds > MaxTimeoutSec)
+        {
+            throw InvalidTimeout(seconds.ToString(CultureInfo.InvariantCulture), settingName);
+        }
+
+        return this with { TimeoutSec = seconds };
+    }
+
+    private static OperatorException InvalidTimeout(string value, string settingName) => new(
+        ErrorIds.InvalidOptionValue,
+        System.Management.Automation.ErrorCategory.InvalidArgument,
+        $"{settingName} is '{value}', but the command timeout must be a whole number of seconds from 1 to {MaxTimeoutSec} (the default {DefaultTimeoutSec} leaves room for mmctl's 30 s graceful stop).",
+        value);
+
+    private static string? Variable(Func<string, string?> getVariable, string name) =>
+        getVariable(name) is { } value && value.Trim().Length > 0 ? value.Trim() : null;
+
+    /// <summary>Absolute path with a leading <c>~</c> expanded, so a relative setting cannot change meaning with the current folder.</summary>
+    public static string FullPath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            path = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + path[1..];
+        }
+
+        return Path.GetFullPath(path);
+    }
+}

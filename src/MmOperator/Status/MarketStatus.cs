@@ -1,0 +1,38 @@
+namespace MmOperator.Status;
+
+public enum MarketState
+{
+    Stopped,
+    Running,
+}
+
+/// <summary>
+/// One bot instance as <c>mmctl status</c> reports it (PSTypeName MmOperator.MarketStatus). Its
+/// <see cref="Market"/> property pipes by name into the market cmdlets.
+/// </summary>
+public sealed class MarketStatus
+{
+    public const string TypeName = "MmOperator.MarketStatus";
+
+    /// <summary>The exchange symbol (ETH-USD); from mmctl, else the env file's MM_MARKET_NAME, else the slug.</summary>
+    public required string Market { get; init; }
+
+    public required string Slug { get; init; }
+
+    public string? EnvFile { get; init; }
+
+    public required MarketState State { get; init; }
+
+    public int? Pid { get; init; }
+
+    public required string ControllerId { get; init; }
+
+    public string? LogPath { get; init; }
+
+    public required DateTime GeneratedAt { get; init; }
+
+    /// <summary>A pid file whose process is gone: mmctl lists it as stopped with its old pid.</summary>
+    public bool StalePidFile => State == MarketState.Stopped && Pid is not null;
+
+    public override string ToString() => $"{Market} {State}";
+}

@@ -1,0 +1,63 @@
+using System.Globalization;
+using MmOperator.Host;
+using MmOperator.Markets;
+
+namespace MmOperator.Status;
+
+/// <summary>Turns a <c>mmctl status --json</c> answer into <see cref="MarketStatus"/> objects, naming markets from the catalog.</summary>
+public static class StatusReader
+{
+    public static IReadOnlyList<MarketStatus> Read(HostRunResult run, MarketCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var report = HostResultReader.Read<MmctlStatusReport>(run);
+        if (!DateTime.TryParse(report.GeneratedAt, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var generatedAt))
+        {
+            throw HostResultReader.Invalid(run, $"generated_at '{report.GeneratedAt}' is not a time");
+        }
+
+        return report.Instances.Select(i => ToStatus(i, generatedAt, run, catalog)).ToList();
+    }
+
+    private static MarketStatus ToStatus(MmctlInstance instance, DateTime generatedAt, HostRunResult run, MarketCatalog catalog)
+    {
+        var state = instance.Status switch
+        {
+            "running" => MarketState.Running,
+            "stopped" => MarketState.Stopped,
+            _ => throw HostResultReader.Invalid(run, $"instance {instance.ControllerId} has status '{instance.Status}'"),
+        };
+        var entry = FindEntry(instance, run, catalog);
+        var slug = entry?.Slug ?? SlugOfControllerId(instance.ControllerId);
+        return new MarketStatus
+        {
+            Market = instance.Market ?? entry?.Symbol ?? slug,
+            Slug = slug,
+            EnvFile = instance.Env ?? entry?.EnvFilePath,
+            State = state,
+            Pid = instance.Pid,
+            ControllerId = instance.ControllerId,
+            LogPath = instance.Log,
+            GeneratedAt = generatedAt,
+        };
+    }
+
+    /// <summary>The market an instance belongs to: the one asked about, else its env file, else its controller id.</summary>
+    private static MarketEntry? FindEntry(MmctlInstance instance, HostRunResult run, MarketCatalog catalog)
+    {
+        if (run.Command.Market is { } asked)
+        {
+            return asked;
+        }
+
+        if (instance.Env is { } env && MarketCatalog.IsMarketFileName(Path.GetFileName(env), out var slug))
+        {
+            return catalog.FindBySlug(slug);
+        }
+
+        return catalog.FindBySlug(SlugOfControllerId(instance.ControllerId));
+    }
+
+    private static string SlugOfControllerId(string controllerId) =>
+        controllerId.StartsWith("env_", StringComparison.Ordinal) ? controllerId[4..] : controllerId;
+}
