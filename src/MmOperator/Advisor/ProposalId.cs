@@ -9,7 +9,7 @@ public sealed partial record ProposalId
 
     public string Value { get; }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}\\z")]
     private static partial Regex Pattern();
 
     public static bool TryParse(string? text, out ProposalId? id)

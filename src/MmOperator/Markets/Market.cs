@@ -40,13 +40,13 @@ public sealed partial class Market
 
     public bool IsWellFormed => Form is not null;
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_]*$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9_]*\\z")]
     private static partial Regex SlugPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_]*-USD$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_]*-USD\\z")]
     private static partial Regex SymbolPattern();
 
-    [GeneratedRegex(@"^\.env\.([a-z0-9][a-z0-9_]*)$")]
+    [GeneratedRegex(@"^\.env\.([a-z0-9][a-z0-9_]*)\z")]
     private static partial Regex EnvFilePattern();
 
     public static Market Parse(string? text)

@@ -28,7 +28,7 @@ public sealed partial class MarketCatalog
 
     public IReadOnlyList<MarketEntry> Markets { get; }
 
-    [GeneratedRegex("^\\.env\\.([a-z0-9][a-z0-9_]*)$")]
+    [GeneratedRegex("^\\.env\\.([a-z0-9][a-z0-9_]*)\\z")]
     private static partial Regex MarketFileName();
 
     [GeneratedRegex("[^A-Z0-9]")]

@@ -2,7 +2,6 @@ using System.Management.Automation;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using MmOperator.Errors;
 using MmOperator.Markets;
 
@@ -13,29 +12,24 @@ namespace MmOperator.Sandbox;
 /// policy files embedded in this assembly: bin/mmctl, Code/MM with .env, one .env.&lt;slug&gt; per market,
 /// files that are not markets, the policy, the advisor scripts and .venv/bin/python.
 /// </summary>
-public static partial class SandboxBuilder
+public static class SandboxBuilder
 {
     private const string ResourcePrefix = "MmOperator.Sandbox.";
     private const string TemplatePrefix = "templates/";
 
     public static readonly IReadOnlyList<string> DefaultMarkets = ["ETH-USD", "BTC-USD", "MU_24_5-USD", "SPX500m-USD"];
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_]*-USD$")]
-    private static partial Regex SymbolPattern();
-
-    [GeneratedRegex("^[a-z0-9][a-z0-9_]*$")]
-    private static partial Regex SlugPattern();
-
     /// <summary>(slug, symbol) for a sandbox market given as a symbol (SPX500m-USD) or a slug (eth).</summary>
     public static (string Slug, string Symbol) ParseMarket(string market)
     {
         ArgumentNullException.ThrowIfNull(market);
-        if (market.Length <= Market.MaxLength && SymbolPattern().IsMatch(market))
+        var parsed = Market.Parse(market);
+        if (parsed.Form == MarketForm.Symbol)
         {
-            return (Market.SlugOfSymbol(market), market);
+            return (parsed.Slug!, market);
         }
 
-        if (market.Length <= Market.MaxLength && SlugPattern().IsMatch(market))
+        if (parsed.Form == MarketForm.Slug)
         {
             return (market, market.ToUpperInvariant() + "-USD");
         }

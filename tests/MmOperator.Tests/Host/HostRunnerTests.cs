@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using MmOperator.Host;
+using MmOperator.Options;
+using MmOperator.Tests.Support;
+
+namespace MmOperator.Tests.Host;
+
+/// <summary>The runner against real processes: a shell script stands where mmctl would be.</summary>
+public sealed class HostRunnerTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private HostCommand Script(string body)
+    {
+        var path = _dir.Write("mmctl", "#!/bin/sh\n" + body + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var options = OperatorOptions.Defaults(_dir.Path, null) with { MmctlPath = path, RepoPath = _dir.Path };
+        return HostCommand.MmctlStatus(options);
+    }
+
+    [Fact]
+    public async Task It_captures_stdout_stderr_exit_code_and_passes_arguments_unsplit()
+    {
+        var run = await HostRunner.RunAsync(Script("printf '%s|' \"$@\"; echo oops >&2; exit 7"), TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        Assert.Equal(HostRunStatus.Completed, run.Status);
+        Assert.Equal(7, run.ExitCode);
+        Assert.Equal("status|--json|", run.StdOut);
+        Assert.Equal("oops\n", run.StdErr);
+    }
+
+    [Fact]
+    public async Task A_timeout_kills_the_whole_process_tree()
+    {
+        var pidFile = Path.Combine(_dir.Path, "child.pid");
+        var command = Script($"sleep 300 & echo $! > '{pidFile}'; wait");
+        var clock = Stopwatch.StartNew();
+
+        var run = await HostRunner.RunAsync(command, TimeSpan.FromSeconds(1), CancellationToken.None);
+
+        Assert.Equal(HostRunStatus.TimedOut, run.Status);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await WaitUntil(() => !IsLiveProcess(child));
+        Assert.False(IsLiveProcess(child), $"child {child} survived the timeout");
+    }
+
+    [Fact]
+    public async Task Cancellation_is_reported_as_cancelled()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var run = await HostRunner.RunAsync(Script("sleep 300"), TimeSpan.FromSeconds(60), cancel.Token);
+
+        Assert.Equal(HostRunStatus.Cancelled, run.Status);
+    }
+
+    [Fact]
+    public async Task A_missing_executable_is_not_started()
+    {
+        var options = OperatorOptions.Defaults(_dir.Path, null) with { RepoPath = _dir.Path };
+
+        var run = await HostRunner.RunAsync(HostCommand.MmctlStatus(options), TimeSpan.FromSeconds(5), CancellationToken.None);
+
+        Assert.Equal(HostRunStatus.NotStarted, run.Status);
+        Assert.False(string.IsNullOrEmpty(run.StartError));
+    }
+
+    [Fact]
+    public async Task Output_beyond_the_cap_is_drained_not_kept()
+    {
+        var run = await HostRunner.RunAsync(Script("head -c 12000000 /dev/zero | tr '\\0' x"), TimeSpan.FromSeconds(30), CancellationToken.None);
+
+        Assert.Equal(HostRunStatus.Completed, run.Status);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(HostRunner.MaxCapturedBytes, run.StdOut.Length);
+    }
+
+    private static bool IsLiveProcess(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        return File.Exists(stat) && File.ReadAllText(stat).Split(')')[^1].Trim()[0] != 'Z';
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (var i = 0; i < 50 && !condition(); i++)
+        {
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.RegularExpressions;
+using MmOperator.Tests.Support;
+
+namespace MmOperator.Tests.ModuleChecks;
+
+/// <summary>Rules of the code base that a reviewer should not have to re-check by hand.</summary>
+public partial class SourceRulesTests
+{
+    private static readonly string Src = Path.Combine(TestPaths.RepoRoot, "src");
+
+    [GeneratedRegex(@"\bCli\s*\.\s*Wrap\b|\bProcess\s*\.\s*Start\b|\bProcessStartInfo\b|new\s+Process\s*\(|\busing\s+CliWrap\b|\bCliWrap\s*\.|System\.Diagnostics\.Process\b|\bPowerShell\s*\.\s*Create\b|\bRunspaceFactory\b")]
+    private static partial Regex StartsProcesses();
+
+    private static IEnumerable<string> SourceFiles() => Directory.EnumerateFiles(Src, "*.cs", SearchOption.AllDirectories)
+        .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+
+    [Fact]
+    public void Only_the_host_runner_starts_processes()
+    {
+        var offenders = SourceFiles()
+            .Where(f => StartsProcesses().IsMatch(File.ReadAllText(f)))
+            .Select(f => Path.GetRelativePath(Src, f))
+            .ToList();
+
+        Assert.Equal([Path.Combine("MmOperator", "Host", "HostRunner.cs")], offenders);
+    }
+
+    [Fact]
+    public void The_rule_would_catch_a_second_launcher() =>
+        Assert.Matches(StartsProcesses(), "var p = System.Diagnostics.Process.Start(\"sh\");");
+
+    [Fact]
+    public void Each_cmdlet_is_a_sealed_class_in_its_own_file_named_after_it()
+    {
+        var commands = typeof(MmOperator.Commands.GetMmStatusCommand).Assembly.GetTypes()
+            .Where(t => t.GetCustomAttributes(typeof(System.Management.Automation.CmdletAttribute), false).Length > 0)
+            .ToList();
+
+        Assert.NotEmpty(commands);
+        Assert.All(commands, t =>
+        {
+            Assert.True(t.IsSealed, t.Name);
+            Assert.EndsWith("Command", t.Name, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(Src, "MmOperator", "Commands", t.Name + ".cs")), t.Name);
+        });
+    }
+}

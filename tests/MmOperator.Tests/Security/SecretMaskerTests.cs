@@ -1,0 +1,53 @@
+using MmOperator.Security;
+using MmOperator.Tests.Support;
+
+namespace MmOperator.Tests.Security;
+
+public class SecretMaskerTests
+{
+    [Theory]
+    [InlineData("MM_API_KEY", true)]
+    [InlineData("MM_STARK_PRIVATE_KEY", true)]
+    [InlineData("MM_STARK_PUBLIC_KEY", true)]
+    [InlineData("MM_VAULT_ID", true)]
+    [InlineData("MM_BUILDER_ID", true)]
+    [InlineData("mm_api_key", true)]
+    [InlineData("OTHER_PRIVATE_KEY_2", true)]
+    [InlineData("MM_WEBHOOK_SECRET", true)]
+    [InlineData("MM_PASSPHRASE", true)]
+    [InlineData("WALLET_MNEMONIC", true)]
+    [InlineData("EXCHANGE_API_KEY", true)]
+    [InlineData("MM_SPREAD_MULTIPLIER", false)]
+    [InlineData("MM_BUILDER_FEE_RATE", false)]
+    [InlineData("MM_MARKET_NAME", false)]
+    public void The_protected_key_rule(string key, bool isProtected) => Assert.Equal(isProtected, KeyPolicy.IsProtected(key));
+
+    [Fact]
+    public void Keys_added_by_the_repo_policy_are_protected() =>
+        Assert.True(KeyPolicy.IsProtected("MM_DEPLOY_TOKEN", ["MM_DEPLOY_TOKEN"]));
+
+    [Fact]
+    public void Values_from_the_repo_and_secret_assignments_are_masked()
+    {
+        using var repo = new TempDir();
+        repo.Write(".env", "MM_API_KEY=sbx-abcdef123456\nMM_LOG_LEVEL=INFO\n");
+        repo.Write(".env.eth", "MM_STARK_PRIVATE_KEY=0xdeadbeefcafe  # keep\nMM_BUILDER_ID=0\nMM_MARKET_NAME=ETH-USD\n");
+        var masker = SecretMasker.ForRepo(repo.Path);
+
+        var text = masker.Apply("error: key sbx-abcdef123456 rejected; pk=0xdeadbeefcafe; MM_BUILDER_ID=0; {\"MM_VAULT_ID\": \"12345\"}; market ETH-USD level INFO");
+
+        Assert.DoesNotContain("sbx-abcdef123456", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("0xdeadbeefcafe", text, StringComparison.Ordinal);
+        Assert.Contains("MM_BUILDER_ID=" + SecretMasker.Mask, text, StringComparison.Ordinal);
+        Assert.Contains("\"MM_VAULT_ID\": \"" + SecretMasker.Mask + "\"", text, StringComparison.Ordinal);
+        Assert.Contains("market ETH-USD level INFO", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Short_common_values_are_not_replaced_everywhere()
+    {
+        var masker = new SecretMasker(["0", "true"]);
+
+        Assert.Equal("pid 1020, ok true", masker.Apply("pid 1020, ok true"));
+    }
+}
