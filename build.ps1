@@ -69,7 +69,7 @@ function Invoke-TestTask {
     Write-Host '== xUnit'
     $trx = Join-Path $ResultsDir 'xunit.trx'
     & dotnet test (Join-Path $Root 'tests/MmOperator.Tests/MmOperator.Tests.csproj') -c $Configuration --nologo `
-        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=normal' --results-directory $ResultsDir
+        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $ResultsDir
     $xunitExit = $LASTEXITCODE
     $xunit = Get-TrxCounts $trx
 

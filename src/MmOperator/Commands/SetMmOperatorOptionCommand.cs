@@ -91,9 +91,12 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
             {
                 check(options);
             }
-            catch (OperatorException problem) when (warned.Add(problem.ErrorId))
+            catch (OperatorException problem)
             {
-                WriteWarning(problem.Message);
+                if (warned.Add(problem.ErrorId))
+                {
+                    WriteWarning(problem.Message);
+                }
             }
         }
     }

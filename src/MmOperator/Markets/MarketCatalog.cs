@@ -158,7 +158,10 @@ public sealed partial class MarketCatalog
             return [];
         }
 
-        var exact = Markets.Where(m => NormalisedKeys(m).Contains(key)).ToList();
+        // A path's last part is what mmctl would have opened: ../.env.eth means eth.
+        var lastPart = input.Split('/', '\\').Last();
+        var keys = new[] { key, NormalisedKey(lastPart) }.Where(k => k.Length > 0).ToList();
+        var exact = Markets.Where(m => NormalisedKeys(m).Any(keys.Contains)).ToList();
         if (exact.Count > 0)
         {
             return exact;

@@ -29,4 +29,19 @@ public class MarketTransformationTests
 
     [Fact]
     public void Null_becomes_an_empty_malformed_market() => Assert.False(Assert.IsType<Market>(Transform(null)).IsWellFormed);
+
+    [Fact]
+    public void Other_objects_bind_through_their_Market_property_or_are_declined()
+    {
+        var row = new PSObject();
+        row.Properties.Add(new PSNoteProperty("Market", "ETH-USD"));
+
+        Assert.Equal("eth", Assert.IsType<Market>(Transform(row)).Slug);
+        Assert.Throws<ArgumentTransformationMetadataException>(() => Transform(new PSObject()));
+        Assert.Throws<ArgumentTransformationMetadataException>(() => Transform(42));
+    }
+
+    [Fact]
+    public void An_env_file_binds_by_its_name() =>
+        Assert.Equal(MarketForm.EnvFile, Assert.IsType<Market>(Transform(new FileInfo("/repo/.env.eth"))).Form);
 }

@@ -36,8 +36,9 @@ def log_invocation(repo, tool, argv):
 
 
 class Fault:
-    """MM_SANDBOX_FAULT=hang[:S] | garbage | error-json | exit:N | json-exit:N | slow-stop:S,
-    limited to the sub-commands named in MM_SANDBOX_FAULT_ON (comma list) when that is set."""
+    """MM_SANDBOX_FAULT=hang[:S] | garbage | error-json | leak | exit:N | json-exit:N | slow-stop:S,
+    limited to the sub-commands named in MM_SANDBOX_FAULT_ON (comma list) when that is set.
+    'leak' reports an error that quotes the shared .env's MM_API_KEY, to prove the module masks it."""
 
     def __init__(self, command):
         spec = os.environ.get("MM_SANDBOX_FAULT", "")
@@ -46,7 +47,7 @@ class Fault:
         name, _, arg = spec.partition(":") if active else ("", "", "")
         self.name, self.arg = name, arg
 
-    def before_work(self, error_payload):
+    def before_work(self, error_payload, repo):
         """Faults that replace the command's work entirely."""
         if self.name == "hang":
             time.sleep(float(self.arg or 3600))
@@ -55,6 +56,11 @@ class Fault:
             sys.exit(0)
         elif self.name == "error-json":
             print(json.dumps(error_payload))
+            sys.exit(0)
+        elif self.name == "leak":
+            key = read_env(Path(repo) / ".env").get("MM_API_KEY", "")
+            print(json.dumps({"status": "error", "error": "auth failed for MM_API_KEY=%s (key %s)" % (key, key)}))
+            print("stderr also quotes %s" % key, file=sys.stderr)
             sys.exit(0)
         elif self.name == "exit":
             print("error: injected fault (exit %s)" % self.arg, file=sys.stderr)
@@ -165,7 +171,8 @@ def write_env_value(path, key, value):
     """Set key (every copy), keeping inline comments and every other byte; append when absent.
     Call with EnvLock held. Atomic: temp file in the same folder, fsync, rename."""
     path = Path(path)
-    data = path.read_text(encoding="utf-8", newline="")
+    with open(path, "r", encoding="utf-8", newline="") as handle:
+        data = handle.read()
     lines = data.splitlines(keepends=True)
     found = False
     for index, line in enumerate(lines):

@@ -95,7 +95,7 @@ def main(argv):
     common.log_invocation(args.repo, "mm_advisor_apply.py", argv)
     command = "list-pending" if args.list_pending else ("approve" if args.proposal_id else args.mode)
     fault = common.Fault(command)
-    fault.before_work({"selected": 0, "error": "injected fault (error-json)"})
+    fault.before_work({"selected": 0, "error": "injected fault (error-json)"}, args.repo)
     proposals_path = str(advisor_dir(args.repo) / "proposals.jsonl")
     if args.list_pending:
         rows = [listing(p) for p in pending(args.repo)]

@@ -97,7 +97,7 @@ def main(argv):
     common.log_invocation(args.repo, "mm_advisor_submit.py", argv)
     fault = common.Fault("submit")
     proposals_path = Path(args.repo) / "data" / "mm_audit" / "advisor" / "proposals.jsonl"
-    fault.before_work({"ok": False, "error": "injected fault (error-json)"})
+    fault.before_work({"ok": False, "error": "injected fault (error-json)"}, args.repo)
     whitelist = set(common.load_policy(args.repo, "whitelist.json", []))
     bounds = common.load_policy(args.repo, "bounds.json", {})
     rows, failures = [], []

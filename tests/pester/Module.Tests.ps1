@@ -1,0 +1,48 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-MmTestModule
+    $script:ModuleDir = Split-Path $env:MMOPERATOR_TEST_MODULE
+    $script:Manifest = Import-PowerShellDataFile $env:MMOPERATOR_TEST_MODULE
+}
+
+Describe 'The built module' {
+    It 'passes Test-ModuleManifest' {
+        $info = Test-ModuleManifest -Path $env:MMOPERATOR_TEST_MODULE
+        $info.Name | Should -Be 'MmOperator'
+        $info.Version | Should -Be ([version]$Manifest.ModuleVersion)
+    }
+
+    It 'declares Core, PowerShell 7.4 and its format file' {
+        $Manifest.CompatiblePSEditions | Should -Be @('Core')
+        $Manifest.PowerShellVersion | Should -Be '7.4'
+        $Manifest.FormatsToProcess | Should -Be @('MmOperator.format.ps1xml')
+        Join-Path $ModuleDir 'MmOperator.format.ps1xml' | Should -Exist
+    }
+
+    It 'exports exactly the cmdlets its manifest names, with no wildcards' {
+        $Manifest.CmdletsToExport | Should -Not -BeNullOrEmpty
+        $Manifest.CmdletsToExport | Where-Object { $_ -match '\*' } | Should -BeNullOrEmpty
+        foreach ($list in 'FunctionsToExport', 'VariablesToExport', 'AliasesToExport') { @($Manifest[$list]).Count | Should -Be 0 }
+        $exported = (Get-Module MmOperator).ExportedCmdlets.Keys | Sort-Object
+        $exported | Should -Be ($Manifest.CmdletsToExport | Sort-Object)
+    }
+
+    It 'every cmdlet the assembly defines is exported' {
+        $defined = (Get-Command -Module MmOperator -CommandType Cmdlet).Name | Sort-Object
+        $defined | Should -Be ($Manifest.CmdletsToExport | Sort-Object)
+    }
+
+    It 'does not ship System.Management.Automation.dll' {
+        Join-Path $ModuleDir 'System.Management.Automation.dll' | Should -Not -Exist
+        Join-Path $ModuleDir 'CliWrap.dll' | Should -Exist
+    }
+
+    It 'is the manifest at the top of the repository' {
+        Get-Content -Raw $env:MMOPERATOR_TEST_MODULE | Should -BeExactly (Get-Content -Raw (Join-Path $PSScriptRoot '../../MmOperator.psd1'))
+    }
+
+    It 'has a view for <_>' -ForEach 'MmOperator.MarketStatus', 'MmOperator.OperatorOption', 'MmOperator.Sandbox' {
+        Get-FormatData -TypeName $_ | Should -Not -BeNullOrEmpty
+        Get-FormatData -TypeName "Deserialized.$_" | Should -Not -BeNullOrEmpty
+    }
+}

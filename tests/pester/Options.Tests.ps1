@@ -1,0 +1,117 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-MmTestModule
+    $script:Sandbox = New-TestSandbox -Market eth
+    $script:Import = "Import-Module '$env:MMOPERATOR_TEST_MODULE';"
+}
+
+AfterAll { Remove-TestSandbox $Sandbox }
+
+Describe 'Defaults and environment variables' {
+    It 'follows the runbook host when nothing is set' {
+        $result = Invoke-FreshPwsh "$Import Get-MmOperatorOption | ConvertTo-Json -Compress" -Environment @{
+            HOME = '/home/flexouille'; XDG_STATE_HOME = $null; MMOPERATOR_MMCTL = $null; MMOPERATOR_REPO = $null
+            MMOPERATOR_PYTHON = $null; MMOPERATOR_AUDIT_LOG = $null; MMOPERATOR_TIMEOUT_SEC = $null
+        }
+        $options = $result.Output[-1] | ConvertFrom-Json
+        $options.MmctlPath | Should -Be '/home/flexouille/bin/mmctl'
+        $options.RepoPath | Should -Be '/home/flexouille/Code/MM'
+        $options.PythonPath | Should -Be '/home/flexouille/Code/MM/.venv/bin/python'
+        $options.AuditLogPath | Should -Be '/home/flexouille/.local/state/mmoperator/audit.jsonl'
+        $options.TimeoutSec | Should -BeGreaterThan 30
+    }
+
+    It 'reads every MMOPERATOR_ variable at import' {
+        $result = Invoke-FreshPwsh "$Import Get-MmOperatorOption | ConvertTo-Json -Compress" -Environment @{
+            HOME = '/home/x'; XDG_STATE_HOME = '/state'; MMOPERATOR_MMCTL = '/opt/mmctl'; MMOPERATOR_REPO = '/srv/MM'
+            MMOPERATOR_PYTHON = '/usr/bin/python3'; MMOPERATOR_AUDIT_LOG = '/var/log/audit.jsonl'; MMOPERATOR_TIMEOUT_SEC = '45'
+        }
+        $options = $result.Output[-1] | ConvertFrom-Json
+        "$($options.MmctlPath)|$($options.RepoPath)|$($options.PythonPath)|$($options.AuditLogPath)|$($options.TimeoutSec)" |
+            Should -Be '/opt/mmctl|/srv/MM|/usr/bin/python3|/var/log/audit.jsonl|45'
+    }
+
+    It 'reads them again on a forced re-import' {
+        $result = Invoke-FreshPwsh "$Import `$env:MMOPERATOR_REPO = '/first'; Import-Module '$env:MMOPERATOR_TEST_MODULE' -Force; `$env:MMOPERATOR_REPO = '/second'; Import-Module '$env:MMOPERATOR_TEST_MODULE' -Force; (Get-MmOperatorOption).RepoPath"
+        $result.Output[-1] | Should -Be '/second'
+    }
+
+    It 'refuses a malformed MMOPERATOR_TIMEOUT_SEC with an error naming it' {
+        $result = Invoke-FreshPwsh "$Import try { Get-MmOperatorOption -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }" -Environment @{ MMOPERATOR_TIMEOUT_SEC = 'soon' }
+        $result.Output | Should -Contain 'InvalidOptionValue,MmOperator.Commands.GetMmOperatorOptionCommand'
+        ($result.Output -join ' ') | Should -Match 'MMOPERATOR_TIMEOUT_SEC'
+    }
+}
+
+Describe 'Set-MmOperatorOption' {
+    BeforeEach { $Sandbox | Set-MmOperatorOption -TimeoutSec 90 }
+
+    It 'takes a sandbox from the pipeline by property name' {
+        $options = Get-MmOperatorOption
+        $options.MmctlPath | Should -Be $Sandbox.MmctlPath
+        $options.RepoPath | Should -Be $Sandbox.RepoPath
+        $options.PythonPath | Should -Be $Sandbox.PythonPath
+        $options.AuditLogPath | Should -Be $Sandbox.AuditLogPath
+    }
+
+    It 'takes any object with those property names, such as a CSV row' {
+        [pscustomobject]@{ TimeoutSec = '12' } | Set-MmOperatorOption
+        (Get-MmOperatorOption).TimeoutSec | Should -Be 12
+    }
+
+    It 'resolves relative paths against the current PowerShell location' {
+        Push-Location $Sandbox.Path
+        try { Set-MmOperatorOption -MmctlPath ./bin/mmctl } finally { Pop-Location }
+        (Get-MmOperatorOption).MmctlPath | Should -Be $Sandbox.MmctlPath
+    }
+
+    It 'refuses a timeout outside 1..3600 and keeps the old one' -ForEach 0, 3601 {
+        { Set-MmOperatorOption -TimeoutSec $_ -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MmOperator.Commands.SetMmOperatorOptionCommand'
+        (Get-MmOperatorOption).TimeoutSec | Should -Be 90
+    }
+
+    It 'changes nothing with -WhatIf' {
+        Set-MmOperatorOption -RepoPath /nowhere -WhatIf
+        (Get-MmOperatorOption).RepoPath | Should -Be $Sandbox.RepoPath
+    }
+
+    It 'returns the options with -PassThru' {
+        $result = Set-MmOperatorOption -TimeoutSec 33 -PassThru
+        $result.TimeoutSec | Should -Be 33
+        $result.PSObject.TypeNames[0] | Should -Be 'MmOperator.OperatorOption'
+    }
+
+    It 'warns at once about a path that does not exist' {
+        $warnings = Set-MmOperatorOption -MmctlPath /nowhere/mmctl 3>&1
+        ($warnings -join ' ') | Should -Match "MmctlPath"
+    }
+}
+
+Describe 'Broken host pieces stop the command and name the setting' {
+    AfterEach { $Sandbox | Set-MmOperatorOption }
+
+    It 'a missing mmctl' {
+        Set-MmOperatorOption -MmctlPath (Join-Path $Sandbox.Path 'bin/none') -WarningAction SilentlyContinue
+        { Get-MmStatus -ErrorAction Stop } | Should -Throw -ErrorId 'MmctlNotFound,MmOperator.Commands.GetMmStatusCommand' -ExpectedMessage '*Set-MmOperatorOption -MmctlPath*'
+    }
+
+    It 'an mmctl that is not executable' {
+        $copy = Join-Path $Sandbox.Path 'bin/mmctl-noexec'
+        Copy-Item $Sandbox.MmctlPath $copy
+        & chmod 0644 $copy
+        Set-MmOperatorOption -MmctlPath $copy -WarningAction SilentlyContinue
+        { Get-MmStatus -ErrorAction Stop } | Should -Throw -ErrorId 'MmctlNotExecutable,MmOperator.Commands.GetMmStatusCommand'
+    }
+
+    It 'a missing repo' {
+        Set-MmOperatorOption -RepoPath (Join-Path $Sandbox.Path 'Code/none') -WarningAction SilentlyContinue
+        { Get-MmStatus -ErrorAction Stop } | Should -Throw -ErrorId 'RepoNotFound,MmOperator.Commands.GetMmStatusCommand' -ExpectedMessage '*-RepoPath*'
+    }
+
+    It 'is terminating even with -ErrorAction SilentlyContinue, and runs nothing' {
+        $before = (Get-Invocation $Sandbox).Count
+        Set-MmOperatorOption -MmctlPath (Join-Path $Sandbox.Path 'bin/none') -WarningAction SilentlyContinue
+        { Get-MmStatus -ErrorAction SilentlyContinue } | Should -Throw
+        (Get-Invocation $Sandbox).Count | Should -Be $before
+    }
+}

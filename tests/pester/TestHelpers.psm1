@@ -1,0 +1,76 @@
+# Helpers shared by the Pester files: a fresh sandbox per file, the stand-ins' invocation log,
+# fresh pwsh processes, and fault injection that is always undone.
+
+function Import-MmTestModule {
+    Import-Module $env:MMOPERATOR_TEST_MODULE -Force -Global
+}
+
+function New-TestSandbox {
+    param([string[]] $Market = @('ETH-USD', 'BTC-USD', 'MU_24_5-USD', 'SPX500m-USD'))
+    $path = Join-Path ([IO.Path]::GetTempPath()) ("mmop-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    $sandbox = New-MmSandbox -Path $path -Market $Market
+    $sandbox | Set-MmOperatorOption -WarningAction Stop
+    $sandbox
+}
+
+function Remove-TestSandbox {
+    param($Sandbox)
+    if (-not $Sandbox) { return }
+    # Stop what the tests started, then remove the folder (a bot also ends once its env file is gone).
+    foreach ($file in Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/pids') -Filter '*.pid' -ErrorAction Ignore) {
+        $bot = (Get-Content -Raw $file.FullName | ConvertFrom-Json).pid
+        Stop-Process -Id $bot -Force -ErrorAction Ignore
+    }
+    Remove-Item $Sandbox.Path -Recurse -Force -ErrorAction Ignore
+}
+
+function Get-Invocation {
+    param([Parameter(Mandatory)] $Sandbox)
+    if (-not (Test-Path $Sandbox.InvocationLogPath)) { return @() }
+    @(Get-Content $Sandbox.InvocationLogPath | ForEach-Object { $_ | ConvertFrom-Json })
+}
+
+function Invoke-WithFault {
+    <# Runs a script block with MM_SANDBOX_FAULT (and optionally MM_SANDBOX_FAULT_ON) set, restoring them after. #>
+    param([Parameter(Mandatory, Position = 0)][string] $Fault, [Parameter(Mandatory, Position = 1)][scriptblock] $ScriptBlock, [string] $On)
+    $env:MM_SANDBOX_FAULT = $Fault
+    $env:MM_SANDBOX_FAULT_ON = $On
+    try { & $ScriptBlock }
+    finally {
+        Remove-Item Env:MM_SANDBOX_FAULT, Env:MM_SANDBOX_FAULT_ON -ErrorAction Ignore
+    }
+}
+
+function Invoke-FreshPwsh {
+    <# Runs a command in a new pwsh process with the given environment; returns its stdout lines and exit code. #>
+    param([Parameter(Mandatory)][string] $Command, [hashtable] $Environment = @{})
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+    }
+    try {
+        $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $Command 2>&1
+        [pscustomobject]@{ Output = @($output | ForEach-Object { "$_" }); ExitCode = $LASTEXITCODE }
+    }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
+function Invoke-Mmctl {
+    <# Runs the sandbox's stand-in mmctl directly (tests only; the module never does this) and parses its JSON. #>
+    param([Parameter(Mandatory)] $Sandbox, [Parameter(ValueFromRemainingArguments)][string[]] $Arguments)
+    $stdout = & $Sandbox.MmctlPath @Arguments 2>$null
+    $exitCode = $LASTEXITCODE
+    $text = $stdout -join "`n"
+    $json = try { $text | ConvertFrom-Json -ErrorAction Stop } catch { $null }
+    [pscustomobject]@{ Json = $json; Text = $text; ExitCode = $exitCode }
+}
+
+function Get-FileHashes {
+    param([Parameter(Mandatory)] $Sandbox)
+    Get-ChildItem $Sandbox.RepoPath -Force -Filter '.env*' | Sort-Object Name | ForEach-Object { '{0}={1}' -f $_.Name, (Get-FileHash $_.FullName).Hash }
+}
+
+Export-ModuleMember -Function *
