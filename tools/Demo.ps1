@@ -1,0 +1,48 @@
+<#
+.SYNOPSIS
+    A short scripted runbook against a new sandbox host: what `build.ps1 Demo` runs.
+    Each later feature adds its step here.
+#>
+param([Parameter(Mandatory)][string] $ModulePath)
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+
+function Write-Step([string] $Title) { Write-Host "`n== $Title" -ForegroundColor Cyan }
+
+Write-Step 'A sandbox host (stand-in mmctl, MM repo, advisor scripts), and the session pointed at it'
+$sandbox = New-MmSandbox
+$sandbox | Set-MmOperatorOption
+$sandbox | Format-List | Out-Host
+
+try {
+    Write-Step 'Get-MmStatus: mmctl status --json (no approval needed)'
+    $none = @(Get-MmStatus)
+    Write-Host "$($none.Count) instances running."
+
+    Write-Step 'ETH-USD is already running on the host (started outside the module, as on a live host)'
+    $null = & $sandbox.MmctlPath start eth --json
+    Get-MmStatus | Out-Host
+
+    Write-Step 'Status of chosen markets, in each accepted form (always handed to mmctl as the slug)'
+    Get-MmStatus eth, BTC-USD, .env.mu_24_5 -Verbose | Out-Host
+
+    Write-Step 'A market outside the accepted forms is refused before anything runs, with the closest safe alternative'
+    foreach ($bad in 'ETH/USD', '.env.eth.iter003', '../.env.eth') {
+        Get-MmStatus $bad -ErrorAction SilentlyContinue -ErrorVariable refused
+        Write-Host "$($refused[0].FullyQualifiedErrorId)`n  $($refused[0].Exception.Message)"
+    }
+
+    Write-Step 'The bot dies: mmctl still lists its pid file, and the module calls it stale'
+    $eth = Get-MmStatus eth
+    Stop-Process -Id $eth.Pid -Force
+    Start-Sleep -Milliseconds 500
+    Get-MmStatus | Out-Host
+
+    Write-Step 'Everything that was run on the host (the sandbox logs each stand-in invocation)'
+    Get-Content $sandbox.InvocationLogPath | ForEach-Object { $_ | ConvertFrom-Json } |
+        ForEach-Object { "{0} {1}" -f $_.tool, ($_.argv -join ' ') } | Out-Host
+}
+finally {
+    $null = & $sandbox.MmctlPath stop eth --json
+    Remove-Item $sandbox.Path -Recurse -Force
+}
