@@ -10,7 +10,7 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "MmSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(SandboxInfo))]
-public sealed class NewMmSandboxCommand : PSCmdlet
+public sealed class NewMmSandboxCommand : OperatorCmdlet
 {
     /// <summary>A new or empty folder; default: a new folder under the temporary folder.</summary>
     [Parameter(Position = 0)]
@@ -31,8 +31,8 @@ public sealed class NewMmSandboxCommand : PSCmdlet
     {
         var root = Path is null
             ? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mmsandbox-" + System.IO.Path.GetRandomFileName().Replace(".", string.Empty, StringComparison.Ordinal))
-            : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
-        var python = PythonPath is null ? SandboxBuilder.FindPython(Environment.GetEnvironmentVariable("PATH")) : SessionState.Path.GetUnresolvedProviderPathFromPSPath(PythonPath);
+            : ResolveUserPath(Path);
+        var python = PythonPath is null ? SandboxBuilder.FindPython(Environment.GetEnvironmentVariable("PATH")) : ResolveUserPath(PythonPath);
         if (python is null || !File.Exists(python))
         {
             ThrowTerminatingError(new OperatorException(ErrorIds.SandboxPythonNotFound, ErrorCategory.ObjectNotFound, "No python3 was found for the sandbox's stand-in host. Install python3 or pass -PythonPath.", python).ToErrorRecord());
@@ -46,10 +46,7 @@ public sealed class NewMmSandboxCommand : PSCmdlet
 
         try
         {
-            var sandbox = SandboxBuilder.Create(root, Market, python);
-            var output = PSObject.AsPSObject(sandbox);
-            output.TypeNames.Insert(0, SandboxInfo.TypeName);
-            WriteObject(output);
+            WriteTyped(SandboxBuilder.Create(root, Market, python), SandboxInfo.TypeName);
         }
         catch (OperatorException refusal)
         {
