@@ -12,6 +12,15 @@
     FormatsToProcess     = @('MmOperator.format.ps1xml')
     CmdletsToExport      = @(
         'Get-MmStatus'
+        'Start-MmMarket'
+        'Stop-MmMarket'
+        'Restart-MmMarket'
+        'Invoke-MmAction'
+        'Get-MmCapability'
+        'Get-MmPlaybook'
+        'Invoke-MmPlaybook'
+        'Get-MmAuditLog'
+        'Test-MmAuditLog'
         'Get-MmOperatorOption'
         'Set-MmOperatorOption'
         'New-MmSandbox'
@@ -25,6 +34,8 @@
             ReleaseNotes = @'
 0.1.0
 - Foundation: Get-MmStatus, Get-/Set-MmOperatorOption, New-MmSandbox; market forms, allow-listed host commands, sandbox host.
+- Market lifecycle with approval: Start-, Stop-, Restart-MmMarket, Invoke-MmAction, Get-MmCapability, Get-/Invoke-MmPlaybook.
+- Tamper-evident audit journal: Get-MmAuditLog, Test-MmAuditLog.
 '@
         }
     }

@@ -19,8 +19,22 @@ try {
     $none = @(Get-MmStatus)
     Write-Host "$($none.Count) instances running."
 
-    Write-Step 'ETH-USD is already running on the host (started outside the module, as on a live host)'
-    $null = & $sandbox.MmctlPath start eth --json
+    Write-Step 'What the runbook allows, and what it does not'
+    Get-MmCapability | Out-Host
+
+    Write-Step 'A plan first: Start-MmMarket -WhatIf prints the runbook Plan block and runs nothing'
+    Start-MmMarket eth, BTC-USD -Reason 'open for the session' -WhatIf
+
+    Write-Step 'Approved (a script approves with -Confirm:$false): Result and New status from the JSON'
+    Start-MmMarket eth, BTC-USD -Reason 'open for the session' -Confirm:$false | Out-Host
+
+    Write-Step 'SEV1 on BTC-USD: the playbook stops it, one approval per market'
+    Invoke-MmPlaybook Sev1SafetyBreach -Market BTC-USD -Reason 'drawdown limit breached' -Confirm:$false | Out-Host
+
+    Write-Step 'An action mmctl does not have is refused and escalated, never simulated'
+    try { Invoke-MmAction flatten -Market eth -Reason 'reduce risk' } catch { Write-Host "$($_.FullyQualifiedErrorId)`n  $($_.Exception.Message)" }
+
+    Write-Step 'Status after the changes'
     Get-MmStatus | Out-Host
 
     Write-Step 'Status of chosen markets, in each accepted form (always handed to mmctl as the slug)'
@@ -38,11 +52,18 @@ try {
     Start-Sleep -Milliseconds 500
     Get-MmStatus | Out-Host
 
+    Write-Step 'Recovery: status first, then start with approval'
+    Invoke-MmPlaybook RecoveryAfterIncident -Market eth -Reason 'bot crashed, incident closed' -Confirm:$false | ForEach-Object { $_ | Out-Host }
+
+    Write-Step 'The audit journal: one hash-chained record per attempt, refusals included'
+    Get-MmAuditLog | Out-Host
+    Test-MmAuditLog | Out-Host
+
     Write-Step 'Everything that was run on the host (the sandbox logs each stand-in invocation)'
     Get-Content $sandbox.InvocationLogPath | ForEach-Object { $_ | ConvertFrom-Json } |
         ForEach-Object { "{0} {1}" -f $_.tool, ($_.argv -join ' ') } | Out-Host
 }
 finally {
-    $null = & $sandbox.MmctlPath stop eth --json
+    foreach ($slug in 'eth', 'btc') { $null = & $sandbox.MmctlPath stop $slug --json }
     Remove-Item $sandbox.Path -Recurse -Force
 }

@@ -37,12 +37,21 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Runs one allow-listed command; the result's stdout and stderr are already masked.</summary>
-    protected HostRunResult RunHost(HostCommand command)
+    /// <summary>
+    /// Runs one allow-listed command; the result's stdout and stderr are already masked. With a
+    /// progress activity, shows the elapsed time while waiting (a graceful stop can take over 30 s).
+    /// </summary>
+    protected HostRunResult RunHost(HostCommand command, string? progressActivity = null)
     {
         ArgumentNullException.ThrowIfNull(command);
         WriteVerbose($"Running: {Masker.Apply(command.CommandLine)}");
-        var run = HostRunner.RunAsync(command, Options.Timeout, StopToken).GetAwaiter().GetResult();
+        var running = HostRunner.RunAsync(command, Options.Timeout, StopToken);
+        if (progressActivity is not null)
+        {
+            ShowProgressUntilDone(running, progressActivity);
+        }
+
+        var run = running.GetAwaiter().GetResult();
         run = run with { StdOut = Masker.Apply(run.StdOut), StdErr = Masker.Apply(run.StdErr) };
         var exit = run.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none";
         WriteVerbose($"Finished: {Masker.Apply(command.CommandLine)} ({run.Status}, exit {exit}, {run.Duration.TotalMilliseconds:0} ms)");
@@ -53,6 +62,20 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
         }
 
         return run;
+    }
+
+    private void ShowProgressUntilDone(Task running, string activity)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = new ProgressRecord(Math.Abs(activity.GetHashCode(StringComparison.Ordinal)) % 100000, activity, "waiting for mmctl");
+        while (!running.Wait(TimeSpan.FromMilliseconds(500)))
+        {
+            progress.StatusDescription = $"waiting for mmctl: {clock.Elapsed.TotalSeconds:0} s elapsed (timeout {Options.TimeoutSec} s)";
+            WriteProgress(progress);
+        }
+
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
     }
 
     /// <summary>The catalog entry for a market, or null after writing the refusal as a non-terminating error.</summary>

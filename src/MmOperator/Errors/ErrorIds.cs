@@ -30,4 +30,14 @@ public static class ErrorIds
     public const string SandboxPathNotEmpty = "SandboxPathNotEmpty";
     public const string SandboxPythonNotFound = "SandboxPythonNotFound";
     public const string InvalidSandboxMarket = "InvalidSandboxMarket";
+
+    // Approval, audit and market actions
+    public const string AuditJournalUnavailable = "AuditJournalUnavailable";
+    public const string ApprovalRequired = "ApprovalRequired";
+    public const string InvalidReason = "InvalidReason";
+    public const string MarketActionFailed = "MarketActionFailed";
+    public const string UnsupportedAction = "UnsupportedAction";
+    public const string StatusRefreshFailed = "StatusRefreshFailed";
+    public const string MarketRequired = "MarketRequired";
+    public const string AuditChainBroken = "AuditChainBroken";
 }

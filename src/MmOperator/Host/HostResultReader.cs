@@ -81,6 +81,21 @@ public static class HostResultReader
         return element;
     }
 
+    /// <summary>The answer's JSON object when it has one, whatever it says; for reporting a failure with the host's own words.</summary>
+    public static JsonElement? ReadObjectOrNull(HostRunResult run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        try
+        {
+            using var document = JsonDocument.Parse(run.StdOut);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>An answer that is not the JSON the contract promises.</summary>
     public static HostCommandException Invalid(HostRunResult run, string why) =>
         new(ErrorIds.HostOutputInvalid, ErrorCategory.InvalidData, $"'{run.Command.CommandLine}' gave no usable answer: {why}. No success is claimed.", run);

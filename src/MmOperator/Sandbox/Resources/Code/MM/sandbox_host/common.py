@@ -36,9 +36,10 @@ def log_invocation(repo, tool, argv):
 
 
 class Fault:
-    """MM_SANDBOX_FAULT=hang[:S] | garbage | error-json | leak | exit:N | json-exit:N | slow-stop:S,
+    """MM_SANDBOX_FAULT=hang[:S] | garbage | error-json | leak | exit:N | json-exit:N | slow-stop:S | start-error,
     limited to the sub-commands named in MM_SANDBOX_FAULT_ON (comma list) when that is set.
-    'leak' reports an error that quotes the shared .env's MM_API_KEY, to prove the module masks it."""
+    'leak' reports an error that quotes the shared .env's MM_API_KEY, to prove the module masks it;
+    'start-error' makes mmctl's start (alone or inside restart) answer {"status": "error"}."""
 
     def __init__(self, command):
         spec = os.environ.get("MM_SANDBOX_FAULT", "")

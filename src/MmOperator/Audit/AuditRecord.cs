@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace MmOperator.Audit;
+
+/// <summary>
+/// One line of the audit journal: one state-changing attempt, refused, declined, failed or done.
+/// Property order is the line's field order: prev_hash first (so the chain can be checked without
+/// parsing), hash last (over everything before it).
+/// </summary>
+public sealed class AuditRecord
+{
+    public const string TypeName = "MmOperator.AuditRecord";
+
+    public string PrevHash { get; set; } = string.Empty;
+
+    public string Id { get; set; } = string.Empty;
+
+    public DateTime Time { get; set; }
+
+    public string User { get; set; } = string.Empty;
+
+    [JsonPropertyName("host")]
+    public string HostName { get; set; } = string.Empty;
+
+    [JsonPropertyName("pid")]
+    public int ProcessId { get; set; }
+
+    public string LanguageMode { get; set; } = string.Empty;
+
+    public string Cmdlet { get; set; } = string.Empty;
+
+    public string Action { get; set; } = string.Empty;
+
+    public string? Market { get; set; }
+
+    public string? Key { get; set; }
+
+    public string? Reason { get; set; }
+
+    /// <summary>How the attempt was approved: Prompted, ConfirmFalse, ConfirmPreferenceNone, or NotApproved.</summary>
+    public string Approval { get; set; } = string.Empty;
+
+    public IReadOnlyList<string>? Argv { get; set; }
+
+    public int? ExitCode { get; set; }
+
+    /// <summary>Succeeded, NoChange, Failed, Refused or Declined.</summary>
+    public string Outcome { get; set; } = string.Empty;
+
+    public string? ErrorId { get; set; }
+
+    public string? Detail { get; set; }
+
+    /// <summary>The host's JSON answer (secrets masked): a JsonElement in the journal, a PowerShell object when emitted.</summary>
+    public object? Result { get; set; }
+
+    public string? Before { get; set; }
+
+    public string? After { get; set; }
+
+    /// <summary>Key facts of mmctl status after the action, e.g. "ETH-USD Running pid 8340".</summary>
+    public string? NewStatus { get; set; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Hash { get; set; }
+
+    /// <summary>The record's line number in the journal, when read back.</summary>
+    [JsonIgnore]
+    public int Line { get; set; }
+}

@@ -1,0 +1,63 @@
+using System.Management.Automation;
+using MmOperator.Audit;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Reads the audit journal: one record per state-changing attempt, oldest first.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MmAuditLog")]
+[OutputType(typeof(AuditRecord))]
+public sealed class GetMmAuditLogCommand : OperatorCmdlet
+{
+    /// <summary>Only records at or after this time.</summary>
+    [Parameter]
+    public DateTime? Since { get; set; }
+
+    /// <summary>Only records for these markets (symbol or slug; wildcards allowed).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    public string[]? Market { get; set; }
+
+    /// <summary>Only records of these actions (start, stop, restart, ...; wildcards allowed).</summary>
+    [Parameter]
+    [SupportsWildcards]
+    public string[]? Action { get; set; }
+
+    /// <summary>Only the last N matching records.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? Last { get; set; }
+
+    /// <summary>Another journal than the configured AuditLogPath.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var journal = new AuditJournal(Path is null ? Options.AuditLogPath : ResolveUserPath(Path));
+        var markets = Patterns(Market);
+        var actions = Patterns(Action);
+        var since = Since?.ToUniversalTime();
+        var records = journal.Read()
+            .Where(r => since is null || r.Time >= since)
+            .Where(r => markets is null || (r.Market is not null && markets.Any(p => p.IsMatch(r.Market) || p.IsMatch(Slug(r.Market)))))
+            .Where(r => actions is null || actions.Any(p => p.IsMatch(r.Action)));
+        if (Last is { } last)
+        {
+            records = records.TakeLast(last);
+        }
+
+        foreach (var record in records)
+        {
+            record.Result = PsJson.ToPowerShell(record.Result);
+            WriteTyped(record, AuditRecord.TypeName);
+        }
+    }
+
+    private static List<WildcardPattern>? Patterns(string[]? values) =>
+        values?.Select(v => new WildcardPattern(v, WildcardOptions.IgnoreCase)).ToList();
+
+    private static string Slug(string market) => MmOperator.Markets.Market.SlugOfSymbol(market);
+}

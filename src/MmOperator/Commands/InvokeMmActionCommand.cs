@@ -1,0 +1,101 @@
+using System.Management.Automation;
+using MmOperator.Errors;
+using MmOperator.Lifecycle;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Reporting;
+using MmOperator.Runbook;
+using MmOperator.Status;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Runs an action by its runbook name: status, start, stop, restart; the unsupported ones are refused.</para>
+/// Supported actions behave exactly as their cmdlets. pause_quotes, resume_quotes, cancel_all,
+/// flatten and set_param are not implemented by mmctl on this host: nothing is called, and the error
+/// says to escalate.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "MmAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(ActionResult), typeof(MarketStatus))]
+public sealed class InvokeMmActionCommand : MarketActionCmdlet
+{
+    private string _reason = string.Empty;
+    private MarketAction? _action;
+
+    /// <summary>The runbook's action name.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateSet("status", "start", "stop", "restart", "pause_quotes", "resume_quotes", "cancel_all", "flatten", "set_param")]
+    public string Action { get; set; } = string.Empty;
+
+    /// <summary>Markets in any accepted form; optional for status.</summary>
+    [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [MarketTransformation]
+    [ArgumentCompleter(typeof(MarketCompleter))]
+    public Market[]? Market { get; set; }
+
+    /// <summary>Why: shown in the Plan and kept in the audit journal.</summary>
+    [Parameter(Mandatory = true)]
+    public string Reason { get; set; } = string.Empty;
+
+    protected override void BeginProcessing()
+    {
+        var capability = Capabilities.Find(Action)!;
+        if (!capability.Supported)
+        {
+            var refusal = new OperatorException(ErrorIds.UnsupportedAction, ErrorCategory.NotImplemented, $"'{capability.Name}' is unavailable: {capability.Note} Nothing was run.", capability.Name);
+            RecordRefusal(capability.Name, Market is { Length: > 0 } ? string.Join(",", Market.Select(m => m.Input)) : null, Reason, refusal);
+            ThrowTerminatingError(refusal.ToErrorRecord());
+        }
+
+        if (capability.Name == "status")
+        {
+            Require(HostPreconditions.RequireMmctl);
+            try
+            {
+                _reason = Masker.Apply(ReasonPolicy.Validate(Reason));
+            }
+            catch (OperatorException refusal)
+            {
+                ThrowTerminatingError(refusal.ToErrorRecord());
+            }
+
+            return;
+        }
+
+        _action = Enum.Parse<MarketAction>(capability.Name, ignoreCase: true);
+        _reason = PrepareStateChange(Reason, capability.Name);
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (_action is not { } action)
+        {
+            if (Market is not { Length: > 0 })
+            {
+                ReportStatus(null, _reason);
+                return;
+            }
+
+            foreach (var market in Market)
+            {
+                if (ResolveOrWriteError(market) is { } entry)
+                {
+                    ReportStatus(entry, _reason);
+                }
+            }
+
+            return;
+        }
+
+        if (Market is not { Length: > 0 })
+        {
+            ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"'{Action}' needs -Market: which markets to {Action}. Nothing was run.", Action).ToErrorRecord());
+            return;
+        }
+
+        foreach (var market in Market)
+        {
+            Perform(action, market, _reason);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Management.Automation;
+using MmOperator.Errors;
+using MmOperator.Lifecycle;
+using MmOperator.Markets;
+using MmOperator.Runbook;
+using MmOperator.Status;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Runs one of the runbook's safe playbooks on the given markets, each state change approved on its own.</para>
+/// Sev1SafetyBreach stops each market; ProcessStuck restarts each; RecoveryAfterIncident shows
+/// status first, then starts each only with approval; AnalysisOnly runs status only. -WhatIf
+/// previews every step.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "MmPlaybook", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(ActionResult), typeof(MarketStatus))]
+public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
+{
+    private readonly List<Market> _markets = [];
+    private Playbook _playbook = Playbooks.All[0];
+    private string _reason = string.Empty;
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateSet("Sev1SafetyBreach", "ProcessStuck", "RecoveryAfterIncident", "AnalysisOnly", IgnoreCase = true)]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>The affected markets, in any accepted form; every playbook but AnalysisOnly needs them.</summary>
+    [Parameter(Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [MarketTransformation]
+    [ArgumentCompleter(typeof(MarketCompleter))]
+    public Market[]? Market { get; set; }
+
+    /// <summary>Why: shown in every Plan and kept in the audit journal.</summary>
+    [Parameter(Mandatory = true)]
+    public string Reason { get; set; } = string.Empty;
+
+    protected override void BeginProcessing()
+    {
+        _playbook = Playbooks.Find(Name)!;
+        _reason = PrepareStateChange(Reason, "playbook " + _playbook.Name);
+    }
+
+    protected override void ProcessRecord() => _markets.AddRange(Market ?? []);
+
+    /// <summary>Step by step over all markets, so a recovery shows every status before any start is asked.</summary>
+    protected override void EndProcessing()
+    {
+        if (_playbook.NeedsMarket && _markets.Count == 0)
+        {
+            ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name).ToErrorRecord());
+        }
+
+        var first = _playbook.Steps[0].Action;
+        var markets = _markets.Select(m => ResolveOrRefuse(first, m, _reason)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
+        foreach (var step in _playbook.Steps)
+        {
+            WriteVerbose($"Playbook {_playbook.Name}: {step.Description}");
+            if (step.Action == "status")
+            {
+                if (_markets.Count == 0)
+                {
+                    ReportStatus(null, _reason);
+                }
+
+                markets.ForEach(m => ReportStatus(m, _reason));
+                continue;
+            }
+
+            var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
+            markets.ForEach(m => Perform(action, m, _reason));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Management.Automation;
+using MmOperator.Lifecycle;
+using MmOperator.Markets;
+
+namespace MmOperator.Commands;
+
+/// <summary>Start-, Stop- and Restart-MmMarket: the same parameters and flow, one mmctl action each.</summary>
+public abstract class MarketLifecycleCommand : MarketActionCmdlet
+{
+    private string _reason = string.Empty;
+
+    /// <summary>Markets in any accepted form (eth, ETH-USD, .env.eth); status objects bind by their Market property.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [MarketTransformation]
+    [ArgumentCompleter(typeof(MarketCompleter))]
+    public Market[] Market { get; set; } = [];
+
+    /// <summary>Why: shown in the Plan and kept in the audit journal.</summary>
+    [Parameter(Mandatory = true)]
+    public string Reason { get; set; } = string.Empty;
+
+    protected abstract MarketAction Action { get; }
+
+    protected override void BeginProcessing() => _reason = PrepareStateChange(Reason, Action.Name());
+
+    protected override void ProcessRecord()
+    {
+        foreach (var market in Market)
+        {
+            Perform(Action, market, _reason);
+        }
+    }
+}

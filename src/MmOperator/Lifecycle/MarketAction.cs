@@ -1,0 +1,37 @@
+using MmOperator.Host;
+using MmOperator.Markets;
+using MmOperator.Options;
+
+namespace MmOperator.Lifecycle;
+
+/// <summary>The state-changing mmctl actions of the runbook; each needs approval.</summary>
+public enum MarketAction
+{
+    Start,
+    Stop,
+    Restart,
+}
+
+public enum ActionOutcome
+{
+    Succeeded,
+    NoChange,
+    Failed,
+}
+
+public static class MarketActions
+{
+    public static HostCommand Command(MarketAction action, OperatorOptions options, MarketEntry market) => action switch
+    {
+        MarketAction.Start => HostCommand.MmctlStart(options, market),
+        MarketAction.Stop => HostCommand.MmctlStop(options, market),
+        MarketAction.Restart => HostCommand.MmctlRestart(options, market),
+        _ => throw new ArgumentOutOfRangeException(nameof(action)),
+    };
+
+    /// <summary>The runbook's lower-case action name, as in the journal and Invoke-MmAction.</summary>
+    public static string Name(this MarketAction action) => action.ToString().ToLowerInvariant();
+
+    /// <summary>Stop and restart wait for mmctl's graceful stop (up to 30 s and more): worth a progress bar.</summary>
+    public static bool CanTakeLong(this MarketAction action) => action != MarketAction.Start;
+}

@@ -1,0 +1,28 @@
+using System.Globalization;
+using System.Management.Automation;
+using MmOperator.Errors;
+using MmOperator.Markets;
+
+namespace MmOperator.Reporting;
+
+/// <summary>
+/// A reason goes into the Plan, the prompt and the journal: one printable line, so it cannot forge a
+/// Plan line or hide text (no line breaks, control or bidirectional formatting characters).
+/// </summary>
+public static class ReasonPolicy
+{
+    public const int MaxLength = 500;
+
+    public static string Validate(string? reason)
+    {
+        var text = reason?.Trim() ?? string.Empty;
+        string? problem = text.Length == 0 ? "it is empty"
+            : text.Length > MaxLength ? $"it is longer than {MaxLength} characters"
+            : text.Any(c => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+                ? "it contains line breaks, control or invisible formatting characters"
+                : null;
+        return problem is null
+            ? text
+            : throw new OperatorException(ErrorIds.InvalidReason, ErrorCategory.InvalidArgument, $"The reason '{MarketCatalog.Printable(text)}' is refused: {problem}. Give one printable line that says why, for the plan and the audit journal.", reason);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Globalization;
+using MmOperator.Status;
+
+namespace MmOperator.Reporting;
+
+/// <summary>The runbook's mandatory response format: the Plan block before, Result and New status after.</summary>
+public static class RunbookText
+{
+    public static string Plan(string commandLine, string reason, bool needsApproval) =>
+        $"Plan:\n- Action(s): {commandLine}\n- Reason: {reason}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
+
+    public static string Result(string summary) => $"Result:\n- {summary}";
+
+    public static string NewStatus(string facts) => $"New status:\n- {facts}";
+
+    /// <summary>mmctl status key facts of one instance: "ETH-USD: Running (pid 8340)".</summary>
+    public static string StatusFacts(MarketStatus? status)
+    {
+        if (status is null)
+        {
+            return "unknown (mmctl status gave no usable answer)";
+        }
+
+        var pid = status.Pid is { } p ? string.Create(CultureInfo.InvariantCulture, $" (pid {p})") : string.Empty;
+        var stale = status.StalePidFile ? ", stale pid file" : string.Empty;
+        return $"{status.Market}: {status.State}{pid}{stale}";
+    }
+}

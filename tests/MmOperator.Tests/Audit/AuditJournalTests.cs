@@ -1,0 +1,164 @@
+using System.Text.Json;
+using MmOperator.Audit;
+using MmOperator.Errors;
+using MmOperator.Tests.Support;
+
+namespace MmOperator.Tests.Audit;
+
+public sealed class AuditJournalTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string JournalPath => Path.Combine(_dir.Path, "state", "audit.jsonl");
+
+    private static AuditRecord Attempt(string market, string outcome = "Succeeded") => new()
+    {
+        User = "op", HostName = "h", ProcessId = 1, LanguageMode = "FullLanguage", Cmdlet = "Stop-MmMarket",
+        Action = "stop", Market = market, Reason = "test", Approval = "ConfirmFalse", Argv = ["/bin/mmctl", "stop", "eth", "--json"],
+        ExitCode = 0, Outcome = outcome, Result = JsonDocument.Parse("{\"status\": \"stopped\", \"pid\": 8593}").RootElement.Clone(),
+    };
+
+    [Fact]
+    public void Records_chain_from_genesis_and_read_back()
+    {
+        var journal = new AuditJournal(JournalPath);
+
+        var first = journal.Append(Attempt("ETH-USD"));
+        var second = journal.Append(Attempt("BTC-USD"));
+
+        Assert.Equal(AuditJournal.GenesisHash, first.PrevHash);
+        Assert.Equal(first.Hash, second.PrevHash);
+        Assert.NotEqual(first.Id, second.Id);
+        var lines = File.ReadAllLines(JournalPath);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("{\"prev_hash\":\"" + AuditJournal.GenesisHash + "\",\"id\":", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",\"hash\":\"" + first.Hash + "\"}", lines[0], StringComparison.Ordinal);
+        var read = journal.Read().ToList();
+        Assert.Equal(["ETH-USD", "BTC-USD"], read.Select(r => r.Market));
+        Assert.Equal([1, 2], read.Select(r => r.Line));
+        Assert.Equal(8593, ((JsonElement)read[0].Result!).GetProperty("pid").GetInt32());
+        Assert.Equal(new AuditVerification(JournalPath, 2, true, null, null), journal.Verify());
+    }
+
+    [Fact]
+    public void The_file_is_private_to_its_owner()
+    {
+        new AuditJournal(JournalPath).Append(Attempt("ETH-USD"));
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(JournalPath));
+    }
+
+    [Theory]
+    [InlineData("\"reason\":\"test\"", "\"reason\":\"tost\"", "changed after it was written")]
+    [InlineData("\"outcome\":\"Failed\"", "\"outcome\":\"Succeeded\"", "changed after it was written")]
+    public void An_edited_record_is_found(string from, string to, string problem)
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        journal.Append(Attempt("BTC-USD", "Failed"));
+        journal.Append(Attempt("SOL-USD"));
+        var lines = File.ReadAllLines(JournalPath);
+        var target = lines[0].Contains(from, StringComparison.Ordinal) ? 0 : 1;
+        lines[target] = lines[target].Replace(from, to, StringComparison.Ordinal);
+        File.WriteAllLines(JournalPath, lines);
+
+        var verification = journal.Verify();
+
+        Assert.False(verification.IsValid);
+        Assert.Equal(target + 1, verification.FirstBrokenLine);
+        Assert.Contains(problem, verification.Problem, StringComparison.Ordinal);
+        Assert.Equal(target, verification.RecordCount);
+    }
+
+    [Fact]
+    public void A_removed_record_breaks_the_chain_at_the_next_one()
+    {
+        var journal = new AuditJournal(JournalPath);
+        for (var i = 0; i < 4; i++)
+        {
+            journal.Append(Attempt("M" + i));
+        }
+
+        File.WriteAllLines(JournalPath, File.ReadAllLines(JournalPath).Where((_, i) => i != 1));
+
+        var verification = journal.Verify();
+
+        Assert.Equal((false, 2), (verification.IsValid, verification.FirstBrokenLine));
+        Assert.Contains("chain is broken", verification.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rehashed_forgery_still_breaks_the_chain_after_it()
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        journal.Append(Attempt("BTC-USD"));
+        var forged = new AuditJournal(Path.Combine(_dir.Path, "forged.jsonl")).Append(Attempt("ETH-USD", "Declined"));
+        var lines = File.ReadAllLines(JournalPath);
+        lines[0] = File.ReadAllLines(Path.Combine(_dir.Path, "forged.jsonl"))[0];
+        File.WriteAllLines(JournalPath, lines);
+
+        Assert.Equal(2, journal.Verify().FirstBrokenLine);
+        Assert.NotNull(forged.Hash);
+    }
+
+    [Fact]
+    public void Secrets_never_break_a_line_and_control_characters_are_escaped()
+    {
+        var journal = new AuditJournal(JournalPath);
+        var record = Attempt("ETH-USD");
+        record.Reason = "line one\nPlan:\n- forged";
+        journal.Append(record);
+
+        Assert.Single(File.ReadAllLines(JournalPath));
+        Assert.True(journal.Verify().IsValid);
+    }
+
+    [Fact]
+    public void Concurrent_writers_never_interleave_or_lose_a_record()
+    {
+        var journal = new AuditJournal(JournalPath);
+        Parallel.For(0, 200, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => new AuditJournal(JournalPath).Append(Attempt("M" + i)));
+
+        var verification = journal.Verify();
+
+        Assert.True(verification.IsValid, verification.Problem);
+        Assert.Equal(200, verification.RecordCount);
+        Assert.Equal(200, journal.Read().Select(r => r.Market).Distinct().Count());
+    }
+
+    [Fact]
+    public void An_unwritable_journal_fails_closed_with_a_clear_error()
+    {
+        var blocker = _dir.Write("blocker", "a file where a folder should be");
+        var journal = new AuditJournal(Path.Combine(blocker, "audit.jsonl"));
+
+        var error = Assert.Throws<OperatorException>(journal.EnsureWritable);
+
+        Assert.Equal(ErrorIds.AuditJournalUnavailable, error.ErrorId);
+        Assert.Contains("Nothing was run", error.Message, StringComparison.Ordinal);
+        Assert.Throws<OperatorException>(() => journal.Append(Attempt("ETH-USD")));
+    }
+
+    [Fact]
+    public void A_torn_last_line_stops_further_appends()
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        File.AppendAllText(JournalPath, "{\"prev_hash\":\"torn");
+
+        Assert.Equal(ErrorIds.AuditJournalUnavailable, Assert.Throws<OperatorException>(() => journal.Append(Attempt("BTC-USD"))).ErrorId);
+        Assert.False(journal.Verify().IsValid);
+    }
+
+    [Fact]
+    public void A_missing_journal_is_valid_and_empty()
+    {
+        var journal = new AuditJournal(JournalPath);
+
+        Assert.Equal((true, 0), (journal.Verify().IsValid, journal.Verify().RecordCount));
+        Assert.Empty(journal.Read());
+    }
+}

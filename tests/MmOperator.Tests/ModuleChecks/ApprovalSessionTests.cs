@@ -1,0 +1,102 @@
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using MmOperator.Options;
+using MmOperator.Tests.Support;
+
+namespace MmOperator.Tests.ModuleChecks;
+
+/// <summary>Approval as a person meets it: a real prompt per market, answered Yes or No.</summary>
+[Collection(SessionOptionsGroup.Name)]
+public sealed class ApprovalSessionTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly List<Runspace> _runspaces = [];
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("MM_SANDBOX_FAULT", null);
+        foreach (var runspace in _runspaces)
+        {
+            using var stop = PowerShell.Create();
+            stop.Runspace = runspace;
+            stop.AddScript("foreach ($m in 'eth', 'btc') { $null = & (Get-MmOperatorOption).MmctlPath stop $m --json }").Invoke();
+            runspace.Dispose();
+        }
+
+        OptionsStore.Reset();
+        _dir.Dispose();
+    }
+
+    private PowerShell Session(ScriptedHost host)
+    {
+        var state = InitialSessionState.CreateDefault2();
+        state.ImportPSModule(typeof(MmOperator.Commands.GetMmStatusCommand).Assembly.Location);
+        var runspace = RunspaceFactory.CreateRunspace(host, state);
+        runspace.Open();
+        _runspaces.Add(runspace);
+        var shell = PowerShell.Create();
+        shell.Runspace = runspace;
+        shell.AddScript("New-MmSandbox -Path $args[0] -Market eth, btc | Set-MmOperatorOption").AddArgument(Path.Combine(_dir.Path, "host")).Invoke();
+        shell.Commands.Clear();
+        return shell;
+    }
+
+    private static string[] Invocations(PowerShell shell)
+    {
+        shell.Commands.Clear();
+        var log = shell.AddScript("$p = Join-Path (Get-MmOperatorOption).RepoPath 'data/sandbox/invocations.jsonl'; if (Test-Path $p) { Get-Content $p | ForEach-Object { ($_ | ConvertFrom-Json).argv -join ' ' } }").Invoke();
+        shell.Commands.Clear();
+        return log.Select(l => l.ToString()).ToArray();
+    }
+
+    [Fact]
+    public void Each_market_is_asked_on_its_own_and_a_no_runs_nothing()
+    {
+        var host = new ScriptedHost("Yes", "No");
+        using var shell = Session(host);
+
+        var results = shell.AddScript("Start-MmMarket eth, btc -Reason 'open for the session'").Invoke();
+
+        Assert.Equal(2, host.Prompts.Count);
+        Assert.Contains("Plan:\n- Action(s): ", host.Prompts[0], StringComparison.Ordinal);
+        Assert.Contains("/bin/mmctl start eth --json\n- Reason: open for the session\nNeed approval: YES", host.Prompts[0], StringComparison.Ordinal);
+        Assert.Contains("mmctl start btc --json", host.Prompts[1], StringComparison.Ordinal);
+        var result = Assert.Single(results);
+        Assert.Equal(("ETH-USD", "Succeeded", "Prompted"), ((string)result.Properties["Market"].Value, result.Properties["Outcome"].Value.ToString(), (string)result.Properties["Approval"].Value));
+        Assert.DoesNotContain("start btc --json", Invocations(shell));
+
+        var audit = shell.AddScript("Get-MmAuditLog").Invoke();
+        Assert.Equal(["Succeeded", "Declined"], audit.Select(a => (string)a.Properties["Outcome"].Value));
+    }
+
+    [Fact]
+    public void WhatIf_prints_exactly_the_plan_and_does_nothing()
+    {
+        var host = new ScriptedHost();
+        using var shell = Session(host);
+
+        shell.AddScript("Stop-MmMarket ETH-USD -Reason 'SEV1 drill' -WhatIf").Invoke();
+
+        var mmctl = Path.Combine(_dir.Path, "host", "bin", "mmctl");
+        Assert.Equal([$"Plan:\n- Action(s): {mmctl} stop eth --json\n- Reason: SEV1 drill\nNeed approval: YES"], host.Lines);
+        Assert.Empty(host.Prompts);
+        Assert.Empty(Invocations(shell));
+        Assert.False(File.Exists(Path.Combine(_dir.Path, "host", "state", "mmoperator", "audit.jsonl")));
+    }
+
+    [Fact]
+    public void A_long_stop_shows_progress_with_the_market_and_completes_it()
+    {
+        using var shell = Session(new ScriptedHost());
+        shell.AddScript("$null = & (Get-MmOperatorOption).MmctlPath start eth --json").Invoke();
+        shell.Commands.Clear();
+        Environment.SetEnvironmentVariable("MM_SANDBOX_FAULT", "slow-stop:1.6");
+
+        var result = shell.AddScript("Stop-MmMarket eth -Reason 'drill' -Confirm:$false").Invoke();
+
+        Assert.Equal("Succeeded", Assert.Single(result).Properties["Outcome"].Value.ToString());
+        var progress = shell.Streams.Progress.ToList();
+        Assert.Contains(progress, p => p.Activity == "Stop ETH-USD" && p.StatusDescription.Contains("s elapsed", StringComparison.Ordinal));
+        Assert.Equal(ProgressRecordType.Completed, progress[^1].RecordType);
+    }
+}

@@ -1,0 +1,254 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-MmTestModule
+    $script:Sandbox = New-TestSandbox
+    function script:Id([string] $Name, [string] $Command) { "$Name,MmOperator.Commands.$Command" }
+    function script:Stop-All { foreach ($m in 'eth', 'btc', 'mu_24_5', 'spx500m') { $null = Invoke-Mmctl $Sandbox stop $m --json } }
+    function script:Snapshot { @(Get-FileHashes $Sandbox) + @((Get-Invocation $Sandbox).Count) + @(if (Test-Path $Sandbox.AuditLogPath) { (Get-FileHash $Sandbox.AuditLogPath).Hash }) }
+}
+
+AfterAll { Remove-TestSandbox $Sandbox }
+
+Describe 'Start-, Stop-, Restart-MmMarket' {
+    BeforeEach { Stop-All; $Sandbox | Set-MmOperatorOption -TimeoutSec 90 }
+
+    It 'starts one market and reports Result and New status from the JSON' {
+        $result = Start-MmMarket eth -Reason 'open for the session' -Confirm:$false
+        $result.PSObject.TypeNames[0] | Should -Be 'MmOperator.ActionResult'
+        $result.Action | Should -Be 'start'
+        $result.Market | Should -Be 'ETH-USD'
+        $result.Command | Should -Be "$($Sandbox.MmctlPath) start eth --json"
+        $result.ExitCode | Should -Be 0
+        $result.Outcome | Should -Be 'Succeeded'
+        $result.Detail | Should -Match '^started \(pid \d+\)$'
+        $result.Output.status | Should -Be 'started'
+        $result.NewStatus.State | Should -Be 'Running'
+        $result.NewStatus.Pid | Should -Be $result.Output.pid
+        $result.Reason | Should -Be 'open for the session'
+        $result.Approval | Should -Be 'ConfirmFalse'
+        $result.AuditId | Should -Not -BeNullOrEmpty
+        $result.Duration | Should -BeOfType [timespan]
+        (Get-Invocation $Sandbox | Select-Object -Last 2).argv | Should -Be @('start', 'eth', '--json', 'status', 'eth', '--json')
+    }
+
+    It 'shows the runbook Result / New status block' {
+        $text = Start-MmMarket eth -Reason 'open' -Confirm:$false | Out-String
+        $text | Should -Match "(?m)^Result:\r?\n- start ETH-USD: started \(pid \d+\) \[Succeeded\]\r?\nNew status:\r?\n- ETH-USD: Running \(pid \d+\)"
+    }
+
+    It 'starts and stops several markets, one result each' {
+        $started = Start-MmMarket eth, BTC-USD, .env.mu_24_5 -Reason 'open' -Confirm:$false
+        $started.Market | Should -Be @('ETH-USD', 'BTC-USD', 'MU_24_5-USD')
+        $started.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
+        $stopped = Stop-MmMarket eth, btc, mu_24_5 -Reason 'close' -Confirm:$false
+        $stopped.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
+        $stopped.NewStatus.State | Should -Be @('Stopped', 'Stopped', 'Stopped')
+    }
+
+    It 'takes the running markets from Get-MmStatus through the pipeline' {
+        $null = Start-MmMarket eth, spx500m -Reason 'open' -Confirm:$false
+        $stopped = Get-MmStatus | Where-Object State -eq Running | Stop-MmMarket -Reason 'SEV1' -Confirm:$false
+        @($stopped.Market | Sort-Object) | Should -Be @('ETH-USD', 'SPX500m-USD')
+        @(Get-MmStatus | Where-Object State -eq Running).Count | Should -Be 0
+    }
+
+    It 'already running and not running are NoChange, not failures' {
+        $null = Start-MmMarket eth -Reason 'open' -Confirm:$false
+        $again = Start-MmMarket eth -Reason 'open again' -Confirm:$false -ErrorVariable errors
+        $again.Outcome | Should -Be 'NoChange'
+        $again.Detail | Should -Match 'already running'
+        $notRunning = Stop-MmMarket btc -Reason 'close' -Confirm:$false -ErrorVariable moreErrors
+        $notRunning.Outcome | Should -Be 'NoChange'
+        $notRunning.Detail | Should -Be 'not running (.env.btc)'
+        $errors + $moreErrors | Should -BeNullOrEmpty
+    }
+
+    It 'restarts, and succeeds only when the start half started' {
+        $null = Start-MmMarket eth -Reason 'open' -Confirm:$false
+        $restart = Restart-MmMarket eth -Reason 'stuck' -Confirm:$false
+        $restart.Outcome | Should -Be 'Succeeded'
+        $restart.Output.stop.status | Should -Be 'stopped'
+        $restart.Output.start.status | Should -Be 'started'
+        $restart.NewStatus.Pid | Should -Be $restart.Output.start.pid
+    }
+
+    It 'a restart whose start fails is a failure with the hosts words' {
+        $null = Start-MmMarket eth -Reason 'open' -Confirm:$false
+        $restart = Invoke-WithFault 'start-error' -On 'restart' { Restart-MmMarket eth -Reason 'stuck' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors; $errors }
+        $result = $restart | Where-Object { $_.PSObject.TypeNames[0] -eq 'MmOperator.ActionResult' }
+        $result.Outcome | Should -Be 'Failed'
+        $result.Detail | Should -Match "start said 'error': injected fault"
+        ($restart | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be (Id MarketActionFailed RestartMmMarketCommand)
+    }
+
+    It 'a start answered with status error and exit code 0 is a failure, never a success (the trap)' {
+        $out = Invoke-WithFault 'start-error' { Start-MmMarket eth -Reason 'open' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors; $errors }
+        $result = $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'MmOperator.ActionResult' }
+        $result.Outcome | Should -Be 'Failed'
+        $result.ExitCode | Should -Be 0
+        $result.Output.status | Should -Be 'error'
+        ($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be (Id MarketActionFailed StartMmMarketCommand)
+    }
+
+    It 'a bot that dies right after "started" is a failure' {
+        Set-Content (Join-Path $Sandbox.RepoPath '.env.dead') 'MM_SPREAD_MULTIPLIER=1.5' -Force
+        try {
+            $out = Start-MmMarket dead -Reason 'open' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors
+            Start-Sleep -Milliseconds 600
+            $out.Outcome | Should -Be 'Failed'
+            $out.Detail | Should -Match 'not running a moment later'
+            $errors.FullyQualifiedErrorId | Should -Be (Id MarketActionFailed StartMmMarketCommand)
+        }
+        finally {
+            $null = Invoke-Mmctl $Sandbox stop dead --json
+            Remove-Item (Join-Path $Sandbox.RepoPath '.env.dead') -Force
+        }
+    }
+
+    It 'a hung mmctl ends in a timeout error, its process killed, no success claimed' {
+        $null = Start-MmMarket eth -Reason 'open' -Confirm:$false
+        Set-MmOperatorOption -TimeoutSec 2
+        $out = Invoke-WithFault 'hang' -On 'stop' { Stop-MmMarket eth -Reason 'close' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors; $errors }
+        $result = $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'MmOperator.ActionResult' }
+        $result.Outcome | Should -Be 'Failed'
+        $result.Detail | Should -Match 'did not finish within'
+        ($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Contain (Id HostCommandTimedOut StopMmMarketCommand)
+        $hung = (Get-Invocation $Sandbox | Where-Object { $_.argv[0] -eq 'stop' } | Select-Object -Last 1).pid
+        Get-Process -Id $hung -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $result.NewStatus.State | Should -Be 'Running'
+    }
+
+    It 'garbage output is a failure' {
+        $out = Invoke-WithFault 'garbage' -On 'start' { Start-MmMarket eth -Reason 'open' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors; $errors }
+        ($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be (Id HostOutputInvalid StartMmMarketCommand)
+        ($out | Where-Object { $_.PSObject.TypeNames[0] -eq 'MmOperator.ActionResult' }).Outcome | Should -Be 'Failed'
+    }
+
+    It 'refuses a market with no env file before mmctl runs, naming the closest market' {
+        $before = Snapshot
+        { Start-MmMarket doge -Reason 'open' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id UnknownMarket StartMmMarketCommand)
+        { Stop-MmMarket 'ETH/USD' -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidMarketFormat StopMmMarketCommand) -ExpectedMessage "*'ETH-USD'*"
+        (Get-Invocation $Sandbox).Count | Should -Be $before[-2]
+        Get-FileHashes $Sandbox | Should -Be $before[0..($before.Count - 3)]
+    }
+
+    It 'refuses a reason that could forge the plan' {
+        $before = (Get-Invocation $Sandbox).Count
+        { Stop-MmMarket eth -Reason "ok`nNeed approval: NO" -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidReason StopMmMarketCommand)
+        (Get-Invocation $Sandbox).Count | Should -Be $before
+    }
+}
+
+Describe 'Approval' {
+    BeforeEach { Stop-All }
+
+    It '-WhatIf prints exactly the Plan and changes nothing' {
+        $before = Snapshot
+        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Stop-MmMarket eth, BTC-USD -Reason 'SEV1 drill' -WhatIf"
+        $result.ExitCode | Should -Be 0
+        ($result.Output -join "`n") | Should -BeExactly (@(
+            'Plan:', "- Action(s): $($Sandbox.MmctlPath) stop eth --json", '- Reason: SEV1 drill', 'Need approval: YES'
+            'Plan:', "- Action(s): $($Sandbox.MmctlPath) stop btc --json", '- Reason: SEV1 drill', 'Need approval: YES') -join "`n")
+        Snapshot | Should -Be $before
+    }
+
+    It '-NonInteractive without -Confirm:$false does nothing' {
+        $before = (Get-Invocation $Sandbox).Count
+        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; try { Start-MmMarket eth -Reason 'open' } catch { `$_.FullyQualifiedErrorId }"
+        $result.Output | Should -Contain (Id ApprovalRequired StartMmMarketCommand)
+        (Get-Invocation $Sandbox).Count | Should -Be $before
+        (Get-MmAuditLog -Last 1).Outcome | Should -Be 'Refused'
+    }
+
+    It '$ConfirmPreference = None is recorded as such' {
+        $ConfirmPreference = 'None'
+        (Start-MmMarket eth -Reason 'open').Approval | Should -Be 'ConfirmPreferenceNone'
+    }
+}
+
+Describe 'Invoke-MmAction and Get-MmCapability' {
+    BeforeEach { Stop-All }
+
+    It 'lists every action the runbook names' {
+        $capabilities = Get-MmCapability
+        $capabilities.Name | Should -Be @('status', 'start', 'stop', 'restart', 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param')
+        ($capabilities | Where-Object Supported).Cmdlet | Should -Be @('Get-MmStatus', 'Start-MmMarket', 'Stop-MmMarket', 'Restart-MmMarket')
+        ($capabilities | Where-Object Name -eq status).NeedsApproval | Should -BeFalse
+        ($capabilities | Where-Object Name -eq stop).NeedsApproval | Should -BeTrue
+    }
+
+    It 'refuses <_> without calling anything, and says to escalate' -ForEach 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param' {
+        $before = (Get-Invocation $Sandbox).Count
+        { Invoke-MmAction $_ -Market eth -Reason 'risk' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id UnsupportedAction InvokeMmActionCommand) -ExpectedMessage '*Escalate to a human / operator tooling update*'
+        (Get-Invocation $Sandbox).Count | Should -Be $before
+        $record = Get-MmAuditLog -Last 1
+        ($record.Action, $record.Outcome, $record.ErrorId) | Should -Be @($_, 'Refused', 'UnsupportedAction')
+    }
+
+    It 'start and stop behave exactly as their cmdlets' {
+        $start = Invoke-MmAction start -Market eth -Reason 'open' -Confirm:$false
+        $start.PSObject.TypeNames[0] | Should -Be 'MmOperator.ActionResult'
+        $start.Outcome | Should -Be 'Succeeded'
+        (Invoke-MmAction stop eth -Reason 'close' -Confirm:$false).Detail | Should -Match '^stopped'
+    }
+
+    It 'status needs no approval and no market' {
+        $null = Start-MmMarket btc -Reason 'open' -Confirm:$false
+        (Invoke-MmAction status -Reason 'look').Market | Should -Be 'BTC-USD'
+        (Invoke-MmAction status -Market mu_24_5 -Reason 'look').State | Should -Be 'Stopped'
+    }
+
+    It 'a state change without -Market is refused' {
+        { Invoke-MmAction stop -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id MarketRequired InvokeMmActionCommand)
+    }
+}
+
+Describe 'Playbooks' {
+    BeforeEach { Stop-All }
+
+    It 'lists the four safe playbooks with their steps' {
+        $playbooks = Get-MmPlaybook
+        $playbooks.Name | Should -Be @('Sev1SafetyBreach', 'ProcessStuck', 'RecoveryAfterIncident', 'AnalysisOnly')
+        (Get-MmPlaybook Recovery*).Steps.Action | Should -Be @('status', 'start')
+    }
+
+    It 'SEV1 stops each market, each with its own approval' {
+        $null = Start-MmMarket eth, btc -Reason 'open' -Confirm:$false
+        $results = Invoke-MmPlaybook Sev1SafetyBreach -Market eth, btc -Reason 'drawdown breach' -Confirm:$false
+        $results.Action | Should -Be @('stop', 'stop')
+        $results.Outcome | Should -Be @('Succeeded', 'Succeeded')
+        $plans = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)'; Invoke-MmPlaybook Sev1SafetyBreach -Market eth, btc -Reason 'drawdown breach' -WhatIf"
+        ($plans.Output | Where-Object { $_ -like '- Action(s):*' }) | Should -Be @("- Action(s): $($Sandbox.MmctlPath) stop eth --json", "- Action(s): $($Sandbox.MmctlPath) stop btc --json")
+    }
+
+    It 'stuck restarts' {
+        $null = Start-MmMarket eth -Reason 'open' -Confirm:$false
+        (Invoke-MmPlaybook ProcessStuck -Market eth -Reason 'no heartbeat' -Confirm:$false).Action | Should -Be 'restart'
+    }
+
+    It 'recovery shows status first, then starts with approval; -WhatIf previews both steps' {
+        $out = Invoke-MmPlaybook RecoveryAfterIncident -Market eth -Reason 'incident closed' -Confirm:$false
+        $out[0].PSObject.TypeNames[0] | Should -Be 'MmOperator.MarketStatus'
+        $out[0].State | Should -Be 'Stopped'
+        $out[1].Action | Should -Be 'start'
+        $null = Invoke-Mmctl $Sandbox stop eth --json
+        $before = (Get-Invocation $Sandbox).Count
+        $preview = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)'; Invoke-MmPlaybook RecoveryAfterIncident -Market eth -Reason 'incident closed' -WhatIf"
+        ($preview.Output | Where-Object { $_ -like '- Action(s):*' -or $_ -like 'Need approval*' }) | Should -Be @(
+            "- Action(s): $($Sandbox.MmctlPath) status eth --json", 'Need approval: NO',
+            "- Action(s): $($Sandbox.MmctlPath) start eth --json", 'Need approval: YES')
+        (Get-Invocation $Sandbox).Count | Should -Be $before
+    }
+
+    It 'analysis is status only and needs no market' {
+        $before = Get-FileHashes $Sandbox
+        $out = Invoke-MmPlaybook AnalysisOnly -Reason 'daily check'
+        @($out | Where-Object { $_.PSObject.TypeNames[0] -ne 'MmOperator.MarketStatus' }).Count | Should -Be 0
+        (Get-Invocation $Sandbox)[-1].argv | Should -Be @('status', '--json')
+        Get-FileHashes $Sandbox | Should -Be $before
+    }
+
+    It 'a playbook that needs markets refuses to run without them' {
+        { Invoke-MmPlaybook Sev1SafetyBreach -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id MarketRequired InvokeMmPlaybookCommand)
+    }
+}
