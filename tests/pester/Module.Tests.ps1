@@ -46,3 +46,17 @@ Describe 'The built module' {
         Get-FormatData -TypeName "Deserialized.$_" | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'Help pages in docs/en-US' {
+    BeforeDiscovery { $script:Cmdlets = (Import-PowerShellDataFile $env:MMOPERATOR_TEST_MODULE).CmdletsToExport }
+
+    It '<_> has a page whose parameters match the cmdlet both ways' -ForEach $Cmdlets {
+        $page = Join-Path $PSScriptRoot "../../docs/en-US/$_.md"
+        $page | Should -Exist
+        $documented = @(Select-String -Path $page -Pattern '^### -(\w+)' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Sort-Object)
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters | Where-Object { $_ -notin 'WhatIf', 'Confirm' }
+        $actual = @((Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object)
+        $documented | Should -Be $actual
+        Get-Content -Raw $page | Should -Match "(?m)^schema: 2\.0\.0$"
+    }
+}
