@@ -33,9 +33,6 @@ public sealed class InvokeMmActionCommand : MarketActionCmdlet
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[]? Market { get; set; }
 
-    /// <summary>Why: shown in the Plan and kept in the audit journal.</summary>
-    [Parameter(Mandatory = true)]
-    public string Reason { get; set; } = string.Empty;
 
     protected override void BeginProcessing()
     {

@@ -31,9 +31,6 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[]? Market { get; set; }
 
-    /// <summary>Why: shown in every Plan and kept in the audit journal.</summary>
-    [Parameter(Mandatory = true)]
-    public string Reason { get; set; } = string.Empty;
 
     protected override void BeginProcessing()
     {

@@ -24,6 +24,10 @@ public abstract class MarketActionCmdlet : OperatorCmdlet
 
     private AuditJournal? _journal;
 
+    /// <summary>Why: shown in every Plan and kept in the audit journal.</summary>
+    [Parameter(Mandatory = true)]
+    public string Reason { get; set; } = string.Empty;
+
     protected AuditJournal Journal => _journal ??= new AuditJournal(Options.AuditLogPath);
 
     /// <summary>-WhatIf as bound, or $WhatIfPreference in the caller's scope.</summary>

@@ -15,9 +15,6 @@ public abstract class MarketLifecycleCommand : MarketActionCmdlet
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[] Market { get; set; } = [];
 
-    /// <summary>Why: shown in the Plan and kept in the audit journal.</summary>
-    [Parameter(Mandatory = true)]
-    public string Reason { get; set; } = string.Empty;
 
     protected abstract MarketAction Action { get; }
 
