@@ -19,6 +19,9 @@
         'Get-MmCapability'
         'Get-MmPlaybook'
         'Invoke-MmPlaybook'
+        'Get-MmEnvParam'
+        'Set-MmEnvParam'
+        'Remove-MmEnvParam'
         'Get-MmAuditLog'
         'Test-MmAuditLog'
         'Get-MmOperatorOption'
@@ -36,6 +39,7 @@
 - Foundation: Get-MmStatus, Get-/Set-MmOperatorOption, New-MmSandbox; market forms, allow-listed host commands, sandbox host.
 - Market lifecycle with approval: Start-, Stop-, Restart-MmMarket, Invoke-MmAction, Get-MmCapability, Get-/Invoke-MmPlaybook.
 - Tamper-evident audit journal: Get-MmAuditLog, Test-MmAuditLog.
+- .env parameters with the runbook's guardrails: Get-, Set-, Remove-MmEnvParam.
 '@
         }
     }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MmOperator.Errors;
+using MmOperator.IO;
 
 namespace MmOperator.Audit;
 
@@ -167,22 +168,10 @@ public sealed class AuditJournal
         Path,
         error);
 
-    /// <summary>An exclusive lock held while the returned handle is open. On Unix FileShare.None is an flock.</summary>
     private FileStream AcquireLock()
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
-        var deadline = DateTime.UtcNow + LockWait;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline && File.Exists(LockPath))
-            {
-                Thread.Sleep(Random.Shared.Next(2, 15));
-            }
-        }
+        return FileLock.Acquire(LockPath, LockWait);
     }
 
     private FileStream OpenForAppend()

@@ -3,7 +3,6 @@ using MmOperator.Errors;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
-using MmOperator.Reporting;
 using MmOperator.Runbook;
 using MmOperator.Status;
 
@@ -19,7 +18,6 @@ namespace MmOperator.Commands;
 [OutputType(typeof(ActionResult), typeof(MarketStatus))]
 public sealed class InvokeMmActionCommand : MarketActionCmdlet
 {
-    private string _reason = string.Empty;
     private MarketAction? _action;
 
     /// <summary>The runbook's action name.</summary>
@@ -47,40 +45,18 @@ public sealed class InvokeMmActionCommand : MarketActionCmdlet
         if (capability.Name == "status")
         {
             Require(HostPreconditions.RequireMmctl);
-            try
-            {
-                _reason = Masker.Apply(ReasonPolicy.Validate(Reason));
-            }
-            catch (OperatorException refusal)
-            {
-                ThrowTerminatingError(refusal.ToErrorRecord());
-            }
-
             return;
         }
 
         _action = Enum.Parse<MarketAction>(capability.Name, ignoreCase: true);
-        _reason = PrepareStateChange(Reason, capability.Name);
+        PrepareStateChange();
     }
 
     protected override void ProcessRecord()
     {
         if (_action is not { } action)
         {
-            if (Market is not { Length: > 0 })
-            {
-                ReportStatus(null, _reason);
-                return;
-            }
-
-            foreach (var market in Market)
-            {
-                if (ResolveOrWriteError(market) is { } entry)
-                {
-                    ReportStatus(entry, _reason);
-                }
-            }
-
+            ReportStatuses();
             return;
         }
 
@@ -92,7 +68,30 @@ public sealed class InvokeMmActionCommand : MarketActionCmdlet
 
         foreach (var market in Market)
         {
-            Perform(action, market, _reason);
+            Perform(action, market);
+        }
+    }
+
+    /// <summary>Status needs no approval; its reason only appears in a -WhatIf plan.</summary>
+    private void ReportStatuses()
+    {
+        if (ValidReason("status", null) is not { } reason)
+        {
+            return;
+        }
+
+        if (Market is not { Length: > 0 })
+        {
+            ReportStatus(null, reason);
+            return;
+        }
+
+        foreach (var market in Market)
+        {
+            if (ResolveOrWriteError(market) is { } entry)
+            {
+                ReportStatus(entry, reason);
+            }
         }
     }
 }

@@ -19,7 +19,6 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
 {
     private readonly List<Market> _markets = [];
     private Playbook _playbook = Playbooks.All[0];
-    private string _reason = string.Empty;
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateSet("Sev1SafetyBreach", "ProcessStuck", "RecoveryAfterIncident", "AnalysisOnly", IgnoreCase = true)]
@@ -35,7 +34,7 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
     protected override void BeginProcessing()
     {
         _playbook = Playbooks.Find(Name)!;
-        _reason = PrepareStateChange(Reason, "playbook " + _playbook.Name);
+        PrepareStateChange();
     }
 
     protected override void ProcessRecord() => _markets.AddRange(Market ?? []);
@@ -49,7 +48,12 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
         }
 
         var first = _playbook.Steps[0].Action;
-        var markets = _markets.Select(m => ResolveOrRefuse(first, m, _reason)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
+        if (ValidReason(first, null) is not { } reason)
+        {
+            return;
+        }
+
+        var markets = _markets.Select(m => ResolveOrRefuse(first, m, reason)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
         foreach (var step in _playbook.Steps)
         {
             WriteVerbose($"Playbook {_playbook.Name}: {step.Description}");
@@ -57,15 +61,15 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
             {
                 if (_markets.Count == 0)
                 {
-                    ReportStatus(null, _reason);
+                    ReportStatus(null, reason);
                 }
 
-                markets.ForEach(m => ReportStatus(m, _reason));
+                markets.ForEach(m => ReportStatus(m, reason));
                 continue;
             }
 
             var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
-            markets.ForEach(m => Perform(action, m, _reason));
+            markets.ForEach(m => Perform(action, m, reason));
         }
     }
 }

@@ -7,8 +7,6 @@ namespace MmOperator.Commands;
 /// <summary>Start-, Stop- and Restart-MmMarket: the same parameters and flow, one mmctl action each.</summary>
 public abstract class MarketLifecycleCommand : MarketActionCmdlet
 {
-    private string _reason = string.Empty;
-
     /// <summary>Markets in any accepted form (eth, ETH-USD, .env.eth); status objects bind by their Market property.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [MarketTransformation]
@@ -18,13 +16,13 @@ public abstract class MarketLifecycleCommand : MarketActionCmdlet
 
     protected abstract MarketAction Action { get; }
 
-    protected override void BeginProcessing() => _reason = PrepareStateChange(Reason, Action.Name());
+    protected override void BeginProcessing() => PrepareStateChange();
 
     protected override void ProcessRecord()
     {
         foreach (var market in Market)
         {
-            Perform(Action, market, _reason);
+            Perform(Action, market);
         }
     }
 }

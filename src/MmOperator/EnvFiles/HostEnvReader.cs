@@ -5,6 +5,9 @@ namespace MmOperator.EnvFiles;
 /// <summary>One key as the host's tools read it, with the 1-based line it came from.</summary>
 public sealed record EnvEntry(string Key, string Value, int Line);
 
+/// <summary>Where a line's key and value are: the value is <c>body[ValueStart..ValueEnd]</c>.</summary>
+public readonly record struct EnvLineParts(string Key, string Value, int ValueStart, int ValueEnd);
+
 /// <summary>
 /// Reads .env text exactly as the bot's tools do (host contract): skip blank lines, '#' lines and
 /// lines without '='; key = text before the first '=' trimmed; value = the rest cut at the first
@@ -19,6 +22,25 @@ public static partial class HostEnvReader
     [GeneratedRegex("\r\n|\n|\r")]
     private static partial Regex LineBreak();
 
+    /// <summary>The key and value of one line (without its line break), or null for a line the host skips.</summary>
+    public static EnvLineParts? ParseLine(string body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var trimmed = body.Trim();
+        if (trimmed.Length == 0 || trimmed.StartsWith('#') || !trimmed.Contains('=', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var eq = body.IndexOf('=', StringComparison.Ordinal);
+        var rest = body[(eq + 1)..];
+        var comment = InlineComment().Match(rest);
+        var raw = comment.Success ? rest[..comment.Index] : rest;
+        var value = raw.Trim();
+        var start = eq + 1 + (raw.Length - raw.TrimStart().Length);
+        return new EnvLineParts(body[..eq].Trim(), value, start, start + value.Length);
+    }
+
     public static IReadOnlyList<EnvEntry> ReadEntries(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -27,17 +49,10 @@ public static partial class HostEnvReader
         foreach (var body in LineBreak().Split(text))
         {
             lineNumber++;
-            var trimmed = body.Trim();
-            if (trimmed.Length == 0 || trimmed.StartsWith('#') || !trimmed.Contains('=', StringComparison.Ordinal))
+            if (ParseLine(body) is { } parts)
             {
-                continue;
+                entries.Add(new EnvEntry(parts.Key, parts.Value, lineNumber));
             }
-
-            var eq = body.IndexOf('=', StringComparison.Ordinal);
-            var rest = body[(eq + 1)..];
-            var comment = InlineComment().Match(rest);
-            var value = (comment.Success ? rest[..comment.Index] : rest).Trim();
-            entries.Add(new EnvEntry(body[..eq].Trim(), value, lineNumber));
         }
 
         return entries;

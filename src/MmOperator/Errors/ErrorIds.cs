@@ -40,4 +40,16 @@ public static class ErrorIds
     public const string StatusRefreshFailed = "StatusRefreshFailed";
     public const string MarketRequired = "MarketRequired";
     public const string AuditChainBroken = "AuditChainBroken";
+
+    // .env edits. The protected-key id is the runbook's own word.
+    public const string ProtectedKey = "protected_key";
+    public const string InvalidEnvKey = "InvalidEnvKey";
+    public const string NonMmKeyRefused = "NonMmKeyRefused";
+    public const string InvalidEnvValue = "InvalidEnvValue";
+    public const string EnvValueOutOfBounds = "EnvValueOutOfBounds";
+    public const string EnvFileRefused = "EnvFileRefused";
+    public const string EnvFileChanged = "EnvFileChanged";
+    public const string EnvWriteFailed = "EnvWriteFailed";
+    public const string PolicyUnreadable = "PolicyUnreadable";
+    public const string EnvTargetRequired = "EnvTargetRequired";
 }

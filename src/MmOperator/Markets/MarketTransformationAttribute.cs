@@ -17,6 +17,12 @@ public sealed class MarketTransformationAttribute : ArgumentTransformationAttrib
     public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
     {
         var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+        if (value is null)
+        {
+            // Left to PowerShell: a mandatory -Market refuses null, an optional one means "not given".
+            return null;
+        }
+
         if (value is IEnumerable items and not string)
         {
             return items.Cast<object?>().Select(ToMarket).ToArray();

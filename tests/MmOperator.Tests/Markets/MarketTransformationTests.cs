@@ -28,7 +28,11 @@ public class MarketTransformationTests
     }
 
     [Fact]
-    public void Null_becomes_an_empty_malformed_market() => Assert.False(Assert.IsType<Market>(Transform(null)).IsWellFormed);
+    public void Null_is_left_to_PowerShell_but_a_null_in_a_list_is_malformed()
+    {
+        Assert.Null(Transform(null));
+        Assert.False(Assert.IsType<Market[]>(Transform(new object?[] { "eth", null }))[1].IsWellFormed);
+    }
 
     [Fact]
     public void Other_objects_bind_through_their_Market_property_or_are_declined()

@@ -1,2 +1,2 @@
-// The module drives a Linux host (mmctl, flock, Unix file modes); so do its tests.
-[assembly: System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+// The module drives a Linux host (mmctl, flock, statx, Unix file modes); so do its tests.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -1,0 +1,226 @@
+using System.Management.Automation;
+using MmOperator.Audit;
+using MmOperator.EnvFiles;
+using MmOperator.Errors;
+using MmOperator.Markets;
+using MmOperator.Reporting;
+using MmOperator.Status;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// Set- and Remove-MmEnvParam: the runbook's only file writes. Per file: key and value guardrails
+/// first (nothing is read for a refused key), the current value, the Plan with the key diff, approval,
+/// the locked atomic edit, the new status, one journal record and one report. Values of protected
+/// keys never reach a plan, a result, an error or the journal, because such keys are refused first.
+/// </summary>
+public abstract class EnvEditCmdlet : StateChangeCmdlet
+{
+    private RepoPolicy? _policy;
+
+    /// <summary>Markets whose env file to edit, in any accepted form; or use -Shared.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [AllowNull]
+    [AllowEmptyCollection]
+    [MarketTransformation]
+    [ArgumentCompleter(typeof(MarketCompleter))]
+    public Market[]? Market { get; set; }
+
+    /// <summary>Edit the shared &lt;repo&gt;/.env instead of a market's file.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter Shared { get; set; }
+
+    /// <summary>The key: MM_ followed by A-Z, 0-9, '_'. Protected and secret-like keys are always refused.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("Key")]
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Allow a key that does not start with MM_: the runbook allows it only when a human explicitly asks.</summary>
+    [Parameter]
+    public SwitchParameter AllowNonMmKey { get; set; }
+
+    /// <summary>set or remove, as in plans and the journal.</summary>
+    protected abstract string ActionName { get; }
+
+    protected RepoPolicy Policy => _policy ??= RepoPolicy.Load(Options.RepoPath);
+
+    protected override void BeginProcessing()
+    {
+        PrepareStateChange();
+        try
+        {
+            _ = Policy;
+        }
+        catch (OperatorException unreadable)
+        {
+            ThrowTerminatingError(unreadable.ToErrorRecord());
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var target in Targets())
+        {
+            Edit(target);
+        }
+    }
+
+    /// <summary>The value to write for this record (already checked), or null to remove the key; throws the refusal.</summary>
+    protected abstract string? NewValue(string key);
+
+    private IEnumerable<EnvFileTarget> Targets()
+    {
+        var markets = Market?.Where(m => m is not null).ToList() ?? [];
+        if (Shared.IsPresent == (markets.Count > 0))
+        {
+            var refusal = new OperatorException(ErrorIds.EnvTargetRequired, ErrorCategory.InvalidArgument, "Name exactly one kind of file: -Market <market> for a market's .env.<slug>, or -Shared for the repo's .env. Nothing was changed.", Name);
+            RecordRefusal(ActionName, null, Reason, refusal, Name);
+            WriteError(refusal.ToErrorRecord());
+            yield break;
+        }
+
+        if (Shared)
+        {
+            if (Target(() => EnvFileTarget.Shared(Options.RepoPath), ".env") is { } shared)
+            {
+                yield return shared;
+            }
+
+            yield break;
+        }
+
+        foreach (var market in markets)
+        {
+            if (ResolveOrRefuse(market) is { } entry && Target(() => EnvFileTarget.ForMarket(entry, Options.RepoPath), entry.DisplayName) is { } target)
+            {
+                yield return target;
+            }
+        }
+    }
+
+    private MarketEntry? ResolveOrRefuse(Market market)
+    {
+        try
+        {
+            return Catalog.Resolve(market);
+        }
+        catch (OperatorException refusal)
+        {
+            RecordRefusal(ActionName, market.Input, Reason, refusal, Name);
+            WriteError(refusal.ToErrorRecord());
+            return null;
+        }
+    }
+
+    private EnvFileTarget? Target(Func<EnvFileTarget> make, string display)
+    {
+        try
+        {
+            return make();
+        }
+        catch (OperatorException refusal)
+        {
+            RecordRefusal(ActionName, display, Reason, refusal, Name);
+            WriteError(refusal.ToErrorRecord());
+            return null;
+        }
+    }
+
+    private void Edit(EnvFileTarget target)
+    {
+        if (ValidReason(ActionName, target.DisplayName, Name) is not { } reason)
+        {
+            return;
+        }
+
+        string key;
+        string? value;
+        string? before;
+        try
+        {
+            key = EnvKeyPolicy.Check(Name, AllowNonMmKey, Policy.ProtectedKeys);
+            value = NewValue(key);
+            before = EnvFileWriter.Read(target, Options.RepoPath).ValueOf(key);
+        }
+        catch (OperatorException refusal)
+        {
+            RecordRefusal(ActionName, target.DisplayName, reason, refusal, MarketCatalog.Printable(Name));
+            WriteError(refusal.ToErrorRecord());
+            return;
+        }
+
+        if (before == value)
+        {
+            ReportUnchanged(target, key, before, reason);
+            return;
+        }
+
+        var diff = $"{Masker.Apply(EnvFileWriter.Show(before))} -> {Masker.Apply(EnvFileWriter.Show(value))}";
+        var plan = RunbookText.Plan($"{ActionName} {key} in {target.Path}: {diff}", reason, needsApproval: true);
+        if (Approve(plan, ActionName, $"{key} in {target.FileName}", reason, key) is not { } approval)
+        {
+            return;
+        }
+
+        RequireJournal();
+        EnvEdit edit;
+        try
+        {
+            edit = EnvFileWriter.Apply(target, Options.RepoPath, key, value, before);
+        }
+        catch (OperatorException failure)
+        {
+            Record(new AuditRecord { Action = ActionName, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, Outcome = "Failed", ErrorId = failure.ErrorId, Detail = failure.Message });
+            WriteError(failure.ToErrorRecord());
+            return;
+        }
+
+        var status = RefreshStatus(target.Market);
+        var record = Record(new AuditRecord
+        {
+            Action = ActionName,
+            Market = target.DisplayName,
+            Key = key,
+            Reason = reason,
+            Approval = approval,
+            Outcome = edit.Changed ? "Succeeded" : "NoChange",
+            Before = Masker.Apply(edit.PreviousValue),
+            After = Masker.Apply(edit.NewValue),
+            Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}",
+            NewStatus = status is null ? null : string.Join("; ", status.Select(RunbookText.StatusFacts)),
+        });
+        Emit(target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
+    }
+
+    /// <summary>Nothing to change: said so, and journalled (but not under -WhatIf).</summary>
+    private void ReportUnchanged(EnvFileTarget target, string key, string? current, string reason)
+    {
+        var said = $"No change: {key} in {target.Path} is already {Masker.Apply(EnvFileWriter.Show(current))}.";
+        if (IsWhatIf)
+        {
+            Host.UI.WriteLine(said);
+            return;
+        }
+
+        WriteVerbose(said);
+        var record = Record(new AuditRecord { Action = ActionName, Market = target.DisplayName, Key = key, Reason = reason, Approval = "None", Outcome = "NoChange", Before = Masker.Apply(current), After = Masker.Apply(current), Detail = said });
+        Emit(target, key, current, current, false, null, reason, null, record?.Id);
+    }
+
+    private void Emit(EnvFileTarget target, string key, string? before, string? after, bool changed, IReadOnlyList<MarketStatus>? status, string reason, string? approval, string? auditId) =>
+        WriteTyped(new EnvChange
+        {
+            Action = ActionName,
+            File = target.Path,
+            Market = target.Market?.DisplayName,
+            Shared = target.IsShared,
+            Key = key,
+            PreviousValue = before is null ? null : Masker.Apply(before),
+            NewValue = after is null ? null : Masker.Apply(after),
+            Changed = changed,
+            NewStatus = status,
+            Reason = reason,
+            Approval = approval,
+            AuditId = auditId,
+        }, EnvChange.TypeName);
+}

@@ -1,0 +1,30 @@
+using System.Management.Automation;
+using MmOperator.EnvFiles;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Sets an MM_ key in a market's .env file or the shared .env, within the runbook's guardrails, after approval.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "MmEnvParam", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(EnvChange))]
+public sealed class SetMmEnvParamCommand : EnvEditCmdlet
+{
+    /// <summary>The new value: printable ASCII the host can store faithfully, of the type bounds.json gives the key.</summary>
+    [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    public string Value { get; set; } = string.Empty;
+
+    protected override string ActionName => "set";
+
+    protected override string? NewValue(string key)
+    {
+        var value = EnvValuePolicy.Check(key, Value, Policy);
+        if (!Policy.Whitelist.Contains(key))
+        {
+            WriteWarning($"{key} is not in mm_config/policy/whitelist.json: the advisor would not propose it. Make sure it is a setting the bot reads.");
+        }
+
+        return value;
+    }
+}

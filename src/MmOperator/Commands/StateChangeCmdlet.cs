@@ -1,0 +1,196 @@
+using System.Management.Automation;
+using MmOperator.Approvals;
+using MmOperator.Audit;
+using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Reporting;
+using MmOperator.Status;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// What every state-changing cmdlet shares: the reason rule, approval through ShouldProcess with the
+/// runbook's Plan as its text, the fail-closed audit journal, and a fresh status afterwards. Refusals
+/// and declines are journalled too; -WhatIf prints the Plan and records nothing.
+/// </summary>
+public abstract class StateChangeCmdlet : OperatorCmdlet
+{
+    private readonly Dictionary<string, string?> _checkedReasons = new(StringComparer.Ordinal);
+    private AuditJournal? _journal;
+
+    /// <summary>Why: shown in every Plan and kept in the audit journal.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    public string Reason { get; set; } = string.Empty;
+
+    protected AuditJournal Journal => _journal ??= new AuditJournal(Options.AuditLogPath);
+
+    /// <summary>-WhatIf as bound, or $WhatIfPreference in the caller's scope.</summary>
+    protected bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
+        ? ((SwitchParameter)bound).IsPresent
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
+    /// <summary>Before anything is asked or run: the host is there and the journal can be written.</summary>
+    protected void PrepareStateChange()
+    {
+        Require(HostPreconditions.RequireMmctl);
+        if (!IsWhatIf)
+        {
+            RequireJournal();
+        }
+    }
+
+    protected void RequireJournal()
+    {
+        try
+        {
+            Journal.EnsureWritable();
+        }
+        catch (OperatorException unavailable)
+        {
+            ThrowTerminatingError(unavailable.ToErrorRecord());
+        }
+    }
+
+    /// <summary>
+    /// The current record's reason, checked and with any secret masked (it reaches the plan, the
+    /// result and the journal); null after the refusal was journalled and written as an error.
+    /// </summary>
+    protected string? ValidReason(string action, string? market, string? key = null)
+    {
+        if (!_checkedReasons.TryGetValue(Reason, out var valid))
+        {
+            try
+            {
+                valid = Masker.Apply(ReasonPolicy.Validate(Reason));
+            }
+            catch (OperatorException)
+            {
+                valid = null;
+            }
+
+            _checkedReasons[Reason] = valid;
+        }
+
+        if (valid is null)
+        {
+            try
+            {
+                ReasonPolicy.Validate(Reason);
+            }
+            catch (OperatorException refusal)
+            {
+                RecordRefusal(action, market, MarketCatalog.Printable(Reason), refusal, key);
+                WriteError(refusal.ToErrorRecord());
+            }
+        }
+
+        return valid;
+    }
+
+    /// <summary>
+    /// ShouldProcess with the Plan as its text. Returns how it was approved, or null when it was not
+    /// (declined, or -WhatIf, which prints exactly the Plan). A prompt that cannot be shown
+    /// (-NonInteractive) stops the command: approval is required.
+    /// </summary>
+    protected string? Approve(string plan, string action, string target, string reason, string? key = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (IsWhatIf)
+        {
+            Host.UI.WriteLine(plan);
+            return null;
+        }
+
+        bool approved;
+        try
+        {
+            approved = ShouldProcess(plan, plan + "\n\nApprove and run it?", $"Approve: {action} {target}?");
+        }
+        catch (Exception noPrompt) when (noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        {
+            var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{action} {target} needs approval and this session cannot ask for it ({noPrompt.Message}). Nothing ran. A script approves explicitly with -Confirm:$false.", target, noPrompt);
+            RecordRefusal(action, target, reason, refusal, key);
+            ThrowTerminatingError(refusal.ToErrorRecord());
+            return null;
+        }
+
+        if (!approved)
+        {
+            Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = "Declined", Detail = "not approved at the prompt" });
+            WriteVerbose($"Not approved: {action} {target}. Nothing ran.");
+            return null;
+        }
+
+        bool? confirm = MyInvocation.BoundParameters.TryGetValue("Confirm", out var bound) ? ((SwitchParameter)bound).IsPresent : null;
+        var preference = LanguagePrimitives.TryConvertTo<ConfirmImpact>(GetVariableValue("ConfirmPreference"), out var value) ? value : ConfirmImpact.High;
+        return ApprovalMode.Describe(confirm, preference, ConfirmImpact.High);
+    }
+
+    /// <summary>Records an attempt that was refused before approval; the refusal itself is reported by the caller.</summary>
+    protected void RecordRefusal(string action, string? market, string? reason, OperatorException refusal, string? key = null)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        if (IsWhatIf)
+        {
+            return;
+        }
+
+        try
+        {
+            Record(new AuditRecord
+            {
+                Action = action,
+                Market = market is null ? null : MarketCatalog.Printable(market),
+                Key = key is null ? null : MarketCatalog.Printable(key),
+                Reason = reason,
+                Approval = ApprovalMode.None,
+                Outcome = "Refused",
+                ErrorId = refusal.ErrorId,
+                Detail = refusal.Message,
+            }, throwIfUnavailable: true);
+        }
+        catch (OperatorException unavailable)
+        {
+            WriteWarning($"The refusal could not be recorded: {unavailable.Message}");
+        }
+    }
+
+    /// <summary>mmctl status of one market, or of every instance; null (after an error) when it gave no usable answer.</summary>
+    protected IReadOnlyList<MarketStatus>? RefreshStatus(MarketEntry? market)
+    {
+        try
+        {
+            var command = market is null ? HostCommand.MmctlStatus(Options) : HostCommand.MmctlStatus(Options, market);
+            return StatusReader.Read(RunHost(command), Catalog);
+        }
+        catch (HostCommandException failure)
+        {
+            WriteError(new ErrorRecord(failure, ErrorIds.StatusRefreshFailed, failure.Category, failure.Target));
+            return null;
+        }
+    }
+
+    /// <summary>Appends to the journal with the caller's identity; after a change was made, a failed write is an error, not a rollback.</summary>
+    protected AuditRecord? Record(AuditRecord record, bool throwIfUnavailable = false)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.User = Environment.UserName;
+        record.HostName = Environment.MachineName;
+        record.ProcessId = Environment.ProcessId;
+        record.LanguageMode = SessionState.LanguageMode.ToString();
+        record.Cmdlet = MyInvocation.MyCommand.Name;
+        record.Reason = record.Reason is null ? null : Masker.Apply(record.Reason);
+        record.Detail = record.Detail is null ? null : Masker.Apply(record.Detail);
+        try
+        {
+            return Journal.Append(record);
+        }
+        catch (OperatorException unavailable) when (!throwIfUnavailable)
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException($"{record.Action} {record.Market} {record.Key} ran ({record.Outcome}) but could not be recorded: {unavailable.Message}", unavailable), ErrorIds.AuditJournalUnavailable, ErrorCategory.WriteError, Journal.Path));
+            return null;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using MmOperator.Reporting;
+using MmOperator.Status;
+
+namespace MmOperator.EnvFiles;
+
+/// <summary>
+/// The runbook's report of a .env edit (PSTypeName MmOperator.EnvChange): the key diff before -> after
+/// and the new mmctl status. Its default view is the Result / New status block.
+/// </summary>
+public sealed class EnvChange
+{
+    public const string TypeName = "MmOperator.EnvChange";
+
+    /// <summary>set or remove.</summary>
+    public required string Action { get; init; }
+
+    public required string File { get; init; }
+
+    public string? Market { get; init; }
+
+    public bool Shared { get; init; }
+
+    public required string Key { get; init; }
+
+    public string? PreviousValue { get; init; }
+
+    public string? NewValue { get; init; }
+
+    public bool Changed { get; init; }
+
+    public IReadOnlyList<MarketStatus>? NewStatus { get; init; }
+
+    public required string Reason { get; init; }
+
+    public string? Approval { get; init; }
+
+    public string? AuditId { get; init; }
+
+    public string ResultText => RunbookText.Result(
+        $"{System.IO.Path.GetFileName(File)} {Key}: {EnvFileWriter.Show(PreviousValue)} -> {EnvFileWriter.Show(NewValue)}{(Changed ? string.Empty : " (unchanged)")}");
+
+    public string NewStatusText => !Changed
+        ? "New status:\n- not refreshed: nothing changed"
+        : NewStatus is null ? RunbookText.NewStatus(RunbookText.StatusFacts(null))
+        : NewStatus.Count == 0 ? RunbookText.NewStatus("no instances running")
+        : "New status:\n" + string.Join("\n", NewStatus.Select(s => "- " + RunbookText.StatusFacts(s)));
+
+    public override string ToString() => $"{Key}: {EnvFileWriter.Show(PreviousValue)} -> {EnvFileWriter.Show(NewValue)}";
+}

@@ -1,0 +1,158 @@
+using MmOperator.EnvFiles;
+using MmOperator.Errors;
+using MmOperator.Tests.Support;
+
+namespace MmOperator.Tests.EnvFiles;
+
+public sealed class EnvPolicyTests : IDisposable
+{
+    private static readonly HashSet<string> NoExtra = [];
+    private readonly TempDir _repo = new();
+
+    public void Dispose() => _repo.Dispose();
+
+    private RepoPolicy FixturePolicy()
+    {
+        foreach (var file in Directory.GetFiles(TestPaths.PolicyFixtures))
+        {
+            _repo.Write(Path.Combine("mm_config", "policy", Path.GetFileName(file)), File.ReadAllText(file));
+        }
+
+        return RepoPolicy.Load(_repo.Path);
+    }
+
+    [Theory]
+    [InlineData("MM_API_KEY")]
+    [InlineData("MM_STARK_PRIVATE_KEY")]
+    [InlineData("MM_STARK_PUBLIC_KEY")]
+    [InlineData("MM_VAULT_ID")]
+    [InlineData("MM_BUILDER_ID")]
+    [InlineData("mm_api_key")]
+    [InlineData("Mm_Vault_Id")]
+    [InlineData("MM_WEBHOOK_SECRET")]
+    [InlineData("MM_WALLET_PASSPHRASE")]
+    [InlineData("MM_SEED_MNEMONIC")]
+    [InlineData("MM_OTHER_PRIVATE_KEY")]
+    [InlineData("EXCHANGE_API_KEY")]
+    [InlineData("ＭＭ＿ＡＰＩ＿ＫＥＹ")]
+    [InlineData("MM_API\u200B_KEY")]
+    [InlineData("MM_API_KEY\n")]
+    public void Protected_and_secret_like_keys_are_protected_key_whatever_else_is_passed(string key)
+    {
+        var error = Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check(key, allowNonMmKey: true, NoExtra));
+
+        Assert.Equal(ErrorIds.ProtectedKey, error.ErrorId);
+        Assert.Contains("protected_key", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Keys_the_repo_protects_are_protected() =>
+        Assert.Equal(ErrorIds.ProtectedKey, Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check("MM_DEPLOY_TOKEN", false, new HashSet<string> { "MM_DEPLOY_TOKEN" })).ErrorId);
+
+    [Theory]
+    [InlineData("mm_spread_multiplier", ErrorIds.InvalidEnvKey)]
+    [InlineData("MM_Spread", ErrorIds.InvalidEnvKey)]
+    [InlineData("MM_SPRÉAD", ErrorIds.InvalidEnvKey)]
+    [InlineData("MM-SPREAD", ErrorIds.InvalidEnvKey)]
+    [InlineData("MM SPREAD", ErrorIds.InvalidEnvKey)]
+    [InlineData("MM_A=B", ErrorIds.InvalidEnvKey)]
+    [InlineData("MM_A\nMM_B", ErrorIds.InvalidEnvKey)]
+    [InlineData("1MM", ErrorIds.InvalidEnvKey)]
+    [InlineData("", ErrorIds.InvalidEnvKey)]
+    [InlineData("EXTENDED_ENV", ErrorIds.NonMmKeyRefused)]
+    [InlineData("PATH", ErrorIds.NonMmKeyRefused)]
+    public void Other_keys_are_refused(string key, string id) =>
+        Assert.Equal(id, Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check(key, false, NoExtra)).ErrorId);
+
+    [Fact]
+    public void A_non_MM_key_needs_an_explicit_allowance()
+    {
+        Assert.Equal("EXTENDED_ENV", EnvKeyPolicy.Check("EXTENDED_ENV", allowNonMmKey: true, NoExtra));
+        Assert.Equal("MM_SPREAD_MULTIPLIER", EnvKeyPolicy.Check("MM_SPREAD_MULTIPLIER", false, NoExtra));
+        Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check(new string('A', EnvKeyPolicy.MaxLength + 1), true, NoExtra));
+    }
+
+    [Theory]
+    [InlineData("a\nb", "line break")]
+    [InlineData("a\rb", "line break")]
+    [InlineData("a\0b", "NUL")]
+    [InlineData("a\tb", "control")]
+    [InlineData("é", "non-ASCII")]
+    [InlineData("\"1.5\"", "quotes")]
+    [InlineData("'1.5'", "quotes")]
+    [InlineData("`x`", "quotes")]
+    [InlineData("${HOME}", "'$'")]
+    [InlineData(" 1.5", "whitespace")]
+    [InlineData("1.5 ", "whitespace")]
+    [InlineData("a #b", "comment")]
+    [InlineData("#a", "comment")]
+    public void Values_the_host_cannot_store_faithfully_are_refused(string value, string problem)
+    {
+        var error = Assert.Throws<OperatorException>(() => EnvValuePolicy.Check("MM_NOTE", value, FixturePolicy()));
+
+        Assert.Equal(ErrorIds.InvalidEnvValue, error.ErrorId);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_over_long_value_is_refused() =>
+        Assert.Equal(ErrorIds.InvalidEnvValue, Assert.Throws<OperatorException>(() => EnvValuePolicy.Check("MM_NOTE", new string('x', 1024 * 1024), FixturePolicy())).ErrorId);
+
+    [Theory]
+    [InlineData("MM_NUM_PRICE_LEVELS", "20", true)]
+    [InlineData("MM_NUM_PRICE_LEVELS", "21", false)]
+    [InlineData("MM_NUM_PRICE_LEVELS", "0", false)]
+    [InlineData("MM_NUM_PRICE_LEVELS", "2.5", false)]
+    [InlineData("MM_NUM_PRICE_LEVELS", "+3", false)]
+    [InlineData("MM_NUM_PRICE_LEVELS", "5_0", false)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "1.8", true)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "0", true)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "-0.1", false)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "nan", false)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "inf", false)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "1e400", false)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "abc", false)]
+    [InlineData("MM_FAILURE_RATE_TRIP", "1.0", true)]
+    [InlineData("MM_FAILURE_RATE_TRIP", "1.01", false)]
+    [InlineData("MM_TREND_ENABLED", "true", true)]
+    [InlineData("MM_TREND_ENABLED", "0", true)]
+    [InlineData("MM_TREND_ENABLED", "yes", false)]
+    [InlineData("MM_MARKET_NAME", "ETH-USD", true)]
+    [InlineData("MM_NOT_IN_BOUNDS", "anything", true)]
+    public void Bounds_type_the_value(string key, string value, bool accepted)
+    {
+        var policy = FixturePolicy();
+
+        if (accepted)
+        {
+            Assert.Equal(value, EnvValuePolicy.Check(key, value, policy));
+        }
+        else
+        {
+            Assert.Equal(ErrorIds.EnvValueOutOfBounds, Assert.Throws<OperatorException>(() => EnvValuePolicy.Check(key, value, policy)).ErrorId);
+        }
+    }
+
+    [Fact]
+    public void The_repo_policy_reads_the_fixture_files()
+    {
+        var policy = FixturePolicy();
+
+        Assert.Contains("MM_SPREAD_MULTIPLIER", policy.Whitelist);
+        Assert.DoesNotContain("MM_API_KEY", policy.Whitelist);
+        Assert.Equal(new KeyBounds("int", 1, 20), policy.Bounds["MM_NUM_PRICE_LEVELS"]);
+        Assert.Contains("MM_VAULT_ID", policy.ProtectedKeys);
+    }
+
+    [Fact]
+    public void A_malformed_policy_file_is_an_error_not_an_empty_policy()
+    {
+        _repo.Write(Path.Combine("mm_config", "policy", "bounds.json"), "{ not json");
+
+        Assert.Equal(ErrorIds.PolicyUnreadable, Assert.Throws<OperatorException>(() => RepoPolicy.Load(_repo.Path)).ErrorId);
+    }
+
+    [Fact]
+    public void A_missing_policy_is_empty() => Assert.Empty(RepoPolicy.Load(_repo.Path).Bounds);
+}
