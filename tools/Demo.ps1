@@ -34,6 +34,16 @@ try {
     Write-Step 'An action mmctl does not have is refused and escalated, never simulated'
     try { Invoke-MmAction flatten -Market eth -Reason 'reduce risk' } catch { Write-Host "$($_.FullyQualifiedErrorId)`n  $($_.Exception.Message)" }
 
+    Write-Step 'Reading .env settings: as the host reads them, secrets masked'
+    Get-MmEnvParam eth MM_SPREAD*, MM_API_KEY, MM_STARK* | Out-Host
+
+    Write-Step 'A .env edit: Plan with the key diff, then the approved edit with its key diff and new status'
+    Set-MmEnvParam -Market eth -Name MM_SPREAD_MULTIPLIER -Value 1.8 -Reason 'widen in high vol' -WhatIf
+    Set-MmEnvParam -Market eth -Name MM_SPREAD_MULTIPLIER -Value 1.8 -Reason 'widen in high vol' -Confirm:$false | Out-Host
+
+    Write-Step 'A protected key is refused, whatever is passed'
+    try { Set-MmEnvParam -Market eth -Name MM_API_KEY -Value 'new-key' -Reason 'rotate' -AllowNonMmKey -Confirm:$false -ErrorAction Stop } catch { Write-Host "$($_.FullyQualifiedErrorId)`n  $($_.Exception.Message)" }
+
     Write-Step 'Status after the changes'
     Get-MmStatus | Out-Host
 

@@ -15,6 +15,8 @@ Import-Module (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1') -Force
 # The test files import the module from here; every file gets a fresh sandbox of its own.
 $env:MMOPERATOR_TEST_MODULE = (Resolve-Path $ModulePath).Path
 
+# The tests run with PowerShell's default preferences, as a user's session would.
+$ErrorActionPreference = 'Continue'
 $config = New-PesterConfiguration
 $config.Run.Path = $PSScriptRoot
 $config.Run.PassThru = $true

@@ -18,8 +18,8 @@ public abstract class EnvEditCmdlet : StateChangeCmdlet
 {
     private RepoPolicy? _policy;
 
-    /// <summary>Markets whose env file to edit, in any accepted form; or use -Shared.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Markets whose env file to edit, in any accepted form; or use -Shared. Named, so -Shared reads the same: -Shared KEY VALUE.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
     [AllowEmptyCollection]
     [MarketTransformation]
@@ -31,7 +31,7 @@ public abstract class EnvEditCmdlet : StateChangeCmdlet
     public SwitchParameter Shared { get; set; }
 
     /// <summary>The key: MM_ followed by A-Z, 0-9, '_'. Protected and secret-like keys are always refused.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Key")]
     public string Name { get; set; } = string.Empty;
 
@@ -215,8 +215,8 @@ public abstract class EnvEditCmdlet : StateChangeCmdlet
             Market = target.Market?.DisplayName,
             Shared = target.IsShared,
             Key = key,
-            PreviousValue = before is null ? null : Masker.Apply(before),
-            NewValue = after is null ? null : Masker.Apply(after),
+            PreviousValue = Masker.Apply(before),
+            NewValue = Masker.Apply(after),
             Changed = changed,
             NewStatus = status,
             Reason = reason,

@@ -11,7 +11,7 @@ namespace MmOperator.Commands;
 public sealed class SetMmEnvParamCommand : EnvEditCmdlet
 {
     /// <summary>The new value: printable ASCII the host can store faithfully, of the type bounds.json gives the key.</summary>
-    [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
     public string Value { get; set; } = string.Empty;
 

@@ -55,11 +55,12 @@ public sealed partial class SecretMasker
         return new SecretMasker(secrets);
     }
 
-    public string Apply(string? text)
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public string? Apply(string? text)
     {
         if (string.IsNullOrEmpty(text))
         {
-            return text ?? string.Empty;
+            return text;
         }
 
         foreach (var secret in _secrets)

@@ -1,0 +1,275 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-MmTestModule
+    $script:Sandbox = New-TestSandbox -Market eth, btc
+    function script:Id([string] $Name, [string] $Command = 'SetMmEnvParamCommand') { "$Name,MmOperator.Commands.$Command" }
+    function script:EnvPath([string] $Name) { Join-Path $Sandbox.RepoPath $Name }
+    function script:Secrets { (Get-Content (EnvPath '.env.eth')) -match '^MM_(API_KEY|STARK_PRIVATE_KEY|STARK_PUBLIC_KEY|VAULT_ID|BUILDER_ID)=' -replace '^[A-Z_]+=', '' }
+    function script:Snapshot { @(Get-FileHashes $Sandbox) + @((Get-Invocation $Sandbox).Count) }
+}
+
+AfterAll {
+    $null = Invoke-Mmctl $Sandbox stop eth --json
+    Remove-TestSandbox $Sandbox
+}
+
+Describe 'Get-MmEnvParam' {
+    It 'gives one object per key as the host reads it' {
+        $spread = Get-MmEnvParam eth MM_SPREAD_MULTIPLIER
+        $spread.PSObject.TypeNames[0] | Should -Be 'MmOperator.EnvParam'
+        $spread.File | Should -Be (EnvPath '.env.eth')
+        $spread.Market | Should -Be 'ETH-USD'
+        $spread.Shared | Should -BeFalse
+        $spread.Value | Should -Be '1.5'
+        $spread.Line | Should -Be ((Select-String -Path (EnvPath '.env.eth') -Pattern '^MM_SPREAD_MULTIPLIER=').LineNumber)
+        $spread.IsProtected | Should -BeFalse
+    }
+
+    It 'masks every protected value and never prints a secret' {
+        $all = Get-MmEnvParam
+        ($all | Where-Object IsProtected).Key | Sort-Object -Unique | Should -Be @('MM_API_KEY', 'MM_BUILDER_ID', 'MM_STARK_PRIVATE_KEY', 'MM_STARK_PUBLIC_KEY', 'MM_VAULT_ID')
+        ($all | Where-Object IsProtected).Value | Sort-Object -Unique | Should -Be '********'
+        $text = ($all | Format-List * | Out-String) + ($all | Out-String) + ($all | ConvertTo-Json)
+        foreach ($secret in Secrets) { $text | Should -Not -Match ([regex]::Escape($secret)) }
+    }
+
+    It 'reads the shared file, all files, and filters by wildcard' {
+        (Get-MmEnvParam -Shared MM_LOG*).Key | Should -Be 'MM_LOG_LEVEL'
+        (Get-MmEnvParam -Shared MM_LOG*).Shared | Should -BeTrue
+        @(Get-MmEnvParam -Name MM_MARKET_NAME).Market | Should -Be @('BTC-USD', 'ETH-USD')
+    }
+
+    It 'reads a duplicated key as the host does: the last copy wins' {
+        Add-Content (EnvPath '.env.btc') 'MM_MIN_OFFSET_BPS=9  # override'
+        $offset = Get-MmEnvParam btc MM_MIN_OFFSET_BPS
+        $offset.Value | Should -Be '9'
+        $offset.Occurrences | Should -Be 2
+    }
+
+    It 'refuses a bad market like every other cmdlet' {
+        { Get-MmEnvParam 'ETH/USD' -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidMarketFormat GetMmEnvParamCommand)
+    }
+}
+
+Describe 'Set-MmEnvParam and Remove-MmEnvParam' {
+    BeforeEach { $Sandbox | Set-MmOperatorOption }
+
+    It 'sets a key, keeps its inline comment, reports the key diff and the new status' {
+        (Get-Content -Raw (EnvPath '.env.eth')) -replace 'MM_MAX_ORDER_AGE_S=15', 'MM_MAX_ORDER_AGE_S=15  # seconds' | Set-Content -NoNewline (EnvPath '.env.eth')
+        $null = Start-MmMarket eth -Reason 'open' -Confirm:$false
+        $change = Set-MmEnvParam -Market eth -Name MM_MAX_ORDER_AGE_S -Value 20 -Reason 'slower cancels' -Confirm:$false
+        $change.PSObject.TypeNames[0] | Should -Be 'MmOperator.EnvChange'
+        $change.File | Should -Be (EnvPath '.env.eth')
+        $change.Key | Should -Be 'MM_MAX_ORDER_AGE_S'
+        $change.PreviousValue | Should -Be '15'
+        $change.NewValue | Should -Be '20'
+        $change.Changed | Should -BeTrue
+        $change.NewStatus.State | Should -Be 'Running'
+        (Get-Invocation $Sandbox)[-1].argv | Should -Be @('status', 'eth', '--json')
+        Get-Content (EnvPath '.env.eth') | Should -Contain 'MM_MAX_ORDER_AGE_S=20  # seconds'
+        ($change | Out-String) | Should -Match "(?m)^Result:\r?\n- \.env\.eth MM_MAX_ORDER_AGE_S: '15' -> '20'\r?\nNew status:\r?\n- ETH-USD: Running \(pid \d+\)"
+    }
+
+    It 'the shared file is followed by mmctl status --json' {
+        $change = Set-MmEnvParam -Shared -Name MM_LOG_LEVEL -Value DEBUG -Reason 'debug' -Confirm:$false
+        $change.Shared | Should -BeTrue
+        (Get-Invocation $Sandbox)[-1].argv | Should -Be @('status', '--json')
+        $null = Set-MmEnvParam -Shared -Name MM_LOG_LEVEL -Value INFO -Reason 'back' -Confirm:$false
+    }
+
+    It 'setting the value a key already has changes nothing and says so' {
+        $before = Snapshot
+        $same = Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 1.5 -Reason 'same' -Confirm:$false
+        $same.Changed | Should -BeFalse
+        ($same | Out-String) | Should -Match 'unchanged'
+        Snapshot | Should -Be $before
+        (Get-MmAuditLog -Last 1).Outcome | Should -Be 'NoChange'
+    }
+
+    It 'appends a new key and removes it again, journalling both' {
+        $added = Set-MmEnvParam -Market eth MM_STALE_CANCEL_GRACE_S 2 -Reason 'new guard' -Confirm:$false
+        $added.PreviousValue | Should -BeNullOrEmpty
+        (Get-Content (EnvPath '.env.eth'))[-1] | Should -Be 'MM_STALE_CANCEL_GRACE_S=2'
+        $removed = Remove-MmEnvParam -Market eth MM_STALE_CANCEL_GRACE_S -Reason 'not needed' -Confirm:$false
+        $removed.PreviousValue | Should -Be '2'
+        $removed.NewValue | Should -BeNullOrEmpty
+        Get-Content (EnvPath '.env.eth') | Should -Not -Contain 'MM_STALE_CANCEL_GRACE_S=2'
+        $audit = Get-MmAuditLog -Last 2
+        $audit.Action | Should -Be @('set', 'remove')
+        $audit.Before | Should -Be @($null, '2')
+        $audit.After | Should -Be @('2', $null)
+    }
+
+    It 'takes changes from the pipeline: Get-MmEnvParam, and rows of a CSV' {
+        $piped = Get-MmEnvParam eth, btc MM_SKEW_MAX_BPS | Set-MmEnvParam -Value 25 -Reason 'more skew' -Confirm:$false
+        $piped.File | Should -Be @((EnvPath '.env.eth'), (EnvPath '.env.btc'))
+        $csv = Join-Path $TestDrive 'changes.csv'
+        @([pscustomobject]@{ Market = 'ETH-USD'; Name = 'MM_SKEW_MAX_BPS'; Value = '20'; Reason = 'revert eth' }
+          [pscustomobject]@{ Market = 'btc'; Name = 'MM_SKEW_MAX_BPS'; Value = '20'; Reason = 'revert btc' }) | Export-Csv $csv
+        $rows = Import-Csv $csv | Set-MmEnvParam -Confirm:$false
+        $rows.NewValue | Should -Be @('20', '20')
+        $rows.Reason | Should -Be @('revert eth', 'revert btc')
+    }
+
+    It '-WhatIf prints the Plan with the file and the key diff, and changes nothing' {
+        $before = Snapshot
+        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 1.8 -Reason 'widen in high vol' -WhatIf"
+        ($result.Output -join "`n") | Should -BeExactly (@('Plan:', "- Action(s): set MM_SPREAD_MULTIPLIER in $(EnvPath '.env.eth'): '1.5' -> '1.8'", '- Reason: widen in high vol', 'Need approval: YES') -join "`n")
+        Snapshot | Should -Be $before
+    }
+}
+
+Describe 'Guardrails: refused with a stable id, nothing run, every byte kept' {
+    BeforeAll {
+        Set-Content (EnvPath '.env.sol') 'MM_MARKET_NAME=SOL-USD' -Force
+        $real = Join-Path $TestDrive 'real.env'; Set-Content $real 'MM_MARKET_NAME=LNK-USD'
+        New-Item -ItemType SymbolicLink -Path (EnvPath '.env.lnk') -Target $real -Force | Out-Null
+    }
+    AfterAll { Remove-Item (EnvPath '.env.sol'), (EnvPath '.env.lnk') -Force }
+
+    It 'refuses <Key>=<Value> on <Target> with <Id>' -ForEach @(
+        @{ Target = 'eth'; Key = 'MM_API_KEY'; Value = 'sk-live-7f3a9c01'; Id = 'protected_key'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_STARK_PRIVATE_KEY'; Value = '0xfeedc0ffee01'; Id = 'protected_key'; Extra = @{ AllowNonMmKey = $true } }
+        @{ Target = 'eth'; Key = 'MM_STARK_PUBLIC_KEY'; Value = '0xabc'; Id = 'protected_key'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_VAULT_ID'; Value = '1'; Id = 'protected_key'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_BUILDER_ID'; Value = '1'; Id = 'protected_key'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'mm_api_key'; Value = 'sk-lower-5e6d7c'; Id = 'protected_key'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_FEED_SECRET'; Value = 'feed-secret-4b3a'; Id = 'protected_key'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'EXCHANGE_API_KEY'; Value = 'x'; Id = 'protected_key'; Extra = @{ AllowNonMmKey = $true } }
+        @{ Target = 'eth'; Key = 'MM_WALLET_MNEMONIC'; Value = 'x'; Id = 'protected_key'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_PASSPHRASE'; Value = 'x'; Id = 'protected_key'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'mm_spread_multiplier'; Value = '2'; Id = 'InvalidEnvKey'; Extra = @{} }
+        @{ Target = 'eth'; Key = "MM_SPREAD`nX"; Value = '2'; Id = 'InvalidEnvKey'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'EXTENDED_ENV'; Value = 'mainnet'; Id = 'NonMmKeyRefused'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_NOTE'; Value = "a`nb"; Id = 'InvalidEnvValue'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_NOTE'; Value = "a`rb"; Id = 'InvalidEnvValue'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_NOTE'; Value = "a`0b"; Id = 'InvalidEnvValue'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_NOTE'; Value = '"quoted"'; Id = 'InvalidEnvValue'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_NOTE'; Value = 'a #b'; Id = 'InvalidEnvValue'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_NOTE'; Value = ' x'; Id = 'InvalidEnvValue'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_NOTE'; Value = ('x' * 1MB); Id = 'InvalidEnvValue'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_NUM_PRICE_LEVELS'; Value = '50'; Id = 'EnvValueOutOfBounds'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_NUM_PRICE_LEVELS'; Value = '2.5'; Id = 'EnvValueOutOfBounds'; Extra = @{} }
+        @{ Target = 'eth'; Key = 'MM_TREND_ENABLED'; Value = 'maybe'; Id = 'EnvValueOutOfBounds'; Extra = @{} }
+        @{ Target = 'doge'; Key = 'MM_SPREAD_MULTIPLIER'; Value = '2'; Id = 'UnknownMarket'; Extra = @{} }
+        @{ Target = '.env.eth.iter003'; Key = 'MM_SPREAD_MULTIPLIER'; Value = '2'; Id = 'InvalidMarketFormat'; Extra = @{} }
+        @{ Target = '../.env.eth'; Key = 'MM_SPREAD_MULTIPLIER'; Value = '2'; Id = 'InvalidMarketFormat'; Extra = @{} }
+        @{ Target = 'lnk'; Key = 'MM_SPREAD_MULTIPLIER'; Value = '2'; Id = 'UnknownMarket'; Extra = @{} }
+    ) {
+        $before = Snapshot
+        $audit = (Get-MmAuditLog).Count
+        { Set-MmEnvParam -Market $Target -Name $Key -Value $Value -Reason 'guardrail test' -Confirm:$false @Extra -ErrorAction Stop } | Should -Throw -ErrorId (Id $Id)
+        Snapshot | Should -Be $before
+        $record = Get-MmAuditLog -Last 1
+        (Get-MmAuditLog).Count | Should -Be ($audit + 1)
+        $record.Outcome | Should -Be 'Refused'
+        $record.ErrorId | Should -Be $Id
+        if ($Id -eq 'protected_key' -and $Value.Length -ge 6) {
+            Get-Content -Raw $Sandbox.AuditLogPath | Should -Not -Match ([regex]::Escape($Value))
+            $record.Detail | Should -Not -Match ([regex]::Escape($Value))
+        }
+    }
+
+    It 'a protected key is refused on the shared file and by Remove too' {
+        $before = Snapshot
+        { Set-MmEnvParam -Shared MM_API_KEY 'new-key-value' -Reason 'rotate' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id protected_key)
+        { Remove-MmEnvParam -Market eth MM_VAULT_ID -Reason 'clean' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id protected_key RemoveMmEnvParamCommand)
+        Snapshot | Should -Be $before
+    }
+
+    It 'a protected key is refused under -WhatIf before any plan shows its value' {
+        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)'; try { Set-MmEnvParam -Market eth MM_API_KEY 'sk-visible-9f8e7d' -Reason 'rotate' -WhatIf -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
+        $result.Output | Should -Contain (Id protected_key)
+        ($result.Output -join "`n") | Should -Not -Match 'sk-visible-9f8e7d'
+        ($result.Output -join "`n") | Should -Not -Match 'Plan:'
+    }
+
+    It 'a non-MM_ key is allowed only with -AllowNonMmKey' {
+        $change = Set-MmEnvParam -Shared -Name EXTENDED_ENV -Value testnet2 -Reason 'a human asked for it' -AllowNonMmKey -Confirm:$false
+        $change.NewValue | Should -Be 'testnet2'
+        $null = Remove-MmEnvParam -Shared -Name EXTENDED_ENV -Reason 'undo' -AllowNonMmKey -Confirm:$false
+    }
+
+    It 'a key missing from whitelist.json is allowed with a warning' {
+        $warnings = Set-MmEnvParam -Market eth MM_CUSTOM_FLAG on -Reason 'experiment' -Confirm:$false 3>&1 | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }
+        "$warnings" | Should -Match 'whitelist.json'
+        $null = Remove-MmEnvParam -Market eth MM_CUSTOM_FLAG -Reason 'undo' -Confirm:$false
+    }
+
+    It 'names exactly one kind of file' {
+        { Set-MmEnvParam -Name MM_X -Value 1 -Reason r -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id EnvTargetRequired)
+        { Set-MmEnvParam -Market eth -Shared -Name MM_X -Value 1 -Reason r -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id EnvTargetRequired)
+    }
+
+    It 'a missing shared .env is refused, never created' {
+        Rename-Item (EnvPath '.env') '.env.moved' -Force
+        try {
+            { Set-MmEnvParam -Shared MM_LOG_LEVEL DEBUG -Reason r -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id EnvFileRefused)
+            EnvPath '.env' | Should -Not -Exist
+        }
+        finally { Rename-Item (EnvPath '.env.moved') '.env' -Force }
+    }
+}
+
+Describe 'Secrets never leave the file' {
+    It 'no secret in objects, errors, verbose, debug, WhatIf or the journal' {
+        $DebugPreference = 'Continue'
+        $everything = @(
+            Get-MmEnvParam eth -Verbose *>&1
+            Set-MmEnvParam -Market eth MM_API_KEY (Secrets)[0] -Reason 'rotate' -Confirm:$false -Verbose *>&1
+            Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 1.7 -Reason 'widen' -Confirm:$false -Verbose *>&1
+            Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 1.5 -Reason 'back' -Confirm:$false -Verbose *>&1
+        )
+        $text = ($everything | ForEach-Object { "$_"; $_ | Format-List * | Out-String }) -join "`n"
+        $text += Get-Content -Raw $Sandbox.AuditLogPath
+        $text += (Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)'; Get-MmEnvParam eth | Format-Table -AutoSize | Out-String -Width 400; Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 1.9 -Reason r -WhatIf").Output -join "`n"
+        $text | Should -Match '\*{8}'
+        foreach ($secret in Secrets) { $text | Should -Not -Match ([regex]::Escape($secret)) }
+    }
+}
+
+Describe 'Byte preservation' {
+    It 'keeps comments, CRLF, duplicates and a missing final newline' {
+        $path = EnvPath '.env.btc'
+        $original = "# BTC`r`nMM_MARKET_NAME=BTC-USD`r`n  MM_SPREAD_MULTIPLIER = 1.5`t# tab comment`r`n`r`nMM_MIN_OFFSET_BPS=3`r`n# MM_MIN_OFFSET_BPS=1 old`r`nMM_MIN_OFFSET_BPS=4"
+        [IO.File]::WriteAllText($path, $original)
+        $null = Set-MmEnvParam -Market btc MM_SPREAD_MULTIPLIER 1.6 -Reason 'edit' -Confirm:$false
+        $null = Set-MmEnvParam -Market btc MM_MIN_OFFSET_BPS 5 -Reason 'edit' -Confirm:$false
+        [IO.File]::ReadAllText($path) | Should -BeExactly ($original -replace '= 1.5', '= 1.6' -replace 'MM_MIN_OFFSET_BPS=3', 'MM_MIN_OFFSET_BPS=5' -replace 'MM_MIN_OFFSET_BPS=4$', 'MM_MIN_OFFSET_BPS=5')
+        $null = Set-MmEnvParam -Market btc MM_NEW_KEY 1 -Reason 'edit' -Confirm:$false
+        [IO.File]::ReadAllText($path) | Should -BeExactly (($original -replace '= 1.5', '= 1.6' -replace 'MM_MIN_OFFSET_BPS=3', 'MM_MIN_OFFSET_BPS=5' -replace 'MM_MIN_OFFSET_BPS=4$', 'MM_MIN_OFFSET_BPS=5') + "`r`nMM_NEW_KEY=1")
+    }
+
+    It 'reads back identically through the host parser (the stand-in apply script agrees)' {
+        $null = Set-MmEnvParam -Market btc MM_SKEW_MAX_BPS 22 -Reason 'edit' -Confirm:$false
+        $python = "import sys; sys.path.insert(0, sys.argv[1]); from sandbox_host import common; print(common.read_env(sys.argv[2]).get('MM_SKEW_MAX_BPS'))"
+        & $Sandbox.PythonPath -c $python $Sandbox.RepoPath (EnvPath '.env.btc') | Should -Be '22'
+    }
+}
+
+Describe 'Concurrent writers' {
+    It 'separate processes and the advisor apply script never lose an update' {
+        $file = EnvPath '.env.btc'
+        $writers = 1..4 | ForEach-Object {
+            $n = $_
+            $script = "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; 1..6 | ForEach-Object { `$null = Set-MmEnvParam -Market btc MM_W$($n)_K`$_ `$_ -Reason 'load' -Confirm:`$false -WarningAction SilentlyContinue }"
+            Start-ThreadJob -ScriptBlock { param($pwsh, $command) & dotnet $pwsh -NoProfile -NonInteractive -Command $command } -ArgumentList (Join-Path $PSHOME 'pwsh.dll'), $script
+        }
+        $advisor = Start-ThreadJob -ScriptBlock {
+            param($python, $repo)
+            foreach ($i in 1..6) {
+                $rows = Join-Path ([IO.Path]::GetTempPath()) "rows-$i-$([guid]::NewGuid()).jsonl"
+                Set-Content $rows (@{ market = 'BTC-USD'; param = 'MM_MAX_OFFSET_BPS'; proposed = "$(100 + $i)" } | ConvertTo-Json -Compress)
+                $id = ((& $python "$repo/scripts/mm_advisor_submit.py" --repo $repo --input-jsonl $rows --json) | ConvertFrom-Json).proposal_ids[0]
+                $null = & $python "$repo/scripts/mm_advisor_apply.py" --repo $repo --proposal-id $id --approve --json
+                Remove-Item $rows
+            }
+        } -ArgumentList $Sandbox.PythonPath, $Sandbox.RepoPath
+        $null = @($writers) + $advisor | Wait-Job -Timeout 300 | Receive-Job
+        $values = & $Sandbox.PythonPath -c "import sys, json; sys.path.insert(0, sys.argv[1]); from sandbox_host import common; print(json.dumps(common.read_env(sys.argv[2])))" $Sandbox.RepoPath $file | ConvertFrom-Json
+        foreach ($n in 1..4) { foreach ($k in 1..6) { $values."MM_W$($n)_K$k" | Should -Be "$k" } }
+        $values.MM_MAX_OFFSET_BPS | Should -Be '106'
+        (Test-MmAuditLog).IsValid | Should -BeTrue
+        @(Get-MmAuditLog -Action set | Where-Object Reason -eq 'load').Count | Should -Be 24
+    }
+}
