@@ -22,6 +22,10 @@
         'Get-MmEnvParam'
         'Set-MmEnvParam'
         'Remove-MmEnvParam'
+        'Submit-MmAdvisorProposal'
+        'Get-MmAdvisorProposal'
+        'Approve-MmAdvisorProposal'
+        'Invoke-MmAdvisorAutoApply'
         'Get-MmAuditLog'
         'Test-MmAuditLog'
         'Get-MmOperatorOption'
@@ -40,6 +44,7 @@
 - Market lifecycle with approval: Start-, Stop-, Restart-MmMarket, Invoke-MmAction, Get-MmCapability, Get-/Invoke-MmPlaybook.
 - Tamper-evident audit journal: Get-MmAuditLog, Test-MmAuditLog.
 - .env parameters with the runbook's guardrails: Get-, Set-, Remove-MmEnvParam.
+- Advisor proposals: Submit-, Get-, Approve-MmAdvisorProposal, Invoke-MmAdvisorAutoApply.
 '@
         }
     }

@@ -44,6 +44,13 @@ try {
     Write-Step 'A protected key is refused, whatever is passed'
     try { Set-MmEnvParam -Market eth -Name MM_API_KEY -Value 'new-key' -Reason 'rotate' -AllowNonMmKey -Confirm:$false -ErrorAction Stop } catch { Write-Host "$($_.FullyQualifiedErrorId)`n  $($_.Exception.Message)" }
 
+    Write-Step 'Advisor: submit a proposal, review the pending list, approve it (each step approved)'
+    [pscustomobject]@{ Market = 'BTC-USD'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Reason = 'tighter quotes'; Confidence = 'high' } |
+        Submit-MmAdvisorProposal -Confirm:$false | Out-Host
+    $pending = Get-MmAdvisorProposal -Reason 'review' -Confirm:$false
+    $pending | Out-Host
+    $pending | Approve-MmAdvisorProposal -Reason 'reviewed' -Confirm:$false | Out-Host
+
     Write-Step 'Status after the changes'
     Get-MmStatus | Out-Host
 

@@ -52,4 +52,13 @@ public static class ErrorIds
     public const string EnvWriteFailed = "EnvWriteFailed";
     public const string PolicyUnreadable = "PolicyUnreadable";
     public const string EnvTargetRequired = "EnvTargetRequired";
+
+    // Advisor proposals
+    public const string InvalidProposalRow = "InvalidProposalRow";
+    public const string InvalidProposalId = "InvalidProposalId";
+    public const string ProposalNotFound = "ProposalNotFound";
+    public const string ProposalNotPending = "ProposalNotPending";
+    public const string AdvisorSubmitRejected = "AdvisorSubmitRejected";
+    public const string AdvisorApplyFailed = "AdvisorApplyFailed";
+    public const string AutoApplyUnplanned = "AutoApplyUnplanned";
 }

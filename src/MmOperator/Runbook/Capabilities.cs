@@ -11,7 +11,8 @@ public static class Capabilities
 {
     public const string Escalate = "Not implemented by mmctl on this host. Escalate to a human / operator tooling update; do not simulate it.";
 
-    public static readonly IReadOnlyList<Capability> All =
+    /// <summary>The mmctl action vocabulary Invoke-MmAction takes.</summary>
+    public static readonly IReadOnlyList<Capability> Actions =
     [
         new("status", true, "Get-MmStatus", false, "mmctl status [<market>] --json"),
         new("start", true, "Start-MmMarket", true, "mmctl start <market> --json"),
@@ -24,5 +25,17 @@ public static class Capabilities
         new("set_param", false, null, true, Escalate),
     ];
 
-    public static Capability? Find(string name) => All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+    /// <summary>Every action the runbook names: the mmctl vocabulary, .env edits and the four advisor command lines.</summary>
+    public static readonly IReadOnlyList<Capability> All =
+    [
+        .. Actions,
+        new("env_read", true, "Get-MmEnvParam", false, "read <repo>/.env and .env.<market>; protected values masked"),
+        new("env_edit", true, "Set-MmEnvParam, Remove-MmEnvParam", true, "non-secret MM_* keys only; key diff and mmctl status after"),
+        new("advisor_submit", true, "Submit-MmAdvisorProposal", true, "mm_advisor_submit.py --input-jsonl <path> --json"),
+        new("advisor_list_pending", true, "Get-MmAdvisorProposal", true, "mm_advisor_apply.py --list-pending --json"),
+        new("advisor_approve", true, "Approve-MmAdvisorProposal", true, "mm_advisor_apply.py --proposal-id <id> --approve --json; protected_key refused first"),
+        new("advisor_warren_auto", true, "Invoke-MmAdvisorAutoApply", true, "mm_advisor_apply.py --mode warren-auto --approve --json; refused whole if any eligible proposal is protected"),
+    ];
+
+    public static Capability? Find(string name) => Actions.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 }

@@ -60,7 +60,7 @@ public class RunbookRulesTests
     {
         var set = typeof(InvokeMmActionCommand).GetProperty(nameof(InvokeMmActionCommand.Action))!.GetCustomAttribute<ValidateSetAttribute>()!;
 
-        Assert.Equal(Capabilities.All.Select(c => c.Name), set.ValidValues);
+        Assert.Equal(Capabilities.Actions.Select(c => c.Name), set.ValidValues);
         Assert.Equal(["pause_quotes", "resume_quotes", "cancel_all", "flatten", "set_param"], Capabilities.All.Where(c => !c.Supported).Select(c => c.Name));
     }
 

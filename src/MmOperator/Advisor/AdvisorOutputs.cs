@@ -1,0 +1,114 @@
+using MmOperator.Reporting;
+using MmOperator.Status;
+
+namespace MmOperator.Advisor;
+
+/// <summary>A pending proposal (PSTypeName MmOperator.AdvisorProposal); ProposalId pipes into Approve-MmAdvisorProposal.</summary>
+public sealed class AdvisorProposal
+{
+    public const string TypeName = "MmOperator.AdvisorProposal";
+
+    public required string ProposalId { get; init; }
+
+    public string? Market { get; init; }
+
+    public string? Param { get; init; }
+
+    public string? Old { get; init; }
+
+    public string? Proposed { get; init; }
+
+    public bool Deadman { get; init; }
+
+    public string? Confidence { get; init; }
+
+    public string? EscalationTarget { get; init; }
+
+    public string? GuardrailStatus { get; init; }
+
+    public DateTime? Created { get; init; }
+
+    public bool IsProtected { get; init; }
+
+    /// <summary>What warren-auto applies: deadman, high confidence, escalation target warren, guardrail passed.</summary>
+    public bool IsWarrenAutoEligible => Deadman && Confidence == "high" && EscalationTarget == "warren" && GuardrailStatus == "passed";
+
+    public string Change => $"{Market} {Param}: {Quote(Old)} -> {Quote(Proposed)}";
+
+    internal static string Quote(string? value) => value is null ? "(absent)" : $"'{value}'";
+
+    public override string ToString() => $"{ProposalId} ({Change})";
+}
+
+/// <summary>What mm_advisor_submit.py did with one submission (PSTypeName MmOperator.AdvisorSubmission).</summary>
+public sealed class AdvisorSubmission
+{
+    public const string TypeName = "MmOperator.AdvisorSubmission";
+
+    public required bool Ok { get; init; }
+
+    public int Created { get; init; }
+
+    public int Written { get; init; }
+
+    public IReadOnlyList<string> ProposalIds { get; init; } = [];
+
+    /// <summary>Per failing row: where it came from and the script's own words.</summary>
+    public IReadOnlyList<string> Failures { get; init; } = [];
+
+    public string? ProposalsPath { get; init; }
+
+    public int? ExitCode { get; init; }
+
+    public required string Reason { get; init; }
+
+    public string? Approval { get; init; }
+
+    public string? AuditId { get; init; }
+
+    public string ResultText => RunbookText.Result(Ok
+        ? $"submitted {Created} proposal(s): {string.Join(", ", ProposalIds)}"
+        : $"nothing written (all-or-nothing): {string.Join("; ", Failures)}");
+}
+
+/// <summary>One proposal's result from mm_advisor_apply.py, as a key diff (PSTypeName MmOperator.ProposalApplication).</summary>
+public sealed class ProposalApplication
+{
+    public const string TypeName = "MmOperator.ProposalApplication";
+
+    public required string ProposalId { get; init; }
+
+    public string? Market { get; init; }
+
+    public string? Key { get; init; }
+
+    public string? PreviousValue { get; init; }
+
+    public string? NewValue { get; init; }
+
+    /// <summary>applied, skipped or failed, as the script says.</summary>
+    public required string Result { get; init; }
+
+    public string? FailureReason { get; init; }
+
+    public bool Changed => Result == "applied";
+
+    public string? EnvBeforeHash { get; init; }
+
+    public string? EnvAfterHash { get; init; }
+
+    public string? Mode { get; init; }
+
+    public MarketStatus? NewStatus { get; init; }
+
+    public required string Reason { get; init; }
+
+    public string? Approval { get; init; }
+
+    public string? AuditId { get; init; }
+
+    public string ResultText => RunbookText.Result(
+        $"{ProposalId}: {Market} {Key}: {AdvisorProposal.Quote(PreviousValue)} -> {AdvisorProposal.Quote(NewValue)} [{Result}{(FailureReason is null ? string.Empty : ": " + FailureReason)}]");
+
+    public string NewStatusText => RunbookText.NewStatus(RunbookText.StatusFacts(NewStatus));
+}

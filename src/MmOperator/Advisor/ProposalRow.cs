@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Management.Automation;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MmOperator.EnvFiles;
+using MmOperator.Errors;
+using MmOperator.Markets;
+
+namespace MmOperator.Advisor;
+
+/// <summary>
+/// One proposal to submit, checked and normalised before the submit script sees it: an existing
+/// market (written as its symbol), a param that is neither protected nor secret-like, a proposed
+/// value the .env file can hold faithfully within bounds.json, and only the fields the module
+/// understands (no env_file path, no free-form extras).
+/// </summary>
+public sealed record ProposalRow(string Market, string Param, string Proposed, string? Reason, string Confidence, string EscalationTarget, bool Deadman)
+{
+    private static readonly string[] Confidences = ["low", "medium", "high"];
+    private static readonly string[] Targets = ["human", "warren"];
+    private static readonly HashSet<string> Fields = ["market", "param", "proposed", "reason", "confidence", "escalation_target", "deadman"];
+
+    /// <summary>The row as one JSON line for mm_advisor_submit.py.</summary>
+    public string ToJsonLine() => new JsonObject
+    {
+        ["market"] = Market,
+        ["param"] = Param,
+        ["proposed"] = Proposed,
+        ["reason"] = Reason ?? string.Empty,
+        ["confidence"] = Confidence,
+        ["escalation_target"] = EscalationTarget,
+        ["deadman"] = Deadman,
+    }.ToJsonString();
+
+    /// <summary>Parses one line of a proposals file; <paramref name="where"/> names it in refusals.</summary>
+    public static ProposalRow FromJson(string line, string where, MarketCatalog catalog, RepoPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        JsonObject row;
+        try
+        {
+            row = JsonNode.Parse(line) as JsonObject ?? throw new JsonException("not an object");
+        }
+        catch (JsonException error)
+        {
+            throw Refused(where, $"it is not a JSON object ({error.Message})");
+        }
+
+        if (row.Select(p => p.Key).FirstOrDefault(k => !Fields.Contains(k)) is { } extra)
+        {
+            throw Refused(where, $"field '{MarketCatalog.Printable(extra)}' is not accepted (only {string.Join(", ", Fields)}; the market names the env file)");
+        }
+
+        return Create(Text(row["market"]), Text(row["param"]), Text(row["proposed"]), Text(row["reason"]), Text(row["confidence"]), Text(row["escalation_target"]), Text(row["deadman"]), where, catalog, policy);
+    }
+
+    public static ProposalRow Create(string? market, string? param, string? proposed, string? reason, string? confidence, string? escalationTarget, string? deadman, string where, MarketCatalog catalog, RepoPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(policy);
+        var key = param ?? string.Empty;
+        if (EnvKeyPolicy.IsProtected(key, policy.ProtectedKeys))
+        {
+            throw new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: {where} proposes '{MarketCatalog.Printable(key)}', a protected or secret-like key. Nothing was submitted.", where);
+        }
+
+        MarketEntry entry;
+        try
+        {
+            entry = catalog.Resolve(MmOperator.Markets.Market.Parse(market));
+        }
+        catch (OperatorException refusal)
+        {
+            throw new OperatorException(refusal.ErrorId, refusal.Category, $"{where}: {refusal.Message} Nothing was submitted.", where, refusal);
+        }
+
+        if (string.IsNullOrEmpty(proposed))
+        {
+            throw Refused(where, "it proposes no value");
+        }
+
+        try
+        {
+            EnvKeyPolicy.Check(key, allowNonMmKey: false, policy.ProtectedKeys);
+            EnvValuePolicy.Check(key, proposed, policy);
+        }
+        catch (OperatorException refusal)
+        {
+            throw new OperatorException(refusal.ErrorId, refusal.Category, $"{where}: {refusal.Message} Nothing was submitted.", where, refusal);
+        }
+
+        var level = Choice(confidence ?? "medium", Confidences, "confidence", where);
+        var target = Choice(escalationTarget ?? "human", Targets, "escalation_target", where);
+        var isDeadman = deadman is null || deadman.Length == 0 ? false
+            : bool.TryParse(deadman, out var flag) ? flag
+            : throw Refused(where, "deadman must be true or false");
+        var note = reason is null ? null : Reporting.ReasonPolicy.Validate(reason);
+        return new ProposalRow(entry.Symbol ?? entry.Slug, key, proposed!, note, level, target, isDeadman);
+    }
+
+    private static string Choice(string value, string[] allowed, string field, string where) =>
+        allowed.Contains(value, StringComparer.Ordinal) ? value : throw Refused(where, $"{field} must be one of {string.Join(", ", allowed)}");
+
+    private static string? Text(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        JsonValue value when value.TryGetValue<bool>(out var flag) => flag ? "true" : "false",
+        JsonValue value when value.TryGetValue<double>(out var number) => number.ToString(CultureInfo.InvariantCulture),
+        _ => node.ToJsonString(),
+    };
+
+    private static OperatorException Refused(string where, string why) =>
+        new(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"{where} is refused: {why}. Nothing was submitted.", where);
+}

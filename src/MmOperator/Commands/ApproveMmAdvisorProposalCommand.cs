@@ -1,0 +1,93 @@
+using System.Management.Automation;
+using MmOperator.Advisor;
+using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Reporting;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Applies pending advisor proposals by id with mm_advisor_apply.py --proposal-id &lt;id&gt; --approve, each after its own approval.</para>
+/// Each id is looked up in the pending list first (part of the same operation): a protected or
+/// secret-like proposal is refused with protected_key and never reaches the apply command; an
+/// unknown or no longer pending id is refused with the script's reason.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Approve, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(ProposalApplication))]
+public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
+{
+    private readonly List<string> _ids = [];
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string[] ProposalId { get; set; } = [];
+
+    protected override void ProcessRecord() => _ids.AddRange(ProposalId);
+
+    protected override void EndProcessing()
+    {
+        var ids = new List<ProposalId>();
+        foreach (var text in _ids.Distinct(StringComparer.Ordinal))
+        {
+            if (Advisor.ProposalId.TryParse(text, out var id))
+            {
+                ids.Add(id!);
+                continue;
+            }
+
+            var refusal = new OperatorException(ErrorIds.InvalidProposalId, ErrorCategory.InvalidArgument, $"'{Markets.MarketCatalog.Printable(text)}' is not a proposal id (letters, digits, '_', '.', ':', '-'). Nothing was applied.", text);
+            RecordRefusal("advisor_approve", null, Reason, refusal, null);
+            WriteError(refusal.ToErrorRecord());
+        }
+
+        if (ids.Count == 0 || ValidReason("advisor_approve", null) is not { } reason)
+        {
+            return;
+        }
+
+        if (IsWhatIf)
+        {
+            ids.ForEach(id => Host.UI.WriteLine(RunbookText.Plan(HostCommand.AdvisorApprove(Options, id).CommandLine, reason, needsApproval: true)));
+            return;
+        }
+
+        if (ListPending() is not { } pending)
+        {
+            return;
+        }
+
+        foreach (var id in ids)
+        {
+            Apply(id, pending.FirstOrDefault(p => p.ProposalId == id.Value), reason);
+        }
+    }
+
+    private void Apply(ProposalId id, AdvisorProposal? proposal, string reason)
+    {
+        if (proposal is null)
+        {
+            var why = ProposalsFile.ReasonNotPending(Options.RepoPath, id.Value);
+            var refusal = new OperatorException(why == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound, ErrorCategory.ObjectNotFound, $"Proposal {id} is not pending ({why}). Nothing was applied; list the pending ones with Get-MmAdvisorProposal.", id.Value);
+            RecordRefusal("advisor_approve", null, reason, refusal, null);
+            WriteError(refusal.ToErrorRecord());
+            return;
+        }
+
+        if (proposal.IsProtected)
+        {
+            var refusal = ProtectedProposal(proposal);
+            RecordRefusal("advisor_approve", proposal.Market, reason, refusal, proposal.Param);
+            WriteError(refusal.ToErrorRecord());
+            return;
+        }
+
+        var command = HostCommand.AdvisorApprove(Options, id);
+        var plan = RunbookText.Plan($"{command.CommandLine} ({Masker.Apply(proposal.Change)})", reason, needsApproval: true);
+        if (Approve(plan, "advisor_approve", $"{id} ({proposal.Market} {proposal.Param})", reason, proposal.Param) is not { } approval)
+        {
+            return;
+        }
+
+        RequireJournal();
+        ReportApplication(command, RunHost(command), [proposal], "advisor_approve", reason, approval);
+    }
+}

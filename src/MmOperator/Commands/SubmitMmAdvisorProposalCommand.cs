@@ -1,0 +1,231 @@
+using System.Management.Automation;
+using System.Security.Cryptography;
+using System.Text;
+using MmOperator.Advisor;
+using MmOperator.Audit;
+using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Markets;
+using MmOperator.Reporting;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Submits advisor proposals with mm_advisor_submit.py, after approval, from a JSONL file or from objects.</para>
+/// Every row is checked first (market, protected or secret-like param, value); one refused row means nothing is submitted.
+/// The rows are written to a private temporary JSONL file, submitted in one call and the file removed.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Submit, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ObjectSet)]
+[OutputType(typeof(AdvisorSubmission))]
+public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
+{
+    private const string ObjectSet = "Objects";
+    private const string PathSet = "Path";
+    private const int MaxFileBytes = 1024 * 1024;
+    private readonly List<(ProposalRow Row, string Where)> _rows = [];
+    private readonly List<OperatorException> _refusals = [];
+    private readonly HashSet<string> _reasons = new(StringComparer.Ordinal);
+
+    /// <summary>A JSONL file of proposals (market, param, proposed, reason, confidence, escalation_target, deadman).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
+    public string Market { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("Key", "Name")]
+    public string Param { get; set; } = string.Empty;
+
+    [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("Value")]
+    public string Proposed { get; set; } = string.Empty;
+
+    /// <summary>low, medium (default) or high.</summary>
+    [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
+    public string? Confidence { get; set; }
+
+    /// <summary>human (default) or warren.</summary>
+    [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
+    public string? EscalationTarget { get; set; }
+
+    /// <summary>true or false (default).</summary>
+    [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
+    public string? Deadman { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == ObjectSet)
+        {
+            Collect(() => ProposalRow.Create(Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman, $"row {_rows.Count + _refusals.Count + 1}", Catalog, Policy), $"row {_rows.Count + _refusals.Count + 1}");
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (ParameterSetName == PathSet)
+        {
+            ReadFile();
+        }
+
+        if (ValidReasons() is not { } reason)
+        {
+            return;
+        }
+
+        if (_refusals.Count > 0 || _rows.Count == 0)
+        {
+            var why = _rows.Count == 0 && _refusals.Count == 0 ? "there are no proposals to submit" : $"{_refusals.Count} row(s) refused";
+            foreach (var refusal in _refusals)
+            {
+                WriteError(refusal.ToErrorRecord());
+            }
+
+            RecordRefusal("advisor_submit", null, reason, new OperatorException(_refusals.FirstOrDefault()?.ErrorId ?? ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"Nothing was submitted: {why}. " + string.Join(" ", _refusals.Select(r => r.Message))));
+            if (_rows.Count == 0 && _refusals.Count == 0)
+            {
+                WriteError(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, "There are no proposals to submit. Nothing was run.").ToErrorRecord());
+            }
+
+            return;
+        }
+
+        var summary = string.Join("; ", _rows.Select(r => $"{r.Row.Market} {r.Row.Param} -> '{r.Row.Proposed}'"));
+        if (IsWhatIf)
+        {
+            var preview = $"{Options.PythonPath} {System.IO.Path.Combine(Options.RepoPath, "scripts", "mm_advisor_submit.py")} --repo {Options.RepoPath} --input-jsonl <private temporary file> --json";
+            Host.UI.WriteLine(RunbookText.Plan($"{preview} ({_rows.Count} proposal(s): {summary})", reason, needsApproval: true));
+            return;
+        }
+
+        var file = WritePrivateFile();
+        try
+        {
+            var command = HostCommand.AdvisorSubmit(Options, file);
+            var plan = RunbookText.Plan($"{command.CommandLine} ({_rows.Count} proposal(s): {summary})", reason, needsApproval: true);
+            if (Approve(plan, "advisor_submit", $"{_rows.Count} proposal(s)", reason) is not { } approval)
+            {
+                return;
+            }
+
+            RequireJournal();
+            Report(command, RunHost(command), reason, approval);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private void Report(HostCommand command, HostRunResult run, string reason, string approval)
+    {
+        AdvisorSubmitResult result;
+        try
+        {
+            result = HostResultReader.Read<AdvisorSubmitResult>(run);
+        }
+        catch (HostCommandException failure)
+        {
+            Record(new AuditRecord { Action = "advisor_submit", Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = "Failed", ErrorId = failure.ErrorId, Detail = failure.Message });
+            WriteError(failure.ToErrorRecord());
+            return;
+        }
+
+        var failures = result.Failures.Select(f => $"{Source(f.Line)}: {f.Error}").ToList();
+        var record = Record(new AuditRecord
+        {
+            Action = "advisor_submit",
+            Key = string.Join(",", _rows.Select(r => r.Row.Param).Distinct()),
+            Market = string.Join(",", _rows.Select(r => r.Row.Market).Distinct()),
+            Reason = reason,
+            Approval = approval,
+            Argv = command.Argv,
+            ExitCode = run.ExitCode,
+            Outcome = result.Ok ? "Succeeded" : "Failed",
+            ErrorId = result.Ok ? null : ErrorIds.AdvisorSubmitRejected,
+            Detail = result.Ok ? $"created {string.Join(", ", result.ProposalIds)}" : "nothing written: " + string.Join("; ", failures),
+            Result = HostResultReader.ReadObjectOrNull(run),
+        });
+        var submission = new AdvisorSubmission
+        {
+            Ok = result.Ok,
+            Created = result.Created,
+            Written = result.Written,
+            ProposalIds = result.ProposalIds,
+            Failures = failures,
+            ProposalsPath = result.ProposalsPath,
+            ExitCode = run.ExitCode,
+            Reason = reason,
+            Approval = approval,
+            AuditId = record?.Id,
+        };
+        WriteTyped(submission, AdvisorSubmission.TypeName);
+        if (!result.Ok)
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException($"The submit script wrote nothing (all-or-nothing): {string.Join("; ", failures)}"), ErrorIds.AdvisorSubmitRejected, ErrorCategory.InvalidData, submission));
+        }
+    }
+
+    /// <summary>Where the script's line N came from: the user's file line or pipeline row.</summary>
+    private string Source(int line) => line >= 1 && line <= _rows.Count ? _rows[line - 1].Where : $"line {line}";
+
+    private void ReadFile()
+    {
+        var path = ResolveUserPath(Path);
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length > MaxFileBytes)
+        {
+            _refusals.Add(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"'{path}' is {(info.Exists ? "larger than 1 MB" : "not a file")}. Nothing was submitted.", path));
+            return;
+        }
+
+        var number = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            number++;
+            if (line.Trim().Length > 0)
+            {
+                var where = $"{info.Name} line {number}";
+                Collect(() => ProposalRow.FromJson(line, where, Catalog, Policy), where);
+            }
+        }
+    }
+
+    private void Collect(Func<ProposalRow> make, string where)
+    {
+        try
+        {
+            var row = make();
+            _rows.Add((row, where));
+            if (row.Reason is { Length: > 0 } note)
+            {
+                _reasons.Add(note);
+            }
+        }
+        catch (OperatorException refusal)
+        {
+            _refusals.Add(refusal);
+        }
+    }
+
+    /// <summary>The approval reason: -Reason, or the rows' own reasons when they came from the pipeline.</summary>
+    private string? ValidReasons()
+    {
+        if (ParameterSetName == ObjectSet && _reasons.Count > 0)
+        {
+            Reason = string.Join("; ", _reasons);
+        }
+
+        return ValidReason("advisor_submit", null);
+    }
+
+    private string WritePrivateFile()
+    {
+        var file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mmoperator-proposals-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.jsonl");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        using var stream = new FileStream(file, options);
+        stream.Write(Encoding.UTF8.GetBytes(string.Join("\n", _rows.Select(r => r.Row.ToJsonLine())) + "\n"));
+        return file;
+    }
+}

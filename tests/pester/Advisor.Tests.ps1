@@ -1,0 +1,216 @@
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-MmTestModule
+    $script:Sandbox = New-TestSandbox -Market eth, btc
+    function script:Id([string] $Name, [string] $Command) { "$Name,MmOperator.Commands.$Command" }
+    function script:Proposals { Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl' }
+    function script:Pending { @(Get-MmAdvisorProposal -Reason 'review' -Confirm:$false) }
+    function script:Scripts { @(Get-Invocation $Sandbox | Where-Object tool -ne 'mmctl') }
+    function script:Plant([string] $Id, [string] $Param, [hashtable] $Extra = @{}) {
+        $row = Get-Content (Join-Path $PSScriptRoot '../../../shared/reference/fixtures/host-output/advisor-proposals-row.jsonl') | ConvertFrom-Json
+        $row.proposal_id = $Id; $row.param = $Param; $row.env_path = Join-Path $Sandbox.RepoPath '.env.eth'
+        foreach ($k in $Extra.Keys) { $row.$k = $Extra[$k] }
+        Add-Content (Proposals) ($row | ConvertTo-Json -Compress)
+    }
+}
+
+AfterAll { Remove-TestSandbox $Sandbox }
+
+Describe 'Submit-MmAdvisorProposal' {
+    It 'submits objects from the pipeline in one call through a private file that is removed' {
+        $before = @(Get-ChildItem ([IO.Path]::GetTempPath()) -Filter 'mmoperator-proposals-*').Count
+        $result = [pscustomobject]@{ Market = 'ETH-USD'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8'; Reason = 'widen in high vol'; Confidence = 'high' },
+                  [pscustomobject]@{ Market = 'btc'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Reason = 'tighter' } | Submit-MmAdvisorProposal -Confirm:$false
+        $result.PSObject.TypeNames[0] | Should -Be 'MmOperator.AdvisorSubmission'
+        $result.Ok | Should -BeTrue
+        $result.ProposalIds.Count | Should -Be 2
+        $result.ProposalIds[0] | Should -Match '^ETH_USD-\d+-manual-MM_SPREAD_MULTIPLIER$'
+        $calls = @(Scripts | Where-Object tool -eq 'mm_advisor_submit.py')
+        $calls.Count | Should -Be 1
+        $file = $calls[-1].argv[$calls[-1].argv.IndexOf('--input-jsonl') + 1]
+        $file | Should -Not -Exist
+        @(Get-ChildItem ([IO.Path]::GetTempPath()) -Filter 'mmoperator-proposals-*').Count | Should -Be $before
+        $row = Get-Content (Proposals) | Select-Object -Last 1 | ConvertFrom-Json
+        $row.market | Should -Be 'BTC-USD'
+        $row.reason_note | Should -Be 'tighter'
+    }
+
+    It 'submits a JSONL file, normalising markets and values' {
+        $path = Join-Path $TestDrive 'in.jsonl'
+        Set-Content $path '{"market": "eth", "param": "MM_SKEW_MAX_BPS", "proposed": 25, "deadman": true, "confidence": "high", "escalation_target": "warren"}'
+        $result = Submit-MmAdvisorProposal -Path $path -Reason 'file intake' -Confirm:$false
+        $result.Ok | Should -BeTrue
+        $row = Get-Content (Proposals) | Select-Object -Last 1 | ConvertFrom-Json
+        ($row.market, $row.proposed, $row.deadman) | Should -Be @('ETH-USD', '25', $true)
+    }
+
+    It 'reports a failing row in the scripts own words, and nothing is written' {
+        $before = (Get-FileHash (Proposals)).Hash
+        $out = [pscustomobject]@{ Market = 'eth'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.9' },
+               [pscustomobject]@{ Market = 'eth'; Param = 'MM_NOT_WHITELISTED'; Proposed = '1' } | Submit-MmAdvisorProposal -Reason 'two rows' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors
+        $out.Ok | Should -BeFalse
+        $out.Failures | Should -Be @('row 2: param not whitelisted: MM_NOT_WHITELISTED')
+        $out.ExitCode | Should -Be 1
+        $errors.FullyQualifiedErrorId | Should -Be (Id AdvisorSubmitRejected SubmitMmAdvisorProposalCommand)
+        (Get-FileHash (Proposals)).Hash | Should -Be $before
+        (Get-MmAuditLog -Last 1).Outcome | Should -Be 'Failed'
+    }
+
+    It 'refuses <Why> before the script runs, naming the row' -ForEach @(
+        @{ Why = 'a protected param'; Row = @{ Market = 'eth'; Param = 'MM_API_KEY'; Proposed = 'x' }; ErrorId = 'protected_key' }
+        @{ Why = 'a secret-like param'; Row = @{ Market = 'eth'; Param = 'MM_SIGNING_SECRET'; Proposed = 'x' }; ErrorId = 'protected_key' }
+        @{ Why = 'a look-alike of a protected param'; Row = @{ Market = 'eth'; Param = 'mm_vault_id'; Proposed = '1' }; ErrorId = 'protected_key' }
+        @{ Why = 'a market that is not valid'; Row = @{ Market = 'ETH/USD'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8' }; ErrorId = 'InvalidMarketFormat' }
+        @{ Why = 'a market without an env file'; Row = @{ Market = 'doge'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8' }; ErrorId = 'UnknownMarket' }
+        @{ Why = 'a value the .env cannot hold'; Row = @{ Market = 'eth'; Param = 'MM_LOG_LEVEL'; Proposed = "INFO`nMM_API_KEY=x" }; ErrorId = 'InvalidEnvValue' }
+        @{ Why = 'an unknown confidence'; Row = @{ Market = 'eth'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8'; Confidence = 'total' }; ErrorId = 'InvalidProposalRow' }
+    ) {
+        $before = (Scripts).Count
+        $rows = @([pscustomobject]@{ Market = 'eth'; Param = 'MM_SKEW_MAX_BPS'; Proposed = '21' }, [pscustomobject]$Row)
+        $rows | Submit-MmAdvisorProposal -Reason 'check' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id $ErrorId SubmitMmAdvisorProposalCommand)
+        $errors[0].Exception.Message | Should -Match 'row 2'
+        (Scripts).Count | Should -Be $before
+        (Get-MmAuditLog -Last 1).Outcome | Should -Be 'Refused'
+    }
+
+    It 'refuses a file row with an env_file path' {
+        $path = Join-Path $TestDrive 'env_file.jsonl'
+        Set-Content $path '{"market": "ETH-USD", "param": "MM_SPREAD_MULTIPLIER", "proposed": "1.8", "env_file": "/etc/passwd"}'
+        { Submit-MmAdvisorProposal -Path $path -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidProposalRow SubmitMmAdvisorProposalCommand) -ExpectedMessage "*env_file.jsonl line 1*env_file*"
+    }
+
+    It '-WhatIf runs nothing' {
+        $before = (Scripts).Count
+        [pscustomobject]@{ Market = 'eth'; Param = 'MM_SKEW_MAX_BPS'; Proposed = '22' } | Submit-MmAdvisorProposal -Reason 'preview' -WhatIf
+        (Scripts).Count | Should -Be $before
+    }
+}
+
+Describe 'Get-MmAdvisorProposal' {
+    It 'lists pending proposals as typed objects' {
+        $pending = Pending
+        $pending.Count | Should -BeGreaterThan 0
+        $first = $pending[0]
+        $first.PSObject.TypeNames[0] | Should -Be 'MmOperator.AdvisorProposal'
+        $first.Created | Should -BeOfType [datetime]
+        $first.Old | Should -Be '1.5'
+        $first.IsProtected | Should -BeFalse
+        (Scripts)[-1].argv | Should -Contain '--list-pending'
+    }
+
+    It 'needs approval like every apply command, and -WhatIf runs nothing' {
+        $before = (Scripts).Count
+        Get-MmAdvisorProposal -Reason 'review' -WhatIf
+        (Scripts).Count | Should -Be $before
+        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; try { Get-MmAdvisorProposal -Reason review } catch { `$_.FullyQualifiedErrorId }"
+        $result.Output | Should -Contain (Id ApprovalRequired GetMmAdvisorProposalCommand)
+    }
+
+    It 'flags a protected proposal planted in the proposals file' {
+        Plant 'PLANTED-LIST' 'MM_STARK_PRIVATE_KEY'
+        (Pending | Where-Object ProposalId -eq 'PLANTED-LIST').IsProtected | Should -BeTrue
+    }
+}
+
+Describe 'Approve-MmAdvisorProposal' {
+    It 'applies by id and reports the key diff with the new status' {
+        $id = (Pending | Where-Object Param -eq 'MM_SPREAD_MULTIPLIER')[0].ProposalId
+        $applied = Approve-MmAdvisorProposal $id -Reason 'reviewed' -Confirm:$false
+        $applied.PSObject.TypeNames[0] | Should -Be 'MmOperator.ProposalApplication'
+        ($applied.Result, $applied.Key, $applied.PreviousValue, $applied.NewValue) | Should -Be @('applied', 'MM_SPREAD_MULTIPLIER', '1.5', '1.8')
+        $applied.EnvAfterHash | Should -Be (Get-FileHash (Join-Path $Sandbox.RepoPath '.env.eth')).Hash.ToLowerInvariant()
+        $applied.NewStatus.Market | Should -Be 'ETH-USD'
+        (Get-Invocation $Sandbox)[-1].argv | Should -Be @('status', 'eth', '--json')
+        ($applied | Out-String) | Should -Match "Result:\r?\n- $id`: ETH-USD MM_SPREAD_MULTIPLIER: '1.5' -> '1.8' \[applied\]"
+    }
+
+    It 'applies through the pipeline' {
+        $applied = Pending | Where-Object Param -eq 'MM_MIN_OFFSET_BPS' | Approve-MmAdvisorProposal -Reason 'reviewed' -Confirm:$false
+        $applied.Result | Should -Be 'applied'
+    }
+
+    It 'refuses a second approval and an unknown id with the scripts reason' {
+        $done = (Get-MmAuditLog -Action advisor_approve | Where-Object Outcome -eq Succeeded)[0].Detail -replace ':.*$', ''
+        { Approve-MmAdvisorProposal $done -Reason 'again' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id ProposalNotPending ApproveMmAdvisorProposalCommand) -ExpectedMessage '*proposal_not_pending*'
+        { Approve-MmAdvisorProposal NOPE-1 -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id ProposalNotFound ApproveMmAdvisorProposalCommand) -ExpectedMessage '*proposal_id_not_found*'
+        { Approve-MmAdvisorProposal '--mode' -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidProposalId ApproveMmAdvisorProposalCommand)
+    }
+
+    It 'refuses a protected proposal planted in the proposals file before the apply command runs' {
+        Plant 'PLANTED-APPROVE' 'MM_API_KEY'
+        $before = @(Scripts | Where-Object { $_.argv -contains '--approve' }).Count
+        { Approve-MmAdvisorProposal PLANTED-APPROVE -Reason 'sneaky' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id protected_key ApproveMmAdvisorProposalCommand)
+        @(Scripts | Where-Object { $_.argv -contains '--approve' }).Count | Should -Be $before
+        (Get-MmAuditLog -Last 1).ErrorId | Should -Be 'protected_key'
+    }
+
+    It 'reports a failure reason as an error, not a crash' {
+        $id = ([pscustomobject]@{ Market = 'btc'; Param = 'MM_SKEW_MAX_BPS'; Proposed = '30' } | Submit-MmAdvisorProposal -Reason 'x' -Confirm:$false).ProposalIds[0]
+        (Get-Content -Raw (Join-Path $Sandbox.RepoPath '.env.btc')) -replace 'MM_SKEW_MAX_BPS=20', 'MM_SKEW_MAX_BPS=21' | Set-Content -NoNewline (Join-Path $Sandbox.RepoPath '.env.btc')
+        $out = Approve-MmAdvisorProposal $id -Reason 'moved' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors
+        ($out.Result, $out.FailureReason) | Should -Be @('failed', 'current_value_mismatch')
+        $errors.FullyQualifiedErrorId | Should -Be (Id AdvisorApplyFailed ApproveMmAdvisorProposalCommand)
+    }
+
+    It '-WhatIf runs nothing, not even the listing' {
+        $before = (Scripts).Count
+        Approve-MmAdvisorProposal SOME-ID -Reason 'preview' -WhatIf
+        (Scripts).Count | Should -Be $before
+    }
+}
+
+Describe 'Invoke-MmAdvisorAutoApply' {
+    It 'with nothing eligible runs nothing and says so' {
+        foreach ($p in Pending | Where-Object { -not $_.IsProtected }) { $null = Approve-MmAdvisorProposal $p.ProposalId -Reason 'clear' -Confirm:$false -ErrorAction SilentlyContinue }
+        $before = @(Scripts | Where-Object { $_.argv -contains 'warren-auto' }).Count
+        $warning = Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false 3>&1
+        "$warning" | Should -Match 'No pending proposal is eligible'
+        @(Scripts | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
+    }
+
+    It 'applies exactly the eligible ones and reports each with its market status' {
+        $ids = ([pscustomobject]@{ Market = 'eth'; Param = 'MM_MIN_SPREAD_BPS'; Proposed = '1'; Confidence = 'high'; EscalationTarget = 'warren'; Deadman = 'true' },
+                [pscustomobject]@{ Market = 'btc'; Param = 'MM_MIN_SPREAD_BPS'; Proposed = '2'; Confidence = 'medium'; EscalationTarget = 'warren'; Deadman = 'true' } | Submit-MmAdvisorProposal -Reason 'tune' -Confirm:$false).ProposalIds
+        $results = Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false
+        @($results).Count | Should -Be 1
+        $results.ProposalId | Should -Be $ids[0]
+        $results.Mode | Should -Be 'warren-auto'
+        $results.NewStatus.Market | Should -Be 'ETH-USD'
+    }
+
+    It 'refuses the whole run when an eligible proposal is protected' {
+        Plant 'PLANTED-AUTO' 'MM_VAULT_ID' @{ deadman = $true; confidence = 'high'; escalation_target = 'warren'; guardrail_status = 'passed' }
+        $null = [pscustomobject]@{ Market = 'eth'; Param = 'MM_SKEW_MAX_BPS'; Proposed = '23'; Confidence = 'high'; EscalationTarget = 'warren'; Deadman = 'true' } | Submit-MmAdvisorProposal -Reason 'tune' -Confirm:$false
+        $before = @(Scripts | Where-Object { $_.argv -contains 'warren-auto' }).Count
+        { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id protected_key InvokeMmAdvisorAutoApplyCommand)
+        @(Scripts | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
+    }
+
+    It '-WhatIf runs nothing' {
+        $before = (Scripts).Count
+        Invoke-MmAdvisorAutoApply -Reason 'preview' -WhatIf
+        (Scripts).Count | Should -Be $before
+    }
+}
+
+Describe 'Faults in the advisor scripts' {
+    AfterEach { $Sandbox | Set-MmOperatorOption -TimeoutSec 90 }
+
+    It '<Fault> on <On> gives <ErrorId>' -ForEach @(
+        @{ Fault = 'hang'; On = 'list-pending'; ErrorId = 'HostCommandTimedOut' }
+        @{ Fault = 'garbage'; On = 'list-pending'; ErrorId = 'HostOutputInvalid' }
+        @{ Fault = 'exit:2'; On = 'list-pending'; ErrorId = 'HostCommandFailed' }
+        @{ Fault = 'error-json'; On = 'list-pending'; ErrorId = 'HostReportedError' }
+    ) {
+        Set-MmOperatorOption -TimeoutSec 3
+        $errors = Invoke-WithFault $Fault -On $On { Get-MmAdvisorProposal -Reason 'review' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable e; $e }
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id $ErrorId GetMmAdvisorProposalCommand)
+    }
+
+    It 'a garbage submit answer is a failure, never a success' {
+        $out = Invoke-WithFault 'garbage' -On 'submit' { [pscustomobject]@{ Market = 'eth'; Param = 'MM_SKEW_MAX_BPS'; Proposed = '24' } | Submit-MmAdvisorProposal -Reason 'x' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable e; $e }
+        ($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).FullyQualifiedErrorId | Should -Be (Id HostOutputInvalid SubmitMmAdvisorProposalCommand)
+        (Get-MmAuditLog -Last 1).Outcome | Should -Be 'Failed'
+    }
+}
