@@ -6,5 +6,5 @@ namespace MmOperator;
 /// <summary>Each import starts from the environment again: MMOPERATOR_* variables override the defaults at import.</summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
-    public void OnImport() => OptionsStore.Reset();
+    public void OnImport() => OptionsStore.Import();
 }

@@ -36,6 +36,11 @@ Describe 'Defaults and environment variables' {
         $result.Output[-1] | Should -Be '/second'
     }
 
+    It 'reads them at import only: a variable set afterwards does not redirect the module' {
+        $result = Invoke-FreshPwsh "$Import `$env:MMOPERATOR_MMCTL = '/bin/sh'; `$env:MMOPERATOR_REPO = '/tmp'; (Get-MmOperatorOption).MmctlPath" -Environment @{ HOME = '/home/flexouille'; MMOPERATOR_MMCTL = $null; MMOPERATOR_REPO = $null }
+        $result.Output[-1] | Should -Be '/home/flexouille/bin/mmctl'
+    }
+
     It 'refuses a malformed MMOPERATOR_TIMEOUT_SEC with an error naming it' {
         $result = Invoke-FreshPwsh "$Import try { Get-MmOperatorOption -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }" -Environment @{ MMOPERATOR_TIMEOUT_SEC = 'soon' }
         $result.Output | Should -Contain 'InvalidOptionValue,MmOperator.Commands.GetMmOperatorOptionCommand'

@@ -33,9 +33,7 @@ public sealed class AdvisorProposal
     /// <summary>What warren-auto applies: deadman, high confidence, escalation target warren, guardrail passed.</summary>
     public bool IsWarrenAutoEligible => Deadman && Confidence == "high" && EscalationTarget == "warren" && GuardrailStatus == "passed";
 
-    public string Change => $"{Market} {Param}: {Quote(Old)} -> {Quote(Proposed)}";
-
-    internal static string Quote(string? value) => value is null ? "(absent)" : $"'{value}'";
+    public string Change => $"{Market} {Param}: {RunbookText.Value(Old)} -> {RunbookText.Value(Proposed)}";
 
     public override string ToString() => $"{ProposalId} ({Change})";
 }
@@ -108,7 +106,7 @@ public sealed class ProposalApplication
     public string? AuditId { get; init; }
 
     public string ResultText => RunbookText.Result(
-        $"{ProposalId}: {Market} {Key}: {AdvisorProposal.Quote(PreviousValue)} -> {AdvisorProposal.Quote(NewValue)} [{Result}{(FailureReason is null ? string.Empty : ": " + FailureReason)}]");
+        $"{ProposalId}: {Market} {Key}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)} [{Result}{(FailureReason is null ? string.Empty : ": " + FailureReason)}]");
 
     public string NewStatusText => RunbookText.NewStatus(RunbookText.StatusFacts(NewStatus));
 }

@@ -155,7 +155,7 @@ public abstract class EnvEditCmdlet : StateChangeCmdlet
             return;
         }
 
-        var diff = $"{Masker.Apply(EnvFileWriter.Show(before))} -> {Masker.Apply(EnvFileWriter.Show(value))}";
+        var diff = $"{Masker.Apply(RunbookText.Value(before))} -> {Masker.Apply(RunbookText.Value(value))}";
         var plan = RunbookText.Plan($"{ActionName} {key} in {target.Path}: {diff}", reason, needsApproval: true);
         if (Approve(plan, ActionName, $"{key} in {target.FileName}", reason, key) is not { } approval)
         {
@@ -195,7 +195,7 @@ public abstract class EnvEditCmdlet : StateChangeCmdlet
     /// <summary>Nothing to change: said so, and journalled (but not under -WhatIf).</summary>
     private void ReportUnchanged(EnvFileTarget target, string key, string? current, string reason)
     {
-        var said = $"No change: {key} in {target.Path} is already {Masker.Apply(EnvFileWriter.Show(current))}.";
+        var said = $"No change: {key} in {target.Path} is already {Masker.Apply(RunbookText.Value(current))}.";
         if (IsWhatIf)
         {
             Host.UI.WriteLine(said);

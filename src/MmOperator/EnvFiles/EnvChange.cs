@@ -37,7 +37,7 @@ public sealed class EnvChange
     public string? AuditId { get; init; }
 
     public string ResultText => RunbookText.Result(
-        $"{System.IO.Path.GetFileName(File)} {Key}: {EnvFileWriter.Show(PreviousValue)} -> {EnvFileWriter.Show(NewValue)}{(Changed ? string.Empty : " (unchanged)")}");
+        $"{System.IO.Path.GetFileName(File)} {Key}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)}{(Changed ? string.Empty : " (unchanged)")}");
 
     public string NewStatusText => !Changed
         ? "New status:\n- not refreshed: nothing changed"
@@ -45,5 +45,5 @@ public sealed class EnvChange
         : NewStatus.Count == 0 ? RunbookText.NewStatus("no instances running")
         : "New status:\n" + string.Join("\n", NewStatus.Select(s => "- " + RunbookText.StatusFacts(s)));
 
-    public override string ToString() => $"{Key}: {EnvFileWriter.Show(PreviousValue)} -> {EnvFileWriter.Show(NewValue)}";
+    public override string ToString() => $"{Key}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)}";
 }

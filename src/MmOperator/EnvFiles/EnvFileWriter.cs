@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MmOperator.Errors;
 using MmOperator.IO;
+using MmOperator.Reporting;
 
 namespace MmOperator.EnvFiles;
 
@@ -39,7 +40,7 @@ public static class EnvFileWriter
             var hashBefore = Sha256(bytes);
             if (before != expectedBefore)
             {
-                throw new OperatorException(ErrorIds.EnvFileChanged, ErrorCategory.ResourceUnavailable, $"{key} in {target.Path} changed since the plan was approved (the plan showed {Show(expectedBefore)}, the file now has {Show(before)}). Nothing was written; look again and re-run.", target.Path);
+                throw new OperatorException(ErrorIds.EnvFileChanged, ErrorCategory.ResourceUnavailable, $"{key} in {target.Path} changed since the plan was approved (the plan showed {RunbookText.Value(expectedBefore)}, the file now has {RunbookText.Value(before)}). Nothing was written; look again and re-run.", target.Path);
             }
 
             if (before == newValue)
@@ -122,8 +123,6 @@ public static class EnvFileWriter
             }
         }
     }
-
-    public static string Show(string? value) => value is null ? "(absent)" : $"'{value}'";
 
     private static string Sha256(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
 }

@@ -1,13 +1,17 @@
+using MmOperator.Errors;
+
 namespace MmOperator.Options;
 
 /// <summary>
-/// The options of this PowerShell session: read from the environment when the module is imported,
-/// changed by Set-MmOperatorOption. Commands take one snapshot at the start of their work.
+/// The options of this PowerShell session: read from the environment when the module is imported
+/// (not later, so a variable set afterwards cannot redirect the module), changed only by
+/// Set-MmOperatorOption. Commands take one snapshot at the start of their work.
 /// </summary>
 public static class OptionsStore
 {
     private static readonly object Gate = new();
     private static OperatorOptions? _current;
+    private static OperatorException? _importError;
 
     public static OperatorOptions Current
     {
@@ -15,7 +19,12 @@ public static class OptionsStore
         {
             lock (Gate)
             {
-                return _current ??= OperatorOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+                if (_current is null && _importError is null)
+                {
+                    Import();
+                }
+
+                return _current ?? throw _importError!;
             }
         }
 
@@ -25,16 +34,26 @@ public static class OptionsStore
             lock (Gate)
             {
                 _current = value;
+                _importError = null;
             }
         }
     }
 
-    /// <summary>Forget session changes; the next read starts again from the environment (module import).</summary>
-    public static void Reset()
+    /// <summary>Reads MMOPERATOR_* now; a malformed variable is kept and reported by every command until fixed.</summary>
+    public static void Import()
     {
         lock (Gate)
         {
-            _current = null;
+            try
+            {
+                _current = OperatorOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+                _importError = null;
+            }
+            catch (OperatorException error)
+            {
+                _current = null;
+                _importError = error;
+            }
         }
     }
 }

@@ -13,6 +13,9 @@ public static class RunbookText
 
     public static string NewStatus(string facts) => $"New status:\n- {facts}";
 
+    /// <summary>A value in a key diff: quoted, or (absent) for a key the file does not set.</summary>
+    public static string Value(string? value) => value is null ? "(absent)" : $"'{value}'";
+
     /// <summary>mmctl status key facts of one instance: "ETH-USD: Running (pid 8340)".</summary>
     public static string StatusFacts(MarketStatus? status)
     {

@@ -23,7 +23,7 @@ public sealed class ApprovalSessionTests : IDisposable
             runspace.Dispose();
         }
 
-        OptionsStore.Reset();
+        OptionsStore.Import();
         _dir.Dispose();
     }
 

@@ -23,7 +23,7 @@ public sealed class InProcessSessionTests : IDisposable
     public void Dispose()
     {
         _shell.Dispose();
-        OptionsStore.Reset();
+        OptionsStore.Import();
         _dir.Dispose();
     }
 
