@@ -26,6 +26,9 @@
         'Get-MmAdvisorProposal'
         'Approve-MmAdvisorProposal'
         'Invoke-MmAdvisorAutoApply'
+        'Get-MmApprovalRequest'
+        'Approve-MmApprovalRequest'
+        'Deny-MmApprovalRequest'
         'Get-MmAuditLog'
         'Test-MmAuditLog'
         'Get-MmOperatorOption'
@@ -45,6 +48,7 @@
 - Tamper-evident audit journal: Get-MmAuditLog, Test-MmAuditLog.
 - .env parameters with the runbook's guardrails: Get-, Set-, Remove-MmEnvParam.
 - Advisor proposals: Submit-, Get-, Approve-MmAdvisorProposal, Invoke-MmAdvisorAutoApply.
+- Agent session: MmOperator.pssc and bin/mm-operator; approval tickets with Get-, Approve-, Deny-MmApprovalRequest.
 '@
         }
     }

@@ -17,7 +17,7 @@ namespace MmOperator.Commands;
 /// pending list read through the allow-listed listing line, results read as the contract says (exit
 /// 1 with a JSON summary is a reported failure, not a crash), and reports as key diffs.
 /// </summary>
-public abstract class AdvisorCmdlet : StateChangeCmdlet
+public abstract class AdvisorCmdlet : TicketedCmdlet
 {
     private RepoPolicy? _policy;
 

@@ -14,7 +14,7 @@ namespace MmOperator.Commands;
 /// the locked atomic edit, the new status, one journal record and one report. Values of protected
 /// keys never reach a plan, a result, an error or the journal, because such keys are refused first.
 /// </summary>
-public abstract class EnvEditCmdlet : StateChangeCmdlet
+public abstract class EnvEditCmdlet : TicketedCmdlet
 {
     private RepoPolicy? _policy;
 

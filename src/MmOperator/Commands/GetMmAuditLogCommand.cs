@@ -36,6 +36,7 @@ public sealed class GetMmAuditLogCommand : OperatorCmdlet
 
     protected override void EndProcessing()
     {
+        RefusePathWhenRestricted(Path);
         var journal = new AuditJournal(Path is null ? Options.AuditLogPath : ResolveUserPath(Path));
         var markets = Patterns(Market);
         var actions = Patterns(Action);

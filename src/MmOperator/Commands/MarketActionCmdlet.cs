@@ -14,7 +14,7 @@ namespace MmOperator.Commands;
 /// market), fail-closed audit check, the allow-listed command, its JSON read per the contract, a fresh
 /// status, one journal record, one result object.
 /// </summary>
-public abstract class MarketActionCmdlet : StateChangeCmdlet
+public abstract class MarketActionCmdlet : TicketedCmdlet
 {
     /// <summary>After mmctl says started, the bot may still die a moment later; only a later status shows it.</summary>
     private static readonly TimeSpan StartSettle = TimeSpan.FromSeconds(1);

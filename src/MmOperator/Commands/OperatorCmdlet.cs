@@ -115,6 +115,15 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
         WriteObject(wrapped);
     }
 
+    /// <summary>A restricted session has no file access; a -Path parameter would give it some.</summary>
+    protected void RefusePathWhenRestricted(string? path)
+    {
+        if (path is not null && SessionState.LanguageMode != PSLanguageMode.FullLanguage)
+        {
+            ThrowTerminatingError(new OperatorException(ErrorIds.FullLanguageRequired, ErrorCategory.PermissionDenied, "-Path reads a file, which a restricted session may not do. Leave it out.", path).ToErrorRecord());
+        }
+    }
+
     /// <summary>A path as the user meant it: relative to the current PowerShell location, not the process folder.</summary>
     protected string ResolveUserPath(string path) =>
         OperatorOptions.FullPath(path.StartsWith('~') ? path : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));

@@ -33,6 +33,11 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
     [ValidateRange(1, OperatorOptions.MaxTimeoutSec)]
     public int? TimeoutSec { get; set; }
 
+    /// <summary>How long an approval request of a restricted session stays usable, in seconds.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, 24 * 3600)]
+    public int? ApprovalLifetimeSec { get; set; }
+
     /// <summary>Write the resulting options.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -63,12 +68,17 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
             changed = changed with { AuditLogPath = ResolveUserPath(AuditLogPath) };
         }
 
+        if (ApprovalLifetimeSec is { } lifetime)
+        {
+            changed = changed with { ApprovalLifetimeSec = lifetime };
+        }
+
         if (TimeoutSec is { } seconds)
         {
             changed = changed.WithTimeout(seconds, nameof(TimeoutSec));
         }
 
-        if (!ShouldProcess($"MmctlPath={changed.MmctlPath}, RepoPath={changed.RepoPath}, PythonPath={changed.PythonPath}, AuditLogPath={changed.AuditLogPath}, TimeoutSec={changed.TimeoutSec}", "Set session options"))
+        if (!ShouldProcess($"MmctlPath={changed.MmctlPath}, RepoPath={changed.RepoPath}, PythonPath={changed.PythonPath}, AuditLogPath={changed.AuditLogPath}, TimeoutSec={changed.TimeoutSec}, ApprovalLifetimeSec={changed.ApprovalLifetimeSec}", "Set session options"))
         {
             return;
         }

@@ -18,13 +18,23 @@ namespace MmOperator.Commands;
 public abstract class StateChangeCmdlet : OperatorCmdlet
 {
     private readonly Dictionary<string, string?> _checkedReasons = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _usedTickets = new(StringComparer.Ordinal);
     private AuditJournal? _journal;
 
     /// <summary>Why: shown in every Plan and kept in the audit journal.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string Reason { get; set; } = string.Empty;
 
+    /// <summary>Approval tickets given to this command; see <see cref="TicketedCmdlet"/>.</summary>
+    protected virtual IReadOnlyList<string>? Tickets => null;
+
     protected AuditJournal Journal => _journal ??= new AuditJournal(Options.AuditLogPath);
+
+    /// <summary>
+    /// A session not in FullLanguage (the agent's restricted endpoint) can pass -Confirm:$false itself,
+    /// so there approval is enforced with a human's ticket, not requested.
+    /// </summary>
+    protected bool IsRestricted => SessionState.LanguageMode != PSLanguageMode.FullLanguage;
 
     /// <summary>-WhatIf as bound, or $WhatIfPreference in the caller's scope.</summary>
     protected bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
@@ -103,6 +113,11 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
             return null;
         }
 
+        if (IsRestricted)
+        {
+            return ApproveWithTicket(plan, action, target, reason, key);
+        }
+
         bool approved;
         try
         {
@@ -123,9 +138,68 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
             return null;
         }
 
+        return DescribeApproval();
+    }
+
+    /// <summary>How the ShouldProcess that just returned true was approved.</summary>
+    protected string DescribeApproval()
+    {
         bool? confirm = MyInvocation.BoundParameters.TryGetValue("Confirm", out var bound) ? ((SwitchParameter)bound).IsPresent : null;
         var preference = LanguagePrimitives.TryConvertTo<ConfirmImpact>(GetVariableValue("ConfirmPreference"), out var value) ? value : ConfirmImpact.High;
         return ApprovalMode.Describe(confirm, preference, ConfirmImpact.High);
+    }
+
+    /// <summary>
+    /// Uses a ticket that binds exactly this cmdlet and Plan, once; without one, files an approval
+    /// request for a human and runs nothing.
+    /// </summary>
+    private string? ApproveWithTicket(string plan, string action, string target, string reason, string? key)
+    {
+        var store = new ApprovalStore(Options.ApprovalStorePath);
+        var cmdlet = MyInvocation.MyCommand.Name;
+        var binding = ApprovalStore.Binding(cmdlet, plan);
+        if (Tickets is { Count: > 0 } ids)
+        {
+            OperatorException? last = null;
+            foreach (var id in ids.Where(i => !_usedTickets.Contains(i)))
+            {
+                try
+                {
+                    store.Consume(id, binding);
+                    _usedTickets.Add(id);
+                    return $"Ticket {id}";
+                }
+                catch (OperatorException rejected)
+                {
+                    last = rejected;
+                }
+            }
+
+            var refusal = last ?? new OperatorException(ErrorIds.ApprovalRejected, ErrorCategory.PermissionDenied, $"{action} {target}: every given approval was already used by this command. Nothing ran.", target);
+            RecordRefusal(action, target, reason, refusal, key);
+            WriteError(refusal.ToErrorRecord());
+            return null;
+        }
+
+        var request = store.File(new ApprovalRequest
+        {
+            Cmdlet = cmdlet,
+            Action = action,
+            Target = target,
+            Key = key,
+            Reason = reason,
+            Plan = plan,
+            Binding = binding,
+            Requester = $"{Environment.UserName}@{Environment.MachineName} pid {Environment.ProcessId} ({SessionState.LanguageMode})",
+        }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
+        var pending = new OperatorException(
+            ErrorIds.ApprovalPending,
+            ErrorCategory.PermissionDenied,
+            $"{action} {target} needs a human's approval in this restricted session; nothing ran. Approval request {request.Id} is filed (expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC). Hand the id to a human, who runs in a normal session: Approve-MmApprovalRequest {request.Id}. Then re-run exactly the same command with -ApprovalId {request.Id}.",
+            request.Id);
+        Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = "PendingApproval", ErrorId = ErrorIds.ApprovalPending, Detail = $"approval request {request.Id} filed: {plan}" });
+        WriteError(pending.ToErrorRecord());
+        return null;
     }
 
     /// <summary>Records an attempt that was refused before approval; the refusal itself is reported by the caller.</summary>

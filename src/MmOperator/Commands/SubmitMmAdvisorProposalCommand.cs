@@ -66,6 +66,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     {
         if (ParameterSetName == PathSet)
         {
+            RefusePathWhenRestricted(Path);
             ReadFile();
         }
 

@@ -18,6 +18,7 @@ public sealed class TestMmAuditLogCommand : OperatorCmdlet
 
     protected override void EndProcessing()
     {
+        RefusePathWhenRestricted(Path);
         var verification = new AuditJournal(Path is null ? Options.AuditLogPath : ResolveUserPath(Path)).Verify();
         WriteTyped(verification, AuditVerification.TypeName);
         if (!verification.IsValid)

@@ -61,4 +61,10 @@ public static class ErrorIds
     public const string AdvisorSubmitRejected = "AdvisorSubmitRejected";
     public const string AdvisorApplyFailed = "AdvisorApplyFailed";
     public const string AutoApplyUnplanned = "AutoApplyUnplanned";
+
+    // Approval tickets (restricted sessions)
+    public const string ApprovalPending = "ApprovalPending";
+    public const string ApprovalRejected = "ApprovalRejected";
+    public const string ApprovalRequestNotFound = "ApprovalRequestNotFound";
+    public const string FullLanguageRequired = "FullLanguageRequired";
 }

@@ -24,6 +24,14 @@ public sealed record OperatorOptions
 
     public int TimeoutSec { get; init; } = DefaultTimeoutSec;
 
+    /// <summary>How long an approval request of a restricted session stays usable.</summary>
+    public int ApprovalLifetimeSec { get; init; } = DefaultApprovalLifetimeSec;
+
+    public const int DefaultApprovalLifetimeSec = 30 * 60;
+
+    /// <summary>Approval requests live beside the audit journal, in a private folder.</summary>
+    public string ApprovalStorePath => Path.Combine(Path.GetDirectoryName(AuditLogPath)!, "approvals");
+
     public string PythonPath => PythonPathOverride ?? Path.Combine(RepoPath, ".venv", "bin", "python");
 
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSec);
@@ -64,6 +72,13 @@ public sealed record OperatorOptions
         if (Variable(getVariable, "MMOPERATOR_AUDIT_LOG") is { } audit)
         {
             options = options with { AuditLogPath = FullPath(audit) };
+        }
+
+        if (Variable(getVariable, "MMOPERATOR_APPROVAL_TTL_SEC") is { } lifetime)
+        {
+            options = int.TryParse(lifetime, NumberStyles.None, CultureInfo.InvariantCulture, out var ttl) && ttl >= 1 && ttl <= 24 * 3600
+                ? options with { ApprovalLifetimeSec = ttl }
+                : throw new OperatorException(ErrorIds.InvalidOptionValue, System.Management.Automation.ErrorCategory.InvalidArgument, $"MMOPERATOR_APPROVAL_TTL_SEC is '{lifetime}', but it must be a whole number of seconds from 1 to 86400.", lifetime);
         }
 
         if (Variable(getVariable, "MMOPERATOR_TIMEOUT_SEC") is { } timeout)

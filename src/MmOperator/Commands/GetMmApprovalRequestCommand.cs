@@ -1,0 +1,30 @@
+using System.Management.Automation;
+using MmOperator.Approvals;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Lists the approval requests agents filed from the restricted session, with their full plans.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MmApprovalRequest")]
+[OutputType(typeof(ApprovalRequest))]
+public sealed class GetMmApprovalRequestCommand : OperatorCmdlet
+{
+    /// <summary>Only these ids.</summary>
+    [Parameter(Position = 0)]
+    public string[]? Id { get; set; }
+
+    /// <summary>Only requests in these states (Pending, Approved, Denied, Used).</summary>
+    [Parameter]
+    public ApprovalState[]? State { get; set; }
+
+    protected override void EndProcessing()
+    {
+        foreach (var request in new ApprovalStore(Options.ApprovalStorePath).List()
+            .Where(r => Id is null || Id.Contains(r.Id, StringComparer.Ordinal))
+            .Where(r => State is null || State.Contains(r.State)))
+        {
+            WriteTyped(request, ApprovalRequest.TypeName);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+# The agent's restricted endpoint, through the shipped launcher and real pwsh -ConfigurationFile processes.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-MmTestModule
+    $script:Sandbox = New-TestSandbox -Market eth, btc
+    $script:Launcher = Join-Path (Split-Path $env:MMOPERATOR_TEST_MODULE) 'bin/mm-operator'
+    $script:AgentEnv = @{
+        MMOPERATOR_PWSH = 'dotnet ' + (Join-Path $PSHOME 'pwsh.dll')
+        MMOPERATOR_MMCTL = $Sandbox.MmctlPath; MMOPERATOR_REPO = $Sandbox.RepoPath; MMOPERATOR_AUDIT_LOG = $Sandbox.AuditLogPath
+        MMOPERATOR_PYTHON = $null; MMOPERATOR_TIMEOUT_SEC = $null; MMOPERATOR_APPROVAL_TTL_SEC = $null
+    }
+    function script:Agent([string] $Command, [hashtable] $Extra = @{}) {
+        $environment = $AgentEnv.Clone(); foreach ($k in $Extra.Keys) { $environment[$k] = $Extra[$k] }
+        $saved = @{}
+        foreach ($name in $environment.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $environment[$name]) }
+        try { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
+        finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+    }
+    function script:RequestId([string] $Text) { ([regex]::Match($Text, 'apr-[0-9a-f]{12}')).Value }
+    function script:Stops { @(Get-Invocation $Sandbox | Where-Object { $_.argv[0] -eq 'stop' }).Count }
+}
+
+AfterAll {
+    foreach ($m in 'eth', 'btc') { $null = Invoke-Mmctl $Sandbox stop $m --json }
+    Remove-TestSandbox $Sandbox
+}
+
+Describe 'The restricted session' {
+    It 'runs the operator cmdlets and the read-only helpers' {
+        $null = Invoke-Mmctl $Sandbox start eth --json
+        $result = Agent 'Get-MmStatus | Where-Object State -eq Running | Format-Table Market, State | Out-String; Get-MmStatus eth | ConvertTo-Json -Compress; $ExecutionContext.SessionState.LanguageMode'
+        $result.Text | Should -Match 'ETH-USD\s+Running'
+        $result.Text | Should -Match '"Market":"ETH-USD"'
+        $result.Text | Should -Match 'ConstrainedLanguage'
+        (Agent 'Get-MmEnvParam eth MM_API_KEY | Out-String').Text | Should -Match '\*{8}'
+    }
+
+    It 'refuses <Name>' -ForEach @(
+        @{ Name = 'other cmdlets'; Command = 'Get-ChildItem /'; Expect = 'not recognized' }
+        @{ Name = 'Import-Module'; Command = 'Import-Module Microsoft.PowerShell.Management'; Expect = 'not recognized' }
+        @{ Name = 'a shell'; Command = '/bin/sh -c "echo escaped"'; Expect = 'not recognized' }
+        @{ Name = 'python3'; Command = 'python3 -c "print(1)"'; Expect = 'not recognized' }
+        @{ Name = 'mmctl itself'; Command = '& $env:MMOPERATOR_MMCTL stop eth --json'; Expect = 'not recognized|not allowed|cannot' }
+        @{ Name = '.NET calls'; Command = '[System.IO.File]::ReadAllText("/etc/hostname")'; Expect = 'Method invocation is supported only on core types' }
+        @{ Name = 'providers and file access'; Command = 'Get-Content /etc/hostname'; Expect = 'not recognized' }
+        @{ Name = 'changing the options'; Command = 'Set-MmOperatorOption -MmctlPath /bin/sh'; Expect = 'not recognized' }
+        @{ Name = 'making a sandbox'; Command = 'New-MmSandbox'; Expect = 'not recognized' }
+        @{ Name = 'deciding approvals'; Command = 'Approve-MmApprovalRequest apr-000000000000 -Reason x -Confirm:$false'; Expect = 'not recognized' }
+        @{ Name = 'reading a file through -Path'; Command = 'Get-MmAuditLog -Path /etc/passwd'; Expect = 'FullLanguageRequired|restricted session may not' }
+        @{ Name = 'redirecting mmctl through the environment'; Command = '$env:MMOPERATOR_MMCTL = "/bin/echo"; (Get-MmOperatorOption).MmctlPath'; Expect = [regex]::Escape($Sandbox.MmctlPath) }
+    ) {
+        $before = (Get-Invocation $Sandbox).Count
+        $result = Agent $Command
+        $result.Text | Should -Match $Expect
+        $result.Text | Should -Not -Match 'escaped'
+        @(Get-Invocation $Sandbox | Select-Object -Skip $before | Where-Object { $_.argv[0] -ne 'status' }).Count | Should -Be 0
+    }
+}
+
+Describe 'Enforced approval' {
+    BeforeEach { $null = Invoke-Mmctl $Sandbox start eth --json }
+
+    It 'a state change without a ticket runs nothing and files a request, even with -Confirm:$false' {
+        $stops = Stops
+        $result = Agent 'Stop-MmMarket eth -Reason "SEV1 drawdown" -Confirm:$false'
+        $result.Text | Should -Match 'ApprovalPending|needs a human''s approval'
+        $id = RequestId $result.Text
+        $id | Should -Not -BeNullOrEmpty
+        Stops | Should -Be $stops
+        $request = Get-MmApprovalRequest $id
+        $request.State | Should -Be 'Pending'
+        $request.Cmdlet | Should -Be 'Stop-MmMarket'
+        $request.Plan | Should -Match "mmctl stop eth --json"
+        $request.Plan | Should -Match 'Reason: SEV1 drawdown'
+        $request.Requester | Should -Match 'ConstrainedLanguage'
+        ($request.ExpiresAt - $request.RequestedAt).TotalMinutes | Should -Be 30
+        $record = Get-MmAuditLog -Last 1
+        ($record.Outcome, $record.LanguageMode) | Should -Be @('PendingApproval', 'ConstrainedLanguage')
+    }
+
+    It 'approved, the same command runs once; a second use is refused' {
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1 drawdown"').Text
+        $null = Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:$false
+        $stops = Stops
+        $ran = Agent "Stop-MmMarket eth -Reason 'SEV1 drawdown' -ApprovalId $id"
+        $ran.Text | Should -Match 'stop ETH-USD: stopped'
+        Stops | Should -Be ($stops + 1)
+        (Get-MmAuditLog -Last 1).Approval | Should -Be "Ticket $id"
+        (Get-MmApprovalRequest $id).State | Should -Be 'Used'
+        $null = Invoke-Mmctl $Sandbox start eth --json
+        (Agent "Stop-MmMarket eth -Reason 'SEV1 drawdown' -ApprovalId $id").Text | Should -Match 'already used'
+        Stops | Should -Be ($stops + 1)
+    }
+
+    It 'refuses a ticket for a changed <What>' -ForEach @(
+        @{ What = 'market'; Rerun = 'Stop-MmMarket btc -Reason "SEV1 drawdown" -ApprovalId {0}' }
+        @{ What = 'reason'; Rerun = 'Stop-MmMarket eth -Reason "routine" -ApprovalId {0}' }
+        @{ What = 'action'; Rerun = 'Restart-MmMarket eth -Reason "SEV1 drawdown" -ApprovalId {0}' }
+    ) {
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1 drawdown"').Text
+        $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
+        $invocations = (Get-Invocation $Sandbox).Count
+        (Agent ($Rerun -f $id)).Text | Should -Match 'approves a different command'
+        @(Get-Invocation $Sandbox | Select-Object -Skip $invocations | Where-Object { $_.argv[0] -ne 'status' }).Count | Should -Be 0
+        (Get-MmApprovalRequest $id).State | Should -Be 'Approved'
+    }
+
+    It 'refuses a ticket for a changed .env value' {
+        $id = RequestId (Agent 'Set-MmEnvParam -Market eth -Name MM_SKEW_MAX_BPS -Value 25 -Reason "more skew"').Text
+        $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
+        $before = Get-FileHashes $Sandbox
+        (Agent "Set-MmEnvParam -Market eth -Name MM_SKEW_MAX_BPS -Value 30 -Reason 'more skew' -ApprovalId $id").Text | Should -Match 'approves a different command'
+        Get-FileHashes $Sandbox | Should -Be $before
+        (Agent "Set-MmEnvParam -Market eth -Name MM_SKEW_MAX_BPS -Value 25 -Reason 'more skew' -ApprovalId $id").Text | Should -Match "'20' -> '25'"
+    }
+
+    It 'refuses a denied ticket' {
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"').Text
+        $null = Deny-MmApprovalRequest $id -Reason 'not now' -Confirm:$false
+        (Agent "Stop-MmMarket eth -Reason 'SEV1' -ApprovalId $id").Text | Should -Match 'denied'
+        { Approve-MmApprovalRequest $id -Reason 'changed my mind' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'ApprovalRejected,MmOperator.Commands.ApproveMmApprovalRequestCommand'
+    }
+
+    It 'refuses an expired ticket' {
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"' @{ MMOPERATOR_APPROVAL_TTL_SEC = '2' }).Text
+        $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
+        Start-Sleep -Seconds 3
+        (Agent "Stop-MmMarket eth -Reason 'SEV1' -ApprovalId $id").Text | Should -Match 'expired'
+    }
+
+    It 'refuses a forged or edited store entry' {
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"').Text
+        $store = Join-Path (Split-Path $Sandbox.AuditLogPath) 'approvals'
+        $file = Join-Path $store "$id.json"
+        (Get-Content -Raw $file) -replace '"state": 0', '"state": 1' | Set-Content $file
+        (Agent "Stop-MmMarket eth -Reason 'SEV1' -ApprovalId $id").Text | Should -Match 'not one this store sealed'
+        $forged = Get-Content -Raw $file | ConvertFrom-Json
+        $forged.id = 'apr-0123456789ab'
+        $forged | ConvertTo-Json | Set-Content (Join-Path $store 'apr-0123456789ab.json')
+        (Agent "Stop-MmMarket eth -Reason 'SEV1' -ApprovalId apr-0123456789ab").Text | Should -Match 'not one this store sealed'
+        Get-MmApprovalRequest apr-0123456789ab | Should -BeNullOrEmpty
+    }
+
+    It 'the journal holds every step and its chain verifies' {
+        $actions = (Get-MmAuditLog).Action
+        $actions | Should -Contain 'approval_grant'
+        $actions | Should -Contain 'approval_deny'
+        (Get-MmAuditLog | Where-Object Outcome -eq 'PendingApproval').Count | Should -BeGreaterThan 3
+        (Test-MmAuditLog).IsValid | Should -BeTrue
+    }
+}
