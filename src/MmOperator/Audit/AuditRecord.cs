@@ -37,7 +37,7 @@ public sealed class AuditRecord
 
     public string? Reason { get; set; }
 
-    /// <summary>How the attempt was approved: Prompted, ConfirmFalse, ConfirmPreferenceNone, or NotApproved.</summary>
+    /// <summary>How the attempt was approved: Prompted, ConfirmFalse, ConfirmPreferenceNone, "Ticket &lt;id&gt;" (restricted session), or None.</summary>
     public string Approval { get; set; } = string.Empty;
 
     public IReadOnlyList<string>? Argv { get; set; }

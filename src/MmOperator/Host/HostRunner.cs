@@ -16,6 +16,22 @@ public static class HostRunner
     /// <summary>More than any real answer; a runaway process cannot fill memory.</summary>
     public const int MaxCapturedBytes = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Variables that make a child load code of the caller's choosing. A restricted session can still
+    /// set $env: variables, so they never reach mmctl, the advisor scripts or the bot they start.
+    /// </summary>
+    private static readonly string[] CodeInjectingPrefixes = ["LD_", "DYLD_", "PYTHON", "PERL5", "RUBY", "NODE_OPTIONS", "BASH_ENV", "BASH_FUNC_"];
+
+    private static readonly string[] CodeInjectingNames = ["ENV", "IFS", "CDPATH", "GLOBIGNORE", "SHELLOPTS"];
+
+    public static IReadOnlyList<string> ScrubbedVariables(System.Collections.IDictionary environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return environment.Keys.Cast<string>()
+            .Where(name => CodeInjectingPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) || CodeInjectingNames.Contains(name, StringComparer.Ordinal))
+            .ToList();
+    }
+
     public static async Task<HostRunResult> RunAsync(HostCommand command, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -25,6 +41,13 @@ public static class HostRunner
             .WithArguments(command.Arguments)
             .WithWorkingDirectory(command.WorkingDirectory)
             .WithValidation(CommandResultValidation.None)
+            .WithEnvironmentVariables(env =>
+            {
+                foreach (var name in ScrubbedVariables(Environment.GetEnvironmentVariables()))
+                {
+                    env.Set(name, null);
+                }
+            })
             .WithStandardOutputPipe(PipeTarget.Create(stdout.ReadAsync))
             .WithStandardErrorPipe(PipeTarget.Create(stderr.ReadAsync));
 

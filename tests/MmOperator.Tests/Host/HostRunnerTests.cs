@@ -32,6 +32,26 @@ public sealed class HostRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Variables_that_load_code_never_reach_the_child()
+    {
+        Environment.SetEnvironmentVariable("LD_MMOP_TEST", "/tmp/evil.so");
+        Environment.SetEnvironmentVariable("PYTHONMMOPTEST", "/tmp/evil");
+        Environment.SetEnvironmentVariable("MMOP_TEST_KEPT", "kept");
+        try
+        {
+            var run = await HostRunner.RunAsync(Script("echo \"[$LD_MMOP_TEST][$PYTHONMMOPTEST][$MMOP_TEST_KEPT]\""), TimeSpan.FromSeconds(20), CancellationToken.None);
+
+            Assert.Equal("[][][kept]\n", run.StdOut);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("LD_MMOP_TEST", null);
+            Environment.SetEnvironmentVariable("PYTHONMMOPTEST", null);
+            Environment.SetEnvironmentVariable("MMOP_TEST_KEPT", null);
+        }
+    }
+
+    [Fact]
     public async Task A_timeout_kills_the_whole_process_tree()
     {
         var pidFile = Path.Combine(_dir.Path, "child.pid");
