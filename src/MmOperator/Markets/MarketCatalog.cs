@@ -96,7 +96,7 @@ public sealed partial class MarketCatalog
             return ResolveSymbol(market, entry);
         }
 
-        return entry ?? throw Refusal(market, ErrorIds.UnknownMarket, $"Market '{market.Input}' has no env file in {RepoPath} (.env.{market.Slug}).");
+        return entry ?? throw Refusal(market, ErrorIds.UnknownMarket, $"Market '{market.Input}' has no env file in {RepoPath} (.env.{market.Slug}{LinkNote(market.Slug!)}).");
     }
 
     private MarketEntry ResolveSymbol(Market market, MarketEntry? entry)
@@ -104,7 +104,7 @@ public sealed partial class MarketCatalog
         var sameSymbol = Markets.Where(m => m.Symbol == market.Input).ToList();
         if (entry is null)
         {
-            throw Refusal(market, ErrorIds.UnknownMarket, $"Market '{market.Input}' has no env file in {RepoPath} (mmctl would look for .env.{market.Slug}).");
+            throw Refusal(market, ErrorIds.UnknownMarket, $"Market '{market.Input}' has no env file in {RepoPath} (mmctl would look for .env.{market.Slug}{LinkNote(market.Slug!)}).");
         }
 
         if (entry.Symbol != market.Input)
@@ -125,6 +125,10 @@ public sealed partial class MarketCatalog
 
         return entry;
     }
+
+    /// <summary>Why a file that is there does not count: markets are regular files, never links that could point anywhere.</summary>
+    private string LinkNote(string slug) =>
+        new FileInfo(Path.Combine(RepoPath, ".env." + slug)).LinkTarget is not null ? ", which is a symbolic link and never used as a market" : string.Empty;
 
     /// <summary>A refusal with the closest safe alternative; an input that fits several markets names them all.</summary>
     private OperatorException Refusal(Market market, string errorId, string reason)

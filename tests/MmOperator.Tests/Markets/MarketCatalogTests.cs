@@ -35,6 +35,7 @@ public sealed class MarketCatalogTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(_repo.Path, ".env.linked"), Path.Combine(_repo.Path, ".env.eth"));
 
         Assert.Equal(["btc", "eth", "mu_24_5", "spx500m"], Catalog.Markets.Select(m => m.Slug));
+        Assert.Contains("symbolic link", Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse("linked"))).Message, StringComparison.Ordinal);
         Assert.Equal("MU_24_5-USD", Catalog.FindBySlug("mu_24_5")!.Symbol);
     }
 

@@ -33,7 +33,8 @@ def main():
     market = common.read_env(args.env).get("MM_MARKET_NAME")
     print("bot pid %d env %s market %s" % (os.getpid(), args.env, market), flush=True)
     if not market:
-        time.sleep(1)
+        # Dies shortly after mmctl reported "started" (well inside the module's 1 s settle time).
+        time.sleep(0.3)
         print("fatal: MM_MARKET_NAME is not set", flush=True)
         return 1
     deadline = time.monotonic() + float(os.environ.get("MM_SANDBOX_BOT_MAX_S", "3600"))
