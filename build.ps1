@@ -47,6 +47,9 @@ function Invoke-BuildTask {
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/MmOperator/MmOperator.csproj'), '-c', $Configuration,
         '-o', $ModuleOut, "-p:Version=$version", '--nologo', '-v', 'quiet')
     Copy-Item (Join-Path $Root 'MmOperator.psd1') $ModuleOut
+    # Help: the PlatyPS-schema markdown in docs/ becomes MAML and about_*.help.txt (PlatyPS itself cannot be installed here).
+    Invoke-Native dotnet @('run', '--project', (Join-Path $Root 'tools/MmOperator.HelpBuilder/MmOperator.HelpBuilder.csproj'), '-c', $Configuration,
+        '--', (Join-Path $Root 'docs/en-US'), (Join-Path $ModuleOut 'en-US'))
     # Only what the module needs at run time stays in the module folder.
     Get-ChildItem $ModuleOut -Filter '*.pdb' | Remove-Item
     $manifest = Test-ModuleManifest -Path (Join-Path $ModuleOut 'MmOperator.psd1')
@@ -96,7 +99,7 @@ function Invoke-DemoTask {
 }
 
 function Invoke-CleanTask {
-    foreach ($path in @($Out) + (Get-ChildItem (Join-Path $Root 'src'), (Join-Path $Root 'tests') -Directory -Recurse -Include bin, obj).FullName) {
+    foreach ($path in @($Out) + (Get-ChildItem (Join-Path $Root 'src'), (Join-Path $Root 'tests'), (Join-Path $Root 'tools') -Directory -Recurse -Include bin, obj | Where-Object FullName -notmatch 'Resources').FullName) {
         if ($path -and (Test-Path $path)) { Remove-Item $path -Recurse -Force }
     }
     Write-Host 'Clean.'

@@ -1,0 +1,28 @@
+BeforeDiscovery {
+    $script:Cmdlets = (Import-PowerShellDataFile $env:MMOPERATOR_TEST_MODULE).CmdletsToExport
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-MmTestModule
+}
+
+Describe 'Get-Help on the built module' {
+    It 'has the module''s MAML and about topic' {
+        Join-Path (Split-Path $env:MMOPERATOR_TEST_MODULE) 'en-US/MmOperator.dll-Help.xml' | Should -Exist
+        (Get-Help about_MmOperator | Out-String) | Should -Match 'The runbook''s commands'
+    }
+
+    It '<_> has its synopsis, description, examples and every parameter' -ForEach $Cmdlets {
+        $help = Get-Help $_ -Full
+        $page = Get-Content -Raw (Join-Path $PSScriptRoot "../../docs/en-US/$_.md")
+        $synopsis = ($page -split '## SYNOPSIS')[1].Trim() -split "`n" | Select-Object -First 1
+        $help.Synopsis | Should -Be ($synopsis -replace '`', '')
+        ($help.Description | Out-String) | Should -Not -BeNullOrEmpty
+        @((Get-Help $_ -Examples).Examples.Example).Count | Should -Be ([regex]::Matches($page, '(?m)^### Example \d+').Count)
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters | Where-Object { $_ -notin 'WhatIf', 'Confirm' }
+        foreach ($name in (Get-Command $_).Parameters.Keys | Where-Object { $_ -notin $common }) {
+            (Get-Help $_ -Parameter $name).Description | Out-String | Should -Not -BeNullOrEmpty -Because "-$name of $_ is documented"
+        }
+    }
+}
