@@ -7,6 +7,7 @@
       Build  publish the module into out/MmOperator (manifest, assemblies, format file) and check the manifest
       Test   Build, then xUnit, then Pester in a fresh pwsh against out/MmOperator; ends with "N passed, N failed"
       Demo   Build, then run a short scripted runbook against a new sandbox host
+      Package  Build, then write out/package/MmOperator.<version>.nupkg (installable with Install-PSResource)
       Clean  remove out/ and the projects' bin/ and obj/ folders
 .EXAMPLE
     dotnet tool restore; dotnet pwsh -NoProfile -File ./build.ps1 Test
@@ -14,7 +15,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -98,6 +99,15 @@ function Invoke-DemoTask {
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 
+function Invoke-PackageTask {
+    Invoke-BuildTask
+    $package = Join-Path $Out 'package'
+    if (Test-Path $package) { Remove-Item $package -Recurse -Force }
+    $nupkg = & dotnet $PwshDll -NoProfile -NonInteractive -File (Join-Path $Root 'tools/Publish-Package.ps1') -ModulePath $ModuleOut -OutputPath $package
+    if ($LASTEXITCODE -ne 0) { throw 'Packaging failed.' }
+    Write-Host "Packaged $nupkg"
+}
+
 function Invoke-CleanTask {
     foreach ($path in @($Out) + (Get-ChildItem (Join-Path $Root 'src'), (Join-Path $Root 'tests'), (Join-Path $Root 'tools') -Directory -Recurse -Include bin, obj | Where-Object FullName -notmatch 'Resources').FullName) {
         if ($path -and (Test-Path $path)) { Remove-Item $path -Recurse -Force }
@@ -111,6 +121,7 @@ try {
         'Build' { Invoke-BuildTask }
         'Test' { Invoke-TestTask }
         'Demo' { Invoke-DemoTask }
+        'Package' { Invoke-PackageTask }
         'Clean' { Invoke-CleanTask }
     }
 }
