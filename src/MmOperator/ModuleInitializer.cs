@@ -3,8 +3,26 @@ using MmOperator.Options;
 
 namespace MmOperator;
 
-/// <summary>Each import starts from the environment again: MMOPERATOR_* variables override the defaults at import.</summary>
+/// <summary>
+/// Each import starts from the environment again: MMOPERATOR_* variables override the defaults at import.
+/// It also makes the agent launcher executable again: a .nupkg (zip) does not keep Unix file modes.
+/// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
-    public void OnImport() => OptionsStore.Import();
+    public void OnImport()
+    {
+        OptionsStore.Import();
+        var launcher = Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!, "bin", "mm-operator");
+        try
+        {
+            if (File.Exists(launcher) && (File.GetUnixFileMode(launcher) & UnixFileMode.UserExecute) == 0)
+            {
+                File.SetUnixFileMode(launcher, File.GetUnixFileMode(launcher) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            }
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // A read-only install keeps its modes; the launcher then runs as: bash <module>/bin/mm-operator.
+        }
+    }
 }

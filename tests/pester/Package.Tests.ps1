@@ -22,7 +22,7 @@ Describe 'Packaging' {
         $base = $install.Output[-1]
         $base | Should -BeLike "$($FakeHome.FullName)*"
 
-        $import = Invoke-FreshPwsh "Import-Module MmOperator -ErrorAction Stop; (Get-Module MmOperator).Version.ToString(); @(Get-Command -Module MmOperator).Count; (Get-Help Get-MmStatus).Synopsis; Test-Path (Join-Path (Get-Module MmOperator).ModuleBase 'MmOperator.pssc')" -Environment $Isolated
+        $import = Invoke-FreshPwsh "Import-Module MmOperator -ErrorAction Stop; (Get-Module MmOperator).Version.ToString(); @(Get-Command -Module MmOperator).Count; (Get-Help Get-MmStatus).Synopsis; (Test-Path (Join-Path (Get-Module MmOperator).ModuleBase 'MmOperator.pssc')) -and ((Get-Item (Join-Path (Get-Module MmOperator).ModuleBase 'bin/mm-operator')).UnixFileMode -match 'UserExecute')" -Environment $Isolated
         $import.ExitCode | Should -Be 0
         $import.Output[-4] | Should -Be $version
         $import.Output[-3] | Should -Be (Import-PowerShellDataFile $env:MMOPERATOR_TEST_MODULE).CmdletsToExport.Count
