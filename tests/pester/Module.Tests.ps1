@@ -60,3 +60,20 @@ Describe 'Help pages in docs/en-US' {
         Get-Content -Raw $page | Should -Match "(?m)^schema: 2\.0\.0$"
     }
 }
+
+Describe 'Views after remoting' {
+    BeforeAll { $script:Sandbox = New-TestSandbox -Market eth }
+    AfterAll { Remove-TestSandbox $Sandbox }
+
+    It 'a deserialized <Name> keeps its view' -ForEach @(
+        @{ Name = 'status'; Make = { Get-MmStatus eth }; Expect = 'Market\s+State\s+Pid' }
+        @{ Name = 'action result'; Make = { Start-MmMarket eth -Reason 'remoting view' -Confirm:$false }; Expect = '(?m)^Result:\r?\n- start ETH-USD' }
+        @{ Name = 'env change'; Make = { Set-MmEnvParam -Market eth -Name MM_SKEW_MAX_BPS -Value 21 -Reason 'remoting view' -Confirm:$false }; Expect = '(?m)^Result:\r?\n- \.env\.eth MM_SKEW_MAX_BPS' }
+    ) {
+        $original = & $Make
+        $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($original))
+        $copy.PSObject.TypeNames[0] | Should -BeLike 'Deserialized.MmOperator.*'
+        ($copy | Out-String) | Should -Match $Expect
+        $null = Invoke-Mmctl $Sandbox stop eth --json
+    }
+}
