@@ -174,22 +174,49 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     private void ReadFile()
     {
         var path = ResolveUserPath(Path);
-        var info = new FileInfo(path);
-        if (!info.Exists || info.Length > MaxFileBytes)
+        var text = ReadCapped(path);
+        if (text is null)
         {
-            _refusals.Add(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"'{path}' is {(info.Exists ? "larger than 1 MB" : "not a file")}. Nothing was submitted.", path));
+            _refusals.Add(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"'{MarketCatalog.Printable(path)}' is not a readable proposals file of at most 1 MB. Nothing was submitted.", path));
             return;
         }
 
         var number = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in text.Split('\n'))
         {
             number++;
             if (line.Trim().Length > 0)
             {
-                var where = $"{info.Name} line {number}";
+                var where = $"{System.IO.Path.GetFileName(path)} line {number}";
                 Collect(() => ProposalRow.FromJson(line, where, Catalog, Policy), where);
             }
+        }
+    }
+
+    /// <summary>The file's text, read no further than the cap (a device such as /dev/zero never ends); null when it is not a readable file within it.</summary>
+    private static string? ReadCapped(string path)
+    {
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var buffer = new byte[MaxFileBytes + 1];
+            var total = 0;
+            int read;
+            while (total < buffer.Length && (read = stream.Read(buffer, total, buffer.Length - total)) > 0)
+            {
+                total += read;
+            }
+
+            return total > MaxFileBytes ? null : new UTF8Encoding(false, true).GetString(buffer, 0, total);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or DecoderFallbackException)
+        {
+            return null;
         }
     }
 
