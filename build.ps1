@@ -8,6 +8,7 @@
       Test   Build, then xUnit, then Pester in a fresh pwsh against out/MmOperator; ends with "N passed, N failed"
       Demo   Build, then run a short scripted runbook against a new sandbox host
       Package  Build, then write out/package/MmOperator.<version>.nupkg (installable with Install-PSResource)
+      Bench  Build, then measure the module against the raw host commands; writes bench/results.md
       Clean  remove out/ and the projects' bin/ and obj/ folders
 .EXAMPLE
     dotnet tool restore; dotnet pwsh -NoProfile -File ./build.ps1 Test
@@ -15,7 +16,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Bench', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -108,6 +109,12 @@ function Invoke-PackageTask {
     Write-Host "Packaged $nupkg"
 }
 
+function Invoke-BenchTask {
+    Invoke-BuildTask
+    & dotnet $PwshDll -NoProfile -NonInteractive -File (Join-Path $Root 'tools/Bench.ps1') -ModulePath (Join-Path $ModuleOut 'MmOperator.psd1') -OutputPath (Join-Path $Root 'bench/results.md')
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
 function Invoke-CleanTask {
     foreach ($path in @($Out) + (Get-ChildItem (Join-Path $Root 'src'), (Join-Path $Root 'tests'), (Join-Path $Root 'tools') -Directory -Recurse -Include bin, obj | Where-Object FullName -notmatch 'Resources').FullName) {
         if ($path -and (Test-Path $path)) { Remove-Item $path -Recurse -Force }
@@ -122,6 +129,7 @@ try {
         'Test' { Invoke-TestTask }
         'Demo' { Invoke-DemoTask }
         'Package' { Invoke-PackageTask }
+        'Bench' { Invoke-BenchTask }
         'Clean' { Invoke-CleanTask }
     }
 }

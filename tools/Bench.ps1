@@ -1,0 +1,91 @@
+<#
+.SYNOPSIS
+    The benchmark behind build.ps1 Bench (not a test): the module against the raw host commands, in one run.
+    Prints medians and ratios and writes bench/results.md with the machine and the date.
+#>
+param(
+    [Parameter(Mandatory)][string] $ModulePath,
+    [Parameter(Mandatory)][string] $OutputPath,
+    [int] $Runs = 15
+)
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+$pwshDll = Join-Path $PSHOME 'pwsh.dll'
+
+function Measure-Median([scriptblock] $Block, [int] $Count = $Runs) {
+    $null = & $Block
+    $times = foreach ($i in 1..$Count) { (Measure-Command { $null = & $Block }).TotalMilliseconds }
+    ($times | Sort-Object)[[int][math]::Floor($Count / 2)]
+}
+
+$rows = [System.Collections.Generic.List[object]]::new()
+function Add-Row([string] $What, [double] $Module, [double] $Raw, [string] $Target, [bool] $Met, [string] $Note) {
+    $rows.Add([pscustomobject]@{ What = $What; Module = $Module; Raw = $Raw; Ratio = if ($Raw -gt 0) { $Module / $Raw } else { $null }; Target = $Target; Met = $Met; Note = $Note })
+    Write-Host ("{0,-46} module {1,8:0.0} ms  raw {2,8:0.0} ms  ratio {3,5:0.00}  target {4} {5}" -f $What, $Module, $Raw, $rows[-1].Ratio, $Target, $(if ($Met) { 'met' } else { 'MISSED' }))
+}
+
+$sandbox = New-MmSandbox -Market eth, btc
+$sandbox | Set-MmOperatorOption
+try {
+    # 1. Status: the module's overhead over the raw command in the same process.
+    $null = & $sandbox.MmctlPath start eth --json
+    $module = Measure-Median { Get-MmStatus }
+    $raw = Measure-Median { & $sandbox.MmctlPath status --json | ConvertFrom-Json }
+    Add-Row 'Get-MmStatus vs mmctl status --json' $module $raw '<= 1.10x' (($module / $raw) -le 1.10) 'both start the same Python process (~75 ms); the module adds reading every .env* file twice (the market catalog and the secret values for masking), strict JSON reading and typed objects'
+
+    # 2. A stop/start cycle.
+    $module = Measure-Median -Count 5 { $null = Stop-MmMarket eth -Reason bench -Confirm:$false; $null = Start-MmMarket eth -Reason bench -Confirm:$false }
+    $raw = Measure-Median -Count 5 { $null = & $sandbox.MmctlPath stop eth --json; $null = & $sandbox.MmctlPath start eth --json }
+    Add-Row 'Stop+Start cycle vs raw stop+start' $module $raw 'report' $true 'the module also runs mmctl status after each action, waits 1 s after a start, and writes the journal'
+
+    # 3. Import cost over a bare pwsh.
+    $bare = Measure-Median -Count 7 { & dotnet $pwshDll -NoProfile -NonInteractive -Command 'exit' }
+    $import = Measure-Median -Count 7 { & dotnet $pwshDll -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; exit" }
+    Add-Row 'pwsh + Import-Module vs bare pwsh' $import $bare '<= +150 ms' (($import - $bare) -le 150) ("import adds {0:0} ms, not yet broken down; the likely parts are loading and JIT-compiling MmOperator.dll and CliWrap.dll and parsing the format file" -f ($import - $bare))
+
+    # 4. A .env edit of a 10,000-line file: the locked atomic writer alone, and the cmdlet with its status call.
+    $file = Join-Path $sandbox.RepoPath '.env.btc'
+    Add-Content $file (1..10000 | ForEach-Object { "MM_FILLER_$_=$_" })
+    $target = [MmOperator.EnvFiles.EnvFileTarget]::ForMarket([MmOperator.Markets.MarketCatalog]::Load($sandbox.RepoPath).FindBySlug('btc'), $sandbox.RepoPath)
+    $script:n = 0
+    $writer = Measure-Median { $before = "$(20 + $script:n)"; $script:n++; $null = [MmOperator.EnvFiles.EnvFileWriter]::Apply($target, $sandbox.RepoPath, 'MM_SKEW_MAX_BPS', "$(20 + $script:n)", $before) }
+    $cmdlet = Measure-Median -Count 7 { $script:n++; $null = Set-MmEnvParam -Market btc -Name MM_SKEW_MAX_BPS -Value "$(20 + $script:n)" -Reason bench -Confirm:$false -WarningAction SilentlyContinue }
+    Add-Row '.env edit, 10,000 lines (writer)' $writer 0 '< 50 ms' ($writer -lt 50) 'flock, re-read, edit, host-parser read-back, temp file + fsync + rename'
+    Add-Row 'Set-MmEnvParam, 10,000 lines (cmdlet)' $cmdlet 0 'report' $true 'adds policy, plan, journal and the mmctl status that follows every edit'
+
+    # 5. Status with 500 instances (pid files of bots that are gone: mmctl lists every pid file).
+    $pids = Join-Path $sandbox.RepoPath 'data/pids'
+    foreach ($i in 1..500) { Set-Content (Join-Path $pids "env_m$i.pid") (@{ pid = 999000 + $i; env = (Join-Path $sandbox.RepoPath ".env.m$i"); market = "M$i-USD" } | ConvertTo-Json -Compress) }
+    $module = Measure-Median -Count 7 { Get-MmStatus }
+    $raw = Measure-Median -Count 7 { & $sandbox.MmctlPath status --json | ConvertFrom-Json }
+    Add-Row 'Get-MmStatus, 500 instances' $module $raw '<= 1.10x' (($module / $raw) -le 1.10) ''
+    Get-ChildItem $pids -Filter 'env_m*.pid' | Remove-Item
+
+    # 6. The audit check of 100,000 records.
+    $journal = Join-Path $sandbox.Path 'bench-audit.jsonl'
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    $prev = '0' * 64
+    $lines = foreach ($i in 1..100000) {
+        $body = '{"prev_hash":"' + $prev + '","id":"bench-' + $i + '","action":"stop","market":"ETH-USD","outcome":"Succeeded"}'
+        $prev = [Convert]::ToHexString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($body))).ToLowerInvariant()
+        $body.Substring(0, $body.Length - 1) + ',"hash":"' + $prev + '"}'
+    }
+    [IO.File]::WriteAllLines($journal, [string[]]$lines)
+    $check = Measure-Median -Count 5 { $r = Test-MmAuditLog -Path $journal; if (-not $r.IsValid -or $r.RecordCount -ne 100000) { throw 'bench journal did not verify' } }
+    Add-Row 'Test-MmAuditLog, 100,000 records' $check 0 '< 1000 ms' ($check -lt 1000) ''
+}
+finally {
+    foreach ($slug in 'eth', 'btc') { $null = & $sandbox.MmctlPath stop $slug --json }
+    Remove-Item $sandbox.Path -Recurse -Force
+}
+
+$cpu = ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
+$memory = '{0:0.0} GiB' -f (([double]((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '')) / 1MB)
+$table = @(
+    "# MmOperator benchmark", '',
+    "Date: $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm')) UTC. Machine: $([Environment]::ProcessorCount) cores ($cpu), $memory, $([Environment]::OSVersion.VersionString), PowerShell $($PSVersionTable.PSVersion). Medians of $Runs runs unless noted.", '',
+    '| what | module (ms) | raw (ms) | ratio | target | met | note |', '|---|---:|---:|---:|---|---|---|'
+) + ($rows | ForEach-Object { '| {0} | {1:0.0} | {2} | {3} | {4} | {5} | {6} |' -f $_.What, $_.Module, $(if ($_.Raw) { '{0:0.0}' -f $_.Raw } else { '' }), $(if ($_.Ratio) { '{0:0.00}' -f $_.Ratio } else { '' }), $_.Target, $(if ($_.Met) { 'yes' } else { 'NO' }), $_.Note })
+$null = New-Item -ItemType Directory -Force (Split-Path $OutputPath)
+Set-Content $OutputPath $table
+Write-Host "Written $OutputPath"
