@@ -46,6 +46,61 @@ Describe 'Host faults' {
     }
 }
 
+Describe 'File system faults' {
+    AfterEach { $Sandbox | Set-MmOperatorOption }
+
+    It 'an unreadable shared .env (a folder in its place) is refused, nothing changed' {
+        $shared = Join-Path $Sandbox.RepoPath '.env'
+        Rename-Item $shared '.env.kept' -Force
+        $null = New-Item -ItemType Directory $shared
+        try {
+            { Set-MmEnvParam -Shared MM_LOG_LEVEL DEBUG -Reason 'fault' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'EnvFileRefused,MmOperator.Commands.SetMmEnvParamCommand'
+            { Get-MmEnvParam -Shared -ErrorAction Stop } | Should -Throw -ErrorId 'EnvFileRefused,MmOperator.Commands.GetMmEnvParamCommand'
+        }
+        finally {
+            Remove-Item $shared -Force -Recurse
+            Rename-Item (Join-Path $Sandbox.RepoPath '.env.kept') '.env' -Force
+        }
+    }
+
+    It 'a read-only repo folder makes the edit fail cleanly, the file as it was' {
+        $file = Join-Path $Sandbox.RepoPath '.env.eth'
+        $before = (Get-FileHash $file).Hash
+        Get-ChildItem $Sandbox.RepoPath -Force -Filter '.env.eth.lock' | Remove-Item -Force
+        & chattr +i $Sandbox.RepoPath 2>$null
+        if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'chattr +i needs root on ext4'; return }
+        try {
+            { Set-MmEnvParam -Market eth -Name MM_SKEW_MAX_BPS -Value 21 -Reason 'fault' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'EnvWriteFailed,MmOperator.Commands.SetMmEnvParamCommand' -ExpectedMessage '*as it was*'
+        }
+        finally { & chattr -i $Sandbox.RepoPath }
+        (Get-FileHash $file).Hash | Should -Be $before
+        (Get-MmAuditLog -Last 1).Outcome | Should -Be 'Failed'
+    }
+
+    It 'a disk that fills up mid-edit leaves the old file and no temporary file' {
+        $mount = New-Item -ItemType Directory (Join-Path $TestDrive 'small-disk')
+        & mount -t tmpfs -o size=600k tmpfs $mount.FullName 2>$null
+        if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'mounting a tmpfs needs root'; return }
+        try {
+            $small = New-MmSandbox -Path (Join-Path $mount 'host') -Market eth
+            $small | Set-MmOperatorOption
+            Set-MmOperatorOption -AuditLogPath (Join-Path $TestDrive 'small-disk-audit.jsonl')
+            $file = Join-Path $small.RepoPath '.env.eth'
+            $null = New-Item -ItemType File "$file.lock"
+            $before = (Get-FileHash $file).Hash
+            $filler = [IO.File]::OpenWrite((Join-Path $mount 'filler'))
+            try { $chunk = [byte[]]::new(4096); while ($true) { $filler.Write($chunk, 0, $chunk.Length); $filler.Flush() } } catch { } finally { $filler.Dispose() }
+            { Set-MmEnvParam -Market eth -Name MM_SKEW_MAX_BPS -Value 21 -Reason 'fault' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'EnvWriteFailed,MmOperator.Commands.SetMmEnvParamCommand'
+            (Get-FileHash $file).Hash | Should -Be $before
+            @(Get-ChildItem $small.RepoPath -Force -Filter '*.tmp').Count | Should -Be 0
+        }
+        finally {
+            $Sandbox | Set-MmOperatorOption
+            & umount $mount.FullName
+        }
+    }
+}
+
 Describe 'Crashes of writers' {
     It 'kill -9 of a writer at random moments always leaves the old or a new file, never a torn one' {
         $file = Join-Path $Sandbox.RepoPath '.env.btc'
