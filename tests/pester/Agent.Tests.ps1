@@ -11,10 +11,7 @@ BeforeAll {
     }
     function script:Agent([string] $Command, [hashtable] $Extra = @{}) {
         $environment = $AgentEnv.Clone(); foreach ($k in $Extra.Keys) { $environment[$k] = $Extra[$k] }
-        $saved = @{}
-        foreach ($name in $environment.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $environment[$name]) }
-        try { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
-        finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
+        Use-Environment $environment { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
     }
     function script:RequestId([string] $Text) { ([regex]::Match($Text, 'apr-[0-9a-f]{12}')).Value }
     function script:Stops { @(Get-Invocation $Sandbox | Where-Object { $_.argv[0] -eq 'stop' }).Count }

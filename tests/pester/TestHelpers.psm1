@@ -33,28 +33,29 @@ function Get-Invocation {
 function Invoke-WithFault {
     <# Runs a script block with MM_SANDBOX_FAULT (and optionally MM_SANDBOX_FAULT_ON) set, restoring them after. #>
     param([Parameter(Mandatory, Position = 0)][string] $Fault, [Parameter(Mandatory, Position = 1)][scriptblock] $ScriptBlock, [string] $On)
-    $env:MM_SANDBOX_FAULT = $Fault
-    $env:MM_SANDBOX_FAULT_ON = $On
+    Use-Environment @{ MM_SANDBOX_FAULT = $Fault; MM_SANDBOX_FAULT_ON = $On } $ScriptBlock
+}
+
+function Use-Environment {
+    <# Runs a script block with process environment variables set (null removes one), restoring them after. #>
+    param([Parameter(Mandatory)][hashtable] $Environment, [Parameter(Mandatory)][scriptblock] $ScriptBlock)
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+    }
     try { & $ScriptBlock }
     finally {
-        Remove-Item Env:MM_SANDBOX_FAULT, Env:MM_SANDBOX_FAULT_ON -ErrorAction Ignore
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
     }
 }
 
 function Invoke-FreshPwsh {
     <# Runs a command in a new pwsh process with the given environment; returns its stdout lines and exit code. #>
     param([Parameter(Mandatory)][string] $Command, [hashtable] $Environment = @{})
-    $saved = @{}
-    foreach ($name in $Environment.Keys) {
-        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
-    }
-    try {
+    Use-Environment $Environment {
         $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $Command 2>&1
         [pscustomobject]@{ Output = @($output | ForEach-Object { "$_" }); ExitCode = $LASTEXITCODE }
-    }
-    finally {
-        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
     }
 }
 
