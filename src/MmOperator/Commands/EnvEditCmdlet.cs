@@ -91,24 +91,10 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
 
         foreach (var market in markets)
         {
-            if (ResolveOrRefuse(market) is { } entry && Target(() => EnvFileTarget.ForMarket(entry, Options.RepoPath), entry.DisplayName) is { } target)
+            if (ResolveOrRefuse(ActionName, market, Reason, Name) is { } entry && Target(() => EnvFileTarget.ForMarket(entry, Options.RepoPath), entry.DisplayName) is { } target)
             {
                 yield return target;
             }
-        }
-    }
-
-    private MarketEntry? ResolveOrRefuse(Market market)
-    {
-        try
-        {
-            return Catalog.Resolve(market);
-        }
-        catch (OperatorException refusal)
-        {
-            RecordRefusal(ActionName, market.Input, Reason, refusal, Name);
-            WriteError(refusal.ToErrorRecord());
-            return null;
         }
     }
 

@@ -28,22 +28,6 @@ public abstract class MarketActionCmdlet : TicketedCmdlet
         }
     }
 
-    /// <summary>The market's catalog entry, or null after journalling and reporting the refusal.</summary>
-    protected MarketEntry? ResolveOrRefuse(string action, Market market, string reason)
-    {
-        ArgumentNullException.ThrowIfNull(market);
-        try
-        {
-            return Catalog.Resolve(market);
-        }
-        catch (OperatorException refusal)
-        {
-            RecordRefusal(action, market.Input, reason, refusal);
-            WriteError(refusal.ToErrorRecord());
-            return null;
-        }
-    }
-
     /// <summary>Plans, asks, runs and reports one action on a market that exists.</summary>
     protected void Perform(MarketAction action, MarketEntry entry, string reason)
     {

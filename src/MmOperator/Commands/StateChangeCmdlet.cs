@@ -202,6 +202,22 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
         return null;
     }
 
+    /// <summary>The market's catalog entry, or null after journalling and reporting the refusal.</summary>
+    protected MarketEntry? ResolveOrRefuse(string action, Market market, string? reason, string? key = null)
+    {
+        ArgumentNullException.ThrowIfNull(market);
+        try
+        {
+            return Catalog.Resolve(market);
+        }
+        catch (OperatorException refusal)
+        {
+            RecordRefusal(action, market.Input, reason, refusal, key);
+            WriteError(refusal.ToErrorRecord());
+            return null;
+        }
+    }
+
     /// <summary>Records an attempt that was refused before approval; the refusal itself is reported by the caller.</summary>
     protected void RecordRefusal(string action, string? market, string? reason, OperatorException refusal, string? key = null)
     {

@@ -40,10 +40,10 @@ public sealed class EnvChange
         $"{System.IO.Path.GetFileName(File)} {Key}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)}{(Changed ? string.Empty : " (unchanged)")}");
 
     public string NewStatusText => !Changed
-        ? "New status:\n- not refreshed: nothing changed"
+        ? RunbookText.NewStatus("not refreshed: nothing changed")
         : NewStatus is null ? RunbookText.NewStatus(RunbookText.StatusFacts(null))
         : NewStatus.Count == 0 ? RunbookText.NewStatus("no instances running")
-        : "New status:\n" + string.Join("\n", NewStatus.Select(s => "- " + RunbookText.StatusFacts(s)));
+        : RunbookText.NewStatus(NewStatus.Select(RunbookText.StatusFacts));
 
     public override string ToString() => $"{Key}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)}";
 }

@@ -11,7 +11,10 @@ public static class RunbookText
 
     public static string Result(string summary) => $"Result:\n- {summary}";
 
-    public static string NewStatus(string facts) => $"New status:\n- {facts}";
+    public static string NewStatus(string facts) => NewStatus([facts]);
+
+    /// <summary>New status with one line of facts per instance.</summary>
+    public static string NewStatus(IEnumerable<string> facts) => "New status:\n" + string.Join("\n", facts.Select(f => "- " + f));
 
     /// <summary>A value in a key diff: quoted, or (absent) for a key the file does not set.</summary>
     public static string Value(string? value) => value is null ? "(absent)" : $"'{value}'";
