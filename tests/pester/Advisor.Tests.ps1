@@ -7,7 +7,7 @@ BeforeAll {
     function script:Pending { @(Get-MmAdvisorProposal -Reason 'review' -Confirm:$false) }
     function script:Scripts { @(Get-Invocation $Sandbox | Where-Object tool -ne 'mmctl') }
     function script:Plant([string] $Id, [string] $Param, [hashtable] $Extra = @{}) {
-        $row = Get-Content (Join-Path $PSScriptRoot '../../../shared/reference/fixtures/host-output/advisor-proposals-row.jsonl') | ConvertFrom-Json
+        $row = Get-Content (Join-Path $PSScriptRoot '../fixtures/host-output/advisor-proposals-row.jsonl') | ConvertFrom-Json
         $row.proposal_id = $Id; $row.param = $Param; $row.env_path = Join-Path $Sandbox.RepoPath '.env.eth'
         foreach ($k in $Extra.Keys) { $row.$k = $Extra[$k] }
         Add-Content (Proposals) ($row | ConvertTo-Json -Compress)

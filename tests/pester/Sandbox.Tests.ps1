@@ -3,7 +3,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-MmTestModule
     $script:Sandbox = New-TestSandbox
-    $script:Fixtures = Join-Path $PSScriptRoot '../../../shared/reference/fixtures/host-output'
+    $script:Fixtures = Join-Path $PSScriptRoot '../fixtures/host-output'
     function script:Keys($object) { @($object.PSObject.Properties.Name | Sort-Object) }
     function script:FixtureKeys([string] $name) { Keys (Get-Content -Raw (Join-Path $Fixtures "$name.json") | ConvertFrom-Json) }
     function script:Invoke-Advisor([string] $Script, [string[]] $Arguments) {

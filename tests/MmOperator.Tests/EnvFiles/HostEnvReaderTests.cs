@@ -23,5 +23,5 @@ public class HostEnvReaderTests
 
     [Fact]
     public void The_fixture_example_reads_its_market() =>
-        Assert.Equal("ETH-USD", HostEnvReader.ReadValues(File.ReadAllText(Path.Combine(Support.TestPaths.SharedFolder, "reference", "fixtures", "env.example")))["MM_MARKET_NAME"]);
+        Assert.Equal("ETH-USD", HostEnvReader.ReadValues(File.ReadAllText(Path.Combine(Support.TestPaths.Fixtures, "env.example")))["MM_MARKET_NAME"]);
 }

@@ -7,19 +7,17 @@ public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>The host contract's captured outputs; shared/ lies beside the checkout (CI lays it there too).</summary>
-    public static string HostOutputFixtures => Path.Combine(SharedFolder, "reference", "fixtures", "host-output");
+    /// <summary>Real outputs of the host's commands, captured on a scratch host (docs/host-contract.md).</summary>
+    public static string HostOutputFixtures => Path.Combine(Fixtures, "host-output");
 
-    public static string PolicyFixtures => Path.Combine(SharedFolder, "reference", "fixtures", "policy");
+    /// <summary>The bot project's own policy files, as shipped.</summary>
+    public static string PolicyFixtures => Path.Combine(Fixtures, "policy");
 
-    public static string SharedFolder
-    {
-        get
-        {
-            var shared = Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
-            return Directory.Exists(shared) ? shared : throw new DirectoryNotFoundException($"The host contract folder is missing: {shared}");
-        }
-    }
+    /// <summary>Recorded real scenarios of the host's tools and the rules they establish (rules.md).</summary>
+    public static string ConformanceFixtures => Path.Combine(Fixtures, "conformance");
+
+    /// <summary>Everything a test reads lives in the repository: a clone with nothing beside it runs every test.</summary>
+    public static string Fixtures => Path.Combine(RepoRoot, "tests", "fixtures");
 
     public static string Python => SandboxBuilder.FindPython(Environment.GetEnvironmentVariable("PATH"))
         ?? throw new InvalidOperationException("python3 is required for the sandbox tests.");
