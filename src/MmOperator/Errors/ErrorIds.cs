@@ -43,6 +43,7 @@ public static class ErrorIds
 
     // .env edits. The protected-key id is the runbook's own word.
     public const string ProtectedKey = "protected_key";
+    public const string HumanOnlyKey = "HumanOnlyKey";
     public const string InvalidEnvKey = "InvalidEnvKey";
     public const string NonMmKeyRefused = "NonMmKeyRefused";
     public const string InvalidEnvValue = "InvalidEnvValue";

@@ -29,4 +29,17 @@ public static class KeyPolicy
 
         return SecretMarkers.Any(marker => upper.Contains(marker, StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// Keys no operator command or advisor proposal may change: MM_ENVIRONMENT (mainnet means real
+    /// money) and MM_MARKET_NAME (it changes what a file trades). Such a change goes to a human.
+    /// </summary>
+    public static readonly IReadOnlyList<string> HumanOnlyKeys = ["MM_ENVIRONMENT", "MM_MARKET_NAME"];
+
+    /// <summary>True for a key whose change only a human may make, whatever the approval.</summary>
+    public static bool IsHumanOnly(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return HumanOnlyKeys.Contains(key.Trim().ToUpperInvariant(), StringComparer.Ordinal);
+    }
 }
