@@ -135,7 +135,7 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
             return;
         }
 
-        if (before == value)
+        if (HostValueForm.SameValue(before, value))
         {
             ReportUnchanged(target, key, before, reason);
             return;
@@ -161,6 +161,7 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
             return;
         }
 
+        var changelog = edit.Changed ? AppendHostChangelog(target, key, edit) : null;
         var status = RefreshStatus(target.Market);
         var record = Record(new AuditRecord
         {
@@ -172,10 +173,29 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
             Outcome = edit.Changed ? "Succeeded" : "NoChange",
             Before = Masker.Apply(edit.PreviousValue),
             After = Masker.Apply(edit.NewValue),
-            Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}",
+            Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}{changelog}",
             NewStatus = status is null ? null : string.Join("; ", status.Select(RunbookText.StatusFacts)),
         });
         Emit(target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
+    }
+
+    /// <summary>
+    /// The host's tools learn of changes from its changelog, so a direct edit adds its row there too. The
+    /// edit is already made: a changelog that cannot be written is a warning (and in the journal), not a failure.
+    /// </summary>
+    private string? AppendHostChangelog(EnvFileTarget target, string key, EnvEdit edit)
+    {
+        try
+        {
+            HostChangelog.Append(Options.RepoPath, HostChangelog.Row(DateTimeOffset.UtcNow, target.Market?.DisplayName ?? "unknown", target.Path, key, edit.PreviousValue, edit.NewValue));
+            return null;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            var said = $"; the host's changelog {HostChangelog.PathIn(Options.RepoPath)} could not be written ({error.Message})";
+            WriteWarning($"{key} in {target.Path} was changed, but the host's changelog {HostChangelog.PathIn(Options.RepoPath)} could not be written ({error.Message}): the host's tools will not see this edit there.");
+            return said;
+        }
     }
 
     /// <summary>Nothing to change: said so, and journalled (but not under -WhatIf).</summary>

@@ -19,6 +19,9 @@ public abstract class MarketActionCmdlet : TicketedCmdlet
     /// <summary>After mmctl says started, the bot may still die a moment later; only a later status shows it.</summary>
     private static readonly TimeSpan StartSettle = TimeSpan.FromSeconds(1);
 
+    /// <summary>mmctl sends SIGTERM and does not wait; a bot that obeys it is gone well within this.</summary>
+    private static readonly TimeSpan StopVerifyWait = TimeSpan.FromSeconds(5);
+
     /// <summary>Resolves, plans, asks, runs and reports one market action.</summary>
     protected void Perform(MarketAction action, Market market)
     {
@@ -42,7 +45,7 @@ public abstract class MarketActionCmdlet : TicketedCmdlet
 
         RequireJournal();
         var run = RunHost(command, action.CanTakeLong() ? $"{action} {entry.DisplayName}" : null);
-        var meaning = LifecycleInterpreter.Interpret(action, run);
+        var meaning = StoppedProcessGone(LifecycleInterpreter.Interpret(action, run));
         if (meaning.Outcome == ActionOutcome.Succeeded && action != MarketAction.Stop)
         {
             StopToken.WaitHandle.WaitOne(StartSettle);
@@ -94,6 +97,25 @@ public abstract class MarketActionCmdlet : TicketedCmdlet
             var category = meaning.ErrorId == ErrorIds.HostCommandTimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult;
             WriteError(new ErrorRecord(new InvalidOperationException($"{action.Name()} {entry.DisplayName} failed: {meaning.Detail}"), meaning.ErrorId, category, result));
         }
+    }
+
+    /// <summary>
+    /// mmctl answers "stopped" and removes the pid file even when the bot ignored SIGINT and SIGTERM,
+    /// so a stop is only a success once the process it stopped is really gone.
+    /// </summary>
+    private Interpretation StoppedProcessGone(Interpretation meaning)
+    {
+        if (meaning.StoppedPid is not { } pid || ProcessProbe.WaitForExit(pid, StopVerifyWait, StopToken))
+        {
+            return meaning;
+        }
+
+        return meaning with
+        {
+            Outcome = ActionOutcome.Failed,
+            Detail = $"{meaning.Detail}, but pid {pid} is still running {StopVerifyWait.TotalSeconds:0} s later: mmctl removed its pid file, so mmctl status no longer shows it. Escalate to a human now: the bot may still be quoting, and it must be ended on the host",
+            ErrorId = ErrorIds.BotStillRunning,
+        };
     }
 
     /// <summary>Runs a read-only status step: no approval, and under -WhatIf only its Plan.</summary>

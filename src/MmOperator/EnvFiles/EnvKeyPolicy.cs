@@ -33,6 +33,11 @@ public static partial class EnvKeyPolicy
             throw new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: '{shown}' is a protected or secret-like key; the runbook never lets it be changed here, with any option. A change to credentials goes to a human.", shown);
         }
 
+        if (KeyPolicy.IsHumanOnly(text))
+        {
+            throw new OperatorException(ErrorIds.HumanOnlyKey, ErrorCategory.PermissionDenied, $"'{shown}' is refused: {HumanOnlyWhy(text)}, so only a human changes it, on the host and outside this module, with any option. Ask the operator on duty; nothing was changed.", shown);
+        }
+
         if (text.Length == 0 || text.Length > MaxLength || !HostKey().IsMatch(text))
         {
             throw new OperatorException(ErrorIds.InvalidEnvKey, ErrorCategory.InvalidArgument, $"Key '{shown}' is refused: keys are upper-case ASCII letters, digits and '_' (the host's ^[A-Z_][A-Z0-9_]*$), at most {MaxLength} characters. Nothing is normalised for you.", shown);
@@ -45,6 +50,11 @@ public static partial class EnvKeyPolicy
 
         return text;
     }
+
+    /// <summary>Why a human-only key is one, in the words a refusal uses.</summary>
+    public static string HumanOnlyWhy(string key) => string.Equals(key.Trim(), "MM_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)
+        ? "MM_ENVIRONMENT chooses testnet or mainnet, and mainnet means real money"
+        : "MM_MARKET_NAME decides what a market file trades";
 
     /// <summary>Protected or secret-like as given, or once look-alikes are folded (full-width and compatibility forms, invisible characters).</summary>
     public static bool IsProtected(string key, IReadOnlySet<string> extraProtected)

@@ -9,19 +9,15 @@ namespace MmOperator.EnvFiles;
 /// Which values a .env line can hold faithfully, as the host's tools and the bot's loader read it:
 /// printable ASCII, no quotes (python-dotenv strips them, the tools do not), no '$' (the loader
 /// expands it), no whitespace before '#' and no leading '#' (comments), no surrounding whitespace;
-/// and, where bounds.json types the key, the right type within min/max.
+/// then what the bot's settings model accepts for the key (type, bounds, allowed values: a value
+/// outside them stops the bot from starting) and what the repo's bounds.json adds. The value comes
+/// back in the form the host's own tools would store (<see cref="HostValueForm"/>).
 /// </summary>
 public static partial class EnvValuePolicy
 {
     public const int MaxLength = 256;
 
-    [GeneratedRegex("^-?[0-9]+\\z")]
-    private static partial Regex Integer();
-
-    [GeneratedRegex("^-?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?\\z")]
-    private static partial Regex Decimal();
-
-    /// <summary>The value, unchanged, when it can be written for this key; otherwise the refusal.</summary>
+    /// <summary>The value to write, in the host's form, when it can be written for this key; otherwise the refusal.</summary>
     public static string Check(string key, string? value, RepoPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -32,9 +28,21 @@ public static partial class EnvValuePolicy
             throw new OperatorException(ErrorIds.InvalidEnvValue, ErrorCategory.InvalidArgument, $"The value for {key} is refused: {problem}, which the host's .env reader cannot store faithfully. Nothing was changed.", key);
         }
 
-        if (policy.Bounds.TryGetValue(key, out var bounds) && BoundsProblem(text, bounds) is { } outOfBounds)
+        var rules = new[] { (Rule: RepoPolicy.Settings.GetValueOrDefault(key), Source: "the bot's settings model would refuse it and the bot would not start"), (Rule: policy.Bounds.GetValueOrDefault(key), Source: "mm_config/policy/bounds.json") };
+        foreach (var (rule, source) in rules)
         {
-            throw new OperatorException(ErrorIds.EnvValueOutOfBounds, ErrorCategory.InvalidArgument, $"The value '{text}' for {key} is refused: {outOfBounds} (mm_config/policy/bounds.json). Nothing was changed.", key);
+            if (rule is null)
+            {
+                continue;
+            }
+
+            var (form, outOfBounds) = Typed(text, rule);
+            if (outOfBounds is not null)
+            {
+                throw new OperatorException(ErrorIds.EnvValueOutOfBounds, ErrorCategory.InvalidArgument, $"The value '{text}' for {key} is refused: {outOfBounds} ({source}). Nothing was changed.", key);
+            }
+
+            text = form!;
         }
 
         return text;
@@ -53,32 +61,41 @@ public static partial class EnvValuePolicy
         _ => null,
     };
 
-    private static string? BoundsProblem(string text, KeyBounds bounds)
+    /// <summary>The value in the host's form for the rule's type, or why the rule refuses it.</summary>
+    private static (string? Form, string? Problem) Typed(string text, KeyBounds rule)
     {
-        double number;
-        switch (bounds.Type)
+        switch (rule.Type)
         {
             case "bool":
-                return text is "true" or "false" or "1" or "0" ? null : "it must be a bool: true, false, 1 or 0";
-            case "int" when Integer().IsMatch(text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole):
-                number = whole;
-                break;
+                return HostValueForm.Flag(text) is { } flag ? (flag, null) : (null, "it must be a bool: true, false, 1 or 0");
             case "int":
-                return "it must be a whole number";
-            case "float" when Decimal().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && double.IsFinite(real):
-                number = real;
-                break;
+                return HostValueForm.WholeNumber(text) is { } whole ? InRange(whole, rule) : (null, "it must be a whole number");
             case "float":
-                return "it must be a finite number";
+                return HostValueForm.Number(text) is { } real ? InRange(real, rule) : (null, "it must be a finite number");
             default:
-                return null;
-        }
+                if (rule.Allowed is not { } allowed)
+                {
+                    return (text, null);
+                }
 
-        if (bounds.Min is { } min && number < min)
+                var form = rule.LowerCased ? text.ToLowerInvariant() : text;
+                return allowed.Contains(form, StringComparer.Ordinal) ? (form, null) : (null, $"it must be one of: {string.Join(", ", allowed)}");
+        }
+    }
+
+    private static (string? Form, string? Problem) InRange(string form, KeyBounds rule)
+    {
+        var number = double.Parse(form, NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (rule.Min is { } min && (number < min || (rule.MinExclusive && number == min)))
         {
-            return $"it is below the minimum {min.ToString(CultureInfo.InvariantCulture)}";
+            return (null, $"it must be {(rule.MinExclusive ? "above" : "at least")} {min.ToString(CultureInfo.InvariantCulture)}");
         }
 
-        return bounds.Max is { } max && number > max ? $"it is above the maximum {max.ToString(CultureInfo.InvariantCulture)}" : null;
+        if (rule.Max is { } max && (number > max || (rule.MaxExclusive && number == max)))
+        {
+            return (null, $"it must be {(rule.MaxExclusive ? "below" : "at most")} {max.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return (form, null);
     }
 }

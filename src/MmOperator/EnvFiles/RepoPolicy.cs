@@ -4,13 +4,47 @@ using MmOperator.Errors;
 
 namespace MmOperator.EnvFiles;
 
-/// <summary>A key's type and bounds from <c>mm_config/policy/bounds.json</c>.</summary>
-public sealed record KeyBounds(string Type, double? Min, double? Max);
+/// <summary>
+/// A key's type and bounds, from the bot's settings model (shipped with the module) or from a repo's
+/// <c>mm_config/policy/bounds.json</c>: type, min/max (exclusive where the model says gt/lt), the
+/// allowed values of an enumeration, and whether the bot lower-cases the value before checking it.
+/// </summary>
+public sealed record KeyBounds(string Type, double? Min, double? Max)
+{
+    public bool MinExclusive { get; init; }
+
+    public bool MaxExclusive { get; init; }
+
+    public IReadOnlyList<string>? Allowed { get; init; }
+
+    public bool LowerCased { get; init; }
+
+    /// <summary>One entry of a bounds-style JSON object (the shipped settings and bounds.json share the shape).</summary>
+    internal static KeyBounds Parse(JsonElement rule) => new(
+        rule.TryGetProperty("type", out var type) ? type.GetString() ?? "string" : "string",
+        rule.TryGetProperty("min", out var min) ? min.GetDouble() : null,
+        rule.TryGetProperty("max", out var max) ? max.GetDouble() : null)
+    {
+        MinExclusive = rule.TryGetProperty("minExclusive", out var minExclusive) && minExclusive.GetBoolean(),
+        MaxExclusive = rule.TryGetProperty("maxExclusive", out var maxExclusive) && maxExclusive.GetBoolean(),
+        Allowed = rule.TryGetProperty("allowed", out var allowed) ? allowed.EnumerateArray().Select(a => a.GetString()!).ToList() : null,
+        LowerCased = rule.TryGetProperty("lowerCased", out var lowerCased) && lowerCased.GetBoolean(),
+    };
+
+    public bool Equals(KeyBounds? other) =>
+        other is not null && Type == other.Type && Min == other.Min && Max == other.Max && MinExclusive == other.MinExclusive
+        && MaxExclusive == other.MaxExclusive && LowerCased == other.LowerCased
+        && (Allowed ?? []).SequenceEqual(other.Allowed ?? [], StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Type, Min, Max, MinExclusive, MaxExclusive, LowerCased);
+}
 
 /// <summary>
-/// The repo's own policy files: whitelist.json (keys the advisor may change), bounds.json (type and
-/// min/max per key) and protected_keys.json (more protected keys). A missing file is an empty policy;
-/// a malformed one is an error, so a broken policy never silently allows more.
+/// The rules a .env value must meet: what the bot's settings model accepts (shipped with the module,
+/// <see cref="Settings"/>) and the repo's own policy files on top: whitelist.json (keys the advisor
+/// may change), bounds.json (type and min/max per key, optionally allowed values) and
+/// protected_keys.json (more protected keys). A missing repo file is an empty policy; a malformed one
+/// is an error, so a broken policy never silently allows more.
 /// </summary>
 public sealed class RepoPolicy
 {
@@ -27,19 +61,24 @@ public sealed class RepoPolicy
 
     public IReadOnlySet<string> ProtectedKeys { get; }
 
+    /// <summary>What the bot's settings model accepts for each MM_ key it reads; a value outside it stops the bot from starting.</summary>
+    public static IReadOnlyDictionary<string, KeyBounds> Settings { get; } = LoadSettings();
+
+    private static Dictionary<string, KeyBounds> LoadSettings()
+    {
+        using var stream = typeof(RepoPolicy).Assembly.GetManifestResourceStream("MmOperator.EnvFiles.bot-settings.json")
+            ?? throw new InvalidOperationException("The bot settings policy is missing from the module.");
+        using var document = JsonDocument.Parse(stream);
+        return document.RootElement.GetProperty("settings").EnumerateObject().ToDictionary(p => p.Name, p => KeyBounds.Parse(p.Value), StringComparer.Ordinal);
+    }
+
     public static RepoPolicy Load(string repoPath)
     {
         ArgumentNullException.ThrowIfNull(repoPath);
         var folder = Path.Combine(repoPath, "mm_config", "policy");
         var whitelist = Read(Path.Combine(folder, "whitelist.json"), e => e.EnumerateArray().Select(k => k.GetString()!).ToHashSet(StringComparer.Ordinal), new HashSet<string>());
         var protectedKeys = Read(Path.Combine(folder, "protected_keys.json"), e => e.EnumerateArray().Select(k => k.GetString()!).ToHashSet(StringComparer.Ordinal), new HashSet<string>());
-        var bounds = Read(Path.Combine(folder, "bounds.json"), e => e.EnumerateObject().ToDictionary(
-            p => p.Name,
-            p => new KeyBounds(
-                p.Value.TryGetProperty("type", out var type) ? type.GetString() ?? "string" : "string",
-                p.Value.TryGetProperty("min", out var min) ? min.GetDouble() : null,
-                p.Value.TryGetProperty("max", out var max) ? max.GetDouble() : null),
-            StringComparer.Ordinal), new Dictionary<string, KeyBounds>());
+        var bounds = Read(Path.Combine(folder, "bounds.json"), e => e.EnumerateObject().ToDictionary(p => p.Name, p => KeyBounds.Parse(p.Value), StringComparer.Ordinal), new Dictionary<string, KeyBounds>());
         return new RepoPolicy(whitelist, bounds, protectedKeys);
     }
 

@@ -36,6 +36,7 @@ public static class ErrorIds
     public const string ApprovalRequired = "ApprovalRequired";
     public const string InvalidReason = "InvalidReason";
     public const string MarketActionFailed = "MarketActionFailed";
+    public const string BotStillRunning = "BotStillRunning";
     public const string UnsupportedAction = "UnsupportedAction";
     public const string StatusRefreshFailed = "StatusRefreshFailed";
     public const string MarketRequired = "MarketRequired";

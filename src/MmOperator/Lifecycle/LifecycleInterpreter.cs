@@ -5,8 +5,11 @@ using MmOperator.Host;
 
 namespace MmOperator.Lifecycle;
 
-/// <summary>What an mmctl answer means, per the host contract. Never success without the JSON saying so.</summary>
-public sealed record Interpretation(ActionOutcome Outcome, string Detail, JsonElement? Output, string? ErrorId);
+/// <summary>
+/// What an mmctl answer means, per the host contract. Never success without the JSON saying so.
+/// <see cref="StoppedPid"/> is the process mmctl says it stopped: the caller checks that it is gone.
+/// </summary>
+public sealed record Interpretation(ActionOutcome Outcome, string Detail, JsonElement? Output, string? ErrorId, int? StoppedPid = null);
 
 public static class LifecycleInterpreter
 {
@@ -40,7 +43,7 @@ public static class LifecycleInterpreter
 
     private static Interpretation Stop(MmctlStopResult stop, JsonElement output) => stop.Status switch
     {
-        "stopped" => new(ActionOutcome.Succeeded, $"stopped (pid {Pid(stop.Pid)})", output, null),
+        "stopped" => new(ActionOutcome.Succeeded, $"stopped (pid {Pid(stop.Pid)})", output, null, stop.Pid),
         "not_running" => new(ActionOutcome.NoChange, $"not running ({stop.Env})", output, null),
         _ => Unexpected("stop", stop.Status, output),
     };
@@ -54,13 +57,14 @@ public static class LifecycleInterpreter
             "not_running" => "was not running",
             _ => $"stop said '{restart.Stop.Status}'",
         };
+        var stoppedPid = restart.Stop.Status == "stopped" ? restart.Stop.Pid : null;
         if (restart.Start.Status == "started")
         {
-            return new(ActionOutcome.Succeeded, $"{stopped}, then started (pid {Pid(restart.Start.Pid)})", output, null);
+            return new(ActionOutcome.Succeeded, $"{stopped}, then started (pid {Pid(restart.Start.Pid)})", output, null, stoppedPid);
         }
 
         var why = restart.Start.Error is { } error ? $": {error}" : string.Empty;
-        return new(ActionOutcome.Failed, $"{stopped}, but start said '{restart.Start.Status}'{why}", output, ErrorIds.MarketActionFailed);
+        return new(ActionOutcome.Failed, $"{stopped}, but start said '{restart.Start.Status}'{why}", output, ErrorIds.MarketActionFailed, stoppedPid);
     }
 
     private static Interpretation Unexpected(string action, string status, JsonElement output) =>

@@ -7,21 +7,32 @@ using MmOperator.Errors;
 namespace MmOperator.Markets;
 
 /// <summary>
-/// The markets that exist in a repo: one per regular <c>.env.&lt;slug&gt;</c> file (not <c>.env.example</c>,
-/// <c>*.candidate</c>, <c>*.iterNNN</c>, <c>*.lock</c>, nor symbolic links). Resolves a <see cref="Market"/>
-/// to exactly one entry or refuses it with the closest safe alternative.
+/// The markets that exist in a repo: one per regular <c>.env.&lt;slug&gt;</c> file that names its symbol in
+/// MM_MARKET_NAME. Never a market: lock, temporary, backup and sample files (<c>.env.lock</c>,
+/// <c>*.mmoperator-*.tmp</c>, <c>.env.example</c>, <c>.env.sample</c>, <c>.env.template</c>, <c>*.bak</c>,
+/// <c>*.candidate</c>, <c>*.iterNNN</c>), files that name no symbol, and symbolic links. Resolves a
+/// <see cref="Market"/> to exactly one entry, a symbol through the files' MM_MARKET_NAME, or refuses
+/// it with the closest safe alternative.
 /// </summary>
 public sealed partial class MarketCatalog
 {
     private const string AcceptedForms = "eth, ETH-USD or .env.eth";
 
-    private readonly Dictionary<string, MarketEntry> _bySlug;
+    /// <summary>Suffixes of files that sit beside the markets without being one (host tools, editors, the module's own temporary files).</summary>
+    private static readonly HashSet<string> NotMarketSlugs = new(StringComparer.Ordinal)
+    {
+        "example", "sample", "template", "lock", "bak", "backup", "orig", "old", "tmp", "temp", "swp", "candidate", "dist",
+    };
 
-    public MarketCatalog(string repoPath, IEnumerable<MarketEntry> markets)
+    private readonly Dictionary<string, MarketEntry> _bySlug;
+    private readonly Dictionary<string, string> _notMarkets;
+
+    public MarketCatalog(string repoPath, IEnumerable<MarketEntry> markets, IReadOnlyDictionary<string, string>? notMarkets = null)
     {
         RepoPath = repoPath;
         Markets = markets.OrderBy(m => m.Slug, StringComparer.Ordinal).ToList();
         _bySlug = Markets.ToDictionary(m => m.Slug, StringComparer.Ordinal);
+        _notMarkets = new Dictionary<string, string>(notMarkets ?? new Dictionary<string, string>(), StringComparer.Ordinal);
     }
 
     public string RepoPath { get; }
@@ -31,15 +42,19 @@ public sealed partial class MarketCatalog
     [GeneratedRegex("^\\.env\\.([a-z0-9][a-z0-9_]*)\\z")]
     private static partial Regex MarketFileName();
 
+    [GeneratedRegex("^iter[0-9]+\\z")]
+    private static partial Regex IterationSuffix();
+
     [GeneratedRegex("[^A-Z0-9]")]
     private static partial Regex NotAlphanumeric();
 
+    /// <summary>True for a name of the market-file shape, <c>.env.&lt;slug&gt;</c>, that is not a lock, sample, backup or temporary file.</summary>
     public static bool IsMarketFileName(string fileName, out string slug)
     {
         ArgumentNullException.ThrowIfNull(fileName);
         var match = MarketFileName().Match(fileName);
         slug = match.Success ? match.Groups[1].Value : string.Empty;
-        return match.Success && slug != "example";
+        return match.Success && !NotMarketSlugs.Contains(slug) && !IterationSuffix().IsMatch(slug);
     }
 
     /// <summary>Reads the repo's market files. A missing repo gives an empty catalog; the caller checks the repo first.</summary>
@@ -47,20 +62,32 @@ public sealed partial class MarketCatalog
     {
         ArgumentNullException.ThrowIfNull(repoPath);
         var entries = new List<MarketEntry>();
+        var notMarkets = new Dictionary<string, string>(StringComparer.Ordinal);
         if (Directory.Exists(repoPath))
         {
             foreach (var file in new DirectoryInfo(repoPath).EnumerateFiles(".env.*"))
             {
-                if (file.LinkTarget is not null || !IsMarketFileName(file.Name, out var slug))
+                if (!IsMarketFileName(file.Name, out var slug))
                 {
                     continue;
                 }
 
-                entries.Add(new MarketEntry(slug, ReadSymbol(file.FullName), file.FullName));
+                if (file.LinkTarget is not null)
+                {
+                    notMarkets[slug] = "is a symbolic link, which could point anywhere, and is never used as a market";
+                }
+                else if (ReadSymbol(file.FullName) is { } symbol)
+                {
+                    entries.Add(new MarketEntry(slug, symbol, file.FullName));
+                }
+                else
+                {
+                    notMarkets[slug] = "names no market (no MM_MARKET_NAME), so it is not a market file";
+                }
             }
         }
 
-        return new MarketCatalog(repoPath, entries);
+        return new MarketCatalog(repoPath, entries, notMarkets);
     }
 
     private static string? ReadSymbol(string path)
@@ -90,45 +117,33 @@ public sealed partial class MarketCatalog
             throw Refusal(market, ErrorIds.InvalidMarketFormat, $"Market '{Printable(market.Input)}' is refused: {market.Problem}. Accepted forms are {AcceptedForms}.");
         }
 
-        var entry = _bySlug.GetValueOrDefault(market.Slug!);
         if (market.Form == MarketForm.Symbol)
         {
-            return ResolveSymbol(market, entry);
+            return ResolveSymbol(market);
         }
 
-        return entry ?? throw Refusal(market, ErrorIds.UnknownMarket, $"Market '{market.Input}' has no env file in {RepoPath} (.env.{market.Slug}{LinkNote(market.Slug!)}).");
+        return _bySlug.GetValueOrDefault(market.Slug!) ?? throw Refusal(market, ErrorIds.UnknownMarket, $"Market '{market.Input}' has no market file in {RepoPath} (.env.{market.Slug}{NotMarketNote(market.Slug!)}).");
     }
 
-    private MarketEntry ResolveSymbol(Market market, MarketEntry? entry)
+    /// <summary>A symbol is what a file trades: the one file whose MM_MARKET_NAME it is, whatever the file is called.</summary>
+    private MarketEntry ResolveSymbol(Market market)
     {
         var sameSymbol = Markets.Where(m => m.Symbol == market.Input).ToList();
-        if (entry is null)
+        return sameSymbol.Count switch
         {
-            throw Refusal(market, ErrorIds.UnknownMarket, $"Market '{market.Input}' has no env file in {RepoPath} (mmctl would look for .env.{market.Slug}{LinkNote(market.Slug!)}).");
-        }
-
-        if (entry.Symbol != market.Input)
-        {
-            var names = entry.Symbol is null ? "names no market (no MM_MARKET_NAME)" : $"trades {entry.Symbol}";
-            throw Refusal(market, ErrorIds.InvalidMarketFormat, $"Market '{market.Input}' is refused: mmctl would use {entry.EnvFileName}, which {names}.");
-        }
-
-        if (sameSymbol.Count > 1)
-        {
-            var files = string.Join(", ", sameSymbol.Select(m => m.EnvFileName));
-            throw new OperatorException(
+            1 => sameSymbol[0],
+            0 => throw Refusal(market, ErrorIds.UnknownMarket, $"Market '{market.Input}' is traded by no market file in {RepoPath} (no .env.* file has MM_MARKET_NAME={market.Input}{NotMarketNote(market.Slug!)})."),
+            _ => throw new OperatorException(
                 ErrorIds.AmbiguousMarket,
                 ErrorCategory.InvalidArgument,
-                $"Market '{market.Input}' is ambiguous: {files} all trade it. Name the file instead: {string.Join(" or ", sameSymbol.Select(m => "'" + m.EnvFileName + "'"))}.",
-                market.Input);
-        }
-
-        return entry;
+                $"Market '{market.Input}' is ambiguous: {string.Join(", ", sameSymbol.Select(m => m.EnvFileName))} all trade it. Name the file instead: {string.Join(" or ", sameSymbol.Select(m => "'" + m.EnvFileName + "'"))}.",
+                market.Input),
+        };
     }
 
-    /// <summary>Why a file that is there does not count: markets are regular files, never links that could point anywhere.</summary>
-    private string LinkNote(string slug) =>
-        new FileInfo(Path.Combine(RepoPath, ".env." + slug)).LinkTarget is not null ? ", which is a symbolic link and never used as a market" : string.Empty;
+    /// <summary>Why a file of that name is there but does not count.</summary>
+    private string NotMarketNote(string slug) =>
+        _notMarkets.TryGetValue(slug, out var why) ? $"; .env.{slug} {why}" : string.Empty;
 
     /// <summary>A refusal with the closest safe alternative; an input that fits several markets names them all.</summary>
     private OperatorException Refusal(Market market, string errorId, string reason)
@@ -140,7 +155,7 @@ public sealed partial class MarketCatalog
             return new OperatorException(ErrorIds.AmbiguousMarket, ErrorCategory.InvalidArgument, $"{reason} It could mean {both}; name one of them.", market.Input);
         }
 
-        var hint = candidates.Count == 1
+        var hint = candidates.Count == 1 && candidates[0].DisplayName != market.Input
             ? $" Closest safe alternative: '{candidates[0].DisplayName}'."
             : Markets.Count == 0
                 ? $" There are no markets in {RepoPath}."

@@ -100,38 +100,98 @@ public sealed class EnvPolicyTests : IDisposable
         Assert.Equal(ErrorIds.InvalidEnvValue, Assert.Throws<OperatorException>(() => EnvValuePolicy.Check("MM_NOTE", new string('x', 1024 * 1024), FixturePolicy())).ErrorId);
 
     [Theory]
-    [InlineData("MM_NUM_PRICE_LEVELS", "20", true)]
-    [InlineData("MM_NUM_PRICE_LEVELS", "21", false)]
-    [InlineData("MM_NUM_PRICE_LEVELS", "0", false)]
-    [InlineData("MM_NUM_PRICE_LEVELS", "2.5", false)]
-    [InlineData("MM_NUM_PRICE_LEVELS", "+3", false)]
-    [InlineData("MM_NUM_PRICE_LEVELS", "5_0", false)]
-    [InlineData("MM_SPREAD_MULTIPLIER", "1.8", true)]
-    [InlineData("MM_SPREAD_MULTIPLIER", "0", true)]
-    [InlineData("MM_SPREAD_MULTIPLIER", "-0.1", false)]
-    [InlineData("MM_SPREAD_MULTIPLIER", "nan", false)]
-    [InlineData("MM_SPREAD_MULTIPLIER", "inf", false)]
-    [InlineData("MM_SPREAD_MULTIPLIER", "1e400", false)]
-    [InlineData("MM_SPREAD_MULTIPLIER", "abc", false)]
-    [InlineData("MM_FAILURE_RATE_TRIP", "1.0", true)]
-    [InlineData("MM_FAILURE_RATE_TRIP", "1.01", false)]
-    [InlineData("MM_TREND_ENABLED", "true", true)]
-    [InlineData("MM_TREND_ENABLED", "0", true)]
-    [InlineData("MM_TREND_ENABLED", "yes", false)]
-    [InlineData("MM_MARKET_NAME", "ETH-USD", true)]
-    [InlineData("MM_NOT_IN_BOUNDS", "anything", true)]
-    public void Bounds_type_the_value(string key, string value, bool accepted)
+    [InlineData("MM_NUM_PRICE_LEVELS", "20", "20")]
+    [InlineData("MM_NUM_PRICE_LEVELS", "21", null)]
+    [InlineData("MM_NUM_PRICE_LEVELS", "0", null)]
+    [InlineData("MM_NUM_PRICE_LEVELS", "2.5", null)]
+    [InlineData("MM_NUM_PRICE_LEVELS", "+3", "3")]
+    [InlineData("MM_NUM_PRICE_LEVELS", "007", "7")]
+    [InlineData("MM_NUM_PRICE_LEVELS", "5_0", null)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "1.8", "1.8")]
+    [InlineData("MM_SPREAD_MULTIPLIER", "1.80", "1.8")]
+    [InlineData("MM_SPREAD_MULTIPLIER", "2.000", "2")]
+    [InlineData("MM_SPREAD_MULTIPLIER", "1e1", "10")]
+    [InlineData("MM_SPREAD_MULTIPLIER", "0", null)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "-0.1", null)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "nan", null)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "inf", null)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "Infinity", null)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "1e400", null)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "abc", null)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "", null)]
+    [InlineData("MM_FAILURE_RATE_TRIP", "1.0", "1")]
+    [InlineData("MM_FAILURE_RATE_TRIP", "1.01", null)]
+    [InlineData("MM_TREND_ENABLED", "true", "true")]
+    [InlineData("MM_TREND_ENABLED", "TRUE", "true")]
+    [InlineData("MM_TREND_ENABLED", "False", "false")]
+    [InlineData("MM_TREND_ENABLED", "0", "false")]
+    [InlineData("MM_TREND_ENABLED", "1", "true")]
+    [InlineData("MM_TREND_ENABLED", "yes", null)]
+    [InlineData("MM_ENVIRONMENT", "staging", null)]
+    [InlineData("MM_OFFSET_MODE", "Dynamic", "dynamic")]
+    [InlineData("MM_OFFSET_MODE", "sideways", null)]
+    [InlineData("MM_QUOTE_ANCHOR", "mark", null)]
+    [InlineData("MM_BALANCE_STALE_ACTION", "halt", "halt")]
+    [InlineData("MM_BALANCE_STALE_ACTION", "HALT", null)]
+    [InlineData("MM_MARKET_NAME", "ETH-USD", "ETH-USD")]
+    [InlineData("MM_NOT_IN_BOUNDS", "anything", "anything")]
+    public void The_bots_settings_and_the_repos_bounds_type_the_value_which_is_stored_as_the_host_would(string key, string value, string? stored)
     {
         var policy = FixturePolicy();
 
-        if (accepted)
+        if (stored is not null)
         {
-            Assert.Equal(value, EnvValuePolicy.Check(key, value, policy));
+            Assert.Equal(stored, EnvValuePolicy.Check(key, value, policy));
         }
         else
         {
             Assert.Equal(ErrorIds.EnvValueOutOfBounds, Assert.Throws<OperatorException>(() => EnvValuePolicy.Check(key, value, policy)).ErrorId);
         }
+    }
+
+    [Fact]
+    public void A_value_the_bot_would_refuse_says_the_bot_would_not_start()
+    {
+        var refusal = Assert.Throws<OperatorException>(() => EnvValuePolicy.Check("MM_OFFSET_MODE", "sideways", FixturePolicy()));
+
+        Assert.Contains("must be one of: fixed, dynamic", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("the bot would not start", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_repos_bounds_add_to_the_bots_settings()
+    {
+        _repo.Write(Path.Combine("mm_config", "policy", "bounds.json"), "{\"MM_NUM_PRICE_LEVELS\": {\"type\": \"int\", \"min\": 1, \"max\": 5}, \"MM_DESK\": {\"type\": \"string\", \"allowed\": [\"a\", \"b\"]}}");
+        var policy = RepoPolicy.Load(_repo.Path);
+
+        Assert.Equal(ErrorIds.EnvValueOutOfBounds, Assert.Throws<OperatorException>(() => EnvValuePolicy.Check("MM_NUM_PRICE_LEVELS", "6", policy)).ErrorId);
+        Assert.Equal(ErrorIds.EnvValueOutOfBounds, Assert.Throws<OperatorException>(() => EnvValuePolicy.Check("MM_NUM_PRICE_LEVELS", "-1", policy)).ErrorId);
+        Assert.Equal(ErrorIds.EnvValueOutOfBounds, Assert.Throws<OperatorException>(() => EnvValuePolicy.Check("MM_DESK", "c", policy)).ErrorId);
+        Assert.Equal("b", EnvValuePolicy.Check("MM_DESK", "b", policy));
+    }
+
+    [Theory]
+    [InlineData("MM_ENVIRONMENT", "mainnet")]
+    [InlineData("MM_MARKET_NAME", "what a market file trades")]
+    [InlineData("mm_environment", "mainnet")]
+    public void Keys_only_a_human_may_change_are_refused_with_their_own_id(string key, string why)
+    {
+        var refusal = Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check(key, allowNonMmKey: true, NoExtra));
+
+        Assert.Equal(ErrorIds.HumanOnlyKey, refusal.ErrorId);
+        Assert.Equal(System.Management.Automation.ErrorCategory.PermissionDenied, refusal.Category);
+        Assert.Contains(why, refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("only a human", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_shipped_settings_cover_every_key_of_the_bots_policy_files()
+    {
+        var bounds = FixturePolicy().Bounds;
+
+        Assert.Equal(121, RepoPolicy.Settings.Count);
+        Assert.All(RepoPolicy.Settings, s => Assert.Equal(bounds[s.Key].Type, s.Value.Type));
+        Assert.Equal(["testnet", "mainnet"], RepoPolicy.Settings["MM_ENVIRONMENT"].Allowed!);
     }
 
     [Fact]

@@ -62,14 +62,13 @@ public sealed class MarketCatalogTests : IDisposable
     [InlineData(".env.ETH")]
     [InlineData(".env.eth.iter003")]
     [InlineData("ETH-USDT")]
-    [InlineData("eth-USD")]
+    [InlineData("eth-USD", ErrorIds.UnknownMarket)]
     [InlineData("ETH")]
-    public void Near_misses_are_refused_with_the_closest_safe_alternative(string input)
+    public void Near_misses_are_refused_with_the_closest_safe_alternative(string input, string id = ErrorIds.InvalidMarketFormat)
     {
         var refusal = Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse(input)));
 
-        Assert.Equal(ErrorIds.InvalidMarketFormat, refusal.ErrorId);
-        Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, refusal.Category);
+        Assert.Equal(id, refusal.ErrorId);
         Assert.Contains("Closest safe alternative: 'ETH-USD'", refusal.Message, StringComparison.Ordinal);
     }
 
@@ -117,25 +116,62 @@ public sealed class MarketCatalogTests : IDisposable
     }
 
     [Fact]
-    public void A_symbol_is_refused_when_mmctls_file_trades_something_else()
+    public void A_symbol_resolves_through_the_files_market_name_and_reaches_mmctl_as_that_files_slug()
+    {
+        Market("gold", "XAU-USD");
+
+        var entry = Catalog.Resolve(MmOperator.Markets.Market.Parse("XAU-USD"));
+
+        Assert.Equal("gold", entry.Slug);
+        Assert.Equal("gold", entry.MmctlArgument);
+        Assert.Equal("XAU-USD", entry.DisplayName);
+    }
+
+    [Fact]
+    public void A_symbol_no_file_trades_is_unknown_even_when_a_file_has_its_slug()
     {
         Market("sol", "BTC-USD");
 
         var refusal = Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse("SOL-USD")));
 
-        Assert.Equal(ErrorIds.InvalidMarketFormat, refusal.ErrorId);
-        Assert.Contains("trades BTC-USD", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorIds.UnknownMarket, refusal.ErrorId);
+        Assert.Contains("MM_MARKET_NAME=SOL-USD", refusal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("alternative: 'SOL-USD'", refusal.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_symbol_is_refused_when_the_file_names_no_market()
+    public void A_file_that_names_no_market_is_not_a_market_in_any_form()
     {
         Market("xrp", null);
 
-        var refusal = Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse("XRP-USD")));
+        foreach (var form in new[] { "xrp", ".env.xrp", "XRP-USD" })
+        {
+            var refusal = Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse(form)));
+            Assert.Equal(ErrorIds.UnknownMarket, refusal.ErrorId);
+            Assert.Contains(".env.xrp names no market (no MM_MARKET_NAME)", refusal.Message, StringComparison.Ordinal);
+        }
 
-        Assert.Contains("names no market", refusal.Message, StringComparison.Ordinal);
-        Assert.Equal("xrp", Catalog.Resolve(MmOperator.Markets.Market.Parse("xrp")).Slug);
+        Assert.DoesNotContain(Catalog.Markets, m => m.Slug == "xrp");
+    }
+
+    [Theory]
+    [InlineData("lock")]
+    [InlineData("sample")]
+    [InlineData("template")]
+    [InlineData("bak")]
+    [InlineData("candidate")]
+    [InlineData("iter003")]
+    [InlineData("tmp")]
+    public void Lock_sample_backup_and_temporary_files_are_never_markets_even_when_they_name_a_symbol(string slug)
+    {
+        _repo.Write(".env." + slug, "MM_MARKET_NAME=LOCK-USD\n");
+        _repo.Write(".env.eth.mmoperator-0a1b2c3d4e5f.tmp", "MM_MARKET_NAME=ETH-USD\n");
+        _repo.Write(".env.eth.bak", "MM_MARKET_NAME=ETH-USD\n");
+
+        Assert.Equal(["btc", "eth", "mu_24_5", "spx500m"], Catalog.Markets.Select(m => m.Slug));
+        var refusal = Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse(slug)));
+        Assert.Equal(ErrorIds.UnknownMarket, refusal.ErrorId);
+        Assert.DoesNotContain("LOCK-USD", refusal.Message, StringComparison.Ordinal);
     }
 
     [Fact]

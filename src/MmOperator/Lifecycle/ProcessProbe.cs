@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace MmOperator.Lifecycle;
+
+/// <summary>
+/// Whether a process still lives, read from the process table, never by signalling it or starting
+/// anything. mmctl's stop sends SIGTERM after 30 s without waiting and then removes the pid file, so
+/// only this check can tell that a bot which ignores its signals is still trading.
+/// </summary>
+public static class ProcessProbe
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>True while a process with this pid exists and is not a zombie (an exited process nobody reaped).</summary>
+    public static bool IsAlive(int pid)
+    {
+        if (pid <= 0)
+        {
+            return false;
+        }
+
+        if (Directory.Exists("/proc/self"))
+        {
+            try
+            {
+                var stat = File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/stat"));
+                var state = stat[(stat.LastIndexOf(')') + 1)..].TrimStart();
+                return state.Length > 0 && state[0] is not ('Z' or 'X');
+            }
+            catch (Exception gone) when (gone is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to be gone; true when it is.</summary>
+    public static bool WaitForExit(int pid, TimeSpan timeout, CancellationToken cancel)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (IsAlive(pid))
+        {
+            if (deadline.Elapsed >= timeout || cancel.WaitHandle.WaitOne(Poll))
+            {
+                return !IsAlive(pid);
+            }
+        }
+
+        return true;
+    }
+}
