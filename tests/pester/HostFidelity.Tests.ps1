@@ -114,6 +114,25 @@ Describe 'A good citizen of the host' {
     }
 }
 
+Describe 'The lock the apply script polls' {
+    BeforeEach { $Sandbox | Set-MmOperatorOption }
+
+    It 'is free again as soon as the file is written, while the module still waits for mmctl status' {
+        # A prober takes the lock the way the apply script does (non-blocking, every 20 ms) and exits once it
+        # holds it with the new value already in the file. mmctl status is made to hang for 3 s after the write.
+        $probe = "import fcntl, sys, time`nend = time.time() + 20`nwhile time.time() < end:`n    with open(sys.argv[1] + '.lock', 'a') as f:`n        try:`n            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)`n        except OSError:`n            time.sleep(0.02); continue`n        if 'MM_MAX_ORDER_AGE_S=33' in open(sys.argv[1]).read():`n            sys.exit(0)`n    time.sleep(0.02)`nsys.exit(1)"
+        Set-Content (Join-Path $TestDrive 'probe.py') $probe
+        $prober = Start-Process $Sandbox.PythonPath -ArgumentList (Join-Path $TestDrive 'probe.py'), (EnvPath '.env.eth') -PassThru
+        try {
+            $change = Invoke-WithFault 'hang:3' -On status { Set-MmEnvParam -Market eth MM_MAX_ORDER_AGE_S 33 -Reason 'probe the lock' -Confirm:$false }
+            $change.Changed | Should -BeTrue
+            $prober.HasExited | Should -BeTrue -Because 'the prober held the lock with the new value while the cmdlet was still waiting for mmctl status'
+            $prober.ExitCode | Should -Be 0
+        }
+        finally { $prober | Stop-Process -Force -ErrorAction Ignore }
+    }
+}
+
 Describe 'A stop is a success only when the bot is gone' {
     BeforeEach { $Sandbox | Set-MmOperatorOption }
 

@@ -88,7 +88,7 @@ Describe 'Markets that are refused before anything runs' {
         @{ Text = '.env.eth.iter003'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
         @{ Text = 'ETH-USDT'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
         @{ Text = 'mu_24_5-usd'; Id = 'InvalidMarketFormat'; Hint = "'MU_24_5-USD'" }
-        @{ Text = 'SPX500M-USD'; Id = 'InvalidMarketFormat'; Hint = "'SPX500m-USD'" }
+        @{ Text = 'SPX500M-USD'; Id = 'UnknownMarket'; Hint = "'SPX500m-USD'" }
         @{ Text = 'doge'; Id = 'UnknownMarket'; Hint = 'Markets here' }
         @{ Text = '../.env.eth'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
         @{ Text = '/home/operator/Code/MM/.env.eth'; Id = 'InvalidMarketFormat'; Hint = 'Accepted forms' }
