@@ -60,6 +60,8 @@ Describe 'Submit-MmAdvisorProposal' {
         @{ Why = 'a protected param'; Row = @{ Market = 'eth'; Param = 'MM_API_KEY'; Proposed = 'x' }; ErrorId = 'protected_key' }
         @{ Why = 'a secret-like param'; Row = @{ Market = 'eth'; Param = 'MM_SIGNING_SECRET'; Proposed = 'x' }; ErrorId = 'protected_key' }
         @{ Why = 'a look-alike of a protected param'; Row = @{ Market = 'eth'; Param = 'mm_vault_id'; Proposed = '1' }; ErrorId = 'protected_key' }
+        @{ Why = 'a market-name change (the host lets it through)'; Row = @{ Market = 'eth'; Param = 'MM_MARKET_NAME'; Proposed = 'BTC-USD' }; ErrorId = 'HumanOnlyKey' }
+        @{ Why = 'an environment change'; Row = @{ Market = 'eth'; Param = 'MM_ENVIRONMENT'; Proposed = 'mainnet' }; ErrorId = 'HumanOnlyKey' }
         @{ Why = 'a market that is not valid'; Row = @{ Market = 'ETH/USD'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8' }; ErrorId = 'InvalidMarketFormat' }
         @{ Why = 'a market without an env file'; Row = @{ Market = 'doge'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8' }; ErrorId = 'UnknownMarket' }
         @{ Why = 'a value the .env cannot hold'; Row = @{ Market = 'eth'; Param = 'MM_LOG_LEVEL'; Proposed = "INFO`nMM_API_KEY=x" }; ErrorId = 'InvalidEnvValue' }
