@@ -93,7 +93,8 @@ Describe 'Get-MmAdvisorProposal' {
     It 'lists pending proposals as typed objects' {
         $pending = Pending
         $pending.Count | Should -BeGreaterThan 0
-        $first = $pending[0]
+        # The host lists newest first; the spread proposal was the first one submitted.
+        $first = $pending | Where-Object Param -eq 'MM_SPREAD_MULTIPLIER' | Select-Object -First 1
         $first.PSObject.TypeNames[0] | Should -Be 'MmOperator.AdvisorProposal'
         $first.Created | Should -BeOfType [datetime]
         $first.Old | Should -Be '1.5'

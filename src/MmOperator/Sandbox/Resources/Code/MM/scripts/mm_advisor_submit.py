@@ -120,7 +120,8 @@ def main(argv):
         now = time.time()
         taken = {r.get("proposal_id") for r in common.read_jsonl(proposals_path)}
         created = [proposal(args.repo, row, now, taken) for row in rows]
-        common.append_jsonl(proposals_path, created)
+        for row in created:
+            common.append_jsonl(proposals_path, row)
         ids = [p["proposal_id"] for p in created]
     ok = not failures
     result = {"ok": ok, "created": len(ids), "written": len(ids), "failed": len(failures),
