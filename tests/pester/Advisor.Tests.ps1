@@ -6,11 +6,17 @@ BeforeAll {
     function script:Proposals { Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl' }
     function script:Pending { @(Get-MmAdvisorProposal -Reason 'review' -Confirm:$false) }
     function script:Scripts { @(Get-Invocation $Sandbox | Where-Object tool -ne 'mmctl') }
-    function script:Plant([string] $Id, [string] $Param, [hashtable] $Extra = @{}) {
+    # A proposals.jsonl row as the submit script writes it (rule S3), with the given fields changed.
+    function script:Row([string] $Id, [hashtable] $Fields) {
         $row = Get-Content (Join-Path $PSScriptRoot '../fixtures/host-output/advisor-proposals-row.jsonl') | ConvertFrom-Json
-        $row.proposal_id = $Id; $row.param = $Param; $row.env_path = Join-Path $Sandbox.RepoPath '.env.eth'
-        foreach ($k in $Extra.Keys) { $row.$k = $Extra[$k] }
-        Add-Content (Proposals) ($row | ConvertTo-Json -Compress)
+        $row.proposal_id = $Id
+        foreach ($k in $Fields.Keys) { $row.$k = $Fields[$k] }
+        $row | ConvertTo-Json -Compress
+    }
+    function script:Plant([string] $Id, [string] $Param, [hashtable] $Extra = @{}) {
+        $fields = @{ param = $Param; env_path = Join-Path $Sandbox.RepoPath '.env.eth' }
+        foreach ($k in $Extra.Keys) { $fields[$k] = $Extra[$k] }
+        Add-Content (Proposals) (Row $Id $fields)
     }
 }
 
@@ -156,6 +162,29 @@ Describe 'Approve-MmAdvisorProposal' {
         $errors.FullyQualifiedErrorId | Should -Be (Id AdvisorApplyFailed ApproveMmAdvisorProposalCommand)
     }
 
+    It 'refuses a proposal that would blank its key, before the apply command runs' {
+        Plant 'PLANTED-EMPTY' 'MM_SPREAD_MULTIPLIER' @{ old = $null; proposed = '' }
+        $env = Join-Path $Sandbox.RepoPath '.env.eth'
+        $hash = (Get-FileHash $env).Hash
+        { Approve-MmAdvisorProposal PLANTED-EMPTY -Reason 'blank it' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id EmptyProposedValue ApproveMmAdvisorProposalCommand) -ExpectedMessage '*Remove-MmEnvParam*'
+        @(Scripts | Where-Object { $_.argv -contains 'PLANTED-EMPTY' }).Count | Should -Be 0
+        (Get-FileHash $env).Hash | Should -Be $hash
+        (Get-MmAuditLog -Last 1).ErrorId | Should -Be 'EmptyProposedValue'
+    }
+
+    It 'refuses a change to <Param>, which only a human may make, before the apply command runs' -ForEach @(
+        @{ Param = 'MM_MARKET_NAME'; Value = 'BTC-USD' }
+        @{ Param = 'MM_ENVIRONMENT'; Value = 'mainnet' }
+    ) {
+        Plant "PLANTED-$Param" $Param @{ old = $null; proposed = $Value }
+        $env = Join-Path $Sandbox.RepoPath '.env.eth'
+        $hash = (Get-FileHash $env).Hash
+        $refused = { Approve-MmAdvisorProposal "PLANTED-$Param" -Reason 'switch' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id HumanOnlyKey ApproveMmAdvisorProposalCommand) -ExpectedMessage '*to a human*' -PassThru
+        $refused.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        @(Scripts | Where-Object { $_.argv -contains "PLANTED-$Param" }).Count | Should -Be 0
+        (Get-FileHash $env).Hash | Should -Be $hash
+    }
+
     It '-WhatIf runs nothing, not even the listing' {
         $before = (Scripts).Count
         Approve-MmAdvisorProposal SOME-ID -Reason 'preview' -WhatIf
@@ -194,6 +223,38 @@ Describe 'Invoke-MmAdvisorAutoApply' {
         $before = (Scripts).Count
         Invoke-MmAdvisorAutoApply -Reason 'preview' -WhatIf
         (Scripts).Count | Should -Be $before
+    }
+}
+
+Describe 'More pending proposals than the listing answers (it stops at 50)' {
+    BeforeAll {
+        $script:Big = New-TestSandbox -Market eth, btc
+        $advisor = New-Item -ItemType Directory -Force (Join-Path $Big.RepoPath 'data/mm_audit/advisor')
+        # q-01 (oldest) .. q-61 (newest), in a shuffled file order.
+        $rows = foreach ($i in 0..60 | Sort-Object { ($_ * 37) % 61 }) {
+            Row ('q-{0:00}' -f ($i + 1)) @{ ts = 1795600001 + $i; env_path = Join-Path $Big.RepoPath '.env.eth'; old = '1.5'; proposed = '1.6' }
+        }
+        Set-Content (Join-Path $advisor 'proposals.jsonl') $rows
+    }
+
+    AfterAll {
+        Remove-TestSandbox $Big
+        $Sandbox | Set-MmOperatorOption
+    }
+
+    It 'Get-MmAdvisorProposal returns all 61, newest first, and warns that the listing stops at 50' {
+        $listed = @(Get-MmAdvisorProposal -Reason 'review' -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue)
+        $listed.Count | Should -Be 61
+        ($listed[0].ProposalId, $listed[-1].ProposalId) | Should -Be @('q-61', 'q-01')
+        "$warnings" | Should -Match 'at most 50'
+        $argv = @(Get-Invocation $Big | Where-Object tool -eq 'mm_advisor_apply.py')[-1].argv
+        $argv | Should -Contain '--list-pending'
+        $argv | Should -Not -Contain '--list-limit'
+    }
+
+    It 'Approve-MmAdvisorProposal applies a pending id the listing leaves out' {
+        $applied = Approve-MmAdvisorProposal q-01 -Reason 'the oldest first' -Confirm:$false -WarningAction SilentlyContinue
+        ($applied.ProposalId, $applied.Result, $applied.NewValue) | Should -Be @('q-01', 'applied', '1.6')
     }
 }
 

@@ -66,7 +66,7 @@ public sealed partial class PendingProposals
         catch (InvalidOperationException unreadable)
         {
             // The script reads such a row; guessing past it could hide or add a proposal.
-            throw new OperatorException(ErrorIds.AdvisorFilesUnreadable, ErrorCategory.InvalidData, $"A row of the advisor files holds text the module cannot read as the apply script does ({unreadable.Message}). Nothing was run; fix or remove that row.", null, unreadable);
+            throw new OperatorException(ErrorIds.AdvisorFilesUnreadable, ErrorCategory.InvalidData, $"A row of the advisor files holds text the module cannot read as the apply script does ({unreadable.Message}). Nothing was applied; have a human fix or remove that row.", null, unreadable);
         }
     }
 
@@ -156,7 +156,7 @@ public sealed partial class PendingProposals
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or DecoderFallbackException)
         {
-            throw new OperatorException(ErrorIds.AdvisorFilesUnreadable, ErrorCategory.ReadError, $"The advisor file '{path}' cannot be read ({error.Message}). Nothing was run.", path, error);
+            throw new OperatorException(ErrorIds.AdvisorFilesUnreadable, ErrorCategory.ReadError, $"The advisor file '{path}' cannot be read ({error.Message}). Nothing was applied.", path, error);
         }
     }
 }

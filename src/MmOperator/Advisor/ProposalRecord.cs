@@ -93,6 +93,7 @@ public sealed partial class ProposalRecord
             GuardrailStatus = GuardrailStatus,
             Created = TsValue is > -6e10 and < 2.5e11 ? DateTime.UnixEpoch.AddSeconds(TsValue.Value) : null,
             IsProtected = Param is not null && EnvKeyPolicy.IsProtected(Param, protectedKeys),
+            IsWarrenAutoEligible = IsWarrenAutoEligible,
         };
     }
 
