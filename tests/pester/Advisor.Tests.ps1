@@ -258,6 +258,79 @@ Describe 'More pending proposals than the listing answers (it stops at 50)' {
     }
 }
 
+Describe 'Invoke-MmAdvisorAutoApply plans what warren-auto applies' {
+    BeforeAll {
+        $script:Auto = New-TestSandbox -Market eth, btc
+        $script:AutoProposals = Join-Path (New-Item -ItemType Directory -Force (Join-Path $Auto.RepoPath 'data/mm_audit/advisor')) 'proposals.jsonl'
+        # An eligible warren-auto row for key n (param MM_WL_<n>, on eth for odd n, btc for even n).
+        function script:AutoRow([string] $Id, [int] $Key, [double] $Ts, [hashtable] $Extra = @{}) {
+            $slug = ('btc', 'eth')[$Key % 2]
+            $fields = @{ ts = $Ts; market = "$($slug.ToUpperInvariant())-USD"; env_path = Join-Path $Auto.RepoPath ".env.$slug"; param = 'MM_WL_{0:00}' -f $Key
+                         old = $null; proposed = '1'; deadman = $true; confidence = 'high'; escalation_target = 'warren' }
+            foreach ($k in $Extra.Keys) { $fields[$k] = $Extra[$k] }
+            Row $Id $fields
+        }
+        function script:Base { 1795600000 }
+        # 25 eligible keys, newest first in the file; for some keys a second row the script does not take:
+        # older, an equal ts later in the file, newer but deadman "true" (a string), rejected, confidence "HIGH".
+        $rows = @(foreach ($n in 25..1) { AutoRow ('wl-{0:00}' -f $n) $n ((Base) + $n) })
+        $rows += AutoRow 'wd-03' 3 ((Base) + 2.5)
+        $rows += AutoRow 'wt-05' 5 ((Base) + 5)
+        $rows += AutoRow 'wx-07' 7 ((Base) + 7.5) @{ deadman = 'true' }
+        $rows += AutoRow 'wr-09' 9 ((Base) + 9.5) @{ rejected = $true }
+        $rows += AutoRow 'wc-11' 11 ((Base) + 11.5) @{ confidence = 'HIGH' }
+        Set-Content $AutoProposals $rows
+    }
+
+    AfterAll {
+        Remove-TestSandbox $Auto
+        $Sandbox | Set-MmOperatorOption
+    }
+
+    It 'plans exactly the 20 the script applies, oldest first, and reports them' {
+        $script:Before = @(Get-Invocation $Auto).Count
+        $out = Invoke-MmAdvisorAutoApply -Reason 'deadman window' -Confirm:$false -Verbose -ErrorVariable errors 4>&1
+        $plan = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Plan:*' })[0].Message
+        $script:Applied = @($out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $expected = foreach ($n in 1..20) { 'wl-{0:00}' -f $n }
+
+        [regex]::Matches($plan, '\bw[a-z]-\d\d\b').Value | Should -Be $expected
+        $Applied.ProposalId | Should -Be $expected
+        $receipts = Get-Content (Join-Path $Auto.RepoPath 'data/mm_audit/advisor/apply_receipts.jsonl') | ConvertFrom-Json
+        ($receipts | Where-Object result -eq 'applied').proposal_id | Should -Be $expected
+        $errors | Should -BeNullOrEmpty
+    }
+
+    It 'runs mmctl status once per market it changed, and each result carries its market status' {
+        $status = @(Get-Invocation $Auto | Select-Object -Skip $Before | Where-Object { $_.tool -eq 'mmctl' -and $_.argv[0] -eq 'status' })
+        ($status | ForEach-Object { $_.argv -join ' ' } | Sort-Object) | Should -Be @('status btc --json', 'status eth --json')
+        @($Applied | Where-Object { $_.NewStatus.Market -ne $_.Market }).Count | Should -Be 0
+    }
+
+    It 'refuses the whole run when a planned proposal changes MM_ENVIRONMENT' {
+        Add-Content $AutoProposals (AutoRow 'we-env' 1 ((Base) + 100) @{ param = 'MM_ENVIRONMENT'; proposed = 'mainnet' })
+        $before = @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count
+        { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id HumanOnlyKey InvokeMmAdvisorAutoApplyCommand) -ExpectedMessage '*MM_ENVIRONMENT*human*'
+        @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
+        Get-Content (Join-Path $Auto.RepoPath '.env.eth') | Should -Contain 'MM_ENVIRONMENT=testnet'
+    }
+
+    It 'refuses the whole run when a planned proposal would blank its key' {
+        Add-Content $AutoProposals (AutoRow 'we-empty' 30 ((Base) + 50) @{ proposed = '' })
+        $before = @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count
+        { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id EmptyProposedValue InvokeMmAdvisorAutoApplyCommand) -ExpectedMessage '*we-empty*'
+        @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
+    }
+
+    It 'runs nothing when its reading of the files does not give what the script lists' {
+        # Python's JSON reader takes NaN; the module's does not, so it would not see this row.
+        Add-Content $AutoProposals ((AutoRow 'wn-01' 40 ((Base) + 60)) -replace '\}$', ', "score": NaN}')
+        $before = @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count
+        { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id PendingListMismatch InvokeMmAdvisorAutoApplyCommand) -ExpectedMessage '*wn-01*'
+        @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
+    }
+}
+
 Describe 'Faults in the advisor scripts' {
     AfterEach { $Sandbox | Set-MmOperatorOption -TimeoutSec 90 }
 

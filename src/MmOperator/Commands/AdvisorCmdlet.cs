@@ -58,6 +58,9 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         return ReadFiles(listed)?.Pending.Select(ToProposal).ToList();
     }
 
+    /// <summary>The host's advisor files read by the script's rule, once its own listing agrees with them; null after an error.</summary>
+    protected PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
+
     protected AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.ProtectedKeys);
 
     /// <summary>The listing's rows, in its order; null after an error.</summary>
@@ -97,14 +100,11 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         }
     }
 
-    /// <summary>A protected or secret-like proposal is refused before any apply command runs.</summary>
-    protected static OperatorException ProtectedProposal(AdvisorProposal proposal) => new(
-        ErrorIds.ProtectedKey,
-        ErrorCategory.PermissionDenied,
-        $"protected_key: proposal {proposal.ProposalId} would change {MarketCatalog.Printable(proposal.Param ?? string.Empty)}, a protected or secret-like key. It is not applied; credentials changes go to a human.",
-        proposal.ProposalId);
-
-    /// <summary>Reports each receipt of an apply run as a key diff with the new status of its market.</summary>
+    /// <summary>
+    /// Reports each receipt of an apply run as a key diff with the new status of its market (one
+    /// mmctl status per market touched, after the run). A planned proposal without a receipt and a
+    /// receipt for one that was not planned are errors.
+    /// </summary>
     protected void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval)
     {
         AdvisorApplyResult result;
@@ -128,11 +128,14 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
             return;
         }
 
-        foreach (var receipt in result.Results)
+        var receipts = result.Results.Select(r => (Receipt: r, Proposal: planned.FirstOrDefault(p => p.ProposalId == r.ProposalId))).ToList();
+        var statuses = receipts.Where(r => r.Receipt.Result == "applied")
+            .Select(r => MarketOf(r.Proposal))
+            .DistinctBy(entry => entry?.Slug)
+            .ToDictionary(entry => entry?.Slug ?? string.Empty, entry => RefreshStatus(entry) is [var first, ..] ? first : null);
+        foreach (var (receipt, proposal) in receipts)
         {
-            var proposal = planned.FirstOrDefault(p => p.ProposalId == receipt.ProposalId);
-            var entry = MarketOf(proposal);
-            var status = receipt.Result == "applied" && RefreshStatus(entry) is [var first, ..] ? first : null;
+            var status = receipt.Result == "applied" ? statuses[MarketOf(proposal)?.Slug ?? string.Empty] : null;
             var failed = receipt.Result == "failed";
             var record = Record(new AuditRecord
             {
@@ -178,6 +181,13 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
             {
                 WriteError(new ErrorRecord(new InvalidOperationException($"The apply script handled proposal {receipt.ProposalId}, which was not in the approved plan."), ErrorIds.AutoApplyUnplanned, ErrorCategory.SecurityError, application));
             }
+        }
+
+        foreach (var missed in planned.Where(p => receipts.All(r => r.Receipt.ProposalId != p.ProposalId)))
+        {
+            var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {missed.ProposalId} ({Masker.Apply(missed.Change)}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
+            Record(new AuditRecord { Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = "Failed", ErrorId = error.ErrorId, Detail = error.Message });
+            WriteError(error.ToErrorRecord());
         }
     }
 
