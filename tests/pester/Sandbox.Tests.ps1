@@ -267,8 +267,9 @@ Describe 'The stand-in advisor scripts' {
     }
 
     It 'fails a proposal whose current value moved, and one planted with a protected param' {
-        $id = (Submit @(@{ market = 'SPX500m-USD'; param = 'MM_SKEW_MAX_BPS'; proposed = '25' })).Json.proposal_ids[0]
-        $path = Join-Path $Sandbox.RepoPath '.env.spx500m'
+        # Not SPX500m-USD: the host's submit refuses a symbol with lower case.
+        $id = (Submit @(@{ market = 'BTC-USD'; param = 'MM_SKEW_MAX_BPS'; proposed = '25' })).Json.proposal_ids[0]
+        $path = Join-Path $Sandbox.RepoPath '.env.btc'
         (Get-Content -Raw $path) -replace 'MM_SKEW_MAX_BPS=20', 'MM_SKEW_MAX_BPS=21' | Set-Content -NoNewline $path
         $moved = Invoke-Advisor mm_advisor_apply.py @('--proposal-id', $id, '--approve')
         $moved.ExitCode | Should -Be 1
