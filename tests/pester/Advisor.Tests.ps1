@@ -6,11 +6,17 @@ BeforeAll {
     function script:Proposals { Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl' }
     function script:Pending { @(Get-MmAdvisorProposal -Reason 'review' -Confirm:$false) }
     function script:Scripts { @(Get-Invocation $Sandbox | Where-Object tool -ne 'mmctl') }
-    function script:Plant([string] $Id, [string] $Param, [hashtable] $Extra = @{}) {
+    # A proposals.jsonl row as the submit script writes it (rule S3), with the given fields changed.
+    function script:Row([string] $Id, [hashtable] $Fields) {
         $row = Get-Content (Join-Path $PSScriptRoot '../fixtures/host-output/advisor-proposals-row.jsonl') | ConvertFrom-Json
-        $row.proposal_id = $Id; $row.param = $Param; $row.env_path = Join-Path $Sandbox.RepoPath '.env.eth'
-        foreach ($k in $Extra.Keys) { $row.$k = $Extra[$k] }
-        Add-Content (Proposals) ($row | ConvertTo-Json -Compress)
+        $row.proposal_id = $Id
+        foreach ($k in $Fields.Keys) { $row.$k = $Fields[$k] }
+        $row | ConvertTo-Json -Compress
+    }
+    function script:Plant([string] $Id, [string] $Param, [hashtable] $Extra = @{}) {
+        $fields = @{ param = $Param; env_path = Join-Path $Sandbox.RepoPath '.env.eth' }
+        foreach ($k in $Extra.Keys) { $fields[$k] = $Extra[$k] }
+        Add-Content (Proposals) (Row $Id $fields)
     }
 }
 
@@ -60,6 +66,8 @@ Describe 'Submit-MmAdvisorProposal' {
         @{ Why = 'a protected param'; Row = @{ Market = 'eth'; Param = 'MM_API_KEY'; Proposed = 'x' }; ErrorId = 'protected_key' }
         @{ Why = 'a secret-like param'; Row = @{ Market = 'eth'; Param = 'MM_SIGNING_SECRET'; Proposed = 'x' }; ErrorId = 'protected_key' }
         @{ Why = 'a look-alike of a protected param'; Row = @{ Market = 'eth'; Param = 'mm_vault_id'; Proposed = '1' }; ErrorId = 'protected_key' }
+        @{ Why = 'a market-name change (the host lets it through)'; Row = @{ Market = 'eth'; Param = 'MM_MARKET_NAME'; Proposed = 'BTC-USD' }; ErrorId = 'HumanOnlyKey' }
+        @{ Why = 'an environment change'; Row = @{ Market = 'eth'; Param = 'MM_ENVIRONMENT'; Proposed = 'mainnet' }; ErrorId = 'HumanOnlyKey' }
         @{ Why = 'a market that is not valid'; Row = @{ Market = 'ETH/USD'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8' }; ErrorId = 'InvalidMarketFormat' }
         @{ Why = 'a market without an env file'; Row = @{ Market = 'doge'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8' }; ErrorId = 'UnknownMarket' }
         @{ Why = 'a value the .env cannot hold'; Row = @{ Market = 'eth'; Param = 'MM_LOG_LEVEL'; Proposed = "INFO`nMM_API_KEY=x" }; ErrorId = 'InvalidEnvValue' }
@@ -91,7 +99,8 @@ Describe 'Get-MmAdvisorProposal' {
     It 'lists pending proposals as typed objects' {
         $pending = Pending
         $pending.Count | Should -BeGreaterThan 0
-        $first = $pending[0]
+        # The host lists newest first; the spread proposal was the first one submitted.
+        $first = $pending | Where-Object Param -eq 'MM_SPREAD_MULTIPLIER' | Select-Object -First 1
         $first.PSObject.TypeNames[0] | Should -Be 'MmOperator.AdvisorProposal'
         $first.Created | Should -BeOfType [datetime]
         $first.Old | Should -Be '1.5'
@@ -153,6 +162,29 @@ Describe 'Approve-MmAdvisorProposal' {
         $errors.FullyQualifiedErrorId | Should -Be (Id AdvisorApplyFailed ApproveMmAdvisorProposalCommand)
     }
 
+    It 'refuses a proposal that would blank its key, before the apply command runs' {
+        Plant 'PLANTED-EMPTY' 'MM_SPREAD_MULTIPLIER' @{ old = $null; proposed = '' }
+        $env = Join-Path $Sandbox.RepoPath '.env.eth'
+        $hash = (Get-FileHash $env).Hash
+        { Approve-MmAdvisorProposal PLANTED-EMPTY -Reason 'blank it' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id EmptyProposedValue ApproveMmAdvisorProposalCommand) -ExpectedMessage '*Remove-MmEnvParam*'
+        @(Scripts | Where-Object { $_.argv -contains 'PLANTED-EMPTY' }).Count | Should -Be 0
+        (Get-FileHash $env).Hash | Should -Be $hash
+        (Get-MmAuditLog -Last 1).ErrorId | Should -Be 'EmptyProposedValue'
+    }
+
+    It 'refuses a change to <Param>, which only a human may make, before the apply command runs' -ForEach @(
+        @{ Param = 'MM_MARKET_NAME'; Value = 'BTC-USD' }
+        @{ Param = 'MM_ENVIRONMENT'; Value = 'mainnet' }
+    ) {
+        Plant "PLANTED-$Param" $Param @{ old = $null; proposed = $Value }
+        $env = Join-Path $Sandbox.RepoPath '.env.eth'
+        $hash = (Get-FileHash $env).Hash
+        $refused = { Approve-MmAdvisorProposal "PLANTED-$Param" -Reason 'switch' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id HumanOnlyKey ApproveMmAdvisorProposalCommand) -ExpectedMessage '*to a human*' -PassThru
+        $refused.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        @(Scripts | Where-Object { $_.argv -contains "PLANTED-$Param" }).Count | Should -Be 0
+        (Get-FileHash $env).Hash | Should -Be $hash
+    }
+
     It '-WhatIf runs nothing, not even the listing' {
         $before = (Scripts).Count
         Approve-MmAdvisorProposal SOME-ID -Reason 'preview' -WhatIf
@@ -191,6 +223,111 @@ Describe 'Invoke-MmAdvisorAutoApply' {
         $before = (Scripts).Count
         Invoke-MmAdvisorAutoApply -Reason 'preview' -WhatIf
         (Scripts).Count | Should -Be $before
+    }
+}
+
+Describe 'More pending proposals than the listing answers (it stops at 50)' {
+    BeforeAll {
+        $script:Big = New-TestSandbox -Market eth, btc
+        $advisor = New-Item -ItemType Directory -Force (Join-Path $Big.RepoPath 'data/mm_audit/advisor')
+        # q-01 (oldest) .. q-61 (newest), in a shuffled file order.
+        $rows = foreach ($i in 0..60 | Sort-Object { ($_ * 37) % 61 }) {
+            Row ('q-{0:00}' -f ($i + 1)) @{ ts = 1795600001 + $i; env_path = Join-Path $Big.RepoPath '.env.eth'; old = '1.5'; proposed = '1.6' }
+        }
+        Set-Content (Join-Path $advisor 'proposals.jsonl') $rows
+    }
+
+    AfterAll {
+        Remove-TestSandbox $Big
+        $Sandbox | Set-MmOperatorOption
+    }
+
+    It 'Get-MmAdvisorProposal returns all 61, newest first, and warns that the listing stops at 50' {
+        $listed = @(Get-MmAdvisorProposal -Reason 'review' -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue)
+        $listed.Count | Should -Be 61
+        ($listed[0].ProposalId, $listed[-1].ProposalId) | Should -Be @('q-61', 'q-01')
+        "$warnings" | Should -Match 'at most 50'
+        $argv = @(Get-Invocation $Big | Where-Object tool -eq 'mm_advisor_apply.py')[-1].argv
+        $argv | Should -Contain '--list-pending'
+        $argv | Should -Not -Contain '--list-limit'
+    }
+
+    It 'Approve-MmAdvisorProposal applies a pending id the listing leaves out' {
+        $applied = Approve-MmAdvisorProposal q-01 -Reason 'the oldest first' -Confirm:$false -WarningAction SilentlyContinue
+        ($applied.ProposalId, $applied.Result, $applied.NewValue) | Should -Be @('q-01', 'applied', '1.6')
+    }
+}
+
+Describe 'Invoke-MmAdvisorAutoApply plans what warren-auto applies' {
+    BeforeAll {
+        $script:Auto = New-TestSandbox -Market eth, btc
+        $script:AutoProposals = Join-Path (New-Item -ItemType Directory -Force (Join-Path $Auto.RepoPath 'data/mm_audit/advisor')) 'proposals.jsonl'
+        # An eligible warren-auto row for key n (param MM_WL_<n>, on eth for odd n, btc for even n).
+        function script:AutoRow([string] $Id, [int] $Key, [double] $Ts, [hashtable] $Extra = @{}) {
+            $slug = ('btc', 'eth')[$Key % 2]
+            $fields = @{ ts = $Ts; market = "$($slug.ToUpperInvariant())-USD"; env_path = Join-Path $Auto.RepoPath ".env.$slug"; param = 'MM_WL_{0:00}' -f $Key
+                         old = $null; proposed = '1'; deadman = $true; confidence = 'high'; escalation_target = 'warren' }
+            foreach ($k in $Extra.Keys) { $fields[$k] = $Extra[$k] }
+            Row $Id $fields
+        }
+        function script:Base { 1795600000 }
+        # 25 eligible keys, newest first in the file; for some keys a second row the script does not take:
+        # older, an equal ts later in the file, newer but deadman "true" (a string), rejected, confidence "HIGH".
+        $rows = @(foreach ($n in 25..1) { AutoRow ('wl-{0:00}' -f $n) $n ((Base) + $n) })
+        $rows += AutoRow 'wd-03' 3 ((Base) + 2.5)
+        $rows += AutoRow 'wt-05' 5 ((Base) + 5)
+        $rows += AutoRow 'wx-07' 7 ((Base) + 7.5) @{ deadman = 'true' }
+        $rows += AutoRow 'wr-09' 9 ((Base) + 9.5) @{ rejected = $true }
+        $rows += AutoRow 'wc-11' 11 ((Base) + 11.5) @{ confidence = 'HIGH' }
+        Set-Content $AutoProposals $rows
+    }
+
+    AfterAll {
+        Remove-TestSandbox $Auto
+        $Sandbox | Set-MmOperatorOption
+    }
+
+    It 'plans exactly the 20 the script applies, oldest first, and reports them' {
+        $script:Before = @(Get-Invocation $Auto).Count
+        $out = Invoke-MmAdvisorAutoApply -Reason 'deadman window' -Confirm:$false -Verbose -ErrorVariable errors 4>&1
+        $plan = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Plan:*' })[0].Message
+        $script:Applied = @($out | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $expected = foreach ($n in 1..20) { 'wl-{0:00}' -f $n }
+
+        [regex]::Matches($plan, '\bw[a-z]-\d\d\b').Value | Should -Be $expected
+        $Applied.ProposalId | Should -Be $expected
+        $receipts = Get-Content (Join-Path $Auto.RepoPath 'data/mm_audit/advisor/apply_receipts.jsonl') | ConvertFrom-Json
+        ($receipts | Where-Object result -eq 'applied').proposal_id | Should -Be $expected
+        $errors | Should -BeNullOrEmpty
+    }
+
+    It 'runs mmctl status once per market it changed, and each result carries its market status' {
+        $status = @(Get-Invocation $Auto | Select-Object -Skip $Before | Where-Object { $_.tool -eq 'mmctl' -and $_.argv[0] -eq 'status' })
+        ($status | ForEach-Object { $_.argv -join ' ' } | Sort-Object) | Should -Be @('status btc --json', 'status eth --json')
+        @($Applied | Where-Object { $_.NewStatus.Market -ne $_.Market }).Count | Should -Be 0
+    }
+
+    It 'refuses the whole run when a planned proposal changes MM_ENVIRONMENT' {
+        Add-Content $AutoProposals (AutoRow 'we-env' 1 ((Base) + 100) @{ param = 'MM_ENVIRONMENT'; proposed = 'mainnet' })
+        $before = @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count
+        { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id HumanOnlyKey InvokeMmAdvisorAutoApplyCommand) -ExpectedMessage '*MM_ENVIRONMENT*human*'
+        @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
+        Get-Content (Join-Path $Auto.RepoPath '.env.eth') | Should -Contain 'MM_ENVIRONMENT=testnet'
+    }
+
+    It 'refuses the whole run when a planned proposal would blank its key' {
+        Add-Content $AutoProposals (AutoRow 'we-empty' 30 ((Base) + 50) @{ proposed = '' })
+        $before = @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count
+        { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id EmptyProposedValue InvokeMmAdvisorAutoApplyCommand) -ExpectedMessage '*we-empty*'
+        @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
+    }
+
+    It 'runs nothing when its reading of the files does not give what the script lists' {
+        # Python's JSON reader takes NaN; the module's does not, so it would not see this row.
+        Add-Content $AutoProposals ((AutoRow 'wn-01' 40 ((Base) + 60)) -replace '\}$', ', "score": NaN}')
+        $before = @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count
+        { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id PendingListMismatch InvokeMmAdvisorAutoApplyCommand) -ExpectedMessage '*wn-01*'
+        @(Get-Invocation $Auto | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
     }
 }
 

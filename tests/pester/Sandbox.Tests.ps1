@@ -258,17 +258,18 @@ Describe 'The stand-in advisor scripts' {
         $unknown.Json.reason | Should -Be 'proposal_id_not_found'
     }
 
-    It 'keeps the inline comment of an updated line' {
+    It 'keeps the inline comment of an updated line, after one space as the host writes it' {
         $path = Join-Path $Sandbox.RepoPath '.env.mu_24_5'
         (Get-Content -Raw $path) -replace 'MM_MAX_ORDER_AGE_S=15', 'MM_MAX_ORDER_AGE_S=15  # seconds' | Set-Content -NoNewline $path
         $id = (Submit @(@{ market = 'MU_24_5-USD'; param = 'MM_MAX_ORDER_AGE_S'; proposed = '20' })).Json.proposal_ids[0]
         (Invoke-Advisor mm_advisor_apply.py @('--proposal-id', $id, '--approve')).ExitCode | Should -Be 0
-        Get-Content $path | Should -Contain 'MM_MAX_ORDER_AGE_S=20  # seconds'
+        Get-Content $path | Should -Contain 'MM_MAX_ORDER_AGE_S=20 # seconds'
     }
 
     It 'fails a proposal whose current value moved, and one planted with a protected param' {
-        $id = (Submit @(@{ market = 'SPX500m-USD'; param = 'MM_SKEW_MAX_BPS'; proposed = '25' })).Json.proposal_ids[0]
-        $path = Join-Path $Sandbox.RepoPath '.env.spx500m'
+        # Not SPX500m-USD: the host's submit refuses a symbol with lower case.
+        $id = (Submit @(@{ market = 'BTC-USD'; param = 'MM_SKEW_MAX_BPS'; proposed = '25' })).Json.proposal_ids[0]
+        $path = Join-Path $Sandbox.RepoPath '.env.btc'
         (Get-Content -Raw $path) -replace 'MM_SKEW_MAX_BPS=20', 'MM_SKEW_MAX_BPS=21' | Set-Content -NoNewline $path
         $moved = Invoke-Advisor mm_advisor_apply.py @('--proposal-id', $id, '--approve')
         $moved.ExitCode | Should -Be 1

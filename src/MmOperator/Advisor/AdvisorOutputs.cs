@@ -18,6 +18,7 @@ public sealed class AdvisorProposal
 
     public string? Proposed { get; init; }
 
+    /// <summary>True only when the row says JSON true, as warren-auto requires ("true" as text is not).</summary>
     public bool Deadman { get; init; }
 
     public string? Confidence { get; init; }
@@ -30,8 +31,8 @@ public sealed class AdvisorProposal
 
     public bool IsProtected { get; init; }
 
-    /// <summary>What warren-auto applies: deadman, high confidence, escalation target warren, guardrail passed.</summary>
-    public bool IsWarrenAutoEligible => Deadman && Confidence == "high" && EscalationTarget == "warren" && GuardrailStatus == "passed";
+    /// <summary>What warren-auto takes, by the script's rule (<see cref="ProposalRecord"/>); the listing does not show rejected, the auto-apply plan reads it from the files.</summary>
+    public bool IsWarrenAutoEligible { get; init; }
 
     public string Change => $"{Market} {Param}: {RunbookText.Value(Old)} -> {RunbookText.Value(Proposed)}";
 

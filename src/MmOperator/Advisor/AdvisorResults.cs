@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace MmOperator.Advisor;
 
 // The JSON the advisor scripts print, field for field (host contract).
@@ -27,7 +29,7 @@ public sealed class AdvisorLineFailure
     public required string Error { get; init; }
 }
 
-/// <summary><c>mm_advisor_apply.py --list-pending --json</c>.</summary>
+/// <summary><c>mm_advisor_apply.py --list-pending --json</c>; each result carries a proposals row's own values, read as a <see cref="ProposalRecord"/>.</summary>
 public sealed class AdvisorPendingList
 {
     public required int Pending { get; init; }
@@ -36,30 +38,7 @@ public sealed class AdvisorPendingList
 
     public required string ProposalsPath { get; init; }
 
-    public required IReadOnlyList<AdvisorPendingProposal> Results { get; init; }
-}
-
-public sealed class AdvisorPendingProposal
-{
-    public required string ProposalId { get; init; }
-
-    public string? Market { get; init; }
-
-    public string? Param { get; init; }
-
-    public string? Old { get; init; }
-
-    public string? Proposed { get; init; }
-
-    public bool? Deadman { get; init; }
-
-    public string? Confidence { get; init; }
-
-    public string? EscalationTarget { get; init; }
-
-    public string? GuardrailStatus { get; init; }
-
-    public double? Ts { get; init; }
+    public required IReadOnlyList<JsonElement> Results { get; init; }
 }
 
 /// <summary><c>mm_advisor_apply.py --proposal-id &lt;id&gt; --approve --json</c> and <c>--mode warren-auto --approve --json</c>.</summary>

@@ -10,9 +10,10 @@ namespace MmOperator.Advisor;
 
 /// <summary>
 /// One proposal to submit, checked and normalised before the submit script sees it: an existing
-/// market (written as its symbol), a param that is neither protected nor secret-like, a proposed
-/// value the .env file can hold faithfully within bounds.json, and only the fields the module
-/// understands (no env_file path, no free-form extras).
+/// market (written as its symbol), a param that is neither protected nor secret-like nor one only a
+/// human may change (MM_ENVIRONMENT, MM_MARKET_NAME), a proposed value the .env file can hold
+/// faithfully within bounds.json, and only the fields the module understands (no env_file path, no
+/// free-form extras).
 /// </summary>
 public sealed record ProposalRow(string Market, string Param, string Proposed, string? Reason, string Confidence, string EscalationTarget, bool Deadman)
 {
@@ -62,6 +63,11 @@ public sealed record ProposalRow(string Market, string Param, string Proposed, s
         if (EnvKeyPolicy.IsProtected(key, policy.ProtectedKeys))
         {
             throw new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: {where} proposes '{MarketCatalog.Printable(key)}', a protected or secret-like key. Nothing was submitted.", where);
+        }
+
+        if (ProposalPolicy.HumanOnly(key, $"{where} proposes a change to", "Nothing was submitted.", where) is { } humanOnly)
+        {
+            throw humanOnly;
         }
 
         MarketEntry entry;

@@ -37,43 +37,74 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         }
     }
 
-    /// <summary>The pending proposals, via <c>mm_advisor_apply.py --list-pending --json</c>; null after an error.</summary>
+    /// <summary>
+    /// The pending proposals, via <c>mm_advisor_apply.py --list-pending --json</c>. A full answer (the
+    /// script stops at <see cref="PendingProposals.ListCap"/>) may not be all of them: then, with a
+    /// warning, they are decided from the host's files by the script's own rule. Null after an error.
+    /// </summary>
     protected IReadOnlyList<AdvisorProposal>? ListPending()
     {
+        if (RunListing() is not { } listed)
+        {
+            return null;
+        }
+
+        if (listed.Count < PendingProposals.ListCap)
+        {
+            return listed.Select(ToProposal).ToList();
+        }
+
+        WriteWarning($"mm_advisor_apply.py --list-pending answers at most {PendingProposals.ListCap} proposals and gave {listed.Count}, so the pending ones are decided from {PendingProposals.ProposalsPath(Options.RepoPath)} and {PendingProposals.ReceiptsPath(Options.RepoPath)} (read only) by the script's own rule.");
+        return ReadFiles(listed)?.Pending.Select(ToProposal).ToList();
+    }
+
+    /// <summary>The host's advisor files read by the script's rule, once its own listing agrees with them; null after an error.</summary>
+    protected PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
+
+    protected AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.ProtectedKeys);
+
+    /// <summary>The listing's rows, in its order; null after an error.</summary>
+    private List<ProposalRecord>? RunListing()
+    {
+        var run = RunHost(HostCommand.AdvisorListPending(Options));
         try
         {
-            return HostResultReader.Read<AdvisorPendingList>(RunHost(HostCommand.AdvisorListPending(Options))).Results.Select(ToProposal).ToList();
+            return HostResultReader.Read<AdvisorPendingList>(run).Results.Select(row => new ProposalRecord(row)).ToList();
         }
-        catch (HostCommandException failure)
+        catch (Exception failure) when (failure is HostCommandException or ArgumentException or InvalidOperationException)
         {
-            WriteError(failure.ToErrorRecord());
+            var error = failure as HostCommandException ?? HostResultReader.Invalid(run, $"a listed proposal cannot be read ({failure.Message})");
+            WriteError(error.ToErrorRecord());
             return null;
         }
     }
 
-    protected AdvisorProposal ToProposal(AdvisorPendingProposal p) => new()
+    /// <summary>
+    /// The module relies on its own reading of the files only while it gives what the script listed
+    /// (the files changed in between, or hold a row read differently, otherwise). Null after an error.
+    /// </summary>
+    private PendingProposals? ReadFiles(List<ProposalRecord> listed)
     {
-        ProposalId = p.ProposalId,
-        Market = p.Market,
-        Param = p.Param,
-        Old = p.Old,
-        Proposed = p.Proposed,
-        Deadman = p.Deadman ?? false,
-        Confidence = p.Confidence,
-        EscalationTarget = p.EscalationTarget,
-        GuardrailStatus = p.GuardrailStatus,
-        Created = p.Ts is { } ts ? DateTime.UnixEpoch.AddSeconds(ts) : null,
-        IsProtected = p.Param is not null && EnvKeyPolicy.IsProtected(p.Param, Policy.ProtectedKeys),
-    };
+        var path = PendingProposals.ProposalsPath(Options.RepoPath);
+        try
+        {
+            var files = PendingProposals.Read(Options.RepoPath);
+            return files.Disagreement(listed.Select(r => r.Id).ToList()) is { } difference
+                ? throw new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, $"The module's reading of {path} does not give what mm_advisor_apply.py --list-pending listed ({difference}): the files changed in between, or hold a row the module reads differently. Nothing was applied. Try again; if it persists, have a human look at the file.", path)
+                : files;
+        }
+        catch (OperatorException refusal)
+        {
+            WriteError(refusal.ToErrorRecord());
+            return null;
+        }
+    }
 
-    /// <summary>A protected or secret-like proposal is refused before any apply command runs.</summary>
-    protected static OperatorException ProtectedProposal(AdvisorProposal proposal) => new(
-        ErrorIds.ProtectedKey,
-        ErrorCategory.PermissionDenied,
-        $"protected_key: proposal {proposal.ProposalId} would change {MarketCatalog.Printable(proposal.Param ?? string.Empty)}, a protected or secret-like key. It is not applied; credentials changes go to a human.",
-        proposal.ProposalId);
-
-    /// <summary>Reports each receipt of an apply run as a key diff with the new status of its market.</summary>
+    /// <summary>
+    /// Reports each receipt of an apply run as a key diff with the new status of its market (one
+    /// mmctl status per market touched, after the run). A planned proposal without a receipt and a
+    /// receipt for one that was not planned are errors.
+    /// </summary>
     protected void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval)
     {
         AdvisorApplyResult result;
@@ -97,11 +128,14 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
             return;
         }
 
-        foreach (var receipt in result.Results)
+        var receipts = result.Results.Select(r => (Receipt: r, Proposal: planned.FirstOrDefault(p => p.ProposalId == r.ProposalId))).ToList();
+        var statuses = receipts.Where(r => r.Receipt.Result == "applied")
+            .Select(r => MarketOf(r.Proposal))
+            .DistinctBy(entry => entry?.Slug)
+            .ToDictionary(entry => entry?.Slug ?? string.Empty, entry => RefreshStatus(entry) is [var first, ..] ? first : null);
+        foreach (var (receipt, proposal) in receipts)
         {
-            var proposal = planned.FirstOrDefault(p => p.ProposalId == receipt.ProposalId);
-            var entry = MarketOf(proposal);
-            var status = receipt.Result == "applied" && RefreshStatus(entry) is [var first, ..] ? first : null;
+            var status = receipt.Result == "applied" ? statuses[MarketOf(proposal)?.Slug ?? string.Empty] : null;
             var failed = receipt.Result == "failed";
             var record = Record(new AuditRecord
             {
@@ -147,6 +181,13 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
             {
                 WriteError(new ErrorRecord(new InvalidOperationException($"The apply script handled proposal {receipt.ProposalId}, which was not in the approved plan."), ErrorIds.AutoApplyUnplanned, ErrorCategory.SecurityError, application));
             }
+        }
+
+        foreach (var missed in planned.Where(p => receipts.All(r => r.Receipt.ProposalId != p.ProposalId)))
+        {
+            var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {missed.ProposalId} ({Masker.Apply(missed.Change)}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
+            Record(new AuditRecord { Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = "Failed", ErrorId = error.ErrorId, Detail = error.Message });
+            WriteError(error.ToErrorRecord());
         }
     }
 

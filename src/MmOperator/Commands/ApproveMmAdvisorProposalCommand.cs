@@ -8,9 +8,10 @@ namespace MmOperator.Commands;
 
 /// <summary>
 /// <para type="synopsis">Applies pending advisor proposals by id with mm_advisor_apply.py --proposal-id &lt;id&gt; --approve, each after its own approval.</para>
-/// Each id is looked up in the pending list first (part of the same operation): a protected or
-/// secret-like proposal is refused with protected_key and never reaches the apply command; an
-/// unknown or no longer pending id is refused with the script's reason.
+/// Each id is looked up in the pending list first (part of the same operation; a full list is
+/// completed from the host's files). A proposal that is protected or secret-like, that changes a key
+/// only a human may change, or that would blank its key never reaches the apply command; an unknown
+/// or no longer pending id is refused with the script's reason.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Approve, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ProposalApplication))]
@@ -65,18 +66,13 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
     {
         if (proposal is null)
         {
-            var why = ProposalsFile.ReasonNotPending(Options.RepoPath, id.Value);
-            var refusal = new OperatorException(why == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound, ErrorCategory.ObjectNotFound, $"Proposal {id} is not pending ({why}). Nothing was applied; list the pending ones with Get-MmAdvisorProposal.", id.Value);
-            RecordRefusal("advisor_approve", null, reason, refusal, null);
-            WriteError(refusal.ToErrorRecord());
+            Refuse(NotPending(id), null, reason);
             return;
         }
 
-        if (proposal.IsProtected)
+        if (ProposalPolicy.Refusal(proposal) is { } refusal)
         {
-            var refusal = ProtectedProposal(proposal);
-            RecordRefusal("advisor_approve", proposal.Market, reason, refusal, proposal.Param);
-            WriteError(refusal.ToErrorRecord());
+            Refuse(refusal, proposal, reason);
             return;
         }
 
@@ -89,5 +85,28 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
 
         RequireJournal();
         ReportApplication(command, RunHost(command), [proposal], "advisor_approve", reason, approval);
+    }
+
+    private void Refuse(OperatorException refusal, AdvisorProposal? proposal, string reason)
+    {
+        RecordRefusal("advisor_approve", proposal?.Market, reason, refusal, proposal?.Param);
+        WriteError(refusal.ToErrorRecord());
+    }
+
+    /// <summary>The script's own two reasons for an id it would not select, told apart from its files (read only).</summary>
+    private OperatorException NotPending(ProposalId id)
+    {
+        PendingProposals files;
+        try
+        {
+            files = PendingProposals.Read(Options.RepoPath);
+        }
+        catch (OperatorException unreadable)
+        {
+            return unreadable;
+        }
+
+        var why = files.Contains(id.Value) ? "proposal_not_pending" : "proposal_id_not_found";
+        return new OperatorException(why == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound, ErrorCategory.ObjectNotFound, $"Proposal {id} is not pending ({why}). Nothing was applied; list the pending ones with Get-MmAdvisorProposal.", id.Value);
     }
 }

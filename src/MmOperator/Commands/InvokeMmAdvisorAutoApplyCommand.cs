@@ -8,9 +8,11 @@ namespace MmOperator.Commands;
 
 /// <summary>
 /// <para type="synopsis">Runs mm_advisor_apply.py --mode warren-auto --approve after approval of exactly the proposals it would apply.</para>
-/// warren-auto applies every pending proposal with deadman, high confidence, escalation target warren
-/// and a passed guardrail. If any of those is protected or secret-like, the whole run is refused with
-/// protected_key: the allow-listed command cannot skip one.
+/// The plan is what the script will apply, decided from the host's files (read only) by its own rule:
+/// eligible pending rows (deadman, high confidence, escalation target warren, guardrail passed, not
+/// rejected), the newest per market and param, oldest first, at most 20. If any of those is protected
+/// or secret-like, changes a key only a human may change, or would blank its key, the whole run is
+/// refused: the allow-listed command cannot skip one.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MmAdvisorAutoApply", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ProposalApplication))]
@@ -32,35 +34,34 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
             return;
         }
 
-        if (ListPending() is not { } pending)
+        if (ReadPendingFiles() is not { } files)
         {
             return;
         }
 
-        var eligible = pending.Where(p => p.IsWarrenAutoEligible).ToList();
-        if (eligible.FirstOrDefault(p => p.IsProtected) is { } protectedOne)
+        var planned = files.WarrenAuto().Select(ToProposal).ToList();
+        if (planned.Select(p => (Proposal: p, Refusal: ProposalPolicy.Refusal(p))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
         {
-            var refusal = ProtectedProposal(protectedOne);
-            RecordRefusal(Action, protectedOne.Market, reason, refusal, protectedOne.Param);
-            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{refusal.Message} warren-auto would apply it with the others, so nothing is run."), refusal.ErrorId, refusal.Category, protectedOne));
+            RecordRefusal(Action, refused.Market, reason, refusal, refused.Param);
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refusal), refusal.ErrorId, refusal.Category, refused));
             return;
         }
 
-        if (eligible.Count == 0)
+        if (planned.Count == 0)
         {
-            WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed). Nothing was run.");
+            WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed, not rejected). Nothing was run.");
             Record(new AuditRecord { Action = Action, Reason = reason, Approval = "None", Outcome = "NoChange", Detail = "nothing eligible; not run" });
             return;
         }
 
-        var list = string.Join("; ", eligible.Select(p => $"{p.ProposalId}: {Masker.Apply(p.Change)}"));
-        var plan = RunbookText.Plan($"{command.CommandLine} (applies {eligible.Count}: {list})", reason, needsApproval: true);
-        if (Approve(plan, Action, $"{eligible.Count} proposal(s)", reason) is not { } approval)
+        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Masker.Apply(p.Change)}"));
+        var plan = RunbookText.Plan($"{command.CommandLine} (applies {planned.Count}, in this order: {list})", reason, needsApproval: true);
+        if (Approve(plan, Action, $"{planned.Count} proposal(s)", reason) is not { } approval)
         {
             return;
         }
 
         RequireJournal();
-        ReportApplication(command, RunHost(command), eligible, Action, reason, approval);
+        ReportApplication(command, RunHost(command), planned, Action, reason, approval);
     }
 }

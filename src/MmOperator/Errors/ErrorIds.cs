@@ -63,6 +63,10 @@ public static class ErrorIds
     public const string AdvisorSubmitRejected = "AdvisorSubmitRejected";
     public const string AdvisorApplyFailed = "AdvisorApplyFailed";
     public const string AutoApplyUnplanned = "AutoApplyUnplanned";
+    public const string AutoApplyNotApplied = "AutoApplyNotApplied";
+    public const string EmptyProposedValue = "EmptyProposedValue";
+    public const string AdvisorFilesUnreadable = "AdvisorFilesUnreadable";
+    public const string PendingListMismatch = "PendingListMismatch";
 
     // Approval tickets (restricted sessions)
     public const string ApprovalPending = "ApprovalPending";

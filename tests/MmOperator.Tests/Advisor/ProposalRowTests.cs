@@ -42,6 +42,8 @@ public sealed class ProposalRowTests : IDisposable
     [Theory]
     [InlineData("""{"market": "ETH-USD", "param": "MM_API_KEY", "proposed": "x"}""", ErrorIds.ProtectedKey)]
     [InlineData("""{"market": "ETH-USD", "param": "MM_HOOK_SECRET", "proposed": "x"}""", ErrorIds.ProtectedKey)]
+    [InlineData("""{"market": "ETH-USD", "param": "MM_MARKET_NAME", "proposed": "BTC-USD"}""", ErrorIds.HumanOnlyKey)]
+    [InlineData("""{"market": "ETH-USD", "param": "MM_ENVIRONMENT", "proposed": "mainnet"}""", ErrorIds.HumanOnlyKey)]
     [InlineData("""{"market": "ETH/USD", "param": "MM_SPREAD_MULTIPLIER", "proposed": "1.8"}""", ErrorIds.InvalidMarketFormat)]
     [InlineData("""{"market": "SOL-USD", "param": "MM_SPREAD_MULTIPLIER", "proposed": "1.8"}""", ErrorIds.UnknownMarket)]
     [InlineData("""{"market": "ETH-USD", "param": "MM_SPREAD_MULTIPLIER", "proposed": "1.8", "env_file": "/etc/passwd"}""", ErrorIds.InvalidProposalRow)]

@@ -119,8 +119,8 @@ public class FixtureReaderTests
         var list = HostResultReader.Read<AdvisorPendingList>(Fixture("advisor-apply-list-pending", HostCommand.AdvisorListPending(Options)));
         var empty = HostResultReader.Read<AdvisorPendingList>(Fixture("advisor-apply-list-pending-empty", HostCommand.AdvisorListPending(Options)));
 
-        var proposal = list.Results.Single();
-        Assert.Equal(("MM_SPREAD_MULTIPLIER", "1.5", "1.8", false, "high", "human", "passed"), (proposal.Param, proposal.Old, proposal.Proposed, proposal.Deadman!.Value, proposal.Confidence, proposal.EscalationTarget, proposal.GuardrailStatus));
+        var proposal = new ProposalRecord(list.Results.Single()).ToProposal(new HashSet<string>());
+        Assert.Equal(("MM_SPREAD_MULTIPLIER", "1.5", "1.8", false, "high", "human", "passed"), (proposal.Param, proposal.Old, proposal.Proposed, proposal.Deadman, proposal.Confidence, proposal.EscalationTarget, proposal.GuardrailStatus));
         Assert.Equal(0, empty.Pending);
     }
 
@@ -143,7 +143,8 @@ public class FixtureReaderTests
     public void A_proposals_row_carries_the_fields_the_listing_shows()
     {
         var row = File.ReadAllText(Path.Combine(TestPaths.HostOutputFixtures, "advisor-proposals-row.jsonl"));
-        var proposal = System.Text.Json.JsonSerializer.Deserialize<AdvisorPendingProposal>(row, HostResultReader.Json)!;
+        using var json = System.Text.Json.JsonDocument.Parse(row);
+        var proposal = new ProposalRecord(json.RootElement).ToProposal(new HashSet<string>());
 
         Assert.Equal(("ETH_USD-1795677214-manual-MM_SPREAD_MULTIPLIER", "ETH-USD", "MM_SPREAD_MULTIPLIER", "1.5", "1.8"), (proposal.ProposalId, proposal.Market, proposal.Param, proposal.Old, proposal.Proposed));
     }

@@ -85,6 +85,31 @@ public sealed class ApprovalSessionTests : IDisposable
     }
 
     [Fact]
+    public void Warren_auto_asks_with_its_plan_and_a_planned_proposal_the_script_then_skips_is_an_error()
+    {
+        var host = new ScriptedHost("Yes");
+        using var shell = Session(host);
+        var ids = shell.AddScript("""
+            [pscustomobject]@{ Market = 'eth'; Param = 'MM_MIN_SPREAD_BPS'; Proposed = '1'; Confidence = 'high'; EscalationTarget = 'warren'; Deadman = 'true' },
+            [pscustomobject]@{ Market = 'btc'; Param = 'MM_MIN_SPREAD_BPS'; Proposed = '2'; Confidence = 'high'; EscalationTarget = 'warren'; Deadman = 'true' } |
+                Submit-MmAdvisorProposal -Reason 'tune' -Confirm:$false | ForEach-Object ProposalIds
+            """).Invoke().Select(id => id.ToString()).ToList();
+        shell.Commands.Clear();
+        var repo = (string)shell.AddScript("(Get-MmOperatorOption).RepoPath").Invoke().Single().BaseObject;
+        shell.Commands.Clear();
+
+        // While the Plan is read, someone else approves the first proposal by id.
+        host.BeforeAnswer = () => File.AppendAllText(Path.Combine(repo, "data", "mm_audit", "advisor", "apply_receipts.jsonl"), $"{{\"proposal_id\": \"{ids[0]}\", \"result\": \"applied\"}}\n");
+        var results = shell.AddScript("Invoke-MmAdvisorAutoApply -Reason 'deadman window'").Invoke();
+
+        var error = Assert.Single(shell.Streams.Error);
+        Assert.Equal("AutoApplyNotApplied,MmOperator.Commands.InvokeMmAdvisorAutoApplyCommand", error.FullyQualifiedErrorId);
+        Assert.Contains($"{ids[0]} (ETH-USD MM_MIN_SPREAD_BPS: '0' -> '1') was in the approved plan", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal([ids[1]], results.Select(r => (string)r.Properties["ProposalId"].Value));
+        Assert.Contains($"--mode warren-auto --approve --json (applies 2, in this order: {ids[0]}: ETH-USD MM_MIN_SPREAD_BPS: '0' -> '1'; {ids[1]}: BTC-USD", host.Prompts.Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_long_stop_shows_progress_with_the_market_and_completes_it()
     {
         using var shell = Session(new ScriptedHost());

@@ -7,9 +7,14 @@ using System.Security;
 namespace MmOperator.Tests.Support;
 
 /// <summary>A PowerShell host that answers confirmation prompts from a script and keeps what it was shown.</summary>
-public sealed class ScriptedHost(params string[] answers) : PSHost
+public sealed class ScriptedHost : PSHost
 {
-    private readonly ScriptedUi _ui = new(new Queue<string>(answers));
+    private readonly ScriptedUi _ui;
+
+    public ScriptedHost(params string[] answers) => _ui = new ScriptedUi(new Queue<string>(answers), this);
+
+    /// <summary>Runs just before a prompt is answered: what happens elsewhere while a person reads the Plan.</summary>
+    public Action? BeforeAnswer { get; set; }
 
     public IReadOnlyList<string> Prompts => _ui.Prompts;
 
@@ -37,7 +42,7 @@ public sealed class ScriptedHost(params string[] answers) : PSHost
 
     public override void NotifyEndApplication() { }
 
-    private sealed class ScriptedUi(Queue<string> answers) : PSHostUserInterface
+    private sealed class ScriptedUi(Queue<string> answers, ScriptedHost owner) : PSHostUserInterface
     {
         public List<string> Prompts { get; } = [];
 
@@ -49,6 +54,7 @@ public sealed class ScriptedHost(params string[] answers) : PSHost
         public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
         {
             Prompts.Add(caption + "\n" + message);
+            owner.BeforeAnswer?.Invoke();
             var answer = answers.Count > 0 ? answers.Dequeue() : throw new InvalidOperationException("Unexpected prompt: " + caption);
             return choices.Select((c, i) => (c, i)).First(x => x.c.Label.Replace("&", string.Empty, StringComparison.Ordinal) == answer).i;
         }

@@ -1,26 +1,26 @@
-"""What mmctl, the advisor scripts and the bot share in the MmOperator sandbox.
+"""What mmctl, the advisor scripts and the bot stand-in share in the MmOperator sandbox.
 
-Standard library only. Behaviour follows the observed host contract: the .env
-reader and writer, the market-to-env-file mapping, the protection rules, plus the
-sandbox's own test hooks (invocation log, fault injection).
+Standard library only. The behaviour is the recorded host's (tests/fixtures/conformance/rules.md):
+how its tools read .env files, compare numbers, spot protected keys and append JSONL rows. The
+sandbox's own test hooks (invocation log, fault injection) live here too, outside the host's files.
 """
 import fcntl
-import hashlib
 import json
 import os
 import re
 import sys
-import tempfile
 import time
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 PROTECTED_KEYS = {"MM_API_KEY", "MM_STARK_PRIVATE_KEY", "MM_STARK_PUBLIC_KEY", "MM_VAULT_ID", "MM_BUILDER_ID"}
 SECRET_MARKERS = ("PRIVATE_KEY", "_SECRET", "PASSPHRASE", "MNEMONIC", "_API_KEY")
 KEY_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-INLINE_COMMENT = re.compile(r"\s#")
+INLINE_COMMENT = re.compile(r"\s+#")
 
 
-# ---------------------------------------------------------------- test hooks
+# ---------------------------------------------------------------- test hooks (not part of the host)
 
 def log_invocation(repo, tool, argv):
     """Append one line per run to <repo>/data/sandbox/invocations.jsonl, before anything else happens."""
@@ -36,10 +36,11 @@ def log_invocation(repo, tool, argv):
 
 
 class Fault:
-    """MM_SANDBOX_FAULT=hang[:S] | garbage | error-json | leak | exit:N | json-exit:N | slow-stop:S | start-error,
-    limited to the sub-commands named in MM_SANDBOX_FAULT_ON (comma list) when that is set.
+    """MM_SANDBOX_FAULT=hang[:S] | garbage | error-json | leak | exit:N | json-exit:N | slow-stop:S | start-error
+    | ignore-signals:INT[,TERM], limited to the sub-commands named in MM_SANDBOX_FAULT_ON (comma list) when set.
     'leak' reports an error that quotes the shared .env's MM_API_KEY, to prove the module masks it;
-    'start-error' makes mmctl's start (alone or inside restart) answer {"status": "error"}."""
+    'start-error' makes mmctl's start (alone or inside restart) answer {"status": "error"};
+    'ignore-signals' makes a bot started under it ignore those signals (the bot inherits the variables)."""
 
     def __init__(self, command):
         spec = os.environ.get("MM_SANDBOX_FAULT", "")
@@ -70,6 +71,9 @@ class Fault:
     def stop_delay(self):
         return float(self.arg or 5) if self.name == "slow-stop" else 0.0
 
+    def ignored_signals(self):
+        return [name.strip() for name in self.arg.split(",") if name.strip()] if self.name == "ignore-signals" else []
+
     def exit_code(self, normal):
         return int(self.arg or 1) if self.name == "json-exit" else normal
 
@@ -80,7 +84,80 @@ def emit(payload, code, fault, indent=None):
     sys.exit(fault.exit_code(code))
 
 
-# ---------------------------------------------------------------- markets
+# ---------------------------------------------------------------- values
+
+def slug(text, empty):
+    """Every run of characters other than A-Z, a-z, 0-9 becomes one '_', trimmed at both ends."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or empty
+
+
+def to_decimal(value):
+    """The host's lenient number reading: Decimal of the text, or None when it is not a number."""
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def iso_utc(ts):
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_secret_like(key):
+    upper = key.upper()
+    return any(marker in upper for marker in SECRET_MARKERS)
+
+
+# ---------------------------------------------------------------- .env files, as the host's tools read them
+
+def read_env_lines(path):
+    """Universal newlines, then every line break Python knows (str.splitlines); invalid UTF-8 raises."""
+    return Path(path).read_text(encoding="utf-8").splitlines()
+
+
+def parse_env(lines):
+    """Blank, '#' and '='-less lines are skipped; the key is trimmed text before the first '='; the value
+    ends at the first whitespace followed by '#' and is trimmed. Quotes are kept; the last copy wins."""
+    values = {}
+    for line in lines:
+        if "=" not in line or line.strip()[:1] in ("", "#"):
+            continue
+        key, _, rest = line.partition("=")
+        values[key.strip()] = INLINE_COMMENT.split(rest, maxsplit=1)[0].strip()
+    return values
+
+
+def read_env(path):
+    return parse_env(read_env_lines(path))
+
+
+# ---------------------------------------------------------------- JSONL streams
+
+def read_jsonl(path):
+    """The objects of a JSONL file; blank lines, unparseable lines and non-objects are skipped."""
+    rows = []
+    if not Path(path).exists():
+        return rows
+    with open(path, "r", encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                row = json.loads(line) if line.strip() else None
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                rows.append(row)
+    return rows
+
+
+def append_jsonl(path, row):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+
+
+# ---------------------------------------------------------------- markets (mmctl and submit)
 
 def env_path_for_market(repo, market):
     """mmctl's mapping: paths pass through; otherwise lower, drop -usd, '-' -> '_', prefix .env."""
@@ -88,29 +165,14 @@ def env_path_for_market(repo, market):
     if text.startswith(".env") or text.startswith("/") or "/" in text:
         path = Path(text)
         return path if path.is_absolute() else Path(repo) / path
-    slug = text.lower()
-    if slug.endswith("-usd"):
-        slug = slug[:-4]
-    return Path(repo) / (".env." + slug.replace("-", "_"))
+    name = text.lower()
+    if name.endswith("-usd"):
+        name = name[:-4]
+    return Path(repo) / (".env." + name.replace("-", "_"))
 
 
 def controller_id(env_path):
-    return re.sub(r"[^A-Za-z0-9]+", "_", Path(env_path).name).strip("_")
-
-
-# ---------------------------------------------------------------- protection
-
-def protected_keys(repo):
-    keys = set(PROTECTED_KEYS)
-    try:
-        keys.update(json.loads((Path(repo) / "mm_config" / "policy" / "protected_keys.json").read_text()))
-    except (OSError, ValueError):
-        pass
-    return keys
-
-
-def is_protected(repo, key):
-    return key in protected_keys(repo) or any(marker in key for marker in SECRET_MARKERS)
+    return slug(Path(env_path).name, "default")
 
 
 def load_policy(repo, name, default):
@@ -118,112 +180,3 @@ def load_policy(repo, name, default):
         return json.loads((Path(repo) / "mm_config" / "policy" / name).read_text())
     except (OSError, ValueError):
         return default
-
-
-# ---------------------------------------------------------------- .env files
-
-def split_line(line):
-    """(key, value, value_start, value_end) of one line as the host reads it, or None."""
-    body = line.rstrip("\r\n")
-    stripped = body.strip()
-    if not stripped or stripped.startswith("#") or "=" not in stripped:
-        return None
-    eq = body.index("=")
-    rest = body[eq + 1:]
-    comment = INLINE_COMMENT.search(rest)
-    raw = rest[:comment.start()] if comment else rest
-    lead = len(raw) - len(raw.lstrip())
-    value = raw.strip()
-    start = eq + 1 + lead
-    return body[:eq].strip(), value, start, start + len(value)
-
-
-def read_env(path):
-    values = {}
-    with open(path, "r", encoding="utf-8", newline="") as handle:
-        for line in handle:
-            parts = split_line(line)
-            if parts:
-                values[parts[0]] = parts[1]
-    return values
-
-
-def sha256_file(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-class EnvLock:
-    """flock on <file>.lock: the lock every writer of a .env file takes."""
-
-    def __init__(self, path):
-        self.path = str(path) + ".lock"
-
-    def __enter__(self):
-        self.handle = open(self.path, "a")
-        fcntl.flock(self.handle, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
-def write_env_value(path, key, value):
-    """Set key (every copy), keeping inline comments and every other byte; append when absent.
-    Call with EnvLock held. Atomic: temp file in the same folder, fsync, rename."""
-    path = Path(path)
-    with open(path, "r", encoding="utf-8", newline="") as handle:
-        data = handle.read()
-    lines = data.splitlines(keepends=True)
-    found = False
-    for index, line in enumerate(lines):
-        parts = split_line(line)
-        if parts and parts[0] == key:
-            body = line.rstrip("\r\n")
-            ending = line[len(body):]
-            lines[index] = body[:parts[2]] + value + body[parts[3]:] + ending
-            found = True
-    if not found:
-        newline = "\r\n" if data.endswith("\r\n") else "\n"
-        if lines and not lines[-1].endswith(("\n", "\r")):
-            lines[-1] += newline
-        lines.append("%s=%s%s" % (key, value, newline))
-    mode = path.stat().st_mode & 0o7777
-    handle, temp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write("".join(lines))
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-
-
-def append_jsonl(path, rows):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        for row in rows:
-            handle.write(json.dumps(row) + "\n")
-        handle.flush()
-
-
-def read_jsonl(path):
-    rows = []
-    try:
-        with open(path, "r", encoding="utf-8") as handle:
-            for line in handle:
-                line = line.strip()
-                if line:
-                    try:
-                        rows.append(json.loads(line))
-                    except ValueError:
-                        continue
-    except FileNotFoundError:
-        pass
-    return rows

@@ -1,133 +1,274 @@
 """mm_advisor_submit.py, as the MmOperator sandbox stands it in: proposal intake.
 
-Checks every input row against the policy (whitelist, bounds) and is all-or-nothing:
-one failing row means nothing is written; exit 1 when anything failed.
+Reproduces the recorded host (tests/fixtures/conformance/rules.md, S1-S9): each row is checked in the
+host's order with its messages, values are normalised by their bounds type, the env file is resolved as
+the host does, ids are generated, and the batch is all or nothing. Every run creates proposals.jsonl.
 """
-import argparse
-import json
 import sys
-import time
-from pathlib import Path
+
+sys.dont_write_bytecode = True  # the real tool leaves no __pycache__ in the repo; neither may we
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import time  # noqa: E402
+from decimal import Decimal, InvalidOperation  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sandbox_host import common  # noqa: E402
 
-CONFIDENCE = ("low", "medium", "high")
-TARGETS = ("human", "warren")
+MARKET_PATTERN = re.compile(r"^[A-Z0-9_.-]+$")
+INT_PATTERN = re.compile(r"[+-]?\d+")
+NEVER_INDEXED = {".env.example", ".env.sample", ".env.template"}
+CONFIDENCES = {"low", "medium", "high"}
+TARGETS = {"human", "warren"}
 
 
-def check_bounds(param, proposed, bounds):
-    rule = bounds.get(param)
-    if rule is None:
-        return None
-    kind = rule.get("type", "string")
-    text = str(proposed).strip()
+class Rejected(Exception):
+    """A row (or the run) refused with the host's message."""
+
+
+# ---------------------------------------------------------------- policy and values
+
+def load_policy(repo):
+    """(whitelist, bounds, protected) from mm_config/policy; a missing or malformed file stops the run."""
+    folder = repo / "mm_config" / "policy"
+    whitelist = json.loads((folder / "whitelist.json").read_text())
+    bounds = json.loads((folder / "bounds.json").read_text())
+    protected_path = folder / "protected_keys.json"
+    protected = json.loads(protected_path.read_text()) if protected_path.exists() else []
+    if not isinstance(whitelist, list) or not isinstance(bounds, dict) or not isinstance(protected, list):
+        raise RuntimeError("invalid policy file in %s" % folder)
+    return ({str(k).strip() for k in whitelist},
+            {str(k).strip(): dict(rule) for k, rule in bounds.items() if isinstance(rule, dict)},
+            common.PROTECTED_KEYS | {str(k).strip() for k in protected})
+
+
+def check_range(param, value, rule, convert):
+    """Bounds are printed as the policy's JSON numbers (0.0, 20); the bound itself is allowed. A NaN float is
+    not caught: comparing it raises, as on the host, and the run ends with a traceback."""
+    low, high = rule.get("min"), rule.get("max")
+    if low is not None and value < convert(low):
+        raise Rejected("%s below min bound (%s)" % (param, low))
+    if high is not None and value > convert(high):
+        raise Rejected("%s above max bound (%s)" % (param, high))
+
+
+def normalised(param, raw, rule):
+    """The proposed value as the host writes it, by the rule's type; messages quote the raw JSON value."""
+    kind = str(rule.get("type") or "").strip().lower()
+    text = str(raw).strip()
+    if kind == "int":
+        if not INT_PATTERN.fullmatch(text):
+            raise Rejected("invalid int for %s: %r" % (param, raw))
+        check_range(param, int(text), rule, int)
+        return str(int(text))
+    if kind == "float":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise Rejected("invalid float for %s: %r" % (param, raw)) from None
+        check_range(param, number, rule, lambda bound: Decimal(str(bound)))
+        plain = format(number.normalize(), "f")  # exponents expanded: 1e1 -> 10, 1e-07 -> 0.0000001
+        return plain.rstrip("0").rstrip(".") if "." in plain else plain
     if kind == "bool":
-        return None if text.lower() in ("true", "false", "1", "0") else "%s expects bool" % param
+        if text.lower() in ("true", "1", "false", "0"):
+            return "true" if text.lower() in ("true", "1") else "false"
+        raise Rejected("invalid bool for %s: %r" % (param, text))
     if kind == "string":
-        return None
-    try:
-        number = int(text) if kind == "int" else float(text)
-    except ValueError:
-        return "%s expects %s" % (param, kind)
-    if "min" in rule and number < rule["min"]:
-        return "%s below min bound (%s)" % (param, float(rule["min"]))
-    if "max" in rule and number > rule["max"]:
-        return "%s above max bound (%s)" % (param, float(rule["max"]))
-    return None
+        allowed = rule.get("allowed")
+        if isinstance(allowed, list) and text not in {str(a) for a in allowed}:
+            raise Rejected("%s not in allowed set" % param)
+        return text
+    raise Rejected("unsupported bounds type for %s: %r" % (param, kind))
 
 
-def check_row(repo, row, whitelist, bounds):
-    if not isinstance(row, dict):
-        return "row is not an object"
-    for field in ("market", "param", "proposed"):
-        if row.get(field) in (None, ""):
-            return "missing %s" % field
-    param = str(row["param"])
-    if param not in whitelist:
-        return "param not whitelisted: %s" % param
-    problem = check_bounds(param, row["proposed"], bounds)
-    if problem:
-        return problem
-    if row.get("confidence", "medium") not in CONFIDENCE:
-        return "invalid confidence: %s" % row.get("confidence")
-    if row.get("escalation_target", "human") not in TARGETS:
-        return "invalid escalation_target: %s" % row.get("escalation_target")
-    if not isinstance(row.get("deadman", False), bool):
-        return "deadman must be a bool"
-    env = env_path(repo, row)
-    if not env.is_file():
-        return "env file not found: %s" % env
-    return None
+# ---------------------------------------------------------------- env files
+
+def env_index(repo):
+    """Market symbol -> env file, over the repo's .env* files in name order: the first file naming a market
+    wins, except that the bare .env gives way to a specific file. Candidates and samples are skipped."""
+    index = {}
+    for path in sorted(repo.glob(".env*")):
+        if not path.is_file() or path.name.endswith(".candidate") or path.name in NEVER_INDEXED:
+            continue
+        try:
+            market = str(common.read_env(path).get("MM_MARKET_NAME") or "").strip()
+        except (OSError, ValueError):
+            continue
+        current = index.get(market)
+        if market and (current is None or (current.name == ".env" and path.name != ".env")):
+            index[market] = path
+    return index
 
 
-def env_path(repo, row):
-    if row.get("env_file"):
-        path = Path(row["env_file"])
-        return path if path.is_absolute() else Path(repo) / path
-    return common.env_path_for_market(repo, str(row["market"]))
+def resolve_env(repo, market, env_file):
+    """An explicit env_file (relative to the repo) must exist and name this market or none; otherwise the
+    index, then the guesses .env.<slug>, .env.<slug before the first _>, .env.<market before the first ->."""
+    if env_file:
+        path = Path(str(env_file)).expanduser()
+        path = path if path.is_absolute() else (repo / path).resolve()
+        if not path.exists():
+            raise Rejected("env file not found: %s" % path)
+        named = str(common.read_env(path).get("MM_MARKET_NAME") or "").strip()
+        if named and named != market:
+            raise Rejected("env file market mismatch: expected %s, got %s (%s)" % (market, named, path))
+        return path
+    path = env_index(repo).get(market)
+    if path is not None:
+        return path
+    market_slug = common.slug(market, "unknown").lower()
+    guesses = [market_slug] + ([market_slug.split("_", 1)[0]] if "_" in market_slug else [])
+    for guess in guesses + [market.lower().split("-", 1)[0]]:
+        candidate = (repo / (".env." + guess)).resolve()
+        if candidate.exists():
+            return candidate
+    raise Rejected("could not resolve env file for market: %s" % market)
 
 
-def proposal(repo, row, now, taken):
-    param = str(row["param"])
-    env = env_path(repo, row)
-    old = common.read_env(env).get(param)
-    proposal_id = row.get("proposal_id") or "%s-%d-manual-%s" % (str(row["market"]).replace("-", "_"), int(now), param)
-    base, serial = proposal_id, 1
-    while proposal_id in taken:
-        serial += 1
-        proposal_id = "%s-%d" % (base, serial)
-    taken.add(proposal_id)
-    proposed = str(row["proposed"])
-    return {"proposal_id": proposal_id, "ts": now, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-            "market": row["market"], "env_path": str(env), "iteration": 0, "param": param, "old": old,
-            "proposed": proposed, "new": proposed, "baseline_value": old, "reason_codes": ["manual_submit"],
-            "confidence": row.get("confidence", "medium"), "guardrail_status": "passed", "guardrail_reason": "ok",
-            "proposal_only": True, "applied": False, "rejected": False, "deadman": row.get("deadman", False),
-            "escalation_target": row.get("escalation_target", "human"), "cooldown_until_ts": None,
-            "source": row.get("source", "mm_analyst_submit"), "reason_note": row.get("reason", "")}
+# ---------------------------------------------------------------- rows
 
+class Intake:
+    """Validates rows one by one, remembering the ids taken by the file and by earlier rows."""
+
+    def __init__(self, repo, defaults, taken):
+        self.repo, self.defaults, self.taken = repo, defaults, taken
+        self.whitelist, self.bounds, self.protected = load_policy(repo)
+        self.created = []
+
+    def field(self, payload, name):
+        return payload.get(name, self.defaults[name])
+
+    def add(self, payload, line):
+        market, param, proposed = (self.field(payload, k) for k in ("market", "param", "proposed"))
+        if market is None or param is None or proposed is None:
+            raise Rejected("missing market/param/proposed" + (" line=%d" % line if line is not None else ""))
+        row = self.build(str(market), str(param), proposed, payload)
+        self.taken.add(row["proposal_id"])
+        self.created.append(row)
+
+    def build(self, market, param, proposed, payload):
+        """The checks in the host's order (the first failure wins), then the row with its keys in order."""
+        market_text, param_text = market.strip(), param.strip()
+        if not MARKET_PATTERN.fullmatch(market_text):
+            raise Rejected("invalid market: %r" % market)
+        if not common.KEY_PATTERN.fullmatch(param_text):
+            raise Rejected("invalid param: %r" % param)
+        if param_text not in self.whitelist:
+            raise Rejected("param not whitelisted: %s" % param_text)
+        if param_text in self.protected or common.is_secret_like(param_text):
+            raise Rejected("param is protected: %s" % param_text)
+        if param_text not in self.bounds:
+            raise Rejected("missing bounds rule for param: %s" % param_text)
+        value = normalised(param_text, proposed, self.bounds[param_text])
+        env_path = resolve_env(self.repo, market_text, self.field(payload, "env_file"))
+        old = common.read_env(env_path).get(param_text)
+        proposal_id = self.proposal_id(market_text, param_text, self.field(payload, "proposal_id"))
+        confidence = str(self.field(payload, "confidence"))  # a JSON null becomes 'None', which is refused
+        target = str(self.field(payload, "escalation_target"))
+        if (confidence or "medium").strip().lower() not in CONFIDENCES:
+            raise Rejected("invalid confidence: %r" % confidence)
+        if (target or "human").strip().lower() not in TARGETS:
+            raise Rejected("invalid escalation_target: %r" % target)
+        now = time.time()
+        row = {"proposal_id": proposal_id, "ts": now, "created_at": common.iso_utc(now), "market": market_text,
+               "env_path": str(env_path), "iteration": 0, "param": param_text, "old": old, "proposed": value,
+               "new": value, "baseline_value": old, "reason_codes": ["manual_submit"],
+               "confidence": (confidence or "medium").strip().lower(), "guardrail_status": "passed",
+               "guardrail_reason": "ok", "proposal_only": True, "applied": False, "rejected": False,
+               "deadman": bool(self.field(payload, "deadman")),  # Python truthiness: "false" is true
+               "escalation_target": (target or "human").strip().lower(), "cooldown_until_ts": None,
+               "source": str(self.field(payload, "source"))}
+        note = str(self.field(payload, "reason") or "").strip()
+        if note:
+            row["reason_note"] = note
+        return row
+
+    def proposal_id(self, market, param, given):
+        """A given id must be new; a generated one is <market slug>-<epoch>-manual-<param slug>, -2, -3... on a clash."""
+        given = str(given or "").strip()
+        if given:
+            if given in self.taken:
+                raise Rejected("proposal_id already exists: %s" % given)
+            return given
+        base = "%s-%d-manual-%s" % (common.slug(market, "unknown"), int(time.time()), common.slug(param, "unknown"))
+        candidate, serial = base, 1
+        while candidate in self.taken:
+            serial += 1
+            candidate = "%s-%d" % (base, serial)
+        return candidate
+
+
+def input_rows(path):
+    """(line, payload, error) per non-blank line; line numbers count blank lines too."""
+    for line, text in enumerate(path.read_text().splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            payload = json.loads(text.strip())
+        except json.JSONDecodeError as exc:
+            yield line, None, "invalid JSON at %s:%d: %s" % (path, line, exc)
+            continue
+        yield (line, payload, None) if isinstance(payload, dict) else (
+            line, None, "invalid row at %s:%d: expected object" % (path, line))
+
+
+# ---------------------------------------------------------------- command line
 
 def main(argv):
-    parser = argparse.ArgumentParser(prog="mm_advisor_submit.py")
-    parser.add_argument("--repo", required=True)
-    parser.add_argument("--input-jsonl", required=True)
+    parser = argparse.ArgumentParser(description="Create canonical advisor proposals safely.")
+    parser.add_argument("--repo", default=str(Path(__file__).resolve().parents[1]))
+    for flag in ("--market", "--param", "--proposed", "--reason", "--env-file", "--proposal-id", "--input-jsonl"):
+        parser.add_argument(flag, default=None)
+    parser.add_argument("--confidence", default="medium", choices=sorted(CONFIDENCES))
+    parser.add_argument("--escalation-target", default="human", choices=sorted(TARGETS))
+    parser.add_argument("--deadman", action="store_true")
+    parser.add_argument("--source", default="mm_analyst_submit")
+    parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     common.log_invocation(args.repo, "mm_advisor_submit.py", argv)
     fault = common.Fault("submit")
-    proposals_path = Path(args.repo) / "data" / "mm_audit" / "advisor" / "proposals.jsonl"
     fault.before_work({"ok": False, "error": "injected fault (error-json)"}, args.repo)
-    whitelist = set(common.load_policy(args.repo, "whitelist.json", []))
-    bounds = common.load_policy(args.repo, "bounds.json", {})
-    rows, failures = [], []
-    with open(args.input_jsonl, "r", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                failures.append({"line": number, "error": "invalid json: %s" % exc})
-                continue
-            problem = check_row(args.repo, row, whitelist, bounds)
-            if problem:
-                failures.append({"line": number, "error": problem})
-            else:
-                rows.append(row)
-    ids = []
-    if not failures and rows:
-        now = time.time()
-        taken = {r.get("proposal_id") for r in common.read_jsonl(proposals_path)}
-        created = [proposal(args.repo, row, now, taken) for row in rows]
-        common.append_jsonl(proposals_path, created)
-        ids = [p["proposal_id"] for p in created]
-    ok = not failures
-    result = {"ok": ok, "created": len(ids), "written": len(ids), "failed": len(failures),
-              "proposals_path": str(proposals_path), "proposal_ids": ids, "failures": failures}
-    common.emit(result, 0 if ok else 1, fault)
-    return 0
+
+    repo = Path(args.repo).resolve()
+    proposals_path = repo / "data" / "mm_audit" / "advisor" / "proposals.jsonl"
+    proposals_path.parent.mkdir(parents=True, exist_ok=True)
+    proposals_path.touch()
+    # A row's missing fields fall back to the command line's values.
+    defaults = {"market": args.market, "param": args.param, "proposed": args.proposed, "reason": args.reason,
+                "confidence": args.confidence, "escalation_target": args.escalation_target, "deadman": args.deadman,
+                "env_file": args.env_file, "proposal_id": args.proposal_id, "source": args.source}
+    intake = Intake(repo, defaults, {str(r.get("proposal_id") or "") for r in common.read_jsonl(proposals_path)})
+    failures = []
+    try:
+        if args.input_jsonl is None:
+            intake.add({}, None)
+        else:
+            path = Path(args.input_jsonl).expanduser()
+            path = path if path.is_absolute() else (Path.cwd() / path).resolve()
+            if not path.exists():
+                raise Rejected("input file not found: %s" % path)
+            for line, payload, error in input_rows(path):
+                try:
+                    if error:
+                        raise Rejected(error)
+                    intake.add(payload, line)
+                except Rejected as exc:
+                    failures.append({"line": line, "error": str(exc)})
+    except Rejected as exc:
+        common.emit({"ok": False, "error": str(exc)}, 1, fault)
+
+    ok = bool(intake.created) and not failures
+    written = intake.created if ok and not args.dry_run else []
+    for row in written:
+        common.append_jsonl(proposals_path, row)
+    # created and proposal_ids count the rows that passed, written the rows that were appended.
+    common.emit({"ok": ok, "created": len(intake.created), "written": len(written), "failed": len(failures),
+                 "proposals_path": str(proposals_path), "proposal_ids": [r["proposal_id"] for r in intake.created],
+                 "failures": failures}, 0 if ok else 1, fault)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    main(sys.argv[1:])
