@@ -8,8 +8,10 @@ namespace MmOperator.Advisor;
 
 /// <summary>
 /// What no advisor proposal may do through the module, whatever the approval: change a protected or
-/// secret-like key, change a key only a human may change (MM_ENVIRONMENT, MM_MARKET_NAME), or blank a
-/// key (the apply script writes <c>KEY=</c> for an empty proposed value).
+/// secret-like key, change a key only a human may change (MM_ENVIRONMENT, MM_MARKET_NAME), blank a
+/// key (the apply script writes <c>KEY=</c> for an empty proposed value), or write a value a direct
+/// edit would refuse. The apply script checks none of the values again: a row written straight into
+/// proposals.jsonl could otherwise carry a line break (a second key) or a value the bot cannot load.
 /// </summary>
 public static class ProposalPolicy
 {
@@ -21,15 +23,16 @@ public static class ProposalPolicy
             ? new OperatorException(
                 ErrorIds.HumanOnlyKey,
                 ErrorCategory.PermissionDenied,
-                $"{subject} {MarketCatalog.Printable(key)}, which only a human may change (MM_ENVIRONMENT decides testnet or mainnet, that is real money; MM_MARKET_NAME decides what a file trades). {outcome} Hand the change to a human; no approval lets the module or the advisor make it.",
+                $"{subject} {MarketCatalog.Printable(key)}, which only a human may change ({EnvKeyPolicy.HumanOnlyWhy(key)}). {outcome} Hand the change to a human; no approval lets the module or the advisor make it.",
                 target)
             : null;
     }
 
     /// <summary>Why the apply script must not run this proposal, or null when it may.</summary>
-    public static OperatorException? Refusal(AdvisorProposal proposal)
+    public static OperatorException? Refusal(AdvisorProposal proposal, RepoPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(proposal);
+        ArgumentNullException.ThrowIfNull(policy);
         var key = proposal.Param ?? string.Empty;
         var shown = MarketCatalog.Printable(key);
         if (proposal.IsProtected)
@@ -42,8 +45,24 @@ public static class ProposalPolicy
             return humanOnly;
         }
 
-        return proposal.Proposed is { } value && HostEnvReader.ParseLine($"{key}={value}") is { Value.Length: 0 }
-            ? new OperatorException(ErrorIds.EmptyProposedValue, ErrorCategory.InvalidData, $"Proposal {proposal.ProposalId} proposes an empty value for {shown}: the apply script would write '{shown}=' and blank the key. It is not applied. To remove the key use Remove-MmEnvParam (with approval); to change it, submit a proposal with a proper value.", proposal.ProposalId)
-            : null;
+        if (proposal.Proposed is not { } value)
+        {
+            return null;
+        }
+
+        if (HostEnvReader.ParseLine($"{key}={value}") is { Value.Length: 0 })
+        {
+            return new OperatorException(ErrorIds.EmptyProposedValue, ErrorCategory.InvalidData, $"Proposal {proposal.ProposalId} proposes an empty value for {shown}: the apply script would write '{shown}=' and blank the key. It is not applied. To remove the key use Remove-MmEnvParam (with approval); to change it, submit a proposal with a proper value.", proposal.ProposalId);
+        }
+
+        try
+        {
+            EnvValuePolicy.Check(key, value, policy);
+            return null;
+        }
+        catch (OperatorException refused)
+        {
+            return new OperatorException(refused.ErrorId, refused.Category, $"Proposal {proposal.ProposalId} is not applied: {refused.Message} Submit a proposal with a value the bot accepts.", proposal.ProposalId, refused);
+        }
     }
 }

@@ -70,7 +70,7 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
             return;
         }
 
-        if (ProposalPolicy.Refusal(proposal) is { } refusal)
+        if (ProposalPolicy.Refusal(proposal, Policy) is { } refusal)
         {
             Refuse(refusal, proposal, reason);
             return;
