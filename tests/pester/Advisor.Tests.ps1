@@ -172,6 +172,18 @@ Describe 'Approve-MmAdvisorProposal' {
         (Get-MmAuditLog -Last 1).ErrorId | Should -Be 'EmptyProposedValue'
     }
 
+    It 'refuses a planted value <Name> a direct edit would refuse, before the apply command runs' -ForEach @(
+        @{ Name = 'with a line break'; Param = 'MM_NUM_PRICE_LEVELS'; Value = "3`nMM_ENVIRONMENT=mainnet"; ErrorId = 'InvalidEnvValue' }
+        @{ Name = 'the bot cannot load'; Param = 'MM_OFFSET_MODE'; Value = 'sideways'; ErrorId = 'EnvValueOutOfBounds' }
+    ) {
+        Plant "PLANTED-$Param" $Param @{ old = $null; proposed = $Value }
+        $env = Join-Path $Sandbox.RepoPath '.env.eth'
+        $hash = (Get-FileHash $env).Hash
+        { Approve-MmAdvisorProposal "PLANTED-$Param" -Reason 'planted' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id $ErrorId ApproveMmAdvisorProposalCommand)
+        @(Scripts | Where-Object { $_.argv -contains "PLANTED-$Param" }).Count | Should -Be 0
+        (Get-FileHash $env).Hash | Should -Be $hash
+    }
+
     It 'refuses a change to <Param>, which only a human may make, before the apply command runs' -ForEach @(
         @{ Param = 'MM_MARKET_NAME'; Value = 'BTC-USD' }
         @{ Param = 'MM_ENVIRONMENT'; Value = 'mainnet' }
