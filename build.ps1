@@ -5,7 +5,8 @@
 .DESCRIPTION
     Tasks:
       Build  publish the module into out/MmOperator (manifest, assemblies, format file) and check the manifest
-      Test   Build, then xUnit, then Pester in a fresh pwsh against out/MmOperator; ends with "N passed, N failed"
+      Test   Build, then xUnit, then Pester in a fresh pwsh against out/MmOperator; says how many recorded host
+             scenarios the sandbox reproduced, and ends with "N passed, N failed"
       Demo   Build, then run a short scripted runbook against a new sandbox host
       Package  Build, then write out/package/MmOperator.<version>.nupkg (installable with Install-PSResource)
       Bench  Build, then measure the module against the raw host commands; writes bench/results.md
@@ -66,6 +67,19 @@ function Get-TrxCounts {
     [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted }
 }
 
+function Get-ConformanceLine {
+    <# How many of the recorded host scenarios (tests/fixtures/conformance) the stand-ins reproduced in this xUnit run. #>
+    param([string] $Path)
+    $recorded = @(Get-ChildItem (Join-Path $Root 'tests/fixtures/conformance') -Filter '*.json' | Where-Object Name -match '^\d').Count
+    $reproduced = 0
+    if (Test-Path $Path) {
+        $run = ([xml](Get-Content -Raw $Path)).TestRun
+        $ids = @($run.TestDefinitions.UnitTest | Where-Object { $_.TestMethod.className -like 'MmOperator.Tests.Conformance.*' } | ForEach-Object id)
+        $reproduced = @($run.Results.UnitTestResult | Where-Object { $_.outcome -eq 'Passed' -and $ids -contains $_.testId }).Count
+    }
+    "conformance: $reproduced of $recorded recorded scenarios reproduced"
+}
+
 function Invoke-TestTask {
     Invoke-BuildTask
     if (Test-Path $ResultsDir) { Remove-Item $ResultsDir -Recurse -Force }
@@ -89,6 +103,7 @@ function Invoke-TestTask {
     $failed = $xunit.Failed + $pester.Failed
     # A runner that crashed without reporting a failure still fails the task.
     if ($failed -eq 0 -and ($xunitExit -ne 0 -or $pesterExit -ne 0)) { $failed = 1 }
+    Write-Host (Get-ConformanceLine $trx)
     Write-Host "xUnit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
     Write-Host "$passed passed, $failed failed"
     if ($failed -gt 0) { exit 1 }

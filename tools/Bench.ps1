@@ -59,7 +59,7 @@ try {
 
     # 5. Status with 500 instances (pid files of bots that are gone: mmctl lists every pid file).
     $pids = Join-Path $sandbox.RepoPath 'data/pids'
-    foreach ($i in 1..500) { Set-Content (Join-Path $pids "env_m$i.pid") (@{ pid = 999000 + $i; env = (Join-Path $sandbox.RepoPath ".env.m$i"); market = "M$i-USD" } | ConvertTo-Json -Compress) }
+    foreach ($i in 1..500) { Set-Content -Path (Join-Path $pids "env_m$i.pid") -Value "$(999000 + $i)" -NoNewline }
     $module = Measure-Median -Count 7 { Get-MmStatus }
     $raw = Measure-Median -Count 7 { & $sandbox.MmctlPath status --json | ConvertFrom-Json }
     Add-Row 'Get-MmStatus, 500 instances' $module $raw '<= 1.10x' (($module / $raw) -le 1.10) ''

@@ -67,12 +67,14 @@ Describe 'The stand-in mmctl' {
         @($status.Json.instances).Count | Should -Be 0
     }
 
-    It 'a never-started market is stopped with nulls' {
-        $one = @((Invoke-Mmctl $Sandbox status btc --json).Json.instances)[0]
+    It 'a never-started market is stopped, with market and env only when its env file exists' {
+        $one = @((Invoke-Mmctl $Sandbox status doge --json).Json.instances)[0]
         Keys $one | Should -Be (Keys (Get-Content -Raw (Join-Path $Fixtures 'mmctl-status-one-unknown.json') | ConvertFrom-Json).instances[0])
         $one.status | Should -Be 'stopped'
         $one.pid, $one.market, $one.env | Should -Be @($null, $null, $null)
-        $one.controller_id | Should -Be 'env_btc'
+        $one.controller_id | Should -Be 'env_doge'
+        $btc = @((Invoke-Mmctl $Sandbox status btc --json).Json.instances)[0]
+        $btc.pid, $btc.market, $btc.env | Should -Be @($null, 'BTC-USD', (Join-Path $Sandbox.RepoPath '.env.btc'))
     }
 
     It 'start spawns a real detached bot with a pid file, and stop ends it with SIGINT' {
@@ -93,13 +95,66 @@ Describe 'The stand-in mmctl' {
         Keys $again.Json | Should -Be (FixtureKeys 'mmctl-start-already-running')
         $again.Json.status | Should -Be 'already_running'
 
+        $clock = [Diagnostics.Stopwatch]::StartNew()
         $stop = Invoke-Mmctl $Sandbox stop .env.eth --json
         Keys $stop.Json | Should -Be (FixtureKeys 'mmctl-stop-stopped')
         $stop.Json.status | Should -Be 'stopped'
         $stop.Json.pid | Should -Be $start.Json.pid
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 5   # gone at the first one-second check, on SIGINT
+        Test-Alive $start.Json.pid | Should -BeFalse
         Join-Path $Sandbox.RepoPath 'data/pids/env_eth.pid' | Should -Not -Exist
-        Get-Content (Join-Path $Sandbox.RepoPath 'data/mm_journal/mm_env_eth.log') -Raw | Should -Match 'received SIGINT'
+        Join-Path $Sandbox.RepoPath 'data/mm_journal/mm_env_eth.log' | Should -Exist   # the log stays
         @((Invoke-Mmctl $Sandbox status --json).Json.instances).Count | Should -Be 0
+    }
+
+    It 'keeps the bare pid in the pid file, and counts any live process as running' {
+        $start = Invoke-Mmctl $Sandbox start eth --json
+        Get-Content -Raw (Join-Path $Sandbox.RepoPath 'data/pids/env_eth.pid') | Should -BeExactly "$($start.Json.pid)"
+        $null = Invoke-Mmctl $Sandbox stop eth --json
+        $other = Start-Process -PassThru -FilePath $Sandbox.PythonPath -ArgumentList '-c', '"import time; time.sleep(60)"'
+        try {
+            Set-Content -Path (Join-Path $Sandbox.RepoPath 'data/pids/env_eth.pid') -Value " $($other.Id)`n" -NoNewline
+            @((Invoke-Mmctl $Sandbox status eth --json).Json.instances)[0].status | Should -Be 'running'
+        }
+        finally {
+            Remove-Item (Join-Path $Sandbox.RepoPath 'data/pids/env_eth.pid')
+            Stop-Process -Id $other.Id -Force
+        }
+    }
+
+    It 'with ignore-signals:INT, stop ends the bot with SIGTERM after the checks (MM_SANDBOX_STOP_GRACE_S shortens them)' {
+        $start = Invoke-WithFault 'ignore-signals:INT' -On 'start' { Invoke-Mmctl $Sandbox start eth --json }
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $stop = Use-Environment @{ MM_SANDBOX_STOP_GRACE_S = '2' } { Invoke-Mmctl $Sandbox stop eth --json }
+        $clock.Elapsed.TotalSeconds | Should -BeGreaterThan 1.9
+        $stop.Json.status | Should -Be 'stopped'
+        Start-Sleep -Milliseconds 300
+        Test-Alive $start.Json.pid | Should -BeFalse
+    }
+
+    It 'with ignore-signals:INT,TERM, stop says stopped while the bot keeps running (the trap)' {
+        $start = Invoke-WithFault 'ignore-signals:INT,TERM' -On 'start' { Invoke-Mmctl $Sandbox start eth --json }
+        try {
+            $stop = Use-Environment @{ MM_SANDBOX_STOP_GRACE_S = '1' } { Invoke-Mmctl $Sandbox stop eth --json }
+            $stop.Json.status | Should -Be 'stopped'
+            Join-Path $Sandbox.RepoPath 'data/pids/env_eth.pid' | Should -Not -Exist
+            Start-Sleep -Milliseconds 300
+            Test-Alive $start.Json.pid | Should -BeTrue
+        }
+        finally { Stop-Process -Id $start.Json.pid -Force -ErrorAction Ignore }
+    }
+
+    It 'leaves no __pycache__ and no log of its own in the repo' {
+        # Without the variable that would hide it: the module removes PYTHON* variables from what it runs.
+        Use-Environment @{ PYTHONDONTWRITEBYTECODE = $null } {
+            $null = Invoke-Mmctl $Sandbox start eth --json
+            $null = Invoke-Mmctl $Sandbox stop eth --json
+            $null = Invoke-Advisor mm_advisor_apply.py @('--list-pending')
+        }
+        @(Get-ChildItem $Sandbox.RepoPath -Recurse -Force -Directory -Filter '__pycache__').Count | Should -Be 0
+        $Sandbox.InvocationLogPath | Should -Be (Join-Path $Sandbox.Path 'sandbox/invocations.jsonl')
+        $Sandbox.InvocationLogPath | Should -Exist
+        Join-Path $Sandbox.RepoPath 'data/sandbox' | Should -Not -Exist
     }
 
     It 'stop of a market not running says so with its env file name' {

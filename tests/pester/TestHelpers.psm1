@@ -16,12 +16,20 @@ function New-TestSandbox {
 function Remove-TestSandbox {
     param($Sandbox)
     if (-not $Sandbox) { return }
-    # Stop what the tests started, then remove the folder (a bot also ends once its env file is gone).
+    # Stop what the tests started (a pid file holds the bare pid), then remove the folder: a bot that
+    # mmctl no longer lists (it ignored the signals) ends by itself once its folder is gone.
     foreach ($file in Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/pids') -Filter '*.pid' -ErrorAction Ignore) {
-        $bot = (Get-Content -Raw $file.FullName | ConvertFrom-Json).pid
-        Stop-Process -Id $bot -Force -ErrorAction Ignore
+        $bot = 0
+        if ([int]::TryParse((Get-Content -Raw $file.FullName), [ref] $bot)) { Stop-Process -Id $bot -Force -ErrorAction Ignore }
     }
     Remove-Item $Sandbox.Path -Recurse -Force -ErrorAction Ignore
+}
+
+function Test-Alive {
+    <# A process that exists and is not a zombie (an init may reap an exited bot seconds late). #>
+    param([Parameter(Mandatory)][int] $Id)
+    $stat = Get-Content -Raw "/proc/$Id/stat" -ErrorAction Ignore
+    [bool] $stat -and $stat.Substring($stat.LastIndexOf(')') + 2, 1) -ne 'Z'
 }
 
 function Get-Invocation {

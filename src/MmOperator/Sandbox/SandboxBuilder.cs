@@ -60,11 +60,8 @@ public static class SandboxBuilder
             throw new OperatorException(ErrorIds.SandboxPathNotEmpty, ErrorCategory.ResourceExists, $"'{root}' is not empty; a sandbox is only made in a new or empty folder. Give another -Path, or leave it out for a new temporary folder.", root);
         }
 
-        var repo = System.IO.Path.Combine(root, "Code", "MM");
-        WriteResources(root, python);
-        Directory.CreateDirectory(System.IO.Path.Combine(repo, ".venv", "bin"));
-        File.CreateSymbolicLink(System.IO.Path.Combine(repo, ".venv", "bin", "python"), python);
-        foreach (var folder in new[] { "data/pids", "data/mm_journal", "data/mm_audit/advisor", "data/sandbox" })
+        var repo = WriteHost(root, python);
+        foreach (var folder in new[] { "data/pids", "data/mm_journal", "data/mm_audit/advisor" })
         {
             Directory.CreateDirectory(System.IO.Path.Combine(repo, folder));
         }
@@ -77,9 +74,25 @@ public static class SandboxBuilder
             RepoPath = repo,
             PythonPath = System.IO.Path.Combine(repo, ".venv", "bin", "python"),
             AuditLogPath = System.IO.Path.Combine(root, "state", "mmoperator", "audit.jsonl"),
-            InvocationLogPath = System.IO.Path.Combine(repo, "data", "sandbox", "invocations.jsonl"),
+            InvocationLogPath = System.IO.Path.Combine(root, "sandbox", "invocations.jsonl"),
             Markets = parsed.Select(m => m.Symbol).ToList(),
         };
+    }
+
+    /// <summary>
+    /// The host as its checkout comes, before any market: the stand-in programs, the policy, .env.example,
+    /// .venv/bin/python, and the folder of the stand-ins' invocation log beside bin/ and Code/ (never in the
+    /// repo, where the real tools create nothing of the kind). Returns the repo path.
+    /// </summary>
+    internal static string WriteHost(string root, string python)
+    {
+        var repo = System.IO.Path.Combine(root, "Code", "MM");
+        WriteResources(root, python);
+        Directory.CreateDirectory(System.IO.Path.Combine(repo, ".venv", "bin"));
+        File.CreateSymbolicLink(System.IO.Path.Combine(repo, ".venv", "bin", "python"), python);
+        File.WriteAllText(System.IO.Path.Combine(repo, ".env.example"), EnvTemplate());
+        Directory.CreateDirectory(System.IO.Path.Combine(root, "sandbox"));
+        return repo;
     }
 
     private static void WriteResources(string root, string python)
@@ -106,7 +119,7 @@ public static class SandboxBuilder
 
     private static void WriteEnvFiles(string repo, List<(string Slug, string Symbol)> markets)
     {
-        var template = ReadResource(typeof(SandboxBuilder).Assembly, ResourcePrefix + TemplatePrefix + "env.example");
+        var template = EnvTemplate();
         var secrets = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["MM_VAULT_ID"] = RandomNumberGenerator.GetInt32(1_000_000, 10_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -124,7 +137,6 @@ public static class SandboxBuilder
         }
 
         File.WriteAllText(System.IO.Path.Combine(repo, ".env"), shared.ToString());
-        File.WriteAllText(System.IO.Path.Combine(repo, ".env.example"), template);
         foreach (var (slug, symbol) in markets)
         {
             var values = new Dictionary<string, string>(secrets, StringComparer.Ordinal) { ["MM_MARKET_NAME"] = symbol };
@@ -149,6 +161,8 @@ public static class SandboxBuilder
         }));
 
     private static string RandomHex(int bytes) => Convert.ToHexString(RandomNumberGenerator.GetBytes(bytes)).ToLowerInvariant();
+
+    private static string EnvTemplate() => ReadResource(typeof(SandboxBuilder).Assembly, ResourcePrefix + TemplatePrefix + "env.example");
 
     private static string ReadResource(Assembly assembly, string name)
     {

@@ -18,7 +18,10 @@ public sealed class SandboxInfo
 
     public required string AuditLogPath { get; init; }
 
-    /// <summary>One JSON line per stand-in run (mmctl and the advisor scripts), written before anything else they do.</summary>
+    /// <summary>
+    /// One JSON line per stand-in run (mmctl and the advisor scripts), written before anything else they do:
+    /// <c>&lt;Path&gt;/sandbox/invocations.jsonl</c>, outside the repo.
+    /// </summary>
     public required string InvocationLogPath { get; init; }
 
     public required IReadOnlyList<string> Markets { get; init; }

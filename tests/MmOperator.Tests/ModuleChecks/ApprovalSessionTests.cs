@@ -44,7 +44,7 @@ public sealed class ApprovalSessionTests : IDisposable
     private static string[] Invocations(PowerShell shell)
     {
         shell.Commands.Clear();
-        var log = shell.AddScript("$p = Join-Path (Get-MmOperatorOption).RepoPath 'data/sandbox/invocations.jsonl'; if (Test-Path $p) { Get-Content $p | ForEach-Object { ($_ | ConvertFrom-Json).argv -join ' ' } }").Invoke();
+        var log = shell.AddScript("$p = Join-Path (Split-Path (Split-Path (Get-MmOperatorOption).MmctlPath)) 'sandbox/invocations.jsonl'; if (Test-Path $p) { Get-Content $p | ForEach-Object { ($_ | ConvertFrom-Json).argv -join ' ' } }").Invoke();
         shell.Commands.Clear();
         return log.Select(l => l.ToString()).ToArray();
     }

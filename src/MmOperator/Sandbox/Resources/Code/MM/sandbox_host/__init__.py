@@ -1,1 +1,1 @@
-"""Stand-in for the market-making bot's own code, used by the MmOperator sandbox host."""
+"""Code the sandbox's stand-ins for the host's tools share (mmctl, the advisor scripts, the bot)."""

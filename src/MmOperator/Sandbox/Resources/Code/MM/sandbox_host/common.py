@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+# The sandbox root holds bin/ and Code/; this file is <root>/Code/MM/sandbox_host/common.py.
+SANDBOX_ROOT = Path(__file__).resolve().parents[3]
 PROTECTED_KEYS = {"MM_API_KEY", "MM_STARK_PRIVATE_KEY", "MM_STARK_PUBLIC_KEY", "MM_VAULT_ID", "MM_BUILDER_ID"}
 SECRET_MARKERS = ("PRIVATE_KEY", "_SECRET", "PASSPHRASE", "MNEMONIC", "_API_KEY")
 KEY_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -22,9 +24,10 @@ INLINE_COMMENT = re.compile(r"\s+#")
 
 # ---------------------------------------------------------------- test hooks (not part of the host)
 
-def log_invocation(repo, tool, argv):
-    """Append one line per run to <repo>/data/sandbox/invocations.jsonl, before anything else happens."""
-    path = Path(repo) / "data" / "sandbox" / "invocations.jsonl"
+def log_invocation(tool, argv):
+    """Append one line per run to <sandbox root>/sandbox/invocations.jsonl, before anything else happens.
+    It lives beside bin/ and Code/, outside the repo: the real tools create nothing of the kind there."""
+    path = SANDBOX_ROOT / "sandbox" / "invocations.jsonl"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps({"ts": time.time(), "tool": tool, "argv": list(argv), "pid": os.getpid()})
@@ -32,7 +35,7 @@ def log_invocation(repo, tool, argv):
             fcntl.flock(handle, fcntl.LOCK_EX)
             handle.write(line + "\n")
     except OSError:
-        pass  # a missing repo is reported by the tool itself
+        pass  # a sandbox without its hook folder still runs
 
 
 class Fault:
@@ -156,27 +159,3 @@ def append_jsonl(path, row):
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(row) + "\n")
 
-
-# ---------------------------------------------------------------- markets (mmctl and submit)
-
-def env_path_for_market(repo, market):
-    """mmctl's mapping: paths pass through; otherwise lower, drop -usd, '-' -> '_', prefix .env."""
-    text = market.strip()
-    if text.startswith(".env") or text.startswith("/") or "/" in text:
-        path = Path(text)
-        return path if path.is_absolute() else Path(repo) / path
-    name = text.lower()
-    if name.endswith("-usd"):
-        name = name[:-4]
-    return Path(repo) / (".env." + name.replace("-", "_"))
-
-
-def controller_id(env_path):
-    return slug(Path(env_path).name, "default")
-
-
-def load_policy(repo, name, default):
-    try:
-        return json.loads((Path(repo) / "mm_config" / "policy" / name).read_text())
-    except (OSError, ValueError):
-        return default

@@ -310,6 +310,7 @@ class Attempt:
 # ---------------------------------------------------------------- command line
 
 def main(argv):
+    common.log_invocation("mm_advisor_apply.py", argv)
     parser = argparse.ArgumentParser(description="Apply advisor proposals with explicit approval.")
     parser.add_argument("--repo", default=str(Path(__file__).resolve().parents[1]), help="Repository root.")
     parser.add_argument("--mode", choices=["human", "warren-auto"], default="human")
@@ -322,7 +323,6 @@ def main(argv):
     parser.add_argument("--limit", type=int, default=20)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    common.log_invocation(args.repo, "mm_advisor_apply.py", argv)
     if args.mode == "human" and not args.proposal_id and not args.list_pending:
         sys.exit("--proposal-id is required in human mode.")
     command = "list-pending" if args.list_pending else ("approve" if args.proposal_id else args.mode)

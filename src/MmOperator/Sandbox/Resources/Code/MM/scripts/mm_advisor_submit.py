@@ -217,6 +217,7 @@ def input_rows(path):
 # ---------------------------------------------------------------- command line
 
 def main(argv):
+    common.log_invocation("mm_advisor_submit.py", argv)
     parser = argparse.ArgumentParser(description="Create canonical advisor proposals safely.")
     parser.add_argument("--repo", default=str(Path(__file__).resolve().parents[1]))
     for flag in ("--market", "--param", "--proposed", "--reason", "--env-file", "--proposal-id", "--input-jsonl"):
@@ -228,7 +229,6 @@ def main(argv):
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    common.log_invocation(args.repo, "mm_advisor_submit.py", argv)
     fault = common.Fault("submit")
     fault.before_work({"ok": False, "error": "injected fault (error-json)"}, args.repo)
 
