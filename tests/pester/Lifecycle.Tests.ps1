@@ -91,7 +91,8 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
     }
 
     It 'a bot that dies right after "started" is a failure' {
-        Set-Content (Join-Path $Sandbox.RepoPath '.env.dead') 'MM_SPREAD_MULTIPLIER=1.5' -Force
+        # Written behind the module's back: the real bot refuses to run on MM_ENVIRONMENT=staging.
+        Set-Content (Join-Path $Sandbox.RepoPath '.env.dead') "MM_MARKET_NAME=DEAD-USD`nMM_ENVIRONMENT=staging" -Force
         try {
             $out = Start-MmMarket dead -Reason 'open' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors
             Start-Sleep -Milliseconds 600

@@ -193,18 +193,37 @@ Describe 'The stand-in mmctl' {
         & $Sandbox.MmctlPath pause_quotes eth --json 2>$null | Should -BeNullOrEmpty
     }
 
-    It 'a bot whose env file names no market dies after start reported started' {
-        Set-Content (Join-Path $Sandbox.RepoPath '.env.dead') 'MM_SPREAD_MULTIPLIER=1.5'
+    It 'a bot whose settings the real settings model refuses dies after start reported started, and its log says why' {
+        Set-Content (Join-Path $Sandbox.RepoPath '.env.dead') "MM_MARKET_NAME=DEAD-USD`nMM_ENVIRONMENT=staging`nMM_NUM_PRICE_LEVELS=99"
         try {
-            (Invoke-Mmctl $Sandbox start dead --json).Json.status | Should -Be 'started'
-            Start-Sleep -Seconds 2
-            $status = @((Invoke-Mmctl $Sandbox status dead --json).Json.instances)[0]
+            $started = (Invoke-Mmctl $Sandbox start dead --json).Json
+            $started.status | Should -Be 'started'
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            do { $status = @((Invoke-Mmctl $Sandbox status dead --json).Json.instances)[0] } while ($status.status -eq 'running' -and [DateTime]::UtcNow -lt $deadline -and -not (Start-Sleep -Milliseconds 100))
             $status.status | Should -Be 'stopped'
-            $status.pid | Should -Not -BeNullOrEmpty
+            $status.pid | Should -Be $started.pid
+            $log = Get-Content -Raw $started.log
+            $log | Should -Match '2 validation errors for MarketMakerSettings'
+            $log | Should -Match "environment\r?\n  Input should be 'testnet' or 'mainnet'"
+            $log | Should -Match 'num_price_levels\r?\n  Input should be less than or equal to 20'
         }
         finally {
             $null = Invoke-Mmctl $Sandbox stop dead --json
             Remove-Item (Join-Path $Sandbox.RepoPath '.env.dead') -Force
+        }
+    }
+
+    It 'a bot whose env file names no market runs on the defaults, as the real one does' {
+        Set-Content (Join-Path $Sandbox.RepoPath '.env.nameless') 'MM_SPREAD_MULTIPLIER=1.5'
+        try {
+            $started = (Invoke-Mmctl $Sandbox start nameless --json).Json
+            $started.market | Should -Be 'unknown'
+            Start-Sleep -Milliseconds 700
+            @((Invoke-Mmctl $Sandbox status nameless --json).Json.instances)[0].status | Should -Be 'running'
+        }
+        finally {
+            $null = Invoke-Mmctl $Sandbox stop nameless --json
+            Remove-Item (Join-Path $Sandbox.RepoPath '.env.nameless') -Force
         }
     }
 

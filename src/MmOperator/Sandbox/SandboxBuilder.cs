@@ -80,7 +80,7 @@ public static class SandboxBuilder
     }
 
     /// <summary>
-    /// The host as its checkout comes, before any market: the stand-in programs, the policy, .env.example,
+    /// The host as its checkout comes, before any market: the stand-in programs (the bot with the settings model it checks), the policy, .env.example,
     /// .venv/bin/python, and the folder of the stand-ins' invocation log beside bin/ and Code/ (never in the
     /// repo, where the real tools create nothing of the kind). Returns the repo path.
     /// </summary>
@@ -91,6 +91,8 @@ public static class SandboxBuilder
         Directory.CreateDirectory(System.IO.Path.Combine(repo, ".venv", "bin"));
         File.CreateSymbolicLink(System.IO.Path.Combine(repo, ".venv", "bin", "python"), python);
         File.WriteAllText(System.IO.Path.Combine(repo, ".env.example"), EnvTemplate());
+        // The stand-in bot refuses to run on settings the real settings model refuses: the module's own policy of them.
+        File.WriteAllText(System.IO.Path.Combine(repo, "src", "market_maker", "settings_model.json"), ReadResource(typeof(SandboxBuilder).Assembly, "MmOperator.EnvFiles.bot-settings.json"));
         Directory.CreateDirectory(System.IO.Path.Combine(root, "sandbox"));
         return repo;
     }

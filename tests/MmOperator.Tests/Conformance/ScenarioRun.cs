@@ -95,7 +95,6 @@ public sealed class ScenarioRun : IDisposable
         }
 
         var duration = clock.Elapsed;
-        // Counted first: a bot without a market dies 0.3 s after start, and the recording counted it alive.
         var bots = await CountBotsAsync(_scenario.BotsAliveAfter).ConfigureAwait(false);
         var (files, dirs) = Differences(before, Snapshot());
         return new Observed(await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), process.ExitCode, duration, bots, files, dirs);
@@ -169,8 +168,7 @@ public sealed class ScenarioRun : IDisposable
 
     /// <summary>
     /// The stand-in bot, started as mmctl starts it: the env file's values in its environment, ENV naming the
-    /// file, its package on PYTHONPATH. The recorder's fake bot ran whatever its env file said; ours dies without
-    /// a market, so a setup whose env file names none (or is gone) hands it one through the environment.
+    /// file, its package on PYTHONPATH.
     /// </summary>
     private async Task<long> StartBotAsync(RecordedBot bot)
     {
@@ -194,7 +192,6 @@ public sealed class ScenarioRun : IDisposable
         start.Environment["ENV"] = Path.Combine(Root, envPath);
         start.Environment["PYTHONPATH"] = Path.Combine(Repo, "src");
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        start.Environment.TryAdd("MM_MARKET_NAME", "SETUP-USD");
         if (bot.IgnoresSigint)
         {
             start.Environment["MM_SANDBOX_FAULT"] = "ignore-signals:INT";
