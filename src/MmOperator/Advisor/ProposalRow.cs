@@ -15,8 +15,12 @@ namespace MmOperator.Advisor;
 /// faithfully within bounds.json, and only the fields the module understands (no env_file path, no
 /// free-form extras).
 /// </summary>
-public sealed record ProposalRow(string Market, string Param, string Proposed, string? Reason, string Confidence, string EscalationTarget, bool Deadman)
+public sealed partial record ProposalRow(string Market, string Param, string Proposed, string? Reason, string Confidence, string EscalationTarget, bool Deadman)
 {
+    /// <summary>The markets the submit script accepts (rule S7: an upper-case symbol).</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Z0-9_.-]+\\z")]
+    private static partial System.Text.RegularExpressions.Regex AdvisorSymbol();
+
     private static readonly string[] Confidences = ["low", "medium", "high"];
     private static readonly string[] Targets = ["human", "warren"];
     private static readonly HashSet<string> Fields = ["market", "param", "proposed", "reason", "confidence", "escalation_target", "deadman"];
@@ -80,6 +84,12 @@ public sealed record ProposalRow(string Market, string Param, string Proposed, s
             throw new OperatorException(refusal.ErrorId, refusal.Category, $"{where}: {refusal.Message} Nothing was submitted.", where, refusal);
         }
 
+        var symbol = entry.Symbol ?? entry.Slug;
+        if (!AdvisorSymbol().IsMatch(symbol))
+        {
+            throw Refused(where, $"the advisor's submit script takes only upper-case symbols (A-Z, 0-9, '_', '.', '-'), and {entry.EnvFileName} trades {symbol}. Change that market directly with Set-MmEnvParam -Market {entry.Slug} (with approval)");
+        }
+
         if (string.IsNullOrEmpty(proposed))
         {
             throw Refused(where, "it proposes no value");
@@ -101,7 +111,7 @@ public sealed record ProposalRow(string Market, string Param, string Proposed, s
             : bool.TryParse(deadman, out var flag) ? flag
             : throw Refused(where, "deadman must be true or false");
         var note = reason is null ? null : Reporting.ReasonPolicy.Validate(reason);
-        return new ProposalRow(entry.Symbol ?? entry.Slug, key, proposed!, note, level, target, isDeadman);
+        return new ProposalRow(symbol, key, proposed!, note, level, target, isDeadman);
     }
 
     private static string Choice(string value, string[] allowed, string field, string where) =>

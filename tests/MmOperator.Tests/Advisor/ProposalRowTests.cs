@@ -28,6 +28,18 @@ public sealed class ProposalRowTests : IDisposable
     public void Dispose() => _repo.Dispose();
 
     [Fact]
+    public void A_market_whose_symbol_the_submit_script_refuses_is_refused_first_with_the_direct_edit_as_the_way()
+    {
+        _repo.Write(".env.spx500m", "MM_MARKET_NAME=SPX500m-USD\n");
+
+        var error = Assert.Throws<OperatorException>(() => ProposalRow.FromJson("""{"market": "SPX500m-USD", "param": "MM_SPREAD_MULTIPLIER", "proposed": "1.8"}""", "line 1", MarketCatalog.Load(_repo.Path), _policy));
+
+        Assert.Equal(ErrorIds.InvalidProposalRow, error.ErrorId);
+        Assert.Contains("upper-case symbols", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Set-MmEnvParam -Market spx500m", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_row_is_normalised_to_the_fields_the_script_takes()
     {
         var row = ProposalRow.FromJson("""{"market": ".env.eth", "param": "MM_NUM_PRICE_LEVELS", "proposed": 3, "deadman": true, "confidence": "high", "escalation_target": "warren", "reason": "more depth"}""", "line 1", _catalog, _policy);
