@@ -114,6 +114,28 @@ Describe 'A good citizen of the host' {
     }
 }
 
+Describe 'A changelog that cannot be written' {
+    BeforeEach { $Sandbox | Set-MmOperatorOption }
+
+    It 'does not undo or hide the edit: a warning and the journal say so' {
+        $changelog = EnvPath 'data/mm_audit/config_changelog.jsonl'
+        $kept = "$changelog.kept"
+        if (Test-Path $changelog) { Move-Item $changelog $kept }
+        $null = New-Item -ItemType Directory $changelog
+        try {
+            $change = Set-MmEnvParam -Market btc MM_MIN_OFFSET_BPS 5 -Reason 'changelog blocked' -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+            $change.Changed | Should -BeTrue
+            Get-Content (EnvPath '.env.btc') | Should -Contain 'MM_MIN_OFFSET_BPS=5'
+            "$warned" | Should -Match 'changelog .* could not be written'
+            (Get-MmAuditLog -Last 1).Detail | Should -Match 'could not be written'
+        }
+        finally {
+            Remove-Item $changelog -Recurse -Force
+            if (Test-Path $kept) { Move-Item $kept $changelog }
+        }
+    }
+}
+
 Describe 'The lock the apply script polls' {
     BeforeEach { $Sandbox | Set-MmOperatorOption }
 

@@ -192,9 +192,9 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            var said = $"; the host's changelog {HostChangelog.PathIn(Options.RepoPath)} could not be written ({error.Message})";
-            WriteWarning($"{key} in {target.Path} was changed, but the host's changelog {HostChangelog.PathIn(Options.RepoPath)} could not be written ({error.Message}): the host's tools will not see this edit there.");
-            return said;
+            var problem = $"the host's changelog {HostChangelog.PathIn(Options.RepoPath)} could not be written ({error.Message})";
+            WriteWarning($"{key} in {target.Path} was changed, but {problem}: the host's tools will not see this edit there.");
+            return "; " + problem;
         }
     }
 
