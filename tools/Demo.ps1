@@ -31,6 +31,16 @@ try {
     Write-Step 'SEV1 on BTC-USD: the playbook stops it, one approval per market'
     Invoke-MmPlaybook Sev1SafetyBreach -Market BTC-USD -Reason 'drawdown limit breached' -Confirm:$false | Out-Host
 
+    Write-Step 'A bot that ignores SIGINT and SIGTERM: mmctl answers "stopped", the module checks and says Failed'
+    $env:MM_SANDBOX_FAULT = 'ignore-signals:INT,TERM'; $env:MM_SANDBOX_FAULT_ON = 'start'
+    $stubborn = Start-MmMarket MU_24_5-USD -Reason 'a stubborn bot' -Confirm:$false
+    Remove-Item Env:MM_SANDBOX_FAULT, Env:MM_SANDBOX_FAULT_ON
+    $env:MM_SANDBOX_STOP_GRACE_S = '1'   # the host waits 30 s before its SIGTERM; the sandbox is told to wait 1
+    Stop-MmMarket MU_24_5-USD -Reason 'SEV1' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failed | Out-Host
+    Remove-Item Env:MM_SANDBOX_STOP_GRACE_S
+    Write-Host "$($failed[0].FullyQualifiedErrorId)`n  $($failed[0].Exception.Message)"
+    Stop-Process -Id $stubborn.Output.pid -Force   # what the human on duty does
+
     Write-Step 'An action mmctl does not have is refused and escalated, never simulated'
     try { Invoke-MmAction flatten -Market eth -Reason 'reduce risk' } catch { Write-Host "$($_.FullyQualifiedErrorId)`n  $($_.Exception.Message)" }
 
