@@ -184,6 +184,21 @@ Describe 'Approve-MmAdvisorProposal' {
         (Get-FileHash $env).Hash | Should -Be $hash
     }
 
+    It 'refuses a planted proposal whose env_path is <Name>, before the apply command runs; the plan names the file' -ForEach @(
+        @{ Name = 'another market''s file'; File = '.env.btc' }
+        @{ Name = 'outside the repo'; File = '../outside.env' }
+    ) {
+        $target = Join-Path $Sandbox.RepoPath $File
+        if (-not (Test-Path $target)) { Set-Content $target 'MM_NUM_PRICE_LEVELS=2' }
+        $id = 'PLANTED-PATH-' + ($File -replace '[^a-z]', '')
+        Plant $id 'MM_NUM_PRICE_LEVELS' @{ old = $null; proposed = '3'; env_path = $target }
+        $hash = (Get-FileHash $target).Hash
+        $refusal = { Approve-MmAdvisorProposal $id -Reason 'planted' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id ProposalEnvFileRefused ApproveMmAdvisorProposalCommand) -PassThru
+        $refusal.Exception.Message | Should -Match ([regex]::Escape((Join-Path $Sandbox.RepoPath '.env.eth')))
+        @(Scripts | Where-Object { $_.argv -contains $id }).Count | Should -Be 0
+        (Get-FileHash $target).Hash | Should -Be $hash
+    }
+
     It 'refuses a change to <Param>, which only a human may make, before the apply command runs' -ForEach @(
         @{ Param = 'MM_MARKET_NAME'; Value = 'BTC-USD' }
         @{ Param = 'MM_ENVIRONMENT'; Value = 'mainnet' }

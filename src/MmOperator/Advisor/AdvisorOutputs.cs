@@ -18,6 +18,9 @@ public sealed class AdvisorProposal
 
     public string? Proposed { get; init; }
 
+    /// <summary>The file the apply script will write (the row's env_path, which the script's listing does not show).</summary>
+    public string? EnvPath { get; init; }
+
     /// <summary>True only when the row says JSON true, as warren-auto requires ("true" as text is not).</summary>
     public bool Deadman { get; init; }
 

@@ -9,9 +9,10 @@ namespace MmOperator.Advisor;
 /// <summary>
 /// What no advisor proposal may do through the module, whatever the approval: change a protected or
 /// secret-like key, change a key only a human may change (MM_ENVIRONMENT, MM_MARKET_NAME), blank a
-/// key (the apply script writes <c>KEY=</c> for an empty proposed value), or write a value a direct
-/// edit would refuse. The apply script checks none of the values again: a row written straight into
-/// proposals.jsonl could otherwise carry a line break (a second key) or a value the bot cannot load.
+/// key (the apply script writes <c>KEY=</c> for an empty proposed value), write a value a direct
+/// edit would refuse, or write any file but its market's own. The apply script checks none of this
+/// again: a row written straight into proposals.jsonl could otherwise carry a line break (a second
+/// key), a value the bot cannot load, or an env_path naming another market's file or one outside the repo.
 /// </summary>
 public static class ProposalPolicy
 {
@@ -29,10 +30,11 @@ public static class ProposalPolicy
     }
 
     /// <summary>Why the apply script must not run this proposal, or null when it may.</summary>
-    public static OperatorException? Refusal(AdvisorProposal proposal, RepoPolicy policy)
+    public static OperatorException? Refusal(AdvisorProposal proposal, RepoPolicy policy, MarketCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(proposal);
         ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(catalog);
         var key = proposal.Param ?? string.Empty;
         var shown = MarketCatalog.Printable(key);
         if (proposal.IsProtected)
@@ -58,11 +60,40 @@ public static class ProposalPolicy
         try
         {
             EnvValuePolicy.Check(key, value, policy);
-            return null;
         }
         catch (OperatorException refused)
         {
             return new OperatorException(refused.ErrorId, refused.Category, $"Proposal {proposal.ProposalId} is not applied: {refused.Message} Submit a proposal with a value the bot accepts.", proposal.ProposalId, refused);
         }
+
+        return EnvFileRefusal(proposal, catalog);
+    }
+
+    /// <summary>The apply script writes whatever file the row's env_path names: it must be the market file of the row's market.</summary>
+    private static OperatorException? EnvFileRefusal(AdvisorProposal proposal, MarketCatalog catalog)
+    {
+        MarketEntry? entry;
+        try
+        {
+            entry = catalog.Resolve(MmOperator.Markets.Market.Parse(proposal.Market));
+        }
+        catch (OperatorException)
+        {
+            entry = null;
+        }
+
+        var path = proposal.EnvPath;
+        if (entry is not null && path is not null && Path.IsPathFullyQualified(path) && Path.GetFullPath(path) == entry.EnvFilePath)
+        {
+            return null;
+        }
+
+        var market = MarketCatalog.Printable(proposal.Market ?? string.Empty);
+        var expected = entry is null ? $"'{market}' is no market of {catalog.RepoPath}" : $"the market file of {entry.DisplayName} is {entry.EnvFilePath}";
+        return new OperatorException(
+            ErrorIds.ProposalEnvFileRefused,
+            ErrorCategory.PermissionDenied,
+            $"Proposal {proposal.ProposalId} for '{market}' would be written to '{MarketCatalog.Printable(path ?? "(no env_path)")}', but {expected}. It is not applied: the apply script writes whatever file a row names. Have a human look at how the row got into proposals.jsonl; proper proposals come from Submit-MmAdvisorProposal.",
+            proposal.ProposalId);
     }
 }

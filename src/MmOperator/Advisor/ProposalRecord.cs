@@ -29,6 +29,7 @@ public sealed partial class ProposalRecord
         Param = Text(row, "param");
         Old = Text(row, "old");
         Proposed = Text(row, "proposed");
+        EnvPath = Text(row, "env_path");
         Confidence = Text(row, "confidence");
         EscalationTarget = Text(row, "escalation_target");
         GuardrailStatus = Text(row, "guardrail_status");
@@ -60,6 +61,8 @@ public sealed partial class ProposalRecord
 
     private string? Proposed { get; }
 
+    private string? EnvPath { get; }
+
     private string? Confidence { get; }
 
     private string? EscalationTarget { get; }
@@ -87,6 +90,7 @@ public sealed partial class ProposalRecord
             Param = Param,
             Old = Old,
             Proposed = Proposed,
+            EnvPath = EnvPath,
             Deadman = Deadman,
             Confidence = Confidence,
             EscalationTarget = EscalationTarget,

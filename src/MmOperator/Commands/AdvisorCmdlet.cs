@@ -38,9 +38,10 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
     }
 
     /// <summary>
-    /// The pending proposals, via <c>mm_advisor_apply.py --list-pending --json</c>. A full answer (the
-    /// script stops at <see cref="PendingProposals.ListCap"/>) may not be all of them: then, with a
-    /// warning, they are decided from the host's files by the script's own rule. Null after an error.
+    /// The pending proposals, via <c>mm_advisor_apply.py --list-pending --json</c>, completed from the
+    /// host's files (read only) by the script's own rule once the two agree: the listing does not show
+    /// the file each proposal writes, and a full answer (the script stops at
+    /// <see cref="PendingProposals.ListCap"/>) may not be all of them, which a warning says. Null after an error.
     /// </summary>
     protected IReadOnlyList<AdvisorProposal>? ListPending()
     {
@@ -49,12 +50,11 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
             return null;
         }
 
-        if (listed.Count < PendingProposals.ListCap)
+        if (listed.Count >= PendingProposals.ListCap)
         {
-            return listed.Select(ToProposal).ToList();
+            WriteWarning($"mm_advisor_apply.py --list-pending answers at most {PendingProposals.ListCap} proposals and gave {listed.Count}, so the pending ones are decided from {PendingProposals.ProposalsPath(Options.RepoPath)} and {PendingProposals.ReceiptsPath(Options.RepoPath)} (read only) by the script's own rule.");
         }
 
-        WriteWarning($"mm_advisor_apply.py --list-pending answers at most {PendingProposals.ListCap} proposals and gave {listed.Count}, so the pending ones are decided from {PendingProposals.ProposalsPath(Options.RepoPath)} and {PendingProposals.ReceiptsPath(Options.RepoPath)} (read only) by the script's own rule.");
         return ReadFiles(listed)?.Pending.Select(ToProposal).ToList();
     }
 

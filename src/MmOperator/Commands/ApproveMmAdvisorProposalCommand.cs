@@ -70,14 +70,14 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
             return;
         }
 
-        if (ProposalPolicy.Refusal(proposal, Policy) is { } refusal)
+        if (ProposalPolicy.Refusal(proposal, Policy, Catalog) is { } refusal)
         {
             Refuse(refusal, proposal, reason);
             return;
         }
 
         var command = HostCommand.AdvisorApprove(Options, id);
-        var plan = RunbookText.Plan($"{command.CommandLine} ({Masker.Apply(proposal.Change)})", reason, needsApproval: true);
+        var plan = RunbookText.Plan($"{command.CommandLine} ({Masker.Apply(proposal.Change)} in {proposal.EnvPath})", reason, needsApproval: true);
         if (Approve(plan, "advisor_approve", $"{id} ({proposal.Market} {proposal.Param})", reason, proposal.Param) is not { } approval)
         {
             return;

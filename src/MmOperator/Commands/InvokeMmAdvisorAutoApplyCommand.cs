@@ -40,7 +40,7 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
         }
 
         var planned = files.WarrenAuto().Select(ToProposal).ToList();
-        if (planned.Select(p => (Proposal: p, Refusal: ProposalPolicy.Refusal(p, Policy))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
+        if (planned.Select(p => (Proposal: p, Refusal: ProposalPolicy.Refusal(p, Policy, Catalog))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
         {
             RecordRefusal(Action, refused.Market, reason, refusal, refused.Param);
             ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refusal), refusal.ErrorId, refusal.Category, refused));
@@ -54,7 +54,7 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
             return;
         }
 
-        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Masker.Apply(p.Change)}"));
+        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Masker.Apply(p.Change)} in {Path.GetFileName(p.EnvPath)}"));
         var plan = RunbookText.Plan($"{command.CommandLine} (applies {planned.Count}, in this order: {list})", reason, needsApproval: true);
         if (Approve(plan, Action, $"{planned.Count} proposal(s)", reason) is not { } approval)
         {

@@ -63,6 +63,7 @@ public static class ErrorIds
     public const string AdvisorSubmitRejected = "AdvisorSubmitRejected";
     public const string AdvisorApplyFailed = "AdvisorApplyFailed";
     public const string AutoApplyUnplanned = "AutoApplyUnplanned";
+    public const string ProposalEnvFileRefused = "ProposalEnvFileRefused";
     public const string AutoApplyNotApplied = "AutoApplyNotApplied";
     public const string EmptyProposedValue = "EmptyProposedValue";
     public const string AdvisorFilesUnreadable = "AdvisorFilesUnreadable";

@@ -2,13 +2,35 @@ using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Advisor;
 using MmOperator.EnvFiles;
+using MmOperator.Markets;
 using MmOperator.Errors;
 using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Advisor;
 
-public sealed class ProposalPolicyTests
+public sealed class ProposalPolicyTests : IDisposable
 {
+    private readonly TempDir _repo = new();
+    private readonly RepoPolicy _policy;
+    private readonly MarketCatalog _catalog;
+
+    public ProposalPolicyTests()
+    {
+        _repo.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\n");
+        _repo.Write(".env.btc", "MM_MARKET_NAME=BTC-USD\n");
+        foreach (var file in Directory.GetFiles(TestPaths.PolicyFixtures))
+        {
+            _repo.Write(Path.Combine("mm_config", "policy", Path.GetFileName(file)), File.ReadAllText(file));
+        }
+
+        _policy = RepoPolicy.Load(_repo.Path);
+        _catalog = MarketCatalog.Load(_repo.Path);
+    }
+
+    private string EthFile => Path.Combine(_repo.Path, ".env.eth");
+
+    public void Dispose() => _repo.Dispose();
+
     [Theory]
     [InlineData("MM_API_KEY", "x", ErrorIds.ProtectedKey)]
     [InlineData("MM_ENVIRONMENT", "mainnet", ErrorIds.HumanOnlyKey)]
@@ -26,9 +48,9 @@ public sealed class ProposalPolicyTests
     [InlineData("MM_TREND_ENABLED", "TRUE", null)]
     public void A_proposal_that_may_never_reach_the_apply_script_is_refused(string param, string? proposed, string? errorId)
     {
-        var proposal = Proposal($$"""{"proposal_id": "p-1", "market": "ETH-USD", "param": {{JsonSerializer.Serialize(param)}}, "proposed": {{JsonSerializer.Serialize(proposed)}}}""");
+        var proposal = Proposal($$"""{"proposal_id": "p-1", "market": "ETH-USD", "env_path": {{JsonSerializer.Serialize(EthFile)}}, "param": {{JsonSerializer.Serialize(param)}}, "proposed": {{JsonSerializer.Serialize(proposed)}}}""");
 
-        var refusal = ProposalPolicy.Refusal(proposal, Policy);
+        var refusal = ProposalPolicy.Refusal(proposal, _policy, _catalog);
 
         Assert.Equal(errorId, refusal?.ErrorId);
         if (refusal is not null)
@@ -41,7 +63,7 @@ public sealed class ProposalPolicyTests
     [Fact]
     public void A_human_only_key_is_refused_as_permission_denied_and_sent_to_a_human()
     {
-        var refusal = ProposalPolicy.Refusal(Proposal("""{"proposal_id": "p-2", "market": "ETH-USD", "param": "MM_MARKET_NAME", "proposed": "BTC-USD"}"""), Policy)!;
+        var refusal = ProposalPolicy.Refusal(Proposal("""{"proposal_id": "p-2", "market": "ETH-USD", "param": "MM_MARKET_NAME", "proposed": "BTC-USD"}"""), _policy, _catalog)!;
 
         Assert.Equal(ErrorCategory.PermissionDenied, refusal.Category);
         Assert.Contains("to a human", refusal.Message, StringComparison.Ordinal);
@@ -53,26 +75,35 @@ public sealed class ProposalPolicyTests
         using var recorded = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.ConformanceFixtures, "117-apply-approve-empty-proposed.json")));
         var row = recorded.RootElement.GetProperty("setup").GetProperty("files").GetProperty("Code/MM/data/mm_audit/advisor/proposals.jsonl").GetProperty("content").GetString()!.Trim();
 
-        var refusal = ProposalPolicy.Refusal(Proposal(row), Policy)!;
+        var refusal = ProposalPolicy.Refusal(Proposal(row), _policy, _catalog)!;
 
         Assert.Equal(ErrorIds.EmptyProposedValue, refusal.ErrorId);
         Assert.Contains("Remove-MmEnvParam", refusal.Message, StringComparison.Ordinal);
         Assert.Contains("submit a proposal with a proper value", refusal.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>The bot's own policy files, as a repo holds them.</summary>
-    private static RepoPolicy Policy { get; } = FixturePolicy();
-
-    private static RepoPolicy FixturePolicy()
+    [Theory]
+    [InlineData(".env.btc")]
+    [InlineData("../outside/.env.eth")]
+    [InlineData("/etc/cron.d/mm")]
+    [InlineData(".env.eth.candidate")]
+    [InlineData(null)]
+    public void A_proposal_whose_env_path_is_not_its_markets_file_is_refused_naming_both(string? envPath)
     {
-        using var repo = new TempDir();
-        foreach (var file in Directory.GetFiles(TestPaths.PolicyFixtures))
-        {
-            repo.Write(Path.Combine("mm_config", "policy", Path.GetFileName(file)), File.ReadAllText(file));
-        }
+        var path = envPath is null ? null : envPath.StartsWith('/') ? envPath : Path.Combine(_repo.Path, envPath);
+        var proposal = Proposal($$"""{"proposal_id": "p-3", "market": "ETH-USD", "env_path": {{JsonSerializer.Serialize(path)}}, "param": "MM_NUM_PRICE_LEVELS", "proposed": "3"}""");
 
-        return RepoPolicy.Load(repo.Path);
+        var refusal = ProposalPolicy.Refusal(proposal, _policy, _catalog)!;
+
+        Assert.Equal(ErrorIds.ProposalEnvFileRefused, refusal.ErrorId);
+        Assert.Equal(ErrorCategory.PermissionDenied, refusal.Category);
+        Assert.Contains(EthFile, refusal.Message, StringComparison.Ordinal);
+        Assert.Null(ProposalPolicy.Refusal(Proposal($$"""{"proposal_id": "p-4", "market": "ETH-USD", "env_path": {{JsonSerializer.Serialize(EthFile)}}, "param": "MM_NUM_PRICE_LEVELS", "proposed": "3"}"""), _policy, _catalog));
     }
+
+    [Fact]
+    public void A_proposal_for_a_market_the_repo_does_not_have_is_refused() =>
+        Assert.Equal(ErrorIds.ProposalEnvFileRefused, ProposalPolicy.Refusal(Proposal($$"""{"proposal_id": "p-5", "market": "SOL-USD", "env_path": {{JsonSerializer.Serialize(EthFile)}}, "param": "MM_NUM_PRICE_LEVELS", "proposed": "3"}"""), _policy, _catalog)!.ErrorId);
 
     private static AdvisorProposal Proposal(string row)
     {

@@ -106,7 +106,21 @@ public sealed class ApprovalSessionTests : IDisposable
         Assert.Equal("AutoApplyNotApplied,MmOperator.Commands.InvokeMmAdvisorAutoApplyCommand", error.FullyQualifiedErrorId);
         Assert.Contains($"{ids[0]} (ETH-USD MM_MIN_SPREAD_BPS: '0' -> '1') was in the approved plan", error.Exception.Message, StringComparison.Ordinal);
         Assert.Equal([ids[1]], results.Select(r => (string)r.Properties["ProposalId"].Value));
-        Assert.Contains($"--mode warren-auto --approve --json (applies 2, in this order: {ids[0]}: ETH-USD MM_MIN_SPREAD_BPS: '0' -> '1'; {ids[1]}: BTC-USD", host.Prompts.Single(), StringComparison.Ordinal);
+        Assert.Contains($"--mode warren-auto --approve --json (applies 2, in this order: {ids[0]}: ETH-USD MM_MIN_SPREAD_BPS: '0' -> '1' in .env.eth; {ids[1]}: BTC-USD", host.Prompts.Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Approving_a_proposal_asks_with_a_plan_that_names_the_file_it_writes()
+    {
+        var host = new ScriptedHost("No");
+        using var shell = Session(host);
+        var id = shell.AddScript("[pscustomobject]@{ Market = 'eth'; Param = 'MM_MIN_SPREAD_BPS'; Proposed = '1' } | Submit-MmAdvisorProposal -Reason 'tune' -Confirm:$false | ForEach-Object ProposalIds").Invoke().Single().ToString();
+        shell.Commands.Clear();
+
+        shell.AddScript($"Approve-MmAdvisorProposal {id} -Reason 'reviewed'").Invoke();
+
+        Assert.Contains($"--proposal-id {id} --approve --json (ETH-USD MM_MIN_SPREAD_BPS: '0' -> '1' in {Path.Combine(_dir.Path, "host", "Code", "MM", ".env.eth")})", host.Prompts.Single(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Invocations(shell), line => line.Contains("--approve", StringComparison.Ordinal));
     }
 
     [Fact]
