@@ -37,6 +37,31 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
         ["deadman"] = Deadman,
     }.ToJsonString();
 
+    /// <summary>The keys a hashtable row may have (the parameter names and their aliases, any case) and the field each fills.</summary>
+    private static readonly Dictionary<string, string> TableKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Market"] = "market", ["Param"] = "param", ["Key"] = "param", ["Name"] = "param", ["Proposed"] = "proposed", ["Value"] = "proposed",
+        ["Reason"] = "reason", ["Confidence"] = "confidence", ["EscalationTarget"] = "escalation_target", ["Deadman"] = "deadman",
+    };
+
+    /// <summary>
+    /// A row given as a hashtable keyed by the parameter names: what a ConstrainedLanguage session (the
+    /// agent's) can build and pipe, where [pscustomobject] is refused. Unknown keys are refused.
+    /// </summary>
+    public static ProposalRow FromTable(System.Collections.IDictionary table, string where, MarketCatalog catalog, RepoPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in table)
+        {
+            var name = Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty;
+            var field = TableKeys.GetValueOrDefault(name) ?? throw Refused(where, $"key '{MarketCatalog.Printable(name)}' is not accepted (only Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman)");
+            fields[field] = entry.Value is null ? null : Convert.ToString(entry.Value, CultureInfo.InvariantCulture);
+        }
+
+        return Create(fields.GetValueOrDefault("market"), fields.GetValueOrDefault("param"), fields.GetValueOrDefault("proposed"), fields.GetValueOrDefault("reason"), fields.GetValueOrDefault("confidence"), fields.GetValueOrDefault("escalation_target"), fields.GetValueOrDefault("deadman")?.ToLowerInvariant(), where, catalog, policy);
+    }
+
     /// <summary>Parses one line of a proposals file; <paramref name="where"/> names it in refusals.</summary>
     public static ProposalRow FromJson(string line, string where, MarketCatalog catalog, RepoPolicy policy)
     {

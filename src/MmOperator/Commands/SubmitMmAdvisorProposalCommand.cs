@@ -15,12 +15,13 @@ namespace MmOperator.Commands;
 /// Every row is checked first (market, protected or secret-like param, value); one refused row means nothing is submitted.
 /// The rows are written to a private temporary JSONL file, submitted in one call and the file removed.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Submit, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ObjectSet)]
+[Cmdlet(VerbsLifecycle.Submit, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = TableSet)]
 [OutputType(typeof(AdvisorSubmission))]
 public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
 {
     private const string ObjectSet = "Objects";
     private const string PathSet = "Path";
+    private const string TableSet = "Table";
     private const int MaxFileBytes = 1024 * 1024;
     private readonly List<(ProposalRow Row, string Where)> _rows = [];
     private readonly List<OperatorException> _refusals = [];
@@ -30,6 +31,13 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
+
+    // The hashtable set is the default: with it, PowerShell still binds objects by property name, and
+    // named parameters, to the object set; the other way round a piped hashtable binds to nothing.
+
+    /// <summary>Rows as hashtables keyed by the parameter names (Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman): what a ConstrainedLanguage session can pipe.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = TableSet, ValueFromPipeline = true)]
+    public System.Collections.Hashtable[] Row { get; set; } = [];
 
     [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
     public string Market { get; set; } = string.Empty;
@@ -58,7 +66,14 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     {
         if (ParameterSetName == ObjectSet)
         {
-            Collect(() => ProposalRow.Create(Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman, $"row {_rows.Count + _refusals.Count + 1}", Catalog, Policy), $"row {_rows.Count + _refusals.Count + 1}");
+            var where = NextRow;
+            Collect(() => ProposalRow.Create(Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman, where, Catalog, Policy), where);
+        }
+
+        foreach (var table in ParameterSetName == TableSet ? Row : [])
+        {
+            var where = NextRow;
+            Collect(() => ProposalRow.FromTable(table, where, Catalog, Policy), where);
         }
     }
 
@@ -220,6 +235,9 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
         }
     }
 
+    /// <summary>How the next pipeline row is named in refusals.</summary>
+    private string NextRow => $"row {_rows.Count + _refusals.Count + 1}";
+
     private void Collect(Func<ProposalRow> make, string where)
     {
         try
@@ -240,7 +258,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     /// <summary>The approval reason: -Reason, or the rows' own reasons when they came from the pipeline.</summary>
     private string? ValidReasons()
     {
-        if (ParameterSetName == ObjectSet && _reasons.Count > 0)
+        if (ParameterSetName != PathSet && _reasons.Count > 0)
         {
             Reason = string.Join("; ", _reasons);
         }

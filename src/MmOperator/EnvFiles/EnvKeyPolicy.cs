@@ -38,7 +38,7 @@ public static partial class EnvKeyPolicy
             throw new OperatorException(ErrorIds.HumanOnlyKey, ErrorCategory.PermissionDenied, $"'{shown}' is refused: {HumanOnlyWhy(text)}, so only a human changes it, on the host and outside this module, with any option. Ask the operator on duty; nothing was changed.", shown);
         }
 
-        if (text.Length == 0 || text.Length > MaxLength || !HostKey().IsMatch(text))
+        if (text.Length == 0 || text.Length > MaxLength || !HostKey().IsMatch(text) || text == "MM_")
         {
             throw new OperatorException(ErrorIds.InvalidEnvKey, ErrorCategory.InvalidArgument, $"Key '{shown}' is refused: keys are upper-case ASCII letters, digits and '_' (the host's ^[A-Z_][A-Z0-9_]*$), at most {MaxLength} characters. Nothing is normalised for you.", shown);
         }

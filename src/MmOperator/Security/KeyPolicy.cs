@@ -9,8 +9,9 @@ public static class KeyPolicy
     public static readonly IReadOnlyList<string> ProtectedKeys =
         ["MM_API_KEY", "MM_STARK_PRIVATE_KEY", "MM_STARK_PUBLIC_KEY", "MM_VAULT_ID", "MM_BUILDER_ID"];
 
+    /// <summary>The runbook's secret-like markers, and the same secrets spelled otherwise (MM_APIKEY, a password, a token).</summary>
     public static readonly IReadOnlyList<string> SecretMarkers =
-        ["PRIVATE_KEY", "_SECRET", "PASSPHRASE", "MNEMONIC", "_API_KEY"];
+        ["PRIVATE_KEY", "PRIVATEKEY", "_SECRET", "PASSPHRASE", "MNEMONIC", "_API_KEY", "APIKEY", "PASSWORD", "PASSWD", "TOKEN"];
 
     /// <summary>True for a protected or secret-like key. Markers match case-insensitively, so look-alikes stay covered.</summary>
     public static bool IsProtected(string key, IEnumerable<string>? extraProtected = null)

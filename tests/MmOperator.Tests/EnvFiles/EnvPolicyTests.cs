@@ -37,6 +37,10 @@ public sealed class EnvPolicyTests : IDisposable
     [InlineData("ＭＭ＿ＡＰＩ＿ＫＥＹ")]
     [InlineData("MM_API\u200B_KEY")]
     [InlineData("MM_API_KEY\n")]
+    [InlineData("MM_APIKEY")]
+    [InlineData("MM_DB_PASSWORD")]
+    [InlineData("MM_TELEGRAM_TOKEN")]
+    [InlineData("MM_STARK_PRIVATEKEY")]
     public void Protected_and_secret_like_keys_are_protected_key_whatever_else_is_passed(string key)
     {
         var error = Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check(key, allowNonMmKey: true, NoExtra));
@@ -59,6 +63,7 @@ public sealed class EnvPolicyTests : IDisposable
     [InlineData("MM_A\nMM_B", ErrorIds.InvalidEnvKey)]
     [InlineData("1MM", ErrorIds.InvalidEnvKey)]
     [InlineData("", ErrorIds.InvalidEnvKey)]
+    [InlineData("MM_", ErrorIds.InvalidEnvKey)]
     [InlineData("EXTENDED_ENV", ErrorIds.NonMmKeyRefused)]
     [InlineData("PATH", ErrorIds.NonMmKeyRefused)]
     public void Other_keys_are_refused(string key, string id) =>
