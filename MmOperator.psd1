@@ -34,6 +34,7 @@
         'Get-MmOperatorOption'
         'Set-MmOperatorOption'
         'New-MmSandbox'
+        'Get-MmHelpTopic'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -74,4 +74,5 @@ public static class ErrorIds
     public const string ApprovalRejected = "ApprovalRejected";
     public const string ApprovalRequestNotFound = "ApprovalRequestNotFound";
     public const string FullLanguageRequired = "FullLanguageRequired";
+    public const string HelpTopicNotFound = "HelpTopicNotFound";
 }
