@@ -15,13 +15,12 @@ namespace MmOperator.Commands;
 /// Every row is checked first (market, protected or secret-like param, value); one refused row means nothing is submitted.
 /// The rows are written to a private temporary JSONL file, submitted in one call and the file removed.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Submit, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = TableSet)]
+[Cmdlet(VerbsLifecycle.Submit, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(AdvisorSubmission))]
 public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
 {
     private const string ObjectSet = "Objects";
     private const string PathSet = "Path";
-    private const string TableSet = "Table";
     private const int MaxFileBytes = 1024 * 1024;
     private readonly List<(ProposalRow Row, string Where)> _rows = [];
     private readonly List<OperatorException> _refusals = [];
@@ -32,23 +31,24 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
-    // The hashtable set is the default: with it, PowerShell still binds objects by property name, and
-    // named parameters, to the object set; the other way round a piped hashtable binds to nothing.
+    /// <summary>
+    /// A piped row: an object whose properties bind to the parameters below, or a hashtable keyed by
+    /// their names, which is what a ConstrainedLanguage session (the agent's) can build. The row
+    /// fields are not mandatory to PowerShell, so a hashtable binds; each row is checked in full.
+    /// </summary>
+    [Parameter(ParameterSetName = ObjectSet, ValueFromPipeline = true)]
+    public PSObject? InputObject { get; set; }
 
-    /// <summary>Rows as hashtables keyed by the parameter names (Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman): what a ConstrainedLanguage session can pipe.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = TableSet, ValueFromPipeline = true)]
-    public System.Collections.Hashtable[] Row { get; set; } = [];
+    [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
+    public string? Market { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
-    public string Market { get; set; } = string.Empty;
-
-    [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
     [Alias("Key", "Name")]
-    public string Param { get; set; } = string.Empty;
+    public string? Param { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
     [Alias("Value")]
-    public string Proposed { get; set; } = string.Empty;
+    public string? Proposed { get; set; }
 
     /// <summary>low, medium (default) or high.</summary>
     [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
@@ -67,13 +67,9 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
         if (ParameterSetName == ObjectSet)
         {
             var where = NextRow;
-            Collect(() => ProposalRow.Create(Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman, where, Catalog, Policy), where);
-        }
-
-        foreach (var table in ParameterSetName == TableSet ? Row : [])
-        {
-            var where = NextRow;
-            Collect(() => ProposalRow.FromTable(table, where, Catalog, Policy), where);
+            Collect(() => InputObject?.BaseObject is System.Collections.IDictionary table
+                ? ProposalRow.FromTable(table, where, Catalog, Policy)
+                : ProposalRow.Create(Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman, where, Catalog, Policy), where);
         }
     }
 
@@ -258,7 +254,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     /// <summary>The approval reason: -Reason, or the rows' own reasons when they came from the pipeline.</summary>
     private string? ValidReasons()
     {
-        if (ParameterSetName != PathSet && _reasons.Count > 0)
+        if (ParameterSetName == ObjectSet && _reasons.Count > 0)
         {
             Reason = string.Join("; ", _reasons);
         }

@@ -242,11 +242,15 @@ public sealed class ScenarioRun : IDisposable
     /// Live bots of this sandbox (cwd in the repo, running market_maker, not a zombie). The count may take a
     /// moment to fall to the expected one: a bot sent SIGTERM as mmctl returns is still ending.
     /// </summary>
+    /// <summary>
+    /// The live bots, given a moment to match the recording: a bot just spawned may not show its own
+    /// command line yet (fork before exec), and one that was signalled may still be exiting.
+    /// </summary>
     private async Task<int> CountBotsAsync(int expected)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(1);
+        var deadline = DateTime.UtcNow.AddSeconds(2);
         var count = BotPids().Count;
-        while (count > expected && DateTime.UtcNow < deadline)
+        while (count != expected && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20).ConfigureAwait(false);
             count = BotPids().Count;
