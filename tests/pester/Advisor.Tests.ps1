@@ -41,6 +41,25 @@ Describe 'Submit-MmAdvisorProposal' {
         $row.reason_note | Should -Be 'tighter'
     }
 
+    It 'takes hashtable rows from the pipeline in ConstrainedLanguage, where [pscustomobject] cannot be made' {
+        $script = @"
+Import-Module '$env:MMOPERATOR_TEST_MODULE'
+Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -PythonPath '$($Sandbox.PythonPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'
+`$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'
+try { [pscustomobject]@{ Market = 'eth' } } catch { 'pscustomobject: ' + `$_.FullyQualifiedErrorId }
+@{ Market = 'ETH-USD'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Confidence = 'high'; Deadman = `$true }, @{ market = 'btc'; Key = 'MM_MIN_OFFSET_BPS'; Value = '5' } | Submit-MmAdvisorProposal -Reason 'tighter' -ErrorVariable e -ErrorAction SilentlyContinue
+'errors: ' + (`$e.FullyQualifiedErrorId -join ' ')
+@{ Market = 'eth'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Colour = 'red' } | Submit-MmAdvisorProposal -Reason 'tighter' -ErrorVariable f -ErrorAction SilentlyContinue
+'refused: ' + `$f[0].FullyQualifiedErrorId + ' ' + `$f[0].Exception.Message
+"@
+        $run = Invoke-FreshPwsh $script
+        $text = $run.Output -join "`n"
+        $text | Should -Match 'pscustomobject: ConversionSupportedOnlyToCoreTypes'
+        # Both rows bound and passed every check: in a ConstrainedLanguage session the change then waits for a human's ticket.
+        $text | Should -Match '(?m)^errors: ApprovalPending,MmOperator.Commands.SubmitMmAdvisorProposalCommand$'
+        $text | Should -Match "refused: InvalidProposalRow,MmOperator.Commands.SubmitMmAdvisorProposalCommand .*key 'Colour' is not accepted"
+    }
+
     It 'submits a JSONL file, normalising markets and values' {
         $path = Join-Path $TestDrive 'in.jsonl'
         Set-Content $path '{"market": "eth", "param": "MM_SKEW_MAX_BPS", "proposed": 25, "deadman": true, "confidence": "high", "escalation_target": "warren"}'

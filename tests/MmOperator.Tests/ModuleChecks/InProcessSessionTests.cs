@@ -51,24 +51,6 @@ public sealed class InProcessSessionTests : IDisposable
     }
 
     [Fact]
-    public void Proposal_rows_piped_as_hashtables_bind_in_ConstrainedLanguage_where_pscustomobject_cannot_be_made()
-    {
-        Invoke("$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'");
-        Invoke("[pscustomobject]@{ Market = 'eth' }");
-        Assert.Contains("Only core types", Assert.Single(_shell.Streams.Error).Exception.Message, StringComparison.Ordinal);
-
-        Invoke("@{ Market = 'ETH-USD'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Confidence = 'high'; Deadman = $true }, @{ market = 'btc'; Key = 'MM_MIN_OFFSET_BPS'; Value = '5' } | Submit-MmAdvisorProposal -Reason 'tighter'");
-
-        // Both rows bound and passed every check: in a restricted session the state change then waits for a human's ticket.
-        Assert.Equal(["ApprovalPending,MmOperator.Commands.SubmitMmAdvisorProposalCommand"], _shell.Streams.Error.Select(e => e.FullyQualifiedErrorId));
-
-        Invoke("@{ Market = 'eth'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Colour = 'red' } | Submit-MmAdvisorProposal -Reason 'tighter'");
-        var refused = _shell.Streams.Error.First();
-        Assert.Equal("InvalidProposalRow,MmOperator.Commands.SubmitMmAdvisorProposalCommand", refused.FullyQualifiedErrorId);
-        Assert.Contains("key 'Colour' is not accepted", refused.Exception.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void A_bad_market_is_a_non_terminating_error_and_the_others_still_run()
     {
         var result = Invoke("Get-MmStatus 'ETH/USD', btc");
