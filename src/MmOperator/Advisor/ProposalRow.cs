@@ -37,6 +37,10 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
         ["deadman"] = Deadman,
     }.ToJsonString();
 
+    /// <summary>Every field, as a Plan shows the row.</summary>
+    public string Describe() =>
+        $"{Market} {Param} -> '{Proposed}' (confidence {Confidence}, escalation_target {EscalationTarget}, deadman {(Deadman ? "true" : "false")}, reason '{Reason}')";
+
     /// <summary>Parses one line of a proposals file; <paramref name="where"/> names it in refusals.</summary>
     public static ProposalRow FromJson(string line, string where, MarketCatalog catalog, RepoPolicy policy)
     {

@@ -63,6 +63,10 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
 
     protected AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.ProtectedKeys);
 
+    /// <summary>Why the apply script must not run this proposal (read from the host's files, so masked), or null.</summary>
+    protected OperatorException? PolicyRefusal(AdvisorProposal proposal) =>
+        ProposalPolicy.Refusal(proposal, Policy) is { } refusal ? MaskHostText(refusal) : null;
+
     /// <summary>The listing's rows, in its order; null after an error.</summary>
     private List<ProposalRecord>? RunListing()
     {

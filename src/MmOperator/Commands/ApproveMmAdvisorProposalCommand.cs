@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
+using MmOperator.Approvals;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Reporting;
@@ -70,7 +71,7 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
             return;
         }
 
-        if (ProposalPolicy.Refusal(proposal, Policy) is { } refusal)
+        if (PolicyRefusal(proposal) is { } refusal)
         {
             Refuse(refusal, proposal, reason);
             return;
@@ -78,7 +79,7 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
 
         var command = HostCommand.AdvisorApprove(Options, id);
         var plan = RunbookText.Plan($"{command.CommandLine} ({Masker.Apply(proposal.Change)})", reason, needsApproval: true);
-        if (Approve(plan, "advisor_approve", $"{id} ({proposal.Market} {proposal.Param})", reason, proposal.Param) is not { } approval)
+        if (Approve(new BoundAction { Action = "advisor_approve", Target = $"{id} ({proposal.Market} {proposal.Param})", Key = proposal.Param, Commands = [command.CommandLine], Reason = reason, Plan = plan }) is not { } approval)
         {
             return;
         }
@@ -103,7 +104,7 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
         }
         catch (OperatorException unreadable)
         {
-            return unreadable;
+            return MaskHostText(unreadable);
         }
 
         var why = files.Contains(id.Value) ? "proposal_not_pending" : "proposal_id_not_found";

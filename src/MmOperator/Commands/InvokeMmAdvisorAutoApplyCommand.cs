@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
+using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Host;
 using MmOperator.Reporting;
@@ -40,7 +41,7 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
         }
 
         var planned = files.WarrenAuto().Select(ToProposal).ToList();
-        if (planned.Select(p => (Proposal: p, Refusal: ProposalPolicy.Refusal(p, Policy))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
+        if (planned.Select(p => (Proposal: p, Refusal: PolicyRefusal(p))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
         {
             RecordRefusal(Action, refused.Market, reason, refusal, refused.Param);
             ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refusal), refusal.ErrorId, refusal.Category, refused));
@@ -56,7 +57,7 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
 
         var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Masker.Apply(p.Change)}"));
         var plan = RunbookText.Plan($"{command.CommandLine} (applies {planned.Count}, in this order: {list})", reason, needsApproval: true);
-        if (Approve(plan, Action, $"{planned.Count} proposal(s)", reason) is not { } approval)
+        if (Approve(new BoundAction { Action = Action, Target = $"{planned.Count} proposal(s)", Commands = [command.CommandLine], Reason = reason, Plan = plan }) is not { } approval)
         {
             return;
         }

@@ -73,4 +73,6 @@ public static class ErrorIds
     public const string ApprovalRejected = "ApprovalRejected";
     public const string ApprovalRequestNotFound = "ApprovalRequestNotFound";
     public const string FullLanguageRequired = "FullLanguageRequired";
+    public const string ApprovalRequestLimit = "ApprovalRequestLimit";
+    public const string SecretLikeValue = "SecretLikeValue";
 }
