@@ -10,7 +10,8 @@ namespace MmOperator.Commands;
 /// <summary>
 /// <para type="synopsis">Applies pending advisor proposals by id with mm_advisor_apply.py --proposal-id &lt;id&gt; --approve, each after its own approval.</para>
 /// Each id is looked up in the pending list first (part of the same operation; a full list is
-/// completed from the host's files). A proposal that is protected or secret-like, that changes a key
+/// completed from the host's files). In a restricted session the Plan is made from the host's files
+/// and the listing runs only under the ticket, which covers it (shown in the Plan). A proposal that is protected or secret-like, that changes a key
 /// only a human may change, or that would blank its key never reaches the apply command; an unknown
 /// or no longer pending id is refused with the script's reason.
 /// </summary>
@@ -52,7 +53,8 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
             return;
         }
 
-        if (ListPending() is not { } pending)
+        var pending = IsRestricted ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
+        if (pending is null)
         {
             return;
         }
@@ -78,8 +80,9 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
         }
 
         var command = HostCommand.AdvisorApprove(Options, id);
-        var plan = RunbookText.Plan($"{command.CommandLine} ({Masker.Apply(proposal.Change)})", reason, needsApproval: true);
-        if (Approve(new BoundAction { Action = "advisor_approve", Target = $"{id} ({proposal.Market} {proposal.Param})", Key = proposal.Param, Commands = [command.CommandLine], Reason = reason, Plan = plan }) is not { } approval)
+        var plan = RunbookText.Plan(PlannedLine(command, Masker.Apply(proposal.Change)), reason, needsApproval: true);
+        if (Approve(new BoundAction { Action = "advisor_approve", Target = $"{id} ({proposal.Market} {proposal.Param})", Key = proposal.Param, Commands = PlannedCommands(command), Reason = reason, Plan = plan }) is not { } approval
+            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), "advisor_approve", reason, approval))
         {
             return;
         }

@@ -13,7 +13,8 @@ namespace MmOperator.Commands;
 /// eligible pending rows (deadman, high confidence, escalation target warren, guardrail passed, not
 /// rejected), the newest per market and param, oldest first, at most 20. If any of those is protected
 /// or secret-like, changes a key only a human may change, or would blank its key, the whole run is
-/// refused: the allow-listed command cannot skip one.
+/// refused: the allow-listed command cannot skip one. In a restricted session the Plan is made from the
+/// files alone and the listing runs only under the ticket, which covers it (shown in the Plan).
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MmAdvisorAutoApply", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ProposalApplication))]
@@ -35,7 +36,7 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
             return;
         }
 
-        if (ReadPendingFiles() is not { } files)
+        if ((IsRestricted ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
         {
             return;
         }
@@ -56,8 +57,9 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
         }
 
         var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Masker.Apply(p.Change)}"));
-        var plan = RunbookText.Plan($"{command.CommandLine} (applies {planned.Count}, in this order: {list})", reason, needsApproval: true);
-        if (Approve(new BoundAction { Action = Action, Target = $"{planned.Count} proposal(s)", Commands = [command.CommandLine], Reason = reason, Plan = plan }) is not { } approval)
+        var plan = RunbookText.Plan(PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), reason, needsApproval: true);
+        if (Approve(new BoundAction { Action = Action, Target = $"{planned.Count} proposal(s)", Commands = PlannedCommands(command), Reason = reason, Plan = plan }) is not { } approval
+            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), Action, reason, approval))
         {
             return;
         }
