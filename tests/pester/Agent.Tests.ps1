@@ -186,12 +186,14 @@ Describe 'Enforced approval' {
                 Submit-MmAdvisorProposal -Reason 'seed' -Confirm:$false).ProposalIds[0]
         $command = $Run -f $proposal
         $invocations = (Get-Invocation $Sandbox).Count
+        $preview = (Agent "$command -WhatIf").Text
         $id = RequestId (Agent $command).Text
         $id | Should -Not -BeNullOrEmpty
         @(Get-Invocation $Sandbox | Select-Object -Skip $invocations | Where-Object { $_.argv[0] -ne 'status' }).Count | Should -Be 0
         $plan = (Get-MmApprovalRequest $id).Plan
         $plan | Should -Match '--list-pending --json'
         $plan | Should -Match "$proposal.*MM_MIN_SPREAD_BPS.*'$Proposed'"
+        $preview | Should -Match ([regex]::Escape($plan))
         $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
         $ran = Agent "$command -ApprovalId $id"
         $ran.Text | Should -Not -Match 'ApprovalRejected|ApprovalPending'

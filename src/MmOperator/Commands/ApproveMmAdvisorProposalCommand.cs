@@ -47,7 +47,8 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
             return;
         }
 
-        if (IsWhatIf)
+        // A restricted session plans from the files alone, so there -WhatIf shows the very Plan its ticket binds.
+        if (IsWhatIf && !IsRestricted)
         {
             ids.ForEach(id => Host.UI.WriteLine(RunbookText.Plan(HostCommand.AdvisorApprove(Options, id).CommandLine, reason, needsApproval: true)));
             return;

@@ -30,7 +30,8 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
         }
 
         var command = HostCommand.AdvisorWarrenAuto(Options);
-        if (IsWhatIf)
+        // A restricted session plans from the files alone, so there -WhatIf shows the very Plan its ticket binds.
+        if (IsWhatIf && !IsRestricted)
         {
             Host.UI.WriteLine(RunbookText.Plan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", reason, needsApproval: true));
             return;
@@ -52,7 +53,11 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
         if (planned.Count == 0)
         {
             WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed, not rejected). Nothing was run.");
-            Record(new AuditRecord { Action = Action, Reason = reason, Approval = "None", Outcome = "NoChange", Detail = "nothing eligible; not run" });
+            if (!IsWhatIf)
+            {
+                Record(new AuditRecord { Action = Action, Reason = reason, Approval = "None", Outcome = "NoChange", Detail = "nothing eligible; not run" });
+            }
+
             return;
         }
 
