@@ -138,6 +138,71 @@ Describe 'Enforced approval' {
         Get-MmApprovalRequest apr-0123456789ab | Should -BeNullOrEmpty
     }
 
+    It 'a value that could only be shown masked is refused, so no ticket can stand for another value' {
+        $before = Get-FileHashes $Sandbox
+        $requests = @(Get-MmApprovalRequest).Count
+        $result = Agent 'Set-MmEnvParam -Market eth -Name MM_NOTE -Value "webhook_secret=hooks.example.com/desk" -Reason "new hook"'
+        $result.Text | Should -Match 'could only show masked'
+        RequestId $result.Text | Should -BeNullOrEmpty
+        @(Get-MmApprovalRequest).Count | Should -Be $requests
+        Get-FileHashes $Sandbox | Should -Be $before
+    }
+
+    It 'answers a guess of a secret exactly as any other guess (-WhatIf, refusals, the journal)' {
+        $vault = @((Get-Content (Join-Path $Sandbox.RepoPath '.env')) -match '^MM_VAULT_ID=' -replace '^MM_VAULT_ID=', '')[0]
+        $guess = '{0:D7}' -f ((([int]$vault) + 1) % 10000000)
+        $probe = 'Set-MmEnvParam -Market eth -Name MM_NOTE -Value "{0}" -Reason "check {0}" -WhatIf; Submit-MmAdvisorProposal -Market eth -Param MM_SPREAD_MULTIPLIER -Proposed 1.8 -Reason "try {0}" -WhatIf; Stop-MmMarket nosuch -Reason "probe {0}"'
+        $answers = foreach ($try in $vault, $guess) {
+            $text = (Agent ($probe -f $try)).Text
+            $record = Get-MmAuditLog -Last 1
+            $record.ErrorId | Should -Be 'UnknownMarket'
+            ($text, $record.Reason, $record.Detail -join "`n").Replace($try, 'GUESS')
+        }
+        $answers[0] | Should -BeExactly $answers[1]
+    }
+
+    It 'a submitted proposal runs with its ticket; its Plan shows every field and no temporary file' {
+        $submit = 'Submit-MmAdvisorProposal -Market eth -Param MM_SPREAD_MULTIPLIER -Proposed 1.7 -Confidence high -EscalationTarget human -Reason "tune via agent"'
+        $id = RequestId (Agent $submit).Text
+        $plan = (Get-MmApprovalRequest $id).Plan
+        $plan | Should -Match "ETH-USD MM_SPREAD_MULTIPLIER -> '1.7' \(confidence high, escalation_target human, deadman false, reason 'tune via agent'\)"
+        $plan | Should -Not -Match 'mmoperator-proposals-'
+        $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
+        $proposals = Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl'
+        $rows = @(Get-Content $proposals -ErrorAction Ignore).Count
+        (Agent ($submit.Replace('human', 'warren') + " -Deadman true -ApprovalId $id")).Text | Should -Match 'approves a different command'
+        @(Get-Content $proposals -ErrorAction Ignore).Count | Should -Be $rows
+        $ran = Agent "$submit -ApprovalId $id"
+        $ran.Text | Should -Not -Match 'ApprovalRejected'
+        @(Get-Content $proposals).Count | Should -Be ($rows + 1)
+        (Get-MmApprovalRequest $id).State | Should -Be 'Used'
+    }
+
+    It '<Cmdlet> runs no listing without a ticket; its ticket covers the listing it shows' -ForEach @(
+        @{ Cmdlet = 'Approve-MmAdvisorProposal'; Proposed = '3'; Run = 'Approve-MmAdvisorProposal {0} -Reason "reviewed"' }
+        @{ Cmdlet = 'Invoke-MmAdvisorAutoApply'; Proposed = '4'; Run = 'Invoke-MmAdvisorAutoApply -Reason "deadman window"' }
+    ) {
+        $proposal = ([pscustomobject]@{ Market = 'eth'; Param = 'MM_MIN_SPREAD_BPS'; Proposed = $Proposed; Confidence = 'high'; EscalationTarget = 'warren'; Deadman = 'true' } |
+                Submit-MmAdvisorProposal -Reason 'seed' -Confirm:$false).ProposalIds[0]
+        $command = $Run -f $proposal
+        $invocations = (Get-Invocation $Sandbox).Count
+        $preview = (Agent "$command -WhatIf").Text
+        $id = RequestId (Agent $command).Text
+        $id | Should -Not -BeNullOrEmpty
+        @(Get-Invocation $Sandbox | Select-Object -Skip $invocations | Where-Object { $_.argv[0] -ne 'status' }).Count | Should -Be 0
+        $plan = (Get-MmApprovalRequest $id).Plan
+        $plan | Should -Match '--list-pending --json'
+        $plan | Should -Match "$proposal.*MM_MIN_SPREAD_BPS.*'$Proposed'"
+        $preview | Should -Match ([regex]::Escape($plan))
+        $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
+        $ran = Agent "$command -ApprovalId $id"
+        $ran.Text | Should -Not -Match 'ApprovalRejected|ApprovalPending'
+        $argv = @(Get-Invocation $Sandbox | Select-Object -Skip $invocations | ForEach-Object { $_.argv -join ' ' })
+        ($argv -match '--list-pending').Count | Should -Be 1
+        ($argv -match '--approve').Count | Should -Be 1
+        (Get-MmAuditLog -Last 1).Approval | Should -Be "Ticket $id"
+    }
+
     It 'the journal holds every step and its chain verifies' {
         $actions = (Get-MmAuditLog).Action
         $actions | Should -Contain 'approval_grant'

@@ -21,7 +21,7 @@ Describe 'Help examples' {
         $request = [MmOperator.Approvals.ApprovalRequest]::new()
         $request.Cmdlet = 'Stop-MmMarket'; $request.Action = 'stop'; $request.Target = 'ETH-USD'; $request.Reason = 'SEV1'
         $request.Plan = "Plan:`n- Action(s): $($Sandbox.MmctlPath) stop eth --json`n- Reason: SEV1`nNeed approval: YES"
-        $request.Binding = [MmOperator.Approvals.ApprovalStore]::Binding('Stop-MmMarket', $request.Plan)
+        $request.Binding = ([MmOperator.Approvals.BoundAction]@{ Cmdlet = 'Stop-MmMarket'; Action = 'stop'; Target = 'ETH-USD'; Commands = [string[]]@("$($Sandbox.MmctlPath) stop eth --json"); Reason = 'SEV1'; Plan = $request.Plan }).Binding()
         $null = [MmOperator.Approvals.ApprovalStore]::new((Get-MmOperatorOption).ApprovalStorePath).File($request, [timespan]::FromMinutes(30))
         $script:Work = New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))
         @([pscustomobject]@{ Market = 'ETH-USD'; Name = 'MM_SKEW_MAX_BPS'; Value = '22'; Reason = 'from a CSV' }) | Export-Csv (Join-Path $Work 'changes.csv')

@@ -37,6 +37,10 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
         ["deadman"] = Deadman,
     }.ToJsonString();
 
+    /// <summary>Every field, as a Plan shows the row.</summary>
+    public string Describe() =>
+        $"{Market} {Param} -> '{Proposed}' (confidence {Confidence}, escalation_target {EscalationTarget}, deadman {(Deadman ? "true" : "false")}, reason '{Reason}')";
+
     /// <summary>The keys a hashtable row may have (the parameter names and their aliases, any case) and the field each fills.</summary>
     private static readonly Dictionary<string, string> TableKeys = new(StringComparer.OrdinalIgnoreCase)
     {

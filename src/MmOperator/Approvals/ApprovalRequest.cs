@@ -10,8 +10,8 @@ public enum ApprovalState
 
 /// <summary>
 /// A state change an agent asked for in a restricted session (PSTypeName MmOperator.ApprovalRequest).
-/// It binds the exact Plan (command line or key diff, and reason) of one cmdlet: the re-run must
-/// produce the same Plan to use it, once.
+/// It binds the exact, unmasked action of one cmdlet (<see cref="BoundAction"/>): the re-run must be
+/// that same action to use it, once.
 /// </summary>
 public sealed class ApprovalRequest
 {
@@ -32,7 +32,7 @@ public sealed class ApprovalRequest
     /// <summary>The runbook Plan block the approval covers, with the exact command line(s).</summary>
     public string Plan { get; set; } = string.Empty;
 
-    /// <summary>SHA-256 of the cmdlet name and the Plan.</summary>
+    /// <summary>SHA-256 of the <see cref="BoundAction"/>: cmdlet, action, target, key, values, command lines, reason and Plan.</summary>
     public string Binding { get; set; } = string.Empty;
 
     public string Requester { get; set; } = string.Empty;
@@ -52,5 +52,20 @@ public sealed class ApprovalRequest
     /// <summary>HMAC-SHA256 of everything above with the store's private key: a hand-made or edited request fails it.</summary>
     public string Mac { get; set; } = string.Empty;
 
+    /// <summary>Who files requests from this process: user@host, the same for every session of that account.</summary>
+    public static string CurrentOwner => $"{Environment.UserName}@{Environment.MachineName}";
+
+    /// <summary>The account that filed it (the requester without its process and language mode).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Owner => Requester.Split(' ')[0];
+
     public bool IsExpired(DateTime now) => now >= ExpiresAt;
+
+    /// <summary>When it stopped being usable (used, denied or expired), or null while it still can be.</summary>
+    public DateTime? FinishedAt(DateTime now) => State switch
+    {
+        ApprovalState.Used => UsedAt,
+        ApprovalState.Denied => DecidedAt,
+        _ => IsExpired(now) ? ExpiresAt : null,
+    };
 }

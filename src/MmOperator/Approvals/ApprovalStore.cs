@@ -17,29 +17,51 @@ namespace MmOperator.Approvals;
 public sealed partial class ApprovalStore
 {
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(30);
+
+    /// <summary>How many usable (pending, unexpired) requests one account may have at a time.</summary>
+    public const int DefaultPendingLimit = 20;
+
+    /// <summary>How long a used, denied or expired request is kept before it is deleted (the journal keeps its history).</summary>
+    public static readonly TimeSpan DefaultRetention = TimeSpan.FromHours(24);
+
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
-    public ApprovalStore(string folder)
+    public ApprovalStore(string folder, int pendingLimit = DefaultPendingLimit, TimeSpan? retention = null)
     {
         ArgumentNullException.ThrowIfNull(folder);
         Folder = folder;
+        PendingLimit = pendingLimit;
+        Retention = retention ?? DefaultRetention;
     }
 
     public string Folder { get; }
 
+    public int PendingLimit { get; }
+
+    public TimeSpan Retention { get; }
+
     [GeneratedRegex("^apr-[0-9a-f]{12}\\z")]
     private static partial Regex IdPattern();
 
-    public static string Binding(string cmdlet, string plan) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(cmdlet + "\n" + plan))).ToLowerInvariant();
-
+    /// <summary>
+    /// Files a request after deleting finished ones older than the retention; refused when its account
+    /// already has <see cref="PendingLimit"/> pending, so a flood cannot bury the real ones.
+    /// </summary>
     public ApprovalRequest File(ApprovalRequest request, TimeSpan lifetime)
     {
         ArgumentNullException.ThrowIfNull(request);
         using var guard = Lock();
+        var now = DateTime.UtcNow;
+        Prune(now);
+        var pending = List().Count(r => r.Owner == request.Owner && r.State == ApprovalState.Pending && !r.IsExpired(now));
+        if (pending >= PendingLimit)
+        {
+            throw new OperatorException(ErrorIds.ApprovalRequestLimit, ErrorCategory.LimitsExceeded, $"{request.Owner} already has {pending} pending approval requests (the limit is {PendingLimit}); no request was filed and nothing ran. Wait until a human decides them or they expire, or re-run an approved one with its -ApprovalId.", request.Owner);
+        }
+
         request.Id = "apr-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
-        request.RequestedAt = DateTime.UtcNow;
+        request.RequestedAt = now;
         request.ExpiresAt = request.RequestedAt + lifetime;
         request.State = ApprovalState.Pending;
         Save(request);
@@ -98,6 +120,15 @@ public sealed partial class ApprovalStore
         request.UsedAt = now;
         Save(request);
         return request;
+    }
+
+    /// <summary>Deletes requests that were used, denied or expired longer than the retention ago.</summary>
+    private void Prune(DateTime now)
+    {
+        foreach (var old in List().Where(r => r.FinishedAt(now) is { } finished && finished <= now - Retention))
+        {
+            System.IO.File.Delete(PathOf(old.Id));
+        }
     }
 
     private ApprovalRequest Load(string id) =>

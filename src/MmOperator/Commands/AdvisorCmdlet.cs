@@ -61,7 +61,65 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
     /// <summary>The host's advisor files read by the script's rule, once its own listing agrees with them; null after an error.</summary>
     protected PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
 
+    /// <summary>
+    /// The host's advisor files for a restricted session's Plan, read only and without the listing: the
+    /// listing line is an mm_advisor_apply.py command, so there it runs only under the action's own
+    /// ticket (<see cref="ConfirmPlanned"/>). Null after an error.
+    /// </summary>
+    protected PendingProposals? ReadFilesUnlisted()
+    {
+        try
+        {
+            return PendingProposals.Read(Options.RepoPath);
+        }
+        catch (OperatorException unreadable)
+        {
+            WriteError(MaskHostText(unreadable).ToErrorRecord());
+            return null;
+        }
+    }
+
+    /// <summary>The command lines an approval covers: in a restricted session the listing that confirms the Plan comes first, under the same ticket.</summary>
+    protected IReadOnlyList<string> PlannedCommands(HostCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return IsRestricted ? [HostCommand.AdvisorListPending(Options).CommandLine, command.CommandLine] : [command.CommandLine];
+    }
+
+    /// <summary>The Plan's action line for <see cref="PlannedCommands"/>.</summary>
+    protected string PlannedLine(HostCommand command, string what) =>
+        IsRestricted ? $"{PlannedCommands(command)[0]} (confirms the proposals below are pending), then {command.CommandLine} ({what})" : $"{command.CommandLine} ({what})";
+
+    /// <summary>
+    /// In a restricted session, once approved: runs the listing the Plan named, and goes on only while
+    /// the script's own selection still gives exactly the planned proposals. Otherwise nothing is applied.
+    /// </summary>
+    protected bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval)
+    {
+        ArgumentNullException.ThrowIfNull(planned);
+        ArgumentNullException.ThrowIfNull(select);
+        if (!IsRestricted)
+        {
+            return true;
+        }
+
+        var files = ReadPendingFiles();
+        if (files is not null && select(files).Select(ToProposal).Select(p => p.ToString()).SequenceEqual(planned.Select(p => p.ToString())))
+        {
+            return true;
+        }
+
+        var refusal = new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, "mm_advisor_apply.py --list-pending no longer gives the approved proposals (they changed or were handled since the plan, or the listing failed). Nothing was applied and the ticket is used; look again and file a new request.", action);
+        Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = HostCommand.AdvisorListPending(Options).Argv, Outcome = "Failed", ErrorId = refusal.ErrorId, Detail = refusal.Message });
+        WriteError(refusal.ToErrorRecord());
+        return false;
+    }
+
     protected AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.ProtectedKeys);
+
+    /// <summary>Why the apply script must not run this proposal (read from the host's files, so masked), or null.</summary>
+    protected OperatorException? PolicyRefusal(AdvisorProposal proposal) =>
+        ProposalPolicy.Refusal(proposal, Policy, Catalog) is { } refusal ? MaskHostText(refusal) : null;
 
     /// <summary>The listing's rows, in its order; null after an error.</summary>
     private List<ProposalRecord>? RunListing()

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
+using MmOperator.Approvals;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Reporting;
@@ -9,7 +10,8 @@ namespace MmOperator.Commands;
 /// <summary>
 /// <para type="synopsis">Applies pending advisor proposals by id with mm_advisor_apply.py --proposal-id &lt;id&gt; --approve, each after its own approval.</para>
 /// Each id is looked up in the pending list first (part of the same operation; a full list is
-/// completed from the host's files). A proposal that is protected or secret-like, that changes a key
+/// completed from the host's files). In a restricted session the Plan is made from the host's files
+/// and the listing runs only under the ticket, which covers it (shown in the Plan). A proposal that is protected or secret-like, that changes a key
 /// only a human may change, or that would blank its key never reaches the apply command; an unknown
 /// or no longer pending id is refused with the script's reason.
 /// </summary>
@@ -45,13 +47,15 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
             return;
         }
 
-        if (IsWhatIf)
+        // A restricted session plans from the files alone, so there -WhatIf shows the very Plan its ticket binds.
+        if (IsWhatIf && !IsRestricted)
         {
             ids.ForEach(id => Host.UI.WriteLine(RunbookText.Plan(HostCommand.AdvisorApprove(Options, id).CommandLine, reason, needsApproval: true)));
             return;
         }
 
-        if (ListPending() is not { } pending)
+        var pending = IsRestricted ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
+        if (pending is null)
         {
             return;
         }
@@ -70,15 +74,16 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
             return;
         }
 
-        if (ProposalPolicy.Refusal(proposal, Policy, Catalog) is { } refusal)
+        if (PolicyRefusal(proposal) is { } refusal)
         {
             Refuse(refusal, proposal, reason);
             return;
         }
 
         var command = HostCommand.AdvisorApprove(Options, id);
-        var plan = RunbookText.Plan($"{command.CommandLine} ({Masker.Apply(proposal.Change)} in {proposal.EnvPath})", reason, needsApproval: true);
-        if (Approve(plan, "advisor_approve", $"{id} ({proposal.Market} {proposal.Param})", reason, proposal.Param) is not { } approval)
+        var plan = RunbookText.Plan(PlannedLine(command, $"{Masker.Apply(proposal.Change)} in {proposal.EnvPath}"), reason, needsApproval: true);
+        if (Approve(new BoundAction { Action = "advisor_approve", Target = $"{id} ({proposal.Market} {proposal.Param})", Key = proposal.Param, Commands = PlannedCommands(command), Reason = reason, Plan = plan }) is not { } approval
+            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), "advisor_approve", reason, approval))
         {
             return;
         }
@@ -103,7 +108,7 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
         }
         catch (OperatorException unreadable)
         {
-            return unreadable;
+            return MaskHostText(unreadable);
         }
 
         var why = files.Contains(id.Value) ? "proposal_not_pending" : "proposal_id_not_found";

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
@@ -141,9 +142,9 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
             return;
         }
 
-        var diff = $"{Masker.Apply(RunbookText.Value(before))} -> {Masker.Apply(RunbookText.Value(value))}";
+        var diff = $"{Masker.Apply(RunbookText.Value(before))} -> {RunbookText.Value(value)}";
         var plan = RunbookText.Plan($"{ActionName} {key} in {target.Path}: {diff}", reason, needsApproval: true);
-        if (Approve(plan, ActionName, $"{key} in {target.FileName}", reason, key) is not { } approval)
+        if (Approve(new BoundAction { Action = ActionName, Target = $"{key} in {target.Path}", Key = key, Values = value is null ? [] : [value], Reason = reason, Plan = plan }) is not { } approval)
         {
             return;
         }
@@ -156,7 +157,7 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
         }
         catch (OperatorException failure)
         {
-            Record(new AuditRecord { Action = ActionName, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, Outcome = "Failed", ErrorId = failure.ErrorId, Detail = failure.Message });
+            Record(new AuditRecord { Action = ActionName, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, Outcome = "Failed", ErrorId = failure.ErrorId, Detail = Masker.Apply(failure.Message) });
             WriteError(failure.ToErrorRecord());
             return;
         }
@@ -172,11 +173,11 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
             Approval = approval,
             Outcome = edit.Changed ? "Succeeded" : "NoChange",
             Before = Masker.Apply(edit.PreviousValue),
-            After = Masker.Apply(edit.NewValue),
+            After = edit.NewValue,
             Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}{changelog}",
             NewStatus = status is null ? null : string.Join("; ", status.Select(RunbookText.StatusFacts)),
         });
-        Emit(target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
+        Emit(target, key, Masker.Apply(edit.PreviousValue), edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
     }
 
     /// <summary>
@@ -210,7 +211,7 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
 
         WriteVerbose(said);
         var record = Record(new AuditRecord { Action = ActionName, Market = target.DisplayName, Key = key, Reason = reason, Approval = "None", Outcome = "NoChange", Before = Masker.Apply(current), After = Masker.Apply(current), Detail = said });
-        Emit(target, key, current, current, false, null, reason, null, record?.Id);
+        Emit(target, key, Masker.Apply(current), Masker.Apply(current), false, null, reason, null, record?.Id);
     }
 
     private void Emit(EnvFileTarget target, string key, string? before, string? after, bool changed, IReadOnlyList<MarketStatus>? status, string reason, string? approval, string? auditId) =>
@@ -221,8 +222,8 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
             Market = target.Market?.DisplayName,
             Shared = target.IsShared,
             Key = key,
-            PreviousValue = Masker.Apply(before),
-            NewValue = Masker.Apply(after),
+            PreviousValue = before,
+            NewValue = after,
             Changed = changed,
             NewStatus = status,
             Reason = reason,

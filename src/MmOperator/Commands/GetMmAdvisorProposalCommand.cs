@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
+using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Host;
 using MmOperator.Reporting;
@@ -22,7 +23,7 @@ public sealed class GetMmAdvisorProposalCommand : AdvisorCmdlet
         }
 
         var command = HostCommand.AdvisorListPending(Options);
-        if (Approve(RunbookText.Plan(command.CommandLine, reason, needsApproval: true), "advisor_list", "pending proposals", reason) is not { } approval)
+        if (Approve(new BoundAction { Action = "advisor_list", Target = "pending proposals", Commands = [command.CommandLine], Reason = reason, Plan = RunbookText.Plan(command.CommandLine, reason, needsApproval: true) }) is not { } approval)
         {
             return;
         }
@@ -36,7 +37,7 @@ public sealed class GetMmAdvisorProposalCommand : AdvisorCmdlet
             Approval = approval,
             Argv = command.Argv,
             Outcome = pending is null ? "Failed" : "Succeeded",
-            Detail = pending is null ? "no usable answer" : $"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}",
+            Detail = pending is null ? "no usable answer" : Masker.Apply($"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}"),
         });
         foreach (var proposal in pending ?? [])
         {

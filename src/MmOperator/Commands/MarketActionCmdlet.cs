@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Errors;
 using MmOperator.Host;
@@ -37,7 +38,7 @@ public abstract class MarketActionCmdlet : TicketedCmdlet
         ArgumentNullException.ThrowIfNull(entry);
         var command = MarketActions.Command(action, Options, entry);
         var plan = RunbookText.Plan(command.CommandLine, reason, needsApproval: true);
-        var approval = Approve(plan, action.Name(), entry.DisplayName, reason);
+        var approval = Approve(new BoundAction { Action = action.Name(), Target = entry.DisplayName, Commands = [command.CommandLine], Reason = reason, Plan = plan });
         if (approval is null)
         {
             return;

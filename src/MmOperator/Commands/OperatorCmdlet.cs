@@ -107,6 +107,13 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>A refusal whose message holds only text from the host and its files (never what the caller typed), masked.</summary>
+    protected OperatorException MaskHostText(OperatorException refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return new OperatorException(refusal.ErrorId, refusal.Category, Masker.Apply(refusal.Message), refusal.Target, refusal.InnerException);
+    }
+
     /// <summary>Writes an object with its module type name, which selects its view and survives remoting.</summary>
     protected void WriteTyped(object value, string typeName)
     {

@@ -6,6 +6,7 @@ using MmOperator.Host;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Reporting;
+using MmOperator.Security;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;
@@ -64,8 +65,9 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
     }
 
     /// <summary>
-    /// The current record's reason, checked and with any secret masked (it reaches the plan, the
-    /// result and the journal); null after the refusal was journalled and written as an error.
+    /// The current record's reason, checked (it reaches the plan, the result and the journal as typed:
+    /// masking it where it equals a secret would answer guesses); null after the refusal was journalled
+    /// and written as an error.
     /// </summary>
     protected string? ValidReason(string action, string? market, string? key = null)
     {
@@ -73,7 +75,7 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
         {
             try
             {
-                valid = Masker.Apply(ReasonPolicy.Validate(Reason));
+                valid = ReasonPolicy.Validate(Reason);
             }
             catch (OperatorException)
             {
@@ -101,12 +103,21 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
 
     /// <summary>
     /// ShouldProcess with the Plan as its text. Returns how it was approved, or null when it was not
-    /// (declined, or -WhatIf, which prints exactly the Plan). A prompt that cannot be shown
-    /// (-NonInteractive) stops the command: approval is required.
+    /// (refused because a value could only be shown masked, declined, or -WhatIf, which prints exactly
+    /// the Plan). A prompt that cannot be shown (-NonInteractive) stops the command: approval is required.
     /// </summary>
-    protected string? Approve(string plan, string action, string target, string reason, string? key = null)
+    protected string? Approve(BoundAction subject)
     {
-        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(subject);
+        subject = subject with { Cmdlet = MyInvocation.MyCommand.Name };
+        var (plan, action, target, reason, key) = (subject.Plan, subject.Action, subject.Target, subject.Reason, subject.Key);
+        if (subject.Unshowable() is { } unshowable)
+        {
+            RecordRefusal(action, target, reason, unshowable, key);
+            WriteError(unshowable.ToErrorRecord());
+            return null;
+        }
+
         if (IsWhatIf)
         {
             Host.UI.WriteLine(plan);
@@ -115,7 +126,7 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
 
         if (IsRestricted)
         {
-            return ApproveWithTicket(plan, action, target, reason, key);
+            return ApproveWithTicket(subject);
         }
 
         bool approved;
@@ -150,14 +161,14 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
     }
 
     /// <summary>
-    /// Uses a ticket that binds exactly this cmdlet and Plan, once; without one, files an approval
-    /// request for a human and runs nothing.
+    /// Uses a ticket that binds exactly this action (<see cref="BoundAction"/>), once; without one, files
+    /// an approval request for a human and runs nothing.
     /// </summary>
-    private string? ApproveWithTicket(string plan, string action, string target, string reason, string? key)
+    private string? ApproveWithTicket(BoundAction subject)
     {
+        var (plan, action, target, reason, key) = (subject.Plan, subject.Action, subject.Target, subject.Reason, subject.Key);
         var store = new ApprovalStore(Options.ApprovalStorePath);
-        var cmdlet = MyInvocation.MyCommand.Name;
-        var binding = ApprovalStore.Binding(cmdlet, plan);
+        var binding = subject.Binding();
         if (Tickets is { Count: > 0 } ids)
         {
             OperatorException? last = null;
@@ -181,17 +192,28 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
             return null;
         }
 
-        var request = store.File(new ApprovalRequest
+        ApprovalRequest request;
+        try
         {
-            Cmdlet = cmdlet,
-            Action = action,
-            Target = target,
-            Key = key,
-            Reason = reason,
-            Plan = plan,
-            Binding = binding,
-            Requester = $"{Environment.UserName}@{Environment.MachineName} pid {Environment.ProcessId} ({SessionState.LanguageMode})",
-        }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
+            request = store.File(new ApprovalRequest
+            {
+                Cmdlet = subject.Cmdlet,
+                Action = action,
+                Target = target,
+                Key = key,
+                Reason = reason,
+                Plan = plan,
+                Binding = binding,
+                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({SessionState.LanguageMode})",
+            }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
+        }
+        catch (OperatorException limit)
+        {
+            RecordRefusal(action, target, reason, limit, key);
+            WriteError(limit.ToErrorRecord());
+            return null;
+        }
+
         var pending = new OperatorException(
             ErrorIds.ApprovalPending,
             ErrorCategory.PermissionDenied,
@@ -262,7 +284,11 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
         }
     }
 
-    /// <summary>Appends to the journal with the caller's identity; after a change was made, a failed write is an error, not a rollback.</summary>
+    /// <summary>
+    /// Appends to the journal with the caller's identity; after a change was made, a failed write is an
+    /// error, not a rollback. Host text in the record is masked where it is read; the reason and detail
+    /// also carry what the caller typed, so here they get only the net that depends on no secret.
+    /// </summary>
     protected AuditRecord? Record(AuditRecord record, bool throwIfUnavailable = false)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -271,8 +297,8 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
         record.ProcessId = Environment.ProcessId;
         record.LanguageMode = SessionState.LanguageMode.ToString();
         record.Cmdlet = MyInvocation.MyCommand.Name;
-        record.Reason = record.Reason is null ? null : Masker.Apply(record.Reason);
-        record.Detail = record.Detail is null ? null : Masker.Apply(record.Detail);
+        record.Reason = SecretMasker.HideAssignments(record.Reason);
+        record.Detail = SecretMasker.HideAssignments(record.Detail);
         try
         {
             return Journal.Append(record);

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
 using MmOperator.Advisor;
+using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Errors;
 using MmOperator.Host;
@@ -13,7 +14,8 @@ namespace MmOperator.Commands;
 /// <summary>
 /// <para type="synopsis">Submits advisor proposals with mm_advisor_submit.py, after approval, from a JSONL file or from objects.</para>
 /// Every row is checked first (market, protected or secret-like param, value); one refused row means nothing is submitted.
-/// The rows are written to a private temporary JSONL file, submitted in one call and the file removed.
+/// The Plan shows every field of every row; once approved, the rows are written to a private temporary
+/// JSONL file (its random name is in no Plan or ticket), submitted in one call and the file removed.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Submit, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(AdvisorSubmission))]
@@ -103,25 +105,19 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
             return;
         }
 
-        var summary = string.Join("; ", _rows.Select(r => $"{r.Row.Market} {r.Row.Param} -> '{r.Row.Proposed}'"));
-        if (IsWhatIf)
+        var line = HostCommand.AdvisorSubmitPlanLine(Options);
+        var rows = string.Join("; ", _rows.Select((r, i) => $"{i + 1}: {r.Row.Describe()}"));
+        var plan = RunbookText.Plan($"{line} ({_rows.Count} proposal(s): {rows})", reason, needsApproval: true);
+        if (Approve(new BoundAction { Action = "advisor_submit", Target = $"{_rows.Count} proposal(s)", Values = _rows.Select(r => r.Row.ToJsonLine()).ToList(), Commands = [line], Reason = reason, Plan = plan }) is not { } approval)
         {
-            var preview = $"{Options.PythonPath} {System.IO.Path.Combine(Options.RepoPath, "scripts", "mm_advisor_submit.py")} --repo {Options.RepoPath} --input-jsonl <private temporary file> --json";
-            Host.UI.WriteLine(RunbookText.Plan($"{preview} ({_rows.Count} proposal(s): {summary})", reason, needsApproval: true));
             return;
         }
 
+        RequireJournal();
         var file = WritePrivateFile();
         try
         {
             var command = HostCommand.AdvisorSubmit(Options, file);
-            var plan = RunbookText.Plan($"{command.CommandLine} ({_rows.Count} proposal(s): {summary})", reason, needsApproval: true);
-            if (Approve(plan, "advisor_submit", $"{_rows.Count} proposal(s)", reason) is not { } approval)
-            {
-                return;
-            }
-
-            RequireJournal();
             Report(command, RunHost(command), reason, approval);
         }
         finally

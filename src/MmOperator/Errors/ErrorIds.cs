@@ -75,4 +75,6 @@ public static class ErrorIds
     public const string ApprovalRequestNotFound = "ApprovalRequestNotFound";
     public const string FullLanguageRequired = "FullLanguageRequired";
     public const string HelpTopicNotFound = "HelpTopicNotFound";
+    public const string ApprovalRequestLimit = "ApprovalRequestLimit";
+    public const string SecretLikeValue = "SecretLikeValue";
 }

@@ -80,6 +80,10 @@ public sealed class HostCommand
         return Advisor(options, HostCommandShape.AdvisorSubmit, "mm_advisor_submit.py", "--input-jsonl", inputJsonl, "--json");
     }
 
+    /// <summary>The submit line as a Plan shows it and a ticket binds it: the temporary file's random name is left out.</summary>
+    public static string AdvisorSubmitPlanLine(OperatorOptions options) =>
+        Advisor(options, HostCommandShape.AdvisorSubmit, "mm_advisor_submit.py", "--input-jsonl", "<private temporary file>", "--json").CommandLine;
+
     public static HostCommand AdvisorListPending(OperatorOptions options) =>
         Advisor(options, HostCommandShape.AdvisorListPending, "mm_advisor_apply.py", "--list-pending", "--json");
 

@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Management.Automation;
 using MmOperator.Errors;
 using MmOperator.Markets;
+using MmOperator.Security;
 
 namespace MmOperator.Reporting;
 
 /// <summary>
 /// A reason goes into the Plan, the prompt and the journal: one printable line, so it cannot forge a
-/// Plan line or hide text (no line breaks, control or bidirectional formatting characters).
+/// Plan line or hide text (no line breaks, control or bidirectional formatting characters), and shown
+/// as typed, so it holds no secret-like <c>KEY=value</c> that would have to be masked.
 /// </summary>
 public static class ReasonPolicy
 {
@@ -20,9 +22,10 @@ public static class ReasonPolicy
             : text.Length > MaxLength ? $"it is longer than {MaxLength} characters"
             : text.Any(c => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
                 ? "it contains line breaks, control or invisible formatting characters"
+            : SecretMasker.NeedsMasking(text) ? "it holds a protected or secret-like KEY=value, which a plan cannot show as typed"
                 : null;
         return problem is null
             ? text
-            : throw new OperatorException(ErrorIds.InvalidReason, ErrorCategory.InvalidArgument, $"The reason '{MarketCatalog.Printable(text)}' is refused: {problem}. Give one printable line that says why, for the plan and the audit journal.", reason);
+            : throw new OperatorException(ErrorIds.InvalidReason, ErrorCategory.InvalidArgument, $"The reason '{SecretMasker.HideAssignments(MarketCatalog.Printable(text))}' is refused: {problem}. Give one printable line that says why, for the plan and the audit journal.", reason);
     }
 }

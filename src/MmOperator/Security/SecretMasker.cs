@@ -4,9 +4,11 @@ using MmOperator.EnvFiles;
 namespace MmOperator.Security;
 
 /// <summary>
-/// Hides secret values in any text the module shows or stores (verbose, debug, errors). Two nets:
-/// the actual values of protected and secret-like keys found in the repo's <c>.env*</c> files, and any
-/// <c>KEY=value</c> or <c>"KEY": "value"</c> whose key is protected or secret-like.
+/// Hides secret values in text that comes from the host and its files (command output, file values).
+/// Two nets: the actual values of protected and secret-like keys found in the repo's <c>.env*</c> files,
+/// and any <c>KEY=value</c> or <c>"KEY": "value"</c> whose key is protected or secret-like. Text the
+/// caller typed gets only the second net (<see cref="HideAssignments"/>): masking it where it equals a
+/// secret would answer whether a guess is right.
 /// </summary>
 public sealed partial class SecretMasker
 {
@@ -26,6 +28,10 @@ public sealed partial class SecretMasker
 
     [GeneratedRegex("(?<key>[A-Za-z0-9_]+)(?<sep>\"?\\s*[=:]\\s*\"?)(?<value>[^\"\\s,}]+)")]
     private static partial Regex Assignment();
+
+    /// <summary>Every word followed by an assignment, nested ones included (nothing is consumed past the key).</summary>
+    [GeneratedRegex("[A-Za-z0-9_]+(?=\"?\\s*[=:]\\s*\"?[^\"\\s,}])")]
+    private static partial Regex AssignedKey();
 
     /// <summary>Collects the secret values of every <c>.env</c> and <c>.env.*</c> file in the repo.</summary>
     public static SecretMasker ForRepo(string repoPath)
@@ -68,6 +74,19 @@ public sealed partial class SecretMasker
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
         }
 
-        return Assignment().Replace(text, m => KeyPolicy.IsProtected(m.Groups["key"].Value) ? m.Groups["key"].Value + m.Groups["sep"].Value + Mask : m.Value);
+        return HideAssignments(text);
     }
+
+    /// <summary>The assignment net alone: the same answer whatever the secrets are, so safe on text the caller typed.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public static string? HideAssignments(string? text) => string.IsNullOrEmpty(text)
+        ? text
+        : Assignment().Replace(text, m => KeyPolicy.IsProtected(m.Groups["key"].Value) ? m.Groups["key"].Value + m.Groups["sep"].Value + Mask : m.Value);
+
+    /// <summary>
+    /// True when caller-typed text holds a protected or secret-like <c>KEY=value</c> anywhere: it could
+    /// not be shown as typed, so a Plan could not show what an approval covers.
+    /// </summary>
+    public static bool NeedsMasking(string? text) =>
+        !string.IsNullOrEmpty(text) && AssignedKey().Matches(text).Any(m => KeyPolicy.IsProtected(m.Value));
 }

@@ -53,4 +53,23 @@ public class SecretMaskerTests
 
         Assert.Equal("pid 1020, ok true", masker.Apply("pid 1020, ok true"));
     }
+
+    [Fact]
+    public void What_the_caller_typed_is_masked_the_same_whatever_the_secrets_are()
+    {
+        var masker = new SecretMasker(["2118250"]);
+
+        Assert.Equal("vault 2118250", SecretMasker.HideAssignments("vault 2118250"));
+        Assert.Equal("vault ********", masker.Apply("vault 2118250"));
+        Assert.Equal("hook MM_WEBHOOK_SECRET=" + SecretMasker.Mask, SecretMasker.HideAssignments("hook MM_WEBHOOK_SECRET=abc"));
+    }
+
+    [Theory]
+    [InlineData("webhook_secret=hooks.example.com/desk", true)]
+    [InlineData("note x=webhook_secret=y", true)]
+    [InlineData("{\"MM_API_KEY\": \"abc\"}", true)]
+    [InlineData("SEV1: drawdown on ETH", false)]
+    [InlineData("spread=1.5 MM_API_KEY rotated", false)]
+    [InlineData("2118250", false)]
+    public void Text_that_would_need_masking_is_recognised(string text, bool needs) => Assert.Equal(needs, SecretMasker.NeedsMasking(text));
 }
