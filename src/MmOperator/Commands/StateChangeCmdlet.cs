@@ -190,7 +190,7 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
             Reason = reason,
             Plan = plan,
             Binding = binding,
-            Requester = $"{Environment.UserName}@{Environment.MachineName} pid {Environment.ProcessId} ({SessionState.LanguageMode})",
+            Requester = $"{Environment.UserName}@{Environment.MachineName} pid {Environment.ProcessId} ({SessionState.LanguageMode}{(AgentSession.Current.Via is { } via ? ", via " + via : string.Empty)})",
         }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
         var pending = new OperatorException(
             ErrorIds.ApprovalPending,
