@@ -137,7 +137,7 @@ public sealed class AuditJournal
             var problem = CheckLine(line, expectedPrev, keyed, out var hash);
             if (problem is not null)
             {
-                return new AuditVerification(Path, count, false, number, problem);
+                return new AuditVerification(Path, count, false, number, key is null ? problem + $" (or the journal is keyed and its key file '{KeyPath}' is missing: keep the key with the journal)" : problem);
             }
 
             if (keyed is null && key is not null && hash == key.UnkeyedUntil)

@@ -137,6 +137,19 @@ public sealed class AuditJournalTests : IDisposable
     }
 
     [Fact]
+    public void A_keyed_journal_without_its_key_does_not_verify_and_says_why()
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        File.Delete(JournalPath + ".key");
+
+        var verification = journal.Verify();
+
+        Assert.Equal((false, 1), (verification.IsValid, verification.FirstBrokenLine));
+        Assert.Contains("key file", verification.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_older_unkeyed_journal_verifies_as_before_and_is_keyed_from_the_next_record_on()
     {
         File.WriteAllLines(Directory.CreateDirectory(Path.GetDirectoryName(JournalPath)!).FullName + "/audit.jsonl", PlainChain("old-1", "old-2"));
