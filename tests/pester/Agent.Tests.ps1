@@ -32,7 +32,7 @@ BeforeAll {
 AfterAll {
     foreach ($m in 'eth', 'btc') { $null = Invoke-Mmctl $Sandbox stop $m --json }
     Remove-TestSandbox $Sandbox
-    Get-ChildItem $Transcripts -ErrorAction Ignore | Where-Object Name -NotIn $TranscriptsBefore | Remove-Item -Force
+    Get-ChildItem $Transcripts -ErrorAction Ignore | Where-Object { $_.Name -notin $TranscriptsBefore } | Remove-Item -Force
 }
 
 Describe 'The restricted session' {
@@ -81,7 +81,9 @@ Describe 'The launcher''s fixed environment' {
     It 'keeps transcripts private to the account' {
         $null = Agent 'Get-MmCapability | Out-String'
         (Get-Item $Transcripts).UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite, UserExecute')
-        Get-ChildItem $Transcripts | Where-Object Name -NotIn $TranscriptsBefore | ForEach-Object { $_.UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite') }
+        $made = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $TranscriptsBefore })
+        $made.Count | Should -BeGreaterThan 0
+        foreach ($file in $made) { $file.UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite') }
     }
 
     It 'refuses an approval decision from the agent''s session in FullLanguage too' {
