@@ -50,6 +50,7 @@
 - .env parameters with the runbook's guardrails: Get-, Set-, Remove-MmEnvParam.
 - Advisor proposals: Submit-, Get-, Approve-MmAdvisorProposal, Invoke-MmAdvisorAutoApply.
 - Agent session: MmOperator.pssc and bin/mm-operator; approval tickets with Get-, Approve-, Deny-MmApprovalRequest.
+- Two-user agent deployment: bin/mm-operator-setup (sudo, forced SSH key, owners and modes, --check); the launcher's clean environment and limits; decisions refused from the agent's identity; the journal keyed with an owner-only secret.
 '@
         }
     }

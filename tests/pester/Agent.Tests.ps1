@@ -3,16 +3,28 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-MmTestModule
     $script:Sandbox = New-TestSandbox -Market eth, btc
-    $script:Launcher = Join-Path (Split-Path $env:MMOPERATOR_TEST_MODULE) 'bin/mm-operator'
-    $script:AgentEnv = @{
-        MMOPERATOR_PWSH = 'dotnet ' + (Join-Path $PSHOME 'pwsh.dll')
-        MMOPERATOR_MMCTL = $Sandbox.MmctlPath; MMOPERATOR_REPO = $Sandbox.RepoPath; MMOPERATOR_AUDIT_LOG = $Sandbox.AuditLogPath
-        MMOPERATOR_PYTHON = $null; MMOPERATOR_TIMEOUT_SEC = $null; MMOPERATOR_APPROVAL_TTL_SEC = $null
+    # The launcher reads nothing from its caller: the module copy's mm-operator.conf (the operator's settings) points it at the sandbox.
+    $script:ModuleCopy = Join-Path $Sandbox.Path 'modules/MmOperator'
+    $null = New-Item -ItemType Directory (Split-Path $ModuleCopy) -Force
+    Copy-Item (Split-Path $env:MMOPERATOR_TEST_MODULE) $ModuleCopy -Recurse
+    $script:Launcher = Join-Path $ModuleCopy 'bin/mm-operator'
+    function script:Configure([hashtable] $Extra = @{}) {
+        $settings = [ordered]@{
+            MMOPERATOR_PWSH = 'dotnet ' + (Join-Path $PSHOME 'pwsh.dll')
+            MMOPERATOR_MMCTL = $Sandbox.MmctlPath; MMOPERATOR_REPO = $Sandbox.RepoPath; MMOPERATOR_AUDIT_LOG = $Sandbox.AuditLogPath
+        }
+        foreach ($k in $Extra.Keys) { $settings[$k] = $Extra[$k] }
+        $settings.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" } | Set-Content (Join-Path $ModuleCopy 'mm-operator.conf')
     }
-    function script:Agent([string] $Command, [hashtable] $Extra = @{}) {
-        $environment = $AgentEnv.Clone(); foreach ($k in $Extra.Keys) { $environment[$k] = $Extra[$k] }
-        Use-Environment $environment { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
+    Configure
+    function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}) {
+        if ($Extra.Count) { Configure $Extra }
+        try { Use-Environment $Caller { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } } }
+        finally { if ($Extra.Count) { Configure } }
     }
+    # The sessions' transcripts land in this account's ~/.local/state/mmoperator/transcripts; the ones this file makes are removed.
+    $script:Transcripts = Join-Path (& getent passwd (& id -un)).Split(':')[5] '.local/state/mmoperator/transcripts'
+    $script:TranscriptsBefore = @(Get-ChildItem $Transcripts -ErrorAction Ignore).Name
     function script:RequestId([string] $Text) { ([regex]::Match($Text, 'apr-[0-9a-f]{12}')).Value }
     function script:Stops { @(Get-Invocation $Sandbox | Where-Object { $_.argv[0] -eq 'stop' }).Count }
 }
@@ -20,6 +32,7 @@ BeforeAll {
 AfterAll {
     foreach ($m in 'eth', 'btc') { $null = Invoke-Mmctl $Sandbox stop $m --json }
     Remove-TestSandbox $Sandbox
+    Get-ChildItem $Transcripts -ErrorAction Ignore | Where-Object { $_.Name -notin $TranscriptsBefore } | Remove-Item -Force
 }
 
 Describe 'The restricted session' {
@@ -37,20 +50,49 @@ Describe 'The restricted session' {
         @{ Name = 'Import-Module'; Command = 'Import-Module Microsoft.PowerShell.Management'; Expect = 'not recognized' }
         @{ Name = 'a shell'; Command = '/bin/sh -c "echo escaped"'; Expect = 'not recognized' }
         @{ Name = 'python3'; Command = 'python3 -c "print(1)"'; Expect = 'not recognized' }
-        @{ Name = 'mmctl itself'; Command = '& $env:MMOPERATOR_MMCTL stop eth --json'; Expect = 'not recognized|not allowed|cannot' }
+        @{ Name = 'mmctl itself'; Command = '& (Get-MmOperatorOption).MmctlPath stop eth --json'; Expect = 'not recognized|not allowed|cannot' }
         @{ Name = '.NET calls'; Command = '[System.IO.File]::ReadAllText("/etc/hostname")'; Expect = 'Method invocation is supported only on core types' }
         @{ Name = 'providers and file access'; Command = 'Get-Content /etc/hostname'; Expect = 'not recognized' }
         @{ Name = 'changing the options'; Command = 'Set-MmOperatorOption -MmctlPath /bin/sh'; Expect = 'not recognized' }
         @{ Name = 'making a sandbox'; Command = 'New-MmSandbox'; Expect = 'not recognized' }
         @{ Name = 'deciding approvals'; Command = 'Approve-MmApprovalRequest apr-000000000000 -Reason x -Confirm:$false'; Expect = 'not recognized' }
         @{ Name = 'reading a file through -Path'; Command = 'Get-MmAuditLog -Path /etc/passwd'; Expect = 'FullLanguageRequired|restricted session may not' }
-        @{ Name = 'redirecting mmctl through the environment'; Command = '$env:MMOPERATOR_MMCTL = "/bin/echo"; (Get-MmOperatorOption).MmctlPath'; Expect = [regex]::Escape($Sandbox.MmctlPath) }
+        @{ Name = 'redirecting mmctl through the environment'; Command = '$env:MMOPERATOR_MMCTL = "/bin/echo"; "mmctl=" + (Get-MmOperatorOption).MmctlPath'; Expect = 'mmctl=' + [regex]::Escape([IO.Path]::GetTempPath()) + 'mmop-pester-\w+/bin/mmctl' }
     ) {
         $before = (Get-Invocation $Sandbox).Count
         $result = Agent $Command
         $result.Text | Should -Match $Expect
         $result.Text | Should -Not -Match 'escaped'
         @(Get-Invocation $Sandbox | Select-Object -Skip $before | Where-Object { $_.argv[0] -ne 'status' }).Count | Should -Be 0
+    }
+}
+
+Describe 'The launcher''s fixed environment' {
+    It 'takes nothing from its caller: not the PowerShell, nor mmctl, the repo, the journal or the marker' {
+        $caller = @{ MMOPERATOR_PWSH = '/bin/false'; MMOPERATOR_MMCTL = '/bin/echo'; MMOPERATOR_REPO = '/tmp'; MMOPERATOR_AUDIT_LOG = '/tmp/forged.jsonl'; MMOPERATOR_AGENT = 'none'; BASH_ENV = '/dev/null' }
+        $result = Agent '$o = Get-MmOperatorOption; $o.MmctlPath; $o.RepoPath; $o.AuditLogPath; "marker=$env:MMOPERATOR_AGENT"' -Caller $caller
+        $result.ExitCode | Should -Be 0
+        $result.Text | Should -Match ([regex]::Escape($Sandbox.MmctlPath))
+        $result.Text | Should -Match ([regex]::Escape($Sandbox.AuditLogPath))
+        $result.Text | Should -Match 'marker=local:'
+        $result.Text | Should -Not -Match 'forged|/bin/echo'
+    }
+
+    It 'keeps transcripts private to the account' {
+        $null = Agent 'Get-MmCapability | Out-String'
+        (Get-Item $Transcripts).UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite, UserExecute')
+        $made = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $TranscriptsBefore })
+        $made.Count | Should -BeGreaterThan 0
+        foreach ($file in $made) { $file.UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite') }
+    }
+
+    It 'refuses an approval decision from the agent''s session in FullLanguage too' {
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"').Text
+        Use-Environment @{ MMOPERATOR_AGENT = 'ssh' } {
+            { Approve-MmApprovalRequest $id -Reason 'mine' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'AgentDecisionRefused,MmOperator.Commands.ApproveMmApprovalRequestCommand'
+            { Deny-MmApprovalRequest $id -Reason 'mine' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'AgentDecisionRefused,MmOperator.Commands.DenyMmApprovalRequestCommand'
+        }
+        (Get-MmApprovalRequest $id).State | Should -Be 'Pending'
     }
 }
 

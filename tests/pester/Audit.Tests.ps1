@@ -64,6 +64,7 @@ Describe 'The audit journal' {
         $lines = Get-Content $Sandbox.AuditLogPath
         $lines[1] = $lines[1] -replace '"reason":"close"', '"reason":"routine"'
         Set-Content $copy $lines
+        Copy-Item "$($Sandbox.AuditLogPath).key" "$copy.key"
         $verification = Test-MmAuditLog -Path $copy -ErrorAction SilentlyContinue -ErrorVariable broken
         $verification.IsValid | Should -BeFalse
         $verification.FirstBrokenLine | Should -Be 2
@@ -73,6 +74,7 @@ Describe 'The audit journal' {
     It 'finds a removed record' {
         $copy = Join-Path $TestDrive 'removed.jsonl'
         Get-Content $Sandbox.AuditLogPath | Select-Object -Index 0, 2, 3, 4 | Set-Content $copy
+        Copy-Item "$($Sandbox.AuditLogPath).key" "$copy.key"
         (Test-MmAuditLog -Path $copy -ErrorAction SilentlyContinue).FirstBrokenLine | Should -Be 2
     }
 

@@ -12,7 +12,11 @@ namespace MmOperator.Audit;
 /// The append-only, hash-chained journal of every state-changing attempt. Appends take an exclusive
 /// lock on <c>&lt;journal&gt;.lock</c> (flock, shared with every session and process), read the last
 /// record's hash, write one line and flush it to disk, so concurrent writers never interleave or
-/// lose a record. The chain makes an edited, inserted or removed record detectable.
+/// lose a record. The chain makes an edited, inserted or removed record detectable. Each record's hash
+/// is an HMAC-SHA256 keyed with <c>&lt;journal&gt;.key</c> (owner-only, created by the first append), so
+/// whoever cannot read the key cannot recompute the chain after rewriting it. A journal written before
+/// the key existed keeps its plain SHA-256 records: the key file names the last of them, and every
+/// record after it must be keyed (see <see cref="JournalKey"/>).
 /// </summary>
 public sealed class AuditJournal
 {
@@ -37,6 +41,8 @@ public sealed class AuditJournal
 
     private string LockPath => Path + ".lock";
 
+    private string KeyPath => Path + ".key";
+
     /// <summary>Fails closed: an action runs only when its record can be written.</summary>
     public void EnsureWritable()
     {
@@ -60,10 +66,11 @@ public sealed class AuditJournal
             using var guard = AcquireLock();
             using var file = OpenForAppend();
             record.PrevHash = ReadLastHash(file);
+            var key = JournalKey.LoadOrCreate(KeyPath, record.PrevHash);
             record.Id = NewId(record.Time = DateTime.UtcNow);
             record.Hash = null;
             var body = JsonSerializer.Serialize(record, Json);
-            record.Hash = Sha256(body);
+            record.Hash = key.Hash(body);
             var line = body[..^1] + HashSuffixStart + record.Hash + "\"}\n";
             file.Seek(0, SeekOrigin.End);
             file.Write(Encoding.UTF8.GetBytes(line));
@@ -118,26 +125,36 @@ public sealed class AuditJournal
             return new AuditVerification(Path, 0, true, null, null);
         }
 
+        // Without a key file the journal predates keying and nothing was appended since: plain SHA-256 throughout.
+        var key = JournalKey.Load(KeyPath);
+        var keyed = key is null || key.UnkeyedUntil == GenesisHash ? key : null;
         var expectedPrev = GenesisHash;
         var count = 0;
         var number = 0;
         foreach (var line in File.ReadLines(Path))
         {
             number++;
-            var problem = CheckLine(line, expectedPrev, out var hash);
+            var problem = CheckLine(line, expectedPrev, keyed, out var hash);
             if (problem is not null)
             {
-                return new AuditVerification(Path, count, false, number, problem);
+                return new AuditVerification(Path, count, false, number, key is null ? problem + $" (or the journal is keyed and its key file '{KeyPath}' is missing: keep the key with the journal)" : problem);
+            }
+
+            if (keyed is null && key is not null && hash == key.UnkeyedUntil)
+            {
+                keyed = key;
             }
 
             expectedPrev = hash;
             count++;
         }
 
-        return new AuditVerification(Path, count, true, null, null);
+        return key is not null && keyed is null
+            ? new AuditVerification(Path, count, false, number + 1, "records are missing: the journal ends before the last record written without a key, which the key file names")
+            : new AuditVerification(Path, count, true, null, null);
     }
 
-    private static string? CheckLine(string line, string expectedPrev, out string hash)
+    private static string? CheckLine(string line, string expectedPrev, JournalKey? key, out string hash)
     {
         hash = string.Empty;
         var suffixAt = line.Length - (HashSuffixStart.Length + 64 + 2);
@@ -148,7 +165,7 @@ public sealed class AuditJournal
 
         hash = line.Substring(suffixAt + HashSuffixStart.Length, 64);
         var body = line[..suffixAt] + "}";
-        if (!string.Equals(Sha256(body), hash, StringComparison.Ordinal))
+        if (!string.Equals(key is null ? JournalKey.Sha256(body) : key.Hash(body), hash, StringComparison.Ordinal))
         {
             return "the record was changed after it was written (its hash does not match)";
         }
@@ -207,8 +224,6 @@ public sealed class AuditJournal
 
     private static string NewId(DateTime time) =>
         time.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture) + "-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
-
-    private static string Sha256(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
 }
 
 /// <summary>The outcome of Test-MmAuditLog (PSTypeName MmOperator.AuditVerification).</summary>

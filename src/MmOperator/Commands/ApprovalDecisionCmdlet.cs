@@ -2,12 +2,13 @@ using System.Management.Automation;
 using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Errors;
+using MmOperator.Options;
 
 namespace MmOperator.Commands;
 
 /// <summary>
 /// Approve- and Deny-MmApprovalRequest: a human's decision on an agent's request, in a normal
-/// (FullLanguage) session only, shown with its full Plan and approved through ShouldProcess.
+/// (FullLanguage) session only and never from the agent's identity (see <see cref="AgentSession"/>), shown with its full Plan and approved through ShouldProcess.
 /// </summary>
 public abstract class ApprovalDecisionCmdlet : StateChangeCmdlet
 {
@@ -19,6 +20,15 @@ public abstract class ApprovalDecisionCmdlet : StateChangeCmdlet
     protected override void BeginProcessing()
     {
         RequireFullLanguage(this);
+        try
+        {
+            AgentSession.Current.RefuseAgentDecision();
+        }
+        catch (OperatorException refused)
+        {
+            ThrowTerminatingError(refused.ToErrorRecord());
+        }
+
         RequireJournal();
     }
 

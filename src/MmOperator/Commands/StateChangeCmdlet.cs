@@ -204,7 +204,7 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
                 Reason = reason,
                 Plan = plan,
                 Binding = binding,
-                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({SessionState.LanguageMode})",
+                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({SessionState.LanguageMode}{(AgentSession.Current.Via is { } via ? ", via " + via : string.Empty)})",
             }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
         }
         catch (OperatorException limit)

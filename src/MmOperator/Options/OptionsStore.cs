@@ -39,14 +39,17 @@ public static class OptionsStore
         }
     }
 
-    /// <summary>Reads MMOPERATOR_* now; a malformed variable is kept and reported by every command until fixed.</summary>
+    /// <summary>
+    /// Reads MMOPERATOR_* now (in the agent's path, from the operator's settings file only); a malformed
+    /// value is kept and reported by every command until fixed.
+    /// </summary>
     public static void Import()
     {
         lock (Gate)
         {
             try
             {
-                _current = OperatorOptions.FromEnvironment(Environment.GetEnvironmentVariable);
+                _current = OperatorOptions.FromEnvironment(AgentSession.Current.Variable);
                 _importError = null;
             }
             catch (OperatorException error)

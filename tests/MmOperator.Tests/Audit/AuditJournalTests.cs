@@ -100,8 +100,72 @@ public sealed class AuditJournalTests : IDisposable
         lines[0] = File.ReadAllLines(Path.Combine(_dir.Path, "forged.jsonl"))[0];
         File.WriteAllLines(JournalPath, lines);
 
-        Assert.Equal(2, journal.Verify().FirstBrokenLine);
+        Assert.Equal(1, journal.Verify().FirstBrokenLine);
         Assert.NotNull(forged.Hash);
+    }
+
+    private static string PlainLine(string prev, string id)
+    {
+        var body = "{\"prev_hash\":\"" + prev + "\",\"id\":\"" + id + "\",\"action\":\"stop\",\"outcome\":\"Succeeded\"}";
+        return body[..^1] + ",\"hash\":\"" + JournalKey.Sha256(body) + "\"}";
+    }
+
+    private static string[] PlainChain(params string[] ids)
+    {
+        var prev = AuditJournal.GenesisHash;
+        return ids.Select(id =>
+        {
+            var line = PlainLine(prev, id);
+            prev = line[^66..^2];
+            return line;
+        }).ToArray();
+    }
+
+    [Fact]
+    public void A_rewritten_journal_with_a_recomputed_chain_does_not_verify_without_the_key()
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        journal.Append(Attempt("BTC-USD"));
+
+        File.WriteAllLines(JournalPath, PlainChain("forged-1", "forged-2"));
+
+        var verification = journal.Verify();
+        Assert.False(verification.IsValid);
+        Assert.Equal(1, verification.FirstBrokenLine);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(JournalPath + ".key"));
+    }
+
+    [Fact]
+    public void A_keyed_journal_without_its_key_does_not_verify_and_says_why()
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        File.Delete(JournalPath + ".key");
+
+        var verification = journal.Verify();
+
+        Assert.Equal((false, 1), (verification.IsValid, verification.FirstBrokenLine));
+        Assert.Contains("key file", verification.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_older_unkeyed_journal_verifies_as_before_and_is_keyed_from_the_next_record_on()
+    {
+        File.WriteAllLines(Directory.CreateDirectory(Path.GetDirectoryName(JournalPath)!).FullName + "/audit.jsonl", PlainChain("old-1", "old-2"));
+        var journal = new AuditJournal(JournalPath);
+        Assert.Equal(new AuditVerification(JournalPath, 2, true, null, null), journal.Verify());
+
+        journal.Append(Attempt("ETH-USD"));
+        journal.Append(Attempt("BTC-USD"));
+
+        Assert.Equal(new AuditVerification(JournalPath, 4, true, null, null), journal.Verify());
+
+        // The unkeyed part cannot be extended or replaced: every record after it must be keyed, and it must all be there.
+        File.WriteAllLines(JournalPath, PlainChain("old-1", "old-2", "forged-3"));
+        Assert.Equal((false, 3), (journal.Verify().IsValid, journal.Verify().FirstBrokenLine));
+        File.WriteAllLines(JournalPath, PlainChain("old-1"));
+        Assert.Contains("records are missing", journal.Verify().Problem, StringComparison.Ordinal);
     }
 
     [Fact]
