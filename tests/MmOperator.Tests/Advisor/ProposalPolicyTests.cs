@@ -18,10 +18,7 @@ public sealed class ProposalPolicyTests : IDisposable
     {
         _repo.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\n");
         _repo.Write(".env.btc", "MM_MARKET_NAME=BTC-USD\n");
-        foreach (var file in Directory.GetFiles(TestPaths.PolicyFixtures))
-        {
-            _repo.Write(Path.Combine("mm_config", "policy", Path.GetFileName(file)), File.ReadAllText(file));
-        }
+        _repo.WritePolicyFixtures();
 
         _policy = RepoPolicy.Load(_repo.Path);
         _catalog = MarketCatalog.Load(_repo.Path);

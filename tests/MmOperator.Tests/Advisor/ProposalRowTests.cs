@@ -16,10 +16,7 @@ public sealed class ProposalRowTests : IDisposable
     public ProposalRowTests()
     {
         _repo.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\n");
-        foreach (var file in Directory.GetFiles(TestPaths.PolicyFixtures))
-        {
-            _repo.Write(Path.Combine("mm_config", "policy", Path.GetFileName(file)), File.ReadAllText(file));
-        }
+        _repo.WritePolicyFixtures();
 
         _catalog = MarketCatalog.Load(_repo.Path);
         _policy = RepoPolicy.Load(_repo.Path);

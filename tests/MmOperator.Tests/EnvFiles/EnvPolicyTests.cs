@@ -13,10 +13,7 @@ public sealed class EnvPolicyTests : IDisposable
 
     private RepoPolicy FixturePolicy()
     {
-        foreach (var file in Directory.GetFiles(TestPaths.PolicyFixtures))
-        {
-            _repo.Write(Path.Combine("mm_config", "policy", Path.GetFileName(file)), File.ReadAllText(file));
-        }
+        _repo.WritePolicyFixtures();
 
         return RepoPolicy.Load(_repo.Path);
     }

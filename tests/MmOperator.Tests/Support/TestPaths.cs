@@ -45,6 +45,15 @@ public sealed class TempDir : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The bot project's own policy files, where a repo holds them (mm_config/policy).</summary>
+    public void WritePolicyFixtures()
+    {
+        foreach (var file in Directory.GetFiles(TestPaths.PolicyFixtures))
+        {
+            Write(System.IO.Path.Combine("mm_config", "policy", System.IO.Path.GetFileName(file)), File.ReadAllText(file));
+        }
+    }
+
     public string Write(string name, string text)
     {
         var file = System.IO.Path.Combine(Path, name);
