@@ -69,6 +69,11 @@ public sealed partial class MarketCatalog
             {
                 if (!IsMarketFileName(file.Name, out var slug))
                 {
+                    if (MarketFileName().Match(file.Name) is { Success: true } shaped)
+                    {
+                        notMarkets[shaped.Groups[1].Value] = "is a lock, sample, template, backup or temporary file, never a market";
+                    }
+
                     continue;
                 }
 

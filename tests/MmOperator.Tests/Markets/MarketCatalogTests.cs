@@ -171,6 +171,7 @@ public sealed class MarketCatalogTests : IDisposable
         Assert.Equal(["btc", "eth", "mu_24_5", "spx500m"], Catalog.Markets.Select(m => m.Slug));
         var refusal = Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse(slug)));
         Assert.Equal(ErrorIds.UnknownMarket, refusal.ErrorId);
+        Assert.Contains($".env.{slug} is a lock, sample, template, backup or temporary file, never a market", refusal.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("LOCK-USD", refusal.Message, StringComparison.Ordinal);
     }
 
