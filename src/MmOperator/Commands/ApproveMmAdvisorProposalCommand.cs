@@ -50,7 +50,7 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
         // A restricted session plans from the files alone, so there -WhatIf shows the very Plan its ticket binds.
         if (IsWhatIf && !IsRestricted)
         {
-            ids.ForEach(id => Host.UI.WriteLine(RunbookText.Plan(HostCommand.AdvisorApprove(Options, id).CommandLine, reason, needsApproval: true)));
+            ids.ForEach(id => WriteHostText(RunbookText.Plan(HostCommand.AdvisorApprove(Options, id).CommandLine, reason, needsApproval: true)));
             return;
         }
 

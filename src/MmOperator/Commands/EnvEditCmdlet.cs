@@ -205,7 +205,7 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
         var said = $"No change: {key} in {target.Path} is already {Masker.Apply(RunbookText.Value(current))}.";
         if (IsWhatIf)
         {
-            Host.UI.WriteLine(said);
+            WriteHostText(said);
             return;
         }
 

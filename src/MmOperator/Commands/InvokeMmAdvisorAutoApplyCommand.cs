@@ -33,7 +33,7 @@ public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
         // A restricted session plans from the files alone, so there -WhatIf shows the very Plan its ticket binds.
         if (IsWhatIf && !IsRestricted)
         {
-            Host.UI.WriteLine(RunbookText.Plan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", reason, needsApproval: true));
+            WriteHostText(RunbookText.Plan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", reason, needsApproval: true));
             return;
         }
 

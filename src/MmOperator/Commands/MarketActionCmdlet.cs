@@ -125,7 +125,7 @@ public abstract class MarketActionCmdlet : TicketedCmdlet
         var command = market is null ? HostCommand.MmctlStatus(Options) : HostCommand.MmctlStatus(Options, market);
         if (IsWhatIf)
         {
-            Host.UI.WriteLine(RunbookText.Plan(command.CommandLine, reason, needsApproval: false));
+            WriteHostText(RunbookText.Plan(command.CommandLine, reason, needsApproval: false));
             return;
         }
 

@@ -114,6 +114,13 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
         return new OperatorException(refusal.ErrorId, refusal.Category, Masker.Apply(refusal.Message), refusal.Target, refusal.InnerException);
     }
 
+    /// <summary>
+    /// Writes text for the person at the host (a Plan, a "No change" note) the way Write-Host does: an
+    /// information record tagged PSHOST, shown on the host and capturable in process with 6>&amp;1.
+    /// </summary>
+    protected void WriteHostText(string text) =>
+        WriteInformation(new HostInformationMessage { Message = text }, ["PSHOST"]);
+
     /// <summary>Writes an object with its module type name, which selects its view and survives remoting.</summary>
     protected void WriteTyped(object value, string typeName)
     {

@@ -120,7 +120,7 @@ public abstract class StateChangeCmdlet : OperatorCmdlet
 
         if (IsWhatIf)
         {
-            Host.UI.WriteLine(plan);
+            WriteHostText(plan);
             return null;
         }
 
