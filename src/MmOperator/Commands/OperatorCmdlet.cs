@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
+using MmOperator.EnvFiles;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Markets;
@@ -19,13 +20,17 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
     private OperatorOptions? _options;
     private SecretMasker? _masker;
     private MarketCatalog? _catalog;
+    private RepoEnvFiles? _envFiles;
 
     /// <summary>The options as they were when this command started.</summary>
     protected OperatorOptions Options => _options ??= LoadOptions();
 
     protected SecretMasker Masker => _masker ??= SecretMasker.ForRepo(Options.RepoPath);
 
-    protected MarketCatalog Catalog => _catalog ??= MarketCatalog.Load(Options.RepoPath);
+    protected MarketCatalog Catalog => _catalog ??= MarketCatalog.Load(EnvFiles);
+
+    /// <summary>The repo's .env* files, read once per command for both the catalog and the masker.</summary>
+    private RepoEnvFiles EnvFiles => _envFiles ??= RepoEnvFiles.Read(Options.RepoPath);
 
     protected CancellationToken StopToken => _stopping.Token;
 

@@ -58,57 +58,41 @@ public sealed partial class MarketCatalog
     }
 
     /// <summary>Reads the repo's market files. A missing repo gives an empty catalog; the caller checks the repo first.</summary>
-    public static MarketCatalog Load(string repoPath)
+    public static MarketCatalog Load(string repoPath) => Load(RepoEnvFiles.Read(repoPath));
+
+    /// <summary>The markets among files already read (a command reads each file once).</summary>
+    public static MarketCatalog Load(RepoEnvFiles files)
     {
-        ArgumentNullException.ThrowIfNull(repoPath);
+        ArgumentNullException.ThrowIfNull(files);
         var entries = new List<MarketEntry>();
         var notMarkets = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (Directory.Exists(repoPath))
+        foreach (var file in files.Files)
         {
-            foreach (var file in new DirectoryInfo(repoPath).EnumerateFiles(".env.*"))
+            if (!IsMarketFileName(file.Name, out var slug))
             {
-                if (!IsMarketFileName(file.Name, out var slug))
+                if (MarketFileName().Match(file.Name) is { Success: true } shaped)
                 {
-                    if (MarketFileName().Match(file.Name) is { Success: true } shaped)
-                    {
-                        notMarkets[shaped.Groups[1].Value] = "is a lock, sample, template, backup or temporary file, never a market";
-                    }
-
-                    continue;
+                    notMarkets[shaped.Groups[1].Value] = "is a lock, sample, template, backup or temporary file, never a market";
                 }
 
-                if (file.LinkTarget is not null)
-                {
-                    notMarkets[slug] = "is a symbolic link, which could point anywhere, and is never used as a market";
-                }
-                else if (ReadSymbol(file.FullName) is { } symbol)
-                {
-                    entries.Add(new MarketEntry(slug, symbol, file.FullName));
-                }
-                else
-                {
-                    notMarkets[slug] = "names no market (no MM_MARKET_NAME), so it is not a market file";
-                }
+                continue;
+            }
+
+            if (file.IsLink)
+            {
+                notMarkets[slug] = "is a symbolic link, which could point anywhere, and is never used as a market";
+            }
+            else if (file.ValueOf("MM_MARKET_NAME") is { Length: > 0 } symbol)
+            {
+                entries.Add(new MarketEntry(slug, symbol, file.FullPath));
+            }
+            else
+            {
+                notMarkets[slug] = "names no market (no MM_MARKET_NAME), so it is not a market file";
             }
         }
 
-        return new MarketCatalog(repoPath, entries, notMarkets);
-    }
-
-    private static string? ReadSymbol(string path)
-    {
-        try
-        {
-            return HostEnvReader.ReadValues(File.ReadAllText(path)).TryGetValue("MM_MARKET_NAME", out var name) && name.Length > 0 ? name : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
+        return new MarketCatalog(files.RepoPath, entries, notMarkets);
     }
 
     public MarketEntry? FindBySlug(string slug) => _bySlug.GetValueOrDefault(slug);

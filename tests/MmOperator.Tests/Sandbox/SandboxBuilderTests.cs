@@ -93,4 +93,34 @@ public sealed class SandboxBuilderTests : IDisposable
         Assert.Equal(shim, SandboxBuilder.FindPython(Path.Combine(_dir.Path, "shims")));
         Assert.Null(SandboxBuilder.FindPython(Path.Combine(_dir.Path, "none")));
     }
+
+    [Fact]
+    public void The_die_after_fault_makes_a_started_bot_crash_by_itself()
+    {
+        var sandbox = SandboxBuilder.Create(Path.Combine(_dir.Path, "host"), ["eth"], TestPaths.Python);
+        var start = new System.Diagnostics.ProcessStartInfo(sandbox.MmctlPath, ["start", "eth", "--json"]) { RedirectStandardOutput = true, WorkingDirectory = sandbox.RepoPath };
+        start.Environment["MM_SANDBOX_FAULT"] = "die-after:0.4";
+        using var mmctl = System.Diagnostics.Process.Start(start)!;
+        var answer = System.Text.Json.JsonDocument.Parse(mmctl.StandardOutput.ReadToEnd()).RootElement;
+        mmctl.WaitForExit();
+        var pid = answer.GetProperty("pid").GetInt32();
+
+        Assert.Equal("started", answer.GetProperty("status").GetString());
+        Assert.True(IsAlive(pid), "the bot runs at first");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (IsAlive(pid) && clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(20);
+        }
+
+        Assert.False(IsAlive(pid), "the bot crashed by itself");
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.1, 3);
+    }
+
+    /// <summary>Alive and not a zombie (nobody reaps a bot whose mmctl has exited until init does).</summary>
+    private static bool IsAlive(int pid)
+    {
+        var stat = File.Exists($"/proc/{pid}/stat") ? File.ReadAllText($"/proc/{pid}/stat") : string.Empty;
+        return stat.Length > 0 && stat[stat.LastIndexOf(')') + 2] != 'Z';
+    }
 }

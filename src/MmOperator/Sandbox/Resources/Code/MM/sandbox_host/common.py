@@ -40,10 +40,11 @@ def log_invocation(tool, argv):
 
 class Fault:
     """MM_SANDBOX_FAULT=hang[:S] | garbage | error-json | leak | exit:N | json-exit:N | slow-stop:S | start-error
-    | ignore-signals:INT[,TERM], limited to the sub-commands named in MM_SANDBOX_FAULT_ON (comma list) when set.
+    | ignore-signals:INT[,TERM] | die-after:S, limited to the sub-commands named in MM_SANDBOX_FAULT_ON (comma list) when set.
     'leak' reports an error that quotes the shared .env's MM_API_KEY, to prove the module masks it;
     'start-error' makes mmctl's start (alone or inside restart) answer {"status": "error"};
-    'ignore-signals' makes a bot started under it ignore those signals (the bot inherits the variables)."""
+    'ignore-signals' makes a bot started under it ignore those signals (the bot inherits the variables);
+    'die-after' makes a bot started under it exit by itself S seconds after it started (a crash)."""
 
     def __init__(self, command):
         spec = os.environ.get("MM_SANDBOX_FAULT", "")
@@ -73,6 +74,9 @@ class Fault:
 
     def stop_delay(self):
         return float(self.arg or 5) if self.name == "slow-stop" else 0.0
+
+    def lifetime(self):
+        return float(self.arg) if self.name == "die-after" else None
 
     def ignored_signals(self):
         return [name.strip() for name in self.arg.split(",") if name.strip()] if self.name == "ignore-signals" else []

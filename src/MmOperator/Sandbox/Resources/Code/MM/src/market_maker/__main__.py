@@ -9,7 +9,8 @@ and dies about 0.3 s after start, after mmctl has already said "started", as the
 It keeps running when its env file is deleted, as the real one does.
 
 Sandbox-only: MM_SANDBOX_FAULT=ignore-signals:INT (or INT,TERM) makes it ignore those signals, so that
-mmctl's "stopped" for a bot still running can be tried; and it ends by itself after MM_SANDBOX_BOT_MAX_S
+mmctl's "stopped" for a bot still running can be tried; MM_SANDBOX_FAULT=die-after:S makes it crash (exit 1)
+S seconds after it started, so a start's verification can be timed; and it ends by itself after MM_SANDBOX_BOT_MAX_S
 seconds or once its own folder is gone (the sandbox was removed), so tests never leave it behind.
 """
 import json
@@ -66,7 +67,8 @@ def on_signal(_signum, _frame):
 def main():
     for name in ("INT", "TERM"):
         signal.signal(getattr(signal, "SIG" + name), on_signal)
-    for name in common.Fault("start").ignored_signals():
+    fault = common.Fault("start")
+    for name in fault.ignored_signals():
         signal.signal(getattr(signal, "SIG" + name), signal.SIG_IGN)
     errors = settings_errors()
     if errors:
@@ -74,9 +76,14 @@ def main():
         print("%d validation error%s for MarketMakerSettings" % (len(errors), "" if len(errors) == 1 else "s"), file=sys.stderr)
         print("\n".join(errors), file=sys.stderr, flush=True)
         return 1
-    deadline = time.monotonic() + float(os.environ.get("MM_SANDBOX_BOT_MAX_S") or 3600)
+    started = time.monotonic()
+    deadline = started + float(os.environ.get("MM_SANDBOX_BOT_MAX_S") or 3600)
+    crash = fault.lifetime()
     while not stopping and time.monotonic() < deadline and HOME.is_dir():
-        time.sleep(0.2)
+        if crash is not None and time.monotonic() - started >= crash:
+            print("sandbox fault: the bot crashed %.1f s after it started" % crash, file=sys.stderr, flush=True)
+            return 1
+        time.sleep(0.05 if crash is not None else 0.2)
     return 0
 
 
