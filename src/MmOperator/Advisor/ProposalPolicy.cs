@@ -20,7 +20,7 @@ public static class ProposalPolicy
     public static OperatorException? HumanOnly(string key, string subject, string outcome, object target)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return KeyPolicy.IsHumanOnly(key)
+        return KeyRules.IsHumanOnly(key)
             ? new OperatorException(
                 ErrorIds.HumanOnlyKey,
                 ErrorCategory.PermissionDenied,
@@ -37,7 +37,7 @@ public static class ProposalPolicy
         ArgumentNullException.ThrowIfNull(catalog);
         var key = proposal.Param ?? string.Empty;
         var shown = MarketCatalog.Printable(key);
-        if (proposal.IsProtected)
+        if (policy.Keys.IsProtected(key))
         {
             return new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: proposal {proposal.ProposalId} would change {shown}, a protected or secret-like key. It is not applied; credentials changes go to a human.", proposal.ProposalId);
         }
@@ -59,6 +59,7 @@ public static class ProposalPolicy
 
         try
         {
+            EnvKeyPolicy.Check(key, allowNonMmKey: false, policy.Keys);
             EnvValuePolicy.Check(key, value, policy);
         }
         catch (OperatorException refused)

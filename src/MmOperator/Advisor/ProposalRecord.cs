@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MmOperator.EnvFiles;
+using MmOperator.Security;
 
 namespace MmOperator.Advisor;
 
@@ -80,9 +80,9 @@ public sealed partial class ProposalRecord
     [GeneratedRegex("^[+-]?s?nan[0-9]*\\z", RegexOptions.IgnoreCase)]
     private static partial Regex NanText();
 
-    public AdvisorProposal ToProposal(IReadOnlySet<string> protectedKeys)
+    public AdvisorProposal ToProposal(KeyRules keys)
     {
-        ArgumentNullException.ThrowIfNull(protectedKeys);
+        ArgumentNullException.ThrowIfNull(keys);
         return new AdvisorProposal
         {
             ProposalId = Id,
@@ -96,7 +96,7 @@ public sealed partial class ProposalRecord
             EscalationTarget = EscalationTarget,
             GuardrailStatus = GuardrailStatus,
             Created = TsValue is > -6e10 and < 2.5e11 ? DateTime.UnixEpoch.AddSeconds(TsValue.Value) : null,
-            IsProtected = Param is not null && EnvKeyPolicy.IsProtected(Param, protectedKeys),
+            IsProtected = Param is not null && keys.IsProtected(Param),
             IsWarrenAutoEligible = IsWarrenAutoEligible,
         };
     }

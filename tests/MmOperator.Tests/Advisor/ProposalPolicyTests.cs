@@ -105,6 +105,6 @@ public sealed class ProposalPolicyTests : IDisposable
     private static AdvisorProposal Proposal(string row)
     {
         using var json = JsonDocument.Parse(row);
-        return new ProposalRecord(json.RootElement).ToProposal(new HashSet<string>());
+        return new ProposalRecord(json.RootElement).ToProposal(MmOperator.Security.KeyRules.Runbook);
     }
 }
