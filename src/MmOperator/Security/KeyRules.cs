@@ -19,6 +19,7 @@ public enum KeyVerdict
     /// <summary>A valid key outside MM_, allowed only when a person explicitly asks.</summary>
     NonMm,
 
+    /// <summary>An MM_ key (or an allowed other key) that may be changed with approval.</summary>
     Allowed,
 }
 
