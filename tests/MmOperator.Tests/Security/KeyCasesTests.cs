@@ -11,7 +11,7 @@ namespace MmOperator.Tests.Security;
 /// tests/fixtures/key-cases.json, the one table of key cases: every case through the module's rule, and
 /// every case through the host's stand-in scripts, which must answer as the recorded host does.
 /// </summary>
-public sealed class KeyCasesTests
+public sealed partial class KeyCasesTests
 {
     private static readonly JsonElement Table = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "key-cases.json"))).RootElement;
 
@@ -39,6 +39,20 @@ public sealed class KeyCasesTests
     [MemberData(nameof(CaseNumbers))]
     public void The_module_answers_as_the_table_says(int index) =>
         Assert.Equal(Field(index, "module"), Name(Rules.Verdict(Field(index, "key"), allowNonMmKey: false)));
+
+    [Theory]
+    [MemberData(nameof(CaseNumbers))]
+    public void Masking_follows_the_same_rule(int index)
+    {
+        var key = Field(index, "key");
+        var masked = new SecretMasker([], Rules).Apply($"{key}=value-of-the-key") is var text && !text.Contains("value-of-the-key", StringComparison.Ordinal);
+
+        // The assignment net sees keys of letters, digits and '_' (blanks around them allowed); other spellings are masked by value.
+        Assert.Equal(Field(index, "module") == "protected" && KeyWord().IsMatch(key.Trim()), masked);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_]+\\z")]
+    private static partial System.Text.RegularExpressions.Regex KeyWord();
 
     [Theory]
     [MemberData(nameof(CaseNumbers))]
