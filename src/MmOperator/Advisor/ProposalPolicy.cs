@@ -9,8 +9,8 @@ namespace MmOperator.Advisor;
 /// <summary>
 /// What no advisor proposal may do through the module, whatever the approval: change a protected or
 /// secret-like key, change a key only a human may change (MM_ENVIRONMENT, MM_MARKET_NAME), blank a
-/// key (the apply script writes <c>KEY=</c> for an empty proposed value), write a value a direct
-/// edit would refuse, or write any file but its market's own. The apply script checks none of this
+/// key (the apply script writes <c>KEY=</c> for an empty proposed value), write a key or value a
+/// direct edit would refuse, or write any file but its market's own. The apply script checks none of this
 /// again: a row written straight into proposals.jsonl could otherwise carry a line break (a second
 /// key), a value the bot cannot load, or an env_path naming another market's file or one outside the repo.
 /// </summary>
@@ -20,7 +20,7 @@ public static class ProposalPolicy
     public static OperatorException? HumanOnly(string key, string subject, string outcome, object target)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return KeyPolicy.IsHumanOnly(key)
+        return KeyRules.IsHumanOnly(key)
             ? new OperatorException(
                 ErrorIds.HumanOnlyKey,
                 ErrorCategory.PermissionDenied,
@@ -37,7 +37,7 @@ public static class ProposalPolicy
         ArgumentNullException.ThrowIfNull(catalog);
         var key = proposal.Param ?? string.Empty;
         var shown = MarketCatalog.Printable(key);
-        if (proposal.IsProtected)
+        if (policy.Keys.IsProtected(key))
         {
             return new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: proposal {proposal.ProposalId} would change {shown}, a protected or secret-like key. It is not applied; credentials changes go to a human.", proposal.ProposalId);
         }
@@ -59,6 +59,7 @@ public static class ProposalPolicy
 
         try
         {
+            EnvKeyPolicy.Check(key, allowNonMmKey: false, policy.Keys);
             EnvValuePolicy.Check(key, value, policy);
         }
         catch (OperatorException refused)

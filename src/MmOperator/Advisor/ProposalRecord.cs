@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MmOperator.EnvFiles;
+using MmOperator.Security;
 
 namespace MmOperator.Advisor;
 
@@ -80,23 +80,25 @@ public sealed partial class ProposalRecord
     [GeneratedRegex("^[+-]?s?nan[0-9]*\\z", RegexOptions.IgnoreCase)]
     private static partial Regex NanText();
 
-    public AdvisorProposal ToProposal(IReadOnlySet<string> protectedKeys)
+    /// <summary>The proposal as shown; a protected key's old and proposed values are masked (they come straight from the host's files).</summary>
+    public AdvisorProposal ToProposal(KeyRules keys)
     {
-        ArgumentNullException.ThrowIfNull(protectedKeys);
+        ArgumentNullException.ThrowIfNull(keys);
+        var isProtected = Param is not null && keys.IsProtected(Param);
         return new AdvisorProposal
         {
             ProposalId = Id,
             Market = Market,
             Param = Param,
-            Old = Old,
-            Proposed = Proposed,
+            Old = isProtected && Old is not null ? SecretMasker.Mask : Old,
+            Proposed = isProtected && Proposed is not null ? SecretMasker.Mask : Proposed,
             EnvPath = EnvPath,
             Deadman = Deadman,
             Confidence = Confidence,
             EscalationTarget = EscalationTarget,
             GuardrailStatus = GuardrailStatus,
             Created = TsValue is > -6e10 and < 2.5e11 ? DateTime.UnixEpoch.AddSeconds(TsValue.Value) : null,
-            IsProtected = Param is not null && EnvKeyPolicy.IsProtected(Param, protectedKeys),
+            IsProtected = isProtected,
             IsWarrenAutoEligible = IsWarrenAutoEligible,
         };
     }

@@ -93,7 +93,7 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(policy);
         var key = param ?? string.Empty;
-        if (EnvKeyPolicy.IsProtected(key, policy.ProtectedKeys))
+        if (policy.Keys.IsProtected(key))
         {
             throw new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: {where} proposes '{MarketCatalog.Printable(key)}', a protected or secret-like key. Nothing was submitted.", where);
         }
@@ -126,7 +126,7 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
 
         try
         {
-            EnvKeyPolicy.Check(key, allowNonMmKey: false, policy.ProtectedKeys);
+            EnvKeyPolicy.Check(key, allowNonMmKey: false, policy.Keys);
             EnvValuePolicy.Check(key, proposed, policy);
         }
         catch (OperatorException refusal)

@@ -115,7 +115,7 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         return false;
     }
 
-    protected AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.ProtectedKeys);
+    protected AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.Keys);
 
     /// <summary>Why the apply script must not run this proposal (read from the host's files, so masked), or null.</summary>
     protected OperatorException? PolicyRefusal(AdvisorProposal proposal) =>

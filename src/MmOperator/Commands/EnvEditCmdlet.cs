@@ -125,7 +125,7 @@ public abstract class EnvEditCmdlet : TicketedCmdlet
         string? before;
         try
         {
-            key = EnvKeyPolicy.Check(Name, AllowNonMmKey, Policy.ProtectedKeys);
+            key = EnvKeyPolicy.Check(Name, AllowNonMmKey, Policy.Keys);
             value = NewValue(key);
             before = EnvFileWriter.Read(target, Options.RepoPath).ValueOf(key);
         }

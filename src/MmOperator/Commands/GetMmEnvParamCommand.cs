@@ -96,7 +96,7 @@ public sealed class GetMmEnvParamCommand : OperatorCmdlet
         foreach (var key in entries.GroupBy(e => e.Key).Where(g => patterns is null || patterns.Any(p => p.IsMatch(g.Key))))
         {
             var last = key.Last();
-            var isProtected = EnvKeyPolicy.IsProtected(key.Key, _policy!.ProtectedKeys);
+            var isProtected = _policy!.Keys.IsProtected(key.Key);
             WriteTyped(new EnvParam
             {
                 File = file.Path,

@@ -13,6 +13,7 @@ public sealed class GetMmPlaybookCommand : OperatorCmdlet
     /// <summary>Playbook names to show; wildcards allowed. All by default.</summary>
     [Parameter(Position = 0)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(PlaybookNameCompleter))]
     public string[]? Name { get; set; }
 
     protected override void EndProcessing()

@@ -22,7 +22,8 @@ public sealed class InvokeMmActionCommand : MarketActionCmdlet
 
     /// <summary>The runbook's action name.</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidateSet("status", "start", "stop", "restart", "pause_quotes", "resume_quotes", "cancel_all", "flatten", "set_param")]
+    [ValidateActionName]
+    [ArgumentCompleter(typeof(ActionNameCompleter))]
     public string Action { get; set; } = string.Empty;
 
     /// <summary>Markets in any accepted form; optional for status.</summary>

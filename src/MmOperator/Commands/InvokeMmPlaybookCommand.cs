@@ -21,7 +21,8 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
     private Playbook _playbook = Playbooks.All[0];
 
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidateSet("Sev1SafetyBreach", "ProcessStuck", "RecoveryAfterIncident", "AnalysisOnly", IgnoreCase = true)]
+    [ValidatePlaybookName]
+    [ArgumentCompleter(typeof(PlaybookNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
     /// <summary>The affected markets, in any accepted form; every playbook but AnalysisOnly needs them.</summary>

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Errors;
+using MmOperator.Security;
 
 namespace MmOperator.EnvFiles;
 
@@ -48,18 +49,19 @@ public sealed record KeyBounds(string Type, double? Min, double? Max)
 /// </summary>
 public sealed class RepoPolicy
 {
-    private RepoPolicy(IReadOnlySet<string> whitelist, IReadOnlyDictionary<string, KeyBounds> bounds, IReadOnlySet<string> protectedKeys)
+    private RepoPolicy(IReadOnlySet<string> whitelist, IReadOnlyDictionary<string, KeyBounds> bounds, KeyRules keys)
     {
         Whitelist = whitelist;
         Bounds = bounds;
-        ProtectedKeys = protectedKeys;
+        Keys = keys;
     }
 
     public IReadOnlySet<string> Whitelist { get; }
 
     public IReadOnlyDictionary<string, KeyBounds> Bounds { get; }
 
-    public IReadOnlySet<string> ProtectedKeys { get; }
+    /// <summary>The key rule with this repo's protected_keys.json on top of the runbook's.</summary>
+    public KeyRules Keys { get; }
 
     /// <summary>What the bot's settings model accepts for each MM_ key it reads; a value outside it stops the bot from starting.</summary>
     public static IReadOnlyDictionary<string, KeyBounds> Settings { get; } = LoadSettings();
@@ -75,12 +77,19 @@ public sealed class RepoPolicy
     public static RepoPolicy Load(string repoPath)
     {
         ArgumentNullException.ThrowIfNull(repoPath);
-        var folder = Path.Combine(repoPath, "mm_config", "policy");
-        var whitelist = Read(Path.Combine(folder, "whitelist.json"), e => e.EnumerateArray().Select(k => k.GetString()!).ToHashSet(StringComparer.Ordinal), new HashSet<string>());
-        var protectedKeys = Read(Path.Combine(folder, "protected_keys.json"), e => e.EnumerateArray().Select(k => k.GetString()!).ToHashSet(StringComparer.Ordinal), new HashSet<string>());
-        var bounds = Read(Path.Combine(folder, "bounds.json"), e => e.EnumerateObject().ToDictionary(p => p.Name, p => KeyBounds.Parse(p.Value), StringComparer.Ordinal), new Dictionary<string, KeyBounds>());
-        return new RepoPolicy(whitelist, bounds, protectedKeys);
+        var whitelist = Read(PolicyFile(repoPath, "whitelist.json"), e => e.EnumerateArray().Select(k => k.GetString()!).ToHashSet(StringComparer.Ordinal), new HashSet<string>());
+        var bounds = Read(PolicyFile(repoPath, "bounds.json"), e => e.EnumerateObject().ToDictionary(p => p.Name, p => KeyBounds.Parse(p.Value), StringComparer.Ordinal), new Dictionary<string, KeyBounds>());
+        return new RepoPolicy(whitelist, bounds, LoadKeyRules(repoPath));
     }
+
+    /// <summary>The key rule alone (protected_keys.json), for masking: a broken bounds.json must not change what is hidden.</summary>
+    public static KeyRules LoadKeyRules(string repoPath)
+    {
+        ArgumentNullException.ThrowIfNull(repoPath);
+        return new KeyRules(Read(PolicyFile(repoPath, "protected_keys.json"), e => e.EnumerateArray().Select(k => k.GetString() ?? throw new FormatException("a key is null")).ToList(), []));
+    }
+
+    private static string PolicyFile(string repoPath, string name) => Path.Combine(repoPath, "mm_config", "policy", name);
 
     private static T Read<T>(string path, Func<JsonElement, T> parse, T missing)
     {

@@ -1,13 +1,15 @@
 using System.Text.RegularExpressions;
 using MmOperator.EnvFiles;
+using MmOperator.Errors;
 
 namespace MmOperator.Security;
 
 /// <summary>
 /// Hides secret values in text that comes from the host and its files (command output, file values).
 /// Two nets: the actual values of protected and secret-like keys found in the repo's <c>.env*</c> files,
-/// and any <c>KEY=value</c> or <c>"KEY": "value"</c> whose key is protected or secret-like. Text the
-/// caller typed gets only the second net (<see cref="HideAssignments"/>): masking it where it equals a
+/// and any <c>KEY=value</c> or <c>"KEY": "value"</c> whose key is protected or secret-like, both by the
+/// repo's <see cref="KeyRules"/> (its protected_keys.json included). Text the caller typed gets only the
+/// second net, by the runbook's rule (<see cref="HideAssignments"/>): masking it where it equals a
 /// secret would answer whether a guess is right.
 /// </summary>
 public sealed partial class SecretMasker
@@ -19,9 +21,12 @@ public sealed partial class SecretMasker
 
     private readonly IReadOnlyList<string> _secrets;
 
-    public SecretMasker(IEnumerable<string> secretValues)
+    private readonly KeyRules _keys;
+
+    public SecretMasker(IEnumerable<string> secretValues, KeyRules? keys = null)
     {
         _secrets = secretValues.Where(v => v.Length >= MinSecretLength).Distinct(StringComparer.Ordinal).OrderByDescending(v => v.Length).ToList();
+        _keys = keys ?? KeyRules.Runbook;
     }
 
     public static SecretMasker None { get; } = new([]);
@@ -33,7 +38,11 @@ public sealed partial class SecretMasker
     [GeneratedRegex("[A-Za-z0-9_]+(?=\"?\\s*[=:]\\s*\"?[^\"\\s,}])")]
     private static partial Regex AssignedKey();
 
-    /// <summary>Collects the secret values of every <c>.env</c> and <c>.env.*</c> file in the repo.</summary>
+    /// <summary>
+    /// Collects the secret values of every <c>.env</c> and <c>.env.*</c> file in the repo, by the repo's
+    /// key rule. When protected_keys.json cannot be read, which keys it protects is unknown, so every
+    /// value is treated as a secret: output may hide too much, never too little.
+    /// </summary>
     public static SecretMasker ForRepo(string repoPath)
     {
         ArgumentNullException.ThrowIfNull(repoPath);
@@ -42,12 +51,22 @@ public sealed partial class SecretMasker
             return None;
         }
 
+        KeyRules? keys;
+        try
+        {
+            keys = RepoPolicy.LoadKeyRules(repoPath);
+        }
+        catch (OperatorException)
+        {
+            keys = null;
+        }
+
         var secrets = new List<string>();
         foreach (var file in Directory.EnumerateFiles(repoPath, ".env*"))
         {
             try
             {
-                secrets.AddRange(HostEnvReader.ReadEntries(File.ReadAllText(file)).Where(e => KeyPolicy.IsProtected(e.Key)).Select(e => e.Value));
+                secrets.AddRange(HostEnvReader.ReadEntries(File.ReadAllText(file)).Where(e => keys is null || keys.IsProtected(e.Key)).Select(e => e.Value));
             }
             catch (IOException)
             {
@@ -58,7 +77,7 @@ public sealed partial class SecretMasker
             }
         }
 
-        return new SecretMasker(secrets);
+        return new SecretMasker(secrets, keys);
     }
 
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
@@ -74,19 +93,20 @@ public sealed partial class SecretMasker
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
         }
 
-        return HideAssignments(text);
+        return Hide(text, _keys);
     }
 
-    /// <summary>The assignment net alone: the same answer whatever the secrets are, so safe on text the caller typed.</summary>
+    /// <summary>The assignment net alone, by the runbook's rule: the same answer whatever the secrets are, so safe on text the caller typed.</summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    public static string? HideAssignments(string? text) => string.IsNullOrEmpty(text)
-        ? text
-        : Assignment().Replace(text, m => KeyPolicy.IsProtected(m.Groups["key"].Value) ? m.Groups["key"].Value + m.Groups["sep"].Value + Mask : m.Value);
+    public static string? HideAssignments(string? text) => string.IsNullOrEmpty(text) ? text : Hide(text, KeyRules.Runbook);
+
+    private static string Hide(string text, KeyRules keys) =>
+        Assignment().Replace(text, m => keys.IsProtected(m.Groups["key"].Value) ? m.Groups["key"].Value + m.Groups["sep"].Value + Mask : m.Value);
 
     /// <summary>
     /// True when caller-typed text holds a protected or secret-like <c>KEY=value</c> anywhere: it could
     /// not be shown as typed, so a Plan could not show what an approval covers.
     /// </summary>
     public static bool NeedsMasking(string? text) =>
-        !string.IsNullOrEmpty(text) && AssignedKey().Matches(text).Any(m => KeyPolicy.IsProtected(m.Value));
+        !string.IsNullOrEmpty(text) && AssignedKey().Matches(text).Any(m => KeyRules.Runbook.IsProtected(m.Value));
 }

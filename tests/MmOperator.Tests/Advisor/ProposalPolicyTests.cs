@@ -43,6 +43,9 @@ public sealed class ProposalPolicyTests : IDisposable
     [InlineData("MM_NUM_PRICE_LEVELS", "99", ErrorIds.EnvValueOutOfBounds)]
     [InlineData("MM_OFFSET_MODE", "sideways", ErrorIds.EnvValueOutOfBounds)]
     [InlineData("MM_TREND_ENABLED", "TRUE", null)]
+    [InlineData(" MM_VAULT_ID", "1", ErrorIds.ProtectedKey)]
+    [InlineData("mm_spread_multiplier", "1.5", ErrorIds.InvalidEnvKey)]
+    [InlineData("EXTENDED_ENV", "testnet", ErrorIds.NonMmKeyRefused)]
     public void A_proposal_that_may_never_reach_the_apply_script_is_refused(string param, string? proposed, string? errorId)
     {
         var proposal = Proposal($$"""{"proposal_id": "p-1", "market": "ETH-USD", "env_path": {{JsonSerializer.Serialize(EthFile)}}, "param": {{JsonSerializer.Serialize(param)}}, "proposed": {{JsonSerializer.Serialize(proposed)}}}""");
@@ -102,9 +105,22 @@ public sealed class ProposalPolicyTests : IDisposable
     public void A_proposal_for_a_market_the_repo_does_not_have_is_refused() =>
         Assert.Equal(ErrorIds.ProposalEnvFileRefused, ProposalPolicy.Refusal(Proposal($$"""{"proposal_id": "p-5", "market": "SOL-USD", "env_path": {{JsonSerializer.Serialize(EthFile)}}, "param": "MM_NUM_PRICE_LEVELS", "proposed": "3"}"""), _policy, _catalog)!.ErrorId);
 
+    [Fact]
+    public void A_key_protected_only_by_the_repo_policy_is_refused_and_its_values_are_masked()
+    {
+        _repo.Write(Path.Combine("mm_config", "policy", "protected_keys.json"), "[\"MM_DESK_WEBHOOK\"]");
+        var policy = RepoPolicy.Load(_repo.Path);
+        using var json = JsonDocument.Parse($$"""{"proposal_id": "p-6", "market": "ETH-USD", "env_path": {{JsonSerializer.Serialize(EthFile)}}, "param": "MM_DESK_WEBHOOK", "old": "https://hooks.example/a", "proposed": "https://evil.example/b"}""");
+        var proposal = new ProposalRecord(json.RootElement).ToProposal(policy.Keys);
+
+        Assert.True(proposal.IsProtected);
+        Assert.Equal(("********", "********"), (proposal.Old, proposal.Proposed));
+        Assert.Equal(ErrorIds.ProtectedKey, ProposalPolicy.Refusal(proposal, policy, _catalog)!.ErrorId);
+    }
+
     private static AdvisorProposal Proposal(string row)
     {
         using var json = JsonDocument.Parse(row);
-        return new ProposalRecord(json.RootElement).ToProposal(new HashSet<string>());
+        return new ProposalRecord(json.RootElement).ToProposal(MmOperator.Security.KeyRules.Runbook);
     }
 }

@@ -1,12 +1,13 @@
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
+using MmOperator.Security;
 using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.EnvFiles;
 
 public sealed class EnvPolicyTests : IDisposable
 {
-    private static readonly HashSet<string> NoExtra = [];
+    private static readonly KeyRules NoExtra = KeyRules.Runbook;
     private readonly TempDir _repo = new();
 
     public void Dispose() => _repo.Dispose();
@@ -48,7 +49,7 @@ public sealed class EnvPolicyTests : IDisposable
 
     [Fact]
     public void Keys_the_repo_protects_are_protected() =>
-        Assert.Equal(ErrorIds.ProtectedKey, Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check("MM_DEPLOY_TOKEN", false, new HashSet<string> { "MM_DEPLOY_TOKEN" })).ErrorId);
+        Assert.Equal(ErrorIds.ProtectedKey, Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check("MM_DEPLOY_URL", false, new KeyRules(["MM_DEPLOY_URL"]))).ErrorId);
 
     [Theory]
     [InlineData("mm_spread_multiplier", ErrorIds.InvalidEnvKey)]
@@ -204,7 +205,7 @@ public sealed class EnvPolicyTests : IDisposable
         Assert.Contains("MM_SPREAD_MULTIPLIER", policy.Whitelist);
         Assert.DoesNotContain("MM_API_KEY", policy.Whitelist);
         Assert.Equal(new KeyBounds("int", 1, 20), policy.Bounds["MM_NUM_PRICE_LEVELS"]);
-        Assert.Contains("MM_VAULT_ID", policy.ProtectedKeys);
+        Assert.True(policy.Keys.IsProtected("MM_VAULT_ID"));
     }
 
     [Fact]

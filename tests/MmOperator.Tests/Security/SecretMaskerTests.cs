@@ -23,11 +23,11 @@ public class SecretMaskerTests
     [InlineData("MM_SPREAD_MULTIPLIER", false)]
     [InlineData("MM_BUILDER_FEE_RATE", false)]
     [InlineData("MM_MARKET_NAME", false)]
-    public void The_protected_key_rule(string key, bool isProtected) => Assert.Equal(isProtected, KeyPolicy.IsProtected(key));
+    public void The_protected_key_rule(string key, bool isProtected) => Assert.Equal(isProtected, KeyRules.Runbook.IsProtected(key));
 
     [Fact]
     public void Keys_added_by_the_repo_policy_are_protected() =>
-        Assert.True(KeyPolicy.IsProtected("MM_DEPLOY_TOKEN", ["MM_DEPLOY_TOKEN"]));
+        Assert.True(new KeyRules(["MM_DEPLOY_URL"]).IsProtected("MM_DEPLOY_URL"));
 
     [Fact]
     public void Values_from_the_repo_and_secret_assignments_are_masked()
@@ -72,4 +72,28 @@ public class SecretMaskerTests
     [InlineData("spread=1.5 MM_API_KEY rotated", false)]
     [InlineData("2118250", false)]
     public void Text_that_would_need_masking_is_recognised(string text, bool needs) => Assert.Equal(needs, SecretMasker.NeedsMasking(text));
+
+    [Fact]
+    public void A_key_protected_only_by_the_repos_policy_is_masked_too()
+    {
+        using var repo = new TempDir();
+        repo.WritePolicyFixtures();
+        repo.Write(Path.Combine("mm_config", "policy", "protected_keys.json"), "[\"MM_DESK_WEBHOOK\"]");
+        repo.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\nMM_DESK_WEBHOOK=https://hooks.example/desk-8c1f2a\n");
+        var masker = SecretMasker.ForRepo(repo.Path);
+
+        var text = masker.Apply("posted to https://hooks.example/desk-8c1f2a; {\"MM_DESK_WEBHOOK\": \"other-value\"}; MM_DESK_WEBHOOK=third");
+
+        Assert.Equal("posted to ********; {\"MM_DESK_WEBHOOK\": \"********\"}; MM_DESK_WEBHOOK=********", text);
+    }
+
+    [Fact]
+    public void An_unreadable_protected_keys_file_hides_every_value()
+    {
+        using var repo = new TempDir();
+        repo.Write(Path.Combine("mm_config", "policy", "protected_keys.json"), "[\"MM_DESK_WEBHOOK\"");
+        repo.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\nMM_DESK_WEBHOOK=https://hooks.example/desk-8c1f2a\n");
+
+        Assert.Equal("******** ********", SecretMasker.ForRepo(repo.Path).Apply("ETH-USD https://hooks.example/desk-8c1f2a"));
+    }
 }

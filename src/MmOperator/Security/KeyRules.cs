@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace MmOperator.Security;
+
+/// <summary>What the module makes of a key, strictest first: the first that applies wins.</summary>
+public enum KeyVerdict
+{
+    /// <summary>Protected or secret-like: never shown, never changed here.</summary>
+    Protected,
+
+    /// <summary>Only a human changes it (MM_ENVIRONMENT, MM_MARKET_NAME).</summary>
+    HumanOnly,
+
+    /// <summary>Not a key the host accepts (^[A-Z_][A-Z0-9_]*$, at most <see cref="KeyRules.MaxLength"/>).</summary>
+    Invalid,
+
+    /// <summary>A valid key outside MM_, allowed only when a person explicitly asks.</summary>
+    NonMm,
+
+    /// <summary>An MM_ key (or an allowed other key) that may be changed with approval.</summary>
+    Allowed,
+}
+
+/// <summary>
+/// The one rule for keys, used by editing, masking, listing and the advisor cmdlets: the runbook's five
+/// protected keys, the repo's mm_config/policy/protected_keys.json, the secret-like markers, and the
+/// keys only a human changes. A key is judged as given and once folded (compatibility forms, invisible
+/// characters, surrounding whitespace, case), and the stricter answer wins: a look-alike, padded or
+/// lower-case spelling of a key is judged as the key it imitates (the host trims keys when it reads a
+/// file, and its apply script matches secret markers in any case).
+/// </summary>
+public sealed partial class KeyRules
+{
+    public const int MaxLength = 128;
+
+    public static readonly IReadOnlyList<string> RunbookKeys =
+        ["MM_API_KEY", "MM_STARK_PRIVATE_KEY", "MM_STARK_PUBLIC_KEY", "MM_VAULT_ID", "MM_BUILDER_ID"];
+
+    /// <summary>The runbook's secret-like markers, and the same secrets spelled otherwise (MM_APIKEY, a password, a token).</summary>
+    public static readonly IReadOnlyList<string> SecretMarkers =
+        ["PRIVATE_KEY", "PRIVATEKEY", "_SECRET", "PASSPHRASE", "MNEMONIC", "_API_KEY", "APIKEY", "PASSWORD", "PASSWD", "TOKEN"];
+
+    /// <summary>
+    /// Keys no operator command or advisor proposal may change: MM_ENVIRONMENT (mainnet means real
+    /// money) and MM_MARKET_NAME (it changes what a file trades). Such a change goes to a human.
+    /// </summary>
+    public static readonly IReadOnlyList<string> HumanOnlyKeys = ["MM_ENVIRONMENT", "MM_MARKET_NAME"];
+
+    private readonly HashSet<string> _protected;
+
+    /// <param name="repoProtected">The repo's protected_keys.json entries, on top of the runbook's keys.</param>
+    public KeyRules(IEnumerable<string> repoProtected)
+    {
+        ArgumentNullException.ThrowIfNull(repoProtected);
+        _protected = RunbookKeys.Concat(repoProtected).SelectMany(Forms).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The runbook's rule alone, for text that belongs to no repo (what the caller typed).</summary>
+    public static KeyRules Runbook { get; } = new([]);
+
+    [GeneratedRegex("^[A-Z_][A-Z0-9_]*\\z")]
+    private static partial Regex HostKey();
+
+    /// <summary>True for a protected or secret-like key, as given or as a look-alike.</summary>
+    public bool IsProtected(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Forms(key).Any(form => _protected.Contains(form) || SecretMarkers.Any(marker => form.Contains(marker, StringComparison.Ordinal)));
+    }
+
+    /// <summary>True for a key whose change only a human may make, whatever the approval.</summary>
+    public static bool IsHumanOnly(string key) => HumanOnlyKey(key) is not null;
+
+    /// <summary>The human-only key this key is or imitates, or null.</summary>
+    public static string? HumanOnlyKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Forms(key).Select(form => HumanOnlyKeys.FirstOrDefault(k => k == form)).FirstOrDefault(k => k is not null);
+    }
+
+    /// <summary>The module's answer for a key a .env edit or a proposal would change.</summary>
+    public KeyVerdict Verdict(string? key, bool allowNonMmKey)
+    {
+        var text = key ?? string.Empty;
+        return IsProtected(text) ? KeyVerdict.Protected
+            : IsHumanOnly(text) ? KeyVerdict.HumanOnly
+            : text.Length == 0 || text.Length > MaxLength || !HostKey().IsMatch(text) || text == "MM_" ? KeyVerdict.Invalid
+            : !allowNonMmKey && !text.StartsWith("MM_", StringComparison.Ordinal) ? KeyVerdict.NonMm
+            : KeyVerdict.Allowed;
+    }
+
+    /// <summary>The key upper-cased as given, and folded: compatibility forms (full-width), invisible characters dropped, trimmed.</summary>
+    private static IEnumerable<string> Forms(string key)
+    {
+        yield return key.ToUpperInvariant();
+        yield return new string(key.Normalize(NormalizationForm.FormKC).Where(c => !char.IsControl(c) && CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.Format).ToArray()).Trim().ToUpperInvariant();
+    }
+}
