@@ -18,6 +18,15 @@ function Measure-Median([scriptblock] $Block, [int] $Count = $Runs) {
     ($times | Sort-Object)[[int][math]::Floor($Count / 2)]
 }
 
+function Measure-Pair([int] $Count, [scriptblock] $Module, [scriptblock] $Raw) {
+    <# Medians of two blocks run in turns, so a busy machine slows both alike. #>
+    $null = & $Module; $null = & $Raw
+    $times = foreach ($i in 1..$Count) {
+        [pscustomobject]@{ Module = (Measure-Command { $null = & $Module }).TotalMilliseconds; Raw = (Measure-Command { $null = & $Raw }).TotalMilliseconds }
+    }
+    [pscustomobject]@{ Module = ($times.Module | Sort-Object)[[int][math]::Floor($Count / 2)]; Raw = ($times.Raw | Sort-Object)[[int][math]::Floor($Count / 2)] }
+}
+
 $rows = [System.Collections.Generic.List[object]]::new()
 function Add-Row([string] $What, [double] $Module, [double] $Raw, [string] $Target, [bool] $Met, [string] $Note) {
     $rows.Add([pscustomobject]@{ What = $What; Module = $Module; Raw = $Raw; Ratio = if ($Raw -gt 0) { $Module / $Raw } else { $null }; Target = $Target; Met = $Met; Note = $Note })
@@ -27,27 +36,47 @@ function Add-Row([string] $What, [double] $Module, [double] $Raw, [string] $Targ
 $sandbox = New-MmSandbox -Market eth, btc
 $sandbox | Set-MmOperatorOption
 try {
-    # 1. Status: the module's overhead over the raw command in the same process.
+    # 1. Status: the module's overhead over the raw command in the same process, measured in turns so load hits both alike.
     $null = & $sandbox.MmctlPath start eth --json
-    $module = Measure-Median { Get-MmStatus }
-    $raw = Measure-Median { & $sandbox.MmctlPath status --json | ConvertFrom-Json }
-    Add-Row 'Get-MmStatus vs mmctl status --json' $module $raw '<= 1.10x' (($module / $raw) -le 1.10) 'both start the same Python process (~75 ms); the module adds reading every .env* file twice (the market catalog and the secret values for masking), strict JSON reading and typed objects'
+    $pair = Measure-Pair -Count 31 { Get-MmStatus } { & $sandbox.MmctlPath status --json | ConvertFrom-Json }
+    Add-Row 'Get-MmStatus vs mmctl status --json' $pair.Module $pair.Raw '<= 1.05x' (($pair.Module / $pair.Raw) -le 1.05) 'both start the same Python process; the module adds reading each .env* file once (markets and the values it masks), strict JSON reading and typed objects'
 
     # 2. A stop/start cycle.
     $module = Measure-Median -Count 5 { $null = Stop-MmMarket eth -Reason bench -Confirm:$false; $null = Start-MmMarket eth -Reason bench -Confirm:$false }
     $raw = Measure-Median -Count 5 { $null = & $sandbox.MmctlPath stop eth --json; $null = & $sandbox.MmctlPath start eth --json }
-    Add-Row 'Stop+Start cycle vs raw stop+start' $module $raw 'report' $true 'the module also runs mmctl status after each action, waits 1 s after a start, and writes the journal'
+    Add-Row 'Stop+Start cycle vs raw stop+start' $module $raw 'report' $true 'the module also watches the started bot through its first second, runs mmctl status after each action, and writes the journal'
 
-    # 3. Import cost over a bare pwsh.
+    # 3. A start's result after mmctl answered (real-host watch window), and a bot that dies in its first second is still caught.
+    Set-MmOperatorOption -StartWatchMs 1000
+    $after = foreach ($i in 1..5) {
+        $null = & $sandbox.MmctlPath stop eth --json
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $result = Start-MmMarket eth -Reason bench -Confirm:$false
+        if ($result.Outcome -ne 'Succeeded') { throw "bench start failed: $($result.Detail)" }
+        $clock.Elapsed.TotalMilliseconds - $result.Duration.TotalMilliseconds
+    }
+    $after = ($after | Sort-Object)[2]
+    $null = & $sandbox.MmctlPath stop eth --json
+    $env:MM_SANDBOX_FAULT = 'die-after:0.9'
+    try { $crash = Start-MmMarket eth -Reason bench -Confirm:$false -ErrorAction SilentlyContinue } finally { $env:MM_SANDBOX_FAULT = $null }
+    $caught = $crash.Outcome -eq 'Failed'
+    Add-Row 'Start: result after mmctl answered' $after 0 '<= 1200 ms, crash at 0.9 s caught' (($after -le 1200) -and $caught) ("median of 5 healthy starts; a bot that crashes 0.9 s after it started is reported {0}" -f $crash.Outcome)
+    Set-MmOperatorOption -StartWatchMs $sandbox.StartWatchMs
+
+    # 4. Import cost over a bare pwsh, in turns.
     $empty = Join-Path $sandbox.Path 'empty.psm1'
     Set-Content $empty 'function Get-Nothing {}'
-    $bare = Measure-Median -Count 9 { & dotnet $pwshDll -NoProfile -NonInteractive -Command 'exit' }
-    $emptyImport = Measure-Median -Count 9 { & dotnet $pwshDll -NoProfile -NonInteractive -Command "Import-Module '$empty'; exit" }
-    $import = Measure-Median -Count 9 { & dotnet $pwshDll -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; exit" }
+    $bare = [Collections.Generic.List[double]]::new(); $emptyImport = [Collections.Generic.List[double]]::new(); $import = [Collections.Generic.List[double]]::new()
+    foreach ($i in 1..11) {
+        $bare.Add((Measure-Command { & dotnet $pwshDll -NoProfile -NonInteractive -Command 'exit' }).TotalMilliseconds)
+        $emptyImport.Add((Measure-Command { & dotnet $pwshDll -NoProfile -NonInteractive -Command "Import-Module '$empty'; exit" }).TotalMilliseconds)
+        $import.Add((Measure-Command { & dotnet $pwshDll -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; exit" }).TotalMilliseconds)
+    }
+    $bare = ($bare | Sort-Object)[5]; $emptyImport = ($emptyImport | Sort-Object)[5]; $import = ($import | Sort-Object)[5]
     $inProcess = [double](& dotnet $pwshDll -NoProfile -NonInteractive -Command "(Measure-Command { Import-Module '$ModulePath' }).TotalMilliseconds")
-    Add-Row 'pwsh + Import-Module vs bare pwsh' $import $bare '<= +150 ms' (($import - $bare) -le 150) ("import adds {0:0} ms: any first module import costs {1:0} ms (an empty module); Import-Module itself, timed inside pwsh, {2:0} ms (loading MmOperator.dll and CliWrap.dll, the format file, the options)" -f ($import - $bare), ($emptyImport - $bare), $inProcess)
+    Add-Row 'pwsh + Import-Module vs bare pwsh' $import $bare '<= +100 ms' (($import - $bare) -le 100) ("import adds {0:0} ms: any first module import costs {1:0} ms (an empty module); Import-Module itself, timed inside pwsh, {2:0} ms (MmOperator.dll, the format file, the options)" -f ($import - $bare), ($emptyImport - $bare), $inProcess)
 
-    # 4. A .env edit of a 10,000-line file: the locked atomic writer alone, and the cmdlet with its status call.
+    # 5. A .env edit of a 10,000-line file: the locked atomic writer alone, and the cmdlet with its status call.
     $file = Join-Path $sandbox.RepoPath '.env.btc'
     Add-Content $file (1..10000 | ForEach-Object { "MM_FILLER_$_=$_" })
     $target = [MmOperator.EnvFiles.EnvFileTarget]::ForMarket([MmOperator.Markets.MarketCatalog]::Load($sandbox.RepoPath).FindBySlug('btc'), $sandbox.RepoPath)
@@ -57,7 +86,7 @@ try {
     Add-Row '.env edit, 10,000 lines (writer)' $writer 0 '< 50 ms' ($writer -lt 50) 'flock, re-read, edit, host-parser read-back, temp file + fsync + rename'
     Add-Row 'Set-MmEnvParam, 10,000 lines (cmdlet)' $cmdlet 0 'report' $true 'adds policy, plan, journal and the mmctl status that follows every edit'
 
-    # 5. Status with 500 instances (pid files of bots that are gone: mmctl lists every pid file).
+    # 6. Status with 500 instances (pid files of bots that are gone: mmctl lists every pid file).
     $pids = Join-Path $sandbox.RepoPath 'data/pids'
     foreach ($i in 1..500) { Set-Content -Path (Join-Path $pids "env_m$i.pid") -Value "$(999000 + $i)" -NoNewline }
     $module = Measure-Median -Count 7 { Get-MmStatus }
@@ -65,7 +94,7 @@ try {
     Add-Row 'Get-MmStatus, 500 instances' $module $raw '<= 1.10x' (($module / $raw) -le 1.10) ''
     Get-ChildItem $pids -Filter 'env_m*.pid' | Remove-Item
 
-    # 6. The audit check of 100,000 records.
+    # 7. The audit check of 100,000 records.
     $journal = Join-Path $sandbox.Path 'bench-audit.jsonl'
     $sha = [System.Security.Cryptography.SHA256]::Create()
     $prev = '0' * 64

@@ -25,7 +25,7 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
     /// <summary>The options as they were when this command started.</summary>
     protected OperatorOptions Options => _options ??= LoadOptions();
 
-    protected SecretMasker Masker => _masker ??= SecretMasker.ForRepo(Options.RepoPath);
+    protected SecretMasker Masker => _masker ??= SecretMasker.ForFiles(EnvFiles);
 
     protected MarketCatalog Catalog => _catalog ??= MarketCatalog.Load(EnvFiles);
 

@@ -43,10 +43,13 @@ public sealed partial class SecretMasker
     /// key rule. When protected_keys.json cannot be read, which keys it protects is unknown, so every
     /// value is treated as a secret: output may hide too much, never too little.
     /// </summary>
-    public static SecretMasker ForRepo(string repoPath)
+    public static SecretMasker ForRepo(string repoPath) => ForFiles(RepoEnvFiles.Read(repoPath));
+
+    /// <summary>The same, from files a command has already read (it reads each one once).</summary>
+    public static SecretMasker ForFiles(RepoEnvFiles files)
     {
-        ArgumentNullException.ThrowIfNull(repoPath);
-        if (!Directory.Exists(repoPath))
+        ArgumentNullException.ThrowIfNull(files);
+        if (!Directory.Exists(files.RepoPath))
         {
             return None;
         }
@@ -54,29 +57,15 @@ public sealed partial class SecretMasker
         KeyRules? keys;
         try
         {
-            keys = RepoPolicy.LoadKeyRules(repoPath);
+            keys = RepoPolicy.LoadKeyRules(files.RepoPath);
         }
         catch (OperatorException)
         {
             keys = null;
         }
 
-        var secrets = new List<string>();
-        foreach (var file in Directory.EnumerateFiles(repoPath, ".env*"))
-        {
-            try
-            {
-                secrets.AddRange(HostEnvReader.ReadEntries(File.ReadAllText(file)).Where(e => keys is null || keys.IsProtected(e.Key)).Select(e => e.Value));
-            }
-            catch (IOException)
-            {
-                // An unreadable file holds nothing we could leak either.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
+        // An unreadable file has no entries: it holds nothing we could leak either.
+        var secrets = files.Files.SelectMany(file => file.Entries).Where(e => keys is null || keys.IsProtected(e.Key)).Select(e => e.Value);
         return new SecretMasker(secrets, keys);
     }
 
