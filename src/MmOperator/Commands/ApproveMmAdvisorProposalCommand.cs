@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
-using MmOperator.Approvals;
+using MmOperator.Flow;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Reporting;
@@ -17,8 +17,14 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Approve, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ProposalApplication))]
-public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
+public sealed class ApproveMmAdvisorProposalCommand : StateChangeCmdlet
 {
+    private AdvisorFlow? _advisory;
+
+    private AdvisorFlow Advisory => _advisory ??= new AdvisorFlow(Flow);
+
+    protected override void BeginProcessing() => Advisory.Prepare();
+
     private readonly List<string> _ids = [];
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -38,23 +44,22 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
             }
 
             var refusal = new OperatorException(ErrorIds.InvalidProposalId, ErrorCategory.InvalidArgument, $"'{Markets.MarketCatalog.Printable(text)}' is not a proposal id (letters, digits, '_', '.', ':', '-'). Nothing was applied.", text);
-            RecordRefusal("advisor_approve", null, Reason, refusal, null);
-            WriteError(refusal.ToErrorRecord());
+            Flow.Refuse(refusal, "advisor_approve", null, Reason);
         }
 
-        if (ids.Count == 0 || ValidReason("advisor_approve", null) is not { } reason)
+        if (ids.Count == 0 || Flow.ValidReason(Reason, "advisor_approve", null) is not { } reason)
         {
             return;
         }
 
         // A restricted session plans from the files alone, so there -WhatIf shows the very Plan its ticket binds.
-        if (IsWhatIf && !IsRestricted)
+        if (Flow.IsWhatIf && !Flow.IsRestricted)
         {
-            ids.ForEach(id => WriteHostText(RunbookText.Plan(HostCommand.AdvisorApprove(Options, id).CommandLine, reason, needsApproval: true)));
+            ids.ForEach(id => Flow.WritePlan(HostCommand.AdvisorApprove(Session.Options, id).CommandLine, reason, needsApproval: true));
             return;
         }
 
-        var pending = IsRestricted ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
+        var pending = Flow.IsRestricted ? Advisory.ReadFilesUnlisted()?.Pending.Select(Advisory.ToProposal).ToList() : Advisory.ListPending();
         if (pending is null)
         {
             return;
@@ -74,29 +79,26 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
             return;
         }
 
-        if (PolicyRefusal(proposal) is { } refusal)
+        if (Advisory.PolicyRefusal(proposal) is { } refusal)
         {
             Refuse(refusal, proposal, reason);
             return;
         }
 
-        var command = HostCommand.AdvisorApprove(Options, id);
-        var plan = RunbookText.Plan(PlannedLine(command, $"{Masker.Apply(proposal.Change)} in {proposal.EnvPath}"), reason, needsApproval: true);
-        if (Approve(new BoundAction { Action = "advisor_approve", Target = $"{id} ({proposal.Market} {proposal.Param})", Key = proposal.Param, Commands = PlannedCommands(command), Reason = reason, Plan = plan }) is not { } approval
-            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), "advisor_approve", reason, approval))
+        var command = HostCommand.AdvisorApprove(Session.Options, id);
+        var line = Advisory.PlannedLine(command, $"{Session.Masker.Apply(proposal.Change)} in {proposal.EnvPath}");
+        if (Flow.Approve("advisor_approve", $"{id} ({proposal.Market} {proposal.Param})", reason, line, Advisory.PlannedCommands(command), proposal.Param) is not { } approval
+            || !Advisory.ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), "advisor_approve", reason, approval))
         {
             return;
         }
 
-        RequireJournal();
-        ReportApplication(command, RunHost(command), [proposal], "advisor_approve", reason, approval);
+        Flow.RequireJournal();
+        Advisory.ReportApplication(command, Session.RunHost(command), [proposal], "advisor_approve", reason, approval);
     }
 
-    private void Refuse(OperatorException refusal, AdvisorProposal? proposal, string reason)
-    {
-        RecordRefusal("advisor_approve", proposal?.Market, reason, refusal, proposal?.Param);
-        WriteError(refusal.ToErrorRecord());
-    }
+    private void Refuse(OperatorException refusal, AdvisorProposal? proposal, string reason) =>
+        Flow.Refuse(refusal, "advisor_approve", proposal?.Market, reason, proposal?.Param);
 
     /// <summary>The script's own two reasons for an id it would not select, told apart from its files (read only).</summary>
     private OperatorException NotPending(ProposalId id)
@@ -104,11 +106,11 @@ public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
         PendingProposals files;
         try
         {
-            files = PendingProposals.Read(Options.RepoPath);
+            files = PendingProposals.Read(Session.Options.RepoPath);
         }
         catch (OperatorException unreadable)
         {
-            return MaskHostText(unreadable);
+            return Flow.MaskHostText(unreadable);
         }
 
         var why = files.Contains(id.Value) ? "proposal_not_pending" : "proposal_id_not_found";

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
-using MmOperator.Approvals;
+using MmOperator.Flow;
 using MmOperator.Audit;
 using MmOperator.Host;
 using MmOperator.Reporting;
@@ -13,35 +13,41 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(AdvisorProposal))]
-public sealed class GetMmAdvisorProposalCommand : AdvisorCmdlet
+public sealed class GetMmAdvisorProposalCommand : StateChangeCmdlet
 {
+    private AdvisorFlow? _advisory;
+
+    private AdvisorFlow Advisory => _advisory ??= new AdvisorFlow(Flow);
+
+    protected override void BeginProcessing() => Advisory.Prepare();
+
     protected override void EndProcessing()
     {
-        if (ValidReason("advisor_list", null) is not { } reason)
+        if (Flow.ValidReason(Reason, "advisor_list", null) is not { } reason)
         {
             return;
         }
 
-        var command = HostCommand.AdvisorListPending(Options);
-        if (Approve(new BoundAction { Action = "advisor_list", Target = "pending proposals", Commands = [command.CommandLine], Reason = reason, Plan = RunbookText.Plan(command.CommandLine, reason, needsApproval: true) }) is not { } approval)
+        var command = HostCommand.AdvisorListPending(Session.Options);
+        if (Flow.Approve("advisor_list", "pending proposals", reason, command.CommandLine, [command.CommandLine]) is not { } approval)
         {
             return;
         }
 
-        RequireJournal();
-        var pending = ListPending();
-        Record(new AuditRecord
+        Flow.RequireJournal();
+        var pending = Advisory.ListPending();
+        Flow.Record(new AuditRecord
         {
             Action = "advisor_list",
             Reason = reason,
             Approval = approval,
             Argv = command.Argv,
-            Outcome = pending is null ? "Failed" : "Succeeded",
-            Detail = pending is null ? "no usable answer" : Masker.Apply($"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}"),
+            Outcome = pending is null ? AuditOutcome.Failed : AuditOutcome.Succeeded,
+            Detail = pending is null ? "no usable answer" : Session.Masker.Apply($"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}"),
         });
         foreach (var proposal in pending ?? [])
         {
-            WriteTyped(proposal, AdvisorProposal.TypeName);
+            Session.WriteObject(proposal, AdvisorProposal.TypeName);
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
 using MmOperator.Approvals;
+using MmOperator.Errors;
+using MmOperator.Flow;
 using MmOperator.Audit;
 using MmOperator.Host;
 using MmOperator.Reporting;
@@ -18,58 +20,61 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MmAdvisorAutoApply", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ProposalApplication))]
-public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
+public sealed class InvokeMmAdvisorAutoApplyCommand : StateChangeCmdlet
 {
+    private AdvisorFlow? _advisory;
+
+    private AdvisorFlow Advisory => _advisory ??= new AdvisorFlow(Flow);
+
+    protected override void BeginProcessing() => Advisory.Prepare();
+
     private const string Action = "advisor_warren_auto";
 
     protected override void EndProcessing()
     {
-        if (ValidReason(Action, null) is not { } reason)
+        if (Flow.ValidReason(Reason, Action, null) is not { } reason)
         {
             return;
         }
 
-        var command = HostCommand.AdvisorWarrenAuto(Options);
+        var command = HostCommand.AdvisorWarrenAuto(Session.Options);
         // A restricted session plans from the files alone, so there -WhatIf shows the very Plan its ticket binds.
-        if (IsWhatIf && !IsRestricted)
+        if (Flow.IsWhatIf && !Flow.IsRestricted)
         {
-            WriteHostText(RunbookText.Plan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", reason, needsApproval: true));
+            Flow.WritePlan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", reason, needsApproval: true);
             return;
         }
 
-        if ((IsRestricted ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
+        if ((Flow.IsRestricted ? Advisory.ReadFilesUnlisted() : Advisory.ReadPendingFiles()) is not { } files)
         {
             return;
         }
 
-        var planned = files.WarrenAuto().Select(ToProposal).ToList();
-        if (planned.Select(p => (Proposal: p, Refusal: PolicyRefusal(p))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
+        var planned = files.WarrenAuto().Select(Advisory.ToProposal).ToList();
+        if (planned.Select(p => (Proposal: p, Refusal: Advisory.PolicyRefusal(p))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
         {
-            RecordRefusal(Action, refused.Market, reason, refusal, refused.Param);
-            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refusal), refusal.ErrorId, refusal.Category, refused));
-            return;
+            Flow.Refuse(new OperatorException(refusal.ErrorId, refusal.Category, $"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refused, refusal), Action, refused.Market, reason, refused.Param, terminating: true);
         }
 
         if (planned.Count == 0)
         {
             WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed, not rejected). Nothing was run.");
-            if (!IsWhatIf)
+            if (!Flow.IsWhatIf)
             {
-                Record(new AuditRecord { Action = Action, Reason = reason, Approval = "None", Outcome = "NoChange", Detail = "nothing eligible; not run" });
+                Flow.Record(new AuditRecord { Action = Action, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.NoChange, Detail = "nothing eligible; not run" });
             }
 
             return;
         }
 
-        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Masker.Apply(p.Change)} in {Path.GetFileName(p.EnvPath)}"));
-        var plan = RunbookText.Plan(PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), reason, needsApproval: true);
-        if (Approve(new BoundAction { Action = Action, Target = $"{planned.Count} proposal(s)", Commands = PlannedCommands(command), Reason = reason, Plan = plan }) is not { } approval
-            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), Action, reason, approval))
+        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Session.Masker.Apply(p.Change)} in {Path.GetFileName(p.EnvPath)}"));
+        if (Flow.Approve(Action, $"{planned.Count} proposal(s)", reason, Advisory.PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), Advisory.PlannedCommands(command)) is not { } approval
+            || !Advisory.ConfirmPlanned(planned, pending => pending.WarrenAuto(), Action, reason, approval))
         {
             return;
         }
 
-        RequireJournal();
-        ReportApplication(command, RunHost(command), planned, Action, reason, approval);
+        Flow.RequireJournal();
+        Advisory.ReportApplication(command, Session.RunHost(command), planned, Action, reason, approval);
     }
 }

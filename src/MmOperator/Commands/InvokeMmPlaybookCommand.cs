@@ -15,7 +15,7 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MmPlaybook", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ActionResult), typeof(MarketStatus))]
-public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
+public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
 {
     private readonly List<Market> _markets = [];
     private Playbook _playbook = Playbooks.All[0];
@@ -34,7 +34,7 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
     protected override void BeginProcessing()
     {
         _playbook = Playbooks.Find(Name)!;
-        PrepareStateChange();
+        Flow.PrepareStateChange();
     }
 
     protected override void ProcessRecord() => _markets.AddRange(Market ?? []);
@@ -48,12 +48,12 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
         }
 
         var first = _playbook.Steps[0].Action;
-        if (ValidReason(first, null) is not { } reason)
+        if (Flow.ValidReason(Reason, first, null) is not { } reason)
         {
             return;
         }
 
-        var markets = _markets.Select(m => ResolveOrRefuse(first, m, reason)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
+        var markets = _markets.Select(m => Flow.Resolve(m, first, reason)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
         foreach (var step in _playbook.Steps)
         {
             WriteVerbose($"Playbook {_playbook.Name}: {step.Description}");
@@ -61,15 +61,15 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
             {
                 if (_markets.Count == 0)
                 {
-                    ReportStatus(null, reason);
+                    Flow.ReportStatus(null, reason);
                 }
 
-                markets.ForEach(m => ReportStatus(m, reason));
+                markets.ForEach(m => Flow.ReportStatus(m, reason));
                 continue;
             }
 
             var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
-            markets.ForEach(m => Perform(action, m, reason));
+            markets.ForEach(m => Flow.Perform(action, m, reason));
         }
     }
 }

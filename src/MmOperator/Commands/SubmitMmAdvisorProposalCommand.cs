@@ -2,7 +2,7 @@ using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
 using MmOperator.Advisor;
-using MmOperator.Approvals;
+using MmOperator.Flow;
 using MmOperator.Audit;
 using MmOperator.Errors;
 using MmOperator.Host;
@@ -19,7 +19,7 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Submit, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(AdvisorSubmission))]
-public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
+public sealed class SubmitMmAdvisorProposalCommand : StateChangeCmdlet
 {
     private const string ObjectSet = "Objects";
     private const string PathSet = "Path";
@@ -27,6 +27,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     private readonly List<(ProposalRow Row, string Where)> _rows = [];
     private readonly List<OperatorException> _refusals = [];
     private readonly HashSet<string> _reasons = new(StringComparer.Ordinal);
+    private AdvisorFlow? _advisory;
 
     /// <summary>A JSONL file of proposals (market, param, proposed, reason, confidence, escalation_target, deadman).</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
@@ -64,14 +65,18 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
     public string? Deadman { get; set; }
 
+    private AdvisorFlow Advisory => _advisory ??= new AdvisorFlow(Flow);
+
+    protected override void BeginProcessing() => Advisory.Prepare();
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == ObjectSet)
         {
             var where = NextRow;
             Collect(() => InputObject?.BaseObject is System.Collections.IDictionary table
-                ? ProposalRow.FromTable(table, where, Catalog, Policy)
-                : ProposalRow.Create(Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman, where, Catalog, Policy), where);
+                ? ProposalRow.FromTable(table, where, Session.Catalog, Advisory.Policy)
+                : ProposalRow.Create(Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman, where, Session.Catalog, Advisory.Policy), where);
         }
     }
 
@@ -79,7 +84,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     {
         if (ParameterSetName == PathSet)
         {
-            RefusePathWhenRestricted(Path);
+            Session.RefusePathWhenRestricted(Path);
             ReadFile();
         }
 
@@ -91,34 +96,27 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
         if (_refusals.Count > 0 || _rows.Count == 0)
         {
             var why = _rows.Count == 0 && _refusals.Count == 0 ? "there are no proposals to submit" : $"{_refusals.Count} row(s) refused";
-            foreach (var refusal in _refusals)
-            {
-                WriteError(refusal.ToErrorRecord());
-            }
-
-            RecordRefusal("advisor_submit", null, reason, new OperatorException(_refusals.FirstOrDefault()?.ErrorId ?? ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"Nothing was submitted: {why}. " + string.Join(" ", _refusals.Select(r => r.Message))));
-            if (_rows.Count == 0 && _refusals.Count == 0)
-            {
-                WriteError(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, "There are no proposals to submit. Nothing was run.").ToErrorRecord());
-            }
+            // One journal record for the whole submission; the errors are the rows' own, or that there are none.
+            var summary = new OperatorException(_refusals.FirstOrDefault()?.ErrorId ?? ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"Nothing was submitted: {why}. " + string.Join(" ", _refusals.Select(r => r.Message)));
+            var reported = _refusals.Count > 0 ? _refusals : [new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, "There are no proposals to submit. Nothing was run.")];
+            Flow.Refuse(summary, "advisor_submit", null, reason, reported: reported);
 
             return;
         }
 
-        var line = HostCommand.AdvisorSubmitPlanLine(Options);
+        var line = HostCommand.AdvisorSubmitPlanLine(Session.Options);
         var rows = string.Join("; ", _rows.Select((r, i) => $"{i + 1}: {r.Row.Describe()}"));
-        var plan = RunbookText.Plan($"{line} ({_rows.Count} proposal(s): {rows})", reason, needsApproval: true);
-        if (Approve(new BoundAction { Action = "advisor_submit", Target = $"{_rows.Count} proposal(s)", Values = _rows.Select(r => r.Row.ToJsonLine()).ToList(), Commands = [line], Reason = reason, Plan = plan }) is not { } approval)
+        if (Flow.Approve("advisor_submit", $"{_rows.Count} proposal(s)", reason, $"{line} ({_rows.Count} proposal(s): {rows})", [line], values: _rows.Select(r => r.Row.ToJsonLine()).ToList()) is not { } approval)
         {
             return;
         }
 
-        RequireJournal();
+        Flow.RequireJournal();
         var file = WritePrivateFile();
         try
         {
-            var command = HostCommand.AdvisorSubmit(Options, file);
-            Report(command, RunHost(command), reason, approval);
+            var command = HostCommand.AdvisorSubmit(Session.Options, file);
+            Report(command, Session.RunHost(command), reason, approval);
         }
         finally
         {
@@ -135,13 +133,13 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
         }
         catch (HostCommandException failure)
         {
-            Record(new AuditRecord { Action = "advisor_submit", Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = "Failed", ErrorId = failure.ErrorId, Detail = failure.Message });
+            Flow.Record(new AuditRecord { Action = "advisor_submit", Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
             WriteError(failure.ToErrorRecord());
             return;
         }
 
         var failures = result.Failures.Select(f => $"{Source(f.Line)}: {f.Error}").ToList();
-        var record = Record(new AuditRecord
+        var record = Flow.Record(new AuditRecord
         {
             Action = "advisor_submit",
             Key = string.Join(",", _rows.Select(r => r.Row.Param).Distinct()),
@@ -150,7 +148,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
             Approval = approval,
             Argv = command.Argv,
             ExitCode = run.ExitCode,
-            Outcome = result.Ok ? "Succeeded" : "Failed",
+            Outcome = result.Ok ? AuditOutcome.Succeeded : AuditOutcome.Failed,
             ErrorId = result.Ok ? null : ErrorIds.AdvisorSubmitRejected,
             Detail = result.Ok ? $"created {string.Join(", ", result.ProposalIds)}" : "nothing written: " + string.Join("; ", failures),
             Result = HostResultReader.ReadObjectOrNull(run),
@@ -168,7 +166,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
             Approval = approval,
             AuditId = record?.Id,
         };
-        WriteTyped(submission, AdvisorSubmission.TypeName);
+        Session.WriteObject(submission, AdvisorSubmission.TypeName);
         if (!result.Ok)
         {
             WriteError(new ErrorRecord(new InvalidOperationException($"The submit script wrote nothing (all-or-nothing): {string.Join("; ", failures)}"), ErrorIds.AdvisorSubmitRejected, ErrorCategory.InvalidData, submission));
@@ -180,7 +178,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
 
     private void ReadFile()
     {
-        var path = ResolveUserPath(Path);
+        var path = Session.ResolveUserPath(Path);
         var text = ReadCapped(path);
         if (text is null)
         {
@@ -195,7 +193,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
             if (line.Trim().Length > 0)
             {
                 var where = $"{System.IO.Path.GetFileName(path)} line {number}";
-                Collect(() => ProposalRow.FromJson(line, where, Catalog, Policy), where);
+                Collect(() => ProposalRow.FromJson(line, where, Session.Catalog, Advisory.Policy), where);
             }
         }
     }
@@ -255,7 +253,7 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
             Reason = string.Join("; ", _reasons);
         }
 
-        return ValidReason("advisor_submit", null);
+        return Flow.ValidReason(Reason, "advisor_submit", null);
     }
 
     private string WritePrivateFile()

@@ -8,33 +8,46 @@ using MmOperator.Host;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Reporting;
+using MmOperator.Security;
 using MmOperator.Status;
 
-namespace MmOperator.Commands;
+namespace MmOperator.Flow;
 
 /// <summary>
-/// What the four advisor cmdlets share: the bot's python must be there, the repo's policy, the
-/// pending list read through the allow-listed listing line, results read as the contract says (exit
-/// 1 with a JSON summary is a reported failure, not a crash), and reports as key diffs.
+/// What the four advisor cmdlets share, on <see cref="RunbookFlow"/>: the bot's python must be there,
+/// the repo's policy, the pending list read through the allow-listed listing line, results read as the
+/// contract says (exit 1 with a JSON summary is a reported failure, not a crash), and reports as key diffs.
 /// </summary>
-public abstract class AdvisorCmdlet : TicketedCmdlet
+public sealed class AdvisorFlow
 {
     private RepoPolicy? _policy;
 
-    protected RepoPolicy Policy => _policy ??= RepoPolicy.Load(Options.RepoPath);
-
-    protected override void BeginProcessing()
+    public AdvisorFlow(RunbookFlow flow)
     {
-        PrepareStateChange();
-        Require(HostPreconditions.RequirePython);
-        try
-        {
-            _ = Policy;
-        }
-        catch (OperatorException unreadable)
-        {
-            ThrowTerminatingError(unreadable.ToErrorRecord());
-        }
+        ArgumentNullException.ThrowIfNull(flow);
+        Flow = flow;
+    }
+
+    public RunbookFlow Flow { get; }
+
+    public RepoPolicy Policy => _policy ??= RepoPolicy.Load(Options.RepoPath);
+
+    private IFlowHost Host => Flow.Host;
+
+    private OperatorOptions Options => Flow.Options;
+
+    private MarketCatalog Catalog => Host.Catalog;
+
+    private SecretMasker Masker => Host.Masker;
+
+    private bool IsRestricted => Flow.IsRestricted;
+
+    /// <summary>mmctl, python, the journal and the repo's policy must be there before anything is asked.</summary>
+    public void Prepare()
+    {
+        Flow.PrepareStateChange();
+        Flow.Require(HostPreconditions.RequirePython);
+        Flow.Require(options => { _ = Policy; });
     }
 
     /// <summary>
@@ -43,7 +56,7 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
     /// the file each proposal writes, and a full answer (the script stops at
     /// <see cref="PendingProposals.ListCap"/>) may not be all of them, which a warning says. Null after an error.
     /// </summary>
-    protected IReadOnlyList<AdvisorProposal>? ListPending()
+    public IReadOnlyList<AdvisorProposal>? ListPending()
     {
         if (RunListing() is not { } listed)
         {
@@ -52,21 +65,21 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
 
         if (listed.Count >= PendingProposals.ListCap)
         {
-            WriteWarning($"mm_advisor_apply.py --list-pending answers at most {PendingProposals.ListCap} proposals and gave {listed.Count}, so the pending ones are decided from {PendingProposals.ProposalsPath(Options.RepoPath)} and {PendingProposals.ReceiptsPath(Options.RepoPath)} (read only) by the script's own rule.");
+            Host.WriteWarning($"mm_advisor_apply.py --list-pending answers at most {PendingProposals.ListCap} proposals and gave {listed.Count}, so the pending ones are decided from {PendingProposals.ProposalsPath(Options.RepoPath)} and {PendingProposals.ReceiptsPath(Options.RepoPath)} (read only) by the script's own rule.");
         }
 
         return ReadFiles(listed)?.Pending.Select(ToProposal).ToList();
     }
 
     /// <summary>The host's advisor files read by the script's rule, once its own listing agrees with them; null after an error.</summary>
-    protected PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
+    public PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
 
     /// <summary>
     /// The host's advisor files for a restricted session's Plan, read only and without the listing: the
     /// listing line is an mm_advisor_apply.py command, so there it runs only under the action's own
     /// ticket (<see cref="ConfirmPlanned"/>). Null after an error.
     /// </summary>
-    protected PendingProposals? ReadFilesUnlisted()
+    public PendingProposals? ReadFilesUnlisted()
     {
         try
         {
@@ -74,27 +87,27 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         }
         catch (OperatorException unreadable)
         {
-            WriteError(MaskHostText(unreadable).ToErrorRecord());
+            Host.WriteError(Flow.MaskHostText(unreadable).ToErrorRecord());
             return null;
         }
     }
 
     /// <summary>The command lines an approval covers: in a restricted session the listing that confirms the Plan comes first, under the same ticket.</summary>
-    protected IReadOnlyList<string> PlannedCommands(HostCommand command)
+    public IReadOnlyList<string> PlannedCommands(HostCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return IsRestricted ? [HostCommand.AdvisorListPending(Options).CommandLine, command.CommandLine] : [command.CommandLine];
     }
 
     /// <summary>The Plan's action line for <see cref="PlannedCommands"/>.</summary>
-    protected string PlannedLine(HostCommand command, string what) =>
+    public string PlannedLine(HostCommand command, string what) =>
         IsRestricted ? $"{PlannedCommands(command)[0]} (confirms the proposals below are pending), then {command.CommandLine} ({what})" : $"{command.CommandLine} ({what})";
 
     /// <summary>
     /// In a restricted session, once approved: runs the listing the Plan named, and goes on only while
     /// the script's own selection still gives exactly the planned proposals. Otherwise nothing is applied.
     /// </summary>
-    protected bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval)
+    public bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval)
     {
         ArgumentNullException.ThrowIfNull(planned);
         ArgumentNullException.ThrowIfNull(select);
@@ -110,21 +123,21 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         }
 
         var refusal = new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, "mm_advisor_apply.py --list-pending no longer gives the approved proposals (they changed or were handled since the plan, or the listing failed). Nothing was applied and the ticket is used; look again and file a new request.", action);
-        Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = HostCommand.AdvisorListPending(Options).Argv, Outcome = "Failed", ErrorId = refusal.ErrorId, Detail = refusal.Message });
-        WriteError(refusal.ToErrorRecord());
+        Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = HostCommand.AdvisorListPending(Options).Argv, Outcome = AuditOutcome.Failed, ErrorId = refusal.ErrorId, Detail = refusal.Message });
+        Host.WriteError(refusal.ToErrorRecord());
         return false;
     }
 
-    protected AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.ProtectedKeys);
+    public AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.ProtectedKeys);
 
     /// <summary>Why the apply script must not run this proposal (read from the host's files, so masked), or null.</summary>
-    protected OperatorException? PolicyRefusal(AdvisorProposal proposal) =>
-        ProposalPolicy.Refusal(proposal, Policy, Catalog) is { } refusal ? MaskHostText(refusal) : null;
+    public OperatorException? PolicyRefusal(AdvisorProposal proposal) =>
+        ProposalPolicy.Refusal(proposal, Policy, Catalog) is { } refusal ? Flow.MaskHostText(refusal) : null;
 
     /// <summary>The listing's rows, in its order; null after an error.</summary>
     private List<ProposalRecord>? RunListing()
     {
-        var run = RunHost(HostCommand.AdvisorListPending(Options));
+        var run = Host.RunHost(HostCommand.AdvisorListPending(Options));
         try
         {
             return HostResultReader.Read<AdvisorPendingList>(run).Results.Select(row => new ProposalRecord(row)).ToList();
@@ -132,7 +145,7 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         catch (Exception failure) when (failure is HostCommandException or ArgumentException or InvalidOperationException)
         {
             var error = failure as HostCommandException ?? HostResultReader.Invalid(run, $"a listed proposal cannot be read ({failure.Message})");
-            WriteError(error.ToErrorRecord());
+            Host.WriteError(error.ToErrorRecord());
             return null;
         }
     }
@@ -153,7 +166,7 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         }
         catch (OperatorException refusal)
         {
-            WriteError(refusal.ToErrorRecord());
+            Host.WriteError(refusal.ToErrorRecord());
             return null;
         }
     }
@@ -163,7 +176,7 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
     /// mmctl status per market touched, after the run). A planned proposal without a receipt and a
     /// receipt for one that was not planned are errors.
     /// </summary>
-    protected void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval)
+    public void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval)
     {
         AdvisorApplyResult result;
         try
@@ -172,8 +185,8 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         }
         catch (HostCommandException failure)
         {
-            Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = "Failed", ErrorId = failure.ErrorId, Detail = failure.Message, Result = HostResultReader.ReadObjectOrNull(run) });
-            WriteError(failure.ToErrorRecord());
+            Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message, Result = HostResultReader.ReadObjectOrNull(run) });
+            Host.WriteError(failure.ToErrorRecord());
             return;
         }
 
@@ -181,8 +194,8 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         {
             var id = notSelected == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound;
             var refusal = new OperatorException(id, ErrorCategory.ObjectNotFound, $"{result.ProposalId}: the apply script selected nothing ({notSelected}). Nothing was applied.", result.ProposalId);
-            Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = "Failed", ErrorId = id, Detail = refusal.Message, Result = HostResultReader.ReadObjectOrNull(run) });
-            WriteError(refusal.ToErrorRecord());
+            Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = id, Detail = refusal.Message, Result = HostResultReader.ReadObjectOrNull(run) });
+            Host.WriteError(refusal.ToErrorRecord());
             return;
         }
 
@@ -190,12 +203,12 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
         var statuses = receipts.Where(r => r.Receipt.Result == "applied")
             .Select(r => MarketOf(r.Proposal))
             .DistinctBy(entry => entry?.Slug)
-            .ToDictionary(entry => entry?.Slug ?? string.Empty, entry => RefreshStatus(entry) is [var first, ..] ? first : null);
+            .ToDictionary(entry => entry?.Slug ?? string.Empty, entry => Flow.RefreshStatus(entry) is [var first, ..] ? first : null);
         foreach (var (receipt, proposal) in receipts)
         {
             var status = receipt.Result == "applied" ? statuses[MarketOf(proposal)?.Slug ?? string.Empty] : null;
             var failed = receipt.Result == "failed";
-            var record = Record(new AuditRecord
+            var record = Flow.Record(new AuditRecord
             {
                 Action = action,
                 Market = proposal?.Market,
@@ -204,7 +217,7 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
                 Approval = approval,
                 Argv = command.Argv,
                 ExitCode = run.ExitCode,
-                Outcome = receipt.Result switch { "applied" => "Succeeded", "skipped" => "NoChange", _ => "Failed" },
+                Outcome = receipt.Result switch { "applied" => AuditOutcome.Succeeded, "skipped" => AuditOutcome.NoChange, _ => AuditOutcome.Failed },
                 ErrorId = failed ? ErrorIds.AdvisorApplyFailed : null,
                 Detail = $"{receipt.ProposalId}: {receipt.Result}{(receipt.FailureReason is null ? string.Empty : " (" + receipt.FailureReason + ")")}; sha256 {receipt.EnvBeforeHash} -> {receipt.EnvAfterHash}",
                 Result = JsonSerializer.SerializeToElement(receipt, HostResultReader.Json),
@@ -229,23 +242,23 @@ public abstract class AdvisorCmdlet : TicketedCmdlet
                 Approval = approval,
                 AuditId = record?.Id,
             };
-            WriteTyped(application, ProposalApplication.TypeName);
+            Host.WriteObject(application, ProposalApplication.TypeName);
             if (failed)
             {
-                WriteError(new ErrorRecord(new InvalidOperationException($"Proposal {receipt.ProposalId} was not applied: {receipt.FailureReason}."), ErrorIds.AdvisorApplyFailed, ErrorCategory.InvalidResult, application));
+                Host.WriteError(new ErrorRecord(new InvalidOperationException($"Proposal {receipt.ProposalId} was not applied: {receipt.FailureReason}."), ErrorIds.AdvisorApplyFailed, ErrorCategory.InvalidResult, application));
             }
 
             if (proposal is null)
             {
-                WriteError(new ErrorRecord(new InvalidOperationException($"The apply script handled proposal {receipt.ProposalId}, which was not in the approved plan."), ErrorIds.AutoApplyUnplanned, ErrorCategory.SecurityError, application));
+                Host.WriteError(new ErrorRecord(new InvalidOperationException($"The apply script handled proposal {receipt.ProposalId}, which was not in the approved plan."), ErrorIds.AutoApplyUnplanned, ErrorCategory.SecurityError, application));
             }
         }
 
         foreach (var missed in planned.Where(p => receipts.All(r => r.Receipt.ProposalId != p.ProposalId)))
         {
             var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {missed.ProposalId} ({Masker.Apply(missed.Change)}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
-            Record(new AuditRecord { Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = "Failed", ErrorId = error.ErrorId, Detail = error.Message });
-            WriteError(error.ToErrorRecord());
+            Flow.Record(new AuditRecord { Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = error.ErrorId, Detail = error.Message });
+            Host.WriteError(error.ToErrorRecord());
         }
     }
 
