@@ -8,7 +8,6 @@ using MmOperator.Host;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Reporting;
-using MmOperator.Security;
 using MmOperator.Status;
 
 namespace MmOperator.Flow;
@@ -38,7 +37,7 @@ public sealed class AdvisorFlow
 
     private MarketCatalog Catalog => Host.Catalog;
 
-    private SecretMasker Masker => Host.Masker;
+    private Security.SecretMasker Masker => Host.Masker;
 
     private bool IsRestricted => Flow.IsRestricted;
 
