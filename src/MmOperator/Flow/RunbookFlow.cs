@@ -200,7 +200,7 @@ public sealed class RunbookFlow
     /// ShouldProcess with <paramref name="question"/> as its text; a decline is journalled. A session
     /// that cannot ask stops the command with ApprovalRequired.
     /// </summary>
-    public bool Ask(string question, string caption, string action, string? target, string? reason, string? key = null)
+    private bool Ask(string question, string caption, string action, string? target, string? reason, string? key = null)
     {
         ArgumentNullException.ThrowIfNull(question);
         bool approved;
