@@ -1,9 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
 using MmOperator.Flow;
-using MmOperator.Audit;
-using MmOperator.Host;
-using MmOperator.Reporting;
 
 namespace MmOperator.Commands;
 
@@ -15,39 +12,11 @@ namespace MmOperator.Commands;
 [OutputType(typeof(AdvisorProposal))]
 public sealed class GetMmAdvisorProposalCommand : StateChangeCmdlet
 {
-    private AdvisorFlow? _advisory;
+    private AdvisorActions? _proposals;
 
-    private AdvisorFlow Advisory => _advisory ??= new AdvisorFlow(Flow);
+    private AdvisorActions Proposals => _proposals ??= new AdvisorActions(new AdvisorFlow(Flow));
 
-    protected override void BeginProcessing() => Advisory.Prepare();
+    protected override void BeginProcessing() => Proposals.Prepare();
 
-    protected override void EndProcessing()
-    {
-        if (Flow.ValidReason(Reason, "advisor_list", null) is not { } reason)
-        {
-            return;
-        }
-
-        var command = HostCommand.AdvisorListPending(Session.Options);
-        if (Flow.Approve("advisor_list", "pending proposals", reason, command.CommandLine, [command.CommandLine]) is not { } approval)
-        {
-            return;
-        }
-
-        Flow.RequireJournal();
-        var pending = Advisory.ListPending();
-        Flow.Record(new AuditRecord
-        {
-            Action = "advisor_list",
-            Reason = reason,
-            Approval = approval,
-            Argv = command.Argv,
-            Outcome = pending is null ? AuditOutcome.Failed : AuditOutcome.Succeeded,
-            Detail = pending is null ? "no usable answer" : Session.Masker.Apply($"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}"),
-        });
-        foreach (var proposal in pending ?? [])
-        {
-            Session.WriteObject(proposal, AdvisorProposal.TypeName);
-        }
-    }
+    protected override void EndProcessing() => Proposals.ListPending(Reason);
 }

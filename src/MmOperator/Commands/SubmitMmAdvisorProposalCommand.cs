@@ -2,12 +2,11 @@ using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
 using MmOperator.Advisor;
-using MmOperator.Flow;
 using MmOperator.Audit;
 using MmOperator.Errors;
+using MmOperator.Flow;
 using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Reporting;
 
 namespace MmOperator.Commands;
 
