@@ -17,16 +17,16 @@ namespace MmOperator.Commands;
 public sealed class ApproveMmAdvisorProposalCommand : StateChangeCmdlet
 {
     private readonly List<string> _ids = [];
-    private AdvisorActions? _proposals;
+    private AdvisorFlow? _advisor;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[] ProposalId { get; set; } = [];
 
-    private AdvisorActions Proposals => _proposals ??= new AdvisorActions(new AdvisorFlow(Flow));
+    private AdvisorFlow Advisor => _advisor ??= new AdvisorFlow(Flow);
 
-    protected override void BeginProcessing() => Proposals.Prepare();
+    protected override void BeginProcessing() => Advisor.Prepare();
 
     protected override void ProcessRecord() => _ids.AddRange(ProposalId);
 
-    protected override void EndProcessing() => Proposals.Approve(_ids, Reason);
+    protected override void EndProcessing() => Advisor.ApproveProposals(_ids, Reason);
 }

@@ -17,11 +17,11 @@ namespace MmOperator.Commands;
 [OutputType(typeof(ProposalApplication))]
 public sealed class InvokeMmAdvisorAutoApplyCommand : StateChangeCmdlet
 {
-    private AdvisorActions? _proposals;
+    private AdvisorFlow? _advisor;
 
-    private AdvisorActions Proposals => _proposals ??= new AdvisorActions(new AdvisorFlow(Flow));
+    private AdvisorFlow Advisor => _advisor ??= new AdvisorFlow(Flow);
 
-    protected override void BeginProcessing() => Proposals.Prepare();
+    protected override void BeginProcessing() => Advisor.Prepare();
 
-    protected override void EndProcessing() => Proposals.WarrenAuto(Reason);
+    protected override void EndProcessing() => Advisor.WarrenAuto(Reason);
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Advisor;
+using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
@@ -13,13 +14,19 @@ using MmOperator.Status;
 namespace MmOperator.Flow;
 
 /// <summary>
-/// What the four advisor cmdlets share, on <see cref="RunbookFlow"/>: the bot's python must be there,
-/// the repo's policy, the pending list read through the allow-listed listing line, results read as the
-/// contract says (exit 1 with a JSON summary is a reported failure, not a crash), and reports as key diffs.
+/// Get-, Approve-MmAdvisorProposal and Invoke-MmAdvisorAutoApply on <see cref="RunbookFlow"/>, and what
+/// Submit-MmAdvisorProposal shares: every mm_advisor_apply.py command under approval, the listing too;
+/// results read per the contract (exit 1 with a JSON summary is a reported failure); key-diff reports.
+/// A restricted session plans from the host's files, so there -WhatIf shows the Plan its ticket binds.
 /// </summary>
 public sealed class AdvisorFlow
 {
     private RepoPolicy? _policy;
+
+    // The journal's names for the three actions.
+    private const string ListAction = "advisor_list";
+    private const string ApproveOne = "advisor_approve";
+    private const string WarrenAutoAction = "advisor_warren_auto";
 
     public AdvisorFlow(RunbookFlow flow)
     {
@@ -55,7 +62,7 @@ public sealed class AdvisorFlow
     /// the file each proposal writes, and a full answer (the script stops at
     /// <see cref="PendingProposals.ListCap"/>) may not be all of them, which a warning says. Null after an error.
     /// </summary>
-    public IReadOnlyList<AdvisorProposal>? ListPending()
+    private List<AdvisorProposal>? ListPending()
     {
         if (RunListing() is not { } listed)
         {
@@ -71,14 +78,14 @@ public sealed class AdvisorFlow
     }
 
     /// <summary>The host's advisor files read by the script's rule, once its own listing agrees with them; null after an error.</summary>
-    public PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
+    private PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
 
     /// <summary>
     /// The host's advisor files for a restricted session's Plan, read only and without the listing: the
     /// listing line is an mm_advisor_apply.py command, so there it runs only under the action's own
     /// ticket (<see cref="ConfirmPlanned"/>). Null after an error.
     /// </summary>
-    public PendingProposals? ReadFilesUnlisted()
+    private PendingProposals? ReadFilesUnlisted()
     {
         try
         {
@@ -92,21 +99,21 @@ public sealed class AdvisorFlow
     }
 
     /// <summary>The command lines an approval covers: in a restricted session the listing that confirms the Plan comes first, under the same ticket.</summary>
-    public IReadOnlyList<string> PlannedCommands(HostCommand command)
+    private IReadOnlyList<string> PlannedCommands(HostCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         return IsRestricted ? [HostCommand.AdvisorListPending(Options).CommandLine, command.CommandLine] : [command.CommandLine];
     }
 
     /// <summary>The Plan's action line for <see cref="PlannedCommands"/>.</summary>
-    public string PlannedLine(HostCommand command, string what) =>
+    private string PlannedLine(HostCommand command, string what) =>
         IsRestricted ? $"{PlannedCommands(command)[0]} (confirms the proposals below are pending), then {command.CommandLine} ({what})" : $"{command.CommandLine} ({what})";
 
     /// <summary>
     /// In a restricted session, once approved: runs the listing the Plan named, and goes on only while
     /// the script's own selection still gives exactly the planned proposals. Otherwise nothing is applied.
     /// </summary>
-    public bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval)
+    private bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval)
     {
         ArgumentNullException.ThrowIfNull(planned);
         ArgumentNullException.ThrowIfNull(select);
@@ -127,10 +134,10 @@ public sealed class AdvisorFlow
         return false;
     }
 
-    public AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.ProtectedKeys);
+    private AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.ProtectedKeys);
 
     /// <summary>Why the apply script must not run this proposal (read from the host's files, so masked), or null.</summary>
-    public OperatorException? PolicyRefusal(AdvisorProposal proposal) =>
+    private OperatorException? PolicyRefusal(AdvisorProposal proposal) =>
         ProposalPolicy.Refusal(proposal, Policy, Catalog) is { } refusal ? Flow.MaskHostText(refusal) : null;
 
     /// <summary>The listing's rows, in its order; null after an error.</summary>
@@ -175,7 +182,7 @@ public sealed class AdvisorFlow
     /// mmctl status per market touched, after the run). A planned proposal without a receipt and a
     /// receipt for one that was not planned are errors.
     /// </summary>
-    public void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval)
+    private void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval)
     {
         AdvisorApplyResult result;
         try
@@ -272,5 +279,162 @@ public sealed class AdvisorFlow
         {
             return null;
         }
+    }
+
+    /// <summary>The pending proposals, via the listing line, after approval.</summary>
+    public void GetPending(string reason)
+    {
+        if (Flow.ValidReason(reason, ListAction, null) is not { } valid)
+        {
+            return;
+        }
+
+        var command = HostCommand.AdvisorListPending(Flow.Options);
+        if (Flow.Approve(ListAction, "pending proposals", valid, command.CommandLine, [command.CommandLine]) is not { } approval)
+        {
+            return;
+        }
+
+        Flow.RequireJournal();
+        var pending = ListPending();
+        Flow.Record(new AuditRecord
+        {
+            Action = ListAction,
+            Reason = valid,
+            Approval = approval,
+            Argv = command.Argv,
+            Outcome = pending is null ? AuditOutcome.Failed : AuditOutcome.Succeeded,
+            Detail = pending is null ? "no usable answer" : Host.Masker.Apply($"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}"),
+        });
+        foreach (var proposal in pending ?? [])
+        {
+            Host.WriteObject(proposal, AdvisorProposal.TypeName);
+        }
+    }
+
+    /// <summary>
+    /// Applies each id after its own approval, once it is found pending. A proposal the policy refuses
+    /// never reaches the apply command; an unknown or no longer pending id is refused with the script's reason.
+    /// </summary>
+    public void ApproveProposals(IEnumerable<string> texts, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var ids = new List<ProposalId>();
+        foreach (var text in texts.Distinct(StringComparer.Ordinal))
+        {
+            if (ProposalId.TryParse(text, out var id))
+            {
+                ids.Add(id!);
+                continue;
+            }
+
+            Flow.Refuse(new OperatorException(ErrorIds.InvalidProposalId, ErrorCategory.InvalidArgument, $"'{MarketCatalog.Printable(text)}' is not a proposal id (letters, digits, '_', '.', ':', '-'). Nothing was applied.", text), ApproveOne, null, reason);
+        }
+
+        if (ids.Count == 0 || Flow.ValidReason(reason, ApproveOne, null) is not { } valid)
+        {
+            return;
+        }
+
+        if (Flow.IsWhatIf && !Flow.IsRestricted)
+        {
+            ids.ForEach(id => Flow.WritePlan(HostCommand.AdvisorApprove(Flow.Options, id).CommandLine, valid, needsApproval: true));
+            return;
+        }
+
+        var pending = Flow.IsRestricted ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
+        foreach (var id in pending is null ? [] : ids)
+        {
+            Apply(id, pending!.FirstOrDefault(p => p.ProposalId == id.Value), valid);
+        }
+    }
+
+    private void Apply(ProposalId id, AdvisorProposal? proposal, string reason)
+    {
+        if ((proposal is null ? NotPending(id) : PolicyRefusal(proposal)) is { } refusal)
+        {
+            Flow.Refuse(refusal, ApproveOne, proposal?.Market, reason, proposal?.Param);
+            return;
+        }
+
+        var command = HostCommand.AdvisorApprove(Flow.Options, id);
+        var line = PlannedLine(command, $"{Host.Masker.Apply(proposal!.Change)} in {proposal.EnvPath}");
+        if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param) is not { } approval
+            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval))
+        {
+            return;
+        }
+
+        Flow.RequireJournal();
+        ReportApplication(command, Host.RunHost(command), [proposal], ApproveOne, reason, approval);
+    }
+
+    /// <summary>The script's own two reasons for an id it would not select, told apart from its files (read only).</summary>
+    private OperatorException NotPending(ProposalId id)
+    {
+        PendingProposals files;
+        try
+        {
+            files = PendingProposals.Read(Flow.Options.RepoPath);
+        }
+        catch (OperatorException unreadable)
+        {
+            return Flow.MaskHostText(unreadable);
+        }
+
+        var why = files.Contains(id.Value) ? "proposal_not_pending" : "proposal_id_not_found";
+        return new OperatorException(why == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound, ErrorCategory.ObjectNotFound, $"Proposal {id} is not pending ({why}). Nothing was applied; list the pending ones with Get-MmAdvisorProposal.", id.Value);
+    }
+
+    /// <summary>
+    /// warren-auto after approval of exactly the proposals it would apply, decided from the host's files
+    /// by the script's own rule. If any of them is one the policy refuses, the whole run is refused: the
+    /// allow-listed command cannot skip one.
+    /// </summary>
+    public void WarrenAuto(string reason)
+    {
+        if (Flow.ValidReason(reason, WarrenAutoAction, null) is not { } valid)
+        {
+            return;
+        }
+
+        var command = HostCommand.AdvisorWarrenAuto(Flow.Options);
+        if (Flow.IsWhatIf && !Flow.IsRestricted)
+        {
+            Flow.WritePlan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", valid, needsApproval: true);
+            return;
+        }
+
+        if ((Flow.IsRestricted ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
+        {
+            return;
+        }
+
+        var planned = files.WarrenAuto().Select(ToProposal).ToList();
+        if (planned.Select(p => (Proposal: p, Refusal: PolicyRefusal(p))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
+        {
+            Flow.Refuse(new OperatorException(refusal.ErrorId, refusal.Category, $"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refused, refusal), WarrenAutoAction, refused.Market, valid, refused.Param, terminating: true);
+        }
+
+        if (planned.Count == 0)
+        {
+            Host.WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed, not rejected). Nothing was run.");
+            if (!Flow.IsWhatIf)
+            {
+                Flow.Record(new AuditRecord { Action = WarrenAutoAction, Reason = valid, Approval = ApprovalMode.None, Outcome = AuditOutcome.NoChange, Detail = "nothing eligible; not run" });
+            }
+
+            return;
+        }
+
+        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Host.Masker.Apply(p.Change)} in {Path.GetFileName(p.EnvPath)}"));
+        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), PlannedCommands(command)) is not { } approval
+            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval))
+        {
+            return;
+        }
+
+        Flow.RequireJournal();
+        ReportApplication(command, Host.RunHost(command), planned, WarrenAutoAction, valid, approval);
     }
 }
