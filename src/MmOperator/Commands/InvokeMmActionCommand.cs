@@ -31,7 +31,6 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[]? Market { get; set; }
 
-
     protected override void BeginProcessing()
     {
         var capability = Capabilities.Find(Action)!;
@@ -55,7 +54,7 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
     {
         if (_action is not { } action)
         {
-            ReportStatuses();
+            Flow.ReportStatuses(Market, Reason);
             return;
         }
 
@@ -66,28 +65,5 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
         }
 
         Flow.Perform(action, Market, Reason);
-    }
-
-    /// <summary>Status needs no approval; its reason only appears in a -WhatIf plan.</summary>
-    private void ReportStatuses()
-    {
-        if (Flow.ValidReason(Reason, "status", null) is not { } reason)
-        {
-            return;
-        }
-
-        if (Market is not { Length: > 0 })
-        {
-            Flow.ReportStatus(null, reason);
-            return;
-        }
-
-        foreach (var market in Market)
-        {
-            if (Session.ResolveOrWriteError(market) is { } entry)
-            {
-                Flow.ReportStatus(entry, reason);
-            }
-        }
     }
 }

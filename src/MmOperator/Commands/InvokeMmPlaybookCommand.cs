@@ -30,7 +30,6 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[]? Market { get; set; }
 
-
     protected override void BeginProcessing()
     {
         _playbook = Playbooks.Find(Name)!;
@@ -47,29 +46,6 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
             ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name).ToErrorRecord());
         }
 
-        var first = _playbook.Steps[0].Action;
-        if (Flow.ValidReason(Reason, first, null) is not { } reason)
-        {
-            return;
-        }
-
-        var markets = _markets.Select(m => Flow.Resolve(m, first, reason)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
-        foreach (var step in _playbook.Steps)
-        {
-            WriteVerbose($"Playbook {_playbook.Name}: {step.Description}");
-            if (step.Action == "status")
-            {
-                if (_markets.Count == 0)
-                {
-                    Flow.ReportStatus(null, reason);
-                }
-
-                markets.ForEach(m => Flow.ReportStatus(m, reason));
-                continue;
-            }
-
-            var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
-            markets.ForEach(m => Flow.Perform(action, m, reason));
-        }
+        Flow.RunPlaybook(_playbook, _markets, Reason);
     }
 }

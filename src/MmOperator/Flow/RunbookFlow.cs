@@ -7,6 +7,7 @@ using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Reporting;
+using MmOperator.Runbook;
 using MmOperator.Security;
 using MmOperator.Status;
 
@@ -442,6 +443,63 @@ public sealed class RunbookFlow
         }
 
         return (meaning, status);
+    }
+
+    /// <summary>
+    /// Status of every instance, or of each market: no approval, and its reason only appears in a
+    /// -WhatIf plan. A market that does not resolve is an error; nothing was attempted, so nothing is journalled.
+    /// </summary>
+    public void ReportStatuses(IReadOnlyList<Market>? markets, string reason)
+    {
+        if (ValidReason(reason, "status", null) is not { } valid)
+        {
+            return;
+        }
+
+        if (markets is not { Count: > 0 })
+        {
+            ReportStatus(null, valid);
+            return;
+        }
+
+        foreach (var market in markets)
+        {
+            if (TryResolve(Host.Catalog, market, refusal => Host.WriteError(refusal.ToErrorRecord())) is { } entry)
+            {
+                ReportStatus(entry, valid);
+            }
+        }
+    }
+
+    /// <summary>A playbook step by step over all markets, so a recovery shows every status before any start is asked.</summary>
+    public void RunPlaybook(Playbook playbook, IReadOnlyList<Market> markets, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(playbook);
+        ArgumentNullException.ThrowIfNull(markets);
+        var first = playbook.Steps[0].Action;
+        if (ValidReason(reason, first, null) is not { } valid)
+        {
+            return;
+        }
+
+        var entries = markets.Select(m => Resolve(m, first, valid)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
+        foreach (var step in playbook.Steps)
+        {
+            Host.WriteVerbose($"Playbook {playbook.Name}: {step.Description}");
+            if (step.Action == "status")
+            {
+                if (markets.Count == 0)
+                {
+                    ReportStatus(null, valid);
+                }
+
+                entries.ForEach(m => ReportStatus(m, valid));
+                continue;
+            }
+
+            var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
+            entries.ForEach(m => Perform(action, m, valid));
+        }
     }
 
     /// <summary>mmctl status of one market, or of every instance; null (after an error) when it gave no usable answer.</summary>

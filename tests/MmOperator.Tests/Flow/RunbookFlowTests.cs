@@ -6,6 +6,7 @@ using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
+using MmOperator.Runbook;
 using MmOperator.Status;
 
 namespace MmOperator.Tests.Flow;
@@ -257,5 +258,31 @@ public sealed class RunbookFlowTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(1), OperatorOptions.FromEnvironment(_ => null).StartSettle);
         Assert.Equal(TimeSpan.FromMilliseconds(400), OperatorOptions.FromEnvironment(n => n == "MMOPERATOR_START_SETTLE_MS" ? "400" : null).StartSettle);
         Assert.Equal(ErrorIds.InvalidOptionValue, Assert.Throws<OperatorException>(() => OperatorOptions.FromEnvironment(n => n == "MMOPERATOR_START_SETTLE_MS" ? "50" : null)).ErrorId);
+    }
+
+    [Fact]
+    public void A_playbook_under_WhatIf_prints_each_steps_plan_in_order_and_runs_nothing()
+    {
+        _host.IsWhatIf = true;
+
+        new RunbookFlow(_host).RunPlaybook(Playbooks.Find("RecoveryAfterIncident")!, [Market.Parse("eth")], Reason);
+
+        Assert.Equal(["Need approval: NO", "Need approval: YES"], _host.HostText.Select(t => t.Split('\n')[^1]));
+        Assert.Contains(" status eth --json", _host.HostText[0], StringComparison.Ordinal);
+        Assert.Contains(" start eth --json", _host.HostText[1], StringComparison.Ordinal);
+        Assert.Empty(_host.Ran);
+        Assert.Empty(_host.Journalled);
+    }
+
+    [Fact]
+    public void Status_of_an_unknown_market_is_an_error_but_no_attempt_to_journal()
+    {
+        _host.Run = command => FakeFlowHost.Answered(command, Status("running", 4242));
+
+        new RunbookFlow(_host).ReportStatuses([Market.Parse("doge"), Market.Parse("eth")], Reason);
+
+        Assert.Equal(ErrorIds.UnknownMarket, Assert.Single(_host.Errors).FullyQualifiedErrorId);
+        Assert.Equal(MarketState.Running, Assert.IsType<MarketStatus>(Assert.Single(_host.Output)).State);
+        Assert.Empty(_host.Journalled);
     }
 }
