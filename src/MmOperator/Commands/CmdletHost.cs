@@ -107,6 +107,8 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public bool WaitForExit(int pid, TimeSpan window) => ProcessProbe.WaitForExit(pid, window, StopToken);
 
+    public TimeSpan ProcessAge(int pid) => ProcessProbe.Age(pid);
+
     public void Pause(TimeSpan time) => StopToken.WaitHandle.WaitOne(time);
 
     public void WriteObject(object value, string typeName)

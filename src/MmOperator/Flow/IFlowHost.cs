@@ -50,6 +50,9 @@ public interface IFlowHost
     /// <summary>Watches a process for up to <paramref name="window"/>; true as soon as it is gone.</summary>
     bool WaitForExit(int pid, TimeSpan window);
 
+    /// <summary>How long a process has lived; zero when unknown.</summary>
+    TimeSpan ProcessAge(int pid);
+
     /// <summary>Waits (less when the command is stopped).</summary>
     void Pause(TimeSpan time);
 

@@ -364,7 +364,7 @@ public sealed class RunbookFlow
 
         RequireJournal();
         var run = Host.RunHost(command, action.CanTakeLong() ? $"{action} {entry.DisplayName}" : null);
-        var (meaning, status) = Verify(action, LifecycleInterpreter.Interpret(action, run), entry);
+        var (meaning, status) = Verify(action, LifecycleInterpreter.Interpret(action, run), entry, run.Duration);
         var record = Record(new AuditRecord
         {
             Action = action.Name(),
@@ -405,10 +405,11 @@ public sealed class RunbookFlow
     /// <summary>
     /// What the JSON cannot prove, checked on the host: a stopped bot is really gone (mmctl answers
     /// "stopped" and removes the pid file even when the bot ignored its signals), and a started bot is
-    /// still up once the settle window has passed (one that refuses its settings dies within it). The
-    /// started bot is watched, so a death fails the start at once; then one fresh status.
+    /// still up once it has lived through the settle window (one that refuses its settings dies within
+    /// it). The started bot is watched, so a death fails the start at once; then one fresh status.
     /// </summary>
-    private (Interpretation Meaning, MarketStatus? Status) Verify(MarketAction action, Interpretation meaning, MarketEntry entry)
+    /// <param name="ran">How long mmctl took: the started bot is no older, whatever its age reads.</param>
+    private (Interpretation Meaning, MarketStatus? Status) Verify(MarketAction action, Interpretation meaning, MarketEntry entry, TimeSpan ran)
     {
         if (meaning.StoppedPid is { } stopped && !Host.WaitForExit(stopped, StopVerifyWait))
         {
@@ -424,7 +425,9 @@ public sealed class RunbookFlow
         var died = false;
         if (mustSettle && meaning.StartedPid is { } started)
         {
-            died = Host.WaitForExit(started, Options.StartSettle);
+            // The window counts from the bot's own start, which mmctl's answer already follows.
+            var age = Host.ProcessAge(started);
+            died = Host.WaitForExit(started, Options.StartSettle - (age < ran ? age : ran));
         }
         else if (mustSettle)
         {

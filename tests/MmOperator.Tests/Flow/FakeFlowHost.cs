@@ -101,6 +101,11 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         return Exits(pid, window);
     }
 
+    /// <summary>How old every watched process reads.</summary>
+    public TimeSpan Age { get; set; }
+
+    public TimeSpan ProcessAge(int pid) => Age;
+
     public void Pause(TimeSpan time) => Paused.Add(time);
 
     public void WriteObject(object value, string typeName) => Output.Add(value);

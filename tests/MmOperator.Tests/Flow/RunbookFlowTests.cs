@@ -285,4 +285,17 @@ public sealed class RunbookFlowTests : IDisposable
         Assert.Equal(MarketState.Running, Assert.IsType<MarketStatus>(Assert.Single(_host.Output)).State);
         Assert.Empty(_host.Journalled);
     }
+
+    [Fact]
+    public void The_window_counts_from_the_bots_start_but_never_from_before_mmctl_ran()
+    {
+        Answer("""{"status": "started", "pid": 4242}""", Status("running", 4242));
+        _host.Exits = (_, _) => false;
+        _host.Age = TimeSpan.FromMilliseconds(3); // mmctl answered in 5 ms (FakeFlowHost.Answered)
+        Start();
+        _host.Age = TimeSpan.FromHours(1); // a reading no bot mmctl just started can have
+        Start();
+
+        Assert.Equal([_host.Options.StartSettle - TimeSpan.FromMilliseconds(3), _host.Options.StartSettle - TimeSpan.FromMilliseconds(5)], _host.Watched.Select(w => w.Window));
+    }
 }
