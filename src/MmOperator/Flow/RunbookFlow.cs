@@ -24,7 +24,7 @@ public sealed class RunbookFlow
     /// <summary>mmctl sends SIGTERM and does not wait; a bot that obeys it is gone well within this.</summary>
     private static readonly TimeSpan StopVerifyWait = TimeSpan.FromSeconds(5);
 
-    private readonly Dictionary<string, string?> _checkedReasons = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _validReasons = new(StringComparer.Ordinal);
     private readonly HashSet<string> _usedTickets = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _tickets;
 
@@ -109,18 +109,17 @@ public sealed class RunbookFlow
     public string? ValidReason(string reason, string action, string? target, string? key = null)
     {
         ArgumentNullException.ThrowIfNull(reason);
-        if (_checkedReasons.TryGetValue(reason, out var known) && known is not null)
+        if (_validReasons.TryGetValue(reason, out var known))
         {
             return known;
         }
 
         try
         {
-            return _checkedReasons[reason] = ReasonPolicy.Validate(reason);
+            return _validReasons[reason] = ReasonPolicy.Validate(reason);
         }
         catch (OperatorException refusal)
         {
-            _checkedReasons[reason] = null;
             Refuse(refusal, action, target, MarketCatalog.Printable(reason), key);
             return null;
         }
