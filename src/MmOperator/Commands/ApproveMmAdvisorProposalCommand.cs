@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
-using MmOperator.Flow;
 
 namespace MmOperator.Commands;
 
@@ -17,12 +16,9 @@ namespace MmOperator.Commands;
 public sealed class ApproveMmAdvisorProposalCommand : StateChangeCmdlet
 {
     private readonly List<string> _ids = [];
-    private AdvisorFlow? _advisor;
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[] ProposalId { get; set; } = [];
-
-    private AdvisorFlow Advisor => _advisor ??= new AdvisorFlow(Flow);
 
     protected override void BeginProcessing() => Advisor.Prepare();
 

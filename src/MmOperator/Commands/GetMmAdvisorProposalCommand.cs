@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
-using MmOperator.Flow;
 
 namespace MmOperator.Commands;
 
@@ -12,10 +11,6 @@ namespace MmOperator.Commands;
 [OutputType(typeof(AdvisorProposal))]
 public sealed class GetMmAdvisorProposalCommand : StateChangeCmdlet
 {
-    private AdvisorFlow? _advisor;
-
-    private AdvisorFlow Advisor => _advisor ??= new AdvisorFlow(Flow);
-
     protected override void BeginProcessing() => Advisor.Prepare();
 
     protected override void EndProcessing() => Advisor.GetPending(Reason);

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
-using MmOperator.Flow;
 
 namespace MmOperator.Commands;
 
@@ -17,10 +16,6 @@ namespace MmOperator.Commands;
 [OutputType(typeof(ProposalApplication))]
 public sealed class InvokeMmAdvisorAutoApplyCommand : StateChangeCmdlet
 {
-    private AdvisorFlow? _advisor;
-
-    private AdvisorFlow Advisor => _advisor ??= new AdvisorFlow(Flow);
-
     protected override void BeginProcessing() => Advisor.Prepare();
 
     protected override void EndProcessing() => Advisor.WarrenAuto(Reason);

@@ -10,6 +10,7 @@ namespace MmOperator.Commands;
 public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
 {
     private RunbookFlow? _flow;
+    private AdvisorFlow? _advisor;
 
     protected StateChangeCmdlet() => Session = new CmdletHost(this);
 
@@ -26,6 +27,9 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Made once bound: the tickets are the command's, for all its records.</summary>
     protected RunbookFlow Flow => _flow ??= new RunbookFlow(Session, ApprovalId);
+
+    /// <summary>The advisor commands' steps on <see cref="Flow"/>, for the four advisor cmdlets.</summary>
+    protected AdvisorFlow Advisor => _advisor ??= new AdvisorFlow(Flow);
 
     protected override void StopProcessing() => Session.Stop();
 

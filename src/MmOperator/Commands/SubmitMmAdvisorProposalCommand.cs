@@ -54,7 +54,7 @@ public sealed class SubmitMmAdvisorProposalCommand : StateChangeCmdlet
     [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
     public string? Deadman { get; set; }
 
-    private ProposalSubmission Submission => _submission ??= new ProposalSubmission(new AdvisorFlow(Flow));
+    private ProposalSubmission Submission => _submission ??= new ProposalSubmission(Advisor);
 
     protected override void BeginProcessing() => Submission.Prepare();
 
