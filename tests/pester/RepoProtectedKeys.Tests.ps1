@@ -41,4 +41,14 @@ Describe 'A key protected only by the repo policy' {
         $text | Should -Match 'MM_DESK_WEBHOOK'
         $text | Should -Not -Match ([regex]::Escape($Secret))
     }
+
+    It 'is refused in a typed reason or value, as a plan could only show it masked, and is masked in the journal' {
+        $lines = @(Get-Content $Sandbox.AuditLogPath).Count
+        { Stop-MmMarket eth -Reason "rotate MM_DESK_WEBHOOK=https://typed.example/x" -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidReason,MmOperator.Commands.StopMmMarketCommand'
+        { Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 'MM_DESK_WEBHOOK=https://typed.example/x' -Reason 'move' -Confirm:$false -ErrorAction Stop } | Should -Throw
+        $added = @(Get-Content $Sandbox.AuditLogPath | Select-Object -Skip $lines) -join "`n"
+        $added | Should -Match 'Refused'
+        $added | Should -Not -Match 'typed\.example'
+        Get-Content -Raw $EnvEth | Should -Not -Match 'typed\.example'
+    }
 }

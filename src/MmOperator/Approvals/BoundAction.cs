@@ -40,9 +40,9 @@ public sealed record BoundAction
     /// <summary>SHA-256 of every field above: what a ticket binds.</summary>
     public string Binding() => Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(this, Json))).ToLowerInvariant();
 
-    /// <summary>The refusal for a value or reason that a Plan could only show masked; null when all can be shown as typed.</summary>
-    public OperatorException? Unshowable() =>
-        Values.Append(Reason).Any(SecretMasker.NeedsMasking)
+    /// <summary>The refusal for a value or reason that a Plan could only show masked (by the repo's key rule); null when all can be shown as typed.</summary>
+    public OperatorException? Unshowable(KeyRules? keys = null) =>
+        Values.Append(Reason).Any(text => SecretMasker.NeedsMasking(text, keys))
             ? new OperatorException(ErrorIds.SecretLikeValue, ErrorCategory.InvalidArgument, $"{Action} {Target}: a value holds a protected or secret-like KEY=value, which a plan could only show masked, so it cannot be approved. Nothing ran. Give the value without it; a secret is changed by a human on the host.", Target)
             : null;
 }

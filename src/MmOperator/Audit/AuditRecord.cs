@@ -44,8 +44,9 @@ public sealed class AuditRecord
 
     public int? ExitCode { get; set; }
 
-    /// <summary>Succeeded, NoChange, Failed, Refused or Declined.</summary>
-    public string Outcome { get; set; } = string.Empty;
+    /// <summary>Succeeded, NoChange, Failed, Refused, Declined or PendingApproval, written by name.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<AuditOutcome>))]
+    public AuditOutcome Outcome { get; set; }
 
     public string? ErrorId { get; set; }
 

@@ -1,9 +1,5 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
-using MmOperator.Approvals;
-using MmOperator.Errors;
-using MmOperator.Host;
-using MmOperator.Reporting;
 
 namespace MmOperator.Commands;
 
@@ -17,101 +13,16 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Approve, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ProposalApplication))]
-public sealed class ApproveMmAdvisorProposalCommand : AdvisorCmdlet
+public sealed class ApproveMmAdvisorProposalCommand : StateChangeCmdlet
 {
     private readonly List<string> _ids = [];
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[] ProposalId { get; set; } = [];
 
+    protected override void BeginProcessing() => Advisor.Prepare();
+
     protected override void ProcessRecord() => _ids.AddRange(ProposalId);
 
-    protected override void EndProcessing()
-    {
-        var ids = new List<ProposalId>();
-        foreach (var text in _ids.Distinct(StringComparer.Ordinal))
-        {
-            if (Advisor.ProposalId.TryParse(text, out var id))
-            {
-                ids.Add(id!);
-                continue;
-            }
-
-            var refusal = new OperatorException(ErrorIds.InvalidProposalId, ErrorCategory.InvalidArgument, $"'{Markets.MarketCatalog.Printable(text)}' is not a proposal id (letters, digits, '_', '.', ':', '-'). Nothing was applied.", text);
-            RecordRefusal("advisor_approve", null, Reason, refusal, null);
-            WriteError(refusal.ToErrorRecord());
-        }
-
-        if (ids.Count == 0 || ValidReason("advisor_approve", null) is not { } reason)
-        {
-            return;
-        }
-
-        // A restricted session plans from the files alone, so there -WhatIf shows the very Plan its ticket binds.
-        if (IsWhatIf && !IsRestricted)
-        {
-            ids.ForEach(id => WriteHostText(RunbookText.Plan(HostCommand.AdvisorApprove(Options, id).CommandLine, reason, needsApproval: true)));
-            return;
-        }
-
-        var pending = IsRestricted ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
-        if (pending is null)
-        {
-            return;
-        }
-
-        foreach (var id in ids)
-        {
-            Apply(id, pending.FirstOrDefault(p => p.ProposalId == id.Value), reason);
-        }
-    }
-
-    private void Apply(ProposalId id, AdvisorProposal? proposal, string reason)
-    {
-        if (proposal is null)
-        {
-            Refuse(NotPending(id), null, reason);
-            return;
-        }
-
-        if (PolicyRefusal(proposal) is { } refusal)
-        {
-            Refuse(refusal, proposal, reason);
-            return;
-        }
-
-        var command = HostCommand.AdvisorApprove(Options, id);
-        var plan = RunbookText.Plan(PlannedLine(command, $"{Masker.Apply(proposal.Change)} in {proposal.EnvPath}"), reason, needsApproval: true);
-        if (Approve(new BoundAction { Action = "advisor_approve", Target = $"{id} ({proposal.Market} {proposal.Param})", Key = proposal.Param, Commands = PlannedCommands(command), Reason = reason, Plan = plan }) is not { } approval
-            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), "advisor_approve", reason, approval))
-        {
-            return;
-        }
-
-        RequireJournal();
-        ReportApplication(command, RunHost(command), [proposal], "advisor_approve", reason, approval);
-    }
-
-    private void Refuse(OperatorException refusal, AdvisorProposal? proposal, string reason)
-    {
-        RecordRefusal("advisor_approve", proposal?.Market, reason, refusal, proposal?.Param);
-        WriteError(refusal.ToErrorRecord());
-    }
-
-    /// <summary>The script's own two reasons for an id it would not select, told apart from its files (read only).</summary>
-    private OperatorException NotPending(ProposalId id)
-    {
-        PendingProposals files;
-        try
-        {
-            files = PendingProposals.Read(Options.RepoPath);
-        }
-        catch (OperatorException unreadable)
-        {
-            return MaskHostText(unreadable);
-        }
-
-        var why = files.Contains(id.Value) ? "proposal_not_pending" : "proposal_id_not_found";
-        return new OperatorException(why == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound, ErrorCategory.ObjectNotFound, $"Proposal {id} is not pending ({why}). Nothing was applied; list the pending ones with Get-MmAdvisorProposal.", id.Value);
-    }
+    protected override void EndProcessing() => Advisor.ApproveProposals(_ids, Reason);
 }

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using MmOperator.Audit;
 
+using MmOperator.Flow;
+
 namespace MmOperator.Commands;
 
 /// <summary>

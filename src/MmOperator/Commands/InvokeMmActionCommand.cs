@@ -16,7 +16,7 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MmAction", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ActionResult), typeof(MarketStatus))]
-public sealed class InvokeMmActionCommand : MarketActionCmdlet
+public sealed class InvokeMmActionCommand : StateChangeCmdlet
 {
     private MarketAction? _action;
 
@@ -32,32 +32,30 @@ public sealed class InvokeMmActionCommand : MarketActionCmdlet
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[]? Market { get; set; }
 
-
     protected override void BeginProcessing()
     {
         var capability = Capabilities.Find(Action)!;
         if (!capability.Supported)
         {
             var refusal = new OperatorException(ErrorIds.UnsupportedAction, ErrorCategory.NotImplemented, $"'{capability.Name}' is unavailable: {capability.Note} Nothing was run.", capability.Name);
-            RecordRefusal(capability.Name, Market is { Length: > 0 } ? string.Join(",", Market.Select(m => m.Input)) : null, Reason, refusal);
-            ThrowTerminatingError(refusal.ToErrorRecord());
+            Flow.Refuse(refusal, capability.Name, Market is { Length: > 0 } ? string.Join(",", Market.Select(m => m.Input)) : null, Reason, terminating: true);
         }
 
         if (capability.Name == "status")
         {
-            Require(HostPreconditions.RequireMmctl);
+            Flow.Require(HostPreconditions.RequireMmctl);
             return;
         }
 
         _action = Enum.Parse<MarketAction>(capability.Name, ignoreCase: true);
-        PrepareStateChange();
+        Flow.PrepareStateChange();
     }
 
     protected override void ProcessRecord()
     {
         if (_action is not { } action)
         {
-            ReportStatuses();
+            Flow.ReportStatuses(Market, Reason);
             return;
         }
 
@@ -67,32 +65,6 @@ public sealed class InvokeMmActionCommand : MarketActionCmdlet
             return;
         }
 
-        foreach (var market in Market)
-        {
-            Perform(action, market);
-        }
-    }
-
-    /// <summary>Status needs no approval; its reason only appears in a -WhatIf plan.</summary>
-    private void ReportStatuses()
-    {
-        if (ValidReason("status", null) is not { } reason)
-        {
-            return;
-        }
-
-        if (Market is not { Length: > 0 })
-        {
-            ReportStatus(null, reason);
-            return;
-        }
-
-        foreach (var market in Market)
-        {
-            if (ResolveOrWriteError(market) is { } entry)
-            {
-                ReportStatus(entry, reason);
-            }
-        }
+        Flow.Perform(action, Market, Reason);
     }
 }

@@ -1,9 +1,5 @@
 using System.Management.Automation;
 using MmOperator.Advisor;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Host;
-using MmOperator.Reporting;
 
 namespace MmOperator.Commands;
 
@@ -18,58 +14,9 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MmAdvisorAutoApply", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ProposalApplication))]
-public sealed class InvokeMmAdvisorAutoApplyCommand : AdvisorCmdlet
+public sealed class InvokeMmAdvisorAutoApplyCommand : StateChangeCmdlet
 {
-    private const string Action = "advisor_warren_auto";
+    protected override void BeginProcessing() => Advisor.Prepare();
 
-    protected override void EndProcessing()
-    {
-        if (ValidReason(Action, null) is not { } reason)
-        {
-            return;
-        }
-
-        var command = HostCommand.AdvisorWarrenAuto(Options);
-        // A restricted session plans from the files alone, so there -WhatIf shows the very Plan its ticket binds.
-        if (IsWhatIf && !IsRestricted)
-        {
-            WriteHostText(RunbookText.Plan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", reason, needsApproval: true));
-            return;
-        }
-
-        if ((IsRestricted ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
-        {
-            return;
-        }
-
-        var planned = files.WarrenAuto().Select(ToProposal).ToList();
-        if (planned.Select(p => (Proposal: p, Refusal: PolicyRefusal(p))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
-        {
-            RecordRefusal(Action, refused.Market, reason, refusal, refused.Param);
-            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException($"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refusal), refusal.ErrorId, refusal.Category, refused));
-            return;
-        }
-
-        if (planned.Count == 0)
-        {
-            WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed, not rejected). Nothing was run.");
-            if (!IsWhatIf)
-            {
-                Record(new AuditRecord { Action = Action, Reason = reason, Approval = "None", Outcome = "NoChange", Detail = "nothing eligible; not run" });
-            }
-
-            return;
-        }
-
-        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Masker.Apply(p.Change)} in {Path.GetFileName(p.EnvPath)}"));
-        var plan = RunbookText.Plan(PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), reason, needsApproval: true);
-        if (Approve(new BoundAction { Action = Action, Target = $"{planned.Count} proposal(s)", Commands = PlannedCommands(command), Reason = reason, Plan = plan }) is not { } approval
-            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), Action, reason, approval))
-        {
-            return;
-        }
-
-        RequireJournal();
-        ReportApplication(command, RunHost(command), planned, Action, reason, approval);
-    }
+    protected override void EndProcessing() => Advisor.WarrenAuto(Reason);
 }

@@ -15,7 +15,7 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MmPlaybook", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ActionResult), typeof(MarketStatus))]
-public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
+public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
 {
     private readonly List<Market> _markets = [];
     private Playbook _playbook = Playbooks.All[0];
@@ -31,11 +31,10 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[]? Market { get; set; }
 
-
     protected override void BeginProcessing()
     {
         _playbook = Playbooks.Find(Name)!;
-        PrepareStateChange();
+        Flow.PrepareStateChange();
     }
 
     protected override void ProcessRecord() => _markets.AddRange(Market ?? []);
@@ -48,29 +47,6 @@ public sealed class InvokeMmPlaybookCommand : MarketActionCmdlet
             ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name).ToErrorRecord());
         }
 
-        var first = _playbook.Steps[0].Action;
-        if (ValidReason(first, null) is not { } reason)
-        {
-            return;
-        }
-
-        var markets = _markets.Select(m => ResolveOrRefuse(first, m, reason)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
-        foreach (var step in _playbook.Steps)
-        {
-            WriteVerbose($"Playbook {_playbook.Name}: {step.Description}");
-            if (step.Action == "status")
-            {
-                if (_markets.Count == 0)
-                {
-                    ReportStatus(null, reason);
-                }
-
-                markets.ForEach(m => ReportStatus(m, reason));
-                continue;
-            }
-
-            var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
-            markets.ForEach(m => Perform(action, m, reason));
-        }
+        Flow.RunPlaybook(_playbook, _markets, Reason);
     }
 }

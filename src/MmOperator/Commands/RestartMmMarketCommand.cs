@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Lifecycle;
+using MmOperator.Markets;
 
 namespace MmOperator.Commands;
 
@@ -9,7 +10,15 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Restart, "MmMarket", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ActionResult))]
-public sealed class RestartMmMarketCommand : MarketLifecycleCommand
+public sealed class RestartMmMarketCommand : StateChangeCmdlet
 {
-    protected override MarketAction Action => MarketAction.Restart;
+    /// <summary>Markets in any accepted form (eth, ETH-USD, .env.eth); status objects bind by their Market property.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [MarketTransformation]
+    [ArgumentCompleter(typeof(MarketCompleter))]
+    public Market[] Market { get; set; } = [];
+
+    protected override void BeginProcessing() => Flow.PrepareStateChange();
+
+    protected override void ProcessRecord() => Flow.Perform(MarketAction.Restart, Market, Reason);
 }

@@ -19,8 +19,8 @@ public sealed class SetMmEnvParamCommand : EnvEditCmdlet
 
     protected override string? NewValue(string key)
     {
-        var value = EnvValuePolicy.Check(key, Value, Policy);
-        if (!Policy.Whitelist.Contains(key))
+        var value = EnvValuePolicy.Check(key, Value, Edit.Policy);
+        if (!Edit.Policy.Whitelist.Contains(key))
         {
             WriteWarning($"{key} is not in mm_config/policy/whitelist.json: the advisor would not propose it. Make sure it is a setting the bot reads.");
         }

@@ -1,13 +1,6 @@
 using System.Management.Automation;
-using System.Security.Cryptography;
-using System.Text;
 using MmOperator.Advisor;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Host;
-using MmOperator.Markets;
-using MmOperator.Reporting;
+using MmOperator.Flow;
 
 namespace MmOperator.Commands;
 
@@ -19,14 +12,11 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Submit, "MmAdvisorProposal", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ObjectSet)]
 [OutputType(typeof(AdvisorSubmission))]
-public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
+public sealed class SubmitMmAdvisorProposalCommand : StateChangeCmdlet
 {
     private const string ObjectSet = "Objects";
     private const string PathSet = "Path";
-    private const int MaxFileBytes = 1024 * 1024;
-    private readonly List<(ProposalRow Row, string Where)> _rows = [];
-    private readonly List<OperatorException> _refusals = [];
-    private readonly HashSet<string> _reasons = new(StringComparer.Ordinal);
+    private ProposalSubmission? _submission;
 
     /// <summary>A JSONL file of proposals (market, param, proposed, reason, confidence, escalation_target, deadman).</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
@@ -64,14 +54,17 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     [Parameter(ParameterSetName = ObjectSet, ValueFromPipelineByPropertyName = true)]
     public string? Deadman { get; set; }
 
+    private ProposalSubmission Submission => _submission ??= new ProposalSubmission(Advisor);
+
+    protected override void BeginProcessing() => Submission.Prepare();
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == ObjectSet)
         {
-            var where = NextRow;
-            Collect(() => InputObject?.BaseObject is System.Collections.IDictionary table
-                ? ProposalRow.FromTable(table, where, Catalog, Policy)
-                : ProposalRow.Create(Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman, where, Catalog, Policy), where);
+            Submission.Collect((where, catalog, policy) => InputObject?.BaseObject is System.Collections.IDictionary table
+                ? ProposalRow.FromTable(table, where, catalog, policy)
+                : ProposalRow.Create(Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman, where, catalog, policy));
         }
     }
 
@@ -79,191 +72,11 @@ public sealed class SubmitMmAdvisorProposalCommand : AdvisorCmdlet
     {
         if (ParameterSetName == PathSet)
         {
-            RefusePathWhenRestricted(Path);
-            ReadFile();
+            Session.RefusePathWhenRestricted(Path);
+            Submission.ReadFile(Session.ResolveUserPath(Path));
         }
 
-        if (ValidReasons() is not { } reason)
-        {
-            return;
-        }
-
-        if (_refusals.Count > 0 || _rows.Count == 0)
-        {
-            var why = _rows.Count == 0 && _refusals.Count == 0 ? "there are no proposals to submit" : $"{_refusals.Count} row(s) refused";
-            foreach (var refusal in _refusals)
-            {
-                WriteError(refusal.ToErrorRecord());
-            }
-
-            RecordRefusal("advisor_submit", null, reason, new OperatorException(_refusals.FirstOrDefault()?.ErrorId ?? ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"Nothing was submitted: {why}. " + string.Join(" ", _refusals.Select(r => r.Message))));
-            if (_rows.Count == 0 && _refusals.Count == 0)
-            {
-                WriteError(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, "There are no proposals to submit. Nothing was run.").ToErrorRecord());
-            }
-
-            return;
-        }
-
-        var line = HostCommand.AdvisorSubmitPlanLine(Options);
-        var rows = string.Join("; ", _rows.Select((r, i) => $"{i + 1}: {r.Row.Describe()}"));
-        var plan = RunbookText.Plan($"{line} ({_rows.Count} proposal(s): {rows})", reason, needsApproval: true);
-        if (Approve(new BoundAction { Action = "advisor_submit", Target = $"{_rows.Count} proposal(s)", Values = _rows.Select(r => r.Row.ToJsonLine()).ToList(), Commands = [line], Reason = reason, Plan = plan }) is not { } approval)
-        {
-            return;
-        }
-
-        RequireJournal();
-        var file = WritePrivateFile();
-        try
-        {
-            var command = HostCommand.AdvisorSubmit(Options, file);
-            Report(command, RunHost(command), reason, approval);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
-    }
-
-    private void Report(HostCommand command, HostRunResult run, string reason, string approval)
-    {
-        AdvisorSubmitResult result;
-        try
-        {
-            result = HostResultReader.Read<AdvisorSubmitResult>(run);
-        }
-        catch (HostCommandException failure)
-        {
-            Record(new AuditRecord { Action = "advisor_submit", Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = "Failed", ErrorId = failure.ErrorId, Detail = failure.Message });
-            WriteError(failure.ToErrorRecord());
-            return;
-        }
-
-        var failures = result.Failures.Select(f => $"{Source(f.Line)}: {f.Error}").ToList();
-        var record = Record(new AuditRecord
-        {
-            Action = "advisor_submit",
-            Key = string.Join(",", _rows.Select(r => r.Row.Param).Distinct()),
-            Market = string.Join(",", _rows.Select(r => r.Row.Market).Distinct()),
-            Reason = reason,
-            Approval = approval,
-            Argv = command.Argv,
-            ExitCode = run.ExitCode,
-            Outcome = result.Ok ? "Succeeded" : "Failed",
-            ErrorId = result.Ok ? null : ErrorIds.AdvisorSubmitRejected,
-            Detail = result.Ok ? $"created {string.Join(", ", result.ProposalIds)}" : "nothing written: " + string.Join("; ", failures),
-            Result = HostResultReader.ReadObjectOrNull(run),
-        });
-        var submission = new AdvisorSubmission
-        {
-            Ok = result.Ok,
-            Created = result.Created,
-            Written = result.Written,
-            ProposalIds = result.ProposalIds,
-            Failures = failures,
-            ProposalsPath = result.ProposalsPath,
-            ExitCode = run.ExitCode,
-            Reason = reason,
-            Approval = approval,
-            AuditId = record?.Id,
-        };
-        WriteTyped(submission, AdvisorSubmission.TypeName);
-        if (!result.Ok)
-        {
-            WriteError(new ErrorRecord(new InvalidOperationException($"The submit script wrote nothing (all-or-nothing): {string.Join("; ", failures)}"), ErrorIds.AdvisorSubmitRejected, ErrorCategory.InvalidData, submission));
-        }
-    }
-
-    /// <summary>Where the script's line N came from: the user's file line or pipeline row.</summary>
-    private string Source(int line) => line >= 1 && line <= _rows.Count ? _rows[line - 1].Where : $"line {line}";
-
-    private void ReadFile()
-    {
-        var path = ResolveUserPath(Path);
-        var text = ReadCapped(path);
-        if (text is null)
-        {
-            _refusals.Add(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"'{MarketCatalog.Printable(path)}' is not a readable proposals file of at most 1 MB. Nothing was submitted.", path));
-            return;
-        }
-
-        var number = 0;
-        foreach (var line in text.Split('\n'))
-        {
-            number++;
-            if (line.Trim().Length > 0)
-            {
-                var where = $"{System.IO.Path.GetFileName(path)} line {number}";
-                Collect(() => ProposalRow.FromJson(line, where, Catalog, Policy), where);
-            }
-        }
-    }
-
-    /// <summary>The file's text, read no further than the cap (a device such as /dev/zero never ends); null when it is not a readable file within it.</summary>
-    private static string? ReadCapped(string path)
-    {
-        try
-        {
-            if (!File.Exists(path))
-            {
-                return null;
-            }
-
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var buffer = new byte[MaxFileBytes + 1];
-            var total = 0;
-            int read;
-            while (total < buffer.Length && (read = stream.Read(buffer, total, buffer.Length - total)) > 0)
-            {
-                total += read;
-            }
-
-            return total > MaxFileBytes ? null : new UTF8Encoding(false, true).GetString(buffer, 0, total);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException or DecoderFallbackException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>How the next pipeline row is named in refusals.</summary>
-    private string NextRow => $"row {_rows.Count + _refusals.Count + 1}";
-
-    private void Collect(Func<ProposalRow> make, string where)
-    {
-        try
-        {
-            var row = make();
-            _rows.Add((row, where));
-            if (row.Reason is { Length: > 0 } note)
-            {
-                _reasons.Add(note);
-            }
-        }
-        catch (OperatorException refusal)
-        {
-            _refusals.Add(refusal);
-        }
-    }
-
-    /// <summary>The approval reason: -Reason, or the rows' own reasons when they came from the pipeline.</summary>
-    private string? ValidReasons()
-    {
-        if (ParameterSetName == ObjectSet && _reasons.Count > 0)
-        {
-            Reason = string.Join("; ", _reasons);
-        }
-
-        return ValidReason("advisor_submit", null);
-    }
-
-    private string WritePrivateFile()
-    {
-        var file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mmoperator-proposals-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.jsonl");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
-        using var stream = new FileStream(file, options);
-        stream.Write(Encoding.UTF8.GetBytes(string.Join("\n", _rows.Select(r => r.Row.ToJsonLine())) + "\n"));
-        return file;
+        // Piped rows carry their own reasons, which approval and the journal then give.
+        Submission.Submit(Reason, rowReasons: ParameterSetName == ObjectSet);
     }
 }

@@ -7,9 +7,10 @@ namespace MmOperator.Lifecycle;
 
 /// <summary>
 /// What an mmctl answer means, per the host contract. Never success without the JSON saying so.
-/// <see cref="StoppedPid"/> is the process mmctl says it stopped: the caller checks that it is gone.
+/// <see cref="StoppedPid"/> is the process mmctl says it stopped: the caller checks that it is gone;
+/// <see cref="StartedPid"/> the bot it says it started: the caller watches that it stays up.
 /// </summary>
-public sealed record Interpretation(ActionOutcome Outcome, string Detail, JsonElement? Output, string? ErrorId, int? StoppedPid = null);
+public sealed record Interpretation(ActionOutcome Outcome, string Detail, JsonElement? Output, string? ErrorId, int? StoppedPid = null, int? StartedPid = null);
 
 public static class LifecycleInterpreter
 {
@@ -36,7 +37,7 @@ public static class LifecycleInterpreter
 
     private static Interpretation Start(MmctlStartResult start, JsonElement output) => start.Status switch
     {
-        "started" => new(ActionOutcome.Succeeded, $"started (pid {Pid(start.Pid)})", output, null),
+        "started" => new(ActionOutcome.Succeeded, $"started (pid {Pid(start.Pid)})", output, null, StartedPid: start.Pid),
         "already_running" => new(ActionOutcome.NoChange, $"already running (pid {Pid(start.Pid)})", output, null),
         _ => Unexpected("start", start.Status, output),
     };
@@ -60,7 +61,7 @@ public static class LifecycleInterpreter
         var stoppedPid = restart.Stop.Status == "stopped" ? restart.Stop.Pid : null;
         if (restart.Start.Status == "started")
         {
-            return new(ActionOutcome.Succeeded, $"{stopped}, then started (pid {Pid(restart.Start.Pid)})", output, null, stoppedPid);
+            return new(ActionOutcome.Succeeded, $"{stopped}, then started (pid {Pid(restart.Start.Pid)})", output, null, stoppedPid, restart.Start.Pid);
         }
 
         var why = restart.Start.Error is { } error ? $": {error}" : string.Empty;

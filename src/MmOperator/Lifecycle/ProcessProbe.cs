@@ -45,6 +45,20 @@ public static class ProcessProbe
         }
     }
 
+    /// <summary>How long the process has lived; zero when that cannot be read (the caller then waits its whole window).</summary>
+    public static TimeSpan Age(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return DateTime.Now - process.StartTime;
+        }
+        catch (Exception gone) when (gone is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return TimeSpan.Zero;
+        }
+    }
+
     /// <summary>Waits up to <paramref name="timeout"/> for the process to be gone; true when it is.</summary>
     public static bool WaitForExit(int pid, TimeSpan timeout, CancellationToken cancel)
     {

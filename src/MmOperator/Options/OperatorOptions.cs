@@ -29,6 +29,16 @@ public sealed record OperatorOptions
 
     public const int DefaultApprovalLifetimeSec = 30 * 60;
 
+    /// <summary>
+    /// How long a bot mmctl says it started is watched before the start counts: a bot refusing its
+    /// settings dies within its first second on the real host. A sandbox's bot dies sooner, so it may be shorter.
+    /// </summary>
+    public int StartSettleMs { get; init; } = DefaultStartSettleMs;
+
+    public const int DefaultStartSettleMs = 1000;
+
+    public TimeSpan StartSettle => TimeSpan.FromMilliseconds(StartSettleMs);
+
     /// <summary>Approval requests live beside the audit journal, in a private folder.</summary>
     public string ApprovalStorePath => Path.Combine(Path.GetDirectoryName(AuditLogPath)!, "approvals");
 
@@ -79,6 +89,13 @@ public sealed record OperatorOptions
             options = int.TryParse(lifetime, NumberStyles.None, CultureInfo.InvariantCulture, out var ttl) && ttl >= 1 && ttl <= 24 * 3600
                 ? options with { ApprovalLifetimeSec = ttl }
                 : throw new OperatorException(ErrorIds.InvalidOptionValue, System.Management.Automation.ErrorCategory.InvalidArgument, $"MMOPERATOR_APPROVAL_TTL_SEC is '{lifetime}', but it must be a whole number of seconds from 1 to 86400.", lifetime);
+        }
+
+        if (Variable(getVariable, "MMOPERATOR_START_SETTLE_MS") is { } settle)
+        {
+            options = int.TryParse(settle, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms >= 200 && ms <= 10_000
+                ? options with { StartSettleMs = ms }
+                : throw new OperatorException(ErrorIds.InvalidOptionValue, System.Management.Automation.ErrorCategory.InvalidArgument, $"MMOPERATOR_START_SETTLE_MS is '{settle}', but it must be a whole number of milliseconds from 200 to 10000 (default {DefaultStartSettleMs}).", settle);
         }
 
         if (Variable(getVariable, "MMOPERATOR_TIMEOUT_SEC") is { } timeout)

@@ -15,17 +15,18 @@ public static class ReasonPolicy
 {
     public const int MaxLength = 500;
 
-    public static string Validate(string? reason)
+    /// <summary>The reason, trimmed, or the refusal; secret-like keys by the given rule (the repo's), else the runbook's.</summary>
+    public static string Validate(string? reason, KeyRules? keys = null)
     {
         var text = reason?.Trim() ?? string.Empty;
         string? problem = text.Length == 0 ? "it is empty"
             : text.Length > MaxLength ? $"it is longer than {MaxLength} characters"
             : text.Any(c => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
                 ? "it contains line breaks, control or invisible formatting characters"
-            : SecretMasker.NeedsMasking(text) ? "it holds a protected or secret-like KEY=value, which a plan cannot show as typed"
+            : SecretMasker.NeedsMasking(text, keys) ? "it holds a protected or secret-like KEY=value, which a plan cannot show as typed"
                 : null;
         return problem is null
             ? text
-            : throw new OperatorException(ErrorIds.InvalidReason, ErrorCategory.InvalidArgument, $"The reason '{SecretMasker.HideAssignments(MarketCatalog.Printable(text))}' is refused: {problem}. Give one printable line that says why, for the plan and the audit journal.", reason);
+            : throw new OperatorException(ErrorIds.InvalidReason, ErrorCategory.InvalidArgument, $"The reason '{SecretMasker.HideAssignments(MarketCatalog.Printable(text), keys)}' is refused: {problem}. Give one printable line that says why, for the plan and the audit journal.", reason);
     }
 }

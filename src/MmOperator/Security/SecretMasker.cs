@@ -85,9 +85,15 @@ public sealed partial class SecretMasker
         return Hide(text, _keys);
     }
 
-    /// <summary>The assignment net alone, by the runbook's rule: the same answer whatever the secrets are, so safe on text the caller typed.</summary>
+    /// <summary>The key rule this masker hides by (the repo's, its protected_keys.json included).</summary>
+    public KeyRules Keys => _keys;
+
+    /// <summary>
+    /// The assignment net alone, by a key rule (the runbook's unless given): the same answer whatever the
+    /// secret values are, so safe on text the caller typed.
+    /// </summary>
     [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
-    public static string? HideAssignments(string? text) => string.IsNullOrEmpty(text) ? text : Hide(text, KeyRules.Runbook);
+    public static string? HideAssignments(string? text, KeyRules? keys = null) => string.IsNullOrEmpty(text) ? text : Hide(text, keys ?? KeyRules.Runbook);
 
     private static string Hide(string text, KeyRules keys) =>
         Assignment().Replace(text, m => keys.IsProtected(m.Groups["key"].Value) ? m.Groups["key"].Value + m.Groups["sep"].Value + Mask : m.Value);
@@ -96,6 +102,6 @@ public sealed partial class SecretMasker
     /// True when caller-typed text holds a protected or secret-like <c>KEY=value</c> anywhere: it could
     /// not be shown as typed, so a Plan could not show what an approval covers.
     /// </summary>
-    public static bool NeedsMasking(string? text) =>
-        !string.IsNullOrEmpty(text) && AssignedKey().Matches(text).Any(m => KeyRules.Runbook.IsProtected(m.Value));
+    public static bool NeedsMasking(string? text, KeyRules? keys = null) =>
+        !string.IsNullOrEmpty(text) && AssignedKey().Matches(text).Any(m => (keys ?? KeyRules.Runbook).IsProtected(m.Value));
 }

@@ -1,5 +1,7 @@
 using MmOperator.Approvals;
 using MmOperator.Errors;
+using MmOperator.Reporting;
+using MmOperator.Security;
 
 namespace MmOperator.Tests.Approvals;
 
@@ -38,4 +40,17 @@ public class BoundActionTests
 
     [Fact]
     public void Values_shown_as_typed_are_accepted() => Assert.Null(Set("1.5", "SEV1: drawdown; spread=wider").Unshowable());
+
+    [Fact]
+    public void A_key_protected_only_by_the_repo_policy_is_unshowable_by_the_repo_rule()
+    {
+        var repo = new KeyRules(["MM_DESK_WEBHOOK"]);
+
+        Assert.Null(Set("MM_DESK_WEBHOOK=hooks.example.com/desk", "new hook").Unshowable());
+        Assert.Equal(ErrorIds.SecretLikeValue, Set("MM_DESK_WEBHOOK=hooks.example.com/desk", "new hook").Unshowable(repo)?.ErrorId);
+        Assert.Equal(ErrorIds.SecretLikeValue, Set("1", "rotate MM_DESK_WEBHOOK=hooks.example.com/desk").Unshowable(repo)?.ErrorId);
+        var refusal = Assert.Throws<OperatorException>(() => ReasonPolicy.Validate("rotate MM_DESK_WEBHOOK=hooks.example.com/desk", repo));
+        Assert.DoesNotContain("hooks.example.com", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal("MM_DESK_WEBHOOK=********", SecretMasker.HideAssignments("MM_DESK_WEBHOOK=hooks.example.com/desk", repo));
+    }
 }

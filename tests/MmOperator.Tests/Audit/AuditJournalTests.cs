@@ -13,7 +13,7 @@ public sealed class AuditJournalTests : IDisposable
 
     private string JournalPath => Path.Combine(_dir.Path, "state", "audit.jsonl");
 
-    private static AuditRecord Attempt(string market, string outcome = "Succeeded") => new()
+    private static AuditRecord Attempt(string market, AuditOutcome outcome = AuditOutcome.Succeeded) => new()
     {
         User = "op", HostName = "h", ProcessId = 1, LanguageMode = "FullLanguage", Cmdlet = "Stop-MmMarket",
         Action = "stop", Market = market, Reason = "test", Approval = "ConfirmFalse", Argv = ["/bin/mmctl", "stop", "eth", "--json"],
@@ -57,7 +57,7 @@ public sealed class AuditJournalTests : IDisposable
     {
         var journal = new AuditJournal(JournalPath);
         journal.Append(Attempt("ETH-USD"));
-        journal.Append(Attempt("BTC-USD", "Failed"));
+        journal.Append(Attempt("BTC-USD", AuditOutcome.Failed));
         journal.Append(Attempt("SOL-USD"));
         var lines = File.ReadAllLines(JournalPath);
         var target = lines[0].Contains(from, StringComparison.Ordinal) ? 0 : 1;
@@ -95,7 +95,7 @@ public sealed class AuditJournalTests : IDisposable
         var journal = new AuditJournal(JournalPath);
         journal.Append(Attempt("ETH-USD"));
         journal.Append(Attempt("BTC-USD"));
-        var forged = new AuditJournal(Path.Combine(_dir.Path, "forged.jsonl")).Append(Attempt("ETH-USD", "Declined"));
+        var forged = new AuditJournal(Path.Combine(_dir.Path, "forged.jsonl")).Append(Attempt("ETH-USD", AuditOutcome.Declined));
         var lines = File.ReadAllLines(JournalPath);
         lines[0] = File.ReadAllLines(Path.Combine(_dir.Path, "forged.jsonl"))[0];
         File.WriteAllLines(JournalPath, lines);

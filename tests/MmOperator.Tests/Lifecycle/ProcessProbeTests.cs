@@ -52,4 +52,11 @@ public sealed class ProcessProbeTests
             sleeper.WaitForExit();
         }
     }
+
+    [Fact]
+    public void A_process_age_is_read_and_an_unknown_pid_has_none()
+    {
+        Assert.InRange(ProcessProbe.Age(Environment.ProcessId), TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1));
+        Assert.Equal(TimeSpan.Zero, ProcessProbe.Age(int.MaxValue));
+    }
 }

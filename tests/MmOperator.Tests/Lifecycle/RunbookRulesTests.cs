@@ -75,8 +75,10 @@ public class RunbookRulesTests
     [Fact]
     public void Every_state_changing_cmdlet_asks_with_high_impact()
     {
-        var commands = typeof(MarketActionCmdlet).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(MarketActionCmdlet)) && !t.IsAbstract);
+        // A state change is a cmdlet that takes a -Reason for its Plan and journal record.
+        var commands = typeof(StartMmMarketCommand).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(PSCmdlet)) && !t.IsAbstract && t.GetProperty("Reason") is not null).ToList();
 
+        Assert.Equal(13, commands.Count);
         Assert.All(commands, t =>
         {
             var cmdlet = t.GetCustomAttribute<CmdletAttribute>()!;

@@ -66,7 +66,7 @@ public sealed class ApprovalSessionTests : IDisposable
         Assert.DoesNotContain("start btc --json", Invocations(shell));
 
         var audit = shell.AddScript("Get-MmAuditLog").Invoke();
-        Assert.Equal(["Succeeded", "Declined"], audit.Select(a => (string)a.Properties["Outcome"].Value));
+        Assert.Equal(["Succeeded", "Declined"], audit.Select(a => a.Properties["Outcome"].Value.ToString()));
     }
 
     [Fact]

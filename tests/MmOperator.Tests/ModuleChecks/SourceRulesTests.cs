@@ -45,4 +45,13 @@ public partial class SourceRulesTests
             Assert.True(File.Exists(Path.Combine(Src, "MmOperator", "Commands", t.Name + ".cs")), t.Name);
         });
     }
+
+    [Fact]
+    public void Each_cmdlet_is_at_most_two_levels_below_PSCmdlet()
+    {
+        var commands = typeof(MmOperator.Commands.GetMmStatusCommand).Assembly.GetTypes()
+            .Where(t => t.GetCustomAttributes(typeof(System.Management.Automation.CmdletAttribute), false).Length > 0);
+
+        Assert.All(commands, t => Assert.True(t.BaseType == typeof(System.Management.Automation.PSCmdlet) || t.BaseType!.BaseType == typeof(System.Management.Automation.PSCmdlet), t.Name));
+    }
 }

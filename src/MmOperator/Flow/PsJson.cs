@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using System.Text.Json;
 
-namespace MmOperator.Commands;
+namespace MmOperator.Flow;
 
 /// <summary>JSON to the objects ConvertFrom-Json would give, so host answers read naturally in PowerShell.</summary>
 internal static class PsJson

@@ -1,0 +1,25 @@
+using MmOperator.Lifecycle;
+
+namespace MmOperator.Audit;
+
+/// <summary>How one journalled attempt ended. Written by name, so journals stay readable and their hashes stable.</summary>
+public enum AuditOutcome
+{
+    Succeeded,
+    NoChange,
+    Failed,
+    Refused,
+    Declined,
+    PendingApproval,
+}
+
+public static class AuditOutcomes
+{
+    /// <summary>An action's outcome as the journal records it (the same name).</summary>
+    public static AuditOutcome ToAudit(this ActionOutcome outcome) => outcome switch
+    {
+        ActionOutcome.Succeeded => AuditOutcome.Succeeded,
+        ActionOutcome.NoChange => AuditOutcome.NoChange,
+        _ => AuditOutcome.Failed,
+    };
+}

@@ -1,0 +1,181 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Management.Automation;
+using MmOperator.Approvals;
+using MmOperator.Audit;
+using MmOperator.EnvFiles;
+using MmOperator.Errors;
+using MmOperator.Flow;
+using MmOperator.Host;
+using MmOperator.Lifecycle;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Security;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// A running cmdlet as the flow sees it (<see cref="IFlowHost"/>): one options snapshot per invocation,
+/// Ctrl+C that kills the running host command, host runs shown with -Verbose/-Debug with secrets
+/// masked, and PowerShell's approval, output and error streams. Every cmdlet base holds one.
+/// </summary>
+public sealed class CmdletHost : IFlowHost, IDisposable
+{
+    private readonly PSCmdlet _cmdlet;
+    private readonly CancellationTokenSource _stopping = new();
+    private OperatorOptions? _options;
+    private SecretMasker? _masker;
+    private MarketCatalog? _catalog;
+    private RepoEnvFiles? _envFiles;
+    private AuditJournal? _journal;
+
+    public CmdletHost(PSCmdlet cmdlet)
+    {
+        ArgumentNullException.ThrowIfNull(cmdlet);
+        _cmdlet = cmdlet;
+    }
+
+    public OperatorOptions Options => _options ??= LoadOptions();
+
+    public SecretMasker Masker => _masker ??= SecretMasker.ForFiles(EnvFiles);
+
+    public MarketCatalog Catalog => _catalog ??= MarketCatalog.Load(EnvFiles);
+
+    /// <summary>The repo's .env* files, read once per command for both the catalog and the masker.</summary>
+    private RepoEnvFiles EnvFiles => _envFiles ??= RepoEnvFiles.Read(Options.RepoPath);
+
+    public AuditJournal Journal => _journal ??= new AuditJournal(Options.AuditLogPath);
+
+    public ApprovalStore Approvals => new(Options.ApprovalStorePath);
+
+    public string CmdletName => _cmdlet.MyInvocation.MyCommand.Name;
+
+    public PSLanguageMode LanguageMode => _cmdlet.SessionState.LanguageMode;
+
+    public bool IsWhatIf => _cmdlet.MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
+        ? ((SwitchParameter)bound).IsPresent
+        : LanguagePrimitives.IsTrue(_cmdlet.GetVariableValue("WhatIfPreference"));
+
+    public CancellationToken StopToken => _stopping.Token;
+
+    /// <summary>Called from the cmdlet's StopProcessing (Ctrl+C): kills the running host command.</summary>
+    public void Stop() => _stopping.Cancel();
+
+    public void Dispose() => _stopping.Dispose();
+
+    public bool ShouldProcess(string plan, string query, string caption) => _cmdlet.ShouldProcess(plan, query, caption);
+
+    public string DescribeApproval()
+    {
+        bool? confirm = _cmdlet.MyInvocation.BoundParameters.TryGetValue("Confirm", out var bound) ? ((SwitchParameter)bound).IsPresent : null;
+        var preference = LanguagePrimitives.TryConvertTo<ConfirmImpact>(_cmdlet.GetVariableValue("ConfirmPreference"), out var value) ? value : ConfirmImpact.High;
+        return ApprovalMode.Describe(confirm, preference, ConfirmImpact.High);
+    }
+
+    /// <summary>With a progress activity, shows the elapsed time while waiting (a graceful stop can take over 30 s).</summary>
+    public HostRunResult RunHost(HostCommand command, string? progressActivity = null)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        _cmdlet.WriteVerbose($"Running: {Masker.Apply(command.CommandLine)}");
+        var running = HostRunner.RunAsync(command, Options.Timeout, StopToken);
+        if (progressActivity is not null)
+        {
+            ShowProgressUntilDone(running, progressActivity);
+        }
+
+        var run = running.GetAwaiter().GetResult();
+        run = run with { StdOut = Masker.Apply(run.StdOut), StdErr = Masker.Apply(run.StdErr) };
+        var exit = run.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none";
+        _cmdlet.WriteVerbose($"Finished: {Masker.Apply(command.CommandLine)} ({run.Status}, exit {exit}, {run.Duration.TotalMilliseconds:0} ms)");
+        _cmdlet.WriteDebug($"stdout of {command.Shape}:{Environment.NewLine}{run.StdOut}");
+        if (run.StdErr.Length > 0)
+        {
+            _cmdlet.WriteDebug($"stderr of {command.Shape}:{Environment.NewLine}{run.StdErr}");
+        }
+
+        return run;
+    }
+
+    private void ShowProgressUntilDone(Task running, string activity)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var progress = new ProgressRecord(Math.Abs(activity.GetHashCode(StringComparison.Ordinal)) % 100000, activity, "waiting for mmctl");
+        while (!running.Wait(TimeSpan.FromMilliseconds(500)))
+        {
+            progress.StatusDescription = $"waiting for mmctl: {clock.Elapsed.TotalSeconds:0} s elapsed (timeout {Options.TimeoutSec} s)";
+            _cmdlet.WriteProgress(progress);
+        }
+
+        progress.RecordType = ProgressRecordType.Completed;
+        _cmdlet.WriteProgress(progress);
+    }
+
+    public bool WaitForExit(int pid, TimeSpan window) => ProcessProbe.WaitForExit(pid, window, StopToken);
+
+    public TimeSpan ProcessAge(int pid) => ProcessProbe.Age(pid);
+
+    public void Pause(TimeSpan time) => StopToken.WaitHandle.WaitOne(time);
+
+    public void WriteObject(object value, string typeName)
+    {
+        var wrapped = PSObject.AsPSObject(value);
+        wrapped.TypeNames.Insert(0, typeName);
+        _cmdlet.WriteObject(wrapped);
+    }
+
+    public void WriteError(ErrorRecord record) => _cmdlet.WriteError(record);
+
+    [DoesNotReturn]
+    public void ThrowTerminatingError(ErrorRecord record)
+    {
+        _cmdlet.ThrowTerminatingError(record);
+        throw new PipelineStoppedException(); // not reached: PowerShell's ThrowTerminatingError always throws
+    }
+
+    /// <summary>
+    /// As Write-Host does: an information record tagged PSHOST, shown on the host and capturable in
+    /// process with 6>&amp;1.
+    /// </summary>
+    public void WriteHostText(string text) =>
+        _cmdlet.WriteInformation(new HostInformationMessage { Message = text }, ["PSHOST"]);
+
+    public void WriteVerbose(string text) => _cmdlet.WriteVerbose(text);
+
+    public void WriteWarning(string text) => _cmdlet.WriteWarning(text);
+
+    /// <summary>Stops the command for a broken precondition (configuration, missing host pieces).</summary>
+    public void Require(Action<OperatorOptions> precondition) => RunbookFlow.Require(this, precondition);
+
+    /// <summary>The catalog entry for a market, or null after writing the refusal as an error (read-only commands journal nothing).</summary>
+    public MarketEntry? ResolveOrWriteError(Market market) =>
+        RunbookFlow.TryResolve(Catalog, market, refusal => WriteError(refusal.ToErrorRecord()));
+
+    /// <summary>A restricted session has no file access; a -Path parameter would give it some.</summary>
+    public void RefusePathWhenRestricted(string? path)
+    {
+        if (path is not null && LanguageMode != PSLanguageMode.FullLanguage)
+        {
+            ThrowTerminatingError(new OperatorException(ErrorIds.FullLanguageRequired, ErrorCategory.PermissionDenied, "-Path reads a file, which a restricted session may not do. Leave it out.", path).ToErrorRecord());
+        }
+    }
+
+    /// <summary>A path as the user meant it: relative to the current PowerShell location, not the process folder.</summary>
+    public string ResolveUserPath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return OperatorOptions.FullPath(path.StartsWith('~') ? path : _cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+    }
+
+    private OperatorOptions LoadOptions()
+    {
+        try
+        {
+            return OptionsStore.Current;
+        }
+        catch (OperatorException broken)
+        {
+            ThrowTerminatingError(broken.ToErrorRecord());
+            throw;
+        }
+    }
+}

@@ -1,0 +1,440 @@
+using System.Management.Automation;
+using System.Text.Json;
+using MmOperator.Advisor;
+using MmOperator.Approvals;
+using MmOperator.Audit;
+using MmOperator.EnvFiles;
+using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Reporting;
+using MmOperator.Status;
+
+namespace MmOperator.Flow;
+
+/// <summary>
+/// Get-, Approve-MmAdvisorProposal and Invoke-MmAdvisorAutoApply on <see cref="RunbookFlow"/>, and what
+/// Submit-MmAdvisorProposal shares: every mm_advisor_apply.py command under approval, the listing too;
+/// results read per the contract (exit 1 with a JSON summary is a reported failure); key-diff reports.
+/// A restricted session plans from the host's files, so there -WhatIf shows the Plan its ticket binds.
+/// </summary>
+public sealed class AdvisorFlow
+{
+    private RepoPolicy? _policy;
+
+    // The journal's names for the three actions.
+    private const string ListAction = "advisor_list";
+    private const string ApproveOne = "advisor_approve";
+    private const string WarrenAutoAction = "advisor_warren_auto";
+
+    public AdvisorFlow(RunbookFlow flow)
+    {
+        ArgumentNullException.ThrowIfNull(flow);
+        Flow = flow;
+    }
+
+    public RunbookFlow Flow { get; }
+
+    public RepoPolicy Policy => _policy ??= RepoPolicy.Load(Options.RepoPath);
+
+    private IFlowHost Host => Flow.Host;
+
+    private OperatorOptions Options => Flow.Options;
+
+    private MarketCatalog Catalog => Host.Catalog;
+
+    private Security.SecretMasker Masker => Host.Masker;
+
+    private bool IsRestricted => Flow.IsRestricted;
+
+    /// <summary>mmctl, python, the journal and the repo's policy must be there before anything is asked.</summary>
+    public void Prepare()
+    {
+        Flow.PrepareStateChange();
+        Flow.Require(HostPreconditions.RequirePython);
+        Flow.Require(options => { _ = Policy; });
+    }
+
+    /// <summary>
+    /// The pending proposals, via <c>mm_advisor_apply.py --list-pending --json</c>, completed from the
+    /// host's files (read only) by the script's own rule once the two agree: the listing does not show
+    /// the file each proposal writes, and a full answer (the script stops at
+    /// <see cref="PendingProposals.ListCap"/>) may not be all of them, which a warning says. Null after an error.
+    /// </summary>
+    private List<AdvisorProposal>? ListPending()
+    {
+        if (RunListing() is not { } listed)
+        {
+            return null;
+        }
+
+        if (listed.Count >= PendingProposals.ListCap)
+        {
+            Host.WriteWarning($"mm_advisor_apply.py --list-pending answers at most {PendingProposals.ListCap} proposals and gave {listed.Count}, so the pending ones are decided from {PendingProposals.ProposalsPath(Options.RepoPath)} and {PendingProposals.ReceiptsPath(Options.RepoPath)} (read only) by the script's own rule.");
+        }
+
+        return ReadFiles(listed)?.Pending.Select(ToProposal).ToList();
+    }
+
+    /// <summary>The host's advisor files read by the script's rule, once its own listing agrees with them; null after an error.</summary>
+    private PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
+
+    /// <summary>
+    /// The host's advisor files for a restricted session's Plan, read only and without the listing: the
+    /// listing line is an mm_advisor_apply.py command, so there it runs only under the action's own
+    /// ticket (<see cref="ConfirmPlanned"/>). Null after an error.
+    /// </summary>
+    private PendingProposals? ReadFilesUnlisted()
+    {
+        try
+        {
+            return PendingProposals.Read(Options.RepoPath);
+        }
+        catch (OperatorException unreadable)
+        {
+            Host.WriteError(Flow.MaskHostText(unreadable).ToErrorRecord());
+            return null;
+        }
+    }
+
+    /// <summary>The command lines an approval covers: in a restricted session the listing that confirms the Plan comes first, under the same ticket.</summary>
+    private IReadOnlyList<string> PlannedCommands(HostCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return IsRestricted ? [HostCommand.AdvisorListPending(Options).CommandLine, command.CommandLine] : [command.CommandLine];
+    }
+
+    /// <summary>The Plan's action line for <see cref="PlannedCommands"/>.</summary>
+    private string PlannedLine(HostCommand command, string what) =>
+        IsRestricted ? $"{PlannedCommands(command)[0]} (confirms the proposals below are pending), then {command.CommandLine} ({what})" : $"{command.CommandLine} ({what})";
+
+    /// <summary>
+    /// In a restricted session, once approved: runs the listing the Plan named, and goes on only while
+    /// the script's own selection still gives exactly the planned proposals. Otherwise nothing is applied.
+    /// </summary>
+    private bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval)
+    {
+        ArgumentNullException.ThrowIfNull(planned);
+        ArgumentNullException.ThrowIfNull(select);
+        if (!IsRestricted)
+        {
+            return true;
+        }
+
+        var files = ReadPendingFiles();
+        if (files is not null && select(files).Select(ToProposal).Select(p => p.ToString()).SequenceEqual(planned.Select(p => p.ToString())))
+        {
+            return true;
+        }
+
+        var refusal = new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, "mm_advisor_apply.py --list-pending no longer gives the approved proposals (they changed or were handled since the plan, or the listing failed). Nothing was applied and the ticket is used; look again and file a new request.", action);
+        Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = HostCommand.AdvisorListPending(Options).Argv, Outcome = AuditOutcome.Failed, ErrorId = refusal.ErrorId, Detail = refusal.Message });
+        Host.WriteError(refusal.ToErrorRecord());
+        return false;
+    }
+
+    private AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.Keys);
+
+    /// <summary>Why the apply script must not run this proposal (read from the host's files, so masked), or null.</summary>
+    private OperatorException? PolicyRefusal(AdvisorProposal proposal) =>
+        ProposalPolicy.Refusal(proposal, Policy, Catalog) is { } refusal ? Flow.MaskHostText(refusal) : null;
+
+    /// <summary>The listing's rows, in its order; null after an error.</summary>
+    private List<ProposalRecord>? RunListing()
+    {
+        var run = Host.RunHost(HostCommand.AdvisorListPending(Options));
+        try
+        {
+            return HostResultReader.Read<AdvisorPendingList>(run).Results.Select(row => new ProposalRecord(row)).ToList();
+        }
+        catch (Exception failure) when (failure is HostCommandException or ArgumentException or InvalidOperationException)
+        {
+            var error = failure as HostCommandException ?? HostResultReader.Invalid(run, $"a listed proposal cannot be read ({failure.Message})");
+            Host.WriteError(error.ToErrorRecord());
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The module relies on its own reading of the files only while it gives what the script listed
+    /// (the files changed in between, or hold a row read differently, otherwise). Null after an error.
+    /// </summary>
+    private PendingProposals? ReadFiles(List<ProposalRecord> listed)
+    {
+        var path = PendingProposals.ProposalsPath(Options.RepoPath);
+        try
+        {
+            var files = PendingProposals.Read(Options.RepoPath);
+            return files.Disagreement(listed.Select(r => r.Id).ToList()) is { } difference
+                ? throw new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, $"The module's reading of {path} does not give what mm_advisor_apply.py --list-pending listed ({difference}): the files changed in between, or hold a row the module reads differently. Nothing was applied. Try again; if it persists, have a human look at the file.", path)
+                : files;
+        }
+        catch (OperatorException refusal)
+        {
+            Host.WriteError(refusal.ToErrorRecord());
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Reports each receipt of an apply run as a key diff with the new status of its market (one
+    /// mmctl status per market touched, after the run). A planned proposal without a receipt and a
+    /// receipt for one that was not planned are errors.
+    /// </summary>
+    private void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval)
+    {
+        AdvisorApplyResult result;
+        try
+        {
+            result = HostResultReader.Read<AdvisorApplyResult>(run);
+        }
+        catch (HostCommandException failure)
+        {
+            Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message, Result = HostResultReader.ReadObjectOrNull(run) });
+            Host.WriteError(failure.ToErrorRecord());
+            return;
+        }
+
+        if (result.Selected == 0 && result.Reason is { } notSelected)
+        {
+            var id = notSelected == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound;
+            var refusal = new OperatorException(id, ErrorCategory.ObjectNotFound, $"{result.ProposalId}: the apply script selected nothing ({notSelected}). Nothing was applied.", result.ProposalId);
+            Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = id, Detail = refusal.Message, Result = HostResultReader.ReadObjectOrNull(run) });
+            Host.WriteError(refusal.ToErrorRecord());
+            return;
+        }
+
+        var receipts = result.Results.Select(r => (Receipt: r, Proposal: planned.FirstOrDefault(p => p.ProposalId == r.ProposalId))).ToList();
+        var statuses = receipts.Where(r => r.Receipt.Result == "applied")
+            .Select(r => MarketOf(r.Proposal))
+            .DistinctBy(entry => entry?.Slug)
+            .ToDictionary(entry => entry?.Slug ?? string.Empty, entry => Flow.RefreshStatus(entry) is [var first, ..] ? first : null);
+        foreach (var (receipt, proposal) in receipts)
+        {
+            var status = receipt.Result == "applied" ? statuses[MarketOf(proposal)?.Slug ?? string.Empty] : null;
+            var failed = receipt.Result == "failed";
+            var record = Flow.Record(new AuditRecord
+            {
+                Action = action,
+                Market = proposal?.Market,
+                Key = proposal?.Param,
+                Reason = reason,
+                Approval = approval,
+                Argv = command.Argv,
+                ExitCode = run.ExitCode,
+                Outcome = receipt.Result switch { "applied" => AuditOutcome.Succeeded, "skipped" => AuditOutcome.NoChange, _ => AuditOutcome.Failed },
+                ErrorId = failed ? ErrorIds.AdvisorApplyFailed : null,
+                Detail = $"{receipt.ProposalId}: {receipt.Result}{(receipt.FailureReason is null ? string.Empty : " (" + receipt.FailureReason + ")")}; sha256 {receipt.EnvBeforeHash} -> {receipt.EnvAfterHash}",
+                Result = JsonSerializer.SerializeToElement(receipt, HostResultReader.Json),
+                Before = proposal?.IsProtected == false ? proposal.Old : null,
+                After = proposal?.IsProtected == false ? proposal.Proposed : null,
+                NewStatus = status is null ? null : RunbookText.StatusFacts(status),
+            });
+            var application = new ProposalApplication
+            {
+                ProposalId = receipt.ProposalId,
+                Market = proposal?.Market,
+                Key = proposal?.Param,
+                PreviousValue = Masker.Apply(proposal?.Old),
+                NewValue = Masker.Apply(proposal?.Proposed),
+                Result = receipt.Result,
+                FailureReason = receipt.FailureReason,
+                EnvBeforeHash = receipt.EnvBeforeHash,
+                EnvAfterHash = receipt.EnvAfterHash,
+                Mode = result.Mode,
+                NewStatus = status,
+                Reason = reason,
+                Approval = approval,
+                AuditId = record?.Id,
+            };
+            Host.WriteObject(application, ProposalApplication.TypeName);
+            if (failed)
+            {
+                Host.WriteError(new ErrorRecord(new InvalidOperationException($"Proposal {receipt.ProposalId} was not applied: {receipt.FailureReason}."), ErrorIds.AdvisorApplyFailed, ErrorCategory.InvalidResult, application));
+            }
+
+            if (proposal is null)
+            {
+                Host.WriteError(new ErrorRecord(new InvalidOperationException($"The apply script handled proposal {receipt.ProposalId}, which was not in the approved plan."), ErrorIds.AutoApplyUnplanned, ErrorCategory.SecurityError, application));
+            }
+        }
+
+        foreach (var missed in planned.Where(p => receipts.All(r => r.Receipt.ProposalId != p.ProposalId)))
+        {
+            var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {missed.ProposalId} ({Masker.Apply(missed.Change)}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
+            Flow.Record(new AuditRecord { Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = error.ErrorId, Detail = error.Message });
+            Host.WriteError(error.ToErrorRecord());
+        }
+    }
+
+    /// <summary>The catalog entry of a proposal's market (its symbol), or null for "every instance".</summary>
+    private MarketEntry? MarketOf(AdvisorProposal? proposal)
+    {
+        try
+        {
+            return proposal?.Market is { } symbol ? Catalog.Resolve(Market.Parse(symbol)) : null;
+        }
+        catch (OperatorException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The pending proposals, via the listing line, after approval.</summary>
+    public void GetPending(string reason)
+    {
+        if (Flow.ValidReason(reason, ListAction, null) is not { } valid)
+        {
+            return;
+        }
+
+        var command = HostCommand.AdvisorListPending(Flow.Options);
+        if (Flow.Approve(ListAction, "pending proposals", valid, command.CommandLine, [command.CommandLine]) is not { } approval)
+        {
+            return;
+        }
+
+        Flow.RequireJournal();
+        var pending = ListPending();
+        Flow.Record(new AuditRecord
+        {
+            Action = ListAction,
+            Reason = valid,
+            Approval = approval,
+            Argv = command.Argv,
+            Outcome = pending is null ? AuditOutcome.Failed : AuditOutcome.Succeeded,
+            Detail = pending is null ? "no usable answer" : Host.Masker.Apply($"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}"),
+        });
+        foreach (var proposal in pending ?? [])
+        {
+            Host.WriteObject(proposal, AdvisorProposal.TypeName);
+        }
+    }
+
+    /// <summary>
+    /// Applies each id after its own approval, once it is found pending. A proposal the policy refuses
+    /// never reaches the apply command; an unknown or no longer pending id is refused with the script's reason.
+    /// </summary>
+    public void ApproveProposals(IEnumerable<string> texts, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var ids = new List<ProposalId>();
+        foreach (var text in texts.Distinct(StringComparer.Ordinal))
+        {
+            if (ProposalId.TryParse(text, out var id))
+            {
+                ids.Add(id!);
+                continue;
+            }
+
+            Flow.Refuse(new OperatorException(ErrorIds.InvalidProposalId, ErrorCategory.InvalidArgument, $"'{MarketCatalog.Printable(text)}' is not a proposal id (letters, digits, '_', '.', ':', '-'). Nothing was applied.", text), ApproveOne, null, reason);
+        }
+
+        if (ids.Count == 0 || Flow.ValidReason(reason, ApproveOne, null) is not { } valid)
+        {
+            return;
+        }
+
+        if (Flow.IsWhatIf && !Flow.IsRestricted)
+        {
+            ids.ForEach(id => Flow.WritePlan(HostCommand.AdvisorApprove(Flow.Options, id).CommandLine, valid, needsApproval: true));
+            return;
+        }
+
+        var pending = Flow.IsRestricted ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
+        foreach (var id in pending is null ? [] : ids)
+        {
+            Apply(id, pending!.FirstOrDefault(p => p.ProposalId == id.Value), valid);
+        }
+    }
+
+    private void Apply(ProposalId id, AdvisorProposal? proposal, string reason)
+    {
+        if ((proposal is null ? NotPending(id) : PolicyRefusal(proposal)) is { } refusal)
+        {
+            Flow.Refuse(refusal, ApproveOne, proposal?.Market, reason, proposal?.Param);
+            return;
+        }
+
+        var command = HostCommand.AdvisorApprove(Flow.Options, id);
+        var line = PlannedLine(command, $"{Host.Masker.Apply(proposal!.Change)} in {proposal.EnvPath}");
+        if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param) is not { } approval
+            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval))
+        {
+            return;
+        }
+
+        Flow.RequireJournal();
+        ReportApplication(command, Host.RunHost(command), [proposal], ApproveOne, reason, approval);
+    }
+
+    /// <summary>The script's own two reasons for an id it would not select, told apart from its files (read only).</summary>
+    private OperatorException NotPending(ProposalId id)
+    {
+        PendingProposals files;
+        try
+        {
+            files = PendingProposals.Read(Flow.Options.RepoPath);
+        }
+        catch (OperatorException unreadable)
+        {
+            return Flow.MaskHostText(unreadable);
+        }
+
+        var why = files.Contains(id.Value) ? "proposal_not_pending" : "proposal_id_not_found";
+        return new OperatorException(why == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound, ErrorCategory.ObjectNotFound, $"Proposal {id} is not pending ({why}). Nothing was applied; list the pending ones with Get-MmAdvisorProposal.", id.Value);
+    }
+
+    /// <summary>
+    /// warren-auto after approval of exactly the proposals it would apply, decided from the host's files
+    /// by the script's own rule. If any of them is one the policy refuses, the whole run is refused: the
+    /// allow-listed command cannot skip one.
+    /// </summary>
+    public void WarrenAuto(string reason)
+    {
+        if (Flow.ValidReason(reason, WarrenAutoAction, null) is not { } valid)
+        {
+            return;
+        }
+
+        var command = HostCommand.AdvisorWarrenAuto(Flow.Options);
+        if (Flow.IsWhatIf && !Flow.IsRestricted)
+        {
+            Flow.WritePlan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", valid, needsApproval: true);
+            return;
+        }
+
+        if ((Flow.IsRestricted ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
+        {
+            return;
+        }
+
+        var planned = files.WarrenAuto().Select(ToProposal).ToList();
+        if (planned.Select(p => (Proposal: p, Refusal: PolicyRefusal(p))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
+        {
+            Flow.Refuse(new OperatorException(refusal.ErrorId, refusal.Category, $"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refused, refusal), WarrenAutoAction, refused.Market, valid, refused.Param, terminating: true);
+        }
+
+        if (planned.Count == 0)
+        {
+            Host.WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed, not rejected). Nothing was run.");
+            if (!Flow.IsWhatIf)
+            {
+                Flow.Record(new AuditRecord { Action = WarrenAutoAction, Reason = valid, Approval = ApprovalMode.None, Outcome = AuditOutcome.NoChange, Detail = "nothing eligible; not run" });
+            }
+
+            return;
+        }
+
+        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Host.Masker.Apply(p.Change)} in {Path.GetFileName(p.EnvPath)}"));
+        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), PlannedCommands(command)) is not { } approval
+            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval))
+        {
+            return;
+        }
+
+        Flow.RequireJournal();
+        ReportApplication(command, Host.RunHost(command), planned, WarrenAutoAction, valid, approval);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Management.Automation;
+using MmOperator.Approvals;
+using MmOperator.Audit;
+using MmOperator.Host;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Security;
+
+namespace MmOperator.Flow;
+
+/// <summary>
+/// What <see cref="RunbookFlow"/> needs from PowerShell and the machine, and nothing more: a cmdlet
+/// adapts itself to it, and a test fakes it without a runspace.
+/// </summary>
+public interface IFlowHost
+{
+    /// <summary>The options as they were when the command started.</summary>
+    OperatorOptions Options { get; }
+
+    SecretMasker Masker { get; }
+
+    MarketCatalog Catalog { get; }
+
+    AuditJournal Journal { get; }
+
+    ApprovalStore Approvals { get; }
+
+    /// <summary>The running cmdlet's name (Start-MmMarket), as the journal and tickets record it.</summary>
+    string CmdletName { get; }
+
+    /// <summary>Not FullLanguage means the agent's restricted endpoint: approval only by a human's ticket.</summary>
+    PSLanguageMode LanguageMode { get; }
+
+    /// <summary>-WhatIf as bound, or $WhatIfPreference in the caller's scope.</summary>
+    bool IsWhatIf { get; }
+
+    /// <summary>
+    /// ShouldProcess: true when approved. Throws PSInvalidOperationException or HostException when
+    /// the session cannot ask (-NonInteractive).
+    /// </summary>
+    bool ShouldProcess(string plan, string query, string caption);
+
+    /// <summary>How the ShouldProcess that just returned true was approved (<see cref="ApprovalMode"/>).</summary>
+    string DescribeApproval();
+
+    /// <summary>Runs one allow-listed command; its stdout and stderr come back masked.</summary>
+    HostRunResult RunHost(HostCommand command, string? progressActivity = null);
+
+    /// <summary>Watches a process for up to <paramref name="window"/>; true as soon as it is gone.</summary>
+    bool WaitForExit(int pid, TimeSpan window);
+
+    /// <summary>How long a process has lived; zero when unknown.</summary>
+    TimeSpan ProcessAge(int pid);
+
+    /// <summary>Waits (less when the command is stopped).</summary>
+    void Pause(TimeSpan time);
+
+    /// <summary>Writes a result with its module type name (selects its view, survives remoting).</summary>
+    void WriteObject(object value, string typeName);
+
+    void WriteError(ErrorRecord record);
+
+    [DoesNotReturn]
+    void ThrowTerminatingError(ErrorRecord record);
+
+    /// <summary>Text for the person at the host (a Plan, a "No change" note), as Write-Host shows it.</summary>
+    void WriteHostText(string text);
+
+    void WriteVerbose(string text);
+
+    void WriteWarning(string text);
+}

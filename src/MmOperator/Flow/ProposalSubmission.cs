@@ -1,0 +1,210 @@
+using System.Management.Automation;
+using System.Security.Cryptography;
+using System.Text;
+using MmOperator.Advisor;
+using MmOperator.Audit;
+using MmOperator.EnvFiles;
+using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Markets;
+
+namespace MmOperator.Flow;
+
+/// <summary>
+/// Submit-MmAdvisorProposal on <see cref="AdvisorFlow"/>: every row is checked first (market, protected
+/// or secret-like param, value); one refused row means nothing is submitted. The Plan shows every field
+/// of every row; once approved, the rows are written to a private temporary JSONL file (its random name
+/// is in no Plan or ticket), submitted in one call of the allow-listed line and the file removed.
+/// </summary>
+public sealed class ProposalSubmission
+{
+    private const string Action = "advisor_submit";
+    private const int MaxFileBytes = 1024 * 1024;
+    private readonly List<(ProposalRow Row, string Where)> _rows = [];
+    private readonly List<OperatorException> _refusals = [];
+    private readonly HashSet<string> _reasons = new(StringComparer.Ordinal);
+    private readonly AdvisorFlow _advisor;
+
+    public ProposalSubmission(AdvisorFlow advisor)
+    {
+        ArgumentNullException.ThrowIfNull(advisor);
+        _advisor = advisor;
+    }
+
+    private RunbookFlow Flow => _advisor.Flow;
+
+    private IFlowHost Host => Flow.Host;
+
+    /// <summary>mmctl, python, the journal and the repo's policy must be there before anything is asked.</summary>
+    public void Prepare() => _advisor.Prepare();
+
+    /// <summary>Submits the collected rows in one call after approval; one refused row (or none at all) means nothing is submitted.</summary>
+    /// <param name="rowReasons">Use the rows' own reasons, when they gave any, instead of <paramref name="requested"/>.</param>
+    public void Submit(string requested, bool rowReasons)
+    {
+        var given = rowReasons && _reasons.Count > 0 ? string.Join("; ", _reasons) : requested;
+        if (Flow.ValidReason(given, Action, null) is not { } reason)
+        {
+            return;
+        }
+
+        if (_refusals.Count > 0 || _rows.Count == 0)
+        {
+            var why = _rows.Count == 0 && _refusals.Count == 0 ? "there are no proposals to submit" : $"{_refusals.Count} row(s) refused";
+            // One journal record for the whole submission; the errors are the rows' own, or that there are none.
+            var summary = new OperatorException(_refusals.FirstOrDefault()?.ErrorId ?? ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"Nothing was submitted: {why}. " + string.Join(" ", _refusals.Select(r => r.Message)));
+            var reported = _refusals.Count > 0 ? _refusals : [new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, "There are no proposals to submit. Nothing was run.")];
+            Flow.Refuse(summary, Action, null, reason, reported: reported);
+            return;
+        }
+
+        var line = HostCommand.AdvisorSubmitPlanLine(Flow.Options);
+        var rows = string.Join("; ", _rows.Select((r, i) => $"{i + 1}: {r.Row.Describe()}"));
+        if (Flow.Approve(Action, $"{_rows.Count} proposal(s)", reason, $"{line} ({_rows.Count} proposal(s): {rows})", [line], values: _rows.Select(r => r.Row.ToJsonLine()).ToList()) is not { } approval)
+        {
+            return;
+        }
+
+        Flow.RequireJournal();
+        var file = WritePrivateFile();
+        try
+        {
+            var command = HostCommand.AdvisorSubmit(Flow.Options, file);
+            Report(command, Host.RunHost(command), reason, approval);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private void Report(HostCommand command, HostRunResult run, string reason, string approval)
+    {
+        AdvisorSubmitResult result;
+        try
+        {
+            result = HostResultReader.Read<AdvisorSubmitResult>(run);
+        }
+        catch (HostCommandException failure)
+        {
+            Flow.Record(new AuditRecord { Action = Action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
+            Host.WriteError(failure.ToErrorRecord());
+            return;
+        }
+
+        var failures = result.Failures.Select(f => $"{Source(f.Line)}: {f.Error}").ToList();
+        var record = Flow.Record(new AuditRecord
+        {
+            Action = Action,
+            Key = string.Join(",", _rows.Select(r => r.Row.Param).Distinct()),
+            Market = string.Join(",", _rows.Select(r => r.Row.Market).Distinct()),
+            Reason = reason,
+            Approval = approval,
+            Argv = command.Argv,
+            ExitCode = run.ExitCode,
+            Outcome = result.Ok ? AuditOutcome.Succeeded : AuditOutcome.Failed,
+            ErrorId = result.Ok ? null : ErrorIds.AdvisorSubmitRejected,
+            Detail = result.Ok ? $"created {string.Join(", ", result.ProposalIds)}" : "nothing written: " + string.Join("; ", failures),
+            Result = HostResultReader.ReadObjectOrNull(run),
+        });
+        var submission = new AdvisorSubmission
+        {
+            Ok = result.Ok,
+            Created = result.Created,
+            Written = result.Written,
+            ProposalIds = result.ProposalIds,
+            Failures = failures,
+            ProposalsPath = result.ProposalsPath,
+            ExitCode = run.ExitCode,
+            Reason = reason,
+            Approval = approval,
+            AuditId = record?.Id,
+        };
+        Host.WriteObject(submission, AdvisorSubmission.TypeName);
+        if (!result.Ok)
+        {
+            Host.WriteError(new ErrorRecord(new InvalidOperationException($"The submit script wrote nothing (all-or-nothing): {string.Join("; ", failures)}"), ErrorIds.AdvisorSubmitRejected, ErrorCategory.InvalidData, submission));
+        }
+    }
+
+    /// <summary>Where the script's line N came from: the user's file line or pipeline row.</summary>
+    private string Source(int line) => line >= 1 && line <= _rows.Count ? _rows[line - 1].Where : $"line {line}";
+
+    /// <summary>Collects the rows of a JSONL file (a path already resolved the way the user meant it).</summary>
+    public void ReadFile(string path)
+    {
+        var text = ReadCapped(path);
+        if (text is null)
+        {
+            _refusals.Add(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"'{MarketCatalog.Printable(path)}' is not a readable proposals file of at most 1 MB. Nothing was submitted.", path));
+            return;
+        }
+
+        var number = 0;
+        foreach (var line in text.Split('\n'))
+        {
+            number++;
+            if (line.Trim().Length > 0)
+            {
+                var where = $"{System.IO.Path.GetFileName(path)} line {number}";
+                Collect(where, (at, catalog, policy) => ProposalRow.FromJson(line, at, catalog, policy));
+            }
+        }
+    }
+
+    /// <summary>The file's text, read no further than the cap (a device such as /dev/zero never ends); null when it is not a readable file within it.</summary>
+    private static string? ReadCapped(string path)
+    {
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var buffer = new byte[MaxFileBytes + 1];
+            var total = 0;
+            int read;
+            while (total < buffer.Length && (read = stream.Read(buffer, total, buffer.Length - total)) > 0)
+            {
+                total += read;
+            }
+
+            return total > MaxFileBytes ? null : new UTF8Encoding(false, true).GetString(buffer, 0, total);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or DecoderFallbackException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Checks and keeps the next pipeline row, named by its place; a refused row is kept as its refusal.</summary>
+    public void Collect(Func<string, MarketCatalog, RepoPolicy, ProposalRow> make) => Collect($"row {_rows.Count + _refusals.Count + 1}", make);
+
+    private void Collect(string where, Func<string, MarketCatalog, RepoPolicy, ProposalRow> make)
+    {
+        try
+        {
+            var row = make(where, Host.Catalog, _advisor.Policy);
+            _rows.Add((row, where));
+            if (row.Reason is { Length: > 0 } note)
+            {
+                _reasons.Add(note);
+            }
+        }
+        catch (OperatorException refusal)
+        {
+            _refusals.Add(refusal);
+        }
+    }
+
+    private string WritePrivateFile()
+    {
+        var file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mmoperator-proposals-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.jsonl");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        using var stream = new FileStream(file, options);
+        stream.Write(Encoding.UTF8.GetBytes(string.Join("\n", _rows.Select(r => r.Row.ToJsonLine())) + "\n"));
+        return file;
+    }
+}

@@ -1,0 +1,546 @@
+using System.Management.Automation;
+using MmOperator.Approvals;
+using MmOperator.Audit;
+using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Lifecycle;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Reporting;
+using MmOperator.Runbook;
+using MmOperator.Security;
+using MmOperator.Status;
+
+namespace MmOperator.Flow;
+
+/// <summary>
+/// The runbook's state-change flow, once for every cmdlet: validate (reason, market), show the Plan,
+/// get approval (prompt, -Confirm:$false, or a human's ticket in a restricted session), journal,
+/// run the allow-listed command, verify what the host's JSON cannot prove, and report. Refusals and
+/// declines are journalled too; -WhatIf prints the Plan and records nothing. One instance per command run.
+/// </summary>
+public sealed class RunbookFlow
+{
+    /// <summary>mmctl sends SIGTERM and does not wait; a bot that obeys it is gone well within this.</summary>
+    private static readonly TimeSpan StopVerifyWait = TimeSpan.FromSeconds(5);
+
+    private readonly Dictionary<string, string> _validReasons = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _usedTickets = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<string> _tickets;
+
+    /// <param name="tickets">Approval tickets given to the command (-ApprovalId): used in a restricted session only.</param>
+    public RunbookFlow(IFlowHost host, IReadOnlyList<string>? tickets = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        Host = host;
+        _tickets = tickets ?? [];
+    }
+
+    public IFlowHost Host { get; }
+
+    public OperatorOptions Options => Host.Options;
+
+    public bool IsWhatIf => Host.IsWhatIf;
+
+    /// <summary>A restricted session can pass -Confirm:$false itself, so there approval is a human's ticket, not a prompt.</summary>
+    public bool IsRestricted => Host.LanguageMode != PSLanguageMode.FullLanguage;
+
+    /// <summary>A refusal whose message holds only text from the host and its files (never what the caller typed), masked.</summary>
+    public OperatorException MaskHostText(OperatorException refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return new OperatorException(refusal.ErrorId, refusal.Category, Host.Masker.Apply(refusal.Message), refusal.Target, refusal.InnerException);
+    }
+
+    /// <summary>Stops the command for a broken precondition (configuration, missing host pieces).</summary>
+    public void Require(Action<OperatorOptions> precondition) => Require(Host, precondition);
+
+    public static void Require(IFlowHost host, Action<OperatorOptions> precondition)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(precondition);
+        try
+        {
+            precondition(host.Options);
+        }
+        catch (OperatorException broken)
+        {
+            host.ThrowTerminatingError(broken.ToErrorRecord());
+        }
+    }
+
+    /// <summary>Before anything is asked or run: mmctl is there and (unless -WhatIf) the journal can be written.</summary>
+    public void PrepareStateChange()
+    {
+        Require(HostPreconditions.RequireMmctl);
+        if (!IsWhatIf)
+        {
+            RequireJournal();
+        }
+    }
+
+    /// <summary>Fails closed: nothing runs unless its record can be written.</summary>
+    public void RequireJournal() => Require(_ => Host.Journal.EnsureWritable());
+
+    /// <summary>
+    /// Refuses one attempt: journals it (not under -WhatIf), then writes the refusal as an error, or
+    /// stops the command with it when <paramref name="terminating"/>.
+    /// </summary>
+    /// <param name="reported">The errors to write instead, when the journalled refusal sums up several (a submission's rows).</param>
+    public void Refuse(OperatorException refusal, string action, string? target, string? reason, string? key = null, bool terminating = false, IReadOnlyList<OperatorException>? reported = null)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        RecordRefusal(refusal, action, target, reason, key);
+        if (terminating)
+        {
+            Host.ThrowTerminatingError(refusal.ToErrorRecord());
+        }
+
+        foreach (var error in reported ?? [refusal])
+        {
+            Host.WriteError(error.ToErrorRecord());
+        }
+    }
+
+    /// <summary>
+    /// The reason, checked (it reaches the plan, the result and the journal as typed: masking it where
+    /// it equals a secret would answer guesses); null after the refusal.
+    /// </summary>
+    public string? ValidReason(string reason, string action, string? target, string? key = null)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        if (_validReasons.TryGetValue(reason, out var known))
+        {
+            return known;
+        }
+
+        try
+        {
+            return _validReasons[reason] = ReasonPolicy.Validate(reason, Host.Masker.Keys);
+        }
+        catch (OperatorException refusal)
+        {
+            Refuse(refusal, action, target, MarketCatalog.Printable(reason), key);
+            return null;
+        }
+    }
+
+    /// <summary>The market's catalog entry, or null after the refusal.</summary>
+    public MarketEntry? Resolve(Market market, string action, string? reason, string? key = null)
+    {
+        ArgumentNullException.ThrowIfNull(market);
+        return TryResolve(Host.Catalog, market, refusal => Refuse(refusal, action, market.Input, reason, key));
+    }
+
+    /// <summary>The market's catalog entry, or null after handing the refusal to <paramref name="refuse"/>.</summary>
+    public static MarketEntry? TryResolve(MarketCatalog catalog, Market market, Action<OperatorException> refuse)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(refuse);
+        try
+        {
+            return catalog.Resolve(market);
+        }
+        catch (OperatorException refusal)
+        {
+            refuse(refusal);
+            return null;
+        }
+    }
+
+    /// <summary>The runbook's Plan block, written for the person at the host.</summary>
+    public void WritePlan(string actionLine, string reason, bool needsApproval) =>
+        Host.WriteHostText(RunbookText.Plan(actionLine, reason, needsApproval));
+
+    /// <summary>
+    /// Plans and approves one state change; the one place the action a ticket binds is made. Returns
+    /// how it was approved, or null when it was not (refused because a value could only be shown
+    /// masked, declined, a request filed, or -WhatIf, which prints exactly the Plan). A prompt that
+    /// cannot be shown (-NonInteractive) stops the command: approval is required.
+    /// </summary>
+    /// <param name="actionLine">The Plan's Action(s) line.</param>
+    /// <param name="commands">The exact allow-listed command line(s) it runs; none for a direct file edit.</param>
+    /// <param name="values">Every value the caller gave for it, exactly as it will be used.</param>
+    public string? Approve(string action, string target, string reason, string actionLine, IReadOnlyList<string> commands, string? key = null, IReadOnlyList<string>? values = null)
+    {
+        var subject = new BoundAction
+        {
+            Cmdlet = Host.CmdletName,
+            Action = action,
+            Target = target,
+            Key = key,
+            Values = values ?? [],
+            Commands = commands,
+            Reason = reason,
+            Plan = RunbookText.Plan(actionLine, reason, needsApproval: true),
+        };
+        if (subject.Unshowable(Host.Masker.Keys) is { } unshowable)
+        {
+            Refuse(unshowable, action, target, reason, key);
+            return null;
+        }
+
+        if (IsWhatIf)
+        {
+            Host.WriteHostText(subject.Plan);
+            return null;
+        }
+
+        if (IsRestricted)
+        {
+            return ApproveWithTicket(subject);
+        }
+
+        return Ask(subject.Plan, $"Approve: {action} {target}?", action, target, reason, key)
+            ? Host.DescribeApproval()
+            : null;
+    }
+
+    /// <summary>
+    /// ShouldProcess with <paramref name="question"/> as its text; a decline is journalled. A session
+    /// that cannot ask stops the command with ApprovalRequired.
+    /// </summary>
+    private bool Ask(string question, string caption, string action, string? target, string? reason, string? key = null)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        bool approved;
+        try
+        {
+            approved = Host.ShouldProcess(question, question + "\n\nApprove and run it?", caption);
+        }
+        catch (Exception noPrompt) when (noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        {
+            var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{action} {target} needs approval and this session cannot ask for it ({noPrompt.Message}). Nothing ran. A script approves explicitly with -Confirm:$false.", target, noPrompt);
+            Refuse(refusal, action, target, reason, key, terminating: true);
+            return false;
+        }
+
+        if (!approved)
+        {
+            Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = "not approved at the prompt" });
+            Host.WriteVerbose($"Not approved: {action} {target}. Nothing ran.");
+        }
+
+        return approved;
+    }
+
+    /// <summary>
+    /// Uses a ticket that binds exactly this action, once; without one, files an approval request for
+    /// a human and runs nothing.
+    /// </summary>
+    private string? ApproveWithTicket(BoundAction subject)
+    {
+        var (action, target, reason, key) = (subject.Action, subject.Target, subject.Reason, subject.Key);
+        var binding = subject.Binding();
+        if (_tickets.Count > 0)
+        {
+            OperatorException? last = null;
+            foreach (var id in _tickets.Where(i => !_usedTickets.Contains(i)))
+            {
+                try
+                {
+                    Host.Approvals.Consume(id, binding);
+                    _usedTickets.Add(id);
+                    return $"Ticket {id}";
+                }
+                catch (OperatorException rejected)
+                {
+                    last = rejected;
+                }
+            }
+
+            Refuse(last ?? new OperatorException(ErrorIds.ApprovalRejected, ErrorCategory.PermissionDenied, $"{action} {target}: every given approval was already used by this command. Nothing ran.", target), action, target, reason, key);
+            return null;
+        }
+
+        ApprovalRequest request;
+        try
+        {
+            request = Host.Approvals.File(new ApprovalRequest
+            {
+                Cmdlet = subject.Cmdlet,
+                Action = action,
+                Target = target,
+                Key = key,
+                Reason = reason,
+                Plan = subject.Plan,
+                Binding = binding,
+                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(AgentSession.Current.Via is { } via ? ", via " + via : string.Empty)})",
+            }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
+        }
+        catch (OperatorException limit)
+        {
+            Refuse(limit, action, target, reason, key);
+            return null;
+        }
+
+        var pending = new OperatorException(
+            ErrorIds.ApprovalPending,
+            ErrorCategory.PermissionDenied,
+            $"{action} {target} needs a human's approval in this restricted session; nothing ran. Approval request {request.Id} is filed (expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC). Hand the id to a human, who runs in a normal session: Approve-MmApprovalRequest {request.Id}. Then re-run exactly the same command with -ApprovalId {request.Id}.",
+            request.Id);
+        Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.PendingApproval, ErrorId = ErrorIds.ApprovalPending, Detail = $"approval request {request.Id} filed: {subject.Plan}" });
+        Host.WriteError(pending.ToErrorRecord());
+        return null;
+    }
+
+    /// <summary>
+    /// Appends to the journal with the caller's identity; after a change was made, a failed write is an
+    /// error, not a rollback. Host text in the record is masked where it is read; the reason and detail
+    /// also carry what the caller typed, so here they get only the net that depends on no secret.
+    /// </summary>
+    public AuditRecord? Record(AuditRecord record, bool throwIfUnavailable = false)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.User = Environment.UserName;
+        record.HostName = Environment.MachineName;
+        record.ProcessId = Environment.ProcessId;
+        record.LanguageMode = Host.LanguageMode.ToString();
+        record.Cmdlet = Host.CmdletName;
+        record.Reason = SecretMasker.HideAssignments(record.Reason, Host.Masker.Keys);
+        record.Detail = SecretMasker.HideAssignments(record.Detail, Host.Masker.Keys);
+        try
+        {
+            return Host.Journal.Append(record);
+        }
+        catch (OperatorException unavailable) when (!throwIfUnavailable)
+        {
+            Host.WriteError(new ErrorRecord(new InvalidOperationException($"{record.Action} {record.Market} {record.Key} ran ({record.Outcome}) but could not be recorded: {unavailable.Message}", unavailable), ErrorIds.AuditJournalUnavailable, ErrorCategory.WriteError, Host.Journal.Path));
+            return null;
+        }
+    }
+
+    /// <summary>Journals an attempt refused before approval (never under -WhatIf); a journal that cannot take it is a warning.</summary>
+    private void RecordRefusal(OperatorException refusal, string action, string? target, string? reason, string? key)
+    {
+        if (IsWhatIf)
+        {
+            return;
+        }
+
+        try
+        {
+            Record(new AuditRecord
+            {
+                Action = action,
+                Market = target is null ? null : MarketCatalog.Printable(target),
+                Key = key is null ? null : MarketCatalog.Printable(key),
+                Reason = reason,
+                Approval = ApprovalMode.None,
+                Outcome = AuditOutcome.Refused,
+                ErrorId = refusal.ErrorId,
+                Detail = refusal.Message,
+            }, throwIfUnavailable: true);
+        }
+        catch (OperatorException unavailable)
+        {
+            Host.WriteWarning($"The refusal could not be recorded: {unavailable.Message}");
+        }
+    }
+
+    /// <summary>Validates, plans, asks, runs, verifies and reports one market action per market.</summary>
+    public void Perform(MarketAction action, IEnumerable<Market> markets, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(markets);
+        foreach (var market in markets)
+        {
+            if (ValidReason(reason, action.Name(), market.Input) is { } valid && Resolve(market, action.Name(), valid) is { } entry)
+            {
+                Perform(action, entry, valid);
+            }
+        }
+    }
+
+    /// <summary>Plans, asks, runs, verifies and reports one action on a market that exists.</summary>
+    public void Perform(MarketAction action, MarketEntry entry, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var command = MarketActions.Command(action, Options, entry);
+        if (Approve(action.Name(), entry.DisplayName, reason, command.CommandLine, [command.CommandLine]) is not { } approval)
+        {
+            return;
+        }
+
+        RequireJournal();
+        var run = Host.RunHost(command, action.CanTakeLong() ? $"{action} {entry.DisplayName}" : null);
+        var (meaning, status) = Verify(action, LifecycleInterpreter.Interpret(action, run), entry, run.Duration);
+        var record = Record(new AuditRecord
+        {
+            Action = action.Name(),
+            Market = entry.DisplayName,
+            Reason = reason,
+            Approval = approval,
+            Argv = command.Argv,
+            ExitCode = run.ExitCode,
+            Outcome = meaning.Outcome.ToAudit(),
+            ErrorId = meaning.ErrorId,
+            Detail = meaning.Detail,
+            Result = meaning.Output,
+            NewStatus = status is null ? null : RunbookText.StatusFacts(status),
+        });
+        var result = new ActionResult
+        {
+            Action = action.Name(),
+            Market = entry.DisplayName,
+            Command = command.CommandLine,
+            ExitCode = run.ExitCode,
+            Outcome = meaning.Outcome,
+            Detail = meaning.Detail,
+            Output = PsJson.ToPowerShell(meaning.Output),
+            NewStatus = status,
+            Reason = reason,
+            Approval = approval,
+            AuditId = record?.Id,
+            Duration = run.Duration,
+        };
+        Host.WriteObject(result, ActionResult.TypeName);
+        if (meaning.Outcome == ActionOutcome.Failed)
+        {
+            var category = meaning.ErrorId == ErrorIds.HostCommandTimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult;
+            Host.WriteError(new ErrorRecord(new InvalidOperationException($"{action.Name()} {entry.DisplayName} failed: {meaning.Detail}"), meaning.ErrorId, category, result));
+        }
+    }
+
+    /// <summary>
+    /// What the JSON cannot prove, checked on the host: a stopped bot is really gone (mmctl answers
+    /// "stopped" and removes the pid file even when the bot ignored its signals), and a started bot is
+    /// still up once it has lived through the settle window (one that refuses its settings dies within
+    /// it). The started bot is watched, so a death fails the start at once; then one fresh status.
+    /// </summary>
+    /// <param name="ran">How long mmctl took: the started bot is no older, whatever its age reads.</param>
+    private (Interpretation Meaning, MarketStatus? Status) Verify(MarketAction action, Interpretation meaning, MarketEntry entry, TimeSpan ran)
+    {
+        if (meaning.StoppedPid is { } stopped && !Host.WaitForExit(stopped, StopVerifyWait))
+        {
+            meaning = meaning with
+            {
+                Outcome = ActionOutcome.Failed,
+                Detail = $"{meaning.Detail}, but pid {stopped} is still running {StopVerifyWait.TotalSeconds:0} s later: mmctl removed its pid file, so mmctl status no longer shows it. Escalate to a human now: the bot may still be quoting, and it must be ended on the host",
+                ErrorId = ErrorIds.BotStillRunning,
+            };
+        }
+
+        var mustSettle = meaning.Outcome == ActionOutcome.Succeeded && action != MarketAction.Stop;
+        var died = false;
+        if (mustSettle && meaning.StartedPid is { } started)
+        {
+            // The window counts from the bot's own start, which mmctl's answer already follows.
+            var age = Host.ProcessAge(started);
+            died = Host.WaitForExit(started, Options.StartSettle - (age < ran ? age : ran));
+        }
+        else if (mustSettle)
+        {
+            Host.Pause(Options.StartSettle);
+        }
+
+        var status = RefreshStatus(entry) is [var first, ..] ? first : null;
+        if (mustSettle && (died || status is { State: MarketState.Stopped }))
+        {
+            meaning = meaning with
+            {
+                Outcome = ActionOutcome.Failed,
+                Detail = $"{meaning.Detail}, but the bot is not running a moment later (mmctl status: {RunbookText.StatusFacts(status)})",
+                ErrorId = ErrorIds.MarketActionFailed,
+            };
+        }
+
+        return (meaning, status);
+    }
+
+    /// <summary>
+    /// Status of every instance, or of each market: no approval, and its reason only appears in a
+    /// -WhatIf plan. A market that does not resolve is an error; nothing was attempted, so nothing is journalled.
+    /// </summary>
+    public void ReportStatuses(IReadOnlyList<Market>? markets, string reason)
+    {
+        if (ValidReason(reason, "status", null) is not { } valid)
+        {
+            return;
+        }
+
+        if (markets is not { Count: > 0 })
+        {
+            ReportStatus(null, valid);
+            return;
+        }
+
+        foreach (var market in markets)
+        {
+            if (TryResolve(Host.Catalog, market, refusal => Host.WriteError(refusal.ToErrorRecord())) is { } entry)
+            {
+                ReportStatus(entry, valid);
+            }
+        }
+    }
+
+    /// <summary>A playbook step by step over all markets, so a recovery shows every status before any start is asked.</summary>
+    public void RunPlaybook(Playbook playbook, IReadOnlyList<Market> markets, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(playbook);
+        ArgumentNullException.ThrowIfNull(markets);
+        var first = playbook.Steps[0].Action;
+        if (ValidReason(reason, first, null) is not { } valid)
+        {
+            return;
+        }
+
+        var entries = markets.Select(m => Resolve(m, first, valid)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
+        foreach (var step in playbook.Steps)
+        {
+            Host.WriteVerbose($"Playbook {playbook.Name}: {step.Description}");
+            if (step.Action == "status")
+            {
+                if (markets.Count == 0)
+                {
+                    ReportStatus(null, valid);
+                }
+
+                entries.ForEach(m => ReportStatus(m, valid));
+                continue;
+            }
+
+            var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
+            entries.ForEach(m => Perform(action, m, valid));
+        }
+    }
+
+    /// <summary>mmctl status of one market, or of every instance; null (after an error) when it gave no usable answer.</summary>
+    public IReadOnlyList<MarketStatus>? RefreshStatus(MarketEntry? market)
+    {
+        try
+        {
+            return StatusReader.Read(Host.RunHost(StatusCommand(market)), Host.Catalog);
+        }
+        catch (HostCommandException failure)
+        {
+            Host.WriteError(new ErrorRecord(failure, ErrorIds.StatusRefreshFailed, failure.Category, failure.Target));
+            return null;
+        }
+    }
+
+    /// <summary>A read-only status step: no approval, and under -WhatIf only its Plan.</summary>
+    public void ReportStatus(MarketEntry? market, string reason)
+    {
+        var command = StatusCommand(market);
+        if (IsWhatIf)
+        {
+            WritePlan(command.CommandLine, reason, needsApproval: false);
+            return;
+        }
+
+        try
+        {
+            foreach (var status in StatusReader.Read(Host.RunHost(command), Host.Catalog))
+            {
+                Host.WriteObject(status, MarketStatus.TypeName);
+            }
+        }
+        catch (HostCommandException failure)
+        {
+            Host.WriteError(failure.ToErrorRecord());
+        }
+    }
+
+    private HostCommand StatusCommand(MarketEntry? market) =>
+        market is null ? HostCommand.MmctlStatus(Options) : HostCommand.MmctlStatus(Options, market);
+}

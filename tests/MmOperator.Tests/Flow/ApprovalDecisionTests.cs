@@ -1,0 +1,63 @@
+using System.Management.Automation;
+using MmOperator.Approvals;
+using MmOperator.Audit;
+using MmOperator.Errors;
+using MmOperator.Flow;
+using MmOperator.Lifecycle;
+using MmOperator.Markets;
+
+namespace MmOperator.Tests.Flow;
+
+/// <summary>A human's decision on an agent's request, on a fake host.</summary>
+public sealed class ApprovalDecisionTests : IDisposable
+{
+    private readonly FakeFlowHost _host = new();
+
+    public void Dispose() => _host.Dispose();
+
+    private string FileRequest()
+    {
+        _host.LanguageMode = PSLanguageMode.ConstrainedLanguage;
+        new RunbookFlow(_host).Perform(MarketAction.Stop, [Market.Parse("eth")], "SEV1");
+        _host.LanguageMode = PSLanguageMode.FullLanguage;
+        _host.Errors.Clear();
+        _host.CmdletName = "Approve-MmApprovalRequest";
+        return Assert.Single(_host.Approvals.List()).Id;
+    }
+
+    [Fact]
+    public void A_restricted_session_cannot_decide()
+    {
+        _host.LanguageMode = PSLanguageMode.ConstrainedLanguage;
+
+        var stopped = Assert.Throws<FlowTerminatedException>(() => new ApprovalDecision(new RunbookFlow(_host), grants: true).Prepare());
+
+        Assert.Equal(ErrorIds.FullLanguageRequired, stopped.Record.FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void A_grant_is_shown_with_the_plan_journalled_and_written()
+    {
+        var id = FileRequest();
+
+        new ApprovalDecision(new RunbookFlow(_host), grants: true).Decide([id], "reviewed");
+
+        Assert.Contains("stop eth --json", Assert.Single(_host.Prompts), StringComparison.Ordinal);
+        Assert.Equal(ApprovalState.Approved, Assert.IsType<ApprovalRequest>(Assert.Single(_host.Output)).State);
+        var record = _host.Journalled[^1];
+        Assert.Equal(("approval_grant", AuditOutcome.Succeeded), (record.Action, record.Outcome));
+    }
+
+    [Fact]
+    public void An_unknown_request_is_refused_and_a_declined_one_left_pending()
+    {
+        var id = FileRequest();
+        _host.Answer = () => false;
+
+        new ApprovalDecision(new RunbookFlow(_host), grants: false).Decide(["apr-000000000000", id], "reviewed");
+
+        Assert.Equal(ErrorIds.ApprovalRequestNotFound, Assert.Single(_host.Errors).FullyQualifiedErrorId);
+        Assert.Equal(ApprovalState.Pending, Assert.Single(_host.Approvals.List()).State);
+        Assert.Empty(_host.Output);
+    }
+}

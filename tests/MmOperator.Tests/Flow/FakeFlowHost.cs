@@ -1,0 +1,129 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Management.Automation;
+using MmOperator.Approvals;
+using MmOperator.Audit;
+using MmOperator.Flow;
+using MmOperator.Host;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Security;
+using MmOperator.Tests.Support;
+
+namespace MmOperator.Tests.Flow;
+
+/// <summary>Stops the flow the way ThrowTerminatingError stops a cmdlet.</summary>
+public sealed class FlowTerminatedException(ErrorRecord record) : Exception(record.Exception.Message)
+{
+    public ErrorRecord Record { get; } = record;
+}
+
+/// <summary>
+/// <see cref="IFlowHost"/> without PowerShell: a temporary repo with .env.eth (ETH-USD), scripted host
+/// answers, prompt answers and process watches, and every stream kept for the test to read.
+/// </summary>
+public sealed class FakeFlowHost : IFlowHost, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public FakeFlowHost()
+    {
+        _dir.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\nMM_SPREAD_MULTIPLIER=1.5\n");
+        var mmctl = _dir.Write("bin/mmctl", "#!/bin/sh\n");
+        File.SetUnixFileMode(mmctl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _dir.WritePolicyFixtures();
+        Options = new OperatorOptions { MmctlPath = mmctl, RepoPath = _dir.Path, AuditLogPath = Path.Combine(_dir.Path, "state", "audit.jsonl") };
+        Catalog = MarketCatalog.Load(_dir.Path);
+        Journal = new AuditJournal(Options.AuditLogPath);
+    }
+
+    public OperatorOptions Options { get; set; }
+
+    public SecretMasker Masker => SecretMasker.None;
+
+    public MarketCatalog Catalog { get; }
+
+    public AuditJournal Journal { get; }
+
+    public ApprovalStore Approvals => new(Options.ApprovalStorePath);
+
+    public string CmdletName { get; set; } = "Start-MmMarket";
+
+    public PSLanguageMode LanguageMode { get; set; } = PSLanguageMode.FullLanguage;
+
+    public bool IsWhatIf { get; set; }
+
+    /// <summary>The prompt's answer; throw PSInvalidOperationException for a session that cannot ask.</summary>
+    public Func<bool> Answer { get; set; } = () => true;
+
+    /// <summary>The host's answer per command; a test that runs nothing leaves the default, which fails it.</summary>
+    public Func<HostCommand, HostRunResult> Run { get; set; } = command => throw new InvalidOperationException($"nothing should run: {command}");
+
+    /// <summary>Whether a watched pid is gone within the window.</summary>
+    public Func<int, TimeSpan, bool> Exits { get; set; } = (_, _) => true;
+
+    public List<HostCommand> Ran { get; } = [];
+
+    public List<(int Pid, TimeSpan Window)> Watched { get; } = [];
+
+    public List<TimeSpan> Paused { get; } = [];
+
+    public List<object> Output { get; } = [];
+
+    public List<ErrorRecord> Errors { get; } = [];
+
+    public List<string> HostText { get; } = [];
+
+    public List<string> Warnings { get; } = [];
+
+    public List<string> Prompts { get; } = [];
+
+    public string RepoPath => _dir.Path;
+
+    public IReadOnlyList<AuditRecord> Journalled => File.Exists(Options.AuditLogPath) ? Journal.Read().ToList() : [];
+
+    public bool ShouldProcess(string plan, string query, string caption)
+    {
+        Prompts.Add(plan);
+        return Answer();
+    }
+
+    public string DescribeApproval() => ApprovalMode.ConfirmFalse;
+
+    public HostRunResult RunHost(HostCommand command, string? progressActivity = null)
+    {
+        Ran.Add(command);
+        return Run(command);
+    }
+
+    public bool WaitForExit(int pid, TimeSpan window)
+    {
+        Watched.Add((pid, window));
+        return Exits(pid, window);
+    }
+
+    /// <summary>How old every watched process reads.</summary>
+    public TimeSpan Age { get; set; }
+
+    public TimeSpan ProcessAge(int pid) => Age;
+
+    public void Pause(TimeSpan time) => Paused.Add(time);
+
+    public void WriteObject(object value, string typeName) => Output.Add(value);
+
+    public void WriteError(ErrorRecord record) => Errors.Add(record);
+
+    [DoesNotReturn]
+    public void ThrowTerminatingError(ErrorRecord record) => throw new FlowTerminatedException(record);
+
+    public void WriteHostText(string text) => HostText.Add(text);
+
+    public void WriteVerbose(string text) { }
+
+    public void WriteWarning(string text) => Warnings.Add(text);
+
+    /// <summary>A completed run that printed <paramref name="json"/>.</summary>
+    public static HostRunResult Answered(HostCommand command, string json, int exitCode = 0) =>
+        new(command, HostRunStatus.Completed, exitCode, json, string.Empty, TimeSpan.FromMilliseconds(5));
+
+    public void Dispose() => _dir.Dispose();
+}
