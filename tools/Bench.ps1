@@ -46,8 +46,8 @@ try {
     $raw = Measure-Median -Count 5 { $null = & $sandbox.MmctlPath stop eth --json; $null = & $sandbox.MmctlPath start eth --json }
     Add-Row 'Stop+Start cycle vs raw stop+start' $module $raw 'report' $true 'the module also watches the started bot through its first second, runs mmctl status after each action, and writes the journal'
 
-    # 3. A start's result after mmctl answered (real-host watch window), and a bot that dies in its first second is still caught.
-    Set-MmOperatorOption -StartWatchMs 1000
+    # 3. A start's result after mmctl answered (the real host's settle window, 1 s), and a bot that dies in its first second is still caught.
+    if ((Get-MmOperatorOption).StartSettleMs -ne 1000) { throw 'The bench measures the default settle window: unset MMOPERATOR_START_SETTLE_MS.' }
     $after = foreach ($i in 1..5) {
         $null = & $sandbox.MmctlPath stop eth --json
         $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -61,7 +61,6 @@ try {
     try { $crash = Start-MmMarket eth -Reason bench -Confirm:$false -ErrorAction SilentlyContinue } finally { $env:MM_SANDBOX_FAULT = $null }
     $caught = $crash.Outcome -eq 'Failed'
     Add-Row 'Start: result after mmctl answered' $after 0 '<= 1200 ms, crash at 0.9 s caught' (($after -le 1200) -and $caught) ("median of 5 healthy starts; a bot that crashes 0.9 s after it started is reported {0}" -f $crash.Outcome)
-    Set-MmOperatorOption -StartWatchMs $sandbox.StartWatchMs
 
     # 4. Import cost over a bare pwsh, in turns.
     $empty = Join-Path $sandbox.Path 'empty.psm1'
