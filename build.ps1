@@ -160,7 +160,7 @@ function Invoke-TestTask {
         [pscustomobject]@{
             Json = $json; Log = $log; Tmp = $environment['TMPDIR']
             Process = Start-Logged dotnet (@($PwshDll, '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'),
-                        '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-Path', ($plan[$n].Files -join ',')) $log $environment
+                        '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-Path', ($plan[$n].Files -join ','))) $log $environment
         }
     }
 

@@ -1,12 +1,20 @@
-# The agent's restricted endpoint, through the shipped launcher and real pwsh -ConfigurationFile processes.
+# The agent's restricted endpoint: the session the module's MmOperator.pssc defines, in ConstrainedLanguage.
+# Most cases run it in this process (a runspace from the same session configuration file, marked as the
+# launcher marks it, reading its options from the same mm-operator.conf); the cases about the process
+# boundary (the shipped launcher's fixed environment, its exit code, the transcripts) run the launcher
+# and a real pwsh -ConfigurationFile.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    Import-MmTestModule
-    $script:Sandbox = New-TestSandbox -Market eth, btc
     # The launcher reads nothing from its caller: the module copy's mm-operator.conf (the operator's settings) points it at the sandbox.
-    $script:ModuleCopy = Join-Path $Sandbox.Path 'modules/MmOperator'
+    # This process imports that copy too, so an in-process agent session reads the same file (the module reads it beside its assembly).
+    $script:ModuleCopy = Join-Path $TestDrive 'modules/MmOperator'
     $null = New-Item -ItemType Directory (Split-Path $ModuleCopy) -Force
     Copy-Item (Split-Path $env:MMOPERATOR_TEST_MODULE) $ModuleCopy -Recurse
+    Import-Module (Join-Path $ModuleCopy 'MmOperator.psd1') -Force -Global
+    # Only when the module's assembly was not loaded from elsewhere before (another file in this process) can the session run here.
+    $script:InProcess = (Split-Path ([MmOperator.Options.AgentSession].Assembly.Location)) -eq $ModuleCopy
+    $script:SessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateFromSessionConfigurationFile((Join-Path $ModuleCopy 'MmOperator.pssc'))
+    $script:Sandbox = New-TestSandbox -Market eth, btc
     $script:Launcher = Join-Path $ModuleCopy 'bin/mm-operator'
     function script:Configure([hashtable] $Extra = @{}) {
         $settings = [ordered]@{
@@ -17,10 +25,36 @@ BeforeAll {
         $settings.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" } | Set-Content (Join-Path $ModuleCopy 'mm-operator.conf')
     }
     Configure
-    function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}) {
+    # One command in the agent's session: in this process unless -Process (then through the launcher).
+    function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}, [switch] $Process) {
         if ($Extra.Count) { Configure $Extra }
-        try { Use-Environment $Caller { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } } }
+        try {
+            if ($Process -or -not $InProcess) {
+                Use-Environment $Caller { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
+            }
+            else { InSession $Command }
+        }
         finally { if ($Extra.Count) { Configure } }
+    }
+    # The restricted session in a runspace of this process, marked as the agent's as the launcher marks it: its
+    # module import reads the options from mm-operator.conf only. Output, host information (plans), warnings and
+    # errors (with their ids) come back as text; this process's options and environment are restored after.
+    function script:InSession([string] $Command) {
+        $marked = @{ MMOPERATOR_AGENT = "local:$(& id -un)" }
+        foreach ($name in [Environment]::GetEnvironmentVariables().Keys | Where-Object { $_ -like 'MMOPERATOR_*' }) { $marked[$name] = [Environment]::GetEnvironmentVariable($name) }
+        try {
+            Use-Environment $marked {
+                $ps = [powershell]::Create($SessionState)
+                try {
+                    $text = try { @($ps.AddScript($Command).AddCommand('Out-String').Invoke()) } catch { "$($_.Exception.InnerException ?? $_.Exception)" }
+                    $text += @($ps.Streams.Information) + @($ps.Streams.Warning) +
+                        @($ps.Streams.Error | ForEach-Object { "$($_.InvocationInfo.MyCommand.Name): $_ ($($_.FullyQualifiedErrorId))" })
+                    [pscustomobject]@{ Text = (@($text | ForEach-Object { "$_" }) -join "`n"); ExitCode = [int] $ps.HadErrors }
+                }
+                finally { $ps.Dispose() }
+            }
+        }
+        finally { $Sandbox | Set-MmOperatorOption }
     }
     # The sessions' transcripts land in this account's ~/.local/state/mmoperator/transcripts; the ones this file makes are removed.
     $script:Transcripts = Join-Path (& getent passwd (& id -un)).Split(':')[5] '.local/state/mmoperator/transcripts'
@@ -38,7 +72,7 @@ AfterAll {
 Describe 'The restricted session' {
     It 'runs the operator cmdlets and the read-only helpers' {
         $null = Invoke-Mmctl $Sandbox start eth --json
-        $result = Agent 'Get-MmStatus | Where-Object State -eq Running | Format-Table Market, State | Out-String; Get-MmStatus eth | ConvertTo-Json -Compress; $ExecutionContext.SessionState.LanguageMode'
+        $result = Agent 'Get-MmStatus | Where-Object State -eq Running | Format-Table Market, State | Out-String; Get-MmStatus eth | ConvertTo-Json -Compress; $ExecutionContext.SessionState.LanguageMode' -Process
         $result.Text | Should -Match 'ETH-USD\s+Running'
         $result.Text | Should -Match '"Market":"ETH-USD"'
         $result.Text | Should -Match 'ConstrainedLanguage'
@@ -70,7 +104,7 @@ Describe 'The restricted session' {
 Describe 'The launcher''s fixed environment' {
     It 'takes nothing from its caller: not the PowerShell, nor mmctl, the repo, the journal or the marker' {
         $caller = @{ MMOPERATOR_PWSH = '/bin/false'; MMOPERATOR_MMCTL = '/bin/echo'; MMOPERATOR_REPO = '/tmp'; MMOPERATOR_AUDIT_LOG = '/tmp/forged.jsonl'; MMOPERATOR_AGENT = 'none'; BASH_ENV = '/dev/null' }
-        $result = Agent '$o = Get-MmOperatorOption; $o.MmctlPath; $o.RepoPath; $o.AuditLogPath; "marker=$env:MMOPERATOR_AGENT"' -Caller $caller
+        $result = Agent '$o = Get-MmOperatorOption; $o.MmctlPath; $o.RepoPath; $o.AuditLogPath; "marker=$env:MMOPERATOR_AGENT"' -Caller $caller -Process
         $result.ExitCode | Should -Be 0
         $result.Text | Should -Match ([regex]::Escape($Sandbox.MmctlPath))
         $result.Text | Should -Match ([regex]::Escape($Sandbox.AuditLogPath))
@@ -79,7 +113,7 @@ Describe 'The launcher''s fixed environment' {
     }
 
     It 'keeps transcripts private to the account' {
-        $null = Agent 'Get-MmCapability | Out-String'
+        $null = Agent 'Get-MmCapability | Out-String' -Process
         (Get-Item $Transcripts).UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite, UserExecute')
         $made = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $TranscriptsBefore })
         $made.Count | Should -BeGreaterThan 0
@@ -161,9 +195,11 @@ Describe 'Enforced approval' {
     }
 
     It 'refuses an expired ticket' {
-        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"' @{ MMOPERATOR_APPROVAL_TTL_SEC = '2' }).Text
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"' @{ MMOPERATOR_APPROVAL_TTL_SEC = '1' }).Text
         $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
-        Start-Sleep -Seconds 3
+        $expires = (Get-MmApprovalRequest $id).ExpiresAt.ToUniversalTime()
+        ($expires - [DateTime]::UtcNow).TotalSeconds | Should -BeLessOrEqual 1
+        while ([DateTime]::UtcNow -le $expires) { Start-Sleep -Milliseconds 50 }
         (Agent "Stop-MmMarket eth -Reason 'SEV1' -ApprovalId $id").Text | Should -Match 'expired'
     }
 
