@@ -144,9 +144,9 @@ function Invoke-TestTask {
         '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $ResultsDir) $xunitLog
 
     # Pester: the files in a few worker processes, each with its own temporary folder; each worker's output in pester-<n>.log.
-    $root = $IsLinux -and (& id -u) -eq '0'
+    $asRoot = $IsLinux -and (& id -u) -eq '0'
     $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
-    $plan = @(Get-PesterPlan -File $files -Workers 3 -Seconds $seconds -Exclusive $(if ($root) { 'TwoUser.Tests.ps1' } else { @() }))
+    $plan = @(Get-PesterPlan -File $files -Workers 3 -Seconds $seconds -Exclusive $(if ($asRoot) { 'TwoUser.Tests.ps1' } else { @() }))
     $workers = for ($n = 0; $n -lt $plan.Count; $n++) {
         $log = Join-Path $ResultsDir "pester-$n.log"
         $json = Join-Path $ResultsDir "pester-$n.json"
