@@ -88,7 +88,8 @@ function Get-PesterPlan {
     param([string[]] $File, [int] $Workers, [hashtable] $Seconds, [string[]] $Exclusive)
     $plan = [Collections.Generic.List[object]]::new()
     foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -in $Exclusive }) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]@($f); Seconds = [double]$Seconds[(Split-Path -Leaf $f)]; Exclusive = $true }) }
-    while (@($plan | Where-Object { -not $_.Exclusive }).Count -lt [Math]::Max(1, $Workers - $plan.Count)) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0.0; Exclusive = $false }) }
+    $sharedWorkers = [Math]::Max(1, $Workers - $plan.Count)
+    while (@($plan | Where-Object { -not $_.Exclusive }).Count -lt $sharedWorkers) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0.0; Exclusive = $false }) }
     $shared = @($plan | Where-Object { -not $_.Exclusive })
     foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -notin $Exclusive } | Sort-Object { - [double]$Seconds[(Split-Path -Leaf $_)] }) {
         $worker = $shared | Sort-Object Seconds | Select-Object -First 1
