@@ -82,14 +82,13 @@ function Get-TrxResults {
 function Get-PesterPlan {
     <#
     Splits the Pester files over worker processes by their recorded durations (longest first, each to the
-    least loaded worker). A file that needs the machine to itself (TwoUser, as root: packages, users, sshd)
-    gets a worker of its own.
+    least loaded worker). A file that needs a process of its own gets a worker of its own: Agent (it loads the
+    module from its own copy, to run the agent's session in process) and, as root, TwoUser (packages, users, sshd).
     #>
-    param([string[]] $File, [int] $Workers, [hashtable] $Seconds, [string[]] $Exclusive)
+    param([string[]] $File, [int] $SharedWorkers, [hashtable] $Seconds, [string[]] $Exclusive)
     $plan = [Collections.Generic.List[object]]::new()
     foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -in $Exclusive }) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]@($f); Seconds = [double]$Seconds[(Split-Path -Leaf $f)]; Exclusive = $true }) }
-    $sharedWorkers = [Math]::Max(1, $Workers - $plan.Count)
-    while (@($plan | Where-Object { -not $_.Exclusive }).Count -lt $sharedWorkers) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0.0; Exclusive = $false }) }
+    while (@($plan | Where-Object { -not $_.Exclusive }).Count -lt $SharedWorkers) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0.0; Exclusive = $false }) }
     $shared = @($plan | Where-Object { -not $_.Exclusive })
     foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -notin $Exclusive } | Sort-Object { - [double]$Seconds[(Split-Path -Leaf $_)] }) {
         $worker = $shared | Sort-Object Seconds | Select-Object -First 1
@@ -147,7 +146,7 @@ function Invoke-TestTask {
     # Pester: the files in a few worker processes, each with its own temporary folder; each worker's output in pester-<n>.log.
     $asRoot = $IsLinux -and (& id -u) -eq '0'
     $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
-    $plan = @(Get-PesterPlan -File $files -Workers 3 -Seconds $seconds -Exclusive $(if ($asRoot) { 'TwoUser.Tests.ps1' } else { @() }))
+    $plan = @(Get-PesterPlan -File $files -SharedWorkers 2 -Seconds $seconds -Exclusive (@('Agent.Tests.ps1') + @(if ($asRoot) { 'TwoUser.Tests.ps1' })))
     $workers = for ($n = 0; $n -lt $plan.Count; $n++) {
         $log = Join-Path $ResultsDir "pester-$n.log"
         $json = Join-Path $ResultsDir "pester-$n.json"

@@ -10,9 +10,11 @@ BeforeAll {
     $script:ModuleCopy = Join-Path $TestDrive 'modules/MmOperator'
     $null = New-Item -ItemType Directory (Split-Path $ModuleCopy) -Force
     Copy-Item (Split-Path $env:MMOPERATOR_TEST_MODULE) $ModuleCopy -Recurse
-    Import-Module (Join-Path $ModuleCopy 'MmOperator.psd1') -Force -Global
-    # Only when the module's assembly was not loaded from elsewhere before (another file in this process) can the session run here.
-    $script:InProcess = (Split-Path ([MmOperator.Options.AgentSession].Assembly.Location)) -eq $ModuleCopy
+    # Only when no other file in this process loaded the module before can it load from the copy and the session run here
+    # (build.ps1 gives this file a worker process of its own); otherwise every case runs through the launcher.
+    # The copy then stays the module of this process: no other file may run in it after this one.
+    $script:InProcess = -not @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'MmOperator' }).Count
+    if ($InProcess) { Import-Module (Join-Path $ModuleCopy 'MmOperator.psd1') -Force -Global } else { Import-MmTestModule }
     $script:SessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateFromSessionConfigurationFile((Join-Path $ModuleCopy 'MmOperator.pssc'))
     $script:Sandbox = New-TestSandbox -Market eth, btc
     $script:Launcher = Join-Path $ModuleCopy 'bin/mm-operator'
@@ -25,6 +27,7 @@ BeforeAll {
         $settings.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" } | Set-Content (Join-Path $ModuleCopy 'mm-operator.conf')
     }
     Configure
+    $script:Settings = @('MMOPERATOR_MMCTL', 'MMOPERATOR_REPO', 'MMOPERATOR_PYTHON', 'MMOPERATOR_AUDIT_LOG', 'MMOPERATOR_TIMEOUT_SEC', 'MMOPERATOR_APPROVAL_TTL_SEC', 'MMOPERATOR_PWSH')
     # One command in the agent's session: in this process unless -Process (then through the launcher).
     function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}, [switch] $Process) {
         if ($Extra.Count) { Configure $Extra }
@@ -40,8 +43,9 @@ BeforeAll {
     # module import reads the options from mm-operator.conf only. Output, host information (plans), warnings and
     # errors (with their ids) come back as text; this process's options and environment are restored after.
     function script:InSession([string] $Command) {
-        $marked = @{ MMOPERATOR_AGENT = "local:$(& id -un)" }
-        foreach ($name in [Environment]::GetEnvironmentVariables().Keys | Where-Object { $_ -like 'MMOPERATOR_*' }) { $marked[$name] = [Environment]::GetEnvironmentVariable($name) }
+        # Every MMOPERATOR_ variable is put back after (or removed, if the session made it).
+        $marked = @{ MMOPERATOR_AGENT = "local:$(& id -un)"; PSModulePath = (Split-Path $ModuleCopy) }
+        foreach ($name in @([Environment]::GetEnvironmentVariables().Keys) + @($Settings) | Where-Object { $_ -like 'MMOPERATOR_*' -and $_ -ne 'MMOPERATOR_AGENT' }) { $marked[$name] = [Environment]::GetEnvironmentVariable($name) }
         try {
             Use-Environment $marked {
                 $ps = [powershell]::Create($SessionState)
@@ -91,10 +95,11 @@ Describe 'The restricted session' {
         @{ Name = 'making a sandbox'; Command = 'New-MmSandbox'; Expect = 'not recognized' }
         @{ Name = 'deciding approvals'; Command = 'Approve-MmApprovalRequest apr-000000000000 -Reason x -Confirm:$false'; Expect = 'not recognized' }
         @{ Name = 'reading a file through -Path'; Command = 'Get-MmAuditLog -Path /etc/passwd'; Expect = 'FullLanguageRequired|restricted session may not' }
-        @{ Name = 'redirecting mmctl through the environment'; Command = '$env:MMOPERATOR_MMCTL = "/bin/echo"; "mmctl=" + (Get-MmOperatorOption).MmctlPath'; Expect = 'mmctl=' + [regex]::Escape([IO.Path]::GetTempPath()) + 'mmop-pester-\w+/bin/mmctl' }
+        # The session can set a variable of its process's environment: a process of its own, as the launcher starts it.
+        @{ Name = 'redirecting mmctl through the environment'; Command = '$env:MMOPERATOR_MMCTL = "/bin/echo"; "mmctl=" + (Get-MmOperatorOption).MmctlPath'; Expect = 'mmctl=' + [regex]::Escape([IO.Path]::GetTempPath()) + 'mmop-pester-\w+/bin/mmctl'; Process = $true }
     ) {
         $before = (Get-Invocation $Sandbox).Count
-        $result = Agent $Command
+        $result = Agent $Command -Process:([bool] $Process)
         $result.Text | Should -Match $Expect
         $result.Text | Should -Not -Match 'escaped'
         @(Get-Invocation $Sandbox | Select-Object -Skip $before | Where-Object { $_.argv[0] -ne 'status' }).Count | Should -Be 0
@@ -113,9 +118,10 @@ Describe 'The launcher''s fixed environment' {
     }
 
     It 'keeps transcripts private to the account' {
+        $earlier = @(Get-ChildItem $Transcripts -ErrorAction Ignore).Name
         $null = Agent 'Get-MmCapability | Out-String' -Process
         (Get-Item $Transcripts).UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite, UserExecute')
-        $made = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $TranscriptsBefore })
+        $made = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $earlier })
         $made.Count | Should -BeGreaterThan 0
         foreach ($file in $made) { $file.UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite') }
     }
