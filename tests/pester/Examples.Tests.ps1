@@ -31,11 +31,10 @@ Describe '<Page> help examples' -ForEach $Pages {
         $script:Sandbox = New-TestSandbox
         $null = Invoke-Mmctl $Sandbox start eth --json
         $null = [pscustomobject]@{ Market = 'ETH-USD'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8'; Reason = 'example setup' } | Submit-MmAdvisorProposal -Confirm:$false
-        # What an example may change, kept to be put back before the next one: the .env files and the advisor's proposals.
+        # What an example may change, kept to be put back before the next one: the .env files and the advisor's files.
+        function script:Changeable { @(Get-ChildItem $Sandbox.RepoPath -Force -Filter '.env*') + @(Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/mm_audit') -Recurse -Force -File) }
         $script:Kept = @{}
-        foreach ($file in @(Get-ChildItem $Sandbox.RepoPath -Force -Filter '.env*') + @(Get-Item (Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl'))) {
-            $Kept[$file.FullName] = [IO.File]::ReadAllBytes($file.FullName)
-        }
+        foreach ($file in Changeable) { $Kept[$file.FullName] = [IO.File]::ReadAllBytes($file.FullName) }
         $script:Work = New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))
         @([pscustomobject]@{ Market = 'ETH-USD'; Name = 'MM_SKEW_MAX_BPS'; Value = '22'; Reason = 'from a CSV' }) | Export-Csv (Join-Path $Work 'changes.csv')
         @([pscustomobject]@{ Market = 'btc'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Reason = 'from a CSV' }) | Export-Csv (Join-Path $Work 'proposals.csv')
@@ -48,7 +47,7 @@ Describe '<Page> help examples' -ForEach $Pages {
 
     BeforeEach {
         # The sandbox as the page's first example found it: the same files, ETH-USD the only market running, one pending approval request.
-        Get-ChildItem $Sandbox.RepoPath -Force -Filter '.env*' | Where-Object { -not $Kept.ContainsKey($_.FullName) } | Remove-Item -Force
+        Changeable | Where-Object { -not $Kept.ContainsKey($_.FullName) } | Remove-Item -Force
         foreach ($path in $Kept.Keys) { [IO.File]::WriteAllBytes($path, $Kept[$path]) }
         foreach ($instance in @((Invoke-Mmctl $Sandbox status --json).Json.instances | Where-Object { $_.status -eq 'running' -and $_.market -ne 'ETH-USD' })) {
             $null = Invoke-Mmctl $Sandbox stop ($instance.controller_id -replace '^env_') --json
