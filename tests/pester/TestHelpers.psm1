@@ -32,6 +32,17 @@ function Test-Alive {
     [bool] $stat -and $stat.Substring($stat.LastIndexOf(')') + 2, 1) -ne 'Z'
 }
 
+function Wait-Until {
+    <# Polls a condition every 50 ms until it holds or the time is up; returns whether it held. #>
+    param([Parameter(Mandatory, Position = 0)][scriptblock] $Condition, [double] $TimeoutSec = 10)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -ge $deadline) { return $false }
+        Start-Sleep -Milliseconds 50
+    }
+    $true
+}
+
 function Get-Invocation {
     param([Parameter(Mandatory)] $Sandbox)
     if (-not (Test-Path $Sandbox.InvocationLogPath)) { return @() }
