@@ -46,21 +46,10 @@ BeforeAll {
         # Every MMOPERATOR_ variable is put back after (or removed, if the session made it).
         $marked = @{ MMOPERATOR_AGENT = "local:$(& id -un)"; PSModulePath = (Split-Path $ModuleCopy) }
         foreach ($name in @([Environment]::GetEnvironmentVariables().Keys) + @($Settings) | Where-Object { $_ -like 'MMOPERATOR_*' -and $_ -ne 'MMOPERATOR_AGENT' }) { $marked[$name] = [Environment]::GetEnvironmentVariable($name) }
-        try {
-            Use-Environment $marked {
-                $ps = [powershell]::Create($SessionState)
-                try {
-                    $text = try { @($ps.AddScript($Command).AddCommand('Out-String').Invoke()) } catch { "$($_.Exception.InnerException ?? $_.Exception)" }
-                    $text += @($ps.Streams.Information) + @($ps.Streams.Warning) +
-                        @($ps.Streams.Error | ForEach-Object { "$($_.InvocationInfo.MyCommand.Name): $_ ($($_.FullyQualifiedErrorId))" })
-                    [pscustomobject]@{ Text = (@($text | ForEach-Object { "$_" }) -join "`n"); ExitCode = [int] $ps.HadErrors }
-                }
-                finally { $ps.Dispose() }
-            }
-        }
+        try { Invoke-InRestrictedRunspace $SessionState $Command $marked }
         finally { $Sandbox | Set-MmOperatorOption }
     }
-    # The sessions' transcripts land in this account's ~/.local/state/mmoperator/transcripts; the ones this file makes are removed.
+    # The sessions' transcripts land in this account's ~/.local/state/mmoperator/transcripts; the ones this file's launcher makes are removed.
     $script:Transcripts = Join-Path (& getent passwd (& id -un)).Split(':')[5] '.local/state/mmoperator/transcripts'
     $script:TranscriptsBefore = @(Get-ChildItem $Transcripts -ErrorAction Ignore).Name
     function script:RequestId([string] $Text) { ([regex]::Match($Text, 'apr-[0-9a-f]{12}')).Value }
@@ -70,7 +59,7 @@ BeforeAll {
 AfterAll {
     foreach ($m in 'eth', 'btc') { $null = Invoke-Mmctl $Sandbox stop $m --json }
     Remove-TestSandbox $Sandbox
-    Get-ChildItem $Transcripts -ErrorAction Ignore | Where-Object { $_.Name -notin $TranscriptsBefore } | Remove-Item -Force
+    Get-ChildItem $Transcripts -ErrorAction Ignore | Where-Object { $_.Name -notin $TranscriptsBefore -and (Select-String -Path $_.FullName -SimpleMatch $ModuleCopy -Quiet) } | Remove-Item -Force
 }
 
 Describe 'The restricted session' {
@@ -121,7 +110,8 @@ Describe 'The launcher''s fixed environment' {
         $earlier = @(Get-ChildItem $Transcripts -ErrorAction Ignore).Name
         $null = Agent 'Get-MmCapability | Out-String' -Process
         (Get-Item $Transcripts).UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite, UserExecute')
-        $made = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $earlier })
+        # This launcher's transcripts: new, and naming this file's module copy (other sessions of this account may write there too).
+        $made = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $earlier -and (Select-String -Path $_.FullName -SimpleMatch $ModuleCopy -Quiet) })
         $made.Count | Should -BeGreaterThan 0
         foreach ($file in $made) { $file.UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite') }
     }

@@ -78,6 +78,26 @@ function Invoke-FreshPwsh {
     }
 }
 
+function Invoke-InRestrictedRunspace {
+    <#
+    Runs a command in a runspace of this process built from a session configuration file (.pssc), as
+    pwsh -ConfigurationFile builds its session, with process environment variables set for the time of
+    the call (the module reads them at import). Returns the output (through Out-String), host information
+    (plans), warnings and errors (with their ids) as one text, and whether there were errors.
+    #>
+    param([Parameter(Mandatory)][Management.Automation.Runspaces.InitialSessionState] $SessionState, [Parameter(Mandatory)][string] $Command, [hashtable] $Environment = @{})
+    Use-Environment $Environment {
+        $ps = [powershell]::Create($SessionState)
+        try {
+            $text = try { @($ps.AddScript($Command).AddCommand('Out-String').Invoke()) } catch { "$($_.Exception.InnerException ?? $_.Exception)" }
+            $text += @($ps.Streams.Information) + @($ps.Streams.Warning) +
+                @($ps.Streams.Error | ForEach-Object { "$($_.InvocationInfo.MyCommand.Name): $_ ($($_.FullyQualifiedErrorId))" })
+            [pscustomobject]@{ Text = (@($text | ForEach-Object { "$_" }) -join "`n"); ExitCode = [int] $ps.HadErrors }
+        }
+        finally { $ps.Dispose() }
+    }
+}
+
 function Invoke-Mmctl {
     <# Runs the sandbox's stand-in mmctl directly (tests only; the module never does this) and parses its JSON. #>
     param([Parameter(Mandatory)] $Sandbox, [Parameter(ValueFromRemainingArguments)][string[]] $Arguments)
