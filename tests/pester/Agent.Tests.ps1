@@ -49,7 +49,8 @@ BeforeAll {
         try { Invoke-InRestrictedRunspace $SessionState $Command $marked }
         finally { $Sandbox | Set-MmOperatorOption }
     }
-    # The sessions' transcripts land in this account's ~/.local/state/mmoperator/transcripts; the ones this file's launcher makes are removed.
+    # The sessions' transcripts land in this account's ~/.local/state/mmoperator/transcripts; the ones this file makes
+    # (its launcher's, naming its module copy, and its in-process sessions', naming this process) are removed.
     $script:Transcripts = Join-Path (& getent passwd (& id -un)).Split(':')[5] '.local/state/mmoperator/transcripts'
     $script:TranscriptsBefore = @(Get-ChildItem $Transcripts -ErrorAction Ignore).Name
     function script:RequestId([string] $Text) { ([regex]::Match($Text, 'apr-[0-9a-f]{12}')).Value }
@@ -59,7 +60,7 @@ BeforeAll {
 AfterAll {
     foreach ($m in 'eth', 'btc') { $null = Invoke-Mmctl $Sandbox stop $m --json }
     Remove-TestSandbox $Sandbox
-    Get-ChildItem $Transcripts -ErrorAction Ignore | Where-Object { $_.Name -notin $TranscriptsBefore -and (Select-String -Path $_.FullName -SimpleMatch $ModuleCopy -Quiet) } | Remove-Item -Force
+    Get-ChildItem $Transcripts -ErrorAction Ignore | Where-Object { $_.Name -notin $TranscriptsBefore -and (Select-String -Path $_.FullName -Pattern ([regex]::Escape($ModuleCopy)), "^Process ID: $PID`$" -Quiet) } | Remove-Item -Force
 }
 
 Describe 'The restricted session' {
