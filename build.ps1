@@ -5,7 +5,8 @@
 .DESCRIPTION
     Tasks:
       Build  publish the module into out/MmOperator (manifest, assemblies, format file) and check the manifest
-      Test   Build, then xUnit, then Pester in a fresh pwsh against out/MmOperator; says how many recorded host
+      Test   Build, then xUnit (in the background) and Pester (in worker processes) at once against out/MmOperator;
+             prints failures with their messages and the slowest ten tests; says how many recorded host
              scenarios the sandbox reproduced, and ends with "N passed, N failed"
       Demo   Build, then run a short scripted runbook against a new sandbox host
       Package  Build, then write out/package/MmOperator.<version>.nupkg (installable with Install-PSResource)
@@ -146,6 +147,7 @@ function Invoke-TestTask {
     # Pester: the files in a few worker processes, each with its own temporary folder; each worker's output in pester-<n>.log.
     $asRoot = $IsLinux -and (& id -u) -eq '0'
     $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
+    $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
     $plan = @(Get-PesterPlan -File $files -SharedWorkers 2 -Seconds $seconds -Exclusive (@('Agent.Tests.ps1') + @(if ($asRoot) { 'TwoUser.Tests.ps1' })))
     $workers = for ($n = 0; $n -lt $plan.Count; $n++) {
         $log = Join-Path $ResultsDir "pester-$n.log"
@@ -160,7 +162,7 @@ function Invoke-TestTask {
         [pscustomobject]@{
             Json = $json; Log = $log; Tmp = $environment['TMPDIR']
             Process = Start-Logged dotnet (@($PwshDll, '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'),
-                        '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-Path', ($plan[$n].Files -join ','))) $log $environment
+                        '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-Path', ($plan[$n].Files -join ','), '-PesterPath', (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'))) $log $environment
         }
     }
 

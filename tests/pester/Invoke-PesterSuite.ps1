@@ -11,13 +11,18 @@ param(
     [Parameter(Mandatory)][string] $ModulePath,
     [Parameter(Mandatory)][string] $ResultPath,
     # Test files (several: separated by commas, as pwsh -File passes one string)
-    [string[]] $Path = @()
+    [string[]] $Path = @(),
+    # Pester.psd1, when the caller already knows where it is (else from the NuGet cache, asking dotnet)
+    [string] $PesterPath
 )
 $Path = @($Path -split ',' | Where-Object { $_ })
 $ErrorActionPreference = 'Stop'
 
-$packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
-Import-Module (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1') -Force
+if (-not $PesterPath) {
+    $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+    $PesterPath = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+}
+Import-Module $PesterPath -Force
 
 # The test files import the module from here; every file gets a fresh sandbox of its own.
 $env:MMOPERATOR_TEST_MODULE = (Resolve-Path $ModulePath).Path
