@@ -192,11 +192,13 @@ Describe 'Enforced approval' {
     }
 
     It 'refuses an expired ticket' {
-        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"' @{ MMOPERATOR_APPROVAL_TTL_SEC = '1' }).Text
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"' @{ MMOPERATOR_APPROVAL_TTL_SEC = '2' }).Text
         $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
-        $expires = (Get-MmApprovalRequest $id).ExpiresAt.ToUniversalTime()
-        ($expires - [DateTime]::UtcNow).TotalSeconds | Should -BeLessOrEqual 1
-        while ([DateTime]::UtcNow -le $expires) { Start-Sleep -Milliseconds 50 }
+        $request = Get-MmApprovalRequest $id
+        $request.State | Should -Be 'Approved'
+        ($request.ExpiresAt - $request.RequestedAt).TotalSeconds | Should -Be 2
+        $expires = $request.ExpiresAt.ToUniversalTime()
+        Wait-Until { [DateTime]::UtcNow -gt $expires } | Should -BeTrue
         (Agent "Stop-MmMarket eth -Reason 'SEV1' -ApprovalId $id").Text | Should -Match 'expired'
     }
 

@@ -44,8 +44,9 @@ BeforeAll {
     # sudo and sshd from the distribution, only if missing; the installation runs while PowerShell is laid out.
     $apt = $null
     if (-not (Get-Command sudo -ErrorAction Ignore) -or -not (Test-Path /usr/sbin/sshd)) {
+        $aptLog = Join-Path $TestDrive 'apt.log'
         $apt = Use-Environment @{ DEBIAN_FRONTEND = 'noninteractive' } {
-            Start-Process bash -ArgumentList '-c', '"apt-get update -qq && apt-get install -y -qq sudo openssh-server >/dev/null"' -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'apt.log')
+            Start-Process bash -ArgumentList '-c', "`"exec >'$aptLog' 2>&1; apt-get update -qq && apt-get install -y -qq sudo openssh-server`"" -PassThru
         }
     }
 
@@ -59,7 +60,7 @@ BeforeAll {
 
     if ($apt) {
         $apt.WaitForExit()
-        if ($apt.ExitCode -ne 0) { throw "apt-get install sudo openssh-server failed: $(Get-Content -Raw (Join-Path $TestDrive 'apt.log'))" }
+        if ($apt.ExitCode -ne 0) { throw "apt-get install sudo openssh-server failed: $(Get-Content -Raw $aptLog)" }
     }
     foreach ($user in $Op, $Ag) {
         & useradd --create-home --shell /bin/bash $user
