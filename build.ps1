@@ -5,7 +5,8 @@
 .DESCRIPTION
     Tasks:
       Build  publish the module into out/MmOperator (manifest, assemblies, format file) and check the manifest
-      Test   Build, then xUnit, then Pester in a fresh pwsh against out/MmOperator; says how many recorded host
+      Test   Build, then xUnit (in the background) and Pester (in worker processes) at once against out/MmOperator;
+             prints failures with their messages and the slowest ten tests; says how many recorded host
              scenarios the sandbox reproduced, and ends with "N passed, N failed"
       Demo   Build, then run a short scripted runbook against a new sandbox host
       Package  Build, then write out/package/MmOperator.<version>.nupkg (installable with Install-PSResource)
@@ -67,6 +68,38 @@ function Get-TrxCounts {
     [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted }
 }
 
+function Get-TrxResults {
+    <# Each xUnit test's name, duration, outcome and (when it failed) message, from the trx file. #>
+    param([string] $Path)
+    if (-not (Test-Path $Path)) { return }
+    foreach ($r in ([xml](Get-Content -Raw $Path)).TestRun.Results.UnitTestResult) {
+        [pscustomobject]@{
+            Suite = 'xUnit'; Name = $r.testName; Seconds = [timespan]::Parse($r.duration).TotalSeconds; Outcome = $r.outcome
+            Message = if ($r.outcome -ne 'Passed' -and $r['Output'] -and $r.Output['ErrorInfo']) { "$($r.Output.ErrorInfo.Message)" } else { '' }
+        }
+    }
+}
+
+function Get-PesterPlan {
+    <#
+    Splits the Pester files over worker processes by their recorded durations (longest first, each to the
+    least loaded worker). A file that needs a process of its own gets a worker of its own: Agent (it loads the
+    module from its own copy, to run the agent's session in process). TwoUser (as root: packages, users, sshd)
+    shares a worker: what it changes on the machine is its own, so files in other workers run beside it.
+    #>
+    param([string[]] $File, [int] $SharedWorkers, [hashtable] $Seconds, [string[]] $Exclusive)
+    $plan = [Collections.Generic.List[object]]::new()
+    foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -in $Exclusive }) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]@($f); Seconds = [double]$Seconds[(Split-Path -Leaf $f)]; Exclusive = $true }) }
+    while (@($plan | Where-Object { -not $_.Exclusive }).Count -lt $SharedWorkers) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0.0; Exclusive = $false }) }
+    $shared = @($plan | Where-Object { -not $_.Exclusive })
+    foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -notin $Exclusive } | Sort-Object { - [double]$Seconds[(Split-Path -Leaf $_)] }) {
+        $worker = $shared | Sort-Object Seconds | Select-Object -First 1
+        $worker.Files.Add($f)
+        $worker.Seconds += [double]$Seconds[(Split-Path -Leaf $f)]
+    }
+    $plan | Where-Object { $_.Files.Count }
+}
+
 function Get-ConformanceLine {
     <# How many of the recorded host scenarios (tests/fixtures/conformance) the stand-ins reproduced in this xUnit run. #>
     param([string] $Path)
@@ -80,29 +113,102 @@ function Get-ConformanceLine {
     "conformance: $reproduced of $recorded recorded scenarios reproduced"
 }
 
+function Start-Logged {
+    <# Starts a process in the background with its stdout and stderr in log files. #>
+    param([string] $FilePath, [string[]] $ArgumentList, [string] $Log, [hashtable] $Environment = @{})
+    # Through a shell, so the output goes straight to the file (no pipe a lingering child could hold open).
+    $shell = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
+    $shell.ArgumentList.Add('-c'); $shell.ArgumentList.Add('exec "$@" >"$0" 2>&1 </dev/null'); $shell.ArgumentList.Add($Log)
+    $shell.ArgumentList.Add($FilePath); foreach ($a in $ArgumentList) { $shell.ArgumentList.Add($a) }
+    foreach ($k in $Environment.Keys) { $shell.Environment[$k] = $Environment[$k] }
+    $shell.UseShellExecute = $false
+    [Diagnostics.Process]::Start($shell)
+}
+
 function Invoke-TestTask {
     Invoke-BuildTask
+    # The files' durations of the last run here (or the ones recorded in the repository) balance the Pester workers.
+    $durationsPath = Join-Path $Out 'pester-durations.json'
+    $recorded = Join-Path $Root 'tests/pester/durations.json'
+    $seconds = @{}
+    foreach ($source in $recorded, $durationsPath) {
+        if (Test-Path $source) { (Get-Content -Raw $source | ConvertFrom-Json).PSObject.Properties | ForEach-Object { $seconds[$_.Name] = [double]$_.Value } }
+    }
     if (Test-Path $ResultsDir) { Remove-Item $ResultsDir -Recurse -Force }
     $null = New-Item -ItemType Directory $ResultsDir
+    $clock = [Diagnostics.Stopwatch]::StartNew()
 
-    Write-Host '== xUnit'
+    # xUnit and Pester run at the same time: xUnit in the background, its output in xunit.log.
     $trx = Join-Path $ResultsDir 'xunit.trx'
-    & dotnet test (Join-Path $Root 'tests/MmOperator.Tests/MmOperator.Tests.csproj') -c $Configuration --nologo `
-        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=minimal' --results-directory $ResultsDir
-    $xunitExit = $LASTEXITCODE
-    $xunit = Get-TrxCounts $trx
+    $xunitLog = Join-Path $ResultsDir 'xunit.log'
+    Write-Host "== xUnit (in the background; output in $xunitLog)"
+    $xunitProcess = Start-Logged dotnet @('test', (Join-Path $Root 'tests/MmOperator.Tests/MmOperator.Tests.csproj'), '-c', $Configuration, '--nologo',
+        '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $ResultsDir) $xunitLog
 
-    Write-Host '== Pester'
-    $pesterJson = Join-Path $ResultsDir 'pester.json'
-    & dotnet $PwshDll -NoProfile -NonInteractive -File (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1') `
-        -ModulePath (Join-Path $ModuleOut 'MmOperator.psd1') -ResultPath $pesterJson
-    $pesterExit = $LASTEXITCODE
-    $pester = if (Test-Path $pesterJson) { Get-Content -Raw $pesterJson | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    # Pester: the files in a few worker processes, each with its own temporary folder; each worker's output in pester-<n>.log.
+    $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
+    $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+    $plan = @(Get-PesterPlan -File $files -SharedWorkers 3 -Seconds $seconds -Exclusive 'Agent.Tests.ps1')
+    $workers = for ($n = 0; $n -lt $plan.Count; $n++) {
+        $log = Join-Path $ResultsDir "pester-$n.log"
+        $json = Join-Path $ResultsDir "pester-$n.json"
+        $environment = @{}
+        if (-not $plan[$n].Exclusive) {
+            $tmp = Join-Path ([IO.Path]::GetTempPath()) "mmop-worker-$n-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+            $null = New-Item -ItemType Directory $tmp
+            $environment['TMPDIR'] = $tmp
+        }
+        Write-Host ("== Pester worker {0}: {1} (output in {2})" -f $n, (($plan[$n].Files | ForEach-Object { (Split-Path -Leaf $_) -replace '\.Tests\.ps1$' }) -join ', '), $log)
+        [pscustomobject]@{
+            Json = $json; Log = $log; Tmp = $environment['TMPDIR']
+            Process = Start-Logged dotnet (@($PwshDll, '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'),
+                        '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-Path', ($plan[$n].Files -join ','), '-PesterPath', (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'))) $log $environment
+        }
+    }
+
+    $pester = [pscustomobject]@{ Passed = 0; Failed = 0; Tests = @(); Failures = @(); Files = @() }
+    foreach ($worker in $workers) {
+        $worker.Process.WaitForExit()
+        if ($worker.Tmp) { Remove-Item $worker.Tmp -Recurse -Force -ErrorAction Ignore }
+        $r = if (Test-Path $worker.Json) { Get-Content -Raw $worker.Json | ConvertFrom-Json } else { $null }
+        if (-not $r -or ($worker.Process.ExitCode -ne 0 -and $r.Failed -eq 0)) {
+            # A worker that crashed without reporting a failure still fails the task.
+            $tail = (Get-Content $worker.Log -Tail 20 -ErrorAction Ignore) -join "`n"
+            $r = [pscustomobject]@{ Passed = if ($r) { $r.Passed } else { 0 }; Failed = 1; Tests = @(); Files = @()
+                Failures = @([pscustomobject]@{ Name = "Pester worker ($($worker.Log))"; File = ''; Message = "exited with code $($worker.Process.ExitCode):`n$tail" }) }
+        }
+        $pester.Passed += $r.Passed; $pester.Failed += $r.Failed
+        $pester.Tests += @($r.Tests); $pester.Failures += @($r.Failures); $pester.Files += @($r.Files)
+    }
+    $pesterSeconds = $clock.Elapsed.TotalSeconds
+    $xunitProcess.WaitForExit()
+    $xunit = Get-TrxCounts $trx
+    $xunitTests = @(Get-TrxResults $trx)
+    if ($xunitProcess.ExitCode -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
+
+    Write-Host '== Results'
+    Get-Content $xunitLog | Where-Object { $_ -match '^(Passed!|Failed!)|error|warn' } | Select-Object -Last 10 | ForEach-Object { Write-Host "xUnit: $_" }
+    foreach ($file in $pester.Files | Sort-Object Name) { Write-Host ('Pester: {0,-24} {1,3} passed, {2} failed, {3,5:N1} s' -f $file.Name, $file.Passed, $file.Failed, $file.Seconds) }
+    $failures = @($xunitTests | Where-Object { $_.Outcome -notin 'Passed', 'NotExecuted' } | ForEach-Object { [pscustomobject]@{ Name = "xUnit: $($_.Name)"; Message = $_.Message } }) +
+        @($pester.Failures | ForEach-Object { [pscustomobject]@{ Name = "Pester: $($_.File): $($_.Name)"; Message = $_.Message } })
+    if ($xunitProcess.ExitCode -ne 0 -and -not @($xunitTests | Where-Object Outcome -eq 'Failed').Count) {
+        $failures += [pscustomobject]@{ Name = "xUnit ($xunitLog)"; Message = "dotnet test exited with code $($xunitProcess.ExitCode):`n" + ((Get-Content $xunitLog -Tail 30) -join "`n") }
+    }
+    foreach ($failure in $failures) {
+        Write-Host "FAILED $($failure.Name)" -ForegroundColor Red
+        Write-Host (($failure.Message -split "`n" | ForEach-Object { "    $_" }) -join "`n")
+    }
+    Write-Host 'Slowest ten tests:'
+    $all = @($xunitTests | ForEach-Object { [pscustomobject]@{ Suite = 'xUnit'; Name = $_.Name; Seconds = $_.Seconds } }) +
+        @($pester.Tests | ForEach-Object { [pscustomobject]@{ Suite = "Pester $($_.File -replace '\.Tests\.ps1$')"; Name = $_.Name; Seconds = [double]$_.Seconds } })
+    foreach ($t in $all | Sort-Object Seconds -Descending | Select-Object -First 10) { Write-Host ('  {0,6:N1} s  {1}: {2}' -f $t.Seconds, $t.Suite, $t.Name) }
+    Write-Host ('Wall time: xUnit and Pester together {0:N0} s (Pester {1:N0} s)' -f $clock.Elapsed.TotalSeconds, $pesterSeconds)
+    $record = [ordered]@{}
+    foreach ($file in $pester.Files | Sort-Object Name) { $record[$file.Name] = [Math]::Round($file.Seconds, 1) }
+    if ($record.Count) { $record | ConvertTo-Json | Set-Content $durationsPath }
 
     $passed = $xunit.Passed + $pester.Passed
     $failed = $xunit.Failed + $pester.Failed
-    # A runner that crashed without reporting a failure still fails the task.
-    if ($failed -eq 0 -and ($xunitExit -ne 0 -or $pesterExit -ne 0)) { $failed = 1 }
     Write-Host (Get-ConformanceLine $trx)
     Write-Host "xUnit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
     Write-Host "$passed passed, $failed failed"

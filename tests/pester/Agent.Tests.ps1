@@ -1,12 +1,22 @@
-# The agent's restricted endpoint, through the shipped launcher and real pwsh -ConfigurationFile processes.
+# The agent's restricted endpoint: the session the module's MmOperator.pssc defines, in ConstrainedLanguage.
+# Most cases run it in this process (a runspace from the same session configuration file, marked as the
+# launcher marks it, reading its options from the same mm-operator.conf); the cases about the process
+# boundary (the shipped launcher's fixed environment, its exit code, the transcripts) run the launcher
+# and a real pwsh -ConfigurationFile.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
-    Import-MmTestModule
-    $script:Sandbox = New-TestSandbox -Market eth, btc
     # The launcher reads nothing from its caller: the module copy's mm-operator.conf (the operator's settings) points it at the sandbox.
-    $script:ModuleCopy = Join-Path $Sandbox.Path 'modules/MmOperator'
+    # This process imports that copy too, so an in-process agent session reads the same file (the module reads it beside its assembly).
+    $script:ModuleCopy = Join-Path $TestDrive 'modules/MmOperator'
     $null = New-Item -ItemType Directory (Split-Path $ModuleCopy) -Force
     Copy-Item (Split-Path $env:MMOPERATOR_TEST_MODULE) $ModuleCopy -Recurse
+    # Only when no other file in this process loaded the module before can it load from the copy and the session run here
+    # (build.ps1 gives this file a worker process of its own); otherwise every case runs through the launcher.
+    # The copy then stays the module of this process: no other file may run in it after this one.
+    $script:InProcess = -not @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'MmOperator' }).Count
+    if ($InProcess) { Import-Module (Join-Path $ModuleCopy 'MmOperator.psd1') -Force -Global } else { Import-MmTestModule }
+    $script:SessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateFromSessionConfigurationFile((Join-Path $ModuleCopy 'MmOperator.pssc'))
+    $script:Sandbox = New-TestSandbox -Market eth, btc
     $script:Launcher = Join-Path $ModuleCopy 'bin/mm-operator'
     function script:Configure([hashtable] $Extra = @{}) {
         $settings = [ordered]@{
@@ -17,12 +27,30 @@ BeforeAll {
         $settings.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" } | Set-Content (Join-Path $ModuleCopy 'mm-operator.conf')
     }
     Configure
-    function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}) {
+    $script:Settings = @('MMOPERATOR_MMCTL', 'MMOPERATOR_REPO', 'MMOPERATOR_PYTHON', 'MMOPERATOR_AUDIT_LOG', 'MMOPERATOR_TIMEOUT_SEC', 'MMOPERATOR_APPROVAL_TTL_SEC', 'MMOPERATOR_PWSH')
+    # One command in the agent's session: in this process unless -Process (then through the launcher).
+    function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}, [switch] $Process) {
         if ($Extra.Count) { Configure $Extra }
-        try { Use-Environment $Caller { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } } }
+        try {
+            if ($Process -or -not $InProcess) {
+                Use-Environment $Caller { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
+            }
+            else { InSession $Command }
+        }
         finally { if ($Extra.Count) { Configure } }
     }
-    # The sessions' transcripts land in this account's ~/.local/state/mmoperator/transcripts; the ones this file makes are removed.
+    # The restricted session in a runspace of this process, marked as the agent's as the launcher marks it: its
+    # module import reads the options from mm-operator.conf only. Output, host information (plans), warnings and
+    # errors (with their ids) come back as text; this process's options and environment are restored after.
+    function script:InSession([string] $Command) {
+        # Every MMOPERATOR_ variable is put back after (or removed, if the session made it).
+        $marked = @{ MMOPERATOR_AGENT = "local:$(& id -un)"; PSModulePath = (Split-Path $ModuleCopy) }
+        foreach ($name in @([Environment]::GetEnvironmentVariables().Keys) + @($Settings) | Where-Object { $_ -like 'MMOPERATOR_*' -and $_ -ne 'MMOPERATOR_AGENT' }) { $marked[$name] = [Environment]::GetEnvironmentVariable($name) }
+        try { Invoke-InRestrictedRunspace $SessionState $Command $marked }
+        finally { $Sandbox | Set-MmOperatorOption }
+    }
+    # The sessions' transcripts land in this account's ~/.local/state/mmoperator/transcripts; the ones this file makes
+    # (its launcher's, naming its module copy, and its in-process sessions', naming this process) are removed.
     $script:Transcripts = Join-Path (& getent passwd (& id -un)).Split(':')[5] '.local/state/mmoperator/transcripts'
     $script:TranscriptsBefore = @(Get-ChildItem $Transcripts -ErrorAction Ignore).Name
     function script:RequestId([string] $Text) { ([regex]::Match($Text, 'apr-[0-9a-f]{12}')).Value }
@@ -32,13 +60,13 @@ BeforeAll {
 AfterAll {
     foreach ($m in 'eth', 'btc') { $null = Invoke-Mmctl $Sandbox stop $m --json }
     Remove-TestSandbox $Sandbox
-    Get-ChildItem $Transcripts -ErrorAction Ignore | Where-Object { $_.Name -notin $TranscriptsBefore } | Remove-Item -Force
+    Get-ChildItem $Transcripts -ErrorAction Ignore | Where-Object { $_.Name -notin $TranscriptsBefore -and (Select-String -Path $_.FullName -Pattern ([regex]::Escape($ModuleCopy)), "^Process ID: $PID`$" -Quiet) } | Remove-Item -Force
 }
 
 Describe 'The restricted session' {
     It 'runs the operator cmdlets and the read-only helpers' {
         $null = Invoke-Mmctl $Sandbox start eth --json
-        $result = Agent 'Get-MmStatus | Where-Object State -eq Running | Format-Table Market, State | Out-String; Get-MmStatus eth | ConvertTo-Json -Compress; $ExecutionContext.SessionState.LanguageMode'
+        $result = Agent 'Get-MmStatus | Where-Object State -eq Running | Format-Table Market, State | Out-String; Get-MmStatus eth | ConvertTo-Json -Compress; $ExecutionContext.SessionState.LanguageMode' -Process
         $result.Text | Should -Match 'ETH-USD\s+Running'
         $result.Text | Should -Match '"Market":"ETH-USD"'
         $result.Text | Should -Match 'ConstrainedLanguage'
@@ -57,10 +85,11 @@ Describe 'The restricted session' {
         @{ Name = 'making a sandbox'; Command = 'New-MmSandbox'; Expect = 'not recognized' }
         @{ Name = 'deciding approvals'; Command = 'Approve-MmApprovalRequest apr-000000000000 -Reason x -Confirm:$false'; Expect = 'not recognized' }
         @{ Name = 'reading a file through -Path'; Command = 'Get-MmAuditLog -Path /etc/passwd'; Expect = 'FullLanguageRequired|restricted session may not' }
-        @{ Name = 'redirecting mmctl through the environment'; Command = '$env:MMOPERATOR_MMCTL = "/bin/echo"; "mmctl=" + (Get-MmOperatorOption).MmctlPath'; Expect = 'mmctl=' + [regex]::Escape([IO.Path]::GetTempPath()) + 'mmop-pester-\w+/bin/mmctl' }
+        # The session can set a variable of its process's environment: a process of its own, as the launcher starts it.
+        @{ Name = 'redirecting mmctl through the environment'; Command = '$env:MMOPERATOR_MMCTL = "/bin/echo"; "mmctl=" + (Get-MmOperatorOption).MmctlPath'; Expect = 'mmctl=' + [regex]::Escape([IO.Path]::GetTempPath()) + 'mmop-pester-\w+/bin/mmctl'; Process = $true }
     ) {
         $before = (Get-Invocation $Sandbox).Count
-        $result = Agent $Command
+        $result = Agent $Command -Process:([bool] $Process)
         $result.Text | Should -Match $Expect
         $result.Text | Should -Not -Match 'escaped'
         @(Get-Invocation $Sandbox | Select-Object -Skip $before | Where-Object { $_.argv[0] -ne 'status' }).Count | Should -Be 0
@@ -70,7 +99,7 @@ Describe 'The restricted session' {
 Describe 'The launcher''s fixed environment' {
     It 'takes nothing from its caller: not the PowerShell, nor mmctl, the repo, the journal or the marker' {
         $caller = @{ MMOPERATOR_PWSH = '/bin/false'; MMOPERATOR_MMCTL = '/bin/echo'; MMOPERATOR_REPO = '/tmp'; MMOPERATOR_AUDIT_LOG = '/tmp/forged.jsonl'; MMOPERATOR_AGENT = 'none'; BASH_ENV = '/dev/null' }
-        $result = Agent '$o = Get-MmOperatorOption; $o.MmctlPath; $o.RepoPath; $o.AuditLogPath; "marker=$env:MMOPERATOR_AGENT"' -Caller $caller
+        $result = Agent '$o = Get-MmOperatorOption; $o.MmctlPath; $o.RepoPath; $o.AuditLogPath; "marker=$env:MMOPERATOR_AGENT"' -Caller $caller -Process
         $result.ExitCode | Should -Be 0
         $result.Text | Should -Match ([regex]::Escape($Sandbox.MmctlPath))
         $result.Text | Should -Match ([regex]::Escape($Sandbox.AuditLogPath))
@@ -79,9 +108,11 @@ Describe 'The launcher''s fixed environment' {
     }
 
     It 'keeps transcripts private to the account' {
-        $null = Agent 'Get-MmCapability | Out-String'
+        $earlier = @(Get-ChildItem $Transcripts -ErrorAction Ignore).Name
+        $null = Agent 'Get-MmCapability | Out-String' -Process
         (Get-Item $Transcripts).UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite, UserExecute')
-        $made = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $TranscriptsBefore })
+        # This launcher's transcripts: new, and naming this file's module copy (other sessions of this account may write there too).
+        $made = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $earlier -and (Select-String -Path $_.FullName -SimpleMatch $ModuleCopy -Quiet) })
         $made.Count | Should -BeGreaterThan 0
         foreach ($file in $made) { $file.UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite') }
     }
@@ -163,7 +194,11 @@ Describe 'Enforced approval' {
     It 'refuses an expired ticket' {
         $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"' @{ MMOPERATOR_APPROVAL_TTL_SEC = '2' }).Text
         $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
-        Start-Sleep -Seconds 3
+        $request = Get-MmApprovalRequest $id
+        $request.State | Should -Be 'Approved'
+        ($request.ExpiresAt - $request.RequestedAt).TotalSeconds | Should -Be 2
+        $expires = $request.ExpiresAt.ToUniversalTime()
+        Wait-Until { [DateTime]::UtcNow -gt $expires } | Should -BeTrue
         (Agent "Stop-MmMarket eth -Reason 'SEV1' -ApprovalId $id").Text | Should -Match 'expired'
     }
 

@@ -109,8 +109,14 @@ Describe 'Crashes of writers' {
         $script = "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; foreach (`$i in 1..400) { `$null = Set-MmEnvParam -Market btc -Name MM_SKEW_MAX_BPS -Value (20 + `$i % 7) -Reason crash -Confirm:`$false }"
         $random = [Random]::new(20261126)
         foreach ($round in 1..12) {
+            # The kill lands at a random moment after the writer's first edit is journaled, while it keeps editing.
+            $journaled = (Get-Item $Sandbox.AuditLogPath).Length
             $writer = Start-Process dotnet -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $script) -PassThru
-            Start-Sleep -Milliseconds (1200 + $random.Next(0, 2500))
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ((Get-Item $Sandbox.AuditLogPath).Length -eq $journaled -and -not $writer.HasExited -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 20 }
+            (Get-Item $Sandbox.AuditLogPath).Length | Should -BeGreaterThan $journaled -Because "round $round's writer edits before it is killed"
+            Start-Sleep -Milliseconds $random.Next(0, 500)
+            $writer.HasExited | Should -BeFalse -Because "round $round's writer is still editing when it is killed"
             Stop-Process -Id $writer.Id -Force
             $writer.WaitForExit()
             $value = (Get-MmEnvParam btc MM_SKEW_MAX_BPS).Value

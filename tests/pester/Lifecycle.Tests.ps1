@@ -95,7 +95,6 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
         Set-Content (Join-Path $Sandbox.RepoPath '.env.dead') "MM_MARKET_NAME=DEAD-USD`nMM_ENVIRONMENT=staging" -Force
         try {
             $out = Start-MmMarket dead -Reason 'open' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors
-            Start-Sleep -Milliseconds 600
             $out.Outcome | Should -Be 'Failed'
             $out.Detail | Should -Match 'not running a moment later'
             $errors.FullyQualifiedErrorId | Should -Be (Id MarketActionFailed StartMmMarketCommand)

@@ -1,5 +1,6 @@
-# Help inside the agent's restricted session (pwsh -ConfigurationFile MmOperator.pssc): usable, and
-# unable to start a process. A fake xdg-open first on PATH leaves a mark if anything tries to open a browser.
+# Help inside the agent's restricted session (MmOperator.pssc): usable, and unable to start a process. A fake
+# xdg-open first on PATH leaves a mark if anything tries to open a browser. The first case runs a real
+# pwsh -ConfigurationFile; the others the same session configuration in a runspace of this process.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:ModuleFolder = Split-Path $env:MMOPERATOR_TEST_MODULE
@@ -8,8 +9,11 @@ BeforeAll {
     $null = New-Item -ItemType Directory $FakeBin
     Set-Content (Join-Path $FakeBin 'xdg-open') "#!/bin/sh`ntouch '$Mark'"
     chmod +x (Join-Path $FakeBin 'xdg-open')
-    function script:InSession([string] $Command) {
-        Use-Environment @{ PSModulePath = (Split-Path $ModuleFolder); PATH = "$FakeBin$([IO.Path]::PathSeparator)$env:PATH"; BROWSER = $null } {
+    $script:Session = @{ PSModulePath = (Split-Path $ModuleFolder); PATH = "$FakeBin$([IO.Path]::PathSeparator)$env:PATH"; BROWSER = $null }
+    $script:SessionState = [System.Management.Automation.Runspaces.InitialSessionState]::CreateFromSessionConfigurationFile((Join-Path $ModuleFolder 'MmOperator.pssc'))
+    function script:InSession([string] $Command, [switch] $Process) {
+        if (-not $Process) { return (Invoke-InRestrictedRunspace $SessionState $Command $Session).Text }
+        Use-Environment $Session {
             ((& dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -ConfigurationFile (Join-Path $ModuleFolder 'MmOperator.pssc') -Command $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"
         }
     }
@@ -17,7 +21,7 @@ BeforeAll {
 
 Describe 'Help in the restricted session' {
     It 'shows the about topic and the cmdlets'' help' {
-        $text = InSession 'Get-Help about_MmOperator; Get-Help Get-MmStatus -Examples | Out-String -Width 120; $ExecutionContext.SessionState.LanguageMode'
+        $text = InSession 'Get-Help about_MmOperator; Get-Help Get-MmStatus -Examples | Out-String -Width 120; $ExecutionContext.SessionState.LanguageMode' -Process
         $text | Should -Match 'about_MmOperator'
         $text | Should -Match 'SHORT DESCRIPTION'
         $text | Should -Match 'Get-MmStatus'

@@ -48,7 +48,7 @@ Describe 'Get-MmStatus' {
     It 'detects a stale pid file when the bot died' {
         $started = Invoke-Mmctl $Sandbox start btc --json
         Stop-Process -Id $started.Json.pid -Force
-        Start-Sleep -Milliseconds 300
+        Wait-Until { -not (Test-Alive $started.Json.pid) } | Should -BeTrue
         $status = Get-MmStatus btc
         $status.State | Should -Be 'Stopped'
         $status.Pid | Should -Be $started.Json.pid

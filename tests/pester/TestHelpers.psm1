@@ -32,6 +32,17 @@ function Test-Alive {
     [bool] $stat -and $stat.Substring($stat.LastIndexOf(')') + 2, 1) -ne 'Z'
 }
 
+function Wait-Until {
+    <# Polls a condition every 50 ms until it holds or the time is up; returns whether it held. #>
+    param([Parameter(Mandatory, Position = 0)][scriptblock] $Condition, [double] $TimeoutSec = 10)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -ge $deadline) { return $false }
+        Start-Sleep -Milliseconds 50
+    }
+    $true
+}
+
 function Get-Invocation {
     param([Parameter(Mandatory)] $Sandbox)
     if (-not (Test-Path $Sandbox.InvocationLogPath)) { return @() }
@@ -64,6 +75,26 @@ function Invoke-FreshPwsh {
     Use-Environment $Environment {
         $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $Command 2>&1
         [pscustomobject]@{ Output = @($output | ForEach-Object { "$_" }); ExitCode = $LASTEXITCODE }
+    }
+}
+
+function Invoke-InRestrictedRunspace {
+    <#
+    Runs a command in a runspace of this process built from a session configuration file (.pssc), as
+    pwsh -ConfigurationFile builds its session, with process environment variables set for the time of
+    the call (the module reads them at import). Returns the output (through Out-String), host information
+    (plans), warnings and errors (with their ids) as one text, and whether there were errors.
+    #>
+    param([Parameter(Mandatory)][Management.Automation.Runspaces.InitialSessionState] $SessionState, [Parameter(Mandatory)][string] $Command, [hashtable] $Environment = @{})
+    Use-Environment $Environment {
+        $ps = [powershell]::Create($SessionState)
+        try {
+            $text = try { @($ps.AddScript($Command).AddCommand('Out-String').Invoke()) } catch { "$($_.Exception.InnerException ?? $_.Exception)" }
+            $text += @($ps.Streams.Information) + @($ps.Streams.Warning) +
+                @($ps.Streams.Error | ForEach-Object { "$($_.InvocationInfo.MyCommand.Name): $_ ($($_.FullyQualifiedErrorId))" })
+            [pscustomobject]@{ Text = (@($text | ForEach-Object { "$_" }) -join "`n"); ExitCode = [int] $ps.HadErrors }
+        }
+        finally { $ps.Dispose() }
     }
 }
 

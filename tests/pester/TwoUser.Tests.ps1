@@ -1,7 +1,8 @@
 # The supported deployment, for real: an operator account and an agent account, sudo and sshd from
 # the distribution, the module installed for the operator by bin/mm-operator-setup. Everything the
 # agent tries runs as the agent's OS user (runuser), with a hostile environment of its own.
-# Needs root on Linux (CI runs as root on a fresh machine); installs sudo and openssh-server if missing.
+# Needs root on Linux (CI runs as root on a fresh machine); installs sudo and openssh-server if missing, and
+# copies this PowerShell (the tool package in the NuGet cache) to a folder every account can read.
 BeforeDiscovery {
     $script:Runnable = $IsLinux -and (& id -u) -eq '0'
 }
@@ -40,11 +41,26 @@ BeforeAll {
     function script:Runs([string] $Verb) { @(Get-Invocation $Sandbox | Where-Object { $_.argv[0] -eq $Verb }).Count }
 
     if (-not $Runnable) { return }
+    # sudo and sshd from the distribution, only if missing; the installation runs while PowerShell is laid out.
+    $apt = $null
     if (-not (Get-Command sudo -ErrorAction Ignore) -or -not (Test-Path /usr/sbin/sshd)) {
-        $env:DEBIAN_FRONTEND = 'noninteractive'
-        & apt-get update -qq | Out-Null
-        & apt-get install -y -qq sudo openssh-server | Out-Null
-        if ($LASTEXITCODE -ne 0) { throw 'apt-get install sudo openssh-server failed' }
+        $aptLog = Join-Path $TestDrive 'apt.log'
+        $apt = Use-Environment @{ DEBIAN_FRONTEND = 'noninteractive' } {
+            Start-Process bash -ArgumentList '-c', "`"exec >'$aptLog' 2>&1; apt-get update -qq && apt-get install -y -qq sudo openssh-server`"" -PassThru
+        }
+    }
+
+    # A PowerShell every account can run (root's home, where the NuGet cache is, is private): the PowerShell
+    # this test runs on, the tool package 'dotnet tool restore' put in the cache, copied to a world-readable folder.
+    $null = New-Item -ItemType Directory "$Tools/sshd", "$Tools/pwsh" -Force
+    Copy-Item $PSHOME "$Tools/pwsh/lib" -Recurse
+    Set-Content "$Tools/pwsh/pwsh" "#!/bin/sh`nexec '$([Environment]::ProcessPath)' '$Tools/pwsh/lib/pwsh.dll' `"`$@`""
+    & chmod -R a+rX "$Tools/pwsh"
+    & chmod a+x "$Tools/pwsh/pwsh"
+
+    if ($apt) {
+        $apt.WaitForExit()
+        if ($apt.ExitCode -ne 0) { throw "apt-get install sudo openssh-server failed: $(Get-Content -Raw $aptLog)" }
     }
     foreach ($user in $Op, $Ag) {
         & useradd --create-home --shell /bin/bash $user
@@ -52,10 +68,7 @@ BeforeAll {
     }
     $script:OpHome = (& getent passwd $Op).Split(':')[5]
 
-    # A PowerShell every account can run, and the module installed where only the operator reads it.
-    $null = New-Item -ItemType Directory "$Tools/sshd" -Force
-    $null = & dotnet tool install --tool-path "$Tools/pwsh" PowerShell --version 7.6.9
-    & chmod -R a+rX "$Tools/pwsh"
+    # The module installed where only the operator reads it.
     $script:ModuleDir = "$OpHome/modules/MmOperator"
     $null = New-Item -ItemType Directory (Split-Path $ModuleDir) -Force
     Copy-Item (Split-Path $env:MMOPERATOR_TEST_MODULE) $ModuleDir -Recurse
@@ -185,14 +198,14 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
     }
 
     It 'bounds each command''s wall time and memory' {
-        Add-Content "$ModuleDir/mm-operator.conf" 'MMOPERATOR_WALL_SEC=5'
+        Add-Content "$ModuleDir/mm-operator.conf" 'MMOPERATOR_WALL_SEC=2'
         try {
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $hang = ViaSudo 'while ($true) { }'
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
             $hang.ExitCode | Should -Be 124
         }
-        finally { (Get-Content "$ModuleDir/mm-operator.conf") -ne 'MMOPERATOR_WALL_SEC=5' | Set-Content "$ModuleDir/mm-operator.conf" }
+        finally { (Get-Content "$ModuleDir/mm-operator.conf") -ne 'MMOPERATOR_WALL_SEC=2' | Set-Content "$ModuleDir/mm-operator.conf" }
         (ViaSudo '$s = "x" * 1mb; $t = $s * 600; $t.Length').Text | Should -Match 'OutOfMemory'
     }
 }
