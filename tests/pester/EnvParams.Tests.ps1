@@ -113,8 +113,10 @@ Describe 'Set-MmEnvParam and Remove-MmEnvParam' {
 
     It '-WhatIf prints the Plan with the file and the key diff, and changes nothing' {
         $before = Snapshot
-        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 1.8 -Reason 'widen in high vol' -WhatIf"
-        ($result.Output -join "`n") | Should -BeExactly (@('Plan:', "- Action(s): set MM_SPREAD_MULTIPLIER in $(EnvPath '.env.eth'): '1.5' -> '1.8'", '- Reason: widen in high vol', 'Need approval: YES') -join "`n")
+        # The Plan is host text (an information record tagged PSHOST, as Write-Host writes): 6>&1 captures all of it.
+        $output = @(Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 1.8 -Reason 'widen in high vol' -WhatIf 6>&1)
+        $output | ForEach-Object { $_ | Should -BeOfType ([System.Management.Automation.InformationRecord]) }
+        ($output -join "`n") | Should -BeExactly (@('Plan:', "- Action(s): set MM_SPREAD_MULTIPLIER in $(EnvPath '.env.eth'): '1.5' -> '1.8'", '- Reason: widen in high vol', 'Need approval: YES') -join "`n")
         Snapshot | Should -Be $before
     }
 }
@@ -178,10 +180,10 @@ Describe 'Guardrails: refused with a stable id, nothing run, every byte kept' {
     }
 
     It 'a protected key is refused under -WhatIf before any plan shows its value' {
-        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)'; try { Set-MmEnvParam -Market eth MM_API_KEY 'sk-visible-9f8e7d' -Reason 'rotate' -WhatIf -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
-        $result.Output | Should -Contain (Id protected_key)
-        ($result.Output -join "`n") | Should -Not -Match 'sk-visible-9f8e7d'
-        ($result.Output -join "`n") | Should -Not -Match 'Plan:'
+        $output = @(try { Set-MmEnvParam -Market eth MM_API_KEY 'sk-visible-9f8e7d' -Reason 'rotate' -WhatIf -ErrorAction Stop *>&1 } catch { $_.FullyQualifiedErrorId; $_.Exception.Message })
+        $output | Should -Contain (Id protected_key)
+        ($output -join "`n") | Should -Not -Match 'sk-visible-9f8e7d'
+        ($output -join "`n") | Should -Not -Match 'Plan:'
     }
 
     It 'a non-MM_ key is allowed only with -AllowNonMmKey' {
@@ -222,7 +224,8 @@ Describe 'Secrets never leave the file' {
         )
         $text = ($everything | ForEach-Object { "$_"; $_ | Format-List * | Out-String }) -join "`n"
         $text += Get-Content -Raw $Sandbox.AuditLogPath
-        $text += (Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)'; Get-MmEnvParam eth | Format-Table -AutoSize | Out-String -Width 400; Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 1.9 -Reason r -WhatIf").Output -join "`n"
+        $text += Get-MmEnvParam eth | Format-Table -AutoSize | Out-String -Width 400
+        $text += (Set-MmEnvParam -Market eth MM_SPREAD_MULTIPLIER 1.9 -Reason r -WhatIf 6>&1) -join "`n"
         $text | Should -Match '\*{8}'
         foreach ($secret in Secrets) { $text | Should -Not -Match ([regex]::Escape($secret)) }
     }

@@ -144,9 +144,11 @@ Describe 'Approval' {
 
     It '-WhatIf prints exactly the Plan and changes nothing' {
         $before = Snapshot
-        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Stop-MmMarket eth, BTC-USD -Reason 'SEV1 drill' -WhatIf"
-        $result.ExitCode | Should -Be 0
-        ($result.Output -join "`n") | Should -BeExactly (@(
+        # Plans are host text (information records tagged PSHOST, as Write-Host writes): 6>&1 captures them in process.
+        $output = @(Stop-MmMarket eth, BTC-USD -Reason 'SEV1 drill' -WhatIf -ErrorVariable failed 6>&1)
+        $failed | Should -BeNullOrEmpty
+        $output | ForEach-Object { $_ | Should -BeOfType ([System.Management.Automation.InformationRecord]) }
+        ($output -join "`n") | Should -BeExactly (@(
             'Plan:', "- Action(s): $($Sandbox.MmctlPath) stop eth --json", '- Reason: SEV1 drill', 'Need approval: YES'
             'Plan:', "- Action(s): $($Sandbox.MmctlPath) stop btc --json", '- Reason: SEV1 drill', 'Need approval: YES') -join "`n")
         Snapshot | Should -Be $before
@@ -218,8 +220,8 @@ Describe 'Playbooks' {
         $results = Invoke-MmPlaybook Sev1SafetyBreach -Market eth, btc -Reason 'drawdown breach' -Confirm:$false
         $results.Action | Should -Be @('stop', 'stop')
         $results.Outcome | Should -Be @('Succeeded', 'Succeeded')
-        $plans = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)'; Invoke-MmPlaybook Sev1SafetyBreach -Market eth, btc -Reason 'drawdown breach' -WhatIf"
-        ($plans.Output | Where-Object { $_ -like '- Action(s):*' }) | Should -Be @("- Action(s): $($Sandbox.MmctlPath) stop eth --json", "- Action(s): $($Sandbox.MmctlPath) stop btc --json")
+        $plans = @(Invoke-MmPlaybook Sev1SafetyBreach -Market eth, btc -Reason 'drawdown breach' -WhatIf 6>&1) -join "`n" -split "`n"
+        ($plans | Where-Object { $_ -like '- Action(s):*' }) | Should -Be @("- Action(s): $($Sandbox.MmctlPath) stop eth --json", "- Action(s): $($Sandbox.MmctlPath) stop btc --json")
     }
 
     It 'stuck restarts' {
@@ -234,8 +236,8 @@ Describe 'Playbooks' {
         $out[1].Action | Should -Be 'start'
         $null = Invoke-Mmctl $Sandbox stop eth --json
         $before = (Get-Invocation $Sandbox).Count
-        $preview = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)'; Invoke-MmPlaybook RecoveryAfterIncident -Market eth -Reason 'incident closed' -WhatIf"
-        ($preview.Output | Where-Object { $_ -like '- Action(s):*' -or $_ -like 'Need approval*' }) | Should -Be @(
+        $preview = @(Invoke-MmPlaybook RecoveryAfterIncident -Market eth -Reason 'incident closed' -WhatIf 6>&1) -join "`n" -split "`n"
+        ($preview | Where-Object { $_ -like '- Action(s):*' -or $_ -like 'Need approval*' }) | Should -Be @(
             "- Action(s): $($Sandbox.MmctlPath) status eth --json", 'Need approval: NO',
             "- Action(s): $($Sandbox.MmctlPath) start eth --json", 'Need approval: YES')
         (Get-Invocation $Sandbox).Count | Should -Be $before
