@@ -25,7 +25,7 @@ public sealed class SandboxBuilderTests : IDisposable
 
         Assert.True((File.GetUnixFileMode(sandbox.MmctlPath) & UnixFileMode.UserExecute) != 0);
         Assert.Equal(TestPaths.Python, new FileInfo(sandbox.PythonPath).LinkTarget);
-        // -S: the stand-in needs only the standard library, so site's .pth hooks are skipped (a third of each start).
+        // -S: the stand-in needs only the standard library, so site's start-up work is skipped.
         Assert.StartsWith("#!" + TestPaths.Python + " -S\n", File.ReadAllText(sandbox.MmctlPath), StringComparison.Ordinal);
         Assert.Equal(["ETH-USD", "SPX500m-USD"], sandbox.Markets);
         Assert.Equal(["eth", "spx500m"], MarketCatalog.Load(sandbox.RepoPath).Markets.Select(m => m.Slug));
