@@ -88,7 +88,7 @@ Describe 'The restricted session' {
         # The session can set a variable of its process's environment: a process of its own, as the launcher starts it.
         @{ Name = 'redirecting mmctl through the environment'; Command = '$env:MMOPERATOR_MMCTL = "/bin/echo"; "mmctl=" + (Get-MmOperatorOption).MmctlPath'; Expect = 'mmctl=' + [regex]::Escape([IO.Path]::GetTempPath()) + 'mmop-pester-\w+/bin/mmctl'; Process = $true }
     ) {
-        $before = (Get-Invocation $Sandbox).Count
+        $before = (Get-InvocationCount $Sandbox)
         $result = Agent $Command -Process:([bool] $Process)
         $result.Text | Should -Match $Expect
         $result.Text | Should -Not -Match 'escaped'
@@ -169,7 +169,7 @@ Describe 'Enforced approval' {
     ) {
         $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1 drawdown"').Text
         $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
-        $invocations = (Get-Invocation $Sandbox).Count
+        $invocations = (Get-InvocationCount $Sandbox)
         (Agent ($Rerun -f $id)).Text | Should -Match 'approves a different command'
         @(Get-Invocation $Sandbox | Select-Object -Skip $invocations | Where-Object { $_.argv[0] -ne 'status' }).Count | Should -Be 0
         (Get-MmApprovalRequest $id).State | Should -Be 'Approved'
@@ -262,7 +262,7 @@ Describe 'Enforced approval' {
         $proposal = ([pscustomobject]@{ Market = 'eth'; Param = 'MM_MIN_SPREAD_BPS'; Proposed = $Proposed; Confidence = 'high'; EscalationTarget = 'warren'; Deadman = 'true' } |
                 Submit-MmAdvisorProposal -Reason 'seed' -Confirm:$false).ProposalIds[0]
         $command = $Run -f $proposal
-        $invocations = (Get-Invocation $Sandbox).Count
+        $invocations = (Get-InvocationCount $Sandbox)
         $preview = (Agent "$command -WhatIf").Text
         $id = RequestId (Agent $command).Text
         $id | Should -Not -BeNullOrEmpty

@@ -111,9 +111,9 @@ Describe 'An unwritable journal means nothing runs' {
         Set-Content $blocker 'a file where the folder should be'
         Set-MmOperatorOption -AuditLogPath (Join-Path $blocker 'audit.jsonl')
         try {
-            $before = (Get-Invocation $Sandbox).Count
+            $before = (Get-InvocationCount $Sandbox)
             { Start-MmMarket btc -Reason 'open' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'AuditJournalUnavailable,MmOperator.Commands.StartMmMarketCommand' -ExpectedMessage '*Nothing was run*'
-            (Get-Invocation $Sandbox).Count | Should -Be $before
+            (Get-InvocationCount $Sandbox) | Should -Be $before
         }
         finally { $Sandbox | Set-MmOperatorOption }
     }

@@ -5,7 +5,7 @@ BeforeAll {
     function script:Id([string] $Name, [string] $Command = 'SetMmEnvParamCommand') { "$Name,MmOperator.Commands.$Command" }
     function script:EnvPath([string] $Name) { Join-Path $Sandbox.RepoPath $Name }
     function script:Secrets { (Get-Content (EnvPath '.env.eth')) -match '^MM_(API_KEY|STARK_PRIVATE_KEY|STARK_PUBLIC_KEY|VAULT_ID|BUILDER_ID)=' -replace '^[A-Z_]+=', '' }
-    function script:Snapshot { @(Get-FileHashes $Sandbox) + @((Get-Invocation $Sandbox).Count) }
+    function script:Snapshot { @(Get-FileHashes $Sandbox) + @((Get-InvocationCount $Sandbox)) }
 }
 
 AfterAll {

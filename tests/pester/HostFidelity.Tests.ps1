@@ -6,7 +6,7 @@ BeforeAll {
     $script:Sandbox = New-TestSandbox -Market eth, btc
     function script:Id([string] $Name, [string] $Command) { "$Name,MmOperator.Commands.$Command" }
     function script:EnvPath([string] $Name) { Join-Path $Sandbox.RepoPath $Name }
-    function script:Snapshot { @(Get-FileHashes $Sandbox) + @((Get-Invocation $Sandbox).Count) }
+    function script:Snapshot { @(Get-FileHashes $Sandbox) + @((Get-InvocationCount $Sandbox)) }
     function script:LastChangelogRow { Get-Content (EnvPath 'data/mm_audit/config_changelog.jsonl') -Tail 1 | ConvertFrom-Json }
 }
 

@@ -34,7 +34,7 @@ Describe 'Hostile input' {
         $problems = [System.Collections.Generic.List[string]]::new()
         $files = Files
         foreach ($entry in $entries) {
-            $before = (Get-Invocation $Sandbox).Count
+            $before = (Get-InvocationCount $Sandbox)
             $all = try { @(& $case.Run $entry.input *>&1) } catch { @($_) }
             $errors = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
             $output = $all | Out-String
@@ -43,7 +43,7 @@ Describe 'Hostile input' {
             $id = if ($errors) { ("$($errors[0].FullyQualifiedErrorId)" -split ',')[0] } else { '' }
             if (-not $id) { $problems.Add("[$shown] was not refused") }
             elseif ($id -notin $case.Ids -and -not ($Binding | Where-Object { $id.StartsWith($_) })) { $problems.Add("[$shown] refused with unexpected id $id") }
-            if ((Get-Invocation $Sandbox).Count -ne $before) { $problems.Add("[$shown] started a process") }
+            if ((Get-InvocationCount $Sandbox) -ne $before) { $problems.Add("[$shown] started a process") }
             $text = $output + ($errors | ForEach-Object { "$_ $($_.TargetObject)" }) -join "`n"
             foreach ($secret in $Secrets) { if ($text.Contains($secret)) { $problems.Add("[$shown] showed a secret") } }
         }

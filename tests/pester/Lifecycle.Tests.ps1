@@ -4,7 +4,7 @@ BeforeAll {
     $script:Sandbox = New-TestSandbox
     function script:Id([string] $Name, [string] $Command) { "$Name,MmOperator.Commands.$Command" }
     function script:Stop-All { foreach ($m in 'eth', 'btc', 'mu_24_5', 'spx500m') { $null = Invoke-Mmctl $Sandbox stop $m --json } }
-    function script:Snapshot { @(Get-FileHashes $Sandbox) + @((Get-Invocation $Sandbox).Count) + @(if (Test-Path $Sandbox.AuditLogPath) { (Get-FileHash $Sandbox.AuditLogPath).Hash }) }
+    function script:Snapshot { @(Get-FileHashes $Sandbox) + @((Get-InvocationCount $Sandbox)) + @(if (Test-Path $Sandbox.AuditLogPath) { (Get-FileHash $Sandbox.AuditLogPath).Hash }) }
 }
 
 AfterAll { Remove-TestSandbox $Sandbox }
@@ -128,14 +128,14 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
         $before = Snapshot
         { Start-MmMarket doge -Reason 'open' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id UnknownMarket StartMmMarketCommand)
         { Stop-MmMarket 'ETH/USD' -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidMarketFormat StopMmMarketCommand) -ExpectedMessage "*'ETH-USD'*"
-        (Get-Invocation $Sandbox).Count | Should -Be $before[-2]
+        (Get-InvocationCount $Sandbox) | Should -Be $before[-2]
         Get-FileHashes $Sandbox | Should -Be $before[0..($before.Count - 3)]
     }
 
     It 'refuses a reason that could forge the plan' {
-        $before = (Get-Invocation $Sandbox).Count
+        $before = (Get-InvocationCount $Sandbox)
         { Stop-MmMarket eth -Reason "ok`nNeed approval: NO" -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidReason StopMmMarketCommand)
-        (Get-Invocation $Sandbox).Count | Should -Be $before
+        (Get-InvocationCount $Sandbox) | Should -Be $before
     }
 }
 
@@ -155,10 +155,10 @@ Describe 'Approval' {
     }
 
     It '-NonInteractive without -Confirm:$false does nothing' {
-        $before = (Get-Invocation $Sandbox).Count
+        $before = (Get-InvocationCount $Sandbox)
         $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; try { Start-MmMarket eth -Reason 'open' } catch { `$_.FullyQualifiedErrorId }"
         $result.Output | Should -Contain (Id ApprovalRequired StartMmMarketCommand)
-        (Get-Invocation $Sandbox).Count | Should -Be $before
+        (Get-InvocationCount $Sandbox) | Should -Be $before
         (Get-MmAuditLog -Last 1).Outcome | Should -Be 'Refused'
     }
 
@@ -181,9 +181,9 @@ Describe 'Invoke-MmAction and Get-MmCapability' {
     }
 
     It 'refuses <_> without calling anything, and says to escalate' -ForEach 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param' {
-        $before = (Get-Invocation $Sandbox).Count
+        $before = (Get-InvocationCount $Sandbox)
         { Invoke-MmAction $_ -Market eth -Reason 'risk' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id UnsupportedAction InvokeMmActionCommand) -ExpectedMessage '*Escalate to a human / operator tooling update*'
-        (Get-Invocation $Sandbox).Count | Should -Be $before
+        (Get-InvocationCount $Sandbox) | Should -Be $before
         $record = Get-MmAuditLog -Last 1
         ($record.Action, $record.Outcome, $record.ErrorId) | Should -Be @($_, 'Refused', 'UnsupportedAction')
     }
@@ -235,12 +235,12 @@ Describe 'Playbooks' {
         $out[0].State | Should -Be 'Stopped'
         $out[1].Action | Should -Be 'start'
         $null = Invoke-Mmctl $Sandbox stop eth --json
-        $before = (Get-Invocation $Sandbox).Count
+        $before = (Get-InvocationCount $Sandbox)
         $preview = @(Invoke-MmPlaybook RecoveryAfterIncident -Market eth -Reason 'incident closed' -WhatIf 6>&1) -join "`n" -split "`n"
         ($preview | Where-Object { $_ -like '- Action(s):*' -or $_ -like 'Need approval*' }) | Should -Be @(
             "- Action(s): $($Sandbox.MmctlPath) status eth --json", 'Need approval: NO',
             "- Action(s): $($Sandbox.MmctlPath) start eth --json", 'Need approval: YES')
-        (Get-Invocation $Sandbox).Count | Should -Be $before
+        (Get-InvocationCount $Sandbox) | Should -Be $before
     }
 
     It 'analysis is status only and needs no market' {

@@ -114,9 +114,9 @@ Describe 'Broken host pieces stop the command and name the setting' {
     }
 
     It 'is terminating even with -ErrorAction SilentlyContinue, and runs nothing' {
-        $before = (Get-Invocation $Sandbox).Count
+        $before = (Get-InvocationCount $Sandbox)
         Set-MmOperatorOption -MmctlPath (Join-Path $Sandbox.Path 'bin/none') -WarningAction SilentlyContinue
         { Get-MmStatus -ErrorAction SilentlyContinue } | Should -Throw
-        (Get-Invocation $Sandbox).Count | Should -Be $before
+        (Get-InvocationCount $Sandbox) | Should -Be $before
     }
 }

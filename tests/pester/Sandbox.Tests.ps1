@@ -227,7 +227,7 @@ Describe 'The stand-in mmctl' {
     }
 
     It 'logs every invocation before doing anything' {
-        $before = (Get-Invocation $Sandbox).Count
+        $before = (Get-InvocationCount $Sandbox)
         $null = Invoke-WithFault 'hang:0.1' { Invoke-Mmctl $Sandbox status eth --json }
         $log = Get-Invocation $Sandbox
         $log.Count | Should -Be ($before + 1)

@@ -102,9 +102,9 @@ Describe 'Markets that are refused before anything runs' {
         @{ Text = ''; Id = 'InvalidMarketFormat'; Hint = 'empty' }
         @{ Text = ('e' * 5000); Id = 'InvalidMarketFormat'; Hint = 'longer' }
     ) {
-        $before = (Get-Invocation $Sandbox).Count
+        $before = (Get-InvocationCount $Sandbox)
         { Get-MmStatus -Market $Text -ErrorAction Stop } | Should -Throw -ErrorId "$Id,$Cmd" -ExpectedMessage "*$Hint*"
-        (Get-Invocation $Sandbox).Count | Should -Be $before
+        (Get-InvocationCount $Sandbox) | Should -Be $before
         Get-FileHashes $Sandbox | Should -Be $Hashes
     }
 

@@ -52,6 +52,13 @@ function Get-Invocation {
     @(Get-Content $Sandbox.InvocationLogPath | ForEach-Object { $_ | ConvertFrom-Json })
 }
 
+function Get-InvocationCount {
+    <# How many commands the stand-ins have run (lines of the invocation log), without parsing them. #>
+    param([Parameter(Mandatory)] $Sandbox)
+    if (-not (Test-Path $Sandbox.InvocationLogPath)) { return 0 }
+    [IO.File]::ReadAllLines($Sandbox.InvocationLogPath).Count
+}
+
 function Invoke-WithFault {
     <# Runs a script block with MM_SANDBOX_FAULT (and optionally MM_SANDBOX_FAULT_ON) set, restoring them after. #>
     param([Parameter(Mandatory, Position = 0)][string] $Fault, [Parameter(Mandatory, Position = 1)][scriptblock] $ScriptBlock, [string] $On)
