@@ -127,8 +127,12 @@ function Start-Logged {
 
 function Invoke-TestTask {
     Invoke-BuildTask
-    # Test processes are short and many: profile-guided JIT costs them more CPU than it gives back.
+    # Test processes are short and many: profile-guided JIT costs them more CPU than it gives back, and
+    # PowerShell's telemetry and update check start background work in each of them.
     $env:DOTNET_TieredPGO = '0'
+    $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
+    $env:POWERSHELL_UPDATECHECK = 'Off'
+    $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
     # The files' durations of the last run here (or the ones recorded in the repository) balance the Pester workers.
     $durationsPath = Join-Path $Out 'pester-durations.json'
     $recorded = Join-Path $Root 'tests/pester/durations.json'

@@ -68,7 +68,7 @@ Describe '<Page> help examples' -ForEach $Pages {
 
     It '<Title>' -ForEach $Examples {
         $example = [scriptblock]::Create($Code)
-        $invocations = @(Get-InvocationCount $Sandbox)
+        $invocations = (Get-InvocationCount $Sandbox)
         $output = & {
             $ConfirmPreference = 'None'
             $ErrorActionPreference = 'Stop'

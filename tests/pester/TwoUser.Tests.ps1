@@ -178,10 +178,12 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
         $filed = & $agent $Command
         $filed.Text | Should -Match 'ApprovalPending|needs a human''s approval'
         $id = RequestId $filed.Text
-        (AsOperator "(Get-MmApprovalRequest $id).Requester").Text | Should -Match "via $(if ($Path -eq 'sudo') { "sudo:$Ag" } else { 'ssh' })"
         Runs $Verb | Should -Be $runs
 
-        (AsOperator "(Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:`$false).State").Text | Should -Be 'Approved'
+        # The human, in one session: who asked (and how), then the decision.
+        $human = @((AsOperator "(Get-MmApprovalRequest $id).Requester; (Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:`$false).State").Text -split "`n")
+        $human[0] | Should -Match "via $(if ($Path -eq 'sudo') { "sudo:$Ag" } else { 'ssh' })"
+        $human[-1] | Should -Be 'Approved'
         (& $agent "$Command -ApprovalId $id").Text | Should -Match $Done
         Runs $Verb | Should -Be ($runs + 1)
         (& $agent "$Command -ApprovalId $id").Text | Should -Match 'already used'
