@@ -83,17 +83,17 @@ function Get-TrxResults {
 function Get-PesterPlan {
     <#
     Splits the Pester files over worker processes by their recorded durations (longest first, each to the
-    least loaded worker). A file that needs a process of its own gets a worker of its own: Agent (it loads the
-    module from its own copy, to run the agent's session in process). TwoUser (as root: packages, users, sshd)
-    shares a worker: what it changes on the machine is its own, so files in other workers run beside it.
+    least loaded worker). A file that must be the first in its process starts a worker of its own, which
+    then takes more files like any other: Agent (it loads the module from its own copy, to run the agent's
+    session in process). TwoUser (as root: packages, users, sshd) shares a worker: what it changes on the
+    machine is its own, so files in other workers run beside it.
     #>
-    param([string[]] $File, [int] $SharedWorkers, [hashtable] $Seconds, [string[]] $Exclusive)
+    param([string[]] $File, [int] $Workers, [hashtable] $Seconds, [string[]] $First)
     $plan = [Collections.Generic.List[object]]::new()
-    foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -in $Exclusive }) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]@($f); Seconds = [double]$Seconds[(Split-Path -Leaf $f)]; Exclusive = $true }) }
-    while (@($plan | Where-Object { -not $_.Exclusive }).Count -lt $SharedWorkers) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0.0; Exclusive = $false }) }
-    $shared = @($plan | Where-Object { -not $_.Exclusive })
-    foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -notin $Exclusive } | Sort-Object { - [double]$Seconds[(Split-Path -Leaf $_)] }) {
-        $worker = $shared | Sort-Object Seconds | Select-Object -First 1
+    foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -in $First }) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]@($f); Seconds = [double]$Seconds[(Split-Path -Leaf $f)] }) }
+    while ($plan.Count -lt $Workers) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0.0 }) }
+    foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -notin $First } | Sort-Object { - [double]$Seconds[(Split-Path -Leaf $_)] }) {
+        $worker = $plan | Sort-Object Seconds | Select-Object -First 1
         $worker.Files.Add($f)
         $worker.Seconds += [double]$Seconds[(Split-Path -Leaf $f)]
     }
@@ -154,16 +154,13 @@ function Invoke-TestTask {
     # Pester: the files in a few worker processes, each with its own temporary folder; each worker's output in pester-<n>.log.
     $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
     $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
-    $plan = @(Get-PesterPlan -File $files -SharedWorkers 3 -Seconds $seconds -Exclusive 'Agent.Tests.ps1')
+    $plan = @(Get-PesterPlan -File $files -Workers 4 -Seconds $seconds -First 'Agent.Tests.ps1')
     $workers = for ($n = 0; $n -lt $plan.Count; $n++) {
         $log = Join-Path $ResultsDir "pester-$n.log"
         $json = Join-Path $ResultsDir "pester-$n.json"
-        $environment = @{}
-        if (-not $plan[$n].Exclusive) {
-            $tmp = Join-Path ([IO.Path]::GetTempPath()) "mmop-worker-$n-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-            $null = New-Item -ItemType Directory $tmp
-            $environment['TMPDIR'] = $tmp
-        }
+        $tmp = Join-Path ([IO.Path]::GetTempPath()) "mmop-worker-$n-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $null = New-Item -ItemType Directory $tmp
+        $environment = @{ TMPDIR = $tmp }
         Write-Host ("== Pester worker {0}: {1} (output in {2})" -f $n, (($plan[$n].Files | ForEach-Object { (Split-Path -Leaf $_) -replace '\.Tests\.ps1$' }) -join ', '), $log)
         [pscustomobject]@{
             Json = $json; Log = $log; Tmp = $environment['TMPDIR']
