@@ -80,26 +80,6 @@ function Get-TrxResults {
     }
 }
 
-function Get-PesterPlan {
-    <#
-    Splits the Pester files over worker processes by their recorded durations (longest first, each to the
-    least loaded worker). A file that must be the first in its process starts a worker of its own, which
-    then takes more files like any other: Agent (it loads the module from its own copy, to run the agent's
-    session in process). TwoUser (as root: packages, users, sshd) shares a worker: what it changes on the
-    machine is its own, so files in other workers run beside it.
-    #>
-    param([string[]] $File, [int] $Workers, [hashtable] $Seconds, [string[]] $First)
-    $plan = [Collections.Generic.List[object]]::new()
-    foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -in $First }) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]@($f); Seconds = [double]$Seconds[(Split-Path -Leaf $f)] }) }
-    while ($plan.Count -lt $Workers) { $plan.Add([pscustomobject]@{ Files = [Collections.Generic.List[string]]::new(); Seconds = 0.0 }) }
-    foreach ($f in $File | Where-Object { (Split-Path -Leaf $_) -notin $First } | Sort-Object { - [double]$Seconds[(Split-Path -Leaf $_)] }) {
-        $worker = $plan | Sort-Object Seconds | Select-Object -First 1
-        $worker.Files.Add($f)
-        $worker.Seconds += [double]$Seconds[(Split-Path -Leaf $f)]
-    }
-    $plan | Where-Object { $_.Files.Count }
-}
-
 function Get-ConformanceLine {
     <# How many of the recorded host scenarios (tests/fixtures/conformance) the stand-ins reproduced in this xUnit run. #>
     param([string] $Path)
@@ -154,18 +134,25 @@ function Invoke-TestTask {
     # Pester: the files in a few worker processes, each with its own temporary folder; each worker's output in pester-<n>.log.
     $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
     $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
-    $plan = @(Get-PesterPlan -File $files -Workers 4 -Seconds $seconds -First 'Agent.Tests.ps1')
-    $workers = for ($n = 0; $n -lt $plan.Count; $n++) {
+    # Agent loads the module from its own copy, to run the agent's session in process, so it has a process of its
+    # own. The other files wait in a queue, longest first (by the durations recorded), and each of the other
+    # workers takes the next one when it is free. TwoUser (as root: packages, users, sshd) is in the queue too:
+    # what it changes on the machine is its own, so files in other workers run beside it.
+    $own = @($files | Where-Object { (Split-Path -Leaf $_) -eq 'Agent.Tests.ps1' })
+    $queue = Join-Path $ResultsDir 'pester-queue.txt'
+    Set-Content $queue (@($files | Where-Object { $_ -notin $own } | Sort-Object { - [double]$seconds[(Split-Path -Leaf $_)] }) -join "`n") -NoNewline
+    $work = @(@{ Name = (($own | ForEach-Object { (Split-Path -Leaf $_) -replace '\.Tests\.ps1$' }) -join ', '); Arguments = @('-Path', ($own -join ',')) }) +
+        @(1..4 | ForEach-Object { @{ Name = 'the next file in the queue'; Arguments = @('-Queue', $queue) } })
+    $workers = for ($n = 0; $n -lt $work.Count; $n++) {
         $log = Join-Path $ResultsDir "pester-$n.log"
         $json = Join-Path $ResultsDir "pester-$n.json"
         $tmp = Join-Path ([IO.Path]::GetTempPath()) "mmop-worker-$n-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
         $null = New-Item -ItemType Directory $tmp
-        $environment = @{ TMPDIR = $tmp }
-        Write-Host ("== Pester worker {0}: {1} (output in {2})" -f $n, (($plan[$n].Files | ForEach-Object { (Split-Path -Leaf $_) -replace '\.Tests\.ps1$' }) -join ', '), $log)
+        Write-Host ("== Pester worker {0}: {1} (output in {2})" -f $n, $work[$n].Name, $log)
         [pscustomobject]@{
-            Json = $json; Log = $log; Tmp = $environment['TMPDIR']
+            Json = $json; Log = $log; Tmp = $tmp
             Process = Start-Logged dotnet (@($PwshDll, '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'),
-                        '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-Path', ($plan[$n].Files -join ','), '-PesterPath', (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'))) $log $environment
+                        '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-PesterPath', (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1')) + $work[$n].Arguments) $log @{ TMPDIR = $tmp }
         }
     }
 
