@@ -2,18 +2,30 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-MmTestModule
     $script:Sandbox = New-TestSandbox -Market eth
-    $script:Import = "Import-Module '$env:MMOPERATOR_TEST_MODULE';"
+    # The module reads its options when it is imported: import it again in this process with the variables
+    # given (null removes one), run the check, then put back the variables, the import and the sandbox.
+    function script:AfterImport([hashtable] $Environment, [scriptblock] $Check) {
+        try {
+            Use-Environment $Environment {
+                Import-Module $env:MMOPERATOR_TEST_MODULE -Force -Global
+                & $Check
+            }
+        }
+        finally {
+            Import-MmTestModule
+            $Sandbox | Set-MmOperatorOption
+        }
+    }
 }
 
 AfterAll { Remove-TestSandbox $Sandbox }
 
 Describe 'Defaults and environment variables' {
     It 'follows the runbook host when nothing is set' {
-        $result = Invoke-FreshPwsh "$Import Get-MmOperatorOption | ConvertTo-Json -Compress" -Environment @{
+        $options = AfterImport @{
             HOME = '/home/flexouille'; XDG_STATE_HOME = $null; MMOPERATOR_MMCTL = $null; MMOPERATOR_REPO = $null
             MMOPERATOR_PYTHON = $null; MMOPERATOR_AUDIT_LOG = $null; MMOPERATOR_TIMEOUT_SEC = $null
-        }
-        $options = $result.Output[-1] | ConvertFrom-Json
+        } { Get-MmOperatorOption }
         $options.MmctlPath | Should -Be '/home/flexouille/bin/mmctl'
         $options.RepoPath | Should -Be '/home/flexouille/Code/MM'
         $options.PythonPath | Should -Be '/home/flexouille/Code/MM/.venv/bin/python'
@@ -22,29 +34,35 @@ Describe 'Defaults and environment variables' {
     }
 
     It 'reads every MMOPERATOR_ variable at import' {
-        $result = Invoke-FreshPwsh "$Import Get-MmOperatorOption | ConvertTo-Json -Compress" -Environment @{
+        $options = AfterImport @{
             HOME = '/home/x'; XDG_STATE_HOME = '/state'; MMOPERATOR_MMCTL = '/opt/mmctl'; MMOPERATOR_REPO = '/srv/MM'
             MMOPERATOR_PYTHON = '/usr/bin/python3'; MMOPERATOR_AUDIT_LOG = '/var/log/audit.jsonl'; MMOPERATOR_TIMEOUT_SEC = '45'
-        }
-        $options = $result.Output[-1] | ConvertFrom-Json
+        } { Get-MmOperatorOption }
         "$($options.MmctlPath)|$($options.RepoPath)|$($options.PythonPath)|$($options.AuditLogPath)|$($options.TimeoutSec)" |
             Should -Be '/opt/mmctl|/srv/MM|/usr/bin/python3|/var/log/audit.jsonl|45'
     }
 
     It 'reads them again on a forced re-import' {
-        $result = Invoke-FreshPwsh "$Import `$env:MMOPERATOR_REPO = '/first'; Import-Module '$env:MMOPERATOR_TEST_MODULE' -Force; `$env:MMOPERATOR_REPO = '/second'; Import-Module '$env:MMOPERATOR_TEST_MODULE' -Force; (Get-MmOperatorOption).RepoPath"
-        $result.Output[-1] | Should -Be '/second'
+        $repo = AfterImport @{ MMOPERATOR_REPO = '/first' } {
+            $env:MMOPERATOR_REPO = '/second'
+            Import-Module $env:MMOPERATOR_TEST_MODULE -Force -Global
+            (Get-MmOperatorOption).RepoPath
+        }
+        $repo | Should -Be '/second'
     }
 
     It 'reads them at import only: a variable set afterwards does not redirect the module' {
-        $result = Invoke-FreshPwsh "$Import `$env:MMOPERATOR_MMCTL = '/bin/sh'; `$env:MMOPERATOR_REPO = '/tmp'; (Get-MmOperatorOption).MmctlPath" -Environment @{ HOME = '/home/flexouille'; MMOPERATOR_MMCTL = $null; MMOPERATOR_REPO = $null }
-        $result.Output[-1] | Should -Be '/home/flexouille/bin/mmctl'
+        $mmctl = AfterImport @{ HOME = '/home/flexouille'; MMOPERATOR_MMCTL = $null; MMOPERATOR_REPO = $null } {
+            $env:MMOPERATOR_MMCTL = '/bin/sh'; $env:MMOPERATOR_REPO = '/tmp'
+            (Get-MmOperatorOption).MmctlPath
+        }
+        $mmctl | Should -Be '/home/flexouille/bin/mmctl'
     }
 
     It 'refuses a malformed MMOPERATOR_TIMEOUT_SEC with an error naming it' {
-        $result = Invoke-FreshPwsh "$Import try { Get-MmOperatorOption -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }" -Environment @{ MMOPERATOR_TIMEOUT_SEC = 'soon' }
-        $result.Output | Should -Contain 'InvalidOptionValue,MmOperator.Commands.GetMmOperatorOptionCommand'
-        ($result.Output -join ' ') | Should -Match 'MMOPERATOR_TIMEOUT_SEC'
+        $output = AfterImport @{ MMOPERATOR_TIMEOUT_SEC = 'soon' } { try { Get-MmOperatorOption -ErrorAction Stop } catch { $_.FullyQualifiedErrorId; $_.Exception.Message } }
+        $output | Should -Contain 'InvalidOptionValue,MmOperator.Commands.GetMmOperatorOptionCommand'
+        ($output -join ' ') | Should -Match 'MMOPERATOR_TIMEOUT_SEC'
     }
 }
 
