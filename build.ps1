@@ -48,12 +48,18 @@ function Get-ModuleVersion {
 function Invoke-BuildTask {
     if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
     $version = Get-ModuleVersion
+    # The help builder does not depend on the module: it is built while the module is.
+    $helpBuilder = Join-Path $Root 'tools/MmOperator.HelpBuilder/MmOperator.HelpBuilder.csproj'
+    $null = New-Item -ItemType Directory -Force $Out
+    $helpBuild = Start-Logged dotnet @('build', $helpBuilder, '-c', $Configuration, '--nologo', '-v', 'quiet') (Join-Path $Out 'helpbuilder-build.log')
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/MmOperator/MmOperator.csproj'), '-c', $Configuration,
         '-o', $ModuleOut, "-p:Version=$version", '--nologo', '-v', 'quiet')
     Copy-Item (Join-Path $Root 'MmOperator.psd1') $ModuleOut
+    $helpBuild.WaitForExit()
+    if ($helpBuild.ExitCode -ne 0) { throw "Building the help builder failed:`n$(Get-Content -Raw (Join-Path $Out 'helpbuilder-build.log'))" }
     # Help: the PlatyPS-schema markdown in docs/ becomes MAML and about_*.help.txt (PlatyPS itself cannot be installed here).
-    Invoke-Native dotnet @('run', '--project', (Join-Path $Root 'tools/MmOperator.HelpBuilder/MmOperator.HelpBuilder.csproj'), '-c', $Configuration,
-        '--', (Join-Path $Root 'docs/en-US'), (Join-Path $ModuleOut 'en-US'))
+    Invoke-Native dotnet @((Join-Path $Root "tools/MmOperator.HelpBuilder/bin/$Configuration/net10.0/MmOperator.HelpBuilder.dll"),
+        (Join-Path $Root 'docs/en-US'), (Join-Path $ModuleOut 'en-US'))
     # Only what the module needs at run time stays in the module folder.
     Get-ChildItem $ModuleOut -Filter '*.pdb' | Remove-Item
     $manifest = Test-ModuleManifest -Path (Join-Path $ModuleOut 'MmOperator.psd1')
