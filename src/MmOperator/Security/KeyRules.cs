@@ -48,7 +48,13 @@ public sealed partial class KeyRules
     /// </summary>
     public static readonly IReadOnlyList<string> HumanOnlyKeys = ["MM_ENVIRONMENT", "MM_MARKET_NAME"];
 
+    /// <summary>How many answers a rule keeps: host output repeats the same few keys, typed text is short.</summary>
+    private const int MaxRemembered = 4096;
+
     private readonly HashSet<string> _protected;
+
+    /// <summary>Answers already given: masking a long status answer asks about the same keys thousands of times.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _answers = new(StringComparer.Ordinal);
 
     /// <param name="repoProtected">The repo's protected_keys.json entries, on top of the runbook's keys.</param>
     public KeyRules(IEnumerable<string> repoProtected)
@@ -67,7 +73,18 @@ public sealed partial class KeyRules
     public bool IsProtected(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return Forms(key).Any(form => _protected.Contains(form) || SecretMarkers.Any(marker => form.Contains(marker, StringComparison.Ordinal)));
+        if (_answers.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var answer = Forms(key).Any(form => _protected.Contains(form) || SecretMarkers.Any(marker => form.Contains(marker, StringComparison.Ordinal)));
+        if (_answers.Count < MaxRemembered)
+        {
+            _answers[key] = answer;
+        }
+
+        return answer;
     }
 
     /// <summary>True for a key whose change only a human may make, whatever the approval.</summary>
