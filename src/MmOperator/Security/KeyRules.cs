@@ -112,6 +112,12 @@ public sealed partial class KeyRules
     private static IEnumerable<string> Forms(string key)
     {
         yield return key.ToUpperInvariant();
+        // Printable ASCII without spaces has no other form: folding would give the same key again.
+        if (key.AsSpan().IndexOfAnyExceptInRange('!', '~') < 0)
+        {
+            yield break;
+        }
+
         yield return new string(key.Normalize(NormalizationForm.FormKC).Where(c => !char.IsControl(c) && CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.Format).ToArray()).Trim().ToUpperInvariant();
     }
 }
