@@ -56,6 +56,8 @@ public sealed partial class KeyRules
     /// <summary>Answers already given: masking a long status answer asks about the same keys thousands of times.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _answers = new(StringComparer.Ordinal);
 
+    private int _remembered;
+
     /// <param name="repoProtected">The repo's protected_keys.json entries, on top of the runbook's keys.</param>
     public KeyRules(IEnumerable<string> repoProtected)
     {
@@ -78,13 +80,32 @@ public sealed partial class KeyRules
             return known;
         }
 
-        var answer = Forms(key).Any(form => _protected.Contains(form) || SecretMarkers.Any(marker => form.Contains(marker, StringComparison.Ordinal)));
-        if (_answers.Count < MaxRemembered)
+        var answer = Forms(key).Any(IsProtectedForm);
+        // ConcurrentDictionary.Count takes every lock: a counter of its own keeps this cheap.
+        if (_remembered < MaxRemembered && _answers.TryAdd(key, answer))
         {
-            _answers[key] = answer;
+            Interlocked.Increment(ref _remembered);
         }
 
         return answer;
+    }
+
+    private bool IsProtectedForm(string form)
+    {
+        if (_protected.Contains(form))
+        {
+            return true;
+        }
+
+        foreach (var marker in SecretMarkers)
+        {
+            if (form.Contains(marker, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True for a key whose change only a human may make, whatever the approval.</summary>
