@@ -53,7 +53,7 @@ BeforeAll {
     # A PowerShell every account can run (root's home, where the NuGet cache is, is private): the PowerShell
     # this test runs on, the tool package 'dotnet tool restore' put in the cache, copied to a world-readable folder.
     $null = New-Item -ItemType Directory "$Tools/sshd", "$Tools/pwsh" -Force
-    Copy-Item $PSHOME "$Tools/pwsh/lib" -Recurse
+    & cp -R $PSHOME "$Tools/pwsh/lib"
     Set-Content "$Tools/pwsh/pwsh" "#!/bin/sh`nexec '$([Environment]::ProcessPath)' '$Tools/pwsh/lib/pwsh.dll' `"`$@`""
     & chmod -R a+rX "$Tools/pwsh"
     & chmod a+x "$Tools/pwsh/pwsh"
