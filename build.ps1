@@ -113,9 +113,10 @@ function Start-Logged {
 
 function Invoke-TestTask {
     Invoke-BuildTask
-    # Test processes are short and many: profile-guided JIT costs them more CPU than it gives back, and
-    # PowerShell's telemetry and update check start background work in each of them.
+    # Test processes are short and many: profile-guided JIT and a background GC thread cost them more CPU
+    # than they give back, and PowerShell's telemetry and update check start background work in each of them.
     $env:DOTNET_TieredPGO = '0'
+    $env:DOTNET_gcConcurrent = '0'
     $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
     $env:POWERSHELL_UPDATECHECK = 'Off'
     $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
