@@ -162,6 +162,25 @@ Describe 'Approval' {
         (Get-MmAuditLog -Last 1).Outcome | Should -Be 'Refused'
     }
 
+    It 'a script whose input ends or gives an empty line at the prompt runs nothing: <Name>' -ForEach @(
+        @{ Name = 'end of input (cron, ssh without -NonInteractive)'; Stdin = ''; Outcome = 'Refused'; ErrorId = 'ApprovalRequired' }
+        @{ Name = 'an empty line (the default answer is No)'; Stdin = "`n"; Outcome = 'Declined'; ErrorId = $null }
+    ) {
+        $script = Join-Path $TestDrive 'open.ps1'
+        Set-Content $script "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Start-MmMarket eth -Reason 'open from a script'"
+        $stdinFile = Join-Path $TestDrive 'stdin.txt'
+        [IO.File]::WriteAllText($stdinFile, $Stdin)
+        $before = Get-InvocationCount $Sandbox
+        $output = (& bash -c 'exec dotnet "$0" -NoProfile -File "$1" < "$2" 2>&1' (Join-Path $PSHOME 'pwsh.dll') $script $stdinFile) -join "`n"
+        $output | Should -Not -Match 'NullReferenceException|Object reference not set'
+        $output | Should -Match 'default is "N"'
+        (Get-InvocationCount $Sandbox) | Should -Be $before
+        $record = Get-MmAuditLog -Last 1
+        $record.Reason | Should -Be 'open from a script'
+        $record.Outcome | Should -Be $Outcome
+        $record.ErrorId | Should -Be $ErrorId
+    }
+
     It '$ConfirmPreference = None is recorded as such' {
         $ConfirmPreference = 'None'
         (Start-MmMarket eth -Reason 'open').Approval | Should -Be 'ConfirmPreferenceNone'

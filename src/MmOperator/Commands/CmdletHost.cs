@@ -63,7 +63,34 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public void Dispose() => _stopping.Dispose();
 
-    public bool ShouldProcess(string plan, string query, string caption) => _cmdlet.ShouldProcess(plan, query, caption);
+    /// <summary>
+    /// ShouldProcess, except that a person is asked by this module with No as the default answer:
+    /// PowerShell's own prompt takes an empty line for Yes, and a piped newline must never start a bot.
+    /// Input that ends before an answer (a script run with stdin at its end, as from cron) is a
+    /// HostException: the caller refuses with ApprovalRequired.
+    /// </summary>
+    public bool ShouldProcess(string plan, string query, string caption)
+    {
+        if (DescribeApproval() != ApprovalMode.Prompted)
+        {
+            return _cmdlet.ShouldProcess(plan, query, caption);
+        }
+
+        var choices = new System.Collections.ObjectModel.Collection<System.Management.Automation.Host.ChoiceDescription>
+        {
+            new("&Yes", "Approve this one action and run it."),
+            new("&No", "Do not run it (the default)."),
+        };
+        try
+        {
+            return _cmdlet.Host.UI.PromptForChoice(caption, query, choices, defaultChoice: 1) == 0;
+        }
+        catch (NullReferenceException endOfInput)
+        {
+            // The console host reads a null line at the end of its input and fails on it.
+            throw new System.Management.Automation.Host.HostException("the input ended before an answer was given", endOfInput);
+        }
+    }
 
     public string DescribeApproval()
     {
