@@ -111,6 +111,20 @@ Describe 'Set-MmEnvParam and Remove-MmEnvParam' {
         $rows.Reason | Should -Be @('revert eth', 'revert btc')
     }
 
+    It 'a refused row of a CSV campaign names its market and file, and the other rows go on' {
+        $csv = Join-Path $TestDrive 'campaign.csv'
+        @([pscustomobject]@{ Market = 'ETH-USD'; Name = 'MM_SKEW_MAX_BPS'; Value = '21'; Reason = 'campaign' }
+          [pscustomobject]@{ Market = 'btc'; Name = 'MM_SKEW_MAX_BPS'; Value = 'lots'; Reason = 'campaign' }) | Export-Csv $csv
+        $rows = Import-Csv $csv | Set-MmEnvParam -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
+        $rows.Market | Should -Be 'ETH-USD'
+        $refused.Count | Should -Be 1
+        $refused[0].TargetObject.Market | Should -Be 'BTC-USD'
+        $refused[0].TargetObject.File | Should -Be (EnvPath '.env.btc')
+        $refused[0].TargetObject.Key | Should -Be 'MM_SKEW_MAX_BPS'
+        "$($refused[0])" | Should -BeLike "BTC-USD ($(EnvPath '.env.btc')): *"
+        $null = Set-MmEnvParam -Market eth MM_SKEW_MAX_BPS 20 -Reason 'back' -Confirm:$false
+    }
+
     It '-WhatIf prints the Plan with the file and the key diff, and changes nothing' {
         $before = Snapshot
         # The Plan is host text (an information record tagged PSHOST, as Write-Host writes): 6>&1 captures all of it.

@@ -114,7 +114,10 @@ public sealed class EnvEditFlow
         }
         catch (OperatorException refusal)
         {
-            _flow.Refuse(refusal, _action, target.DisplayName, reason, MarketCatalog.Printable(request.Name));
+            // Rows of a campaign come piped: each refusal says which market and file it was for.
+            var shown = MarketCatalog.Printable(request.Name);
+            var located = new OperatorException(refusal.ErrorId, refusal.Category, $"{target.DisplayName} ({target.Path}): {refusal.Message}", new RefusedEnvEdit(target.Market?.DisplayName, target.Path, shown), refusal.InnerException);
+            _flow.Refuse(located, _action, target.DisplayName, reason, shown);
             return;
         }
 
