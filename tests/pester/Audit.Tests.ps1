@@ -48,6 +48,8 @@ Describe 'The audit journal' {
     It 'filters by time, market, action and count' {
         @(Get-MmAuditLog -Market ETH-USD).Count | Should -Be 2
         @(Get-MmAuditLog -Market eth).Count | Should -Be 3
+        @(Get-MmAuditLog -Market .env.eth).Count | Should -Be 3 -Because 'a market file name stands for its slug'
+        (TabExpansion2 -inputScript 'Get-MmAuditLog -Market .env.e' -cursorColumn 29).CompletionMatches.CompletionText | Should -Contain '.env.eth'
         @(Get-MmAuditLog -Action start).Count | Should -Be 2
         (Get-MmAuditLog -Last 1).Action | Should -Be 'restart'
         @(Get-MmAuditLog -Since ([datetime]::UtcNow.AddMinutes(5))).Count | Should -Be 0

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using MmOperator.Audit;
-
 using MmOperator.Flow;
+using MmOperator.Markets;
 
 namespace MmOperator.Commands;
 
@@ -16,9 +16,10 @@ public sealed class GetMmAuditLogCommand : OperatorCmdlet
     [Parameter]
     public DateTime? Since { get; set; }
 
-    /// <summary>Only records for these markets (symbol or slug; wildcards allowed).</summary>
+    /// <summary>Only records for these markets, in any of the three forms (ETH-USD, eth, .env.eth; wildcards allowed).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(MarketCompleter))]
     public string[]? Market { get; set; }
 
     /// <summary>Only records of these actions (start, stop, restart, ...; wildcards allowed).</summary>
@@ -40,7 +41,8 @@ public sealed class GetMmAuditLogCommand : OperatorCmdlet
     {
         RefusePathWhenRestricted(Path);
         var journal = new AuditJournal(Path is null ? Options.AuditLogPath : ResolveUserPath(Path));
-        var markets = Patterns(Market);
+        // A market's file name (.env.eth) stands for its slug, which every record's market also matches.
+        var markets = Patterns(Market?.Select(m => MmOperator.Markets.Market.Parse(m) is { Form: MarketForm.EnvFile, Slug: { } slug } ? slug : m).ToArray());
         var actions = Patterns(Action);
         var since = Since?.ToUniversalTime();
         var records = journal.Read()
