@@ -1,5 +1,6 @@
 namespace MmOperator.Approvals;
 
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ApprovalState
 {
     Pending,

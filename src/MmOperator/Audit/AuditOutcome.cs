@@ -3,6 +3,7 @@ using MmOperator.Lifecycle;
 namespace MmOperator.Audit;
 
 /// <summary>How one journalled attempt ended. Written by name, so journals stay readable and their hashes stable.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum AuditOutcome
 {
     Succeeded,

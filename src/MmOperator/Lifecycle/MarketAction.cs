@@ -5,6 +5,7 @@ using MmOperator.Options;
 namespace MmOperator.Lifecycle;
 
 /// <summary>The state-changing mmctl actions of the runbook; each needs approval.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum MarketAction
 {
     Start,
@@ -12,6 +13,7 @@ public enum MarketAction
     Restart,
 }
 
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum ActionOutcome
 {
     Succeeded,

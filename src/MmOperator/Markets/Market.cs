@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 namespace MmOperator.Markets;
 
 /// <summary>The three market forms mmctl accepts (runbook): <c>eth</c>, <c>ETH-USD</c>, <c>.env.eth</c>.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum MarketForm
 {
     Slug,

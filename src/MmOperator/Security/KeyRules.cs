@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 namespace MmOperator.Security;
 
 /// <summary>What the module makes of a key, strictest first: the first that applies wins.</summary>
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum KeyVerdict
 {
     /// <summary>Protected or secret-like: never shown, never changed here.</summary>

@@ -1,5 +1,6 @@
 namespace MmOperator.Status;
 
+[Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
 public enum MarketState
 {
     Stopped,
