@@ -27,7 +27,7 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
         $result.Reason | Should -Be 'open for the session'
         $result.Approval | Should -Be 'ConfirmFalse'
         $result.AuditId | Should -Not -BeNullOrEmpty
-        $result.Duration | Should -BeOfType [timespan]
+        $result.DurationSec | Should -BeOfType [double]
         (Get-Invocation $Sandbox | Select-Object -Last 2).argv | Should -Be @('start', 'eth', '--json', 'status', 'eth', '--json')
     }
 
@@ -38,7 +38,7 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
 
     It 'starts and stops several markets, one result each' {
         $started = Start-MmMarket eth, BTC-USD, .env.mu_24_5 -Reason 'open' -Confirm:$false
-        $started.Market | Should -Be @('ETH-USD', 'BTC-USD', 'MU_24_5-USD')
+        $started.Market | Sort-Object | Should -Be @('BTC-USD', 'ETH-USD', 'MU_24_5-USD')
         $started.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
         $stopped = Stop-MmMarket eth, btc, mu_24_5 -Reason 'close' -Confirm:$false
         $stopped.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
@@ -181,9 +181,53 @@ Describe 'Approval' {
         $record.ErrorId | Should -Be $ErrorId
     }
 
+    It 'a person is asked about every market before any runs: y for one, an empty line (No) for the other' {
+        $script = Join-Path $TestDrive 'sev1.ps1'
+        Set-Content $script "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Stop-MmMarket eth, btc -Reason 'SEV1 from a person'"
+        $stdinFile = Join-Path $TestDrive 'answers.txt'
+        [IO.File]::WriteAllText($stdinFile, "y`n`n")
+        $output = (& bash -c 'exec dotnet "$0" -NoProfile -File "$1" < "$2" 2>&1' (Join-Path $PSHOME 'pwsh.dll') $script $stdinFile) -join "`n"
+        $asked = $output.IndexOf('Approve: stop BTC-USD?')
+        $asked | Should -BeGreaterThan $output.IndexOf('Approve: stop ETH-USD?')
+        $output.IndexOf('Result:') | Should -BeGreaterThan $asked
+        $output | Should -Match '- stop ETH-USD: not running'
+        $output | Should -Not -Match '- stop BTC-USD'
+        (Get-MmAuditLog -Last 2).Outcome | Should -Be @('Declined', 'NoChange')
+    }
+
     It '$ConfirmPreference = None is recorded as such' {
         $ConfirmPreference = 'None'
         (Start-MmMarket eth -Reason 'open').Approval | Should -Be 'ConfirmPreferenceNone'
+    }
+}
+
+Describe 'Several markets at once' {
+    BeforeEach { Stop-All }
+
+    It 'runs the approved stops side by side: each market is reported, with a table view that fits 80 columns' {
+        $null = Start-MmMarket eth, btc, mu_24_5 -Reason 'open' -Confirm:$false
+        $before = Get-InvocationCount $Sandbox
+        # Each stop takes 2 s: one after another, the last would start 4 s after the first.
+        $results = Invoke-WithFault slow-stop:2 -On stop { Stop-MmMarket eth, btc, mu_24_5 -Reason 'SEV1 across markets' -Confirm:$false }
+        $stops = @(Get-Invocation $Sandbox | Select-Object -Skip $before | Where-Object { $_.argv[0] -eq 'stop' })
+        $stops.Count | Should -Be 3
+        ($stops.ts | Measure-Object -Maximum -Minimum | ForEach-Object { $_.Maximum - $_.Minimum }) | Should -BeLessThan 1.5
+        $results.Market | Sort-Object | Should -Be @('BTC-USD', 'ETH-USD', 'MU_24_5-USD')
+        $results.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
+        $results.NewStatus.State | Should -Be @('Stopped', 'Stopped', 'Stopped')
+        (Get-MmAuditLog -Last 3).Id | Sort-Object | Should -Be ($results.AuditId | Sort-Object)
+        $table = ($results | Format-Table | Out-String -Width 80) -split "`n"
+        $table | Where-Object { $_.Length -gt 80 } | Should -BeNullOrEmpty
+        ($table -join "`n") | Should -Match 'MU_24_5-USD\s+stop\s+Succeeded\s+Stopped\s+\d+\.\d\s+stopped \(pid \d+\)'
+    }
+
+    It 'a failing market never stops the others, and -ThrottleLimit is validated' {
+        $null = Start-MmMarket eth -Reason 'open' -Confirm:$false
+        $results = Restart-MmMarket eth, btc, doge -Reason 'stuck' -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed.FullyQualifiedErrorId | Should -Be @((Id UnknownMarket RestartMmMarketCommand))
+        $results.Outcome | Should -Be @('Succeeded', 'Succeeded')
+        $results.NewStatus.State | Should -Be @('Running', 'Running')
+        { Stop-MmMarket eth -ThrottleLimit 0 -Reason 'x' -Confirm:$false } | Should -Throw -ErrorId 'ParameterArgumentValidationError,MmOperator.Commands.StopMmMarketCommand'
     }
 }
 
@@ -250,8 +294,8 @@ Describe 'Playbooks' {
 
     It 'recovery shows status first, then starts with approval; -WhatIf previews both steps' {
         $out = Invoke-MmPlaybook RecoveryAfterIncident -Market eth -Reason 'incident closed' -Confirm:$false
-        $out[0].PSObject.TypeNames[0] | Should -Be 'MmOperator.MarketStatus'
-        $out[0].State | Should -Be 'Stopped'
+        $out.ForEach({ $_.PSObject.TypeNames[0] }) | Should -Be @('MmOperator.ActionResult', 'MmOperator.ActionResult')
+        ($out[0].Action, $out[0].Approval, $out[0].NewStatus.State) | Should -Be @('status', 'NotRequired', 'Stopped')
         $out[1].Action | Should -Be 'start'
         $null = Invoke-Mmctl $Sandbox stop eth --json
         $before = (Get-InvocationCount $Sandbox)
@@ -265,7 +309,8 @@ Describe 'Playbooks' {
     It 'analysis is status only and needs no market' {
         $before = Get-FileHashes $Sandbox
         $out = Invoke-MmPlaybook AnalysisOnly -Reason 'daily check'
-        @($out | Where-Object { $_.PSObject.TypeNames[0] -ne 'MmOperator.MarketStatus' }).Count | Should -Be 0
+        @($out | Where-Object { $_.PSObject.TypeNames[0] -ne 'MmOperator.ActionResult' -or $_.Action -ne 'status' }).Count | Should -Be 0
+        $out.Detail | Should -Be 'mmctl lists no instance: no bot is running or has a pid file'
         (Get-Invocation $Sandbox)[-1].argv | Should -Be @('status', '--json')
         Get-FileHashes $Sandbox | Should -Be $before
     }

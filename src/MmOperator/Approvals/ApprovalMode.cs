@@ -14,6 +14,9 @@ public static class ApprovalMode
     /// <summary>$ConfirmPreference = 'None' in the caller's scope.</summary>
     public const string ConfirmPreferenceNone = "ConfirmPreferenceNone";
 
+    /// <summary>Reading status: the runbook asks no approval for it.</summary>
+    public const string NotRequired = "NotRequired";
+
     /// <summary>Nothing was approved (refusals, declines).</summary>
     public const string None = "None";
 

@@ -37,12 +37,13 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public OperatorOptions Options => _options ??= LoadOptions();
 
-    public SecretMasker Masker => _masker ??= SecretMasker.ForFiles(EnvFiles);
+    // Read by the threads that run several markets at once too: each is made once, whoever asks first.
+    public SecretMasker Masker => LazyInitializer.EnsureInitialized(ref _masker, () => SecretMasker.ForFiles(EnvFiles));
 
-    public MarketCatalog Catalog => _catalog ??= MarketCatalog.Load(EnvFiles);
+    public MarketCatalog Catalog => LazyInitializer.EnsureInitialized(ref _catalog, () => MarketCatalog.Load(EnvFiles));
 
     /// <summary>The repo's .env* files, read once per command for both the catalog and the masker.</summary>
-    private RepoEnvFiles EnvFiles => _envFiles ??= RepoEnvFiles.Read(Options.RepoPath);
+    private RepoEnvFiles EnvFiles => LazyInitializer.EnsureInitialized(ref _envFiles, () => RepoEnvFiles.Read(Options.RepoPath));
 
     public AuditJournal Journal => _journal ??= new AuditJournal(Options.AuditLogPath);
 
@@ -99,19 +100,37 @@ public sealed class CmdletHost : IFlowHost, IDisposable
         return ApprovalMode.Describe(confirm, preference, ConfirmImpact.High);
     }
 
-    /// <summary>With a progress activity, shows the elapsed time while waiting (a graceful stop can take over 30 s).</summary>
-    public HostRunResult RunHost(HostCommand command, string? progressActivity = null)
+    public HostRunResult RunHost(HostCommand command)
+    {
+        ReportStarting(command);
+        var run = StartHost(command).GetAwaiter().GetResult();
+        ReportFinished(run);
+        return run;
+    }
+
+    public Task<HostRunResult> StartHost(HostCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var masker = Masker;
+        return Masked(HostRunner.RunAsync(command, Options.Timeout, StopToken), masker);
+    }
+
+    private static async Task<HostRunResult> Masked(Task<HostRunResult> running, SecretMasker masker)
+    {
+        var run = await running.ConfigureAwait(false);
+        return run with { StdOut = masker.Apply(run.StdOut), StdErr = masker.Apply(run.StdErr) };
+    }
+
+    public void ReportStarting(HostCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         _cmdlet.WriteVerbose($"Running: {Masker.Apply(command.CommandLine)}");
-        var running = HostRunner.RunAsync(command, Options.Timeout, StopToken);
-        if (progressActivity is not null)
-        {
-            ShowProgressUntilDone(running, progressActivity);
-        }
+    }
 
-        var run = running.GetAwaiter().GetResult();
-        run = run with { StdOut = Masker.Apply(run.StdOut), StdErr = Masker.Apply(run.StdErr) };
+    public void ReportFinished(HostRunResult run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var command = run.Command;
         var exit = run.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none";
         _cmdlet.WriteVerbose($"Finished: {Masker.Apply(command.CommandLine)} ({run.Status}, exit {exit}, {run.Duration.TotalMilliseconds:0} ms)");
         _cmdlet.WriteDebug($"stdout of {command.Shape}:{Environment.NewLine}{run.StdOut}");
@@ -119,23 +138,9 @@ public sealed class CmdletHost : IFlowHost, IDisposable
         {
             _cmdlet.WriteDebug($"stderr of {command.Shape}:{Environment.NewLine}{run.StdErr}");
         }
-
-        return run;
     }
 
-    private void ShowProgressUntilDone(Task running, string activity)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var progress = new ProgressRecord(Math.Abs(activity.GetHashCode(StringComparison.Ordinal)) % 100000, activity, "waiting for mmctl");
-        while (!running.Wait(TimeSpan.FromMilliseconds(500)))
-        {
-            progress.StatusDescription = $"waiting for mmctl: {clock.Elapsed.TotalSeconds:0} s elapsed (timeout {Options.TimeoutSec} s)";
-            _cmdlet.WriteProgress(progress);
-        }
-
-        progress.RecordType = ProgressRecordType.Completed;
-        _cmdlet.WriteProgress(progress);
-    }
+    public void WriteProgress(ProgressRecord record) => _cmdlet.WriteProgress(record);
 
     public bool WaitForExit(int pid, TimeSpan window) => ProcessProbe.WaitForExit(pid, window, StopToken);
 

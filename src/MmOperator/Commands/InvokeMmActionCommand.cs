@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Errors;
+using MmOperator.Flow;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
@@ -31,6 +32,11 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
     [MarketTransformation]
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[]? Market { get; set; }
+
+    /// <summary>How many markets' commands run at once, once every approval was asked (default 16).</summary>
+    [Parameter]
+    [ValidateRange(1, ParallelMarketRuns.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; } = ParallelMarketRuns.DefaultThrottleLimit;
 
     protected override void BeginProcessing()
     {
@@ -65,6 +71,8 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
             return;
         }
 
-        Flow.Perform(action, Market, Reason);
+        Flow.Approve(action, Market, Reason);
     }
+
+    protected override void EndProcessing() => Flow.RunApproved(ThrottleLimit);
 }

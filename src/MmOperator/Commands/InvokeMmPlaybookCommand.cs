@@ -1,9 +1,9 @@
 using System.Management.Automation;
 using MmOperator.Errors;
+using MmOperator.Flow;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Runbook;
-using MmOperator.Status;
 
 namespace MmOperator.Commands;
 
@@ -14,7 +14,7 @@ namespace MmOperator.Commands;
 /// previews every step.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "MmPlaybook", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
-[OutputType(typeof(ActionResult), typeof(MarketStatus))]
+[OutputType(typeof(ActionResult))]
 public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
 {
     private readonly List<Market> _markets = [];
@@ -30,6 +30,11 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
     [MarketTransformation]
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[]? Market { get; set; }
+
+    /// <summary>How many markets' commands run at once, once every approval was asked (default 16).</summary>
+    [Parameter]
+    [ValidateRange(1, ParallelMarketRuns.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; } = ParallelMarketRuns.DefaultThrottleLimit;
 
     protected override void BeginProcessing()
     {
@@ -47,6 +52,6 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
             ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name).ToErrorRecord());
         }
 
-        Flow.RunPlaybook(_playbook, _markets, Reason);
+        Flow.RunPlaybook(_playbook, _markets, Reason, ThrottleLimit);
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.Flow;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
 
@@ -18,7 +19,15 @@ public sealed class RestartMmMarketCommand : StateChangeCmdlet
     [ArgumentCompleter(typeof(MarketCompleter))]
     public Market[] Market { get; set; } = [];
 
+    /// <summary>How many markets' commands run at once, once every approval was asked (default 16).</summary>
+    [Parameter]
+    [ValidateRange(1, ParallelMarketRuns.MaxThrottleLimit)]
+    public int ThrottleLimit { get; set; } = ParallelMarketRuns.DefaultThrottleLimit;
+
     protected override void BeginProcessing() => Flow.PrepareStateChange();
 
-    protected override void ProcessRecord() => Flow.Perform(MarketAction.Restart, Market, Reason);
+    /// <summary>Every market is planned and asked for first; the approved ones run in <see cref="EndProcessing"/>.</summary>
+    protected override void ProcessRecord() => Flow.Approve(MarketAction.Restart, Market, Reason);
+
+    protected override void EndProcessing() => Flow.RunApproved(ThrottleLimit);
 }

@@ -44,8 +44,22 @@ public interface IFlowHost
     /// <summary>How the ShouldProcess that just returned true was approved (<see cref="ApprovalMode"/>).</summary>
     string DescribeApproval();
 
-    /// <summary>Runs one allow-listed command; its stdout and stderr come back masked.</summary>
-    HostRunResult RunHost(HostCommand command, string? progressActivity = null);
+    /// <summary>Runs one allow-listed command and shows it (-Verbose, -Debug); its stdout and stderr come back masked.</summary>
+    HostRunResult RunHost(HostCommand command);
+
+    /// <summary>
+    /// Starts one allow-listed command from any thread, writing nothing (PowerShell's streams belong
+    /// to the pipeline thread); its stdout and stderr come back masked. Ctrl+C kills it.
+    /// </summary>
+    Task<HostRunResult> StartHost(HostCommand command);
+
+    /// <summary>Shows a command about to run (-Verbose); on the pipeline thread.</summary>
+    void ReportStarting(HostCommand command);
+
+    /// <summary>Shows a finished run (-Verbose, and its output with -Debug); on the pipeline thread.</summary>
+    void ReportFinished(HostRunResult run);
+
+    void WriteProgress(ProgressRecord record);
 
     /// <summary>Watches a process for up to <paramref name="window"/>; true as soon as it is gone.</summary>
     bool WaitForExit(int pid, TimeSpan window);

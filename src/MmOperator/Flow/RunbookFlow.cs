@@ -21,12 +21,10 @@ namespace MmOperator.Flow;
 /// </summary>
 public sealed class RunbookFlow
 {
-    /// <summary>mmctl sends SIGTERM and does not wait; a bot that obeys it is gone well within this.</summary>
-    private static readonly TimeSpan StopVerifyWait = TimeSpan.FromSeconds(5);
-
     private readonly Dictionary<string, string> _validReasons = new(StringComparer.Ordinal);
     private readonly HashSet<string> _usedTickets = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _tickets;
+    private readonly List<ApprovedAction> _approved = [];
 
     /// <param name="tickets">Approval tickets given to the command (-ApprovalId): used in a restricted session only.</param>
     public RunbookFlow(IFlowHost host, IReadOnlyList<string>? tickets = null)
@@ -338,113 +336,106 @@ public sealed class RunbookFlow
         }
     }
 
-    /// <summary>Validates, plans, asks, runs, verifies and reports one market action per market.</summary>
-    public void Perform(MarketAction action, IEnumerable<Market> markets, string reason)
+    /// <summary>
+    /// Validates, plans and asks for one market action per market; the approved ones wait for
+    /// <see cref="RunApproved"/>, so every approval is asked before anything runs.
+    /// </summary>
+    public void Approve(MarketAction action, IEnumerable<Market> markets, string reason)
     {
         ArgumentNullException.ThrowIfNull(markets);
         foreach (var market in markets)
         {
             if (ValidReason(reason, action.Name(), market.Input) is { } valid && Resolve(market, action.Name(), valid) is { } entry)
             {
-                Perform(action, entry, valid);
+                Approve(action, entry, valid);
             }
         }
     }
 
-    /// <summary>Plans, asks, runs, verifies and reports one action on a market that exists.</summary>
-    public void Perform(MarketAction action, MarketEntry entry, string reason)
+    /// <summary>Plans and asks for one action on a market that exists; a market named twice is asked and run once.</summary>
+    public void Approve(MarketAction action, MarketEntry entry, string reason)
     {
         ArgumentNullException.ThrowIfNull(entry);
+        if (_approved.Any(a => a.Action == action && a.Market.Slug == entry.Slug))
+        {
+            Host.WriteWarning($"{entry.DisplayName} is named more than once: it is {action.Name()}ed once.");
+            return;
+        }
+
         var command = MarketActions.Command(action, Options, entry);
-        if (Approve(action.Name(), entry.DisplayName, reason, command.CommandLine, [command.CommandLine]) is not { } approval)
+        if (Approve(action.Name(), entry.DisplayName, reason, command.CommandLine, [command.CommandLine]) is { } approval)
+        {
+            _approved.Add(new ApprovedAction(action, entry, command, reason, approval));
+        }
+    }
+
+    /// <summary>
+    /// Runs what was approved, at most <paramref name="throttleLimit"/> markets at once, and reports
+    /// each market as it finishes (journal, result, error).
+    /// </summary>
+    public void RunApproved(int throttleLimit = ParallelMarketRuns.DefaultThrottleLimit)
+    {
+        if (_approved.Count == 0)
         {
             return;
         }
 
+        var runs = _approved.Select(a => new MarketRun(Host, a)).ToList();
+        _approved.Clear();
         RequireJournal();
-        var run = Host.RunHost(command, action.CanTakeLong() ? $"{action} {entry.DisplayName}" : null);
-        var (meaning, status) = Verify(action, LifecycleInterpreter.Interpret(action, run), entry, run.Duration);
-        var record = Record(new AuditRecord
+        ParallelMarketRuns.Run(Host, runs, throttleLimit, JournalRun, Report);
+    }
+
+    private void JournalRun(MarketRun run)
+    {
+        var (action, entry, command, reason, approval) = run.Approved;
+        var meaning = run.Meaning;
+        run.AuditId = Record(new AuditRecord
         {
             Action = action.Name(),
             Market = entry.DisplayName,
             Reason = reason,
             Approval = approval,
             Argv = command.Argv,
-            ExitCode = run.ExitCode,
+            ExitCode = run.Run?.ExitCode,
             Outcome = meaning.Outcome.ToAudit(),
             ErrorId = meaning.ErrorId,
             Detail = meaning.Detail,
             Result = meaning.Output,
-            NewStatus = status is null ? null : RunbookText.StatusFacts(status),
-        });
+            NewStatus = run.Status is null ? null : RunbookText.StatusFacts(run.Status),
+        })?.Id;
+    }
+
+    private void Report(MarketRun run)
+    {
+        var (action, entry, command, reason, approval) = run.Approved;
+        var meaning = run.Meaning;
+        if (run.StatusFailure is { } unreadable)
+        {
+            Host.WriteError(new ErrorRecord(unreadable, ErrorIds.StatusRefreshFailed, unreadable.Category, unreadable.Target));
+        }
+
         var result = new ActionResult
         {
             Action = action.Name(),
             Market = entry.DisplayName,
             Command = command.CommandLine,
-            ExitCode = run.ExitCode,
+            ExitCode = run.Run?.ExitCode,
             Outcome = meaning.Outcome,
             Detail = meaning.Detail,
             Output = PsJson.ToPowerShell(meaning.Output),
-            NewStatus = status,
+            NewStatus = run.Status,
             Reason = reason,
             Approval = approval,
-            AuditId = record?.Id,
-            Duration = run.Duration,
+            AuditId = run.AuditId,
+            DurationSec = Math.Round(run.Elapsed.TotalSeconds, 3),
         };
         Host.WriteObject(result, ActionResult.TypeName);
         if (meaning.Outcome == ActionOutcome.Failed)
         {
             var category = meaning.ErrorId == ErrorIds.HostCommandTimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult;
-            Host.WriteError(new ErrorRecord(new InvalidOperationException($"{action.Name()} {entry.DisplayName} failed: {meaning.Detail}"), meaning.ErrorId, category, result));
+            Host.WriteError(new ErrorRecord(new InvalidOperationException($"{action.Name()} {entry.DisplayName} failed: {meaning.Detail}", run.Fault), meaning.ErrorId ?? ErrorIds.MarketActionFailed, category, result));
         }
-    }
-
-    /// <summary>
-    /// What the JSON cannot prove, checked on the host: a stopped bot is really gone (mmctl answers
-    /// "stopped" and removes the pid file even when the bot ignored its signals), and a started bot is
-    /// still up once it has lived through the settle window (one that refuses its settings dies within
-    /// it). The started bot is watched, so a death fails the start at once; then one fresh status.
-    /// </summary>
-    /// <param name="ran">How long mmctl took: the started bot is no older, whatever its age reads.</param>
-    private (Interpretation Meaning, MarketStatus? Status) Verify(MarketAction action, Interpretation meaning, MarketEntry entry, TimeSpan ran)
-    {
-        if (meaning.StoppedPid is { } stopped && !Host.WaitForExit(stopped, StopVerifyWait))
-        {
-            meaning = meaning with
-            {
-                Outcome = ActionOutcome.Failed,
-                Detail = $"{meaning.Detail}, but pid {stopped} is still running {StopVerifyWait.TotalSeconds:0} s later: mmctl removed its pid file, so mmctl status no longer shows it. Escalate to a human now: the bot may still be quoting, and it must be ended on the host",
-                ErrorId = ErrorIds.BotStillRunning,
-            };
-        }
-
-        var mustSettle = meaning.Outcome == ActionOutcome.Succeeded && action != MarketAction.Stop;
-        var died = false;
-        if (mustSettle && meaning.StartedPid is { } started)
-        {
-            // The window counts from the bot's own start, which mmctl's answer already follows.
-            var age = Host.ProcessAge(started);
-            died = Host.WaitForExit(started, Options.StartSettle - (age < ran ? age : ran));
-        }
-        else if (mustSettle)
-        {
-            Host.Pause(Options.StartSettle);
-        }
-
-        var status = RefreshStatus(entry) is [var first, ..] ? first : null;
-        if (mustSettle && (died || status is { State: MarketState.Stopped }))
-        {
-            meaning = meaning with
-            {
-                Outcome = ActionOutcome.Failed,
-                Detail = $"{meaning.Detail}, but the bot is not running a moment later (mmctl status: {RunbookText.StatusFacts(status)})",
-                ErrorId = ErrorIds.MarketActionFailed,
-            };
-        }
-
-        return (meaning, status);
     }
 
     /// <summary>
@@ -473,8 +464,12 @@ public sealed class RunbookFlow
         }
     }
 
-    /// <summary>A playbook step by step over all markets, so a recovery shows every status before any start is asked.</summary>
-    public void RunPlaybook(Playbook playbook, IReadOnlyList<Market> markets, string reason)
+    /// <summary>
+    /// A playbook step by step over all markets, so a recovery shows every status before any start
+    /// is asked; each step's approvals are all asked before its actions run side by side. Every step
+    /// reports <see cref="ActionResult"/> objects, status steps too, so a run gives one kind of object.
+    /// </summary>
+    public void RunPlaybook(Playbook playbook, IReadOnlyList<Market> markets, string reason, int throttleLimit = ParallelMarketRuns.DefaultThrottleLimit)
     {
         ArgumentNullException.ThrowIfNull(playbook);
         ArgumentNullException.ThrowIfNull(markets);
@@ -492,17 +487,67 @@ public sealed class RunbookFlow
             {
                 if (markets.Count == 0)
                 {
-                    ReportStatus(null, valid);
+                    ReportStatusStep(null, valid);
                 }
 
-                entries.ForEach(m => ReportStatus(m, valid));
+                entries.ForEach(m => ReportStatusStep(m, valid));
                 continue;
             }
 
             var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
-            entries.ForEach(m => Perform(action, m, valid));
+            entries.ForEach(m => Approve(action, m, valid));
+            RunApproved(throttleLimit);
         }
     }
+
+    /// <summary>A playbook's status step as action results: one per instance mmctl reports, or one saying it reports none.</summary>
+    private void ReportStatusStep(MarketEntry? market, string reason)
+    {
+        var command = StatusCommand(market);
+        if (IsWhatIf)
+        {
+            WritePlan(command.CommandLine, reason, needsApproval: false);
+            return;
+        }
+
+        var run = Host.RunHost(command);
+        IReadOnlyList<MarketStatus> statuses;
+        try
+        {
+            statuses = StatusReader.Read(run, Host.Catalog);
+        }
+        catch (HostCommandException failure)
+        {
+            var failed = StatusResult(run, market?.DisplayName ?? "all", ActionOutcome.Failed, failure.Message, null, reason);
+            Host.WriteObject(failed, ActionResult.TypeName);
+            Host.WriteError(new ErrorRecord(failure, failure.ErrorId, failure.Category, failed));
+            return;
+        }
+
+        if (statuses.Count == 0)
+        {
+            Host.WriteObject(StatusResult(run, "all", ActionOutcome.Succeeded, "mmctl lists no instance: no bot is running or has a pid file", null, reason), ActionResult.TypeName);
+        }
+
+        foreach (var status in statuses)
+        {
+            Host.WriteObject(StatusResult(run, status.Market, ActionOutcome.Succeeded, RunbookText.StatusFacts(status), status, reason), ActionResult.TypeName);
+        }
+    }
+
+    private static ActionResult StatusResult(HostRunResult run, string market, ActionOutcome outcome, string detail, MarketStatus? status, string reason) => new()
+    {
+        Action = "status",
+        Market = market,
+        Command = run.Command.CommandLine,
+        ExitCode = run.ExitCode,
+        Outcome = outcome,
+        Detail = detail,
+        NewStatus = status,
+        Reason = reason,
+        Approval = ApprovalMode.NotRequired,
+        DurationSec = Math.Round(run.Duration.TotalSeconds, 3),
+    };
 
     /// <summary>mmctl status of one market, or of every instance; null (after an error) when it gave no usable answer.</summary>
     public IReadOnlyList<MarketStatus>? RefreshStatus(MarketEntry? market)

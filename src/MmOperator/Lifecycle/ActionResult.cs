@@ -35,7 +35,8 @@ public sealed class ActionResult
 
     public string? AuditId { get; init; }
 
-    public TimeSpan Duration { get; init; }
+    /// <summary>Seconds from mmctl's start to the end of the checks (a number, for reports and Export-Csv).</summary>
+    public double DurationSec { get; init; }
 
     public string ResultText => RunbookText.Result($"{Action} {Market}: {Detail} [{Outcome}]");
 

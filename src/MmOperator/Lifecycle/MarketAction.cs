@@ -34,6 +34,11 @@ public static class MarketActions
     /// <summary>The runbook's lower-case action name, as in the journal and Invoke-MmAction.</summary>
     public static string Name(this MarketAction action) => action.ToString().ToLowerInvariant();
 
-    /// <summary>Stop and restart wait for mmctl's graceful stop (up to 30 s and more): worth a progress bar.</summary>
-    public static bool CanTakeLong(this MarketAction action) => action != MarketAction.Start;
+    /// <summary>What a done action did to a market, for progress text (2 of 4 stopped).</summary>
+    public static string PastTense(this MarketAction action) => action switch
+    {
+        MarketAction.Start => "started",
+        MarketAction.Stop => "stopped",
+        _ => "restarted",
+    };
 }

@@ -18,7 +18,7 @@ public sealed class ApprovalDecisionTests : IDisposable
     private string FileRequest()
     {
         _host.LanguageMode = PSLanguageMode.ConstrainedLanguage;
-        new RunbookFlow(_host).Perform(MarketAction.Stop, [Market.Parse("eth")], "SEV1");
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth")], "SEV1");
         _host.LanguageMode = PSLanguageMode.FullLanguage;
         _host.Errors.Clear();
         _host.CmdletName = "Approve-MmApprovalRequest";

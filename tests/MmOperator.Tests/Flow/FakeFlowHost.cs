@@ -4,6 +4,7 @@ using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Flow;
 using MmOperator.Host;
+using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Security;
@@ -25,9 +26,15 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 {
     private readonly TempDir _dir = new();
 
-    public FakeFlowHost()
+    /// <param name="moreMarkets">Slugs of further market files beside .env.eth.</param>
+    public FakeFlowHost(params string[] moreMarkets)
     {
         _dir.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\nMM_SPREAD_MULTIPLIER=1.5\n");
+        foreach (var slug in moreMarkets)
+        {
+            _dir.Write($".env.{slug}", $"MM_MARKET_NAME={slug.ToUpperInvariant()}-USD\n");
+        }
+
         var mmctl = _dir.Write("bin/mmctl", "#!/bin/sh\n");
         File.SetUnixFileMode(mmctl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         _dir.WritePolicyFixtures();
@@ -89,15 +96,34 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public string DescribeApproval() => ApprovalMode.ConfirmFalse;
 
-    public HostRunResult RunHost(HostCommand command, string? progressActivity = null)
+    public List<ProgressRecord> Progress { get; } = [];
+
+    public HostRunResult RunHost(HostCommand command)
     {
-        Ran.Add(command);
+        lock (Ran)
+        {
+            Ran.Add(command);
+        }
+
         return Run(command);
     }
 
+    /// <summary>On the caller's thread: a market's own run thread, which is what the flow uses it from.</summary>
+    public Task<HostRunResult> StartHost(HostCommand command) => Task.FromResult(RunHost(command));
+
+    public void ReportStarting(HostCommand command) { }
+
+    public void ReportFinished(HostRunResult run) { }
+
+    public void WriteProgress(ProgressRecord record) => Progress.Add(record);
+
     public bool WaitForExit(int pid, TimeSpan window)
     {
-        Watched.Add((pid, window));
+        lock (Watched)
+        {
+            Watched.Add((pid, window));
+        }
+
         return Exits(pid, window);
     }
 
@@ -106,7 +132,13 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public TimeSpan ProcessAge(int pid) => Age;
 
-    public void Pause(TimeSpan time) => Paused.Add(time);
+    public void Pause(TimeSpan time)
+    {
+        lock (Paused)
+        {
+            Paused.Add(time);
+        }
+    }
 
     public void WriteObject(object value, string typeName) => Output.Add(value);
 
@@ -126,4 +158,14 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         new(command, HostRunStatus.Completed, exitCode, json, string.Empty, TimeSpan.FromMilliseconds(5));
 
     public void Dispose() => _dir.Dispose();
+}
+
+public static class RunbookFlowTestExtensions
+{
+    /// <summary>What a market cmdlet does: every approval in ProcessRecord, then the runs in EndProcessing.</summary>
+    public static void ApproveAndRun(this RunbookFlow flow, MarketAction action, IEnumerable<Market> markets, string reason)
+    {
+        flow.Approve(action, markets, reason);
+        flow.RunApproved();
+    }
 }

@@ -29,7 +29,7 @@ public sealed class RunbookFlowTests : IDisposable
     }
 
     private void Start(string market = "eth", string reason = Reason) =>
-        new RunbookFlow(_host).Perform(MarketAction.Start, [Market.Parse(market)], reason);
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Start, [Market.Parse(market)], reason);
 
     private ActionResult Result => Assert.IsType<ActionResult>(Assert.Single(_host.Output));
 
@@ -143,8 +143,8 @@ public sealed class RunbookFlowTests : IDisposable
         Answer("""{"status": "started", "pid": 4242}""", Status("running", 4242));
         _host.Exits = (_, _) => false;
 
-        new RunbookFlow(_host, [id]).Perform(MarketAction.Start, [Market.Parse("eth")], Reason);
-        new RunbookFlow(_host, [id]).Perform(MarketAction.Start, [Market.Parse("eth")], Reason);
+        new RunbookFlow(_host, [id]).ApproveAndRun(MarketAction.Start, [Market.Parse("eth")], Reason);
+        new RunbookFlow(_host, [id]).ApproveAndRun(MarketAction.Start, [Market.Parse("eth")], Reason);
 
         Assert.Equal((ActionOutcome.Succeeded, $"Ticket {id}"), (Result.Outcome, Result.Approval));
         Assert.Equal(ErrorIds.ApprovalRejected, Assert.Single(_host.Errors).FullyQualifiedErrorId);
@@ -160,7 +160,7 @@ public sealed class RunbookFlowTests : IDisposable
         _host.Approvals.Decide(id, approve: true, "human");
         _host.Errors.Clear();
 
-        new RunbookFlow(_host, [id]).Perform(MarketAction.Stop, [Market.Parse("eth")], Reason);
+        new RunbookFlow(_host, [id]).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth")], Reason);
 
         Assert.Equal(ErrorIds.ApprovalRejected, Assert.Single(_host.Errors).FullyQualifiedErrorId);
         Assert.Contains("different command", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
@@ -200,7 +200,7 @@ public sealed class RunbookFlowTests : IDisposable
         Answer("""{"status": "stopped", "pid": 8593}""", Status("stopped", null));
         _host.Exits = (_, _) => false;
 
-        new RunbookFlow(_host).Perform(MarketAction.Stop, [Market.Parse("eth")], Reason);
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth")], Reason);
 
         Assert.Equal(ActionOutcome.Failed, Result.Outcome);
         Assert.Equal(ErrorIds.BotStillRunning, Assert.Single(_host.Errors).FullyQualifiedErrorId);

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Lifecycle;
+using MmOperator.Markets;
+using MmOperator.Reporting;
+using MmOperator.Status;
+
+namespace MmOperator.Flow;
+
+/// <summary>A market action that was approved and waits to run: exactly the command its Plan showed.</summary>
+public sealed record ApprovedAction(MarketAction Action, MarketEntry Market, HostCommand Command, string Reason, string Approval);
+
+/// <summary>
+/// One approved market action carried out on the host, on a thread of its own: mmctl runs, then what
+/// its JSON cannot prove is checked. It writes nothing to PowerShell (only the pipeline thread may);
+/// <see cref="RunbookFlow"/> reports it when it is done.
+/// </summary>
+public sealed class MarketRun
+{
+    /// <summary>mmctl sends SIGTERM and does not wait; a bot that obeys it is gone well within this.</summary>
+    public static readonly TimeSpan StopVerifyWait = TimeSpan.FromSeconds(5);
+
+    private readonly IFlowHost _host;
+    private readonly Stopwatch _clock = new();
+    private volatile string _stage = "waiting for its turn";
+
+    public MarketRun(IFlowHost host, ApprovedAction approved)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(approved);
+        _host = host;
+        Approved = approved;
+    }
+
+    public ApprovedAction Approved { get; }
+
+    /// <summary>What it is doing now, for its progress bar.</summary>
+    public string Stage => _stage;
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>Every command it ran, in order (the action, then the status check), for -Verbose and -Debug.</summary>
+    public List<HostRunResult> Runs { get; } = [];
+
+    /// <summary>mmctl's answer to the action; null only if the module itself failed before it (<see cref="Fault"/>).</summary>
+    public HostRunResult? Run { get; private set; }
+
+    public Interpretation Meaning { get; private set; } = new(ActionOutcome.Failed, "did not run", null, ErrorIds.MarketActionFailed);
+
+    /// <summary>The market's status after the action; null when mmctl gave no usable answer (<see cref="StatusFailure"/>).</summary>
+    public MarketStatus? Status { get; private set; }
+
+    public HostCommandException? StatusFailure { get; private set; }
+
+    /// <summary>Its journal record, once the flow wrote it.</summary>
+    public string? AuditId { get; set; }
+
+    /// <summary>A failure of this module while running or checking: reported, and never stops the other markets.</summary>
+    public Exception? Fault { get; private set; }
+
+    public void Execute()
+    {
+        _clock.Start();
+        try
+        {
+            _stage = "waiting for mmctl";
+            Run = RunHost(Approved.Command);
+            Meaning = Verify(LifecycleInterpreter.Interpret(Approved.Action, Run), Run.Duration);
+        }
+        catch (Exception fault) when (fault is not OutOfMemoryException)
+        {
+            Fault = fault;
+            Meaning = Meaning with { Detail = $"the module failed while it ran or checked it: {fault.Message}. Check Get-MmStatus {Approved.Market.Slug}" };
+        }
+        finally
+        {
+            _clock.Stop();
+        }
+    }
+
+    private HostRunResult RunHost(HostCommand command)
+    {
+        var run = _host.StartHost(command).GetAwaiter().GetResult();
+        Runs.Add(run);
+        return run;
+    }
+
+    /// <summary>
+    /// What the JSON cannot prove, checked on the host: a stopped bot is really gone (mmctl answers
+    /// "stopped" and removes the pid file even when the bot ignored its signals), and a started bot is
+    /// still up once it has lived through the settle window (one that refuses its settings dies within
+    /// it). The started bot is watched, so a death fails the start at once; then one fresh status.
+    /// </summary>
+    /// <param name="ran">How long mmctl took: the started bot is no older, whatever its age reads.</param>
+    private Interpretation Verify(Interpretation meaning, TimeSpan ran)
+    {
+        var action = Approved.Action;
+        if (meaning.StoppedPid is { } stopped)
+        {
+            _stage = $"checking that pid {stopped} is gone";
+            if (!_host.WaitForExit(stopped, StopVerifyWait))
+            {
+                meaning = meaning with
+                {
+                    Outcome = ActionOutcome.Failed,
+                    Detail = $"{meaning.Detail}, but pid {stopped} is still running {StopVerifyWait.TotalSeconds:0} s later: mmctl removed its pid file, so mmctl status no longer shows it. Escalate to a human now: the bot may still be quoting, and it must be ended on the host",
+                    ErrorId = ErrorIds.BotStillRunning,
+                };
+            }
+        }
+
+        var mustSettle = meaning.Outcome == ActionOutcome.Succeeded && action != MarketAction.Stop;
+        var died = false;
+        var settle = _host.Options.StartSettle;
+        if (mustSettle)
+        {
+            _stage = "checking that the bot stays up";
+        }
+
+        if (mustSettle && meaning.StartedPid is { } started)
+        {
+            // The window counts from the bot's own start, which mmctl's answer already follows.
+            var age = _host.ProcessAge(started);
+            died = _host.WaitForExit(started, settle - (age < ran ? age : ran));
+        }
+        else if (mustSettle)
+        {
+            _host.Pause(settle);
+        }
+
+        _stage = "reading its status";
+        Status = RefreshStatus();
+        if (mustSettle && (died || Status is { State: not MarketState.Running }))
+        {
+            meaning = meaning with
+            {
+                Outcome = ActionOutcome.Failed,
+                Detail = $"{meaning.Detail}, but the bot is not running a moment later (mmctl status: {RunbookText.StatusFacts(Status)})",
+                ErrorId = ErrorIds.MarketActionFailed,
+            };
+        }
+
+        return meaning;
+    }
+
+    private MarketStatus? RefreshStatus()
+    {
+        var run = RunHost(HostCommand.MmctlStatus(_host.Options, Approved.Market));
+        try
+        {
+            return StatusReader.Read(run, _host.Catalog) is [var first, ..] ? first : null;
+        }
+        catch (HostCommandException failure)
+        {
+            StatusFailure = failure;
+            return null;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System.Management.Automation;
+using MmOperator.Audit;
+using MmOperator.Errors;
+using MmOperator.Flow;
+using MmOperator.Host;
+using MmOperator.Lifecycle;
+using MmOperator.Markets;
+
+namespace MmOperator.Tests.Flow;
+
+/// <summary>Several markets in one command: every approval first, then the approved runs side by side.</summary>
+public sealed class ParallelRunTests : IDisposable
+{
+    private const string Reason = "SEV1: spreads blew out";
+    private static readonly Market[] Three = [Market.Parse("eth"), Market.Parse("btc"), Market.Parse("sol")];
+    private readonly FakeFlowHost _host = new("btc", "sol");
+    private int _running;
+    private int _mostAtOnce;
+
+    public void Dispose() => _host.Dispose();
+
+    private static string StatusOf(HostCommand command) =>
+        $$"""{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_{{command.Market!.Slug}}", "status": "stopped", "pid": null, "market": null, "env": null}]}""";
+
+    /// <summary>mmctl stops each market after <paramref name="work"/>, counting how many stops run at once.</summary>
+    private void AnswerStops(Action<HostCommand> work)
+    {
+        _host.Run = command =>
+        {
+            if (command.Shape == HostCommandShape.MmctlStatusMarket)
+            {
+                return FakeFlowHost.Answered(command, StatusOf(command));
+            }
+
+            var now = Interlocked.Increment(ref _running);
+            InterlockedMax(ref _mostAtOnce, now);
+            try
+            {
+                work(command);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+
+            return FakeFlowHost.Answered(command, """{"status": "stopped", "pid": 4242}""");
+        };
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = target; value > seen; seen = target)
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
+    private List<ActionResult> Results => _host.Output.Cast<ActionResult>().ToList();
+
+    [Fact]
+    public void Every_approval_is_asked_before_any_market_runs()
+    {
+        var promptsAtFirstRun = -1;
+        AnswerStops(_ => Interlocked.CompareExchange(ref promptsAtFirstRun, _host.Prompts.Count, -1));
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, Three, Reason);
+
+        Assert.Equal(3, promptsAtFirstRun);
+        Assert.All(Results, r => Assert.Equal(ActionOutcome.Succeeded, r.Outcome));
+        Assert.Equal(["BTC-USD", "ETH-USD", "SOL-USD"], Results.Select(r => r.Market).Order());
+    }
+
+    [Fact]
+    public void Approved_stops_run_side_by_side()
+    {
+        // Each stop waits until all three are running: one after another, they would time out here.
+        using var allRunning = new Barrier(3);
+        AnswerStops(_ => Assert.True(allRunning.SignalAndWait(TimeSpan.FromSeconds(20)), "the stops did not run at the same time"));
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, Three, Reason);
+
+        Assert.Empty(_host.Errors);
+        Assert.Equal(3, _mostAtOnce);
+        Assert.Equal(3, Results.Count(r => r.Outcome == ActionOutcome.Succeeded));
+    }
+
+    [Fact]
+    public void The_throttle_limit_caps_how_many_run_at_once()
+    {
+        AnswerStops(_ => Thread.Sleep(50));
+        var flow = new RunbookFlow(_host);
+
+        flow.Approve(MarketAction.Stop, Three, Reason);
+        flow.RunApproved(throttleLimit: 1);
+
+        Assert.Equal(1, _mostAtOnce);
+        Assert.Equal(3, Results.Count);
+    }
+
+    [Fact]
+    public void One_failing_market_never_stops_the_others_and_each_is_journalled()
+    {
+        AnswerStops(command =>
+        {
+            if (command.Market!.Slug == "btc")
+            {
+                throw new IOException("disk gone");
+            }
+        });
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, Three, Reason);
+
+        Assert.Equal(["BTC-USD"], Results.Where(r => r.Outcome == ActionOutcome.Failed).Select(r => r.Market));
+        Assert.Equal(2, Results.Count(r => r.Outcome == ActionOutcome.Succeeded));
+        var error = Assert.Single(_host.Errors);
+        Assert.Equal(ErrorIds.MarketActionFailed, error.FullyQualifiedErrorId);
+        Assert.Contains("disk gone", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal(3, _host.Journalled.Count(r => r.Action == "stop"));
+        Assert.Equal(AuditOutcome.Failed, _host.Journalled.Single(r => r.Market == "BTC-USD").Outcome);
+        Assert.All(Results, r => Assert.Equal(_host.Journalled.Single(j => j.Market == r.Market).Id, r.AuditId));
+    }
+
+    [Fact]
+    public void A_slow_batch_shows_one_bar_for_the_batch_and_one_per_market()
+    {
+        AnswerStops(command => Thread.Sleep(command.Market!.Slug == "eth" ? 200 : 900));
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, Three, Reason);
+
+        var seen = string.Join("\n", _host.Progress.Select(p => $"{p.ActivityId}/{p.ParentActivityId} {p.Activity}: {p.StatusDescription} {p.RecordType}"));
+        var batch = _host.Progress.Where(p => p.ParentActivityId == -1).ToList();
+        Assert.True(batch.Exists(p => p.Activity == "Stop 3 markets" && p.StatusDescription == "1 of 3 stopped"), seen);
+        Assert.Equal(ProgressRecordType.Completed, batch[^1].RecordType);
+        var markets = _host.Progress.Where(p => p.ParentActivityId == batch[0].ActivityId).ToList();
+        Assert.Contains(markets, p => p.Activity == "Stop BTC-USD" && p.StatusDescription.StartsWith("waiting for mmctl: ", StringComparison.Ordinal));
+        // ETH finished before the first redraw: it never got a bar to close.
+        Assert.Equal(["Stop BTC-USD", "Stop SOL-USD"], markets.Where(p => p.RecordType == ProgressRecordType.Completed).Select(p => p.Activity).Order());
+    }
+
+    [Fact]
+    public void A_market_named_twice_is_asked_and_run_once()
+    {
+        AnswerStops(_ => { });
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth"), Market.Parse("ETH-USD")], Reason);
+
+        Assert.Single(_host.Prompts);
+        Assert.Single(Results);
+        Assert.Contains("named more than once", Assert.Single(_host.Warnings), StringComparison.Ordinal);
+    }
+}
