@@ -53,7 +53,7 @@ try {
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $result = Start-MmMarket eth -Reason bench -Confirm:$false
         if ($result.Outcome -ne 'Succeeded') { throw "bench start failed: $($result.Detail)" }
-        $clock.Elapsed.TotalMilliseconds - $result.Duration.TotalMilliseconds
+        $clock.Elapsed.TotalMilliseconds - $result.DurationSec * 1000
     }
     $after = ($after | Sort-Object)[2]
     $null = & $sandbox.MmctlPath stop eth --json
@@ -105,10 +105,35 @@ try {
     [IO.File]::WriteAllLines($journal, [string[]]$lines)
     $check = Measure-Median -Count 5 { $r = Test-MmAuditLog -Path $journal; if (-not $r.IsValid -or $r.RecordCount -ne 100000) { throw 'bench journal did not verify' } }
     Add-Row 'Test-MmAuditLog, 100,000 records' $check 0 '< 1000 ms' ($check -lt 1000) ''
+
+    # 8. SEV1 across ten markets whose bots take 5 s to stop: side by side (the default) against one at a time.
+    $ten = 'ETH-USD', 'BTC-USD', 'SOL-USD', 'DOGE-USD', 'AVAX-USD', 'LINK-USD', 'ARB-USD', 'OP-USD', 'SUI-USD', 'APT-USD'
+    $wide = New-MmSandbox -Market $ten
+    $wide | Set-MmOperatorOption
+    $env:MM_SANDBOX_FAULT = 'slow-stop:5'; $env:MM_SANDBOX_FAULT_ON = 'stop'
+    try {
+        $stopAll = {
+            param([int] $Throttle, [string[]] $Markets)
+            $null = Start-MmMarket $Markets -Reason bench -Confirm:$false
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $results = Stop-MmMarket $Markets -Reason bench -Confirm:$false -ThrottleLimit $Throttle
+            if (@($results | Where-Object Outcome -eq Succeeded).Count -ne $Markets.Count) { throw 'bench stop failed' }
+            $clock.Elapsed.TotalMilliseconds
+        }
+        $one = & $stopAll 1 @('ETH-USD')
+        $parallel = & $stopAll 16 $ten
+        $sequential = & $stopAll 1 $ten
+    }
+    finally { $env:MM_SANDBOX_FAULT = $null; $env:MM_SANDBOX_FAULT_ON = $null; $sandbox | Set-MmOperatorOption }
+    Add-Row 'Stop 10 markets (5 s stops): parallel vs one by one' $parallel $sequential '<= 1.3x one stop' ($parallel -le 1.3 * $one) ("one market's stop alone: {0:0} ms; the ten side by side took {1:0.00}x of it; -ThrottleLimit 1 runs them one at a time" -f $one, ($parallel / $one))
 }
 finally {
     foreach ($slug in 'eth', 'btc') { $null = & $sandbox.MmctlPath stop $slug --json }
     Remove-Item $sandbox.Path -Recurse -Force
+    if ($wide) {
+        foreach ($market in $ten) { $null = & $wide.MmctlPath stop $market --json }
+        Remove-Item $wide.Path -Recurse -Force
+    }
 }
 
 $cpu = ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')

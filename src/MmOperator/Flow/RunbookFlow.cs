@@ -428,7 +428,7 @@ public sealed class RunbookFlow
             Reason = reason,
             Approval = approval,
             AuditId = run.AuditId,
-            DurationSec = Math.Round(run.Elapsed.TotalSeconds, 3),
+            DurationSec = Math.Round(run.Run?.Duration.TotalSeconds ?? 0, 3),
         };
         Host.WriteObject(result, ActionResult.TypeName);
         if (meaning.Outcome == ActionOutcome.Failed)

@@ -35,7 +35,7 @@ public sealed class ActionResult
 
     public string? AuditId { get; init; }
 
-    /// <summary>Seconds from mmctl's start to the end of the checks (a number, for reports and Export-Csv).</summary>
+    /// <summary>How long mmctl took, in seconds (a number, for reports and Export-Csv).</summary>
     public double DurationSec { get; init; }
 
     public string ResultText => RunbookText.Result($"{Action} {Market}: {Detail} [{Outcome}]");
