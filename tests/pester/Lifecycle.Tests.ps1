@@ -24,6 +24,10 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
         $result.Output.status | Should -Be 'started'
         $result.NewStatus.State | Should -Be 'Running'
         $result.NewStatus.Pid | Should -Be $result.Output.pid
+        $result.Output.pid | Should -BeOfType [long]
+        $json = $result | ConvertTo-Json -Depth 4 | ConvertFrom-Json
+        ($json.Outcome, $json.NewStatus.State, $json.Output.pid) | Should -Be @('Succeeded', 'Running', $result.Output.pid)
+        ($result | ConvertTo-Json -Depth 4) | Should -Not -Match '"pid": \d+\.0'
         $result.Reason | Should -Be 'open for the session'
         $result.Approval | Should -Be 'ConfirmFalse'
         $result.AuditId | Should -Not -BeNullOrEmpty
