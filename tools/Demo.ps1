@@ -5,9 +5,26 @@
 #>
 param([Parameter(Mandatory)][string] $ModulePath)
 $ErrorActionPreference = 'Stop'
+# Written to a file or a pipe (a CI log), the demo is plain text: no colour codes.
+$plain = [Console]::IsOutputRedirected
+if ($plain) { $PSStyle.OutputRendering = 'PlainText' }
 Import-Module $ModulePath
 
-function Write-Step([string] $Title) { Write-Host "`n== $Title" -ForegroundColor Cyan }
+function Write-Step([string] $Title) {
+    if ($plain) { Write-Host "`n== $Title" } else { Write-Host "`n== $Title" -ForegroundColor Cyan }
+}
+
+function Invoke-AsPerson([string] $Command, [string] $Answers) {
+    <# A child pwsh that is not -NonInteractive, so it really prompts; its input is the person's answers. #>
+    $script = Join-Path $sandbox.Path 'person.ps1'
+    $options = Get-MmOperatorOption
+    Set-Content $script ("Import-Module '$ModulePath'; Set-MmOperatorOption -MmctlPath '{0}' -RepoPath '{1}' -AuditLogPath '{2}'; {3}" -f $options.MmctlPath, $options.RepoPath, $options.AuditLogPath, $Command)
+    $answersFile = Join-Path $sandbox.Path 'answers.txt'
+    [IO.File]::WriteAllText($answersFile, $Answers)
+    $env:NO_COLOR = if ($plain) { '1' } else { $null }
+    try { & bash -c 'exec dotnet "$0" -NoProfile -File "$1" < "$2" 2>&1' (Join-Path $PSHOME 'pwsh.dll') $script $answersFile | Out-Host }
+    finally { $env:NO_COLOR = $null }
+}
 
 Write-Step 'A sandbox host (stand-in mmctl, MM repo, advisor scripts), and the session pointed at it'
 $sandbox = New-MmSandbox
@@ -25,11 +42,14 @@ try {
     Write-Step 'A plan first: Start-MmMarket -WhatIf prints the runbook Plan block and runs nothing'
     Start-MmMarket eth, BTC-USD -Reason 'open for the session' -WhatIf
 
-    Write-Step 'Approved (a script approves with -Confirm:$false): Result and New status from the JSON'
-    Start-MmMarket eth, BTC-USD -Reason 'open for the session' -Confirm:$false | Out-Host
+    Write-Step 'A person at the prompt: asked about every market before any runs; answers y for eth, then an empty line (No is the default) for SPX500m-USD'
+    Invoke-AsPerson "Start-MmMarket eth, SPX500m-USD -Reason 'open for the session'" "y`n`n"
 
-    Write-Step 'SEV1 on BTC-USD: the playbook stops it, one approval per market'
-    Invoke-MmPlaybook Sev1SafetyBreach -Market BTC-USD -Reason 'drawdown limit breached' -Confirm:$false | Out-Host
+    Write-Step 'A script approves explicitly with -Confirm:$false: Result and New status from the JSON'
+    Start-MmMarket BTC-USD, SPX500m-USD -Reason 'open for the session' -Confirm:$false | Out-Host
+
+    Write-Step 'SEV1 on BTC-USD and SPX500m-USD: the playbook asks for each stop, then stops both side by side (one line per market)'
+    Invoke-MmPlaybook Sev1SafetyBreach -Market BTC-USD, SPX500m-USD -Reason 'drawdown limit breached' -Confirm:$false | Format-Table | Out-Host
 
     Write-Step 'A bot that ignores SIGINT and SIGTERM: mmctl answers "stopped", the module checks and says Failed'
     $env:MM_SANDBOX_FAULT = 'ignore-signals:INT,TERM'; $env:MM_SANDBOX_FAULT_ON = 'start'
@@ -91,6 +111,6 @@ try {
         ForEach-Object { "{0} {1}" -f $_.tool, ($_.argv -join ' ') } | Out-Host
 }
 finally {
-    foreach ($slug in 'eth', 'btc') { $null = & $sandbox.MmctlPath stop $slug --json }
+    foreach ($slug in 'eth', 'btc', 'mu_24_5', 'spx500m') { $null = & $sandbox.MmctlPath stop $slug --json }
     Remove-Item $sandbox.Path -Recurse -Force
 }
