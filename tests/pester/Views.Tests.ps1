@@ -102,3 +102,29 @@ Describe 'Reports: ConvertTo-Json and Export-Csv' {
         (Test-MmAuditLog).IsValid | Should -BeTrue
     }
 }
+
+Describe 'Tab completion' {
+    BeforeAll {
+        function script:Complete([string] $Line) { @((TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText) }
+    }
+
+    It 'offers the keys an edit may change, from the market typed, never a protected one' {
+        Complete 'Set-MmEnvParam -Market eth -Name MM_SP' | Should -Be @('MM_SPREAD_MULTIPLIER')
+        Complete 'Remove-MmEnvParam -Market eth -Key MM_' | Should -Not -Contain 'MM_API_KEY'
+        Complete 'Remove-MmEnvParam -Market eth -Key MM_' | Should -Not -Contain 'MM_ENVIRONMENT'
+        Complete 'Get-MmEnvParam eth -Name MM_API' | Should -Be @('MM_API_KEY')
+    }
+
+    It 'offers the journal''s actions and outcomes for Get-MmAuditLog, and -Outcome filters' {
+        Complete 'Get-MmAuditLog -Action advisor_s' | Should -Be @('advisor_submit')
+        Complete 'Get-MmAuditLog -Outcome Ref' | Should -Be @('Refused')
+        @(Get-MmAuditLog -Outcome Succeeded -Action set).Count | Should -Be 1
+        @(Get-MmAuditLog -Outcome Refused).Count | Should -Be 0
+    }
+
+    It 'offers the pending proposal ids to Approve-MmAdvisorProposal without running the listing' {
+        $before = Get-InvocationCount $Sandbox
+        Complete 'Approve-MmAdvisorProposal ETH' | Should -Be @($Submitted.ProposalIds[0])
+        Get-InvocationCount $Sandbox | Should -Be $before
+    }
+}

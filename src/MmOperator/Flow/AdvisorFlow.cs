@@ -24,9 +24,9 @@ public sealed class AdvisorFlow
     private RepoPolicy? _policy;
 
     // The journal's names for the three actions.
-    private const string ListAction = "advisor_list";
-    private const string ApproveOne = "advisor_approve";
-    private const string WarrenAutoAction = "advisor_warren_auto";
+    private const string ListAction = AuditActions.AdvisorList;
+    private const string ApproveOne = AuditActions.AdvisorApprove;
+    private const string WarrenAutoAction = AuditActions.AdvisorWarrenAuto;
 
     public AdvisorFlow(RunbookFlow flow)
     {
