@@ -12,8 +12,8 @@ namespace MmOperator.Options;
 /// <c>~/.config/mmoperator/settings.json</c>), one JSON object of option names to values, written by
 /// Set-MmOperatorOption -Save. Each option stands in for its MMOPERATOR_* variable with a lower
 /// precedence and the same checks. Only option names are accepted: anything else is ignored with a
-/// warning (a file holds no secrets). A file that cannot be used is a warning naming it, never a
-/// failed import: its values are left out and the defaults stand.
+/// warning (a file holds no secrets). A file that cannot be used is a warning naming it (shown by
+/// Get-MmOperatorOption), never a failed import: its values are left out and the defaults stand.
 /// </summary>
 public sealed class SettingsFile
 {
