@@ -2,9 +2,8 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-MmTestModule
     $script:Sandbox = New-TestSandbox -Market eth
-    # The journal gets a start (its detail names the pid), an .env edit (a key diff and two sha256) and a submission.
+    # The journal gets a start (its detail names the pid; Remove-TestSandbox ends the bot), an .env edit (a key diff and two sha256) and a submission.
     $script:Started = Start-MmMarket eth -Reason 'planned maintenance window for the eth market, agreed with the desk' -Confirm:$false
-    $null = Invoke-Mmctl $Sandbox stop eth --json
     $script:Change = Set-MmEnvParam -Market eth -Key MM_SPREAD_MULTIPLIER -Value 1.7 -Reason 'widen after the fills' -Confirm:$false
     $script:Submitted = [pscustomobject]@{ Market = 'eth'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8500001'; Confidence = 'high' } |
         Submit-MmAdvisorProposal -Reason 'tune the spread' -Confirm:$false
