@@ -87,6 +87,15 @@ Describe 'Reports: ConvertTo-Json and Export-Csv' {
         $start.Argv | Should -Be @($Sandbox.MmctlPath, 'start', 'eth', '--json')
     }
 
+    It 'Export-Csv of <Name> writes no list''s type name, and keeps <Column> readable' -ForEach @(
+        @{ Name = 'playbooks'; Make = { Get-MmPlaybook RecoveryAfterIncident }; Column = 'StepsText'; Expect = 'status \(approval: NO\): Show status first\.\nstart \(approval: YES\)' }
+        @{ Name = 'env changes'; Make = { $Change }; Column = 'NewStatusText'; Expect = 'New status:\n- ETH-USD: Running' }
+    ) {
+        $csv = & $Make | ConvertTo-Csv
+        ($csv -join "`n") | Should -Not -Match 'System\.Collections|z__'
+        (($csv | ConvertFrom-Csv).$Column -replace '\r') | Should -Match $Expect
+    }
+
     It 'the audit record, the env change and the proposal name the before/after pair alike' {
         $edit = $Records | Where-Object Action -eq set | Select-Object -First 1
         "$($edit.PreviousValue)->$($edit.NewValue)" | Should -Be '1.5->1.7'
