@@ -37,8 +37,6 @@ public static class OptionsStore
                 return _current ?? throw _importError!;
             }
         }
-
-        set => Set(value, []);
     }
 
     /// <summary>Where each option that is not a default came from, by option name.</summary>
