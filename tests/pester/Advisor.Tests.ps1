@@ -122,7 +122,7 @@ Describe 'Get-MmAdvisorProposal' {
         $first = $pending | Where-Object Param -eq 'MM_SPREAD_MULTIPLIER' | Select-Object -First 1
         $first.PSObject.TypeNames[0] | Should -Be 'MmOperator.AdvisorProposal'
         $first.Created | Should -BeOfType [datetime]
-        $first.Old | Should -Be '1.5'
+        $first.PreviousValue | Should -Be '1.5'
         $first.IsProtected | Should -BeFalse
         (Scripts)[-1].argv | Should -Contain '--list-pending'
     }

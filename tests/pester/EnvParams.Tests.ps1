@@ -96,8 +96,8 @@ Describe 'Set-MmEnvParam and Remove-MmEnvParam' {
         Get-Content (EnvPath '.env.eth') | Should -Not -Contain 'MM_STALE_CANCEL_GRACE_S=2'
         $audit = Get-MmAuditLog -Last 2
         $audit.Action | Should -Be @('set', 'remove')
-        $audit.Before | Should -Be @($null, '2')
-        $audit.After | Should -Be @('2', $null)
+        $audit.PreviousValue | Should -Be @($null, '2')
+        $audit.NewValue | Should -Be @('2', $null)
     }
 
     It 'takes changes from the pipeline: Get-MmEnvParam, and rows of a CSV' {

@@ -138,3 +138,71 @@ Describe 'Broken host pieces stop the command and name the setting' {
         (Get-InvocationCount $Sandbox) | Should -Be $before
     }
 }
+
+Describe 'The settings file' {
+    BeforeAll {
+        $script:Config = Join-Path $Sandbox.Path 'config'
+        $script:Settings = Join-Path $Config 'mmoperator/settings.json'
+        # Imports again with XDG_CONFIG_HOME at the sandbox's folder and no MMOPERATOR_ variable but the ones given.
+        function script:WithSettings([hashtable] $Environment, [scriptblock] $Check) {
+            $variables = @{ XDG_CONFIG_HOME = $Config; MMOPERATOR_MMCTL = $null; MMOPERATOR_REPO = $null; MMOPERATOR_PYTHON = $null; MMOPERATOR_AUDIT_LOG = $null; MMOPERATOR_TIMEOUT_SEC = $null; MMOPERATOR_START_SETTLE_MS = $null }
+            foreach ($name in $Environment.Keys) { $variables[$name] = $Environment[$name] }
+            AfterImport $variables $Check
+        }
+    }
+    BeforeEach { Remove-Item $Config -Recurse -Force -ErrorAction Ignore }
+
+    It '-Save writes the options given, owner-only in a folder made owner-only, and the next import reads them' {
+        $options = WithSettings @{} {
+            Set-MmOperatorOption -RepoPath $Sandbox.RepoPath -TimeoutSec 42 -Save -WarningAction SilentlyContinue
+            Import-Module $env:MMOPERATOR_TEST_MODULE -Force -Global
+            Get-MmOperatorOption
+        }
+        "$($options.RepoPath)|$($options.TimeoutSec)" | Should -Be "$($Sandbox.RepoPath)|42"
+        $options.Source | Should -Be 'default, except RepoPath (settings file), TimeoutSec (settings file)'
+        $options.SettingsPath | Should -Be $Settings
+        (Get-Content -Raw $Settings | ConvertFrom-Json -AsHashtable).Keys | Sort-Object | Should -Be @('RepoPath', 'TimeoutSec')
+        (& stat -c '%a' $Settings (Split-Path $Settings)) | Should -Be @('600', '700')
+    }
+
+    It 'environment variables still override it, and the session overrides both' {
+        $options = WithSettings @{ MMOPERATOR_TIMEOUT_SEC = '50' } {
+            Set-MmOperatorOption -TimeoutSec 42 -RepoPath $Sandbox.RepoPath -Save -WarningAction SilentlyContinue
+            Import-Module $env:MMOPERATOR_TEST_MODULE -Force -Global
+            Get-MmOperatorOption
+            Set-MmOperatorOption -RepoPath $Sandbox.Path -WarningAction SilentlyContinue
+            Get-MmOperatorOption
+        }
+        "$($options[0].TimeoutSec)|$($options[0].RepoPath)" | Should -Be "50|$($Sandbox.RepoPath)"
+        $options[0].Source | Should -Be 'default, except RepoPath (settings file), TimeoutSec (environment)'
+        $options[1].Source | Should -Be 'default, except RepoPath (session), TimeoutSec (environment)'
+    }
+
+    It '-Save with -WhatIf writes nothing' {
+        WithSettings @{} { Set-MmOperatorOption -TimeoutSec 42 -Save -WhatIf -WarningAction SilentlyContinue 6>$null }
+        Test-Path $Config | Should -BeFalse
+    }
+
+    It 'a malformed file is a warning naming it, and the defaults; -Save then refuses to overwrite it' {
+        $null = New-Item -ItemType Directory (Split-Path $Settings)
+        Set-Content $Settings '{ "TimeoutSec": 42,'
+        $output = WithSettings @{ HOME = '/home/flexouille' } {
+            Get-MmOperatorOption 3>&1
+            try { Set-MmOperatorOption -TimeoutSec 43 -Save -ErrorAction Stop -WarningAction SilentlyContinue } catch { $_.FullyQualifiedErrorId }
+        }
+        $warning = $output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] }
+        "$warning" | Should -BeLike "The settings file '$Settings' cannot be read*the defaults are used*"
+        ($output | Where-Object { $_ -is [MmOperator.Options.OptionsView] }).TimeoutSec | Should -Be 90
+        $output | Should -Contain 'SettingsFileUnusable,MmOperator.Commands.SetMmOperatorOptionCommand'
+        Get-Content -Raw $Settings | Should -Match '"TimeoutSec": 42,\s*$'
+    }
+
+    It 'an unknown key is a warning that names it without its value' {
+        $null = New-Item -ItemType Directory (Split-Path $Settings)
+        Set-Content $Settings '{ "TimeoutSec": 42, "ApiSecret": "hunter2" }'
+        $output = WithSettings @{} { Get-MmOperatorOption 3>&1 }
+        ($output | Where-Object { $_ -is [MmOperator.Options.OptionsView] }).TimeoutSec | Should -Be 42
+        "$($output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })" | Should -Match "'ApiSecret', which is not an option"
+        ($output | Out-String) | Should -Not -Match 'hunter2'
+    }
+}

@@ -14,9 +14,11 @@ public sealed class AdvisorProposal
 
     public string? Param { get; init; }
 
-    public string? Old { get; init; }
+    /// <summary>The key's value when proposed (the row's "old"); named as in EnvChange and the audit record.</summary>
+    public string? PreviousValue { get; init; }
 
-    public string? Proposed { get; init; }
+    /// <summary>The value to be approved (the row's "proposed").</summary>
+    public string? NewValue { get; init; }
 
     /// <summary>The file the apply script will write (the row's env_path, which the script's listing does not show).</summary>
     public string? EnvPath { get; init; }
@@ -37,7 +39,7 @@ public sealed class AdvisorProposal
     /// <summary>What warren-auto takes, by the script's rule (<see cref="ProposalRecord"/>); the listing does not show rejected, the auto-apply plan reads it from the files.</summary>
     public bool IsWarrenAutoEligible { get; init; }
 
-    public string Change => $"{Market} {Param}: {RunbookText.Value(Old)} -> {RunbookText.Value(Proposed)}";
+    public string Change => $"{Market} {Param}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)}";
 
     public override string ToString() => $"{ProposalId} ({Change})";
 }

@@ -47,7 +47,7 @@ public static class ProposalPolicy
             return humanOnly;
         }
 
-        if (proposal.Proposed is not { } value)
+        if (proposal.NewValue is not { } value)
         {
             return null;
         }

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Text.Json.Serialization;
 
 namespace MmOperator.Audit;
@@ -40,7 +41,13 @@ public sealed class AuditRecord
     /// <summary>How the attempt was approved: Prompted, ConfirmFalse, ConfirmPreferenceNone, "Ticket &lt;id&gt;" (restricted session), or None.</summary>
     public string Approval { get; set; } = string.Empty;
 
+    /// <summary>The exact argv, as the journal stores it; hidden so Export-Csv shows <see cref="CommandLine"/> instead of a list's type name.</summary>
+    [Hidden]
     public IReadOnlyList<string>? Argv { get; set; }
+
+    /// <summary>The argv as one shell-quoted line, for reports (not stored: the journal keeps the list).</summary>
+    [JsonIgnore]
+    public string? CommandLine => Argv is null ? null : Host.HostCommand.ToCommandLine(Argv);
 
     public int? ExitCode { get; set; }
 
@@ -55,9 +62,13 @@ public sealed class AuditRecord
     /// <summary>The host's JSON answer (secrets masked): a JsonElement in the journal, a PowerShell object when emitted.</summary>
     public object? Result { get; set; }
 
-    public string? Before { get; set; }
+    /// <summary>The key's value before the change; "before" in the journal, whose shape and hashes stay as written.</summary>
+    [JsonPropertyName("before")]
+    public string? PreviousValue { get; set; }
 
-    public string? After { get; set; }
+    /// <summary>The key's value after the change; "after" in the journal.</summary>
+    [JsonPropertyName("after")]
+    public string? NewValue { get; set; }
 
     /// <summary>Key facts of mmctl status after the action, e.g. "ETH-USD Running pid 8340".</summary>
     public string? NewStatus { get; set; }

@@ -18,6 +18,7 @@ public sealed class ApproveMmAdvisorProposalCommand : StateChangeCmdlet
     private readonly List<string> _ids = [];
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ProposalIdCompleter))]
     public string[] ProposalId { get; set; } = [];
 
     protected override void BeginProcessing() => Advisor.Prepare();

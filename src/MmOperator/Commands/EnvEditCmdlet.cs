@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.EnvFiles;
 using MmOperator.Flow;
 using MmOperator.Markets;
 
@@ -28,6 +29,7 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     /// <summary>The key: MM_ followed by A-Z, 0-9, '_'. Protected and secret-like keys are always refused.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Key")]
+    [ArgumentCompleter(typeof(EditableEnvKeyCompleter))]
     public string Name { get; set; } = string.Empty;
 
     /// <summary>Allow a key that does not start with MM_: the runbook allows it only when a human explicitly asks.</summary>

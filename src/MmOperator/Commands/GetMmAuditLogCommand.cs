@@ -22,10 +22,15 @@ public sealed class GetMmAuditLogCommand : OperatorCmdlet
     [ArgumentCompleter(typeof(MarketCompleter))]
     public string[]? Market { get; set; }
 
-    /// <summary>Only records of these actions (start, stop, restart, ...; wildcards allowed).</summary>
+    /// <summary>Only records of these actions (start, stop, restart, set, remove, advisor_*, approval_*; wildcards allowed).</summary>
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(AuditActionCompleter))]
     public string[]? Action { get; set; }
+
+    /// <summary>Only records that ended so: Succeeded, NoChange, Failed, Refused, Declined or PendingApproval.</summary>
+    [Parameter]
+    public AuditOutcome[]? Outcome { get; set; }
 
     /// <summary>Only the last N matching records.</summary>
     [Parameter]
@@ -48,7 +53,8 @@ public sealed class GetMmAuditLogCommand : OperatorCmdlet
         var records = journal.Read()
             .Where(r => since is null || r.Time >= since)
             .Where(r => markets is null || (r.Market is not null && markets.Any(p => p.IsMatch(r.Market) || p.IsMatch(Slug(r.Market)))))
-            .Where(r => actions is null || actions.Any(p => p.IsMatch(r.Action)));
+            .Where(r => actions is null || actions.Any(p => p.IsMatch(r.Action)))
+            .Where(r => Outcome is null || Outcome.Contains(r.Outcome));
         if (Last is { } last)
         {
             records = records.TakeLast(last);

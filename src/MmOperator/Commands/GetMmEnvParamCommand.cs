@@ -32,6 +32,7 @@ public sealed class GetMmEnvParamCommand : OperatorCmdlet
     [Parameter(ParameterSetName = SharedSet, Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(EnvKeyCompleter))]
     public string[]? Name { get; set; }
 
     private RepoPolicy? _policy;

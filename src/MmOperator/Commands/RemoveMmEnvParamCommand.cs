@@ -10,7 +10,7 @@ namespace MmOperator.Commands;
 [OutputType(typeof(EnvChange))]
 public sealed class RemoveMmEnvParamCommand : EnvEditCmdlet
 {
-    protected override string ActionName => "remove";
+    protected override string ActionName => Audit.AuditActions.EnvRemove;
 
     protected override string? NewValue(string key) => null;
 }

@@ -15,7 +15,7 @@ public sealed class SetMmEnvParamCommand : EnvEditCmdlet
     [AllowEmptyString]
     public string Value { get; set; } = string.Empty;
 
-    protected override string ActionName => "set";
+    protected override string ActionName => Audit.AuditActions.EnvSet;
 
     protected override string? NewValue(string key)
     {

@@ -5,12 +5,12 @@ using MmOperator.Options;
 namespace MmOperator.Commands;
 
 /// <summary>
-/// <para type="synopsis">Changes the module's options for this session.</para>
+/// <para type="synopsis">Changes the module's options for this session, and with -Save for the sessions to come.</para>
 /// Accepts pipeline input by property name, so <c>New-MmSandbox | Set-MmOperatorOption</c> points the
 /// session at a sandbox.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "MmOperatorOption", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(OperatorOptions))]
+[OutputType(typeof(OptionsView))]
 public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
 {
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -42,52 +42,88 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Also write the options given here to the settings file, which the next import reads (below MMOPERATOR_* variables).</summary>
+    [Parameter]
+    public SwitchParameter Save { get; set; }
+
     /// <summary>Surfaces a malformed MMOPERATOR_* variable as its own error before anything changes.</summary>
     protected override void BeginProcessing() => _ = Options;
 
     protected override void ProcessRecord()
     {
         var changed = OptionsStore.Current;
+        var given = new Dictionary<string, object>(StringComparer.Ordinal);
         if (MmctlPath is not null)
         {
             changed = changed with { MmctlPath = ResolveUserPath(MmctlPath) };
+            given[nameof(MmctlPath)] = changed.MmctlPath;
         }
 
         if (RepoPath is not null)
         {
             changed = changed with { RepoPath = ResolveUserPath(RepoPath) };
+            given[nameof(RepoPath)] = changed.RepoPath;
         }
 
         if (PythonPath is not null)
         {
             changed = changed with { PythonPathOverride = ResolveUserPath(PythonPath) };
+            given[nameof(PythonPath)] = changed.PythonPath;
         }
 
         if (AuditLogPath is not null)
         {
             changed = changed with { AuditLogPath = ResolveUserPath(AuditLogPath) };
+            given[nameof(AuditLogPath)] = changed.AuditLogPath;
         }
 
         if (ApprovalLifetimeSec is { } lifetime)
         {
             changed = changed with { ApprovalLifetimeSec = lifetime };
+            given[nameof(ApprovalLifetimeSec)] = lifetime;
         }
 
         if (TimeoutSec is { } seconds)
         {
             changed = changed.WithTimeout(seconds, nameof(TimeoutSec));
+            given[nameof(TimeoutSec)] = seconds;
         }
 
-        if (!ShouldProcess($"MmctlPath={changed.MmctlPath}, RepoPath={changed.RepoPath}, PythonPath={changed.PythonPath}, AuditLogPath={changed.AuditLogPath}, TimeoutSec={changed.TimeoutSec}, ApprovalLifetimeSec={changed.ApprovalLifetimeSec}", "Set session options"))
+        var settings = OptionsStore.SettingsPath;
+        var saving = Save ? $"; save {(given.Count == 0 ? "nothing" : string.Join(", ", given.Keys))} to {settings}" : string.Empty;
+        if (!ShouldProcess($"MmctlPath={changed.MmctlPath}, RepoPath={changed.RepoPath}, PythonPath={changed.PythonPath}, AuditLogPath={changed.AuditLogPath}, TimeoutSec={changed.TimeoutSec}, ApprovalLifetimeSec={changed.ApprovalLifetimeSec}{saving}", "Set session options"))
         {
             return;
         }
 
-        OptionsStore.Current = changed;
+        OptionsStore.Set(changed, given.Keys);
         WarnIfMissing(changed);
+        if (Save)
+        {
+            SaveOptions(settings, given);
+        }
+
         if (PassThru)
         {
-            WriteTyped(changed, GetMmOperatorOptionCommand.TypeName);
+            WriteTyped(OptionsView.From(changed, OptionsStore.Sources, settings), GetMmOperatorOptionCommand.TypeName);
+        }
+    }
+
+    private void SaveOptions(string settings, Dictionary<string, object> given)
+    {
+        if (given.Count == 0)
+        {
+            WriteWarning($"Nothing was saved to '{settings}': -Save writes the options given with it, e.g. Set-MmOperatorOption -RepoPath <folder> -Save.");
+            return;
+        }
+
+        try
+        {
+            SettingsFile.Save(settings, given, Environment.GetEnvironmentVariable);
+        }
+        catch (OperatorException refused)
+        {
+            WriteError(refused.ToErrorRecord());
         }
     }
 

@@ -28,6 +28,8 @@ public sealed class EnvChange
 
     public bool Changed { get; init; }
 
+    /// <summary>Hidden from Export-Csv, which would write a list's type name: NewStatusText is the same facts as text.</summary>
+    [System.Management.Automation.Hidden]
     public IReadOnlyList<MarketStatus>? NewStatus { get; init; }
 
     public required string Reason { get; init; }

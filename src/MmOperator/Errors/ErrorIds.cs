@@ -17,6 +17,7 @@ public static class ErrorIds
     public const string PythonNotFound = "PythonNotFound";
     public const string PythonNotExecutable = "PythonNotExecutable";
     public const string InvalidOptionValue = "InvalidOptionValue";
+    public const string SettingsFileUnusable = "SettingsFileUnusable";
 
     // Running host commands
     public const string HostCommandNotStarted = "HostCommandNotStarted";

@@ -24,9 +24,9 @@ public sealed class AdvisorFlow
     private RepoPolicy? _policy;
 
     // The journal's names for the three actions.
-    private const string ListAction = "advisor_list";
-    private const string ApproveOne = "advisor_approve";
-    private const string WarrenAutoAction = "advisor_warren_auto";
+    private const string ListAction = AuditActions.AdvisorList;
+    private const string ApproveOne = AuditActions.AdvisorApprove;
+    private const string WarrenAutoAction = AuditActions.AdvisorWarrenAuto;
 
     public AdvisorFlow(RunbookFlow flow)
     {
@@ -227,8 +227,8 @@ public sealed class AdvisorFlow
                 ErrorId = failed ? ErrorIds.AdvisorApplyFailed : null,
                 Detail = $"{receipt.ProposalId}: {receipt.Result}{(receipt.FailureReason is null ? string.Empty : " (" + receipt.FailureReason + ")")}; sha256 {receipt.EnvBeforeHash} -> {receipt.EnvAfterHash}",
                 Result = JsonSerializer.SerializeToElement(receipt, HostResultReader.Json),
-                Before = proposal?.IsProtected == false ? proposal.Old : null,
-                After = proposal?.IsProtected == false ? proposal.Proposed : null,
+                PreviousValue = proposal?.IsProtected == false ? proposal.PreviousValue : null,
+                NewValue = proposal?.IsProtected == false ? proposal.NewValue : null,
                 NewStatus = status is null ? null : RunbookText.StatusFacts(status),
             });
             var application = new ProposalApplication
@@ -236,8 +236,8 @@ public sealed class AdvisorFlow
                 ProposalId = receipt.ProposalId,
                 Market = proposal?.Market,
                 Key = proposal?.Param,
-                PreviousValue = Masker.Apply(proposal?.Old),
-                NewValue = Masker.Apply(proposal?.Proposed),
+                PreviousValue = Masker.Apply(proposal?.PreviousValue),
+                NewValue = Masker.Apply(proposal?.NewValue),
                 Result = receipt.Result,
                 FailureReason = receipt.FailureReason,
                 EnvBeforeHash = receipt.EnvBeforeHash,

@@ -24,7 +24,7 @@ public sealed class ApprovalDecision
         _grants = grants;
     }
 
-    private string Verb => _grants ? "approval_grant" : "approval_deny";
+    private string Verb => _grants ? AuditActions.ApprovalGrant : AuditActions.ApprovalDeny;
 
     /// <summary>Decisions are never taken from a restricted session or by the agent; the journal must take them.</summary>
     public void Prepare()

@@ -156,8 +156,8 @@ public sealed class EnvEditFlow
             Reason = reason,
             Approval = approval,
             Outcome = edit.Changed ? AuditOutcome.Succeeded : AuditOutcome.NoChange,
-            Before = Host.Masker.Apply(edit.PreviousValue),
-            After = edit.NewValue,
+            PreviousValue = Host.Masker.Apply(edit.PreviousValue),
+            NewValue = edit.NewValue,
             Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}{changelog}",
             NewStatus = status is null ? null : string.Join("; ", status.Select(RunbookText.StatusFacts)),
         });
@@ -195,7 +195,7 @@ public sealed class EnvEditFlow
 
         Host.WriteVerbose(said);
         var shown = Host.Masker.Apply(current);
-        var record = _flow.Record(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = Approvals.ApprovalMode.None, Outcome = AuditOutcome.NoChange, Before = shown, After = shown, Detail = said });
+        var record = _flow.Record(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = Approvals.ApprovalMode.None, Outcome = AuditOutcome.NoChange, PreviousValue = shown, NewValue = shown, Detail = said });
         Emit(target, key, shown, shown, false, null, reason, null, record?.Id);
     }
 

@@ -18,7 +18,7 @@ namespace MmOperator.Flow;
 /// </summary>
 public sealed class ProposalSubmission
 {
-    private const string Action = "advisor_submit";
+    private const string Action = AuditActions.AdvisorSubmit;
     private const int MaxFileBytes = 1024 * 1024;
     private readonly List<(ProposalRow Row, string Where)> _rows = [];
     private readonly List<OperatorException> _refusals = [];

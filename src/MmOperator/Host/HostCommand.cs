@@ -50,7 +50,10 @@ public sealed class HostCommand
     public IReadOnlyList<string> Argv => [Executable, .. Arguments];
 
     /// <summary>The command line as a person would type it in a POSIX shell (display only; nothing ever runs a shell).</summary>
-    public string CommandLine => string.Join(' ', Argv.Select(Quote));
+    public string CommandLine => ToCommandLine(Argv);
+
+    /// <summary>An argv as one POSIX-shell-quoted line, the form plans and reports show.</summary>
+    public static string ToCommandLine(IEnumerable<string> argv) => string.Join(' ', argv.Select(Quote));
 
     public static HostCommand MmctlStatus(OperatorOptions options) =>
         Mmctl(options, HostCommandShape.MmctlStatusAll, null, "status", "--json");

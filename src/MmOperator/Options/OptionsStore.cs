@@ -3,15 +3,25 @@ using MmOperator.Errors;
 namespace MmOperator.Options;
 
 /// <summary>
-/// The options of this PowerShell session: read from the environment when the module is imported
-/// (not later, so a variable set afterwards cannot redirect the module), changed only by
-/// Set-MmOperatorOption. Commands take one snapshot at the start of their work.
+/// The options of this PowerShell session: read when the module is imported (not later, so a
+/// variable set afterwards cannot redirect the module), changed only by Set-MmOperatorOption.
+/// Precedence: the session's Set-MmOperatorOption, then MMOPERATOR_* variables, then the operator's
+/// settings file (<see cref="SettingsFile"/>), then the defaults. Commands take one snapshot at the
+/// start of their work.
 /// </summary>
 public static class OptionsStore
 {
+    public const string FromSession = "session";
+    public const string FromEnvironment = "environment";
+    public const string FromSettingsFile = "settings file";
+    public const string FromAgentSettings = "mm-operator.conf";
+
     private static readonly object Gate = new();
     private static OperatorOptions? _current;
     private static OperatorException? _importError;
+    private static Dictionary<string, string> _sources = new(StringComparer.Ordinal);
+    private static IReadOnlyList<string> _importWarnings = [];
+    private static string _settingsPath = string.Empty;
 
     public static OperatorOptions Current
     {
@@ -27,36 +37,110 @@ public static class OptionsStore
                 return _current ?? throw _importError!;
             }
         }
+    }
 
-        set
+    /// <summary>Where each option that is not a default came from, by option name.</summary>
+    public static IReadOnlyDictionary<string, string> Sources
+    {
+        get
         {
-            ArgumentNullException.ThrowIfNull(value);
             lock (Gate)
             {
-                _current = value;
-                _importError = null;
+                return new Dictionary<string, string>(_sources, StringComparer.Ordinal);
             }
+        }
+    }
+
+    /// <summary>What the import left out of the settings file, and why.</summary>
+    public static IReadOnlyList<string> ImportWarnings
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _importWarnings;
+            }
+        }
+    }
+
+    /// <summary>The settings file this session reads and -Save writes.</summary>
+    public static string SettingsPath
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _settingsPath.Length > 0 ? _settingsPath : SettingsFile.PathFor(Environment.GetEnvironmentVariable);
+            }
+        }
+    }
+
+    /// <summary>The session's options, with the names of the options this session set explicitly.</summary>
+    public static void Set(OperatorOptions value, IEnumerable<string> setBySession)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(setBySession);
+        lock (Gate)
+        {
+            _current = value;
+            _importError = null;
+            foreach (var name in setBySession)
+            {
+                _sources[name] = FromSession;
+            }
+        }
+    }
+
+    /// <summary>Reads MMOPERATOR_* and the settings file now (see <see cref="Load"/>).</summary>
+    public static void Import()
+    {
+        var loaded = Load(AgentSession.Current, Environment.GetEnvironmentVariable);
+        lock (Gate)
+        {
+            _settingsPath = loaded.SettingsPath;
+            _sources = new Dictionary<string, string>(loaded.Sources, StringComparer.Ordinal);
+            _importWarnings = loaded.Warnings;
+            _current = loaded.Options;
+            _importError = loaded.Error;
         }
     }
 
     /// <summary>
-    /// Reads MMOPERATOR_* now (in the agent's path, from the operator's settings file only); a malformed
-    /// value is kept and reported by every command until fixed.
+    /// The options from the variables over the settings file over the defaults. In the agent's path the
+    /// options come from the operator's mm-operator.conf only: no settings file of the agent's is read.
+    /// A malformed variable is kept as the error every command reports until fixed; what the settings
+    /// file cannot give is only a warning.
     /// </summary>
-    public static void Import()
+    public static ImportedOptions Load(AgentSession session, Func<string, string?> environment)
     {
-        lock (Gate)
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(environment);
+        var path = SettingsFile.PathFor(environment);
+        var file = session.Via is null ? SettingsFile.Read(path, environment) : null;
+        string? Set(string variable) => session.Variable(variable) is { } value && value.Trim().Length > 0 ? value : null;
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (option, variable) in SettingsFile.Variables)
         {
-            try
+            if (Set(variable) is not null)
             {
-                _current = OperatorOptions.FromEnvironment(AgentSession.Current.Variable);
-                _importError = null;
+                sources[option] = session.Via is null ? FromEnvironment : FromAgentSettings;
             }
-            catch (OperatorException error)
+            else if (file?.Values.ContainsKey(option) == true)
             {
-                _current = null;
-                _importError = error;
+                sources[option] = FromSettingsFile;
             }
+        }
+
+        try
+        {
+            return new ImportedOptions(OperatorOptions.FromEnvironment(name => Set(name) ?? file?.Variable(name)), null, sources, file?.Warnings ?? [], path);
+        }
+        catch (OperatorException error)
+        {
+            return new ImportedOptions(null, error, sources, file?.Warnings ?? [], path);
         }
     }
 }
+
+/// <summary>What an import read: the options or the error that replaces them, where each came from, and the settings file's warnings.</summary>
+public sealed record ImportedOptions(OperatorOptions? Options, OperatorException? Error, IReadOnlyDictionary<string, string> Sources, IReadOnlyList<string> Warnings, string SettingsPath);

@@ -3,10 +3,16 @@ namespace MmOperator.Runbook;
 /// <summary>One step of a playbook: a runbook action on the playbook's markets.</summary>
 public sealed record PlaybookStep(string Action, bool NeedsApproval, string Description);
 
-/// <summary>A default safe playbook of the runbook (PSTypeName MmOperator.Playbook).</summary>
-public sealed record Playbook(string Name, string Title, string When, bool NeedsMarket, IReadOnlyList<PlaybookStep> Steps)
+/// <summary>
+/// A default safe playbook of the runbook (PSTypeName MmOperator.Playbook). Steps is hidden from
+/// Export-Csv, which would write a list's type name; StepsText is the same steps as lines.
+/// </summary>
+public sealed record Playbook(string Name, string Title, string When, bool NeedsMarket, [property: System.Management.Automation.Hidden] IReadOnlyList<PlaybookStep> Steps)
 {
     public const string TypeName = "MmOperator.Playbook";
+
+    /// <summary>One line per step: "stop (approval: YES): Stop each affected market...".</summary>
+    public string StepsText => string.Join("\n", Steps.Select(s => $"{s.Action} (approval: {(s.NeedsApproval ? "YES" : "NO")}): {s.Description}"));
 }
 
 public static class Playbooks

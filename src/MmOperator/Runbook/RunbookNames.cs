@@ -28,17 +28,25 @@ public abstract class ValidateRunbookNameAttribute : ValidateEnumeratedArguments
     }
 }
 
-/// <summary>Tab completion of a runbook table's names, from the same list the validation uses.</summary>
-public abstract class RunbookNameCompleter<TValidate> : IArgumentCompleter
-    where TValidate : ValidateRunbookNameAttribute, new()
+/// <summary>Tab completion of a fixed list of names, by their start in any case.</summary>
+public abstract class NameListCompleter : IArgumentCompleter
 {
+    protected abstract IEnumerable<string> Names { get; }
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var word = (wordToComplete ?? string.Empty).Trim('\'', '"');
-        return new TValidate().ValidValues
+        return Names
             .Where(name => name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
             .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue, name));
     }
+}
+
+/// <summary>Tab completion of a runbook table's names, from the same list the validation uses.</summary>
+public abstract class RunbookNameCompleter<TValidate> : NameListCompleter
+    where TValidate : ValidateRunbookNameAttribute, new()
+{
+    protected override IEnumerable<string> Names => new TValidate().ValidValues;
 }
 
 /// <summary>An action of the runbook's mmctl vocabulary (<see cref="Capabilities.Actions"/>).</summary>

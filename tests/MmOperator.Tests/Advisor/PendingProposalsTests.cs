@@ -67,7 +67,7 @@ public sealed class PendingProposalsTests
         var changelog = recorded.RootElement.GetProperty("files_after").GetProperty("Code/MM/data/mm_audit/config_changelog.jsonl").GetProperty("content").GetString()!;
 
         using var applied = JsonDocument.Parse(changelog.Split('\n')[0]);
-        Assert.Equal(applied.RootElement.GetProperty("proposed").GetString(), files.Pending.Single().ToProposal(MmOperator.Security.KeyRules.Runbook).Proposed);
+        Assert.Equal(applied.RootElement.GetProperty("proposed").GetString(), files.Pending.Single().ToProposal(MmOperator.Security.KeyRules.Runbook).NewValue);
     }
 
     [Theory]

@@ -114,7 +114,7 @@ public sealed class ProposalPolicyTests : IDisposable
         var proposal = new ProposalRecord(json.RootElement).ToProposal(policy.Keys);
 
         Assert.True(proposal.IsProtected);
-        Assert.Equal(("********", "********"), (proposal.Old, proposal.Proposed));
+        Assert.Equal(("********", "********"), (proposal.PreviousValue, proposal.NewValue));
         Assert.Equal(ErrorIds.ProtectedKey, ProposalPolicy.Refusal(proposal, policy, _catalog)!.ErrorId);
     }
 

@@ -120,7 +120,7 @@ public class FixtureReaderTests
         var empty = HostResultReader.Read<AdvisorPendingList>(Fixture("advisor-apply-list-pending-empty", HostCommand.AdvisorListPending(Options)));
 
         var proposal = new ProposalRecord(list.Results.Single()).ToProposal(MmOperator.Security.KeyRules.Runbook);
-        Assert.Equal(("MM_SPREAD_MULTIPLIER", "1.5", "1.8", false, "high", "human", "passed"), (proposal.Param, proposal.Old, proposal.Proposed, proposal.Deadman, proposal.Confidence, proposal.EscalationTarget, proposal.GuardrailStatus));
+        Assert.Equal(("MM_SPREAD_MULTIPLIER", "1.5", "1.8", false, "high", "human", "passed"), (proposal.Param, proposal.PreviousValue, proposal.NewValue, proposal.Deadman, proposal.Confidence, proposal.EscalationTarget, proposal.GuardrailStatus));
         Assert.Equal(0, empty.Pending);
     }
 
@@ -146,7 +146,7 @@ public class FixtureReaderTests
         using var json = System.Text.Json.JsonDocument.Parse(row);
         var proposal = new ProposalRecord(json.RootElement).ToProposal(MmOperator.Security.KeyRules.Runbook);
 
-        Assert.Equal(("ETH_USD-1795677214-manual-MM_SPREAD_MULTIPLIER", "ETH-USD", "MM_SPREAD_MULTIPLIER", "1.5", "1.8"), (proposal.ProposalId, proposal.Market, proposal.Param, proposal.Old, proposal.Proposed));
+        Assert.Equal(("ETH_USD-1795677214-manual-MM_SPREAD_MULTIPLIER", "ETH-USD", "MM_SPREAD_MULTIPLIER", "1.5", "1.8"), (proposal.ProposalId, proposal.Market, proposal.Param, proposal.PreviousValue, proposal.NewValue));
     }
 
     private static HostCommand SubmitCommand() => HostCommand.AdvisorSubmit(Options, typeof(FixtureReaderTests).Assembly.Location);
