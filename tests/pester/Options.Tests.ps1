@@ -204,5 +204,7 @@ Describe 'The settings file' {
         ($output | Where-Object { $_ -is [MmOperator.Options.OptionsView] }).TimeoutSec | Should -Be 42
         "$($output | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })" | Should -Match "'ApiSecret', which is not an option"
         ($output | Out-String) | Should -Not -Match 'hunter2'
+        $warnings = WithSettings @{} { foreach ($i in 1, 2) { @(Get-MmAuditLog -Last 1 -ErrorAction SilentlyContinue 3>&1).Where({ $_ -is [System.Management.Automation.WarningRecord] }).Count } }
+        $warnings | Should -Be @(1, 0) -Because 'the first command of the session says it, once'
     }
 }

@@ -202,7 +202,14 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     {
         try
         {
-            return OptionsStore.Current;
+            var options = OptionsStore.Current;
+            // Import cannot write (nothing runs during it): the first command of the session says what the settings file lacked.
+            foreach (var warning in OptionsStore.TakeNewImportWarnings())
+            {
+                _cmdlet.WriteWarning(warning);
+            }
+
+            return options;
         }
         catch (OperatorException broken)
         {

@@ -15,6 +15,7 @@ public sealed class GetMmOperatorOptionCommand : OperatorCmdlet
 
     protected override void EndProcessing()
     {
+        _ = OptionsStore.TakeNewImportWarnings(); // written just below, so the first read of the options does not write them twice
         foreach (var warning in OptionsStore.ImportWarnings)
         {
             WriteWarning(warning);

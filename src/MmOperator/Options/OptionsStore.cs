@@ -21,6 +21,7 @@ public static class OptionsStore
     private static OperatorException? _importError;
     private static Dictionary<string, string> _sources = new(StringComparer.Ordinal);
     private static IReadOnlyList<string> _importWarnings = [];
+    private static bool _importWarningsShown;
     private static string _settingsPath = string.Empty;
 
     public static OperatorOptions Current
@@ -48,6 +49,17 @@ public static class OptionsStore
             {
                 return new Dictionary<string, string>(_sources, StringComparer.Ordinal);
             }
+        }
+    }
+
+    /// <summary>The import's warnings the first time a command asks after an import, then none: the session sees them once.</summary>
+    public static IReadOnlyList<string> TakeNewImportWarnings()
+    {
+        lock (Gate)
+        {
+            var fresh = _importWarningsShown ? [] : _importWarnings;
+            _importWarningsShown = true;
+            return fresh;
         }
     }
 
@@ -100,6 +112,7 @@ public static class OptionsStore
             _settingsPath = loaded.SettingsPath;
             _sources = new Dictionary<string, string>(loaded.Sources, StringComparer.Ordinal);
             _importWarnings = loaded.Warnings;
+            _importWarningsShown = false;
             _current = loaded.Options;
             _importError = loaded.Error;
         }
