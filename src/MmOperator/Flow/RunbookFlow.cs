@@ -434,7 +434,7 @@ public sealed class RunbookFlow
         }
 
         var status = RefreshStatus(entry) is [var first, ..] ? first : null;
-        if (mustSettle && (died || status is { State: MarketState.Stopped }))
+        if (mustSettle && (died || status is { State: not MarketState.Running }))
         {
             meaning = meaning with
             {

@@ -24,7 +24,8 @@ public static class StatusReader
         var state = instance.Status switch
         {
             "running" => MarketState.Running,
-            "stopped" => MarketState.Stopped,
+            // A clean stop removes the pid file; a dead bot leaves it, and mmctl still reads its pid.
+            "stopped" => instance.Pid is null ? MarketState.Stopped : MarketState.Crashed,
             _ => throw HostResultReader.Invalid(run, $"instance {instance.ControllerId} has status '{instance.Status}'"),
         };
         var entry = FindEntry(instance, run, catalog);
