@@ -8,14 +8,25 @@ BeforeAll {
     $script:Markets = 'BTC-USD', 'ETH-USD', 'MU_24_5-USD', 'SPX500m-USD'
     function script:Id([string] $Id, [string] $Command) { "$Id,MmOperator.Commands.$Command" }
     function script:StatusRuns([int] $Since) { @(Get-Invocation $Sandbox | Select-Object -Skip $Since | ForEach-Object { $_.argv -join ' ' }) }
-    # What a bot that died leaves: its pid file, naming a process that is gone (a real crash is made once, below).
-    function script:Crash([string] $Slug, [int] $DeadPid = 999998) {
+    # What a bot that died leaves: its pid file, naming a process that is gone (a real crash is made once,
+    # below). Above pid_max no process can be alive, so mmctl can never signal a stranger through it.
+    $script:DeadPid = [int] (Get-Content /proc/sys/kernel/pid_max) + 1
+    function script:Crash([string] $Slug) {
         $null = New-Item -ItemType Directory (Join-Path $Sandbox.RepoPath 'data/pids') -Force
         Set-Content (Join-Path $Sandbox.RepoPath "data/pids/env_$Slug.pid") $DeadPid
-        $DeadPid
     }
-    # Stops what runs and clears stale pid files: mmctl stop for each pid file there is.
-    function script:StopAll { foreach ($file in Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/pids') -Filter 'env_*.pid' -ErrorAction Ignore) { $null = Invoke-Mmctl $Sandbox stop ($file.BaseName -replace '^env_') --json } }
+    # Ends this sandbox's bots and clears every pid file: a bot is killed (mmctl's own stop waits a second
+    # before its first check), then mmctl stop, finding it gone, removes the pid file.
+    function script:StopAll {
+        foreach ($file in Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/pids') -Filter 'env_*.pid' -ErrorAction Ignore) {
+            $bot = [int] (Get-Content -Raw $file.FullName)
+            if ((Get-Content -Raw "/proc/$bot/cmdline" -ErrorAction Ignore) -like "*$($Sandbox.RepoPath)*") {
+                Stop-Process -Id $bot -Force
+                Wait-Until { -not (Test-Alive $bot) } | Should -BeTrue
+            }
+            $null = Invoke-Mmctl $Sandbox stop ($file.BaseName -replace '^env_') --json
+        }
+    }
     function script:Fits80([string] $Text) {
         @($Text -split "`r?`n" | Where-Object { $_.Length -gt 80 }) | Should -BeNullOrEmpty
         $Text | Should -Not -Match '…'
@@ -47,13 +58,13 @@ Describe 'Get-MmMarket' {
 
     It 'shows running, crashed and unknown instances, filters by state, and pipes into Stop-MmMarket' {
         $running = (Invoke-Mmctl $Sandbox start eth --json).Json.pid
-        $dead = Crash btc
-        $null = Crash gone 999999
+        Crash btc
+        Crash gone
         try {
             $all = Get-MmMarket
             $all.Market | Should -Be @('BTC-USD', 'ETH-USD', 'gone', 'MU_24_5-USD', 'SPX500m-USD')
             $all.State | Should -Be @('Crashed', 'Running', 'Crashed', 'Stopped', 'Stopped')
-            $all.Pid | Should -Be @($dead, $running, 999999, $null, $null)
+            $all.Pid | Should -Be @($DeadPid, $running, $DeadPid, $null, $null)
             (Get-MmMarket -State Crashed).Market | Should -Be @('BTC-USD', 'gone')
             (Get-MmMarket Running, Crashed).Count | Should -Be 3
             ($all | Format-Table | Out-String) | Should -Match 'BTC-USD\s+Crashed\s+\d+ \.env\.btc\s+stale pid file'
@@ -82,7 +93,7 @@ Describe 'Get-MmHealth' {
     It 'sums up markets, stale pid files, the journal, pending decisions and the last failure' {
         $null = Invoke-WithFault 'start-error' { Start-MmMarket mu_24_5 -Reason 'health check' -Confirm:$false -ErrorAction SilentlyContinue }
         $null = Invoke-Mmctl $Sandbox start eth --json
-        $null = Crash btc
+        Crash btc
         $proposals = Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl'
         $null = New-Item -ItemType Directory (Split-Path $proposals) -Force
         Set-Content $proposals '{"proposal_id": "p-1", "ts": 1}', '{"proposal_id": "p-2", "ts": 2}'
@@ -152,7 +163,7 @@ Describe 'Wait-MmMarket' {
     }
 
     It 'times out per market with WaitTimedOut, its state and the next step, and still writes the others' {
-        $null = Crash spx500m
+        Crash spx500m
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $reached = Wait-MmMarket SPX500m-USD, .env.mu_24_5 -State Stopped -Timeout 1 -ErrorAction SilentlyContinue -ErrorVariable errors
         $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 1

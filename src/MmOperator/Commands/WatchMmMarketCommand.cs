@@ -35,7 +35,7 @@ public sealed class WatchMmMarketCommand : OperatorCmdlet
     protected override void EndProcessing()
     {
         var terminal = !Console.IsOutputRedirected && Host.UI.SupportsVirtualTerminal && MyInvocation.PipelinePosition == MyInvocation.PipelineLength;
-        var width = terminal ? Host.UI.RawUI.BufferSize.Width : 80;
+        var width = terminal && Host.UI.RawUI.BufferSize.Width > 0 ? Host.UI.RawUI.BufferSize.Width : 80;
         for (var shown = 0; Count is null || shown < Count; shown++)
         {
             if (shown > 0 && Session.StopToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(Interval)))
