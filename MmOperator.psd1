@@ -12,6 +12,11 @@
     FormatsToProcess     = @('MmOperator.format.ps1xml')
     CmdletsToExport      = @(
         'Get-MmStatus'
+        'Get-MmMarket'
+        'Get-MmHealth'
+        'Wait-MmMarket'
+        'Watch-MmMarket'
+        'Get-MmLog'
         'Start-MmMarket'
         'Stop-MmMarket'
         'Restart-MmMarket'

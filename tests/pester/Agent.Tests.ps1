@@ -71,6 +71,10 @@ Describe 'The restricted session' {
         $result.Text | Should -Match '"Market":"ETH-USD"'
         $result.Text | Should -Match 'ConstrainedLanguage'
         (Agent 'Get-MmEnvParam eth MM_API_KEY | Out-String').Text | Should -Match '\*{8}'
+        $glance = (Agent 'Get-MmMarket | Format-Table Market, State | Out-String; "valid=" + (Get-MmHealth).JournalValid; "waited=" + (Wait-MmMarket eth -State Running -Timeout 5).State').Text
+        $glance | Should -Match 'BTC-USD\s+Stopped'
+        $glance | Should -Match 'valid=True'
+        $glance | Should -Match 'waited=Running'
     }
 
     It 'refuses <Name>' -ForEach @(
@@ -83,6 +87,7 @@ Describe 'The restricted session' {
         @{ Name = 'providers and file access'; Command = 'Get-Content /etc/hostname'; Expect = 'not recognized' }
         @{ Name = 'changing the options'; Command = 'Set-MmOperatorOption -MmctlPath /bin/sh'; Expect = 'not recognized' }
         @{ Name = 'making a sandbox'; Command = 'New-MmSandbox'; Expect = 'not recognized' }
+        @{ Name = 'reading a bot log, or a watch that only Ctrl+C ends'; Command = 'Get-MmLog eth; Watch-MmMarket -Count 1'; Expect = '(?s)Get-MmLog.*not recognized.*Watch-MmMarket.*not recognized' }
         @{ Name = 'deciding approvals'; Command = 'Approve-MmApprovalRequest apr-000000000000 -Reason x -Confirm:$false'; Expect = 'not recognized' }
         @{ Name = 'reading a file through -Path'; Command = 'Get-MmAuditLog -Path /etc/passwd'; Expect = 'FullLanguageRequired|restricted session may not' }
         # The session can set a variable of its process's environment: a process of its own, as the launcher starts it.

@@ -45,12 +45,12 @@ Describe 'Get-MmStatus' {
         (Get-Invocation $Sandbox)[-1].argv | Should -Be @('status', 'mu_24_5', '--json')
     }
 
-    It 'detects a stale pid file when the bot died' {
+    It 'reports a bot that died as Crashed, its pid file stale' {
         $started = Invoke-Mmctl $Sandbox start btc --json
         Stop-Process -Id $started.Json.pid -Force
         Wait-Until { -not (Test-Alive $started.Json.pid) } | Should -BeTrue
         $status = Get-MmStatus btc
-        $status.State | Should -Be 'Stopped'
+        $status.State | Should -Be 'Crashed'
         $status.Pid | Should -Be $started.Json.pid
         $status.StalePidFile | Should -BeTrue
         ($status | Format-Table | Out-String) | Should -Match 'stale pid file'

@@ -79,4 +79,10 @@ public static class ErrorIds
     public const string HelpTopicNotFound = "HelpTopicNotFound";
     public const string ApprovalRequestLimit = "ApprovalRequestLimit";
     public const string SecretLikeValue = "SecretLikeValue";
+
+    // Watching markets and reading their logs
+    public const string WaitTimedOut = "WaitTimedOut";
+    public const string BotLogNotFound = "BotLogNotFound";
+    public const string BotLogUnreadable = "BotLogUnreadable";
+    public const string ApprovalStoreUnreadable = "ApprovalStoreUnreadable";
 }

@@ -5,6 +5,9 @@ public enum MarketState
 {
     Stopped,
     Running,
+
+    /// <summary>The bot died: its pid file is still there, and mmctl lists it as stopped with the dead pid.</summary>
+    Crashed,
 }
 
 /// <summary>
@@ -32,8 +35,8 @@ public sealed class MarketStatus
 
     public required DateTime GeneratedAt { get; init; }
 
-    /// <summary>A pid file whose process is gone: mmctl lists it as stopped with its old pid.</summary>
-    public bool StalePidFile => State == MarketState.Stopped && Pid is not null;
+    /// <summary>A pid file whose process is gone: mmctl lists it as stopped with its old pid (a crashed bot).</summary>
+    public bool StalePidFile => State == MarketState.Crashed;
 
     public override string ToString() => $"{Market} {State}";
 }

@@ -7,7 +7,10 @@ namespace MmOperator.Status;
 /// <summary>Turns a <c>mmctl status --json</c> answer into <see cref="MarketStatus"/> objects, naming markets from the catalog.</summary>
 public static class StatusReader
 {
-    public static IReadOnlyList<MarketStatus> Read(HostRunResult run, MarketCatalog catalog)
+    public static IReadOnlyList<MarketStatus> Read(HostRunResult run, MarketCatalog catalog) => ReadReport(run, catalog).Instances;
+
+    /// <summary>The instances with the report's own time, which an empty list still has.</summary>
+    public static StatusReport ReadReport(HostRunResult run, MarketCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var report = HostResultReader.Read<MmctlStatusReport>(run);
@@ -16,7 +19,7 @@ public static class StatusReader
             throw HostResultReader.Invalid(run, $"generated_at '{report.GeneratedAt}' is not a time");
         }
 
-        return report.Instances.Select(i => ToStatus(i, generatedAt, run, catalog)).ToList();
+        return new StatusReport(generatedAt, report.Instances.Select(i => ToStatus(i, generatedAt, run, catalog)).ToList());
     }
 
     private static MarketStatus ToStatus(MmctlInstance instance, DateTime generatedAt, HostRunResult run, MarketCatalog catalog)
@@ -24,7 +27,8 @@ public static class StatusReader
         var state = instance.Status switch
         {
             "running" => MarketState.Running,
-            "stopped" => MarketState.Stopped,
+            // A clean stop removes the pid file; a dead bot leaves it, and mmctl still reads its pid.
+            "stopped" => instance.Pid is null ? MarketState.Stopped : MarketState.Crashed,
             _ => throw HostResultReader.Invalid(run, $"instance {instance.ControllerId} has status '{instance.Status}'"),
         };
         var entry = FindEntry(instance, run, catalog);
@@ -58,6 +62,16 @@ public static class StatusReader
         return catalog.FindBySlug(SlugOfControllerId(instance.ControllerId));
     }
 
+    /// <summary>mmctl's controller id of a market file, as every recording shows it (env_ and the slug).</summary>
+    public static string ControllerIdOf(MarketEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return "env_" + entry.Slug;
+    }
+
     private static string SlugOfControllerId(string controllerId) =>
         controllerId.StartsWith("env_", StringComparison.Ordinal) ? controllerId[4..] : controllerId;
 }
+
+/// <summary>One <c>mmctl status --json</c> answer: when mmctl made it, and its instances.</summary>
+public sealed record StatusReport(DateTime GeneratedAt, IReadOnlyList<MarketStatus> Instances);

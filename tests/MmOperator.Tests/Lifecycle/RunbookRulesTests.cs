@@ -18,9 +18,9 @@ public class RunbookRulesTests
     [Fact]
     public void Status_facts_name_state_pid_and_staleness()
     {
-        var status = new MarketStatus { Market = "ETH-USD", Slug = "eth", State = MarketState.Stopped, Pid = 12, ControllerId = "env_eth", GeneratedAt = DateTime.UtcNow };
+        var status = new MarketStatus { Market = "ETH-USD", Slug = "eth", State = MarketState.Crashed, Pid = 12, ControllerId = "env_eth", GeneratedAt = DateTime.UtcNow };
 
-        Assert.Equal("ETH-USD: Stopped (pid 12), stale pid file", RunbookText.StatusFacts(status));
+        Assert.Equal("ETH-USD: Crashed (pid 12), stale pid file", RunbookText.StatusFacts(status));
         Assert.StartsWith("unknown", RunbookText.StatusFacts(null), StringComparison.Ordinal);
     }
 

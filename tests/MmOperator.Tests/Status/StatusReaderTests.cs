@@ -42,14 +42,34 @@ public class StatusReaderTests
         Assert.Equal("/home/operator/Code/MM/.env.btc", status.EnvFile);
     }
 
-    [Fact]
-    public void A_stopped_instance_with_a_pid_is_a_stale_pid_file()
+    [Theory]
+    [InlineData("003-mmctl-status-all-running-and-stale.json", "BTC-USD")]
+    [InlineData("011-mmctl-status-one-stale.json", "ETH-USD")]
+    public void A_bot_that_died_is_Crashed_as_mmctl_really_reports_it(string recording, string market)
     {
-        const string json = """{"generated_at": "2026-11-26T07:13:25Z", "instances": [{"controller_id": "env_eth", "status": "stopped", "pid": 99999, "market": "ETH-USD", "env": "/home/operator/Code/MM/.env.eth", "log": null}]}""";
+        var status = StatusReader.Read(Recorded(recording), Catalog).Single(s => s.Market == market);
 
-        var status = StatusReader.Read(Run(HostCommand.MmctlStatus(Options), json), Catalog).Single();
+        Assert.Equal((MarketState.Crashed, true), (status.State, status.StalePidFile));
+        Assert.NotNull(status.Pid);
+    }
 
-        Assert.True(status.StalePidFile);
+    [Theory]
+    [InlineData("009-mmctl-status-one-stopped-env-present.json", "BTC-USD")]
+    [InlineData("005-mmctl-status-all-odd-pid-files.json", "foo")]
+    public void Stopped_without_a_pid_is_Stopped(string recording, string market)
+    {
+        var status = StatusReader.Read(Recorded(recording), Catalog).Single(s => s.Market == market);
+
+        Assert.Equal((MarketState.Stopped, false, null), (status.State, status.StalePidFile, status.Pid));
+    }
+
+    /// <summary>The stdout of a recorded mmctl run, answering the argv it was recorded with.</summary>
+    private static HostRunResult Recorded(string recording)
+    {
+        using var scenario = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.ConformanceFixtures, recording)));
+        var argv = scenario.RootElement.GetProperty("argv").EnumerateArray().Select(a => a.GetString()).ToList();
+        var command = argv.Count == 3 ? HostCommand.MmctlStatus(Options, Catalog.FindBySlug(argv[1]!)!) : HostCommand.MmctlStatus(Options);
+        return Run(command, scenario.RootElement.GetProperty("stdout").GetString()!);
     }
 
     [Theory]

@@ -1,0 +1,75 @@
+using System.Management.Automation;
+using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Status;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Shows the last lines of a market's bot log, secrets masked, and can follow it.</para>
+/// The log is the one <c>mmctl status &lt;market&gt; --json</c> names. A file read, for people: a
+/// restricted session may not run it.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "MmLog")]
+[OutputType(typeof(string))]
+public sealed class GetMmLogCommand : OperatorCmdlet
+{
+    /// <summary>The market, in any accepted form (eth, ETH-USD, .env.eth).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [MarketTransformation]
+    [ArgumentCompleter(typeof(MarketCompleter))]
+    public Market? Market { get; set; }
+
+    /// <summary>How many of the last lines to show.</summary>
+    [Parameter]
+    [ValidateRange(0, 100000)]
+    public int Tail { get; set; } = 50;
+
+    /// <summary>Keep showing lines as the bot writes them, until Ctrl+C.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (SessionState.LanguageMode != PSLanguageMode.FullLanguage)
+        {
+            ThrowTerminatingError(new OperatorException(ErrorIds.FullLanguageRequired, ErrorCategory.PermissionDenied, "Get-MmLog reads the bot's log file, which a restricted session may not do. Ask a human operator to read it; Get-MmMarket and Get-MmHealth show the markets' state.", Market?.Input).ToErrorRecord());
+        }
+
+        Require(HostPreconditions.RequireMmctl);
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (ResolveOrWriteError(Market!) is not { } entry)
+        {
+            return;
+        }
+
+        try
+        {
+            var run = RunHost(HostCommand.MmctlStatus(Options, entry));
+            var log = StatusReader.Read(run, Catalog) is [{ LogPath: { } path }, ..] ? path : throw HostResultReader.Invalid(run, "it names no log for the market");
+            var (lines, end) = BotLog.Tail(log, Tail);
+            WriteLines(lines);
+            if (Wait)
+            {
+                WriteLines(BotLog.Follow(log, end, pause => !Session.StopToken.WaitHandle.WaitOne(pause)));
+            }
+        }
+        catch (OperatorException failure)
+        {
+            WriteError(failure.ToErrorRecord());
+        }
+    }
+
+    private void WriteLines(IEnumerable<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            WriteObject(Masker.Apply(line));
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace MmOperator.Status;
+
+/// <summary>
+/// The host at a glance (PSTypeName MmOperator.Health): markets by state, the audit journal, what waits
+/// for a decision, and the last failed action. A part that could not be read is null (unknown), never
+/// a guess; the error that says why is written beside it.
+/// </summary>
+public sealed class Health
+{
+    public const string TypeName = "MmOperator.Health";
+
+    public required DateTime GeneratedAt { get; init; }
+
+    public int? Running { get; init; }
+
+    public int? Stopped { get; init; }
+
+    public int? Crashed { get; init; }
+
+    /// <summary>The markets whose bot died (their pid files are stale).</summary>
+    public IReadOnlyList<string>? CrashedMarkets { get; init; }
+
+    public int? StalePidFiles { get; init; }
+
+    public bool? JournalValid { get; init; }
+
+    /// <summary>Where and why the journal's chain breaks, when it does.</summary>
+    public string? JournalProblem { get; init; }
+
+    /// <summary>Advisor proposals still pending, all of them (the apply script's own listing stops at 50).</summary>
+    public int? PendingProposals { get; init; }
+
+    /// <summary>Approval requests from the restricted session waiting for a human, unexpired.</summary>
+    public int? PendingApprovals { get; init; }
+
+    /// <summary>The journal's most recent Failed action; null when there is none or the journal is unknown.</summary>
+    public HealthFailure? LastFailure { get; init; }
+}
+
+/// <summary>A failed action as the journal recorded it.</summary>
+public sealed record HealthFailure(DateTime Time, string Action, string? Market, string? ErrorId)
+{
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Time:yyyy-MM-dd HH:mm:ss}Z {Action} {Market ?? "-"} ({ErrorId ?? "no error id"})");
+}

@@ -1,0 +1,288 @@
+# Every market at a glance (Get-MmMarket), the health summary (Get-MmHealth), waiting and watching
+# (Wait-MmMarket, Watch-MmMarket) and the bot log (Get-MmLog), on one sandbox. Bots are started with the
+# stand-in mmctl directly and few: most cases read what is there.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-MmTestModule
+    $script:Sandbox = New-TestSandbox
+    $script:Markets = 'BTC-USD', 'ETH-USD', 'MU_24_5-USD', 'SPX500m-USD'
+    function script:Id([string] $Id, [string] $Command) { "$Id,MmOperator.Commands.$Command" }
+    function script:StatusRuns([int] $Since) { @(Get-Invocation $Sandbox | Select-Object -Skip $Since | ForEach-Object { $_.argv -join ' ' }) }
+    # What a bot that died leaves: its pid file, naming a process that is gone (a real crash is made once,
+    # below). Above pid_max no process can be alive, so mmctl can never signal a stranger through it.
+    $script:DeadPid = [int] (Get-Content /proc/sys/kernel/pid_max) + 1
+    function script:Crash([string] $Slug) {
+        $null = New-Item -ItemType Directory (Join-Path $Sandbox.RepoPath 'data/pids') -Force
+        Set-Content (Join-Path $Sandbox.RepoPath "data/pids/env_$Slug.pid") $DeadPid
+    }
+    # Ends this sandbox's bots and clears every pid file: a bot is killed (mmctl's own stop waits a second
+    # before its first check), then mmctl stop, finding it gone, removes the pid file.
+    function script:StopAll {
+        foreach ($file in Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/pids') -Filter 'env_*.pid' -ErrorAction Ignore) {
+            $bot = [int] (Get-Content -Raw $file.FullName)
+            if ((Get-Content -Raw "/proc/$bot/cmdline" -ErrorAction Ignore) -like "*$($Sandbox.RepoPath)*") {
+                Stop-Process -Id $bot -Force
+                Wait-Until { -not (Test-Alive $bot) } | Should -BeTrue
+            }
+            $null = Invoke-Mmctl $Sandbox stop ($file.BaseName -replace '^env_') --json
+        }
+    }
+    function script:Fits80([string] $Text) {
+        @($Text -split "`r?`n" | Where-Object { $_.Length -gt 80 }) | Should -BeNullOrEmpty
+        $Text | Should -Not -Match '…'
+    }
+}
+
+AfterAll {
+    StopAll
+    Remove-TestSandbox $Sandbox
+}
+
+Describe 'Get-MmMarket' {
+    AfterEach { StopAll }
+
+    It 'lists every market of the repo, never-started ones included, from one mmctl status' {
+        Set-Content (Join-Path $Sandbox.RepoPath '.env.lock') 'MM_MARKET_NAME=LOCK-USD'
+        try {
+            $before = Get-InvocationCount $Sandbox
+            $all = Get-MmMarket
+            StatusRuns $before | Should -Be @('status --json')
+        }
+        finally { Remove-Item (Join-Path $Sandbox.RepoPath '.env.lock') -Force }
+        $all.Market | Should -Be $Markets
+        $all.State | Should -Be @('Stopped', 'Stopped', 'Stopped', 'Stopped')
+        $all[0].PSObject.TypeNames[0] | Should -Be 'MmOperator.MarketStatus'
+        $all[0].EnvFile | Should -Be (Join-Path $Sandbox.RepoPath '.env.btc')
+        Fits80 ($all | Out-String -Width 80)
+    }
+
+    It 'shows running, crashed and unknown instances, filters by state, and pipes into Stop-MmMarket' {
+        $running = (Invoke-Mmctl $Sandbox start eth --json).Json.pid
+        Crash btc
+        Crash gone
+        try {
+            $all = Get-MmMarket
+            $all.Market | Should -Be @('BTC-USD', 'ETH-USD', 'gone', 'MU_24_5-USD', 'SPX500m-USD')
+            $all.State | Should -Be @('Crashed', 'Running', 'Crashed', 'Stopped', 'Stopped')
+            $all.Pid | Should -Be @($DeadPid, $running, $DeadPid, $null, $null)
+            (Get-MmMarket -State Crashed).Market | Should -Be @('BTC-USD', 'gone')
+            (Get-MmMarket Running, Crashed).Count | Should -Be 3
+            ($all | Format-Table | Out-String) | Should -Match 'BTC-USD\s+Crashed\s+\d+ \.env\.btc\s+stale pid file'
+            $plans = @(Get-MmMarket -State Running | Stop-MmMarket -Reason 'glance' -WhatIf 6>&1) -join "`n"
+            $plans | Should -Match ([regex]::Escape("- Action(s): $($Sandbox.MmctlPath) stop eth --json"))
+        }
+        finally { Remove-Item (Join-Path $Sandbox.RepoPath 'data/pids/env_gone.pid') }
+        StopAll
+        Get-MmMarket -State Crashed | Should -BeNullOrEmpty -Because 'mmctl stop clears a stale pid file'
+    }
+
+    It 'reports a failed listing as the host error, writing no market' {
+        $failure = Invoke-WithFault 'garbage' { Get-MmMarket -ErrorAction SilentlyContinue -ErrorVariable errors; $errors }
+        @($failure).Count | Should -Be 1
+        $failure.FullyQualifiedErrorId | Should -Be (Id HostOutputInvalid GetMmMarketCommand)
+    }
+}
+
+Describe 'Get-MmHealth' {
+    AfterEach {
+        StopAll
+        $Sandbox | Set-MmOperatorOption
+        Remove-Item (Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl') -ErrorAction Ignore
+    }
+
+    It 'sums up markets, stale pid files, the journal, pending decisions and the last failure' {
+        $null = Invoke-WithFault 'start-error' { Start-MmMarket mu_24_5 -Reason 'health check' -Confirm:$false -ErrorAction SilentlyContinue }
+        $null = Invoke-Mmctl $Sandbox start eth --json
+        Crash btc
+        $proposals = Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl'
+        $null = New-Item -ItemType Directory (Split-Path $proposals) -Force
+        Set-Content $proposals '{"proposal_id": "p-1", "ts": 1}', '{"proposal_id": "p-2", "ts": 2}'
+        $request = [MmOperator.Approvals.ApprovalRequest]@{ Cmdlet = 'Stop-MmMarket'; Action = 'stop'; Target = 'ETH-USD'; Reason = 'r'; Plan = 'Plan'; Binding = 'b'; Requester = 'agent' }
+        $null = [MmOperator.Approvals.ApprovalStore]::new((Get-MmOperatorOption).ApprovalStorePath).File($request, [timespan]::FromMinutes(30))
+
+        $before = Get-InvocationCount $Sandbox
+        $health = Get-MmHealth -ErrorVariable errors
+        StatusRuns $before | Should -Be @('status --json')
+        $errors | Should -BeNullOrEmpty
+        $health.PSObject.TypeNames[0] | Should -Be 'MmOperator.Health'
+        ($health.Running, $health.Stopped, $health.Crashed, $health.StalePidFiles) | Should -Be @(1, 2, 1, 1)
+        $health.CrashedMarkets | Should -Be @('BTC-USD')
+        $health.JournalValid | Should -BeTrue
+        $health.PendingProposals | Should -Be 2
+        $health.PendingApprovals | Should -Be 1
+        ($health.LastFailure.Action, $health.LastFailure.Market) | Should -Be @('start', 'MU_24_5-USD')
+        $health.LastFailure.ErrorId | Should -Be (Get-MmAuditLog -Action start -Last 1).ErrorId
+        $health.LastFailure.Time.Kind | Should -Be 'Utc'
+        $view = $health | Out-String -Width 80
+        Fits80 $view
+        $view | Should -Match 'Markets\s+: 1 running, 2 stopped, 1 crashed'
+        $view | Should -Match 'Crashed\s+: BTC-USD'
+        $view | Should -Match "LastFailure\s+: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ start MU_24_5-USD \($($health.LastFailure.ErrorId)\)"
+        ($health | ConvertTo-Json -Compress) | Should -Match '"Crashed":1,"CrashedMarkets":\["BTC-USD"\]'
+    }
+
+    It 'shows a part it cannot read as unknown, with an error for that part only' {
+        $proposals = Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl'
+        $null = New-Item -ItemType Directory (Split-Path $proposals) -Force
+        [IO.File]::WriteAllBytes($proposals, [byte[]](0x7b, 0xff, 0x0a))
+        Set-MmOperatorOption -MmctlPath (Join-Path $TestDrive 'no-mmctl') -WarningAction SilentlyContinue
+        $health = Get-MmHealth -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors.FullyQualifiedErrorId | Should -Be @((Id MmctlNotFound GetMmHealthCommand), (Id AdvisorFilesUnreadable GetMmHealthCommand))
+        $health.Running | Should -BeNullOrEmpty
+        $health.PendingProposals | Should -BeNullOrEmpty
+        $health.JournalValid | Should -BeTrue
+        $health.PendingApprovals | Should -Not -BeNullOrEmpty
+        $view = $health | Out-String -Width 80
+        Fits80 $view
+        $view | Should -Match 'Markets\s+: unknown'
+        $view | Should -Match 'PendingProposals : unknown'
+        $view | Should -Match 'Journal\s+: chain valid'
+    }
+}
+
+Describe 'Wait-MmMarket' {
+    AfterEach { StopAll }
+
+    It 'answers after one look for a market already in the state' {
+        $before = Get-InvocationCount $Sandbox
+        $status = Wait-MmMarket mu_24_5 -State Stopped -Timeout 5
+        $status.PSObject.TypeNames[0] | Should -Be 'MmOperator.MarketStatus'
+        ($status.Market, $status.State) | Should -Be @('MU_24_5-USD', 'Stopped')
+        StatusRuns $before | Should -Be @('status mu_24_5 --json')
+    }
+
+    It 'polls until a bot crashes (the sandbox fault die-after)' {
+        $started = Invoke-WithFault 'die-after:0.6' { Invoke-Mmctl $Sandbox start btc --json }
+        $before = Get-InvocationCount $Sandbox
+        $status = Wait-MmMarket BTC-USD -State Crashed -Timeout 10
+        ($status.State, $status.Pid, $status.StalePidFile) | Should -Be @('Crashed', $started.Json.pid, $true)
+        $polls = StatusRuns $before
+        $polls.Count | Should -BeGreaterThan 1
+        $polls | Select-Object -Unique | Should -Be 'status btc --json'
+        (Get-MmStatus btc).State | Should -Be 'Crashed'
+    }
+
+    It 'times out per market with WaitTimedOut, its state and the next step, and still writes the others' {
+        Crash spx500m
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $reached = Wait-MmMarket SPX500m-USD, .env.mu_24_5 -State Stopped -Timeout 1 -ErrorAction SilentlyContinue -ErrorVariable errors
+        $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 1
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+        $reached.Market | Should -Be 'MU_24_5-USD'
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id WaitTimedOut WaitMmMarketCommand)
+        $errors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+        $errors[0].Exception.Message | Should -BeLike 'SPX500m-USD is Crashed, not Stopped, after 1 s. Next step: *Get-MmLog spx500m*Stop-MmMarket spx500m -Reason <why> clears the pid file*'
+        $errors[0].TargetObject.State | Should -Be 'Crashed'
+    }
+
+    It 'refuses a market it cannot resolve before anything runs' {
+        $before = Get-InvocationCount $Sandbox
+        { Wait-MmMarket 'ETH/USD' -State Running -Timeout 1 -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidMarketFormat WaitMmMarketCommand) -ExpectedMessage "*'ETH-USD'*"
+        Get-InvocationCount $Sandbox | Should -Be $before
+    }
+}
+
+Describe 'Watch-MmMarket' {
+    It 'writes each snapshot once under a timestamp line when its output is piped, one status each' {
+        $before = Get-InvocationCount $Sandbox
+        $out = @(Watch-MmMarket -Count 2 -Interval 0.25 | Write-Output)
+        StatusRuns $before | Should -Be @('status --json', 'status --json')
+        $out.Count | Should -Be 4
+        $out[0], $out[2] | Should -Match '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ  Get-MmMarket every 0.25 s'
+        $out[1] | Should -Match '(?m)^MU_24_5-USD\s+Stopped'
+        Fits80 ($out -join "`n")
+    }
+}
+
+Describe 'Get-MmLog' {
+    BeforeAll {
+        $script:Secret = (Get-Content (Join-Path $Sandbox.RepoPath '.env.eth') | Where-Object { $_ -like 'MM_API_KEY=*' }) -replace '^MM_API_KEY=', ''
+        $script:LogPath = (Get-MmStatus eth).LogPath
+        $null = New-Item -ItemType Directory (Split-Path $LogPath) -Force
+        Set-Content $LogPath (@(1..60 | ForEach-Object { "line $_" }) + "auth with $Secret failed" + 'MM_STARK_PRIVATE_KEY=0xdeadbeef' + "colour`e[31m" + 'last')
+    }
+
+    It 'writes the last lines of the log mmctl names, secrets masked' {
+        $Secret.Length | Should -BeGreaterThan 6
+        $before = Get-InvocationCount $Sandbox
+        $lines = Get-MmLog eth
+        StatusRuns $before | Should -Be @('status eth --json')
+        $lines.Count | Should -Be 50
+        $lines[-1] | Should -Be 'last'
+        $lines[-4] | Should -Be 'auth with ******** failed'
+        $lines[-3] | Should -Be 'MM_STARK_PRIVATE_KEY=********'
+        $lines[-2] | Should -Be "colour$([char]0xFFFD)[31m"
+        ($lines -join "`n") | Should -Not -Match ([regex]::Escape($Secret))
+        (Get-MmLog ETH-USD -Tail 2) | Should -Be @("colour$([char]0xFFFD)[31m", 'last')
+    }
+
+    It 'says when a bot has written no log yet' {
+        $failure = Get-MmLog spx500m -ErrorAction SilentlyContinue -ErrorVariable errors
+        $failure | Should -BeNullOrEmpty
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id BotLogNotFound GetMmLogCommand)
+        $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}
+
+Describe 'What only Ctrl+C ends, and a restricted session' {
+    BeforeAll {
+        # A second runspace of this process runs the command while this one presses Ctrl+C (Stop).
+        $state = [initialsessionstate]::CreateDefault2()
+        $state.ImportPSModule($env:MMOPERATOR_TEST_MODULE)
+        $script:Runspace = [runspacefactory]::CreateRunspace($state)
+        $Runspace.Open()
+        $options = [powershell]::Create()
+        $options.Runspace = $Runspace
+        $null = $options.AddScript('param($Sandbox) $Sandbox | Set-MmOperatorOption').AddArgument($Sandbox).Invoke()
+        $options.Dispose()
+        function script:Start-Command([string] $Script) {
+            $ps = [powershell]::Create()
+            $ps.Runspace = $Runspace
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $null = $ps.AddScript($Script).BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+            [pscustomobject]@{ Shell = $ps; Output = $output }
+        }
+        function script:Stop-Command($Running) {
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $Running.Shell.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 3
+            $Running.Shell.InvocationStateInfo.State | Should -Be 'Stopped'
+            $Running.Shell.Dispose()
+        }
+    }
+
+    AfterAll { $Runspace.Dispose() }
+
+    It 'Get-MmLog -Wait follows the log, masked, until Ctrl+C' {
+        $log = (Get-MmStatus eth).LogPath
+        $running = Start-Command 'Get-MmLog eth -Tail 0 -Wait'
+        Wait-Until { $running.Shell.InvocationStateInfo.State -eq 'Running' } | Should -BeTrue
+        # Appended until a line shows: one written before the follow began is behind its start, never shown.
+        Wait-Until { Add-Content $log "appended with $Secret"; $running.Output.Count -ge 1 } | Should -BeTrue
+        # Indexed: enumerating a collection the pipeline still writes to waits for its end.
+        $running.Output[0] | Should -Be 'appended with ********'
+        Stop-Command $running
+    }
+
+    It '<Name> ends at once on Ctrl+C' -ForEach @(
+        @{ Name = 'Wait-MmMarket'; Script = 'Wait-MmMarket eth -State Running -Timeout 600' }
+        @{ Name = 'Watch-MmMarket'; Script = 'Watch-MmMarket -Interval 600 | Write-Output' }
+    ) {
+        $before = Get-InvocationCount $Sandbox
+        $running = Start-Command $Script
+        Wait-Until { (Get-InvocationCount $Sandbox) -gt $before } | Should -BeTrue
+        Stop-Command $running
+    }
+
+    It 'Get-MmLog refuses a restricted session, before anything runs' {
+        $before = Get-InvocationCount $Sandbox
+        $ps = [powershell]::Create()
+        $ps.Runspace = $Runspace
+        $null = $ps.AddScript('$ExecutionContext.SessionState.LanguageMode = "ConstrainedLanguage"; Get-MmLog eth').Invoke()
+        $ps.Streams.Error[0].FullyQualifiedErrorId | Should -Be (Id FullLanguageRequired GetMmLogCommand)
+        $ps.Streams.Error[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $ps.Dispose()
+        Get-InvocationCount $Sandbox | Should -Be $before
+    }
+}
