@@ -1,5 +1,4 @@
-# Examples are tests: every example in docs/en-US runs against a sandbox (one per help page, put back
-# between examples) and must succeed, and must show what its page says it shows: an error id the page
+# Examples are tests: every example in docs/en-US runs against a sandbox (put back between examples) and must succeed, and must show what its page says it shows: an error id the page
 # names, a diff it quotes, the mmctl commands it says are run, and "Nothing ran" when it says so.
 BeforeDiscovery {
     $script:Pages = foreach ($page in Get-ChildItem (Join-Path $PSScriptRoot '../../docs/en-US') -Filter '*.md' | Where-Object Name -notlike 'about_*') {
@@ -24,40 +23,43 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-MmTestModule
+    # One sandbox for every page, put back before each example: the examples' files, ETH-USD the only market running, one pending approval request.
+    $script:Sandbox = New-TestSandbox
+    $null = Invoke-Mmctl $Sandbox start eth --json
+    $null = [pscustomobject]@{ Market = 'ETH-USD'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8'; Reason = 'example setup' } | Submit-MmAdvisorProposal -Confirm:$false
+    # What an example may change, kept to be put back before the next one: the .env files and the advisor's files.
+    function script:Changeable { @(Get-ChildItem $Sandbox.RepoPath -Force -Filter '.env*') + @(Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/mm_audit') -Recurse -Force -File) }
+    $script:Kept = @{}
+    foreach ($file in Changeable) { $Kept[$file.FullName] = [IO.File]::ReadAllBytes($file.FullName) }
+    $script:Work = New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))
+    @([pscustomobject]@{ Market = 'ETH-USD'; Name = 'MM_SKEW_MAX_BPS'; Value = '22'; Reason = 'from a CSV' }) | Export-Csv (Join-Path $Work 'changes.csv')
+    @([pscustomobject]@{ Market = 'btc'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Reason = 'from a CSV' }) | Export-Csv (Join-Path $Work 'proposals.csv')
+    Set-Content (Join-Path $Work 'proposals.jsonl') '{"market": "eth", "param": "MM_SKEW_MAX_BPS", "proposed": "24", "reason": "from JSONL"}'
+    $script:Pids = Join-Path $Sandbox.RepoPath 'data/pids'
+    # A live bot by its pid file, read directly: the setup starts no process when nothing changed.
+    function script:Get-LiveBot([string] $File) {
+        $bot = 0
+        if ((Test-Path $File) -and [int]::TryParse((Get-Content -Raw $File), [ref] $bot) -and (Test-Alive $bot)) { $bot }
+    }
 }
 
+AfterAll { Remove-TestSandbox $Sandbox }
+
 Describe '<Page> help examples' -ForEach $Pages {
-    BeforeAll {
-        $script:Sandbox = New-TestSandbox
-        $null = Invoke-Mmctl $Sandbox start eth --json
-        $null = [pscustomobject]@{ Market = 'ETH-USD'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8'; Reason = 'example setup' } | Submit-MmAdvisorProposal -Confirm:$false
-        # What an example may change, kept to be put back before the next one: the .env files and the advisor's files.
-        function script:Changeable { @(Get-ChildItem $Sandbox.RepoPath -Force -Filter '.env*') + @(Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/mm_audit') -Recurse -Force -File) }
-        $script:Kept = @{}
-        foreach ($file in Changeable) { $Kept[$file.FullName] = [IO.File]::ReadAllBytes($file.FullName) }
-        $script:Work = New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))
-        @([pscustomobject]@{ Market = 'ETH-USD'; Name = 'MM_SKEW_MAX_BPS'; Value = '22'; Reason = 'from a CSV' }) | Export-Csv (Join-Path $Work 'changes.csv')
-        @([pscustomobject]@{ Market = 'btc'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Reason = 'from a CSV' }) | Export-Csv (Join-Path $Work 'proposals.csv')
-        Set-Content (Join-Path $Work 'proposals.jsonl') '{"market": "eth", "param": "MM_SKEW_MAX_BPS", "proposed": "24", "reason": "from JSONL"}'
-    }
-
-    AfterAll {
-        Remove-TestSandbox $Sandbox
-    }
-
     BeforeEach {
-        # The sandbox as the page's first example found it: the same files, ETH-USD the only market running, one pending approval request.
         Changeable | Where-Object { -not $Kept.ContainsKey($_.FullName) } | Remove-Item -Force
         foreach ($path in $Kept.Keys) { [IO.File]::WriteAllBytes($path, $Kept[$path]) }
-        foreach ($instance in @((Invoke-Mmctl $Sandbox status --json).Json.instances | Where-Object { $_.status -eq 'running' -and $_.market -ne 'ETH-USD' })) {
-            $null = Invoke-Mmctl $Sandbox stop ($instance.controller_id -replace '^env_') --json
+        foreach ($file in Get-ChildItem $Pids -Filter 'env_*.pid' | Where-Object Name -ne 'env_eth.pid') {
+            if (Get-LiveBot $file.FullName) { $null = Invoke-Mmctl $Sandbox stop ($file.BaseName -replace '^env_') --json }
         }
-        if (@((Invoke-Mmctl $Sandbox status eth --json).Json.instances)[0].status -ne 'running') { $null = Invoke-Mmctl $Sandbox start eth --json }
+        if (-not (Get-LiveBot (Join-Path $Pids 'env_eth.pid'))) { $null = Invoke-Mmctl $Sandbox start eth --json }
+        $approvals = (Get-MmOperatorOption).ApprovalStorePath
+        Get-ChildItem $approvals -Filter 'apr-*.json' -ErrorAction Ignore | Remove-Item -Force
         $request = [MmOperator.Approvals.ApprovalRequest]::new()
         $request.Cmdlet = 'Stop-MmMarket'; $request.Action = 'stop'; $request.Target = 'ETH-USD'; $request.Reason = 'SEV1'
         $request.Plan = "Plan:`n- Action(s): $($Sandbox.MmctlPath) stop eth --json`n- Reason: SEV1`nNeed approval: YES"
         $request.Binding = ([MmOperator.Approvals.BoundAction]@{ Cmdlet = 'Stop-MmMarket'; Action = 'stop'; Target = 'ETH-USD'; Commands = [string[]]@("$($Sandbox.MmctlPath) stop eth --json"); Reason = 'SEV1'; Plan = $request.Plan }).Binding()
-        $null = [MmOperator.Approvals.ApprovalStore]::new((Get-MmOperatorOption).ApprovalStorePath).File($request, [timespan]::FromMinutes(30))
+        $null = [MmOperator.Approvals.ApprovalStore]::new($approvals).File($request, [timespan]::FromMinutes(30))
         Push-Location $Work
     }
 

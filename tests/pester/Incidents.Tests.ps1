@@ -47,7 +47,8 @@ Describe 'The demo' {
         $text = Get-Content -Raw $log
         $text | Should -Not -Match "`e" -Because 'a log gets no colour codes'
         $person = ($text -split '== A person at the prompt')[1] -split '== A script approves' | Select-Object -First 1
-        $person | Should -Match 'Approve: start ETH-USD\?(.|\n)*\(default is "N"\): y\n(.|\n)*Approve: start SPX500m-USD\?'
+        # Asked about both markets before anything ran: y for the first, an empty line (No) for the second.
+        $person | Should -Match 'Approve: start ETH-USD\?(.|\n)*\(default is "N"\): y\n(.|\n)*Approve: start SPX500m-USD\?(.|\n)*\(default is "N"\): \n(.|\n)*Result:'
         $person | Should -Match '- start ETH-USD: started \(pid \d+\) \[Succeeded\]'
         $person | Should -Not -Match '- start SPX500m-USD'
         $text | Should -Match 'Market\s+Action\s+Outcome\s+State\s+Sec\s+Detail'

@@ -185,20 +185,6 @@ Describe 'Approval' {
         $record.ErrorId | Should -Be $ErrorId
     }
 
-    It 'a person is asked about every market before any runs: y for one, an empty line (No) for the other' {
-        $script = Join-Path $TestDrive 'sev1.ps1'
-        Set-Content $script "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Stop-MmMarket eth, btc -Reason 'SEV1 from a person'"
-        $stdinFile = Join-Path $TestDrive 'answers.txt'
-        [IO.File]::WriteAllText($stdinFile, "y`n`n")
-        $output = (& bash -c 'exec dotnet "$0" -NoProfile -File "$1" < "$2" 2>&1' (Join-Path $PSHOME 'pwsh.dll') $script $stdinFile) -join "`n"
-        $asked = $output.IndexOf('Approve: stop BTC-USD?')
-        $asked | Should -BeGreaterThan $output.IndexOf('Approve: stop ETH-USD?')
-        $output.IndexOf('Result:') | Should -BeGreaterThan $asked
-        $output | Should -Match '- stop ETH-USD: not running'
-        $output | Should -Not -Match '- stop BTC-USD'
-        (Get-MmAuditLog -Last 2).Outcome | Should -Be @('Declined', 'NoChange')
-    }
-
     It '$ConfirmPreference = None is recorded as such' {
         $ConfirmPreference = 'None'
         (Start-MmMarket eth -Reason 'open').Approval | Should -Be 'ConfirmPreferenceNone'

@@ -65,11 +65,11 @@ def on_signal(_signum, _frame):
 
 
 def main():
-    for name in ("INT", "TERM"):
-        signal.signal(getattr(signal, "SIG" + name), on_signal)
     fault = common.Fault("start")
-    for name in fault.ignored_signals():
-        signal.signal(getattr(signal, "SIG" + name), signal.SIG_IGN)
+    ignored = fault.ignored_signals()
+    for name in ("INT", "TERM"):
+        handler = signal.SIG_IGN if name in ignored else on_signal
+        signal.signal(getattr(signal, "SIG" + name), handler)
     errors = settings_errors()
     if errors:
         time.sleep(0.3)
