@@ -37,7 +37,8 @@ Describe 'Hostile input' {
             $before = (Get-InvocationCount $Sandbox)
             $all = try { @(& $case.Run $entry.input *>&1) } catch { @($_) }
             $errors = @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
-            $output = $all | Out-String
+            # What a user sees: the output as formatted, and each error's message and target (formatting error records adds only the typed input).
+            $output = $all | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | Out-String
             $shown = ($entry.input -replace '[^\x20-\x7e]', '?')
             $shown = if ($shown.Length -gt 40) { $shown.Substring(0, 40) + '...' } else { $shown }
             $id = if ($errors) { ("$($errors[0].FullyQualifiedErrorId)" -split ',')[0] } else { '' }
