@@ -17,13 +17,10 @@ Describe 'Packaging' {
         $version = (Import-PowerShellDataFile $env:MMOPERATOR_TEST_MODULE).ModuleVersion
         Join-Path $repo "MmOperator.$version.nupkg" | Should -Exist
 
-        $install = Invoke-FreshPwsh "Register-PSResourceRepository -Name Local -Uri '$repo' -Trusted; Install-PSResource MmOperator -Repository Local -Scope CurrentUser -TrustRepository -ErrorAction Stop; (Get-Module -ListAvailable MmOperator).ModuleBase" -Environment $Isolated
-        $install.ExitCode | Should -Be 0 -Because ($install.Output -join "`n")
-        $base = $install.Output[-1]
-        $base | Should -BeLike "$($FakeHome.FullName)*"
-
-        $import = Invoke-FreshPwsh "Import-Module MmOperator -ErrorAction Stop; (Get-Module MmOperator).Version.ToString(); @(Get-Command -Module MmOperator).Count; (Get-Help Get-MmStatus).Synopsis; (Test-Path (Join-Path (Get-Module MmOperator).ModuleBase 'MmOperator.pssc')) -and ((Get-Item (Join-Path (Get-Module MmOperator).ModuleBase 'bin/mm-operator')).UnixFileMode -match 'UserExecute')" -Environment $Isolated
-        $import.ExitCode | Should -Be 0
+        # Installed, then imported from where it was installed (a process that had not loaded it before).
+        $import = Invoke-FreshPwsh "Register-PSResourceRepository -Name Local -Uri '$repo' -Trusted; Install-PSResource MmOperator -Repository Local -Scope CurrentUser -TrustRepository -ErrorAction Stop; (Get-Module -ListAvailable MmOperator).ModuleBase; Import-Module MmOperator -ErrorAction Stop; (Get-Module MmOperator).Version.ToString(); @(Get-Command -Module MmOperator).Count; (Get-Help Get-MmStatus).Synopsis; (Test-Path (Join-Path (Get-Module MmOperator).ModuleBase 'MmOperator.pssc')) -and ((Get-Item (Join-Path (Get-Module MmOperator).ModuleBase 'bin/mm-operator')).UnixFileMode -match 'UserExecute')" -Environment $Isolated
+        $import.ExitCode | Should -Be 0 -Because ($import.Output -join "`n")
+        $import.Output[-5] | Should -BeLike "$($FakeHome.FullName)*"
         $import.Output[-4] | Should -Be $version
         $import.Output[-3] | Should -Be (Import-PowerShellDataFile $env:MMOPERATOR_TEST_MODULE).CmdletsToExport.Count
         $import.Output[-2] | Should -Be 'Shows the bot instances as mmctl status reports them.'

@@ -24,12 +24,30 @@ public static class HostRunner
 
     private static readonly string[] CodeInjectingNames = ["ENV", "IFS", "CDPATH", "GLOBIGNORE", "SHELLOPTS"];
 
-    public static IReadOnlyList<string> ScrubbedVariables(System.Collections.IDictionary environment)
+    /// <summary>
+    /// In the agent's session, the launcher gives PowerShell no PATH (building the restricted session
+    /// would read every program on it, a third of a second each time) and the host commands this one.
+    /// </summary>
+    public const string HostPathVariable = "MMOPERATOR_HOST_PATH";
+
+    /// <summary>
+    /// What a child's environment changes from ours: each code-injecting variable removed (null), and
+    /// in the agent's session PATH set to the launcher's. The agent cannot set either: its session has
+    /// no environment provider, and the launcher starts PowerShell with env -i.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> ChildEnvironment(System.Collections.IDictionary environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        return environment.Keys.Cast<string>()
+        var changes = environment.Keys.Cast<string>()
             .Where(name => CodeInjectingPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) || CodeInjectingNames.Contains(name, StringComparer.Ordinal))
-            .ToList();
+            .ToDictionary(name => name, _ => (string?)null, StringComparer.Ordinal);
+        if (environment[Options.AgentSession.MarkerVariable] is string { Length: > 0 } && environment[HostPathVariable] is string { Length: > 0 } hostPath)
+        {
+            changes["PATH"] = hostPath;
+            changes[HostPathVariable] = null;
+        }
+
+        return changes;
     }
 
     public static async Task<HostRunResult> RunAsync(HostCommand command, TimeSpan timeout, CancellationToken cancellationToken)
@@ -43,9 +61,9 @@ public static class HostRunner
             .WithValidation(CommandResultValidation.None)
             .WithEnvironmentVariables(env =>
             {
-                foreach (var name in ScrubbedVariables(Environment.GetEnvironmentVariables()))
+                foreach (var (name, value) in ChildEnvironment(Environment.GetEnvironmentVariables()))
                 {
-                    env.Set(name, null);
+                    env.Set(name, value);
                 }
             })
             .WithStandardOutputPipe(PipeTarget.Create(stdout.ReadAsync))

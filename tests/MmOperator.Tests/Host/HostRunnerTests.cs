@@ -21,6 +21,17 @@ public sealed class HostRunnerTests : IDisposable
     }
 
     [Fact]
+    public void A_child_loses_code_injecting_variables_and_in_the_agents_session_gets_the_launchers_PATH()
+    {
+        var agent = new System.Collections.Hashtable { ["PATH"] = "/nonexistent", ["MMOPERATOR_HOST_PATH"] = "/usr/bin:/bin", ["MMOPERATOR_AGENT"] = "sudo:agent", ["LD_PRELOAD"] = "/tmp/x.so", ["HOME"] = "/home/op" };
+        Assert.Equal(new Dictionary<string, string?> { ["LD_PRELOAD"] = null, ["PATH"] = "/usr/bin:/bin", ["MMOPERATOR_HOST_PATH"] = null }, HostRunner.ChildEnvironment(agent));
+
+        // Outside the launcher the variable means nothing: a person's PATH is theirs.
+        var person = new System.Collections.Hashtable { ["PATH"] = "/usr/bin", ["MMOPERATOR_HOST_PATH"] = "/tmp/evil", ["PYTHONPATH"] = "/tmp" };
+        Assert.Equal(new Dictionary<string, string?> { ["PYTHONPATH"] = null }, HostRunner.ChildEnvironment(person));
+    }
+
+    [Fact]
     public async Task It_captures_stdout_stderr_exit_code_and_passes_arguments_unsplit()
     {
         var run = await HostRunner.RunAsync(Script("printf '%s|' \"$@\"; echo oops >&2; exit 7"), TimeSpan.FromSeconds(20), CancellationToken.None);
