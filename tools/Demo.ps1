@@ -32,9 +32,8 @@ $sandbox | Set-MmOperatorOption
 $sandbox | Format-List | Out-Host
 
 try {
-    Write-Step 'Get-MmStatus: mmctl status --json (no approval needed)'
-    $none = @(Get-MmStatus)
-    Write-Host "$($none.Count) instances running."
+    Write-Step 'Every market of the repo at a glance, never-started ones too: Get-MmMarket (one mmctl status --json, no approval needed)'
+    Get-MmMarket | Out-Host
 
     Write-Step 'What the runbook allows, and what it does not'
     Get-MmCapability | Out-Host
@@ -44,6 +43,7 @@ try {
 
     Write-Step 'A person at the prompt: asked about every market before any runs; answers y for eth, then an empty line (No is the default) for SPX500m-USD'
     Invoke-AsPerson "Start-MmMarket eth, SPX500m-USD -Reason 'open for the session'" "y`n`n"
+    Wait-MmMarket eth -State Running -Timeout 10 | Out-Host
 
     Write-Step 'A script approves explicitly with -Confirm:$false: Result and New status from the JSON'
     Start-MmMarket BTC-USD, SPX500m-USD -Reason 'open for the session' -Confirm:$false | Out-Host
@@ -93,18 +93,25 @@ try {
         Write-Host "$($refused[0].FullyQualifiedErrorId)`n  $($refused[0].Exception.Message)"
     }
 
-    Write-Step 'The bot dies: mmctl still lists its pid file, and the module calls it stale'
-    $eth = Get-MmStatus eth
-    Stop-Process -Id $eth.Pid -Force
-    Start-Sleep -Milliseconds 500
-    Get-MmStatus | Out-Host
+    Write-Step 'A bot crashes after its start: mmctl still lists its pid file, the module calls it Crashed (not Stopped), and its log says why'
+    $null = Stop-MmMarket eth -Reason 'restart with a fault' -Confirm:$false
+    $env:MM_SANDBOX_FAULT = 'die-after:1.5'; $env:MM_SANDBOX_FAULT_ON = 'start'   # the sandbox bot crashes 1.5 s after it started
+    $null = Start-MmMarket eth -Reason 'a bot that will crash' -Confirm:$false
+    Remove-Item Env:MM_SANDBOX_FAULT, Env:MM_SANDBOX_FAULT_ON
+    $null = Wait-MmMarket eth -State Crashed -Timeout 10
+    Get-MmMarket | Out-Host
+    Write-Host 'Get-MmLog eth -Tail 2 (the last lines of its log, secret values masked; not in the agent''s session):'
+    Get-MmLog eth -Tail 2 | Out-Host
 
     Write-Step 'Recovery: status first, then start with approval'
     Invoke-MmPlaybook RecoveryAfterIncident -Market eth -Reason 'bot crashed, incident closed' -Confirm:$false | ForEach-Object { $_ | Out-Host }
 
-    Write-Step 'The audit journal: one hash-chained record per attempt, refusals included'
+    Write-Step 'The audit journal: one hash-chained record per attempt, refusals and declines included'
     Get-MmAuditLog | Out-Host
     Test-MmAuditLog | Out-Host
+
+    Write-Step 'Health in one command: markets by state, stale pid files, the journal chain, pending proposals and requests, the last failure'
+    Get-MmHealth | Out-Host
 
     Write-Step 'Everything that was run on the host (the sandbox logs each stand-in invocation)'
     Get-Content $sandbox.InvocationLogPath | ForEach-Object { $_ | ConvertFrom-Json } |

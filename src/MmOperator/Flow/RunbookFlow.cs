@@ -531,7 +531,7 @@ public sealed class RunbookFlow
 
         foreach (var status in statuses)
         {
-            Host.WriteObject(StatusResult(run, status.Market, ActionOutcome.Succeeded, RunbookText.StatusFacts(status), status, reason), ActionResult.TypeName);
+            Host.WriteObject(StatusResult(run, status.Market, ActionOutcome.Succeeded, RunbookText.StateFacts(status), status, reason), ActionResult.TypeName);
         }
     }
 

@@ -27,8 +27,15 @@ public static class RunbookText
             return "unknown (mmctl status gave no usable answer)";
         }
 
+        return $"{status.Market}: {StateFacts(status)}";
+    }
+
+    /// <summary>The state alone (Crashed (pid 4242), stale pid file), for a line that already names the market.</summary>
+    public static string StateFacts(MarketStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
         var pid = status.Pid is { } p ? string.Create(CultureInfo.InvariantCulture, $" (pid {p})") : string.Empty;
         var stale = status.StalePidFile ? ", stale pid file" : string.Empty;
-        return $"{status.Market}: {status.State}{pid}{stale}";
+        return $"{status.State}{pid}{stale}";
     }
 }
