@@ -152,7 +152,7 @@ Describe 'Wait-MmMarket' {
     }
 
     It 'polls until a bot crashes (the sandbox fault die-after)' {
-        $started = Invoke-WithFault 'die-after:0.6' { Invoke-Mmctl $Sandbox start btc --json }
+        $started = Invoke-WithFault 'die-after:2' { Invoke-Mmctl $Sandbox start btc --json }
         $before = Get-InvocationCount $Sandbox
         $status = Wait-MmMarket BTC-USD -State Crashed -Timeout 10
         ($status.State, $status.Pid, $status.StalePidFile) | Should -Be @('Crashed', $started.Json.pid, $true)
