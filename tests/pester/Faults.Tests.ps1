@@ -108,7 +108,7 @@ Describe 'Crashes of writers' {
         $others = (Get-MmEnvParam btc | Where-Object Key -ne 'MM_SKEW_MAX_BPS' | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join "`n"
         $script = "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; foreach (`$i in 1..400) { `$null = Set-MmEnvParam -Market btc -Name MM_SKEW_MAX_BPS -Value (20 + `$i % 7) -Reason crash -Confirm:`$false }"
         $random = [Random]::new(20261126)
-        foreach ($round in 1..8) {
+        foreach ($round in 1..6) {
             # The kill lands at a random moment after the writer's first edit is journaled, while it keeps editing.
             $journaled = (Get-Item $Sandbox.AuditLogPath).Length
             $writer = Start-Process dotnet -ArgumentList @((Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $script) -PassThru

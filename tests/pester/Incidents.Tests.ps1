@@ -13,7 +13,9 @@ Describe 'Several markets at once' {
     BeforeEach { Stop-All }
 
     It 'runs the approved stops side by side: each market is reported, with a table view that fits 80 columns' {
-        $null = Start-MmMarket eth, btc, mu_24_5 -Reason 'open' -Confirm:$false
+        $started = Start-MmMarket eth, BTC-USD, .env.mu_24_5 -Reason 'open' -Confirm:$false
+        $started.Market | Sort-Object | Should -Be @('BTC-USD', 'ETH-USD', 'MU_24_5-USD')
+        $started.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
         $before = Get-InvocationCount $Sandbox
         # Each stop takes 2 s: one after another, the last would start 4 s after the first.
         $results = Invoke-WithFault slow-stop:2 -On stop { Stop-MmMarket eth, btc, mu_24_5 -Reason 'SEV1 across markets' -Confirm:$false }

@@ -40,15 +40,7 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
         $text | Should -Match "(?m)^Result:\r?\n- start ETH-USD: started \(pid \d+\) \[Succeeded\]\r?\nNew status:\r?\n- ETH-USD: Running \(pid \d+\)"
     }
 
-    It 'starts and stops several markets, one result each' {
-        $started = Start-MmMarket eth, BTC-USD, .env.mu_24_5 -Reason 'open' -Confirm:$false
-        $started.Market | Sort-Object | Should -Be @('BTC-USD', 'ETH-USD', 'MU_24_5-USD')
-        $started.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
-        $stopped = Stop-MmMarket eth, btc, mu_24_5 -Reason 'close' -Confirm:$false
-        $stopped.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
-        $stopped.NewStatus.State | Should -Be @('Stopped', 'Stopped', 'Stopped')
-    }
-
+    # Several markets in one command: Incidents.Tests.ps1.
     It 'takes the running markets from Get-MmStatus through the pipeline' {
         $null = Start-MmMarket eth, spx500m -Reason 'open' -Confirm:$false
         $stopped = Get-MmStatus | Where-Object State -eq Running | Stop-MmMarket -Reason 'SEV1' -Confirm:$false
