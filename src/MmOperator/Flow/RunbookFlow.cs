@@ -358,7 +358,7 @@ public sealed class RunbookFlow
         ArgumentNullException.ThrowIfNull(entry);
         if (_approved.Any(a => a.Action == action && a.Market.Slug == entry.Slug))
         {
-            Host.WriteWarning($"{entry.DisplayName} is named more than once: it is {action.Name()}ed once.");
+            Host.WriteWarning($"{entry.DisplayName} is named more than once: it is asked about and {action.PastTense()} once.");
             return;
         }
 
