@@ -120,6 +120,9 @@ function Invoke-TestTask {
     $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
     $env:POWERSHELL_UPDATECHECK = 'Off'
     $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+    # The operator's own settings file (Set-MmOperatorOption -Save) must not reach the tests: a config folder of their own.
+    $env:XDG_CONFIG_HOME = Join-Path $ResultsDir 'config'
+    Remove-Item $env:XDG_CONFIG_HOME -Recurse -Force -ErrorAction Ignore
     # The files' durations of the last run here (or the ones recorded in the repository) balance the Pester workers.
     $durationsPath = Join-Path $Out 'pester-durations.json'
     $recorded = Join-Path $Root 'tests/pester/durations.json'
