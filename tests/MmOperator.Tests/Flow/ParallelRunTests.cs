@@ -151,4 +151,28 @@ public sealed class ParallelRunTests : IDisposable
         Assert.Single(Results);
         Assert.Contains("named more than once", Assert.Single(_host.Warnings), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void In_a_restricted_session_each_market_files_its_own_request_and_runs_with_its_own_ticket()
+    {
+        _host.LanguageMode = PSLanguageMode.ConstrainedLanguage;
+        _host.CmdletName = "Stop-MmMarket";
+        AnswerStops(_ => { });
+        var two = new[] { Market.Parse("eth"), Market.Parse("btc") };
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, two, Reason);
+
+        Assert.Equal([ErrorIds.ApprovalPending, ErrorIds.ApprovalPending], _host.Errors.Select(e => e.FullyQualifiedErrorId));
+        Assert.Empty(_host.Ran);
+        var ids = _host.Approvals.List().Select(r => r.Id).ToList();
+        ids.ForEach(id => _host.Approvals.Decide(id, approve: true, "human"));
+        _host.Errors.Clear();
+
+        // The ids in any order: each market takes the ticket that binds it.
+        new RunbookFlow(_host, [.. Enumerable.Reverse(ids)]).ApproveAndRun(MarketAction.Stop, two, Reason);
+
+        Assert.Empty(_host.Errors);
+        Assert.Equal(["BTC-USD", "ETH-USD"], Results.Where(r => r.Outcome == ActionOutcome.Succeeded).Select(r => r.Market).Order());
+        Assert.All(Results, r => Assert.StartsWith("Ticket apr-", r.Approval, StringComparison.Ordinal));
+    }
 }
