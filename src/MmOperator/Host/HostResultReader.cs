@@ -47,6 +47,8 @@ public static class HostResultReader
                 throw new HostCommandException(ErrorIds.HostCommandNotStarted, ErrorCategory.ResourceUnavailable, $"Could not start '{line}': {run.StartError}. Nothing ran.", run);
             case HostRunStatus.TimedOut:
                 throw new HostCommandException(ErrorIds.HostCommandTimedOut, ErrorCategory.OperationTimeout, $"'{line}' did not finish within {run.Duration.TotalSeconds:0} s; its process tree was killed. Its effect is unknown: check Get-MmStatus, or raise TimeoutSec with Set-MmOperatorOption.", run);
+            case HostRunStatus.Cancelled when run.StartError is { } notStarted:
+                throw new HostCommandException(ErrorIds.HostCommandCancelled, ErrorCategory.OperationStopped, $"'{line}' never ran: {notStarted}.", run);
             case HostRunStatus.Cancelled:
                 throw new HostCommandException(ErrorIds.HostCommandCancelled, ErrorCategory.OperationStopped, $"'{line}' was stopped by the user; its process tree was killed. Its effect is unknown: check Get-MmStatus.", run);
         }

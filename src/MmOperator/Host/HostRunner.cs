@@ -69,6 +69,13 @@ public static class HostRunner
             .WithStandardOutputPipe(PipeTarget.Create(stdout.ReadAsync))
             .WithStandardErrorPipe(PipeTarget.Create(stderr.ReadAsync));
 
+        // CliWrap starts the process even for a token already cancelled, then kills it: mmctl could have
+        // spawned a bot or signalled one by then. A command whose Ctrl+C came first is never started.
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return new HostRunResult(command, HostRunStatus.Cancelled, null, string.Empty, string.Empty, TimeSpan.Zero, "the user stopped the command before it started");
+        }
+
         using var timer = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, cancellationToken);
         var clock = Stopwatch.StartNew();

@@ -32,6 +32,21 @@ public sealed class HostRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_command_whose_stop_came_before_it_started_never_starts()
+    {
+        // A market still waiting for its turn when Ctrl+C came: mmctl must not start a bot and be killed after.
+        var marker = Path.Combine(_dir.Path, "started");
+        using var stopped = new CancellationTokenSource();
+        await stopped.CancelAsync();
+
+        var run = await HostRunner.RunAsync(Script($"touch '{marker}'"), TimeSpan.FromSeconds(20), stopped.Token);
+
+        Assert.Equal(HostRunStatus.Cancelled, run.Status);
+        Assert.False(File.Exists(marker));
+        Assert.EndsWith("never ran: the user stopped the command before it started.", Assert.Throws<HostCommandException>(() => HostResultReader.ReadObject(run)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task It_captures_stdout_stderr_exit_code_and_passes_arguments_unsplit()
     {
         var run = await HostRunner.RunAsync(Script("printf '%s|' \"$@\"; echo oops >&2; exit 7"), TimeSpan.FromSeconds(20), CancellationToken.None);
