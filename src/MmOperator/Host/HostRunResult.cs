@@ -12,11 +12,11 @@ public enum HostRunStatus
     /// <summary>The configured timeout passed; the process tree was killed.</summary>
     TimedOut,
 
-    /// <summary>The user stopped the pipeline (Ctrl+C); the process tree was killed.</summary>
+    /// <summary>The user stopped the pipeline (Ctrl+C); the process tree was killed, or (with a StartError) never started.</summary>
     Cancelled,
 }
 
-/// <summary>Everything one run of a host command produced, before anyone interprets it.</summary>
+/// <summary>Everything one run of a host command produced, before anyone interprets it; StartError says why it never ran.</summary>
 public sealed record HostRunResult(
     HostCommand Command,
     HostRunStatus Status,
