@@ -99,21 +99,54 @@ public sealed class AuditJournal
                 continue;
             }
 
-            AuditRecord? record;
-            try
+            if (Parse(line, number) is { } record)
             {
-                record = JsonSerializer.Deserialize<AuditRecord>(line, Json);
+                yield return record;
             }
-            catch (JsonException)
-            {
-                record = null;
-            }
+        }
+    }
 
+    /// <summary>
+    /// The last record with this outcome. Only the lines that name it are parsed: a health check reads
+    /// a long journal right after verifying it. (Text the caller typed is escaped in the line, so it
+    /// cannot imitate the field.)
+    /// </summary>
+    public AuditRecord? Last(AuditOutcome outcome)
+    {
+        if (!File.Exists(Path))
+        {
+            return null;
+        }
+
+        var field = $"\"outcome\":\"{outcome}\"";
+        var (last, at, number) = ((string?)null, 0, 0);
+        foreach (var line in File.ReadLines(Path))
+        {
+            number++;
+            if (line.Contains(field, StringComparison.Ordinal))
+            {
+                (last, at) = (line, number);
+            }
+        }
+
+        return last is null ? null : Parse(last, at);
+    }
+
+    private static AuditRecord? Parse(string line, int number)
+    {
+        try
+        {
+            var record = JsonSerializer.Deserialize<AuditRecord>(line, Json);
             if (record is not null)
             {
                 record.Line = number;
-                yield return record;
             }
+
+            return record;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

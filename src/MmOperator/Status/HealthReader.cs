@@ -59,7 +59,7 @@ public static class HealthReader
     {
         try
         {
-            var failed = journal.Read().LastOrDefault(r => r.Outcome == AuditOutcome.Failed);
+            var failed = journal.Last(AuditOutcome.Failed);
             return new JournalState(journal.Verify(), failed is null ? null : new HealthFailure(failed.Time, failed.Action, failed.Market, failed.ErrorId));
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)

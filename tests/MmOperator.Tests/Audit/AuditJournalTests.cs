@@ -43,6 +43,24 @@ public sealed class AuditJournalTests : IDisposable
     }
 
     [Fact]
+    public void The_last_record_with_an_outcome_is_found_and_typed_text_cannot_pose_as_it()
+    {
+        var journal = new AuditJournal(JournalPath);
+        Assert.Null(journal.Last(AuditOutcome.Failed));
+
+        journal.Append(Attempt("ETH-USD", AuditOutcome.Failed));
+        journal.Append(Attempt("BTC-USD", AuditOutcome.Failed));
+        var posing = Attempt("SOL-USD");
+        posing.Reason = "copied \"outcome\":\"Failed\" from a log";
+        posing.Detail = "{\"outcome\":\"Failed\"}";
+        journal.Append(posing);
+
+        var last = journal.Last(AuditOutcome.Failed);
+        Assert.Equal(("BTC-USD", 2), (last!.Market, last.Line));
+        Assert.Equal("SOL-USD", journal.Last(AuditOutcome.Succeeded)!.Market);
+    }
+
+    [Fact]
     public void The_file_is_private_to_its_owner()
     {
         new AuditJournal(JournalPath).Append(Attempt("ETH-USD"));
