@@ -110,10 +110,14 @@ public static class ParallelMarketRuns
     private sealed class BatchProgress(IFlowHost host, IReadOnlyList<MarketRun> runs)
     {
         private readonly HashSet<MarketRun> _done = [];
+        private readonly Dictionary<MarketRun, int> _index = runs.Select((run, i) => (run, i)).ToDictionary(x => x.run, x => x.i);
+        private readonly MarketAction? _action = runs.Select(r => r.Approved.Action).Distinct().Count() == 1 ? runs[0].Approved.Action : null;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private bool _shown;
 
         private bool IsBatch => runs.Count > 1;
+
+        private string Title => _action is { } action ? $"{action} {runs.Count} markets" : $"{runs.Count} market actions";
 
         public void Show()
         {
@@ -125,15 +129,12 @@ public static class ParallelMarketRuns
             _shown = true;
             if (IsBatch)
             {
-                host.WriteProgress(new ProgressRecord(BatchActivityId, Title(), Summary()) { PercentComplete = _done.Count * 100 / runs.Count });
+                host.WriteProgress(new ProgressRecord(BatchActivityId, Title, Summary()) { PercentComplete = _done.Count * 100 / runs.Count });
             }
 
-            for (var i = 0; i < runs.Count; i++)
+            foreach (var run in runs.Where(r => !_done.Contains(r)))
             {
-                if (!_done.Contains(runs[i]))
-                {
-                    host.WriteProgress(MarketRecord(i, $"{runs[i].Stage}: {runs[i].Elapsed.TotalSeconds:0} s elapsed (timeout {host.Options.TimeoutSec} s)"));
-                }
+                host.WriteProgress(MarketRecord(run, $"{run.Stage}: {run.Elapsed.TotalSeconds:0} s elapsed (timeout {host.Options.TimeoutSec} s)"));
             }
         }
 
@@ -142,7 +143,7 @@ public static class ParallelMarketRuns
             _done.Add(run);
             if (_shown)
             {
-                var record = MarketRecord(IndexOf(run), run.Meaning.Outcome.ToString());
+                var record = MarketRecord(run, run.Meaning.Outcome.ToString());
                 record.RecordType = ProgressRecordType.Completed;
                 host.WriteProgress(record);
             }
@@ -152,42 +153,21 @@ public static class ParallelMarketRuns
         {
             if (_shown && IsBatch)
             {
-                host.WriteProgress(new ProgressRecord(BatchActivityId, Title(), Summary()) { RecordType = ProgressRecordType.Completed });
+                host.WriteProgress(new ProgressRecord(BatchActivityId, Title, Summary()) { RecordType = ProgressRecordType.Completed });
             }
         }
 
-        private int IndexOf(MarketRun run)
-        {
-            for (var i = 0; i < runs.Count; i++)
-            {
-                if (ReferenceEquals(runs[i], run))
-                {
-                    return i;
-                }
-            }
-
-            return -1;
-        }
-
-        private ProgressRecord MarketRecord(int index, string status) =>
-            new(BatchActivityId + 1 + index, $"{runs[index].Approved.Action} {runs[index].Approved.Market.DisplayName}", status)
+        private ProgressRecord MarketRecord(MarketRun run, string status) =>
+            new(BatchActivityId + 1 + _index[run], $"{run.Approved.Action} {run.Approved.Market.DisplayName}", status)
             {
                 ParentActivityId = IsBatch ? BatchActivityId : -1,
             };
 
-        private string Title()
-        {
-            var actions = runs.Select(r => r.Approved.Action).Distinct().ToList();
-            return actions.Count == 1 ? $"{actions[0]} {runs.Count} markets" : $"{runs.Count} market actions";
-        }
-
         /// <summary>"2 of 4 stopped, 1 failed": a failed stop is not counted as stopped.</summary>
         private string Summary()
         {
-            var actions = runs.Select(r => r.Approved.Action).Distinct().ToList();
-            var verb = actions.Count == 1 ? actions[0].PastTense() : "done";
             var failed = _done.Count(r => r.Meaning.Outcome == ActionOutcome.Failed);
-            var summary = $"{_done.Count - failed} of {runs.Count} {verb}";
+            var summary = $"{_done.Count - failed} of {runs.Count} {_action?.PastTense() ?? "done"}";
             return failed > 0 ? $"{summary}, {failed} failed" : summary;
         }
     }
