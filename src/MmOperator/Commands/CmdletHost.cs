@@ -185,9 +185,18 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     /// <summary>A restricted session has no file access; a -Path parameter would give it some.</summary>
     public void RefusePathWhenRestricted(string? path)
     {
-        if (path is not null && LanguageMode != PSLanguageMode.FullLanguage)
+        if (path is not null)
         {
-            ThrowTerminatingError(new OperatorException(ErrorIds.FullLanguageRequired, ErrorCategory.PermissionDenied, "-Path reads a file, which a restricted session may not do. Leave it out.", path).ToErrorRecord());
+            RequireFullLanguage("-Path reads a file, which a restricted session may not do. Leave it out.", path);
+        }
+    }
+
+    /// <summary>Stops a command that reads files for people, when the session is the agent's restricted one.</summary>
+    public void RequireFullLanguage(string refusal, object? target)
+    {
+        if (LanguageMode != PSLanguageMode.FullLanguage)
+        {
+            ThrowTerminatingError(new OperatorException(ErrorIds.FullLanguageRequired, ErrorCategory.PermissionDenied, refusal, target).ToErrorRecord());
         }
     }
 

@@ -33,11 +33,7 @@ public sealed class GetMmLogCommand : OperatorCmdlet
 
     protected override void BeginProcessing()
     {
-        if (SessionState.LanguageMode != PSLanguageMode.FullLanguage)
-        {
-            ThrowTerminatingError(new OperatorException(ErrorIds.FullLanguageRequired, ErrorCategory.PermissionDenied, "Get-MmLog reads the bot's log file, which a restricted session may not do. Ask a human operator to read it; Get-MmMarket and Get-MmHealth show the markets' state.", Market?.Input).ToErrorRecord());
-        }
-
+        Session.RequireFullLanguage("Get-MmLog reads the bot's log file, which a restricted session may not do. Ask a human operator to read it; Get-MmMarket and Get-MmHealth show the markets' state.", Market?.Input);
         Require(HostPreconditions.RequireMmctl);
     }
 
