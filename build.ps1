@@ -134,6 +134,13 @@ function Invoke-TestTask {
     $null = New-Item -ItemType Directory $ResultsDir
     $clock = [Diagnostics.Stopwatch]::StartNew()
 
+    # Pester comes with the test project's restore (a PackageDownload). dotnet test restores in the background,
+    # so on a fresh machine the Pester workers would start before it is there: a cold cache is restored first.
+    $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+    if (-not (Test-Path (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'))) {
+        Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/MmOperator.Tests/MmOperator.Tests.csproj'), '--nologo', '-v', 'quiet')
+    }
+
     # xUnit and Pester run at the same time: xUnit in the background, its output in xunit.log.
     $trx = Join-Path $ResultsDir 'xunit.trx'
     $xunitLog = Join-Path $ResultsDir 'xunit.log'
@@ -143,7 +150,6 @@ function Invoke-TestTask {
 
     # Pester: the files in a few worker processes, each with its own temporary folder; each worker's output in pester-<n>.log.
     $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
-    $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
     # Agent loads the module from its own copy, to run the agent's session in process, so it has a process of its
     # own. The other files wait in a queue, longest first (by the durations recorded), and each of the other
     # workers takes the next one when it is free. TwoUser (as root: packages, users, sshd) is in the queue too:
