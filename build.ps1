@@ -81,7 +81,8 @@ function Get-TrxResults {
     foreach ($r in ([xml](Get-Content -Raw $Path)).TestRun.Results.UnitTestResult) {
         [pscustomobject]@{
             Suite = 'xUnit'; Name = $r.testName; Seconds = [timespan]::Parse($r.duration).TotalSeconds; Outcome = $r.outcome
-            Message = if ($r.outcome -ne 'Passed' -and $r['Output'] -and $r.Output['ErrorInfo']) { "$($r.Output.ErrorInfo.Message)" } else { '' }
+            # A failure may come without a message (a crash, a timeout): ask for the node, never for a property strict mode lacks.
+            Message = if ($r.outcome -ne 'Passed') { "$($r.SelectSingleNode('*[local-name()="Output"]/*[local-name()="ErrorInfo"]/*[local-name()="Message"]')?.InnerText)" } else { '' }
         }
     }
 }
