@@ -4,8 +4,8 @@ using MmOperator.Options;
 namespace MmOperator;
 
 /// <summary>
-/// Each import starts from the environment again: MMOPERATOR_* variables and the settings file override
-/// the defaults at import. What the settings file could not give is kept for Get-MmOperatorOption to
+/// Each import into a session (runspace) starts that session's options from the environment again:
+/// MMOPERATOR_* variables and the settings file override the defaults at import; other sessions keep theirs. What the settings file could not give is kept for Get-MmOperatorOption to
 /// warn about: an initializer has no output stream, and a nested pipeline is a way to run commands
 /// the module does not open.
 /// It also makes the agent launcher executable again: a .nupkg (zip) does not keep Unix file modes.

@@ -66,6 +66,24 @@ Describe 'Defaults and environment variables' {
     }
 }
 
+Describe 'One session, one host' {
+    # Options belong to the session that set them: an import in another runspace of the same process
+    # (ForEach-Object -Parallel, Start-ThreadJob) once repointed a rehearsal at the real host.
+    It 'an import in a parallel runspace or a thread job leaves this session on its sandbox' {
+        $module = $env:MMOPERATOR_TEST_MODULE
+        $elsewhere = 1 | ForEach-Object -Parallel { Import-Module $using:module; (Get-MmOperatorOption).MmctlPath }
+        $job = Start-ThreadJob { Import-Module $using:module; (Get-MmOperatorOption).MmctlPath } | Wait-Job
+        $inJob = Receive-Job $job; Remove-Job $job
+        (Get-MmOperatorOption).MmctlPath | Should -Be $Sandbox.MmctlPath
+        # The other runspaces read the environment and settings file, never this session's choice.
+        $elsewhere | Should -Not -Be $Sandbox.MmctlPath
+        $inJob | Should -Not -Be $Sandbox.MmctlPath
+        $before = Get-InvocationCount $Sandbox
+        (Get-MmStatus -Market eth).Market | Should -Be 'ETH-USD'
+        Get-InvocationCount $Sandbox | Should -Be ($before + 1)
+    }
+}
+
 Describe 'Set-MmOperatorOption' {
     BeforeEach { $Sandbox | Set-MmOperatorOption -TimeoutSec 90 }
 
