@@ -253,8 +253,8 @@ Describe 'Byte preservation' {
         $null = Set-MmEnvParam -Market btc MM_SPREAD_MULTIPLIER 1.6 -Reason 'edit' -Confirm:$false
         $null = Set-MmEnvParam -Market btc MM_MIN_OFFSET_BPS 5 -Reason 'edit' -Confirm:$false
         [IO.File]::ReadAllText($path) | Should -BeExactly ($original -replace '= 1.5', '= 1.6' -replace 'MM_MIN_OFFSET_BPS=3', 'MM_MIN_OFFSET_BPS=5' -replace 'MM_MIN_OFFSET_BPS=4$', 'MM_MIN_OFFSET_BPS=5')
-        $null = Set-MmEnvParam -Market btc MM_NEW_KEY 1 -Reason 'edit' -Confirm:$false
-        [IO.File]::ReadAllText($path) | Should -BeExactly (($original -replace '= 1.5', '= 1.6' -replace 'MM_MIN_OFFSET_BPS=3', 'MM_MIN_OFFSET_BPS=5' -replace 'MM_MIN_OFFSET_BPS=4$', 'MM_MIN_OFFSET_BPS=5') + "`r`nMM_NEW_KEY=1")
+        $null = Set-MmEnvParam -Market btc MM_NEW_SETTING 1 -Reason 'edit' -Confirm:$false
+        [IO.File]::ReadAllText($path) | Should -BeExactly (($original -replace '= 1.5', '= 1.6' -replace 'MM_MIN_OFFSET_BPS=3', 'MM_MIN_OFFSET_BPS=5' -replace 'MM_MIN_OFFSET_BPS=4$', 'MM_MIN_OFFSET_BPS=5') + "`r`nMM_NEW_SETTING=1")
     }
 
     It 'reads back identically through the host parser (the stand-in apply script agrees)' {
