@@ -110,6 +110,14 @@ public sealed partial class KeyRules
         return answer;
     }
 
+    /// <summary>
+    /// A value of the host's files as it is shown, by its key: masked whole for a protected or secret-like
+    /// key, as it is for any other. Never by what the value holds: masking the part of it that equals a
+    /// secret would tell whoever chose the value that it holds one.
+    /// </summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    public string? Shown(string? key, string? value) => value is not null && key is not null && IsProtected(key) ? SecretMasker.Mask : value;
+
     private bool IsProtectedForm(string form)
     {
         if (_protected.Contains(form))
