@@ -17,8 +17,8 @@ namespace MmOperator.Commands;
 /// <summary>
 /// A running cmdlet as the flow sees it (<see cref="IFlowHost"/>): one options snapshot per invocation,
 /// Ctrl+C that kills the running host command, host runs shown with -Verbose/-Debug (their output with
-/// secrets masked; a command line is built from validated values and shown as the Plan shows it), and
-/// PowerShell's approval, output and error streams. Every cmdlet base holds one.
+/// secrets masked, a JSON answer field by field; a command line is built from validated values and shown
+/// as the Plan shows it), and PowerShell's approval, output and error streams. Every cmdlet base holds one.
 /// </summary>
 public sealed class CmdletHost : IFlowHost, IDisposable
 {
@@ -119,7 +119,7 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     private static async Task<HostRunResult> Masked(Task<HostRunResult> running, SecretMasker masker)
     {
         var run = await running.ConfigureAwait(false);
-        return run with { StdOut = masker.Apply(run.StdOut), StdErr = masker.Apply(run.StdErr) };
+        return run with { StdOut = masker.ApplyToOutput(run.StdOut), StdErr = masker.Apply(run.StdErr) };
     }
 
     public void ReportStarting(HostCommand command)
