@@ -231,6 +231,22 @@ Describe 'Approve-MmAdvisorProposal' {
         (Get-FileHash $env).Hash | Should -Be $hash
     }
 
+    It 'plans, reports and shows with -Verbose a proposed value that holds the vault id as typed, never masked by substring' {
+        # Masking the part that equals the vault id would answer, with no approval, whether a chosen value holds it (issue 19).
+        $vault = (Get-Content (Join-Path $Sandbox.RepoPath '.env.eth')) -match '^MM_VAULT_ID=' -replace '^MM_VAULT_ID=', ''
+        $current = (Get-MmEnvParam eth MM_MAX_POSITION_SIZE).Value
+        $id = "SIZE-$vault"
+        Plant $id 'MM_MAX_POSITION_SIZE' @{ old = $current; proposed = "1${vault}0" }
+        $plan = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -PythonPath '$($Sandbox.PythonPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; `$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'; Approve-MmAdvisorProposal $id -Reason 'size review' -WhatIf"
+        $plan.Output -join "`n" | Should -Match ([regex]::Escape("ETH-USD MM_MAX_POSITION_SIZE: '$current' -> '1${vault}0'"))
+        $out = Approve-MmAdvisorProposal $id -Reason 'size review' -Confirm:$false -Verbose 4>&1
+        @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match ([regex]::Escape("--proposal-id $id --approve"))
+        $applied = $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'MmOperator.ProposalApplication' }
+        ($applied.Result, $applied.NewValue) | Should -Be @('applied', "1${vault}0")
+        (Get-MmEnvParam eth MM_MAX_POSITION_SIZE).Value | Should -Be "1${vault}0"
+        (Get-MmAuditLog -Last 1).NewValue | Should -Be "1${vault}0"
+    }
+
     It '-WhatIf runs nothing, not even the listing' {
         $before = (Scripts).Count
         Approve-MmAdvisorProposal SOME-ID -Reason 'preview' -WhatIf

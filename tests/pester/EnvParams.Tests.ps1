@@ -253,8 +253,8 @@ Describe 'Byte preservation' {
         $null = Set-MmEnvParam -Market btc MM_SPREAD_MULTIPLIER 1.6 -Reason 'edit' -Confirm:$false
         $null = Set-MmEnvParam -Market btc MM_MIN_OFFSET_BPS 5 -Reason 'edit' -Confirm:$false
         [IO.File]::ReadAllText($path) | Should -BeExactly ($original -replace '= 1.5', '= 1.6' -replace 'MM_MIN_OFFSET_BPS=3', 'MM_MIN_OFFSET_BPS=5' -replace 'MM_MIN_OFFSET_BPS=4$', 'MM_MIN_OFFSET_BPS=5')
-        $null = Set-MmEnvParam -Market btc MM_NEW_KEY 1 -Reason 'edit' -Confirm:$false
-        [IO.File]::ReadAllText($path) | Should -BeExactly (($original -replace '= 1.5', '= 1.6' -replace 'MM_MIN_OFFSET_BPS=3', 'MM_MIN_OFFSET_BPS=5' -replace 'MM_MIN_OFFSET_BPS=4$', 'MM_MIN_OFFSET_BPS=5') + "`r`nMM_NEW_KEY=1")
+        $null = Set-MmEnvParam -Market btc MM_NEW_SETTING 1 -Reason 'edit' -Confirm:$false
+        [IO.File]::ReadAllText($path) | Should -BeExactly (($original -replace '= 1.5', '= 1.6' -replace 'MM_MIN_OFFSET_BPS=3', 'MM_MIN_OFFSET_BPS=5' -replace 'MM_MIN_OFFSET_BPS=4$', 'MM_MIN_OFFSET_BPS=5') + "`r`nMM_NEW_SETTING=1")
     }
 
     It 'reads back identically through the host parser (the stand-in apply script agrees)' {
@@ -288,5 +288,43 @@ Describe 'Concurrent writers' {
         $values.MM_MAX_OFFSET_BPS | Should -Be '106'
         (Test-MmAuditLog).IsValid | Should -BeTrue
         @(Get-MmAuditLog -Action set | Where-Object Reason -eq 'load').Count | Should -Be 24
+    }
+}
+
+Describe 'Secret-like keys and values shown by key (issue 19)' {
+    BeforeAll {
+        $script:SecretLike = [ordered]@{
+            MM_HMAC_KEY = 'hmac-3f9a1c77'; MM_STARK_KEY = '0x5e21stark'; MM_VAULT = 'vault-8841ab'
+            MM_VAULT_ID_SUB = 'sub-77c0d2'; MM_PRIVATE_SEED = 'seed-2b7e19'; MM_CLIENTSECRET = 'client-9d3f4e'
+        }
+        $script:Original = Get-Content -Raw (EnvPath '.env.eth')
+        $script:Vault = (Get-Content (EnvPath '.env.eth')) -match '^MM_VAULT_ID=' -replace '^MM_VAULT_ID=', ''
+        Add-Content (EnvPath '.env.eth') (@($SecretLike.Keys | ForEach-Object { "$_=$($SecretLike[$_])" }) + "MM_MAX_POSITION_SIZE=1${Vault}0")
+    }
+    AfterAll { [IO.File]::WriteAllText((EnvPath '.env.eth'), $Original) }
+
+    It 'Get-MmEnvParam masks every secret-like key whole and shows an ordinary value holding the vault id as it is' {
+        $params = Get-MmEnvParam eth
+        $shown = $params | Where-Object Key -in $SecretLike.Keys
+        @($shown).Count | Should -Be 6
+        $shown.IsProtected | Should -Not -Contain $false
+        $shown.Value | Sort-Object -Unique | Should -Be '********'
+        $text = ($params | Format-List * | Out-String) + ($params | ConvertTo-Json)
+        foreach ($value in $SecretLike.Values) { $text | Should -Not -Match ([regex]::Escape($value)) }
+        ($params | Where-Object Key -eq MM_MAX_POSITION_SIZE).Value | Should -Be "1${Vault}0"
+    }
+
+    It 'Set-MmEnvParam refuses <_> with protected_key and changes nothing' -ForEach @('MM_HMAC_KEY', 'MM_STARK_KEY', 'MM_VAULT', 'MM_VAULT_ID_SUB', 'MM_PRIVATE_SEED', 'MM_CLIENTSECRET') {
+        $before = Snapshot
+        { Set-MmEnvParam -Market eth -Name $_ -Value 'replaced-1' -Reason 'rotate' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id protected_key)
+        Snapshot | Should -Be $before
+    }
+
+    It 'tab completion of Set- and Remove-MmEnvParam never offers them' {
+        foreach ($line in 'Set-MmEnvParam -Market eth -Name MM_', 'Remove-MmEnvParam -Market eth -Key MM_') {
+            $offered = @((TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText)
+            $offered | Should -Contain 'MM_MAX_POSITION_SIZE'
+            foreach ($key in $SecretLike.Keys) { $offered | Should -Not -Contain $key }
+        }
     }
 }

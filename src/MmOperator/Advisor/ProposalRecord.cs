@@ -80,25 +80,24 @@ public sealed partial class ProposalRecord
     [GeneratedRegex("^[+-]?s?nan[0-9]*\\z", RegexOptions.IgnoreCase)]
     private static partial Regex NanText();
 
-    /// <summary>The proposal as shown; a protected key's old and proposed values are masked (they come straight from the host's files).</summary>
+    /// <summary>The proposal as shown: its old and proposed values by its key (<see cref="KeyRules.Shown"/>), a protected key's masked whole.</summary>
     public AdvisorProposal ToProposal(KeyRules keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var isProtected = Param is not null && keys.IsProtected(Param);
         return new AdvisorProposal
         {
             ProposalId = Id,
             Market = Market,
             Param = Param,
-            PreviousValue = isProtected && Old is not null ? SecretMasker.Mask : Old,
-            NewValue = isProtected && Proposed is not null ? SecretMasker.Mask : Proposed,
+            PreviousValue = keys.Shown(Param, Old),
+            NewValue = keys.Shown(Param, Proposed),
             EnvPath = EnvPath,
             Deadman = Deadman,
             Confidence = Confidence,
             EscalationTarget = EscalationTarget,
             GuardrailStatus = GuardrailStatus,
             Created = TsValue is > -6e10 and < 2.5e11 ? DateTime.UnixEpoch.AddSeconds(TsValue.Value) : null,
-            IsProtected = isProtected,
+            IsProtected = Param is not null && keys.IsProtected(Param),
             IsWarrenAutoEligible = IsWarrenAutoEligible,
         };
     }

@@ -16,8 +16,9 @@ namespace MmOperator.Commands;
 
 /// <summary>
 /// A running cmdlet as the flow sees it (<see cref="IFlowHost"/>): one options snapshot per invocation,
-/// Ctrl+C that kills the running host command, host runs shown with -Verbose/-Debug with secrets
-/// masked, and PowerShell's approval, output and error streams. Every cmdlet base holds one.
+/// Ctrl+C that kills the running host command, host runs shown with -Verbose/-Debug (their output with
+/// secrets masked, a JSON answer field by field; a command line is built from validated values and shown
+/// as the Plan shows it), and PowerShell's approval, output and error streams. Every cmdlet base holds one.
 /// </summary>
 public sealed class CmdletHost : IFlowHost, IDisposable
 {
@@ -118,13 +119,13 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     private static async Task<HostRunResult> Masked(Task<HostRunResult> running, SecretMasker masker)
     {
         var run = await running.ConfigureAwait(false);
-        return run with { StdOut = masker.Apply(run.StdOut), StdErr = masker.Apply(run.StdErr) };
+        return run with { StdOut = masker.ApplyToOutput(run.StdOut), StdErr = masker.Apply(run.StdErr) };
     }
 
     public void ReportStarting(HostCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        _cmdlet.WriteVerbose($"Running: {Masker.Apply(command.CommandLine)}");
+        _cmdlet.WriteVerbose($"Running: {command.CommandLine}");
     }
 
     public void ReportFinished(HostRunResult run)
@@ -132,7 +133,7 @@ public sealed class CmdletHost : IFlowHost, IDisposable
         ArgumentNullException.ThrowIfNull(run);
         var command = run.Command;
         var exit = run.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none";
-        _cmdlet.WriteVerbose($"Finished: {Masker.Apply(command.CommandLine)} ({run.Status}, exit {exit}, {run.Duration.TotalMilliseconds:0} ms)");
+        _cmdlet.WriteVerbose($"Finished: {command.CommandLine} ({run.Status}, exit {exit}, {run.Duration.TotalMilliseconds:0} ms)");
         _cmdlet.WriteDebug($"stdout of {command.Shape}:{Environment.NewLine}{run.StdOut}");
         if (run.StdErr.Length > 0)
         {

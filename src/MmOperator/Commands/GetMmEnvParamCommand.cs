@@ -104,7 +104,7 @@ public sealed class GetMmEnvParamCommand : OperatorCmdlet
                 Market = file.Market?.DisplayName,
                 Shared = file.IsShared,
                 Key = key.Key,
-                Value = isProtected ? Security.SecretMasker.Mask : Masker.Apply(last.Value),
+                Value = _policy.Keys.Shown(key.Key, last.Value),
                 Line = last.Line,
                 Occurrences = key.Count(),
                 IsProtected = isProtected,

@@ -44,8 +44,6 @@ public sealed class AdvisorFlow
 
     private MarketCatalog Catalog => Host.Catalog;
 
-    private Security.SecretMasker Masker => Host.Masker;
-
     private bool IsRestricted => Flow.IsRestricted;
 
     /// <summary>mmctl, python, the journal and the repo's policy must be there before anything is asked.</summary>
@@ -136,9 +134,8 @@ public sealed class AdvisorFlow
 
     private AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.Keys);
 
-    /// <summary>Why the apply script must not run this proposal (read from the host's files, so masked), or null.</summary>
-    private OperatorException? PolicyRefusal(AdvisorProposal proposal) =>
-        ProposalPolicy.Refusal(proposal, Policy, Catalog) is { } refusal ? Flow.MaskHostText(refusal) : null;
+    /// <summary>Why the apply script must not run this proposal, or null. It names the proposal's fields, its values by key as everywhere.</summary>
+    private OperatorException? PolicyRefusal(AdvisorProposal proposal) => ProposalPolicy.Refusal(proposal, Policy, Catalog);
 
     /// <summary>The listing's rows, in its order; null after an error.</summary>
     private List<ProposalRecord>? RunListing()
@@ -236,8 +233,8 @@ public sealed class AdvisorFlow
                 ProposalId = receipt.ProposalId,
                 Market = proposal?.Market,
                 Key = proposal?.Param,
-                PreviousValue = Masker.Apply(proposal?.PreviousValue),
-                NewValue = Masker.Apply(proposal?.NewValue),
+                PreviousValue = proposal?.PreviousValue,
+                NewValue = proposal?.NewValue,
                 Result = receipt.Result,
                 FailureReason = receipt.FailureReason,
                 EnvBeforeHash = receipt.EnvBeforeHash,
@@ -262,7 +259,7 @@ public sealed class AdvisorFlow
 
         foreach (var missed in planned.Where(p => receipts.All(r => r.Receipt.ProposalId != p.ProposalId)))
         {
-            var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {missed.ProposalId} ({Masker.Apply(missed.Change)}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
+            var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {missed.ProposalId} ({missed.Change}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
             Flow.Record(new AuditRecord { Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = error.ErrorId, Detail = error.Message });
             Host.WriteError(error.ToErrorRecord());
         }
@@ -304,7 +301,7 @@ public sealed class AdvisorFlow
             Approval = approval,
             Argv = command.Argv,
             Outcome = pending is null ? AuditOutcome.Failed : AuditOutcome.Succeeded,
-            Detail = pending is null ? "no usable answer" : Host.Masker.Apply($"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}"),
+            Detail = pending is null ? "no usable answer" : $"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}",
         });
         foreach (var proposal in pending ?? [])
         {
@@ -358,7 +355,7 @@ public sealed class AdvisorFlow
         }
 
         var command = HostCommand.AdvisorApprove(Flow.Options, id);
-        var line = PlannedLine(command, $"{Host.Masker.Apply(proposal!.Change)} in {proposal.EnvPath}");
+        var line = PlannedLine(command, $"{proposal!.Change} in {proposal.EnvPath}");
         if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param) is not { } approval
             || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval))
         {
@@ -427,7 +424,7 @@ public sealed class AdvisorFlow
             return;
         }
 
-        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {Host.Masker.Apply(p.Change)} in {Path.GetFileName(p.EnvPath)}"));
+        var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {p.Change} in {Path.GetFileName(p.EnvPath)}"));
         if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), PlannedCommands(command)) is not { } approval
             || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval))
         {

@@ -16,7 +16,8 @@ public sealed record EnvEditRequest(IReadOnlyList<Market>? Markets, bool Shared,
 /// The runbook's only file writes, on <see cref="RunbookFlow"/>. Per file: key and value guardrails
 /// first (nothing is read for a refused key), the current value, the Plan with the key diff, approval,
 /// the locked atomic edit, the new status, one journal record and one report. Values of protected
-/// keys never reach a plan, a result, an error or the journal, because such keys are refused first.
+/// keys never reach a plan, a result, an error or the journal, because such keys are refused first;
+/// every other key's values are shown as they are (by key, never masked by what they hold).
 /// </summary>
 public sealed class EnvEditFlow
 {
@@ -127,7 +128,7 @@ public sealed class EnvEditFlow
             return;
         }
 
-        var diff = $"{Host.Masker.Apply(RunbookText.Value(before))} -> {RunbookText.Value(value)}";
+        var diff = $"{RunbookText.Value(before)} -> {RunbookText.Value(value)}";
         if (_flow.Approve(_action, $"{key} in {target.Path}", reason, $"{_action} {key} in {target.Path}: {diff}", [], key, value is null ? [] : [value]) is not { } approval)
         {
             return;
@@ -141,7 +142,7 @@ public sealed class EnvEditFlow
         }
         catch (OperatorException failure)
         {
-            _flow.Record(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = Host.Masker.Apply(failure.Message) });
+            _flow.Record(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
             Host.WriteError(failure.ToErrorRecord());
             return;
         }
@@ -156,12 +157,12 @@ public sealed class EnvEditFlow
             Reason = reason,
             Approval = approval,
             Outcome = edit.Changed ? AuditOutcome.Succeeded : AuditOutcome.NoChange,
-            PreviousValue = Host.Masker.Apply(edit.PreviousValue),
+            PreviousValue = edit.PreviousValue,
             NewValue = edit.NewValue,
             Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}{changelog}",
             NewStatus = status is null ? null : string.Join("; ", status.Select(RunbookText.StatusFacts)),
         });
-        Emit(target, key, Host.Masker.Apply(edit.PreviousValue), edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
+        Emit(target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
     }
 
     /// <summary>
@@ -186,7 +187,7 @@ public sealed class EnvEditFlow
     /// <summary>Nothing to change: said so, and journalled (but not under -WhatIf).</summary>
     private void ReportUnchanged(EnvFileTarget target, string key, string? current, string reason)
     {
-        var said = $"No change: {key} in {target.Path} is already {Host.Masker.Apply(RunbookText.Value(current))}.";
+        var said = $"No change: {key} in {target.Path} is already {RunbookText.Value(current)}.";
         if (_flow.IsWhatIf)
         {
             Host.WriteHostText(said);
@@ -194,9 +195,8 @@ public sealed class EnvEditFlow
         }
 
         Host.WriteVerbose(said);
-        var shown = Host.Masker.Apply(current);
-        var record = _flow.Record(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = Approvals.ApprovalMode.None, Outcome = AuditOutcome.NoChange, PreviousValue = shown, NewValue = shown, Detail = said });
-        Emit(target, key, shown, shown, false, null, reason, null, record?.Id);
+        var record = _flow.Record(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = Approvals.ApprovalMode.None, Outcome = AuditOutcome.NoChange, PreviousValue = current, NewValue = current, Detail = said });
+        Emit(target, key, current, current, false, null, reason, null, record?.Id);
     }
 
     private void Emit(EnvFileTarget target, string key, string? before, string? after, bool changed, IReadOnlyList<MarketStatus>? status, string reason, string? approval, string? auditId) =>

@@ -43,7 +43,7 @@ public sealed class RunbookFlow
     /// <summary>A restricted session can pass -Confirm:$false itself, so there approval is a human's ticket, not a prompt.</summary>
     public bool IsRestricted => Host.LanguageMode != PSLanguageMode.FullLanguage;
 
-    /// <summary>A refusal whose message holds only text from the host and its files (never what the caller typed), masked.</summary>
+    /// <summary>A refusal whose message quotes free text from the host's files (a reader's own error, never what the caller typed), masked as the host's output is.</summary>
     public OperatorException MaskHostText(OperatorException refusal)
     {
         ArgumentNullException.ThrowIfNull(refusal);

@@ -26,8 +26,8 @@ public enum KeyVerdict
 
 /// <summary>
 /// The one rule for keys, used by editing, masking, listing and the advisor cmdlets: the runbook's five
-/// protected keys, the repo's mm_config/policy/protected_keys.json, the secret-like markers, and the
-/// keys only a human changes. A key is judged as given and once folded (compatibility forms, invisible
+/// protected keys, the repo's mm_config/policy/protected_keys.json, the secret-like markers (and for MM_
+/// keys the secret words), and the keys only a human changes. A key is judged as given and once folded (compatibility forms, invisible
 /// characters, surrounding whitespace, case), and the stricter answer wins: a look-alike, padded or
 /// lower-case spelling of a key is judged as the key it imitates (the host trims keys when it reads a
 /// file, and its apply script matches secret markers in any case).
@@ -39,9 +39,24 @@ public sealed partial class KeyRules
     public static readonly IReadOnlyList<string> RunbookKeys =
         ["MM_API_KEY", "MM_STARK_PRIVATE_KEY", "MM_STARK_PUBLIC_KEY", "MM_VAULT_ID", "MM_BUILDER_ID"];
 
-    /// <summary>The runbook's secret-like markers, and the same secrets spelled otherwise (MM_APIKEY, a password, a token).</summary>
+    /// <summary>
+    /// Secret-like in any key, as the runbook and the host's scripts say (<c>PRIVATE_KEY</c>, <c>_SECRET</c>,
+    /// <c>PASSPHRASE</c>, <c>MNEMONIC</c>, <c>_API_KEY</c>), and the same secrets spelled otherwise.
+    /// </summary>
     public static readonly IReadOnlyList<string> SecretMarkers =
         ["PRIVATE_KEY", "PRIVATEKEY", "_SECRET", "PASSPHRASE", "MNEMONIC", "_API_KEY", "APIKEY", "PASSWORD", "PASSWD", "TOKEN"];
+
+    /// <summary>
+    /// Secret-like in an MM_ key wherever they stand in one of its words (MM_HMAC_KEY, MM_CLIENTSECRET,
+    /// MM_VAULT, MM_PRIVATE_SEED). Only in MM_ keys: the module knows every ordinary key of the bot and
+    /// none holds one, while in other text (a log's <c>key: value</c>) these words are mostly no secret.
+    /// </summary>
+    public static readonly IReadOnlyList<string> SecretWordMarkers =
+        ["KEY", "SECRET", "PRIVATE", "VAULT", "PASS", "SEED", "MNEMONIC", "TOKEN", "CRED"];
+
+    /// <summary>Ordinary words that hold a marker by accident: a word of a key that is exactly one of them marks nothing.</summary>
+    public static readonly IReadOnlyList<string> OrdinaryWords =
+        ["BYPASS", "COMPASS", "PASSIVE", "SURPASS", "CREDIT", "CREDITS", "MONKEY", "KEYBOARD"];
 
     /// <summary>
     /// Keys no operator command or advisor proposal may change: MM_ENVIRONMENT (mainnet means real
@@ -72,6 +87,10 @@ public sealed partial class KeyRules
     [GeneratedRegex("^[A-Z_][A-Z0-9_]*\\z")]
     private static partial Regex HostKey();
 
+    /// <summary>The words of a key: what '_' (or any other character a look-alike puts there) separates.</summary>
+    [GeneratedRegex("[A-Z0-9]+")]
+    private static partial Regex Word();
+
     /// <summary>True for a protected or secret-like key, as given or as a look-alike.</summary>
     public bool IsProtected(string key)
     {
@@ -91,6 +110,14 @@ public sealed partial class KeyRules
         return answer;
     }
 
+    /// <summary>
+    /// A value of the host's files as it is shown, by its key: masked whole for a protected or secret-like
+    /// key, as it is for any other. Never by what the value holds: masking the part of it that equals a
+    /// secret would tell whoever chose the value that it holds one.
+    /// </summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    public string? Shown(string? key, string? value) => value is not null && key is not null && IsProtected(key) ? SecretMasker.Mask : value;
+
     private bool IsProtectedForm(string form)
     {
         if (_protected.Contains(form))
@@ -106,7 +133,15 @@ public sealed partial class KeyRules
             }
         }
 
-        return false;
+        return HasSecretWord(form);
+    }
+
+    /// <summary>An MM_ key with a word that holds a secret word marker and is no ordinary word.</summary>
+    private static bool HasSecretWord(string form)
+    {
+        var words = Word().Matches(form);
+        return words.Count > 1 && words[0].Value == "MM" && words.Skip(1).Any(word =>
+            !OrdinaryWords.Contains(word.Value) && SecretWordMarkers.Any(marker => word.Value.Contains(marker, StringComparison.Ordinal)));
     }
 
     /// <summary>True for a key whose change only a human may make, whatever the approval.</summary>

@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
@@ -5,12 +9,14 @@ using MmOperator.Errors;
 namespace MmOperator.Security;
 
 /// <summary>
-/// Hides secret values in text that comes from the host and its files (command output, file values).
-/// Two nets: the actual values of protected and secret-like keys found in the repo's <c>.env*</c> files,
-/// and any <c>KEY=value</c> or <c>"KEY": "value"</c> whose key is protected or secret-like, both by the
-/// repo's <see cref="KeyRules"/> (its protected_keys.json included). Text the caller typed gets only the
+/// Hides secret values in free text that comes from the host (its stdout, stderr and logs). Two nets:
+/// the actual values of protected and secret-like keys found in the repo's <c>.env*</c> files, and any
+/// <c>KEY=value</c> or <c>"KEY": "value"</c> whose key is protected or secret-like, both by the repo's
+/// <see cref="KeyRules"/> (its protected_keys.json included). Text the caller typed gets only the
 /// second net, by the runbook's rule (<see cref="HideAssignments"/>): masking it where it equals a
-/// secret would answer whether a guess is right.
+/// secret would answer whether a guess is right. Structured values (a file's values, a proposal's
+/// fields, the fields of the host's JSON answers) are never masked by what they hold, but by key
+/// (<see cref="KeyRules.Shown"/>, <see cref="ApplyToOutput"/>).
 /// </summary>
 public sealed partial class SecretMasker
 {
@@ -83,6 +89,107 @@ public sealed partial class SecretMasker
         }
 
         return Hide(text, _keys);
+    }
+
+    /// <summary>
+    /// Fields of the host's JSON answers (docs/reference/host-contract.md) that hold identifiers, names,
+    /// paths, states, codes, hashes, times and counts: shown as they are, since masking the part of a
+    /// proposal id that equals a secret would answer a guess (and the id would no longer match its row).
+    /// </summary>
+    private static readonly HashSet<string> StructuredFields = new(StringComparer.Ordinal)
+    {
+        "proposal_id", "proposal_ids", "market", "param", "env", "env_path", "log", "proposals_path", "controller_id",
+        "status", "result", "mode", "applied_by", "confidence", "escalation_target", "guardrail_status", "failure_reason", "reason",
+        "env_before_hash", "env_after_hash", "generated_at", "created_at", "ts", "applied_ts",
+        "pid", "line", "pending", "selected", "applied", "failed", "skipped", "written", "created", "ok", "dry_run", "deadman",
+        "instances", "results", "failures", "start", "stop",
+    };
+
+    /// <summary>Fields of a proposal row that hold values of its <c>param</c>: shown by that key.</summary>
+    private static readonly HashSet<string> ValueFields = new(StringComparer.Ordinal) { "old", "proposed", "new", "baseline_value" };
+
+    /// <summary>
+    /// The host's stdout. A JSON answer field by field: <see cref="StructuredFields"/> as they are, a row's
+    /// values by its param (<see cref="KeyRules.Shown"/>), and error text and every field the contract does
+    /// not name as free text (<see cref="Apply"/>). Output that is not one JSON value is free text whole.
+    /// </summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(text))]
+    public string? ApplyToOutput(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return text;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            var written = new ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(written, new JsonWriterOptions { Indented = text.Trim().Contains('\n', StringComparison.Ordinal), Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                WriteMasked(writer, document.RootElement, field: null, rowKey: null);
+            }
+
+            return Encoding.UTF8.GetString(written.WrittenSpan) + (text.EndsWith('\n') ? "\n" : string.Empty);
+        }
+        catch (Exception unreadable) when (unreadable is JsonException or InvalidOperationException)
+        {
+            // Not JSON, or a string .NET cannot hold (an unpaired surrogate): free text.
+            return Apply(text);
+        }
+    }
+
+    private void WriteMasked(Utf8JsonWriter writer, JsonElement element, string? field, string? rowKey)
+    {
+        var structured = field is not null && StructuredFields.Contains(field);
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var key = RowKey(element);
+                writer.WriteStartObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    writer.WritePropertyName(StructuredFields.Contains(property.Name) || ValueFields.Contains(property.Name) ? property.Name : Apply(property.Name));
+                    WriteMasked(writer, property.Value, property.Name, key);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    WriteMasked(writer, item, field, rowKey);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case JsonValueKind.String:
+                var value = element.GetString()!;
+                writer.WriteStringValue(rowKey is not null && field is not null && ValueFields.Contains(field) ? _keys.Shown(rowKey, value) : structured ? value : Apply(value));
+                break;
+            default:
+                // A number, true, false or null as written; a number holding a secret in a free-text field becomes the masked text.
+                var raw = element.GetRawText();
+                var masked = structured ? raw : Apply(raw);
+                if (masked == raw)
+                {
+                    element.WriteTo(writer);
+                }
+                else
+                {
+                    writer.WriteStringValue(masked);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>The key a row's values belong to: its param (a protected one if a row names several), or null.</summary>
+    private string? RowKey(JsonElement row)
+    {
+        var keys = row.EnumerateObject().Where(p => p.Name == "param" && p.Value.ValueKind == JsonValueKind.String).Select(p => p.Value.GetString()!).ToList();
+        return keys.FirstOrDefault(_keys.IsProtected) ?? keys.LastOrDefault();
     }
 
     /// <summary>The key rule this masker hides by (the repo's, its protected_keys.json included).</summary>

@@ -45,7 +45,8 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public OperatorOptions Options { get; set; }
 
-    public SecretMasker Masker => SecretMasker.None;
+    /// <summary>None unless a test masks by the repo's secrets (<see cref="SecretMasker.ForRepo"/>).</summary>
+    public SecretMasker Masker { get; set; } = SecretMasker.None;
 
     public MarketCatalog Catalog { get; }
 

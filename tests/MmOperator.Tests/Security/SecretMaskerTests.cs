@@ -96,4 +96,45 @@ public class SecretMaskerTests
 
         Assert.Equal("******** ********", SecretMasker.ForRepo(repo.Path).Apply("ETH-USD https://hooks.example/desk-8c1f2a"));
     }
+
+    /// <summary>
+    /// The host's JSON answers field by field: an id or a value of an ordinary key that holds the vault id
+    /// is kept as it is (the listing must still match the file, and no answer may tell whether it holds
+    /// it), a protected key's values are masked whole, and error text is free text.
+    /// </summary>
+    [Fact]
+    public void A_json_answer_is_masked_by_field_not_by_what_its_structured_values_hold()
+    {
+        var masker = new SecretMasker(["2118250", "sk-live-7f3a9c01"]);
+        const string listing = """
+            {"pending": 2, "mode": "human", "proposals_path": "/r/data/mm_audit/advisor/proposals.jsonl", "results": [
+              {"proposal_id": "SIZE-2118250", "market": "ETH-USD", "param": "MM_MAX_POSITION_SIZE", "old": "100", "proposed": "121182500", "ts": 2118250},
+              {"proposal_id": "KEY-1", "market": "ETH-USD", "param": "MM_HMAC_KEY", "old": "hmac-old-value", "proposed": "hmac-new-value"}],
+             "error": "bad key sk-live-7f3a9c01 near 2118250", "note": "vault 2118250", "extra": 121182500}
+            """;
+
+        var shown = System.Text.Json.JsonDocument.Parse(masker.ApplyToOutput(listing)).RootElement;
+
+        var rows = shown.GetProperty("results");
+        Assert.Equal(("SIZE-2118250", "100", "121182500", 2118250), (rows[0].GetProperty("proposal_id").GetString(), rows[0].GetProperty("old").GetString(), rows[0].GetProperty("proposed").GetString(), rows[0].GetProperty("ts").GetInt32()));
+        Assert.Equal((SecretMasker.Mask, SecretMasker.Mask), (rows[1].GetProperty("old").GetString(), rows[1].GetProperty("proposed").GetString()));
+        Assert.Equal("bad key ******** near ********", shown.GetProperty("error").GetString());
+        Assert.Equal(("vault ********", "1********0"), (shown.GetProperty("note").GetString(), shown.GetProperty("extra").GetString()));
+    }
+
+    [Theory]
+    [InlineData("Traceback: key sk-live-7f3a9c01 refused", "Traceback: key ******** refused")]
+    [InlineData("{\"pid\": 1} trailing sk-live-7f3a9c01", "{\"pid\": 1} trailing ********")]
+    [InlineData("{\"error\": \"\\ud800 sk-live-7f3a9c01\"}", "{\"error\": \"\\ud800 ********\"}")]
+    public void Output_that_is_not_one_readable_json_value_is_free_text(string output, string shown) =>
+        Assert.Equal(shown, new SecretMasker(["sk-live-7f3a9c01"]).ApplyToOutput(output));
+
+    [Fact]
+    public void A_json_answer_keeps_its_layout()
+    {
+        const string status = "{\n  \"instances\": [\n    {\n      \"status\": \"running\",\n      \"pid\": 8340\n    }\n  ]\n}\n";
+
+        Assert.Equal(status, SecretMasker.None.ApplyToOutput(status));
+        Assert.Equal("{\"ok\":true,\"proposal_ids\":[\"a\"]}", SecretMasker.None.ApplyToOutput("{\"ok\": true, \"proposal_ids\": [\"a\"]}"));
+    }
 }
