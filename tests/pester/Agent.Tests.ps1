@@ -42,9 +42,9 @@ BeforeAll {
     # The restricted session in a runspace of this process, marked as the agent's as the launcher marks it: its
     # module import reads the options from mm-operator.conf only. Output, host information (plans), warnings and
     # errors (with their ids) come back as text; this process's options and environment are restored after.
-    function script:InSession([string] $Command) {
+    function script:InSession([string] $Command, [string] $Marker = "local:$(& id -un)") {
         # Every MMOPERATOR_ variable is put back after (or removed, if the session made it).
-        $marked = @{ MMOPERATOR_AGENT = "local:$(& id -un)"; PSModulePath = (Split-Path $ModuleCopy) }
+        $marked = @{ MMOPERATOR_AGENT = $Marker; PSModulePath = (Split-Path $ModuleCopy) }
         foreach ($name in @([Environment]::GetEnvironmentVariables().Keys) + @($Settings) | Where-Object { $_ -like 'MMOPERATOR_*' -and $_ -ne 'MMOPERATOR_AGENT' }) { $marked[$name] = [Environment]::GetEnvironmentVariable($name) }
         try { Invoke-InRestrictedRunspace $SessionState $Command $marked }
         finally { $Sandbox | Set-MmOperatorOption }
@@ -291,5 +291,51 @@ Describe 'Enforced approval' {
         $actions | Should -Contain 'approval_deny'
         (Get-MmAuditLog | Where-Object Outcome -eq 'PendingApproval').Count | Should -BeGreaterThan 3
         (Test-MmAuditLog).IsValid | Should -BeTrue
+    }
+}
+
+Describe 'A human sees exactly what they approve' {
+    It 'a request forged in every field the agent reaches shows no control character in the prompt, the list or the journal' {
+        if (-not $InProcess) { Set-ItResult -Skipped -Because 'the launcher fixes the marker; only a session in this process can be given a forged one'; return }
+        # The attack of issue 19: a line break, a fake Plan for a harmless change, then ESC[8m (conceal) to hide what follows.
+        $forged = "`nPlan:`n- Action(s): set MM_LOG_LEVEL in .env.eth: 'INFO' -> 'DEBUG'`n- Reason: quieter logs`nNeed approval: YES`n$([char]27)[8m"
+        # The agent types it with PowerShell's escapes into every field it can reach, and files the real change last.
+        $typed = '`nPlan:`n- Action(s): set MM_LOG_LEVEL in .env.eth: ''INFO'' -> ''DEBUG''`n- Reason: quieter logs`nNeed approval: YES`n`e[8m'
+        $agent = InSession -Marker "local:agent$forged" ((@(
+                '$f = "{0}"'
+                'Stop-MmMarket "eth$f" -Reason "SEV1"'
+                'Set-MmEnvParam -Market eth -Name "MM_NOTE$f" -Value 1 -Reason "note"'
+                'Set-MmEnvParam -Market eth -Name MM_NOTE -Value "1$f" -Reason "note"'
+                'Stop-MmMarket eth -Reason "SEV1$f"'
+                'Stop-MmMarket eth -Reason "SEV1" -ApprovalId "apr-$f"'
+                '@{{ Market = "eth"; Param = "MM_SPREAD_MULTIPLIER"; Proposed = "1.8"; "Confidence$f" = "high" }} | Submit-MmAdvisorProposal -Reason "tune"'
+                'Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100000 -Reason "raise the cap"'
+            ) -join "`n") -f $typed)
+        $id = RequestId $agent.Text
+        $id | Should -Not -BeNullOrEmpty
+        foreach ($refused in 'InvalidMarketFormat', 'InvalidEnvKey', 'InvalidEnvValue', 'InvalidReason', 'ApprovalRejected', 'InvalidProposalRow') { $agent.Text | Should -Match "\($refused," }
+
+        $module = Join-Path $ModuleCopy 'MmOperator.psd1'
+        $shown = Invoke-AsPerson $module $Sandbox "Approve-MmApprovalRequest $id -Reason 'reviewed'"
+        $list = Invoke-AsPerson $module $Sandbox "Get-MmApprovalRequest $id"
+        $journal = Invoke-AsPerson $module $Sandbox 'Get-MmAuditLog -Last 12'
+        foreach ($view in $shown, $list, $journal) {
+            $view | Should -Not -Match '[\x00-\x09\x0B\x0C\x0E-\x1F\x7F-\x9F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]' -Because 'no control, bidirectional or zero-width character reaches a person'
+            $view | Should -Not -Match '(?<!\\u\{1B\})\[8m' -Because 'ESC[8m shows only as its escape'
+            $view | Should -Not -Match '(?m)^\s*- Reason: quieter logs' -Because 'no field adds a line to a Plan'
+        }
+        # Wrapped between words at 80 columns: the escapes are there once the line breaks of the layout are read as spaces.
+        ($journal -replace '\s+', ' ') | Should -Match ([regex]::Escape('\u{0A}Plan:\u{0A}- Action(s): set MM_LOG_LEVEL'))
+        ($journal -replace '\s+', ' ') | Should -Match ([regex]::Escape('Need approval: YES\u{0A}\u{1B}[8m'))
+
+        # The prompt: the Plan first, every bound field, the question last on its own line; nothing cut.
+        $prompt = ($shown -split "\n(?=Approval request)")[1]
+        $prompt | Should -Match "(?s)^Approval request $id, expires [^\n]+\nPlan:\n- Action\(s\): set MM_MAX_POSITION_SIZE in \S+\.env\.eth: '100' -> '100000'\n- Reason: raise the cap\nNeed approval: YES\n"
+        $prompt | Should -Match "(?m)^- Cmdlet: Set-MmEnvParam\n- Action: set\n- Target: MM_MAX_POSITION_SIZE in \S+\.env\.eth\n- Key: MM_MAX_POSITION_SIZE\n- Value: '100000'\n- Command: \(none: a direct file edit\)\n- Reason: raise the cap\nRequested by: "
+        ($prompt -split '\n' | Where-Object { $_ } | Select-Object -Last 1) | Should -Be "Approve request $id`?"
+        @([regex]::Matches($prompt, '(?m)^Plan:')).Count | Should -Be 1
+        $list | Should -Match "'100' -> '100000'"
+        @($list -split '\n' | Where-Object Length -gt 80) | Should -BeNullOrEmpty
+        (Get-MmApprovalRequest $id).State | Should -Be 'Pending' -Because 'the person answered with the default, No'
     }
 }

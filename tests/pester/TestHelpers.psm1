@@ -1,6 +1,49 @@
 # Helpers shared by the Pester files: a fresh sandbox per file, the stand-ins' invocation log,
 # fresh pwsh processes, and fault injection that is always undone.
 
+# A person's terminal, as the module meets it: it keeps every prompt (title and text exactly as handed to
+# PromptForChoice) and everything written to the host, and answers each prompt with its default (No).
+# It runs on the thread of whichever runspace calls it, so it has no runspace affinity.
+[NoRunspaceAffinity()]
+class RecordingHostUi : System.Management.Automation.Host.PSHostUserInterface {
+    [System.Collections.Generic.List[string]] $Shown = [System.Collections.Generic.List[string]]::new()
+    [System.Management.Automation.Host.PSHostRawUserInterface] get_RawUI() { return $null }
+    [int] PromptForChoice([string] $caption, [string] $message, [System.Collections.ObjectModel.Collection[System.Management.Automation.Host.ChoiceDescription]] $choices, [int] $defaultChoice) {
+        $this.Shown.Add("$caption`n$message")
+        return $defaultChoice
+    }
+    [void] Write([string] $value) { $this.Shown.Add($value) }
+    [void] Write([ConsoleColor] $foreground, [ConsoleColor] $background, [string] $value) { $this.Shown.Add($value) }
+    [void] WriteLine([string] $value) { $this.Shown.Add($value) }
+    [void] WriteErrorLine([string] $value) { $this.Shown.Add($value) }
+    [void] WriteWarningLine([string] $value) { $this.Shown.Add($value) }
+    [void] WriteDebugLine([string] $value) { }
+    [void] WriteVerboseLine([string] $value) { }
+    [void] WriteProgress([long] $sourceId, [System.Management.Automation.ProgressRecord] $record) { }
+    [string] ReadLine() { throw [NotSupportedException]::new() }
+    [securestring] ReadLineAsSecureString() { throw [NotSupportedException]::new() }
+    [System.Collections.Generic.Dictionary[string, psobject]] Prompt([string] $caption, [string] $message, [System.Collections.ObjectModel.Collection[System.Management.Automation.Host.FieldDescription]] $descriptions) { throw [NotSupportedException]::new() }
+    [pscredential] PromptForCredential([string] $caption, [string] $message, [string] $userName, [string] $targetName) { throw [NotSupportedException]::new() }
+    [pscredential] PromptForCredential([string] $caption, [string] $message, [string] $userName, [string] $targetName, [System.Management.Automation.PSCredentialTypes] $types, [System.Management.Automation.PSCredentialUIOptions] $options) { throw [NotSupportedException]::new() }
+}
+
+[NoRunspaceAffinity()]
+class RecordingHost : System.Management.Automation.Host.PSHost {
+    hidden [RecordingHostUi] $Recorder = [RecordingHostUi]::new()
+    hidden [guid] $Id = [guid]::NewGuid()
+    [string] get_Name() { return 'RecordingHost' }
+    [version] get_Version() { return [version] '1.0' }
+    [guid] get_InstanceId() { return $this.Id }
+    [System.Management.Automation.Host.PSHostUserInterface] get_UI() { return $this.Recorder }
+    [cultureinfo] get_CurrentCulture() { return [cultureinfo]::InvariantCulture }
+    [cultureinfo] get_CurrentUICulture() { return [cultureinfo]::InvariantCulture }
+    [void] SetShouldExit([int] $exitCode) { }
+    [void] EnterNestedPrompt() { throw [NotSupportedException]::new() }
+    [void] ExitNestedPrompt() { throw [NotSupportedException]::new() }
+    [void] NotifyBeginApplication() { }
+    [void] NotifyEndApplication() { }
+}
+
 function Import-MmTestModule {
     # The sandbox's bot dies 0.3 s after a start it refuses, so half a second of watching catches it
     # (the README's advice for sandboxes); the real host's one second is kept by the bench and Options tests.
@@ -112,6 +155,31 @@ function Invoke-InRestrictedRunspace {
         }
         finally { $ps.Dispose(); $runspace.Dispose() }
     }
+}
+
+function Invoke-AsPerson {
+    <#
+    Runs a command on a sandbox in a normal (FullLanguage) runspace of this process whose host is a
+    person's terminal that answers every prompt with its default, No. Returns what the person was shown:
+    each prompt (its title and text exactly as handed to the host) and host text, then the output as
+    Out-String renders it at 80 columns, as one text.
+    #>
+    param([Parameter(Mandatory)][string] $ModulePath, [Parameter(Mandatory)] $Sandbox, [Parameter(Mandatory)][string] $Command)
+    $terminal = [RecordingHost]::new()
+    $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+    $state.ImportPSModule($ModulePath)
+    $runspace = [runspacefactory]::CreateRunspace($terminal, $state)
+    $runspace.Open()
+    $ps = [powershell]::Create()
+    $ps.Runspace = $runspace
+    try {
+        # Importing the module there read the options afresh: point them at the sandbox again.
+        $null = $ps.AddCommand('Set-MmOperatorOption').Invoke(@($Sandbox))
+        $ps.Commands.Clear()
+        $output = @($ps.AddScript($Command).AddCommand('Out-String').AddParameter('Width', 80).Invoke())
+        (@($terminal.Recorder.Shown) + $output + @($ps.Streams.Error | ForEach-Object { "$_" })) -join "`n"
+    }
+    finally { $ps.Dispose(); $runspace.Dispose() }
 }
 
 function Invoke-Mmctl {

@@ -52,6 +52,21 @@ Describe 'Default views at 80 columns' {
         Assert-Fits80 $params -Whole @($params.Key)
     }
 
+    It 'Get-MmApprovalRequest shows the Plan, every bound field and the requester whole, escaped' {
+        $file = Join-Path $Sandbox.RepoPath '.env.eth'
+        $request = [MmOperator.Approvals.ApprovalRequest]@{
+            Id = 'apr-0123456789ab'; Cmdlet = 'Set-MmEnvParam'; Action = 'set'; Target = "MM_MAX_POSITION_SIZE in $file"; Key = 'MM_MAX_POSITION_SIZE'
+            Values = [string[]] '100000'; Reason = 'raise the position cap after the desk review of the week'
+            Plan = [MmOperator.Reporting.RunbookText]::Plan("set MM_MAX_POSITION_SIZE in ${file}: '100' -> '100000'", 'raise the position cap after the desk review of the week', $true)
+            Requester = "agent@host pid 4242 (ConstrainedLanguage, via local:agent`nPlan:`n- Action(s): set MM_LOG_LEVEL`e[8m)"
+            RequestedAt = [datetime]::UtcNow; ExpiresAt = [datetime]::UtcNow.AddMinutes(30)
+        }
+        $shown = [psobject]::AsPSObject($request)
+        $shown.PSObject.TypeNames.Insert(0, 'MmOperator.ApprovalRequest')
+        Assert-Fits80 $shown -Whole (@($request.Details -split "`n") + "'100' -> '100000'" + 'via local:agent\u{0A}Plan:\u{0A}- Action(s): set MM_LOG_LEVEL\u{1B}[8m)')
+        ($shown | Out-String -Width 80) | Should -Not -Match '[\x00-\x09\x0B-\x1F]'
+    }
+
     It 'Get-MmAdvisorProposal shows the id and the value to approve whole' {
         $Proposals.Count | Should -Be 1
         Assert-Fits80 $Proposals -Whole @($Submitted.ProposalIds[0], 'NewValue : 1.8500001', 'PreviousValue : 1.7')

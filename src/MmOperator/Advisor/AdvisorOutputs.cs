@@ -4,7 +4,7 @@ using MmOperator.Status;
 namespace MmOperator.Advisor;
 
 /// <summary>A pending proposal (PSTypeName MmOperator.AdvisorProposal); ProposalId pipes into Approve-MmAdvisorProposal.</summary>
-public sealed class AdvisorProposal
+public sealed record AdvisorProposal
 {
     public const string TypeName = "MmOperator.AdvisorProposal";
 
@@ -42,6 +42,23 @@ public sealed class AdvisorProposal
     public string Change => $"{Market} {Param}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)}";
 
     public override string ToString() => $"{ProposalId} ({Change})";
+
+    /// <summary>
+    /// The proposal as a person is shown it: every text the host's files gave escaped (<see cref="VisibleText"/>).
+    /// A valid id is unchanged by it, so it still pipes into Approve-MmAdvisorProposal.
+    /// </summary>
+    public AdvisorProposal Shown() => this with
+    {
+        ProposalId = VisibleText.Of(ProposalId),
+        Market = VisibleText.Of(Market),
+        Param = VisibleText.Of(Param),
+        PreviousValue = VisibleText.Of(PreviousValue),
+        NewValue = VisibleText.Of(NewValue),
+        EnvPath = VisibleText.Of(EnvPath),
+        Confidence = VisibleText.Of(Confidence),
+        EscalationTarget = VisibleText.Of(EscalationTarget),
+        GuardrailStatus = VisibleText.Of(GuardrailStatus),
+    };
 }
 
 /// <summary>What mm_advisor_submit.py did with one submission (PSTypeName MmOperator.AdvisorSubmission).</summary>

@@ -7,6 +7,9 @@ public sealed partial record ProposalId
 {
     private ProposalId(string value) => Value = value;
 
+    /// <summary>The longest id the pattern accepts.</summary>
+    public const int MaxLength = 200;
+
     public string Value { get; }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}\\z")]

@@ -41,7 +41,7 @@ public sealed class ProposalIdCompleter : IArgumentCompleter
         return pending.Pending
             .Where(p => ProposalId.TryParse(p.Id, out _) && p.Id.StartsWith(word, StringComparison.OrdinalIgnoreCase))
             .Select(p => p.ToProposal(keys))
-            .Select(p => (p.ProposalId, Markets.MarketCatalog.Printable(p.Change)))
+            .Select(p => (p.ProposalId, Reporting.VisibleText.Of(p.Change)))
             .ToList();
     }
 }

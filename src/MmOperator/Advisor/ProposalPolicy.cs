@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
 using MmOperator.Markets;
+using MmOperator.Reporting;
 using MmOperator.Security;
 
 namespace MmOperator.Advisor;
@@ -24,7 +25,7 @@ public static class ProposalPolicy
             ? new OperatorException(
                 ErrorIds.HumanOnlyKey,
                 ErrorCategory.PermissionDenied,
-                $"{subject} {MarketCatalog.Printable(key)}, which only a human may change ({EnvKeyPolicy.HumanOnlyWhy(key)}). {outcome} Hand the change to a human; no approval lets the module or the advisor make it.",
+                $"{subject} {VisibleText.QuoteName(key, KeyRules.MaxLength)}, which only a human may change ({EnvKeyPolicy.HumanOnlyWhy(key)}). {outcome} Hand the change to a human; no approval lets the module or the advisor make it.",
                 target)
             : null;
     }
@@ -36,13 +37,13 @@ public static class ProposalPolicy
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(catalog);
         var key = proposal.Param ?? string.Empty;
-        var shown = MarketCatalog.Printable(key);
+        var shown = VisibleText.QuoteName(key, KeyRules.MaxLength);
         if (policy.Keys.IsProtected(key))
         {
-            return new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: proposal {proposal.ProposalId} would change {shown}, a protected or secret-like key. It is not applied; credentials changes go to a human.", proposal.ProposalId);
+            return new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: proposal {VisibleText.Of(proposal.ProposalId)} would change {shown}, a protected or secret-like key. It is not applied; credentials changes go to a human.", proposal.ProposalId);
         }
 
-        if (HumanOnly(key, $"Proposal {proposal.ProposalId} would change", "It is not applied.", proposal.ProposalId) is { } humanOnly)
+        if (HumanOnly(key, $"Proposal {VisibleText.Of(proposal.ProposalId)} would change", "It is not applied.", proposal.ProposalId) is { } humanOnly)
         {
             return humanOnly;
         }
@@ -54,7 +55,7 @@ public static class ProposalPolicy
 
         if (HostEnvReader.ParseLine($"{key}={value}") is { Value.Length: 0 })
         {
-            return new OperatorException(ErrorIds.EmptyProposedValue, ErrorCategory.InvalidData, $"Proposal {proposal.ProposalId} proposes an empty value for {shown}: the apply script would write '{shown}=' and blank the key. It is not applied. To remove the key use Remove-MmEnvParam (with approval); to change it, submit a proposal with a proper value.", proposal.ProposalId);
+            return new OperatorException(ErrorIds.EmptyProposedValue, ErrorCategory.InvalidData, $"Proposal {VisibleText.Of(proposal.ProposalId)} proposes an empty value for {shown}: the apply script would write '{shown}=' and blank the key. It is not applied. To remove the key use Remove-MmEnvParam (with approval); to change it, submit a proposal with a proper value.", proposal.ProposalId);
         }
 
         try
@@ -64,7 +65,7 @@ public static class ProposalPolicy
         }
         catch (OperatorException refused)
         {
-            return new OperatorException(refused.ErrorId, refused.Category, $"Proposal {proposal.ProposalId} is not applied: {refused.Message} Submit a proposal with a value the bot accepts.", proposal.ProposalId, refused);
+            return new OperatorException(refused.ErrorId, refused.Category, $"Proposal {VisibleText.Of(proposal.ProposalId)} is not applied: {refused.Message} Submit a proposal with a value the bot accepts.", proposal.ProposalId, refused);
         }
 
         return EnvFileRefusal(proposal, catalog);
@@ -89,12 +90,12 @@ public static class ProposalPolicy
             return null;
         }
 
-        var market = MarketCatalog.Printable(proposal.Market ?? string.Empty);
+        var market = VisibleText.Of(proposal.Market ?? string.Empty);
         var expected = entry is null ? $"'{market}' is no market of {catalog.RepoPath}" : $"the market file of {entry.DisplayName} is {entry.EnvFilePath}";
         return new OperatorException(
             ErrorIds.ProposalEnvFileRefused,
             ErrorCategory.PermissionDenied,
-            $"Proposal {proposal.ProposalId} for '{market}' would be written to '{MarketCatalog.Printable(path ?? "(no env_path)")}', but {expected}. It is not applied: the apply script writes whatever file a row names. Have a human look at how the row got into proposals.jsonl; proper proposals come from Submit-MmAdvisorProposal.",
+            $"Proposal {VisibleText.Of(proposal.ProposalId)} for '{market}' would be written to '{VisibleText.Of(path ?? "(no env_path)")}', but {expected}. It is not applied: the apply script writes whatever file a row names. Have a human look at how the row got into proposals.jsonl; proper proposals come from Submit-MmAdvisorProposal.",
             proposal.ProposalId);
     }
 }

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Management.Automation;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
 using MmOperator.Markets;
+using MmOperator.Reporting;
 
 namespace MmOperator.Advisor;
 
@@ -24,6 +25,9 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
     private static readonly string[] Confidences = ["low", "medium", "high"];
     private static readonly string[] Targets = ["human", "warren"];
     private static readonly HashSet<string> Fields = ["market", "param", "proposed", "reason", "confidence", "escalation_target", "deadman"];
+
+    /// <summary>A refused field or key name is quoted up to the longest accepted one (EscalationTarget).</summary>
+    private const int LongestFieldName = 17;
 
     /// <summary>The row as one JSON line for mm_advisor_submit.py.</summary>
     public string ToJsonLine() => new JsonObject
@@ -59,7 +63,7 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
         foreach (System.Collections.DictionaryEntry entry in table)
         {
             var name = Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty;
-            var field = TableKeys.GetValueOrDefault(name) ?? throw Refused(where, $"key '{MarketCatalog.Printable(name)}' is not accepted (only Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman)");
+            var field = TableKeys.GetValueOrDefault(name) ?? throw Refused(where, $"key '{VisibleText.QuoteName(name, LongestFieldName)}' is not accepted (only Market, Param, Proposed, Reason, Confidence, EscalationTarget, Deadman)");
             fields[field] = entry.Value is null ? null : Convert.ToString(entry.Value, CultureInfo.InvariantCulture);
         }
 
@@ -82,7 +86,7 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
 
         if (row.Select(p => p.Key).FirstOrDefault(k => !Fields.Contains(k)) is { } extra)
         {
-            throw Refused(where, $"field '{MarketCatalog.Printable(extra)}' is not accepted (only {string.Join(", ", Fields)}; the market names the env file)");
+            throw Refused(where, $"field '{VisibleText.QuoteName(extra, LongestFieldName)}' is not accepted (only {string.Join(", ", Fields)}; the market names the env file)");
         }
 
         return Create(Text(row["market"]), Text(row["param"]), Text(row["proposed"]), Text(row["reason"]), Text(row["confidence"]), Text(row["escalation_target"]), Text(row["deadman"]), where, catalog, policy);
@@ -95,7 +99,7 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
         var key = param ?? string.Empty;
         if (policy.Keys.IsProtected(key))
         {
-            throw new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: {where} proposes '{MarketCatalog.Printable(key)}', a protected or secret-like key. Nothing was submitted.", where);
+            throw new OperatorException(ErrorIds.ProtectedKey, ErrorCategory.PermissionDenied, $"protected_key: {where} proposes '{VisibleText.QuoteName(key, EnvKeyPolicy.MaxLength)}', a protected or secret-like key. Nothing was submitted.", where);
         }
 
         if (ProposalPolicy.HumanOnly(key, $"{where} proposes a change to", "Nothing was submitted.", where) is { } humanOnly)

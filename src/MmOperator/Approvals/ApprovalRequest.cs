@@ -1,3 +1,6 @@
+using System.Text;
+using MmOperator.Reporting;
+
 namespace MmOperator.Approvals;
 
 [Newtonsoft.Json.JsonConverter(typeof(Newtonsoft.Json.Converters.StringEnumConverter))]
@@ -12,11 +15,15 @@ public enum ApprovalState
 /// <summary>
 /// A state change an agent asked for in a restricted session (PSTypeName MmOperator.ApprovalRequest).
 /// It binds the exact, unmasked action of one cmdlet (<see cref="BoundAction"/>): the re-run must be
-/// that same action to use it, once.
+/// that same action to use it, once. Its fields are kept as given; a person sees them through
+/// <see cref="Details"/>, where every one is escaped (<see cref="VisibleText"/>).
 /// </summary>
 public sealed class ApprovalRequest
 {
     public const string TypeName = "MmOperator.ApprovalRequest";
+
+    /// <summary>The length of an id: "apr-" and 12 hex digits.</summary>
+    public const int IdLength = 16;
 
     public string Id { get; set; } = string.Empty;
 
@@ -27,6 +34,12 @@ public sealed class ApprovalRequest
     public string Target { get; set; } = string.Empty;
 
     public string? Key { get; set; }
+
+    /// <summary>Every value the caller gave, exactly as it will be used.</summary>
+    public IReadOnlyList<string> Values { get; set; } = [];
+
+    /// <summary>The exact allow-listed command line(s) it runs; none for a direct file edit.</summary>
+    public IReadOnlyList<string> Commands { get; set; } = [];
 
     public string Reason { get; set; } = string.Empty;
 
@@ -55,6 +68,36 @@ public sealed class ApprovalRequest
 
     /// <summary>Who files requests from this process: user@host, the same for every session of that account.</summary>
     public static string CurrentOwner => $"{Environment.UserName}@{Environment.MachineName}";
+
+    /// <summary>
+    /// What a person decides on: the Plan first, then every field the ticket binds, then who asked,
+    /// each escaped so that no field can hide text or forge a line. The prompt and the list show this.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Details
+    {
+        get
+        {
+            var text = new StringBuilder(VisibleText.Composed(Plan)).Append("\nBound by the ticket:");
+            void Field(string name, string? value) => text.Append("\n- ").Append(name).Append(": ").Append(value);
+            Field("Cmdlet", VisibleText.Of(Cmdlet));
+            Field("Action", VisibleText.Of(Action));
+            Field("Target", VisibleText.Of(Target));
+            Field("Key", Key is null ? "(none)" : VisibleText.Of(Key));
+            foreach (var value in Values.DefaultIfEmpty())
+            {
+                Field("Value", value is null ? "(none)" : $"'{VisibleText.Of(value)}'");
+            }
+
+            foreach (var command in Commands.DefaultIfEmpty())
+            {
+                Field("Command", command is null ? "(none: a direct file edit)" : VisibleText.Of(command));
+            }
+
+            Field("Reason", VisibleText.Of(Reason));
+            return text.Append("\nRequested by: ").Append(VisibleText.Of(Requester)).ToString();
+        }
+    }
 
     /// <summary>The account that filed it (the requester without its process and language mode).</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -205,5 +205,5 @@ public sealed partial class ApprovalStore
     private string PathOf(string id) => Path.Combine(Folder, id + ".json");
 
     private static OperatorException Rejected(string id, string why) =>
-        new(ErrorIds.ApprovalRejected, ErrorCategory.PermissionDenied, $"Approval {MmOperator.Markets.MarketCatalog.Printable(id)} cannot be used: {why}. Nothing ran.", id);
+        new(ErrorIds.ApprovalRejected, ErrorCategory.PermissionDenied, $"Approval {Reporting.VisibleText.QuoteName(id, ApprovalRequest.IdLength)} cannot be used: {why}. Nothing ran.", id);
 }

@@ -12,6 +12,12 @@ public sealed class AuditRecord
 {
     public const string TypeName = "MmOperator.AuditRecord";
 
+    /// <summary>
+    /// How much of a market, key or reason a record quotes: more than any valid one has, so only
+    /// refused input is ever shortened, and then it says by how many characters.
+    /// </summary>
+    public const int QuotedLength = 1000;
+
     public string PrevHash { get; set; } = string.Empty;
 
     public string Id { get; set; } = string.Empty;

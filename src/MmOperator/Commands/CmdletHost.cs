@@ -10,6 +10,7 @@ using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
+using MmOperator.Reporting;
 using MmOperator.Security;
 
 namespace MmOperator.Commands;
@@ -69,10 +70,12 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     /// ShouldProcess, except that a person is asked by this module with No as the default answer:
     /// PowerShell's own prompt takes an empty line for Yes, and a piped newline must never start a bot.
     /// Input that ends before an answer (a script run with stdin at its end, as from cron) is a
-    /// HostException: the caller refuses with ApprovalRequired.
+    /// HostException: the caller refuses with ApprovalRequired. The texts were composed from escaped
+    /// values; anything invisible still in them is escaped here, the one place a prompt is shown.
     /// </summary>
     public bool ShouldProcess(string plan, string query, string caption)
     {
+        (plan, query, caption) = (VisibleText.Composed(plan), VisibleText.Composed(query), VisibleText.Composed(caption));
         if (DescribeApproval() != ApprovalMode.Prompted)
         {
             return _cmdlet.ShouldProcess(plan, query, caption);

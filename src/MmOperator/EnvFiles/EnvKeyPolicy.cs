@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Errors;
-using MmOperator.Markets;
+using MmOperator.Reporting;
 using MmOperator.Security;
 
 namespace MmOperator.EnvFiles;
@@ -19,7 +19,7 @@ public static class EnvKeyPolicy
     {
         ArgumentNullException.ThrowIfNull(rules);
         var text = key ?? string.Empty;
-        var shown = MarketCatalog.Printable(text);
+        var shown = VisibleText.QuoteName(text, MaxLength);
 
         // Protected first, whatever else is wrong or allowed: a look-alike of a protected key is reported as one.
         return rules.Verdict(text, allowNonMmKey) switch

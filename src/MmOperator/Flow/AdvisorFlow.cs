@@ -259,7 +259,7 @@ public sealed class AdvisorFlow
 
         foreach (var missed in planned.Where(p => receipts.All(r => r.Receipt.ProposalId != p.ProposalId)))
         {
-            var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {missed.ProposalId} ({missed.Change}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
+            var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {VisibleText.Of(missed.ProposalId)} ({VisibleText.Of(missed.Change)}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
             Flow.Record(new AuditRecord { Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = error.ErrorId, Detail = error.Message });
             Host.WriteError(error.ToErrorRecord());
         }
@@ -305,7 +305,7 @@ public sealed class AdvisorFlow
         });
         foreach (var proposal in pending ?? [])
         {
-            Host.WriteObject(proposal, AdvisorProposal.TypeName);
+            Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
         }
     }
 
@@ -325,7 +325,7 @@ public sealed class AdvisorFlow
                 continue;
             }
 
-            Flow.Refuse(new OperatorException(ErrorIds.InvalidProposalId, ErrorCategory.InvalidArgument, $"'{MarketCatalog.Printable(text)}' is not a proposal id (letters, digits, '_', '.', ':', '-'). Nothing was applied.", text), ApproveOne, null, reason);
+            Flow.Refuse(new OperatorException(ErrorIds.InvalidProposalId, ErrorCategory.InvalidArgument, $"'{VisibleText.QuoteName(text, ProposalId.MaxLength)}' is not a proposal id (letters, digits, '_', '.', ':', '-'). Nothing was applied.", text), ApproveOne, null, reason);
         }
 
         if (ids.Count == 0 || Flow.ValidReason(reason, ApproveOne, null) is not { } valid)

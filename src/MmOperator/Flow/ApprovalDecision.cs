@@ -2,15 +2,15 @@ using System.Management.Automation;
 using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Errors;
-using MmOperator.Markets;
 using MmOperator.Options;
+using MmOperator.Reporting;
 
 namespace MmOperator.Flow;
 
 /// <summary>
 /// A human's decision on an agent's approval request, on <see cref="RunbookFlow"/>: in a normal
 /// (FullLanguage) session only and never from the agent's identity (see <see cref="AgentSession"/>),
-/// shown with its full Plan and approved through ShouldProcess.
+/// shown with its full Plan and every bound field, escaped, and approved through ShouldProcess.
 /// </summary>
 public sealed class ApprovalDecision
 {
@@ -51,13 +51,12 @@ public sealed class ApprovalDecision
 
             if (store.List().FirstOrDefault(r => r.Id == id) is not { } request)
             {
-                _flow.Refuse(new OperatorException(ErrorIds.ApprovalRequestNotFound, ErrorCategory.ObjectNotFound, $"There is no valid approval request '{MarketCatalog.Printable(id)}'. List them with Get-MmApprovalRequest.", id), Verb, null, valid);
+                _flow.Refuse(new OperatorException(ErrorIds.ApprovalRequestNotFound, ErrorCategory.ObjectNotFound, $"There is no valid approval request '{VisibleText.QuoteName(id, ApprovalRequest.IdLength)}'. List them with Get-MmApprovalRequest.", id), Verb, null, valid);
                 continue;
             }
 
-            var decision = _grants ? "Approve" : "Deny";
-            var question = $"{decision} request {id} from {request.Requester} ({request.Cmdlet}):\n{request.Plan}";
-            if (!_flow.Host.ShouldProcess(question, question + "\n\nDecide it?", $"{decision} {id}?"))
+            var shown = $"Approval request {id}, expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC\n{request.Details}";
+            if (!_flow.Host.ShouldProcess(shown, $"{shown}\n\n{(_grants ? "Approve" : "Deny")} request {id}?", RunbookFlow.ConfirmCaption))
             {
                 continue;
             }

@@ -116,9 +116,9 @@ public sealed class EnvEditFlow
         catch (OperatorException refusal)
         {
             // Rows of a campaign come piped: each refusal says which market and file it was for.
-            var shown = MarketCatalog.Printable(request.Name);
+            var shown = VisibleText.QuoteName(request.Name, EnvKeyPolicy.MaxLength);
             var located = new OperatorException(refusal.ErrorId, refusal.Category, $"{target.DisplayName} ({target.Path}): {refusal.Message}", new RefusedEnvEdit(target.Market?.DisplayName, target.Path, shown), refusal.InnerException);
-            _flow.Refuse(located, _action, target.DisplayName, reason, shown);
+            _flow.Refuse(located, _action, target.DisplayName, reason, request.Name);
             return;
         }
 

@@ -7,6 +7,7 @@ using MmOperator.EnvFiles;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Markets;
+using MmOperator.Reporting;
 
 namespace MmOperator.Flow;
 
@@ -20,6 +21,9 @@ public sealed class ProposalSubmission
 {
     private const string Action = AuditActions.AdvisorSubmit;
     private const int MaxFileBytes = 1024 * 1024;
+
+    /// <summary>Linux's PATH_MAX: a refused path is quoted up to it.</summary>
+    private const int MaxPathLength = 4096;
     private readonly List<(ProposalRow Row, string Where)> _rows = [];
     private readonly List<OperatorException> _refusals = [];
     private readonly HashSet<string> _reasons = new(StringComparer.Ordinal);
@@ -136,7 +140,7 @@ public sealed class ProposalSubmission
         var text = ReadCapped(path);
         if (text is null)
         {
-            _refusals.Add(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"'{MarketCatalog.Printable(path)}' is not a readable proposals file of at most 1 MB. Nothing was submitted.", path));
+            _refusals.Add(new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"'{VisibleText.Quote(path, MaxPathLength)}' is not a readable proposals file of at most 1 MB. Nothing was submitted.", path));
             return;
         }
 

@@ -26,6 +26,9 @@ public sealed class RunbookFlow
     private readonly IReadOnlyList<string> _tickets;
     private readonly List<ApprovedAction> _approved = [];
 
+    /// <summary>The prompt's title: the Plan comes first and the question last, so the title asks nothing.</summary>
+    public const string ConfirmCaption = "Confirm";
+
     /// <param name="tickets">Approval tickets given to the command (-ApprovalId): used in a restricted session only.</param>
     public RunbookFlow(IFlowHost host, IReadOnlyList<string>? tickets = null)
     {
@@ -118,7 +121,7 @@ public sealed class RunbookFlow
         }
         catch (OperatorException refusal)
         {
-            Refuse(refusal, action, target, MarketCatalog.Printable(reason), key);
+            Refuse(refusal, action, target, reason, key);
             return null;
         }
     }
@@ -189,22 +192,22 @@ public sealed class RunbookFlow
             return ApproveWithTicket(subject);
         }
 
-        return Ask(subject.Plan, $"Approve: {action} {target}?", action, target, reason, key)
+        return Ask(subject.Plan, $"Approve: {VisibleText.Of(action)} {VisibleText.Of(target)}?", action, target, reason, key)
             ? Host.DescribeApproval()
             : null;
     }
 
     /// <summary>
-    /// ShouldProcess with <paramref name="question"/> as its text; a decline is journalled. A session
-    /// that cannot ask stops the command with ApprovalRequired.
+    /// ShouldProcess: the Plan first, the question last on its own line; a decline is journalled. A
+    /// session that cannot ask stops the command with ApprovalRequired.
     /// </summary>
-    private bool Ask(string question, string caption, string action, string? target, string? reason, string? key = null)
+    private bool Ask(string plan, string question, string action, string? target, string? reason, string? key = null)
     {
-        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(plan);
         bool approved;
         try
         {
-            approved = Host.ShouldProcess(question, question + "\n\nApprove and run it?", caption);
+            approved = Host.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption);
         }
         catch (Exception noPrompt) when (noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException)
         {
@@ -260,6 +263,8 @@ public sealed class RunbookFlow
                 Action = action,
                 Target = target,
                 Key = key,
+                Values = subject.Values,
+                Commands = subject.Commands,
                 Reason = reason,
                 Plan = subject.Plan,
                 Binding = binding,
@@ -286,6 +291,8 @@ public sealed class RunbookFlow
     /// Appends to the journal with the caller's identity; after a change was made, a failed write is an
     /// error, not a rollback. Host text in the record is masked where it is read; the reason and detail
     /// also carry what the caller typed, so here they get only the net that depends on no secret.
+    /// The journal is read by people: its market, key, reason and values are escaped here, once
+    /// (<see cref="VisibleText"/>), and its composed texts keep only their own line breaks.
     /// </summary>
     public AuditRecord? Record(AuditRecord record, bool throwIfUnavailable = false)
     {
@@ -295,8 +302,13 @@ public sealed class RunbookFlow
         record.ProcessId = Environment.ProcessId;
         record.LanguageMode = Host.LanguageMode.ToString();
         record.Cmdlet = Host.CmdletName;
-        record.Reason = SecretMasker.HideAssignments(record.Reason, Host.Masker.Keys);
-        record.Detail = SecretMasker.HideAssignments(record.Detail, Host.Masker.Keys);
+        record.Market = VisibleText.Quote(record.Market, AuditRecord.QuotedLength);
+        record.Key = VisibleText.Quote(record.Key, AuditRecord.QuotedLength);
+        record.PreviousValue = VisibleText.Of(record.PreviousValue);
+        record.NewValue = VisibleText.Of(record.NewValue);
+        record.NewStatus = VisibleText.Composed(record.NewStatus);
+        record.Reason = SecretMasker.HideAssignments(VisibleText.Quote(record.Reason, AuditRecord.QuotedLength), Host.Masker.Keys);
+        record.Detail = SecretMasker.HideAssignments(VisibleText.Composed(record.Detail), Host.Masker.Keys);
         try
         {
             return Host.Journal.Append(record);
@@ -321,8 +333,8 @@ public sealed class RunbookFlow
             Record(new AuditRecord
             {
                 Action = action,
-                Market = target is null ? null : MarketCatalog.Printable(target),
-                Key = key is null ? null : MarketCatalog.Printable(key),
+                Market = target,
+                Key = key,
                 Reason = reason,
                 Approval = ApprovalMode.None,
                 Outcome = AuditOutcome.Refused,

@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
+using MmOperator.Reporting;
 
 namespace MmOperator.Markets;
 
@@ -103,7 +103,7 @@ public sealed partial class MarketCatalog
         ArgumentNullException.ThrowIfNull(market);
         if (!market.IsWellFormed)
         {
-            throw Refusal(market, ErrorIds.InvalidMarketFormat, $"Market '{Printable(market.Input)}' is refused: {market.Problem}. Accepted forms are {AcceptedForms}.");
+            throw Refusal(market, ErrorIds.InvalidMarketFormat, $"Market '{VisibleText.QuoteName(market.Input, Market.MaxLength)}' is refused: {market.Problem}. Accepted forms are {AcceptedForms}.");
         }
 
         if (market.Form == MarketForm.Symbol)
@@ -238,12 +238,5 @@ public sealed partial class MarketCatalog
         }
 
         return previous[b.Length];
-    }
-
-    /// <summary>Shows control and invisible characters as escapes, so a refusal message cannot hide or forge text.</summary>
-    internal static string Printable(string input)
-    {
-        var text = input.Length > Market.MaxLength ? input[..Market.MaxLength] + "..." : input;
-        return string.Concat(text.Select(c => c is < ' ' or > '~' ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString()));
     }
 }

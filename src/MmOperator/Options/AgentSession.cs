@@ -56,7 +56,7 @@ public sealed class AgentSession
             throw new OperatorException(
                 ErrorIds.AgentDecisionRefused,
                 ErrorCategory.PermissionDenied,
-                $"Approval requests are decided by a human, and this session is the agent's ({Markets.MarketCatalog.Printable(who)}). Ask a person to run Approve-MmApprovalRequest or Deny-MmApprovalRequest from the operator's own session.",
+                $"Approval requests are decided by a human, and this session is the agent's ({Reporting.VisibleText.Of(who)}). Ask a person to run Approve-MmApprovalRequest or Deny-MmApprovalRequest from the operator's own session.",
                 who);
         }
     }

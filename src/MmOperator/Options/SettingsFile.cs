@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Management.Automation;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using MmOperator.Errors;
-using MmOperator.Markets;
+using MmOperator.Reporting;
 
 namespace MmOperator.Options;
 
@@ -94,7 +94,7 @@ public sealed class SettingsFile
             if (!Variables.TryGetValue(name, out var variable))
             {
                 // The name only: an unknown entry may be a secret put there by mistake.
-                warnings.Add($"The settings file '{path}' has '{MarketCatalog.Printable(name)}', which is not an option; it is ignored. The file takes only {string.Join(", ", Variables.Keys)}.");
+                warnings.Add($"The settings file '{path}' has '{VisibleText.QuoteName(name, Variables.Keys.Max(k => k.Length))}', which is not an option; it is ignored. The file takes only {string.Join(", ", Variables.Keys)}.");
                 continue;
             }
 
@@ -181,7 +181,7 @@ public sealed class SettingsFile
         var text = Text(node);
         if (isPath && !System.IO.Path.IsPathFullyQualified(text) && text != "~" && !text.StartsWith("~/", StringComparison.Ordinal))
         {
-            return $"'{MarketCatalog.Printable(text)}' is not an absolute path.";
+            return $"'{VisibleText.Of(text)}' is not an absolute path.";
         }
 
         try

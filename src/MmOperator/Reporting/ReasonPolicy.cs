@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
 using MmOperator.Errors;
-using MmOperator.Markets;
 using MmOperator.Security;
 
 namespace MmOperator.Reporting;
@@ -27,6 +26,6 @@ public static class ReasonPolicy
                 : null;
         return problem is null
             ? text
-            : throw new OperatorException(ErrorIds.InvalidReason, ErrorCategory.InvalidArgument, $"The reason '{SecretMasker.HideAssignments(MarketCatalog.Printable(text), keys)}' is refused: {problem}. Give one printable line that says why, for the plan and the audit journal.", reason);
+            : throw new OperatorException(ErrorIds.InvalidReason, ErrorCategory.InvalidArgument, $"The reason '{SecretMasker.HideAssignments(VisibleText.Quote(text, MaxLength), keys)}' is refused: {problem}. Give one printable line that says why, for the plan and the audit journal.", reason);
     }
 }

@@ -6,8 +6,12 @@ namespace MmOperator.Reporting;
 /// <summary>The runbook's mandatory response format: the Plan block before, Result and New status after.</summary>
 public static class RunbookText
 {
-    public static string Plan(string commandLine, string reason, bool needsApproval) =>
-        $"Plan:\n- Action(s): {commandLine}\n- Reason: {reason}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
+    /// <summary>
+    /// The Plan block. Its line breaks are its own: the action line and the reason are each one value,
+    /// escaped (<see cref="VisibleText"/>), so neither can hide text or add a line to the Plan.
+    /// </summary>
+    public static string Plan(string actionLine, string reason, bool needsApproval) =>
+        $"Plan:\n- Action(s): {VisibleText.Of(actionLine)}\n- Reason: {VisibleText.Of(reason)}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
 
     public static string Result(string summary) => $"Result:\n- {summary}";
 

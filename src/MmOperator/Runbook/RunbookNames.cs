@@ -1,7 +1,7 @@
 using System.Collections;
-using System.Management.Automation;
 using System.Management.Automation.Language;
-using MmOperator.Markets;
+using System.Management.Automation;
+using MmOperator.Reporting;
 using MmOperator.Security;
 
 namespace MmOperator.Runbook;
@@ -23,7 +23,7 @@ public abstract class ValidateRunbookNameAttribute : ValidateEnumeratedArguments
         var text = (element as PSObject)?.BaseObject as string ?? element as string;
         if (text is null || !ValidValues.Contains(text, StringComparer.OrdinalIgnoreCase))
         {
-            throw new ValidationMetadataException($"The argument \"{SecretMasker.HideAssignments(MarketCatalog.Printable(text ?? element?.ToString() ?? string.Empty))}\" does not belong to the set \"{string.Join(",", ValidValues)}\". Supply an argument that is in the set and then try the command again.");
+            throw new ValidationMetadataException($"The argument \"{SecretMasker.HideAssignments(VisibleText.QuoteName(text ?? element?.ToString() ?? string.Empty, ValidValues.Max(v => v.Length)))}\" does not belong to the set \"{string.Join(",", ValidValues)}\". Supply an argument that is in the set and then try the command again.");
         }
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using MmOperator.Errors;
 using MmOperator.Markets;
+using MmOperator.Reporting;
 
 namespace MmOperator.Sandbox;
 
@@ -34,7 +35,7 @@ public static class SandboxBuilder
             return (market, market.ToUpperInvariant() + "-USD");
         }
 
-        throw new OperatorException(ErrorIds.InvalidSandboxMarket, ErrorCategory.InvalidArgument, $"Sandbox market '{MarketCatalog.Printable(market)}' must be a symbol such as ETH-USD or a slug such as eth.", market);
+        throw new OperatorException(ErrorIds.InvalidSandboxMarket, ErrorCategory.InvalidArgument, $"Sandbox market '{VisibleText.QuoteName(market, Market.MaxLength)}' must be a symbol such as ETH-USD or a slug such as eth.", market);
     }
 
     /// <summary>The first python3 on PATH that is a real interpreter rather than a wrapper script (pyenv shims start slowly).</summary>

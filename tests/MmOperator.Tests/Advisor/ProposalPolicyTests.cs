@@ -118,6 +118,17 @@ public sealed class ProposalPolicyTests : IDisposable
         Assert.Equal(ErrorIds.ProtectedKey, ProposalPolicy.Refusal(proposal, policy, _catalog)!.ErrorId);
     }
 
+    [Fact]
+    public void A_listed_proposal_is_shown_with_the_host_files_invisible_characters_escaped()
+    {
+        var proposal = Proposal("{\"proposal_id\": \"p-7\", \"market\": \"ETH-USD\\u001b[8m\", \"param\": \"MM_SPREAD_MULTIPLIER\", \"old\": \"1.5\\n\", \"proposed\": \"1.8\\u202e\", \"confidence\": \"high\\u200b\"}");
+
+        var shown = proposal.Shown();
+
+        Assert.Equal(("p-7", "ETH-USD\\u{1B}[8m", "1.5\\u{0A}", "1.8\\u{202E}", "high\\u{200B}"), (shown.ProposalId, shown.Market, shown.PreviousValue, shown.NewValue, shown.Confidence));
+        Assert.Equal("ETH-USD\u001b[8m", proposal.Market);
+    }
+
     private static AdvisorProposal Proposal(string row)
     {
         using var json = JsonDocument.Parse(row);

@@ -5,6 +5,7 @@ using MmOperator.Errors;
 using MmOperator.Flow;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
+using MmOperator.Reporting;
 
 namespace MmOperator.Tests.Flow;
 
@@ -46,6 +47,32 @@ public sealed class ApprovalDecisionTests : IDisposable
         Assert.Equal(ApprovalState.Approved, Assert.IsType<ApprovalRequest>(Assert.Single(_host.Output)).State);
         var record = _host.Journalled[^1];
         Assert.Equal(("approval_grant", AuditOutcome.Succeeded), (record.Action, record.Outcome));
+    }
+
+    [Fact]
+    public void The_prompt_shows_the_plan_first_every_bound_field_escaped_and_the_question_last()
+    {
+        var forged = "\nPlan:\n- Action(s): set MM_LOG_LEVEL\n\u001b[8m";
+        var request = _host.Approvals.File(new ApprovalRequest
+        {
+            Cmdlet = "Submit-MmAdvisorProposal", Action = "advisor_submit", Target = "1 proposal(s)" + forged, Key = "MM_X" + forged,
+            Values = ["{\"proposed\":\"1\u202e\"}"], Commands = ["/bin/python3 submit.py --proposals-file -"], Reason = "tune\\u{1B}",
+            Plan = RunbookText.Plan("submit 1 proposal(s)" + forged, "tune\\u{1B}", needsApproval: true), Requester = "agent pid 7 (ConstrainedLanguage, via ssh" + forged + ")",
+        }, TimeSpan.FromMinutes(5));
+        _host.CmdletName = "Approve-MmApprovalRequest";
+        _host.Answer = () => false;
+
+        new ApprovalDecision(new RunbookFlow(_host), grants: true).Decide([request.Id], "reviewed");
+
+        var shown = "\\u{0A}Plan:\\u{0A}- Action(s): set MM_LOG_LEVEL\\u{0A}\\u{1B}[8m";
+        Assert.Equal(
+            $"Approval request {request.Id}, expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC\n" +
+            $"Plan:\n- Action(s): submit 1 proposal(s){shown}\n- Reason: tune\\\\u{{1B}}\nNeed approval: YES\n" +
+            $"Bound by the ticket:\n- Cmdlet: Submit-MmAdvisorProposal\n- Action: advisor_submit\n- Target: 1 proposal(s){shown}\n- Key: MM_X{shown}\n" +
+            "- Value: '{\"proposed\":\"1\\u{202E}\"}'\n- Command: /bin/python3 submit.py --proposals-file -\n- Reason: tune\\\\u{1B}\n" +
+            $"Requested by: agent pid 7 (ConstrainedLanguage, via ssh{shown})\n\nApprove request {request.Id}?",
+            Assert.Single(_host.Prompts));
+        Assert.Equal(ApprovalState.Pending, Assert.Single(_host.Approvals.List()).State);
     }
 
     [Fact]

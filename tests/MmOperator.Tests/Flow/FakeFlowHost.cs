@@ -89,9 +89,10 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public IReadOnlyList<AuditRecord> Journalled => File.Exists(Options.AuditLogPath) ? Journal.Read().ToList() : [];
 
+    /// <summary>Each prompt's text as a person reads it: the Plan, then the question.</summary>
     public bool ShouldProcess(string plan, string query, string caption)
     {
-        Prompts.Add(plan);
+        Prompts.Add(query);
         return Answer();
     }
 

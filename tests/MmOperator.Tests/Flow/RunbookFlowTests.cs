@@ -45,6 +45,21 @@ public sealed class RunbookFlowTests : IDisposable
     }
 
     [Fact]
+    public void The_journal_shows_refused_input_escaped_and_quotes_at_most_its_limit()
+    {
+        var market = "eth\u001b[8m\u202e" + new string('x', 2000);
+
+        Start(market: market);
+        Start(reason: "SEV1\nPlan:\u001b[8m");
+
+        var (refusedMarket, refusedReason) = (_host.Journalled[0], _host.Journalled[1]);
+        Assert.Equal($"eth\\u{{1B}}[8m\\u{{202E}}{new string('x', AuditRecord.QuotedLength - 8)}... (1008 more characters)", refusedMarket.Market);
+        Assert.Contains("Market 'eth\\u{1B}[8m\\u{202E}xxx", refusedMarket.Detail, StringComparison.Ordinal);
+        Assert.Equal("SEV1\\u{0A}Plan:\\u{1B}[8m", refusedReason.Reason);
+        Assert.All(_host.Journalled, r => Assert.DoesNotContain(r.Market + r.Reason + r.Detail, c => char.IsControl(c) || c == '\u202e'));
+    }
+
+    [Fact]
     public void An_unknown_market_is_refused_with_its_id_and_nothing_runs()
     {
         Start(market: "doge");

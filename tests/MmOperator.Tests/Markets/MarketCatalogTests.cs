@@ -180,7 +180,7 @@ public sealed class MarketCatalogTests : IDisposable
     {
         var refusal = Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse("eth\u202e\n")));
 
-        Assert.Contains("eth\\u202e\\u000a", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("eth\\u{202E}\\u{0A}", refusal.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("\u202e", refusal.Message, StringComparison.Ordinal);
     }
 

@@ -58,8 +58,9 @@ public sealed class ApprovalSessionTests : IDisposable
         var results = shell.AddScript("Start-MmMarket eth, btc -Reason 'open for the session'").Invoke();
 
         Assert.Equal(2, host.Prompts.Count);
-        Assert.Contains("Plan:\n- Action(s): ", host.Prompts[0], StringComparison.Ordinal);
-        Assert.Contains("/bin/mmctl start eth --json\n- Reason: open for the session\nNeed approval: YES", host.Prompts[0], StringComparison.Ordinal);
+        // The Plan first, the question last on its own line: the title asks nothing.
+        Assert.StartsWith("Confirm\nPlan:\n- Action(s): ", host.Prompts[0], StringComparison.Ordinal);
+        Assert.EndsWith("/bin/mmctl start eth --json\n- Reason: open for the session\nNeed approval: YES\n\nApprove: start ETH-USD?", host.Prompts[0], StringComparison.Ordinal);
         Assert.Contains("mmctl start btc --json", host.Prompts[1], StringComparison.Ordinal);
         var result = Assert.Single(results);
         Assert.Equal(("ETH-USD", "Succeeded", "Prompted"), ((string)result.Properties["Market"].Value, result.Properties["Outcome"].Value.ToString(), (string)result.Properties["Approval"].Value));
