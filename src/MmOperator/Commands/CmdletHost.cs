@@ -11,6 +11,7 @@ using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Security;
+using MmOperator.Status;
 
 namespace MmOperator.Commands;
 
@@ -28,6 +29,7 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     private MarketCatalog? _catalog;
     private RepoEnvFiles? _envFiles;
     private AuditJournal? _journal;
+    private ProcessTruth? _truth;
 
     public CmdletHost(PSCmdlet cmdlet)
     {
@@ -48,6 +50,8 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     public AuditJournal Journal => _journal ??= new AuditJournal(Options.AuditLogPath);
 
     public ApprovalStore Approvals => new(Options.ApprovalStorePath);
+
+    public ProcessTruth Truth => LazyInitializer.EnsureInitialized(ref _truth, () => new ProcessTruth(Catalog, ProcessTable.Current, new OrphanStore(Options.OrphanStorePath)));
 
     public string CmdletName => _cmdlet.MyInvocation.MyCommand.Name;
 

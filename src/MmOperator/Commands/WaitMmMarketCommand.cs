@@ -68,7 +68,7 @@ public sealed class WaitMmMarketCommand : OperatorCmdlet
         try
         {
             var run = RunHost(HostCommand.MmctlStatus(Options, entry));
-            return StatusReader.Read(run, Catalog) is [var status, ..] ? status : throw HostResultReader.Invalid(run, "it lists no instance for the market asked about");
+            return Truth.Read(run) is [var status, ..] ? status : throw HostResultReader.Invalid(run, "it lists no instance for the market asked about");
         }
         catch (HostCommandException failure)
         {

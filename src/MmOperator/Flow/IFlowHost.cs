@@ -6,6 +6,7 @@ using MmOperator.Host;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Security;
+using MmOperator.Status;
 
 namespace MmOperator.Flow;
 
@@ -25,6 +26,9 @@ public interface IFlowHost
     AuditJournal Journal { get; }
 
     ApprovalStore Approvals { get; }
+
+    /// <summary>The one status query: mmctl's answers corrected by the process table (zombies, orphaned bots).</summary>
+    ProcessTruth Truth { get; }
 
     /// <summary>The running cmdlet's name (Start-MmMarket), as the journal and tickets record it.</summary>
     string CmdletName { get; }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace MmOperator.Lifecycle;
 
@@ -20,18 +19,9 @@ public static class ProcessProbe
             return false;
         }
 
-        if (Directory.Exists("/proc/self"))
+        if (ProcessTable.Current.IsReadable)
         {
-            try
-            {
-                var stat = File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/stat"));
-                var state = stat[(stat.LastIndexOf(')') + 1)..].TrimStart();
-                return state.Length > 0 && state[0] is not ('Z' or 'X');
-            }
-            catch (Exception gone) when (gone is IOException or UnauthorizedAccessException)
-            {
-                return false;
-            }
+            return ProcessTable.Current.Find(pid) is { HasExited: false };
         }
 
         try

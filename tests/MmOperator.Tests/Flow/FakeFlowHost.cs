@@ -8,6 +8,7 @@ using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Security;
+using MmOperator.Status;
 using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Flow;
@@ -52,6 +53,11 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     public AuditJournal Journal { get; }
 
     public ApprovalStore Approvals => new(Options.ApprovalStorePath);
+
+    /// <summary>The process table the flow reads: by default none (no /proc), so mmctl's word stands.</summary>
+    public ProcessTable Processes { get; set; } = new("/nonexistent-proc");
+
+    public ProcessTruth Truth => new(Catalog, Processes, new OrphanStore(Options.OrphanStorePath));
 
     public string CmdletName { get; set; } = "Start-MmMarket";
 
