@@ -90,7 +90,7 @@ public sealed class ProcessTruth
         }
 
         return exited
-            ? Copy(status, MarketState.Crashed, status.Pid, string.Create(CultureInfo.InvariantCulture, $"pid {status.Pid} has exited, but its parent has not reaped it (a zombie), so mmctl still calls it running"))
+            ? Copy(status, MarketState.Crashed, status.Pid, string.Create(CultureInfo.InvariantCulture, $"stale pid file: pid {status.Pid} has exited, but its parent has not reaped it (a zombie), so mmctl still calls it running"))
             : status;
     }
 
