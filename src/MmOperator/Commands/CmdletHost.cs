@@ -148,6 +148,8 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public bool WaitForExit(int pid, TimeSpan window) => ProcessProbe.WaitForExit(pid, window, StopToken);
 
+    public bool WaitForReaping(int pid, TimeSpan window) => ProcessProbe.WaitForReaping(pid, window, StopToken);
+
     public TimeSpan ProcessAge(int pid) => ProcessProbe.Age(pid);
 
     public void Pause(TimeSpan time) => StopToken.WaitHandle.WaitOne(time);

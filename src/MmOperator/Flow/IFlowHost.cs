@@ -68,6 +68,9 @@ public interface IFlowHost
     /// <summary>Watches a process for up to <paramref name="window"/>; true as soon as it is gone.</summary>
     bool WaitForExit(int pid, TimeSpan window);
 
+    /// <summary>Waits up to <paramref name="window"/> for an exited process to be reaped; true as soon as it is.</summary>
+    bool WaitForReaping(int pid, TimeSpan window);
+
     /// <summary>How long a process has lived; zero when unknown.</summary>
     TimeSpan ProcessAge(int pid);
 

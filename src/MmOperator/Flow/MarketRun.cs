@@ -21,6 +21,9 @@ public sealed class MarketRun
     /// <summary>mmctl sends SIGTERM and does not wait; a bot that obeys it is gone well within this.</summary>
     public static readonly TimeSpan StopVerifyWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a dead bot's zombie is given to be reaped (an init that reaps late) before mmctl is run on its market.</summary>
+    public static readonly TimeSpan ReapWait = TimeSpan.FromSeconds(5);
+
     private readonly IFlowHost _host;
     private readonly Stopwatch _clock = new();
     private volatile string _stage = "waiting for its turn";
@@ -64,6 +67,7 @@ public sealed class MarketRun
         _clock.Start();
         try
         {
+            AwaitReaping();
             _stage = "waiting for mmctl";
             Run = RunHost(Approved.Command);
             Meaning = Verify(LifecycleInterpreter.Interpret(Approved.Action, Run), Run.Duration);
@@ -76,6 +80,20 @@ public sealed class MarketRun
         finally
         {
             _clock.Stop();
+        }
+    }
+
+    /// <summary>
+    /// mmctl counts a zombie as running: a start would answer already_running and a stop would wait out
+    /// its 30 s of checks. An init that reaps late (a container's) gets a moment first; one that never
+    /// reaps does not, and the check after the action says so.
+    /// </summary>
+    private void AwaitReaping()
+    {
+        if (_host.Truth.UnreapedPid(Approved.Market) is { } zombie)
+        {
+            _stage = $"waiting for the dead bot's pid {zombie} to be reaped";
+            _host.WaitForReaping(zombie, ReapWait);
         }
     }
 

@@ -49,15 +49,22 @@ public static class ProcessProbe
         }
     }
 
+    /// <summary>Waits up to <paramref name="timeout"/> for an exited process to leave the process table (its parent or init reaps it); true when it has.</summary>
+    public static bool WaitForReaping(int pid, TimeSpan timeout, CancellationToken cancel) =>
+        WaitUntil(() => ProcessTable.Current.Find(pid) is null, timeout, cancel);
+
     /// <summary>Waits up to <paramref name="timeout"/> for the process to be gone; true when it is.</summary>
-    public static bool WaitForExit(int pid, TimeSpan timeout, CancellationToken cancel)
+    public static bool WaitForExit(int pid, TimeSpan timeout, CancellationToken cancel) =>
+        WaitUntil(() => !IsAlive(pid), timeout, cancel);
+
+    private static bool WaitUntil(Func<bool> done, TimeSpan timeout, CancellationToken cancel)
     {
         var deadline = Stopwatch.StartNew();
-        while (IsAlive(pid))
+        while (!done())
         {
             if (deadline.Elapsed >= timeout || cancel.WaitHandle.WaitOne(Poll))
             {
-                return !IsAlive(pid);
+                return done();
             }
         }
 

@@ -63,6 +63,27 @@ public sealed class ProcessTruth
         return LiveBots().Any(b => b.Market == market.Slug);
     }
 
+    /// <summary>
+    /// The pid in the market's pid file when that process has exited but is not reaped yet (a zombie):
+    /// mmctl would call it running, answer a start with already_running and wait out its 30 s of checks
+    /// on a stop. Read from the host's layout (data/pids/&lt;controller id&gt;.pid, the bare pid), as mmctl reads it.
+    /// </summary>
+    public int? UnreapedPid(MarketEntry market)
+    {
+        ArgumentNullException.ThrowIfNull(market);
+        var pidFile = Path.Combine(Catalog.RepoPath, "data", "pids", StatusReader.ControllerIdOf(market) + ".pid");
+        try
+        {
+            return File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && Table.Find(pid) is { HasExited: true }
+                ? pid
+                : null;
+        }
+        catch (Exception unreadable) when (unreadable is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Keeps a bot that outlived a stop, by pid and start time; nothing when the pid is already gone.</summary>
     public void Remember(MarketEntry market, int pid, MarketAction action)
     {

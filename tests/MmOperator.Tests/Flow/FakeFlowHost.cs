@@ -133,6 +133,17 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         return Exits(pid, window);
     }
 
+    /// <summary>Zombies waited for, and whether they were reaped within the window.</summary>
+    public List<int> AwaitedReaping { get; } = [];
+
+    public Func<int, bool> Reaped { get; set; } = _ => false;
+
+    public bool WaitForReaping(int pid, TimeSpan window)
+    {
+        AwaitedReaping.Add(pid);
+        return Reaped(pid);
+    }
+
     /// <summary>How old every watched process reads.</summary>
     public TimeSpan Age { get; set; }
 

@@ -384,4 +384,18 @@ public sealed class RunbookFlowTests : IDisposable
         Assert.Contains("Stop-MmMarket eth", Result.Detail, StringComparison.Ordinal);
         Assert.Equal(ErrorIds.MarketActionFailed, Assert.Single(_host.Errors).FullyQualifiedErrorId);
     }
+
+    [Fact]
+    public void A_stop_of_a_market_whose_pid_file_names_a_zombie_first_gives_init_a_moment_to_reap_it()
+    {
+        File.WriteAllText(Directory.CreateDirectory(Path.Combine(_host.RepoPath, "data", "pids")).FullName + "/env_eth.pid", "4242\n");
+        _proc.AddBot(4242, 5000, EthFile, state: 'Z');
+        _host.Processes = _proc.Table;
+        Answer("""{"status": "not_running", "env": ".env.eth"}""", Status("stopped", null));
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth")], Reason);
+
+        Assert.Equal([4242], _host.AwaitedReaping);
+        Assert.Equal(ActionOutcome.NoChange, Result.Outcome);
+    }
 }

@@ -116,6 +116,25 @@ public sealed class ProcessTruthTests : IDisposable
     }
 
     [Fact]
+    public void The_pid_file_names_an_unreaped_pid_only_while_that_process_is_a_zombie()
+    {
+        var repo = Path.Combine(_state.Path, "repo");
+        var catalog = new MarketCatalog(repo, [new MarketEntry("eth", "ETH-USD", Path.Combine(repo, ".env.eth"))]);
+        var truth = new ProcessTruth(catalog, _proc.Table, Store);
+        var eth = catalog.FindBySlug("eth")!;
+        Assert.Null(truth.UnreapedPid(eth));
+        Directory.CreateDirectory(Path.Combine(repo, "data", "pids"));
+        File.WriteAllText(Path.Combine(repo, "data", "pids", "env_eth.pid"), " 100\n");
+
+        _proc.AddBot(100, 5000, catalog.RepoPath + "/.env.eth");
+        Assert.Null(truth.UnreapedPid(eth));
+        _proc.AddBot(100, 5000, catalog.RepoPath + "/.env.eth", state: 'Z');
+        Assert.Equal(100, truth.UnreapedPid(eth));
+        _proc.Remove(100);
+        Assert.Null(truth.UnreapedPid(eth));
+    }
+
+    [Fact]
     public void Without_a_process_table_mmctls_word_stands()
     {
         var truth = new ProcessTruth(Catalog, new ProcessTable("/nonexistent-proc"), Store);
