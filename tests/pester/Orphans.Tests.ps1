@@ -59,6 +59,10 @@ Describe 'A bot that outlived its stop' {
             $refusal.Exception.Message | Should -Match "kill -KILL $botPid"
             { Restart-MmMarket eth -Reason 'second bot' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id OrphanedBotRunning RestartMmMarketCommand)
             @(Get-BotPid $EthFile) | Should -Be @($botPid) -Because 'exactly one bot quotes the market'
+            (Watch-MmMarket -Count 1 | Out-String) | Should -Match "ETH-USD\s+Orphaned\s+$botPid"
+            $again = Stop-MmMarket eth -Reason 'SEV1 again' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable stopFailures
+            ($again.Outcome, $again.Output.status) | Should -Be @('Failed', 'not_running')
+            $stopFailures[0].FullyQualifiedErrorId | Should -Be (Id OrphanedBotRunning StopMmMarketCommand)
 
             Stop-Process -Id $botPid -Force
             Wait-Until { -not (Test-Alive $botPid) } | Should -BeTrue
