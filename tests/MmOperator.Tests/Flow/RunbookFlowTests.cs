@@ -398,4 +398,18 @@ public sealed class RunbookFlowTests : IDisposable
         Assert.Equal([4242], _host.AwaitedReaping);
         Assert.Equal(ActionOutcome.NoChange, Result.Outcome);
     }
+
+    [Fact]
+    public void A_start_beside_a_live_bot_is_refused_when_mmctl_cannot_say_whether_it_tracks_it()
+    {
+        _proc.AddBot(100, 5000, EthFile);
+        _host.Processes = _proc.Table;
+        Answer("""{"status": "started", "pid": 4242}""", "not json");
+
+        Start();
+
+        var error = Assert.Single(_host.Errors);
+        Assert.Equal((ErrorIds.StatusRefreshFailed, ErrorCategory.ResourceUnavailable), (error.FullyQualifiedErrorId, error.CategoryInfo.Category));
+        Assert.Equal([HostCommandShape.MmctlStatusMarket], _host.Ran.Select(c => c.Shape));
+    }
 }
