@@ -12,6 +12,7 @@ using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Reporting;
 using MmOperator.Security;
+using MmOperator.Status;
 
 namespace MmOperator.Commands;
 
@@ -30,6 +31,7 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     private MarketCatalog? _catalog;
     private RepoEnvFiles? _envFiles;
     private AuditJournal? _journal;
+    private ProcessTruth? _truth;
 
     public CmdletHost(PSCmdlet cmdlet)
     {
@@ -50,6 +52,8 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     public AuditJournal Journal => _journal ??= new AuditJournal(Options.AuditLogPath);
 
     public ApprovalStore Approvals => new(Options.ApprovalStorePath);
+
+    public ProcessTruth Truth => LazyInitializer.EnsureInitialized(ref _truth, () => new ProcessTruth(Catalog, ProcessTable.Current, new OrphanStore(Options.OrphanStorePath)));
 
     public string CmdletName => _cmdlet.MyInvocation.MyCommand.Name;
 
@@ -147,6 +151,8 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     public void WriteProgress(ProgressRecord record) => _cmdlet.WriteProgress(record);
 
     public bool WaitForExit(int pid, TimeSpan window) => ProcessProbe.WaitForExit(pid, window, StopToken);
+
+    public bool WaitForReaping(int pid, TimeSpan window) => ProcessProbe.WaitForReaping(pid, window, StopToken);
 
     public TimeSpan ProcessAge(int pid) => ProcessProbe.Age(pid);
 

@@ -23,6 +23,6 @@ public sealed class GetMmHealthCommand : OperatorCmdlet
     private IReadOnlyList<MarketStatus> ReadMarkets()
     {
         HostPreconditions.RequireMmctl(Options);
-        return MarketOverview.Read(RunHost(HostCommand.MmctlStatus(Options)), Catalog);
+        return Truth.Overview(RunHost(HostCommand.MmctlStatus(Options)));
     }
 }

@@ -47,7 +47,7 @@ public sealed class GetMmLogCommand : OperatorCmdlet
         try
         {
             var run = RunHost(HostCommand.MmctlStatus(Options, entry));
-            var log = StatusReader.Read(run, Catalog) is [{ LogPath: { } path }, ..] ? path : throw HostResultReader.Invalid(run, "it names no log for the market");
+            var log = StatusReader.ReadReport(run, Catalog).Instances is [{ LogPath: { } path }, ..] ? path : throw HostResultReader.Invalid(run, "it names no log for the market");
             var (lines, end) = BotLog.Tail(log, Tail);
             WriteLines(lines);
             if (Wait)

@@ -44,7 +44,7 @@ public sealed class GetMmStatusCommand : OperatorCmdlet
     {
         try
         {
-            foreach (var status in StatusReader.Read(RunHost(command), Catalog))
+            foreach (var status in Truth.Read(RunHost(command)))
             {
                 WriteTyped(status, MarketStatus.TypeName);
             }

@@ -3,6 +3,7 @@ using MmOperator.Host;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Security;
+using MmOperator.Status;
 
 namespace MmOperator.Commands;
 
@@ -21,6 +22,8 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
     protected SecretMasker Masker => Session.Masker;
 
     protected MarketCatalog Catalog => Session.Catalog;
+
+    protected ProcessTruth Truth => Session.Truth;
 
     protected override void StopProcessing() => Session.Stop();
 

@@ -8,7 +8,7 @@ using MmOperator.Status;
 namespace MmOperator.Commands;
 
 /// <summary>
-/// <para type="synopsis">Waits until each market is Running, Stopped or Crashed, polling mmctl status.</para>
+/// <para type="synopsis">Waits until each market is Running, Stopped, Crashed or Orphaned, polling mmctl status.</para>
 /// Polls <c>mmctl status &lt;market&gt; --json</c> every 250 ms up to -Timeout; changes nothing.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "MmMarket")]
@@ -68,7 +68,7 @@ public sealed class WaitMmMarketCommand : OperatorCmdlet
         try
         {
             var run = RunHost(HostCommand.MmctlStatus(Options, entry));
-            return StatusReader.Read(run, Catalog) is [var status, ..] ? status : throw HostResultReader.Invalid(run, "it lists no instance for the market asked about");
+            return Truth.Read(run) is [var status, ..] ? status : throw HostResultReader.Invalid(run, "it lists no instance for the market asked about");
         }
         catch (HostCommandException failure)
         {

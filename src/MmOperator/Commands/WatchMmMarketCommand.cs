@@ -62,7 +62,7 @@ public sealed class WatchMmMarketCommand : OperatorCmdlet
     {
         try
         {
-            var rows = MarketOverview.Read(RunHost(HostCommand.MmctlStatus(Options)), Catalog).Select(m =>
+            var rows = Truth.Overview(RunHost(HostCommand.MmctlStatus(Options))).Select(m =>
             {
                 var row = PSObject.AsPSObject(m);
                 row.TypeNames.Insert(0, MarketStatus.TypeName);

@@ -39,6 +39,7 @@ public static class ErrorIds
     public const string InvalidReason = "InvalidReason";
     public const string MarketActionFailed = "MarketActionFailed";
     public const string BotStillRunning = "BotStillRunning";
+    public const string OrphanedBotRunning = "OrphanedBotRunning";
     public const string UnsupportedAction = "UnsupportedAction";
     public const string StatusRefreshFailed = "StatusRefreshFailed";
     public const string MarketRequired = "MarketRequired";

@@ -6,6 +6,7 @@ using MmOperator.Host;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Security;
+using MmOperator.Status;
 
 namespace MmOperator.Flow;
 
@@ -25,6 +26,9 @@ public interface IFlowHost
     AuditJournal Journal { get; }
 
     ApprovalStore Approvals { get; }
+
+    /// <summary>The one status query: mmctl's answers corrected by the process table (zombies, orphaned bots).</summary>
+    ProcessTruth Truth { get; }
 
     /// <summary>The running cmdlet's name (Start-MmMarket), as the journal and tickets record it.</summary>
     string CmdletName { get; }
@@ -63,6 +67,9 @@ public interface IFlowHost
 
     /// <summary>Watches a process for up to <paramref name="window"/>; true as soon as it is gone.</summary>
     bool WaitForExit(int pid, TimeSpan window);
+
+    /// <summary>Waits up to <paramref name="window"/> for an exited process to be reaped; true as soon as it is.</summary>
+    bool WaitForReaping(int pid, TimeSpan window);
 
     /// <summary>How long a process has lived; zero when unknown.</summary>
     TimeSpan ProcessAge(int pid);

@@ -21,6 +21,9 @@ public sealed class MarketRun
     /// <summary>mmctl sends SIGTERM and does not wait; a bot that obeys it is gone well within this.</summary>
     public static readonly TimeSpan StopVerifyWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a dead bot's zombie is given to be reaped (an init that reaps late) before mmctl is run on its market.</summary>
+    public static readonly TimeSpan ReapWait = TimeSpan.FromSeconds(5);
+
     private readonly IFlowHost _host;
     private readonly Stopwatch _clock = new();
     private volatile string _stage = "waiting for its turn";
@@ -64,6 +67,7 @@ public sealed class MarketRun
         _clock.Start();
         try
         {
+            AwaitReaping();
             _stage = "waiting for mmctl";
             Run = RunHost(Approved.Command);
             Meaning = Verify(LifecycleInterpreter.Interpret(Approved.Action, Run), Run.Duration);
@@ -76,6 +80,20 @@ public sealed class MarketRun
         finally
         {
             _clock.Stop();
+        }
+    }
+
+    /// <summary>
+    /// mmctl counts a zombie as running: a start would answer already_running and a stop would wait out
+    /// its 30 s of checks. An init that reaps late (a container's) gets a moment first; one that never
+    /// reaps does not, and the check after the action says so.
+    /// </summary>
+    private void AwaitReaping()
+    {
+        if (_host.Truth.UnreapedPid(Approved.Market) is { } zombie)
+        {
+            _stage = $"waiting for the dead bot's pid {zombie} to be reaped";
+            _host.WaitForReaping(zombie, ReapWait);
         }
     }
 
@@ -104,7 +122,7 @@ public sealed class MarketRun
                 meaning = meaning with
                 {
                     Outcome = ActionOutcome.Failed,
-                    Detail = $"{meaning.Detail}, but pid {stopped} is still running {StopVerifyWait.TotalSeconds:0} s later: mmctl removed its pid file, so mmctl status no longer shows it. Escalate to a human now: the bot may still be quoting, and it must be ended on the host",
+                    Detail = $"{meaning.Detail}, but pid {stopped} is still running {StopVerifyWait.TotalSeconds:0} s later: mmctl removed its pid file, so mmctl status no longer shows it. Escalate to a human now: the bot may still be quoting, and it must be ended on the host: {ProcessTruth.EndCommands(stopped)}{Remember(stopped)}",
                     ErrorId = ErrorIds.BotStillRunning,
                 };
             }
@@ -131,6 +149,27 @@ public sealed class MarketRun
 
         _stage = "reading its status";
         Status = RefreshStatus();
+        if (meaning.Outcome != ActionOutcome.Failed && Status is { State: MarketState.Orphaned, Pid: { } orphan })
+        {
+            // mmctl stopped what it knew (or nothing), but a bot it does not know still quotes this market.
+            return meaning with
+            {
+                Outcome = ActionOutcome.Failed,
+                Detail = $"{meaning.Detail}, but {Status.Note}. mmctl cannot stop it: a human ends it on the host: {ProcessTruth.EndCommands(orphan)}",
+                ErrorId = ErrorIds.OrphanedBotRunning,
+            };
+        }
+
+        if (action == MarketAction.Start && meaning.Outcome == ActionOutcome.NoChange && Status is { State: MarketState.Crashed })
+        {
+            return meaning with
+            {
+                Outcome = ActionOutcome.Failed,
+                Detail = $"{meaning.Detail} says mmctl, but {Status.Note ?? "its bot is dead"}: no bot runs and mmctl will not start one while that pid file stays. Have a human read its log (Get-MmLog {Approved.Market.Slug}); Stop-MmMarket {Approved.Market.Slug} clears the pid file (mmctl first waits up to 30 s on the dead pid), then start it again",
+                ErrorId = ErrorIds.MarketActionFailed,
+            };
+        }
+
         if (mustSettle && (died || Status is { State: not MarketState.Running }))
         {
             meaning = meaning with
@@ -144,12 +183,26 @@ public sealed class MarketRun
         return meaning;
     }
 
+    /// <summary>Keeps the live pid for every later status (mmctl forgot it); the text says when that failed.</summary>
+    private string Remember(int pid)
+    {
+        try
+        {
+            _host.Truth.Remember(Approved.Market, pid, Approved.Action);
+            return string.Empty;
+        }
+        catch (Exception unwritable) when (unwritable is IOException or UnauthorizedAccessException)
+        {
+            return $". The module could not record it in {_host.Truth.Store.Path} ({unwritable.Message}): only a scan of the process table still finds it";
+        }
+    }
+
     private MarketStatus? RefreshStatus()
     {
         var run = RunHost(HostCommand.MmctlStatus(_host.Options, Approved.Market));
         try
         {
-            return StatusReader.Read(run, _host.Catalog) is [var first, ..] ? first : null;
+            return _host.Truth.Read(run) is [var first, ..] ? first : null;
         }
         catch (HostCommandException failure)
         {

@@ -374,10 +374,44 @@ public sealed class RunbookFlow
             return;
         }
 
+        if (action != MarketAction.Stop && OrphanRefusal(action, entry) is { } refusal)
+        {
+            Refuse(refusal, action.Name(), entry.DisplayName, reason);
+            return;
+        }
+
         var command = MarketActions.Command(action, Options, entry);
         if (Approve(action.Name(), entry.DisplayName, reason, command.CommandLine, [command.CommandLine]) is { } approval)
         {
             _approved.Add(new ApprovedAction(action, entry, command, reason, approval));
+        }
+    }
+
+    /// <summary>
+    /// Why a start or restart must not run: a bot of the market lives that mmctl does not track (it would
+    /// run a second bot beside it), or one lives and mmctl cannot say whether it tracks it. mmctl is
+    /// asked only when the process table shows a live bot of the market; null when none is in the way.
+    /// </summary>
+    private OperatorException? OrphanRefusal(MarketAction action, MarketEntry entry)
+    {
+        if (!Host.Truth.HasLiveBot(entry))
+        {
+            return null;
+        }
+
+        var name = $"{action.Name()} {entry.DisplayName}";
+        try
+        {
+            if (Host.Truth.Read(Host.RunHost(StatusCommand(entry))).FirstOrDefault(s => s.State == MarketState.Orphaned) is not { Pid: { } pid } orphaned)
+            {
+                return null;
+            }
+
+            return new OperatorException(ErrorIds.OrphanedBotRunning, ErrorCategory.ResourceExists, $"{name} is refused: {orphaned.Note}. mmctl does not know that bot, so a {action.Name()} would run a second bot beside it on the same market. Nothing ran. Have a human end pid {pid} on the host: {ProcessTruth.EndCommands(pid)}. The market shows Orphaned until the bot is gone; then {action.Name()} it again.", orphaned);
+        }
+        catch (HostCommandException failure)
+        {
+            return new OperatorException(ErrorIds.StatusRefreshFailed, ErrorCategory.ResourceUnavailable, $"{name} is refused: a bot of the market runs, and mmctl status gave no usable answer to say whether mmctl tracks it ({failure.Message}), so a {action.Name()} could run a second bot. Nothing ran. Check Get-MmStatus {entry.Slug}.", entry.DisplayName, failure);
         }
     }
 
@@ -526,7 +560,7 @@ public sealed class RunbookFlow
         IReadOnlyList<MarketStatus> statuses;
         try
         {
-            statuses = StatusReader.Read(run, Host.Catalog);
+            statuses = Host.Truth.Read(run);
         }
         catch (HostCommandException failure)
         {
@@ -566,7 +600,7 @@ public sealed class RunbookFlow
     {
         try
         {
-            return StatusReader.Read(Host.RunHost(StatusCommand(market)), Host.Catalog);
+            return Host.Truth.Read(Host.RunHost(StatusCommand(market)));
         }
         catch (HostCommandException failure)
         {
@@ -587,7 +621,7 @@ public sealed class RunbookFlow
 
         try
         {
-            foreach (var status in StatusReader.Read(Host.RunHost(command), Host.Catalog))
+            foreach (var status in Host.Truth.Read(Host.RunHost(command)))
             {
                 Host.WriteObject(status, MarketStatus.TypeName);
             }

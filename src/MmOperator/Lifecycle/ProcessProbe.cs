@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace MmOperator.Lifecycle;
 
@@ -20,18 +19,9 @@ public static class ProcessProbe
             return false;
         }
 
-        if (Directory.Exists("/proc/self"))
+        if (ProcessTable.Current.IsReadable)
         {
-            try
-            {
-                var stat = File.ReadAllText(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/stat"));
-                var state = stat[(stat.LastIndexOf(')') + 1)..].TrimStart();
-                return state.Length > 0 && state[0] is not ('Z' or 'X');
-            }
-            catch (Exception gone) when (gone is IOException or UnauthorizedAccessException)
-            {
-                return false;
-            }
+            return ProcessTable.Current.Find(pid) is { HasExited: false };
         }
 
         try
@@ -59,15 +49,22 @@ public static class ProcessProbe
         }
     }
 
+    /// <summary>Waits up to <paramref name="timeout"/> for an exited process to leave the process table (its parent or init reaps it); true when it has.</summary>
+    public static bool WaitForReaping(int pid, TimeSpan timeout, CancellationToken cancel) =>
+        WaitUntil(() => ProcessTable.Current.Find(pid) is null, timeout, cancel);
+
     /// <summary>Waits up to <paramref name="timeout"/> for the process to be gone; true when it is.</summary>
-    public static bool WaitForExit(int pid, TimeSpan timeout, CancellationToken cancel)
+    public static bool WaitForExit(int pid, TimeSpan timeout, CancellationToken cancel) =>
+        WaitUntil(() => !IsAlive(pid), timeout, cancel);
+
+    private static bool WaitUntil(Func<bool> done, TimeSpan timeout, CancellationToken cancel)
     {
         var deadline = Stopwatch.StartNew();
-        while (IsAlive(pid))
+        while (!done())
         {
             if (deadline.Elapsed >= timeout || cancel.WaitHandle.WaitOne(Poll))
             {
-                return !IsAlive(pid);
+                return done();
             }
         }
 

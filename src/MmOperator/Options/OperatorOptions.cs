@@ -42,6 +42,9 @@ public sealed record OperatorOptions
     /// <summary>Approval requests live beside the audit journal, in a private folder.</summary>
     public string ApprovalStorePath => Path.Combine(Path.GetDirectoryName(AuditLogPath)!, "approvals");
 
+    /// <summary>Bots that outlived a stop, remembered beside the audit journal (mmctl forgets them).</summary>
+    public string OrphanStorePath => Path.Combine(Path.GetDirectoryName(AuditLogPath)!, "orphans.json");
+
     public string PythonPath => PythonPathOverride ?? Path.Combine(RepoPath, ".venv", "bin", "python");
 
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSec);

@@ -13,13 +13,19 @@ public sealed class Health
 
     public required DateTime GeneratedAt { get; init; }
 
+    /// <summary>Markets with a live bot mmctl does not know (it cannot stop it; a start would add a second): the most urgent, shown first.</summary>
+    public int? Orphaned { get; init; }
+
+    /// <summary>Each orphaned market with its live pid (ETH-USD (pid 4242)).</summary>
+    public IReadOnlyList<string>? OrphanedMarkets { get; init; }
+
     public int? Running { get; init; }
 
     public int? Stopped { get; init; }
 
     public int? Crashed { get; init; }
 
-    /// <summary>The markets whose bot died (their pid files are stale).</summary>
+    /// <summary>The markets whose bot died (their pid files are stale; a zombie's too, which mmctl calls running).</summary>
     public IReadOnlyList<string>? CrashedMarkets { get; init; }
 
     public int? StalePidFiles { get; init; }

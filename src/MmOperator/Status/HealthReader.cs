@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using MmOperator.Advisor;
 using MmOperator.Approvals;
@@ -28,6 +29,8 @@ public static class HealthReader
         return new Health
         {
             GeneratedAt = now,
+            Orphaned = statuses?.Count(s => s.State == MarketState.Orphaned),
+            OrphanedMarkets = statuses?.Where(s => s.State == MarketState.Orphaned).Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Market} (pid {s.Pid})")).ToList(),
             Running = statuses?.Count(s => s.State == MarketState.Running),
             Stopped = statuses?.Count(s => s.State == MarketState.Stopped),
             Crashed = statuses?.Count(s => s.State == MarketState.Crashed),

@@ -1,4 +1,3 @@
-using MmOperator.Host;
 using MmOperator.Markets;
 
 namespace MmOperator.Status;
@@ -11,10 +10,6 @@ namespace MmOperator.Status;
 /// </summary>
 public static class MarketOverview
 {
-    /// <summary>The overview from a <c>mmctl status --json</c> run.</summary>
-    public static IReadOnlyList<MarketStatus> Read(HostRunResult run, MarketCatalog catalog) =>
-        Build(StatusReader.ReadReport(run, catalog), catalog);
-
     public static IReadOnlyList<MarketStatus> Build(StatusReport report, MarketCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(report);

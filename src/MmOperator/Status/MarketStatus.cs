@@ -6,8 +6,14 @@ public enum MarketState
     Stopped,
     Running,
 
-    /// <summary>The bot died: its pid file is still there, and mmctl lists it as stopped with the dead pid.</summary>
+    /// <summary>
+    /// The bot died: its pid file is still there, and mmctl lists it as stopped with the dead pid, or as
+    /// running when the dead bot is a zombie its parent never reaped (mmctl only asks whether the pid exists).
+    /// </summary>
     Crashed,
+
+    /// <summary>A bot of the market lives without mmctl knowing it (its stop failed and mmctl removed the pid file): mmctl cannot stop it, and a start would add a second bot.</summary>
+    Orphaned,
 }
 
 /// <summary>
@@ -16,6 +22,8 @@ public enum MarketState
 /// </summary>
 public sealed class MarketStatus
 {
+    private readonly string? _note;
+
     public const string TypeName = "MmOperator.MarketStatus";
 
     /// <summary>The exchange symbol (ETH-USD); from mmctl, else the env file's MM_MARKET_NAME, else the slug.</summary>
@@ -35,7 +43,14 @@ public sealed class MarketStatus
 
     public required DateTime GeneratedAt { get; init; }
 
-    /// <summary>A pid file whose process is gone: mmctl lists it as stopped with its old pid (a crashed bot).</summary>
+    /// <summary>Where the process table and mmctl disagree, what is true and what to do; else the stale pid file of a crash.</summary>
+    public string? Note
+    {
+        get => _note ?? (StalePidFile ? "stale pid file" : null);
+        init => _note = value;
+    }
+
+    /// <summary>A pid file whose process is gone (a crashed bot): mmctl lists it as stopped, or as running for a zombie.</summary>
     public bool StalePidFile => State == MarketState.Crashed;
 
     public override string ToString() => $"{Market} {State}";

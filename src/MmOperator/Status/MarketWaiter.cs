@@ -96,11 +96,13 @@ public sealed class MarketWaiter
 
     private static string NextStep(MarketState? now, MarketState wanted, string market) => (now, wanted) switch
     {
+        (MarketState.Orphaned, _) => $"a bot mmctl does not know still runs, and mmctl cannot stop it; escalate to a human, who ends it on the host with the commands Get-MmStatus {market} names",
         (MarketState.Crashed, MarketState.Stopped) => $"the bot is gone but its pid file stays; have a human read its log (Get-MmLog {market}), then Stop-MmMarket {market} -Reason <why> clears the pid file (needs approval)",
         (MarketState.Crashed, _) => $"the bot died; have a human read its log (Get-MmLog {market}) before it is started again",
         (MarketState.Running, MarketState.Stopped) => $"it is still quoting; check it with Get-MmStatus {market}, and if it must stop, Stop-MmMarket {market} -Reason <why> (needs approval)",
         (MarketState.Stopped, MarketState.Running) => $"it is not running; check its last start with Get-MmAuditLog -Market {market} -Last 1, or start it with Start-MmMarket {market} -Reason <why> (needs approval)",
         (MarketState.Running or MarketState.Stopped, MarketState.Crashed) => "nothing to do: its bot has not died",
+        (_, MarketState.Orphaned) => "nothing to do: no bot of it runs without mmctl knowing it",
         _ => $"check it with Get-MmStatus {market}, or wait longer with a larger -Timeout",
     };
 }

@@ -4,11 +4,12 @@ using MmOperator.Markets;
 
 namespace MmOperator.Status;
 
-/// <summary>Turns a <c>mmctl status --json</c> answer into <see cref="MarketStatus"/> objects, naming markets from the catalog.</summary>
+/// <summary>
+/// Turns a <c>mmctl status --json</c> answer into <see cref="MarketStatus"/> objects, naming markets from
+/// the catalog: mmctl's word only. Views read it through <see cref="ProcessTruth"/>, which corrects it.
+/// </summary>
 public static class StatusReader
 {
-    public static IReadOnlyList<MarketStatus> Read(HostRunResult run, MarketCatalog catalog) => ReadReport(run, catalog).Instances;
-
     /// <summary>The instances with the report's own time, which an empty list still has.</summary>
     public static StatusReport ReadReport(HostRunResult run, MarketCatalog catalog)
     {
@@ -66,8 +67,10 @@ public static class StatusReader
     public static string ControllerIdOf(MarketEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return "env_" + entry.Slug;
+        return ControllerIdOf(entry.Slug);
     }
+
+    public static string ControllerIdOf(string slug) => "env_" + slug;
 
     private static string SlugOfControllerId(string controllerId) =>
         controllerId.StartsWith("env_", StringComparison.Ordinal) ? controllerId[4..] : controllerId;

@@ -8,6 +8,7 @@ using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Security;
+using MmOperator.Status;
 using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Flow;
@@ -53,6 +54,11 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     public AuditJournal Journal { get; }
 
     public ApprovalStore Approvals => new(Options.ApprovalStorePath);
+
+    /// <summary>The process table the flow reads: by default none (no /proc), so mmctl's word stands.</summary>
+    public ProcessTable Processes { get; set; } = new("/nonexistent-proc");
+
+    public ProcessTruth Truth => new(Catalog, Processes, new OrphanStore(Options.OrphanStorePath));
 
     public string CmdletName { get; set; } = "Start-MmMarket";
 
@@ -127,6 +133,17 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         }
 
         return Exits(pid, window);
+    }
+
+    /// <summary>Zombies waited for, and whether they were reaped within the window.</summary>
+    public List<int> AwaitedReaping { get; } = [];
+
+    public Func<int, bool> Reaped { get; set; } = _ => false;
+
+    public bool WaitForReaping(int pid, TimeSpan window)
+    {
+        AwaitedReaping.Add(pid);
+        return Reaped(pid);
     }
 
     /// <summary>How old every watched process reads.</summary>

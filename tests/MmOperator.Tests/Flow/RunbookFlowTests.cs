@@ -8,6 +8,7 @@ using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Runbook;
 using MmOperator.Status;
+using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Flow;
 
@@ -16,8 +17,15 @@ public sealed class RunbookFlowTests : IDisposable
 {
     private const string Reason = "open for the session";
     private readonly FakeFlowHost _host = new();
+    private readonly FakeProc _proc = new();
 
-    public void Dispose() => _host.Dispose();
+    public void Dispose()
+    {
+        _host.Dispose();
+        _proc.Dispose();
+    }
+
+    private string EthFile => Path.Combine(_host.RepoPath, ".env.eth");
 
     private static string Status(string state, int? pid) =>
         $$"""{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "{{state}}", "pid": {{(pid is null ? "null" : pid)}}, "market": "ETH-USD", "env": "/r/.env.eth"}]}""";
@@ -312,5 +320,111 @@ public sealed class RunbookFlowTests : IDisposable
         Start();
 
         Assert.Equal([_host.Options.StartSettle - TimeSpan.FromMilliseconds(3), _host.Options.StartSettle - TimeSpan.FromMilliseconds(5)], _host.Watched.Select(w => w.Window));
+    }
+
+    [Fact]
+    public void A_start_beside_a_bot_mmctl_does_not_know_is_refused_naming_its_pid_and_the_commands_that_end_it()
+    {
+        _proc.AddBot(100, 5000, EthFile);
+        _host.Processes = _proc.Table;
+        Answer("""{"status": "started", "pid": 4242}""", Status("stopped", null));
+
+        Start();
+
+        var error = Assert.Single(_host.Errors);
+        Assert.Equal((ErrorIds.OrphanedBotRunning, ErrorCategory.ResourceExists), (error.FullyQualifiedErrorId, error.CategoryInfo.Category));
+        Assert.Contains("pid 100 lives without mmctl knowing it", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("`kill -TERM 100`", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("`kill -KILL 100`", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Equal([HostCommandShape.MmctlStatusMarket], _host.Ran.Select(c => c.Shape));
+        Assert.Empty(_host.Prompts);
+        Assert.Equal((AuditOutcome.Refused, ErrorIds.OrphanedBotRunning), (Assert.Single(_host.Journalled).Outcome, _host.Journalled[0].ErrorId));
+    }
+
+    [Fact]
+    public void A_start_while_the_bot_mmctl_tracks_runs_is_not_refused()
+    {
+        _proc.AddBot(4242, 5000, EthFile);
+        _host.Processes = _proc.Table;
+        Answer("""{"status": "already_running", "pid": 4242}""", Status("running", 4242));
+
+        Start();
+
+        Assert.Equal(ActionOutcome.NoChange, Result.Outcome);
+        Assert.Empty(_host.Errors);
+    }
+
+    [Fact]
+    public void A_stop_whose_pid_stays_alive_is_remembered_so_the_market_shows_Orphaned_with_the_commands_that_end_it()
+    {
+        _proc.Add(8593, 5000, argv: ["python", "-m", "market_maker"]);
+        _host.Processes = _proc.Table;
+        Answer("""{"status": "stopped", "pid": 8593}""", Status("stopped", null));
+        _host.Exits = (_, _) => false;
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth")], Reason);
+
+        Assert.Equal(ErrorIds.BotStillRunning, Assert.Single(_host.Errors).FullyQualifiedErrorId);
+        Assert.Contains("`kill -TERM 8593`", Result.Detail, StringComparison.Ordinal);
+        Assert.Equal((MarketState.Orphaned, 8593), (Result.NewStatus!.State, Result.NewStatus.Pid));
+        var record = Assert.Single(_host.Truth.Store.List());
+        Assert.Equal(("eth", 8593, 5000UL, "stop"), (record.Market, record.Pid, record.StartTicks, record.Action));
+    }
+
+    [Fact]
+    public void A_stop_that_mmctl_calls_not_running_while_an_orphaned_bot_lives_fails_with_OrphanedBotRunning()
+    {
+        _proc.AddBot(100, 5000, EthFile);
+        _host.Processes = _proc.Table;
+        Answer("""{"status": "not_running", "env": ".env.eth"}""", Status("stopped", null));
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth")], Reason);
+
+        Assert.Equal(ActionOutcome.Failed, Result.Outcome);
+        Assert.Equal(ErrorIds.OrphanedBotRunning, Assert.Single(_host.Errors).FullyQualifiedErrorId);
+        Assert.Contains("`kill -TERM 100`", Result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_start_that_mmctl_answers_already_running_for_a_zombie_fails_and_says_why()
+    {
+        _proc.AddBot(4242, 5000, EthFile, state: 'Z');
+        _host.Processes = _proc.Table;
+        Answer("""{"status": "already_running", "pid": 4242}""", Status("running", 4242));
+
+        Start();
+
+        Assert.Equal((ActionOutcome.Failed, MarketState.Crashed), (Result.Outcome, Result.NewStatus!.State));
+        Assert.Contains("zombie", Result.Detail, StringComparison.Ordinal);
+        Assert.Contains("Stop-MmMarket eth", Result.Detail, StringComparison.Ordinal);
+        Assert.Equal(ErrorIds.MarketActionFailed, Assert.Single(_host.Errors).FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void A_stop_of_a_market_whose_pid_file_names_a_zombie_first_gives_init_a_moment_to_reap_it()
+    {
+        File.WriteAllText(Directory.CreateDirectory(Path.Combine(_host.RepoPath, "data", "pids")).FullName + "/env_eth.pid", "4242\n");
+        _proc.AddBot(4242, 5000, EthFile, state: 'Z');
+        _host.Processes = _proc.Table;
+        Answer("""{"status": "not_running", "env": ".env.eth"}""", Status("stopped", null));
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth")], Reason);
+
+        Assert.Equal([4242], _host.AwaitedReaping);
+        Assert.Equal(ActionOutcome.NoChange, Result.Outcome);
+    }
+
+    [Fact]
+    public void A_start_beside_a_live_bot_is_refused_when_mmctl_cannot_say_whether_it_tracks_it()
+    {
+        _proc.AddBot(100, 5000, EthFile);
+        _host.Processes = _proc.Table;
+        Answer("""{"status": "started", "pid": 4242}""", "not json");
+
+        Start();
+
+        var error = Assert.Single(_host.Errors);
+        Assert.Equal((ErrorIds.StatusRefreshFailed, ErrorCategory.ResourceUnavailable), (error.FullyQualifiedErrorId, error.CategoryInfo.Category));
+        Assert.Equal([HostCommandShape.MmctlStatusMarket], _host.Ran.Select(c => c.Shape));
     }
 }

@@ -28,6 +28,9 @@ public sealed class ProcessProbeTests
             var zombie = int.Parse(parent.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(Directory.Exists($"/proc/{zombie}"));
             Assert.True(ProcessProbe.WaitForExit(zombie, TimeSpan.FromSeconds(5), CancellationToken.None));
+            Assert.False(ProcessProbe.WaitForReaping(zombie, TimeSpan.FromMilliseconds(100), CancellationToken.None));
+            parent.StandardInput.Close();
+            Assert.True(ProcessProbe.WaitForReaping(zombie, TimeSpan.FromSeconds(30), CancellationToken.None), "once its parent is gone, init reaps it");
         }
         finally
         {

@@ -118,6 +118,8 @@ public class MarketWaiterTests
     [InlineData(MarketState.Crashed, MarketState.Stopped, "Stop-MmMarket btc -Reason <why> clears the pid file")]
     [InlineData(MarketState.Running, MarketState.Stopped, "it is still quoting")]
     [InlineData(MarketState.Running, MarketState.Crashed, "nothing to do")]
+    [InlineData(MarketState.Orphaned, MarketState.Stopped, "a bot mmctl does not know still runs, and mmctl cannot stop it; escalate to a human")]
+    [InlineData(MarketState.Stopped, MarketState.Orphaned, "nothing to do: no bot of it runs without mmctl knowing it")]
     [InlineData(null, MarketState.Running, "BTC-USD is unknown, not Running")]
     public void A_timeout_names_the_state_and_the_closest_safe_next_step(MarketState? now, MarketState wanted, string expected)
     {

@@ -22,7 +22,7 @@ public class StatusReaderTests
     {
         var json = File.ReadAllText(Path.Combine(TestPaths.HostOutputFixtures, "mmctl-status-all.json"));
 
-        var status = StatusReader.Read(Run(HostCommand.MmctlStatus(Options), json), Catalog).Single();
+        var status = StatusReader.ReadReport(Run(HostCommand.MmctlStatus(Options), json), Catalog).Instances.Single();
 
         Assert.Equal(("ETH-USD", "eth", MarketState.Running, 8340, "env_eth", false), (status.Market, status.Slug, status.State, status.Pid!.Value, status.ControllerId, status.StalePidFile));
         Assert.Equal("/home/operator/Code/MM/.env.eth", status.EnvFile);
@@ -35,7 +35,7 @@ public class StatusReaderTests
     {
         var json = File.ReadAllText(Path.Combine(TestPaths.HostOutputFixtures, "mmctl-status-one-unknown.json"));
 
-        var status = StatusReader.Read(Run(HostCommand.MmctlStatus(Options, Catalog.FindBySlug("btc")!), json), Catalog).Single();
+        var status = StatusReader.ReadReport(Run(HostCommand.MmctlStatus(Options, Catalog.FindBySlug("btc")!), json), Catalog).Instances.Single();
 
         Assert.Equal(("BTC-USD", "btc", MarketState.Stopped, false), (status.Market, status.Slug, status.State, status.StalePidFile));
         Assert.Null(status.Pid);
@@ -47,7 +47,7 @@ public class StatusReaderTests
     [InlineData("011-mmctl-status-one-stale.json", "ETH-USD")]
     public void A_bot_that_died_is_Crashed_as_mmctl_really_reports_it(string recording, string market)
     {
-        var status = StatusReader.Read(Recorded(recording), Catalog).Single(s => s.Market == market);
+        var status = StatusReader.ReadReport(Recorded(recording), Catalog).Instances.Single(s => s.Market == market);
 
         Assert.Equal((MarketState.Crashed, true), (status.State, status.StalePidFile));
         Assert.NotNull(status.Pid);
@@ -58,7 +58,7 @@ public class StatusReaderTests
     [InlineData("005-mmctl-status-all-odd-pid-files.json", "foo")]
     public void Stopped_without_a_pid_is_Stopped(string recording, string market)
     {
-        var status = StatusReader.Read(Recorded(recording), Catalog).Single(s => s.Market == market);
+        var status = StatusReader.ReadReport(Recorded(recording), Catalog).Instances.Single(s => s.Market == market);
 
         Assert.Equal((MarketState.Stopped, false, null), (status.State, status.StalePidFile, status.Pid));
     }
@@ -79,7 +79,7 @@ public class StatusReaderTests
     [InlineData("""{"generated_at": "2026-11-26T07:13:25Z", "instances": [{"status": "running", "pid": 1, "market": null, "env": null}]}""")]
     public void Anything_off_contract_is_an_unusable_answer(string json)
     {
-        var error = Assert.Throws<HostCommandException>(() => StatusReader.Read(Run(HostCommand.MmctlStatus(Options), json), Catalog));
+        var error = Assert.Throws<HostCommandException>(() => StatusReader.ReadReport(Run(HostCommand.MmctlStatus(Options), json), Catalog).Instances);
 
         Assert.Equal(MmOperator.Errors.ErrorIds.HostOutputInvalid, error.ErrorId);
     }

@@ -1,0 +1,144 @@
+using MmOperator.Host;
+using MmOperator.Lifecycle;
+using MmOperator.Markets;
+using MmOperator.Options;
+using MmOperator.Status;
+using MmOperator.Tests.Support;
+
+namespace MmOperator.Tests.Status;
+
+/// <summary>mmctl's answer corrected by a fake process table: zombies are Crashed, untracked live bots Orphaned.</summary>
+public sealed class ProcessTruthTests : IDisposable
+{
+    private static readonly OperatorOptions Options = OperatorOptions.Defaults("/home/operator", null);
+    private static readonly DateTime When = new(2026, 12, 4, 15, 0, 0, DateTimeKind.Utc);
+    private static readonly MarketCatalog Catalog = new("/repo",
+    [
+        new MarketEntry("eth", "ETH-USD", "/repo/.env.eth"),
+        new MarketEntry("btc", "BTC-USD", "/repo/.env.btc"),
+    ]);
+
+    private readonly FakeProc _proc = new();
+    private readonly TempDir _state = new();
+
+    public void Dispose()
+    {
+        _proc.Dispose();
+        _state.Dispose();
+    }
+
+    private OrphanStore Store => new(Path.Combine(_state.Path, "orphans.json"));
+
+    private ProcessTruth Truth => new(Catalog, _proc.Table, Store);
+
+    private static HostRunResult Eth(string status, int? pid) => new(
+        HostCommand.MmctlStatus(Options, Catalog.FindBySlug("eth")!),
+        HostRunStatus.Completed,
+        0,
+        $$"""{"generated_at": "2026-12-04T15:00:00Z", "instances": [{"controller_id": "env_eth", "status": "{{status}}", "pid": {{(pid is null ? "null" : pid)}}, "market": "ETH-USD", "env": "/repo/.env.eth", "log": "/repo/data/mm_journal/mm_env_eth.log"}]}""",
+        string.Empty,
+        TimeSpan.Zero);
+
+    private static HostRunResult All(string instances = "") => new(
+        HostCommand.MmctlStatus(Options), HostRunStatus.Completed, 0, $$"""{"generated_at": "2026-12-04T15:00:00Z", "instances": [{{instances}}]}""", string.Empty, TimeSpan.Zero);
+
+    [Fact]
+    public void A_running_bot_that_is_a_zombie_is_Crashed_and_the_note_says_mmctl_believes_otherwise()
+    {
+        _proc.AddBot(100, 5000, "/repo/.env.eth", state: 'Z');
+
+        var status = Assert.Single(Truth.Read(Eth("running", 100)));
+
+        Assert.Equal((MarketState.Crashed, 100, true), (status.State, status.Pid, status.StalePidFile));
+        Assert.Contains("zombie", status.Note, StringComparison.Ordinal);
+        Assert.Contains("mmctl still calls it running", status.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_live_bot_mmctl_tracks_is_Running()
+    {
+        _proc.AddBot(100, 5000, "/repo/.env.eth");
+
+        var status = Assert.Single(Truth.Read(Eth("running", 100)));
+
+        Assert.Equal((MarketState.Running, 100, null), (status.State, status.Pid, status.Note));
+    }
+
+    [Fact]
+    public void A_bot_remembered_after_a_failed_stop_makes_its_market_Orphaned_with_its_pid()
+    {
+        _proc.Add(100, 5000, argv: ["python", "-m", "market_maker"]); // its environment is unreadable: only the record finds it
+        Truth.Remember(Catalog.FindBySlug("eth")!, 100, MarketAction.Stop);
+
+        var status = Assert.Single(Truth.Read(Eth("stopped", null)));
+
+        Assert.Equal((MarketState.Orphaned, 100, false), (status.State, status.Pid, status.StalePidFile));
+        Assert.Contains("left by a failed stop", status.Note, StringComparison.Ordinal);
+        Assert.Contains("kill -TERM 100", status.Note, StringComparison.Ordinal);
+        Assert.True(Truth.HasLiveBot(Catalog.FindBySlug("eth")!));
+    }
+
+    [Fact]
+    public void A_remembered_pid_now_held_by_another_process_is_not_Orphaned()
+    {
+        _proc.Add(100, 5000, argv: ["python", "-m", "market_maker"]);
+        Truth.Remember(Catalog.FindBySlug("eth")!, 100, MarketAction.Stop);
+        _proc.Add(100, 8000); // the bot ended; its pid went to a new process
+
+        Assert.Equal(MarketState.Stopped, Assert.Single(Truth.Read(Eth("stopped", null))).State);
+        Assert.False(Truth.HasLiveBot(Catalog.FindBySlug("eth")!));
+    }
+
+    [Fact]
+    public void A_bot_found_in_the_process_table_that_mmctl_does_not_list_is_Orphaned_in_every_listing()
+    {
+        _proc.AddBot(100, 5000, "/repo/.env.eth");
+        _proc.AddBot(300, 5300, "/elsewhere/.env.btc");
+
+        var listed = Assert.Single(Truth.Read(All()));
+        var overview = Truth.Overview(All()).ToDictionary(s => s.Slug);
+
+        Assert.Equal(("ETH-USD", MarketState.Orphaned, 100, "env_eth"), (listed.Market, listed.State, listed.Pid, listed.ControllerId));
+        Assert.Contains("found in the process table", listed.Note, StringComparison.Ordinal);
+        Assert.Equal((MarketState.Orphaned, MarketState.Stopped), (overview["eth"].State, overview["btc"].State));
+    }
+
+    [Fact]
+    public void A_second_bot_beside_the_one_mmctl_tracks_is_Orphaned_and_names_both()
+    {
+        _proc.AddBot(100, 5000, "/repo/.env.eth");
+        _proc.AddBot(101, 5100, "/repo/.env.eth");
+
+        var status = Assert.Single(Truth.Read(Eth("running", 101)));
+
+        Assert.Equal((MarketState.Orphaned, 100), (status.State, status.Pid));
+        Assert.Contains("beside mmctl's bot (pid 101)", status.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_pid_file_names_an_unreaped_pid_only_while_that_process_is_a_zombie()
+    {
+        var repo = Path.Combine(_state.Path, "repo");
+        var catalog = new MarketCatalog(repo, [new MarketEntry("eth", "ETH-USD", Path.Combine(repo, ".env.eth"))]);
+        var truth = new ProcessTruth(catalog, _proc.Table, Store);
+        var eth = catalog.FindBySlug("eth")!;
+        Assert.Null(truth.UnreapedPid(eth));
+        Directory.CreateDirectory(Path.Combine(repo, "data", "pids"));
+        File.WriteAllText(Path.Combine(repo, "data", "pids", "env_eth.pid"), " 100\n");
+
+        _proc.AddBot(100, 5000, catalog.RepoPath + "/.env.eth");
+        Assert.Null(truth.UnreapedPid(eth));
+        _proc.AddBot(100, 5000, catalog.RepoPath + "/.env.eth", state: 'Z');
+        Assert.Equal(100, truth.UnreapedPid(eth));
+        _proc.Remove(100);
+        Assert.Null(truth.UnreapedPid(eth));
+    }
+
+    [Fact]
+    public void Without_a_process_table_mmctls_word_stands()
+    {
+        var truth = new ProcessTruth(Catalog, new ProcessTable("/nonexistent-proc"), Store);
+
+        Assert.Equal(MarketState.Running, Assert.Single(truth.Read(Eth("running", 100))).State);
+    }
+}
