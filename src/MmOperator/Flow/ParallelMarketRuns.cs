@@ -149,7 +149,7 @@ public static class ParallelMarketRuns
         var meaning = run.Meaning;
         var id = meaning.ErrorId is { } errorId && meaning.Outcome == ActionOutcome.Failed ? $" ({errorId})" : string.Empty;
         var journal = run.AuditId is { } audit ? $" Journal record {audit}." : " It could not be journalled.";
-        return $"{run.Approved.Action} {run.Approved.Market.DisplayName}: {meaning.Outcome}{id}: {meaning.Detail}.{journal}";
+        return $"{run.Approved.Action} {run.Approved.Market.DisplayName}: {meaning.Outcome}{id}: {meaning.Detail.TrimEnd('.')}.{journal}";
     }
 
     /// <summary>
