@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Management.Automation;
+using System.Runtime.ExceptionServices;
 using MmOperator.Lifecycle;
 
 namespace MmOperator.Flow;
@@ -75,41 +76,52 @@ public static class ParallelMarketRuns
         }
 
         var progress = new BatchProgress(host, runs);
+        // The pipeline refused a write: it is stopping (Ctrl+C, or a downstream Select-Object -First,
+        // which stops this command the same way), thrown a moment before StopProcessing is called.
+        PipelineStoppedException? refused = null;
         var noticeShown = false;
         for (var left = runs.Count; left > 0;)
         {
             var done = finished.TryTake(out var run, Tick) ? run : null;
+            var shown = false;
             if (done is not null)
             {
                 left--;
-                try
+                // A journal that cannot take it says so as an error: a write the pipeline may refuse.
+                var unjournalled = Attempt(() => record(done));
+                refused ??= unjournalled;
+            }
+
+            if (refused is null)
+            {
+                refused = Attempt(() => Report(host, progress, done, report));
+                shown = refused is null;
+            }
+
+            if (refused is not null)
+            {
+                gate.Close();
+            }
+
+            // After Ctrl+C only the host's UI still shows anything.
+            if (gate.Notice is { } notice)
+            {
+                if (!noticeShown)
                 {
-                    record(done);
+                    noticeShown = true;
+                    host.WriteHostWarning(notice);
                 }
-                catch (PipelineStoppedException)
+
+                if (done is { Meaning.Outcome: not ActionOutcome.Cancelled } && !shown)
                 {
-                    // A journal that could not take it says so as an error, which a stopping pipeline refuses.
-                    gate.Close();
+                    host.WriteHostWarning(AfterCtrlC(done));
                 }
             }
+        }
 
-            if (!gate.IsClosed && TryReport(host, progress, done, report))
-            {
-                continue;
-            }
-
-            // Ctrl+C: PowerShell's streams refuse every write now; its host's UI still shows text.
-            gate.Close();
-            if (!noticeShown)
-            {
-                noticeShown = true;
-                host.WriteHostWarning(gate.Notice!);
-            }
-
-            if (done is { Meaning.Outcome: not ActionOutcome.Cancelled })
-            {
-                host.WriteHostWarning(AfterCtrlC(done));
-            }
+        if (refused is not null)
+        {
+            ExceptionDispatchInfo.Throw(refused);
         }
 
         if (gate.IsClosed)
@@ -120,27 +132,32 @@ public static class ParallelMarketRuns
         progress.Complete();
     }
 
-    /// <summary>Redraws the bars, or reports a finished run; false when the pipeline turned out to be stopping.</summary>
-    private static bool TryReport(IFlowHost host, BatchProgress progress, MarketRun? done, Action<MarketRun> report)
+    /// <summary>Runs a write; the pipeline's refusal comes back instead of being thrown.</summary>
+    private static PipelineStoppedException? Attempt(Action write)
     {
         try
         {
-            if (done is null)
-            {
-                progress.Show();
-                return true;
-            }
-
-            progress.Finished(done);
-            done.Runs.ForEach(host.ReportFinished);
-            report(done);
-            return true;
+            write();
+            return null;
         }
-        catch (PipelineStoppedException)
+        catch (PipelineStoppedException refused)
         {
-            // PowerShell refuses writes a moment before it calls StopProcessing, which closes the gate.
-            return false;
+            return refused;
         }
+    }
+
+    /// <summary>Redraws the bars, or reports a finished run with what it ran (-Verbose) and its result.</summary>
+    private static void Report(IFlowHost host, BatchProgress progress, MarketRun? done, Action<MarketRun> report)
+    {
+        if (done is null)
+        {
+            progress.Show();
+            return;
+        }
+
+        progress.Finished(done);
+        done.Runs.ForEach(host.ReportFinished);
+        report(done);
     }
 
     /// <summary>One run's outcome after Ctrl+C, for the host's UI: as much as its result would have said.</summary>
@@ -187,25 +204,27 @@ public static class ParallelMarketRuns
         private readonly HashSet<MarketRun> _entered = [];
         private readonly HashSet<MarketRun> _left = [];
 
-        /// <summary>Set by <see cref="Close"/>: what Ctrl+C did.</summary>
-        public string? Notice { get; private set; }
+        private string? _notice;
 
-        public bool IsClosed
+        /// <summary>Set by <see cref="Close"/>: what Ctrl+C did.</summary>
+        public string? Notice
         {
             get
             {
                 lock (_lock)
                 {
-                    return Notice is not null;
+                    return _notice;
                 }
             }
         }
+
+        public bool IsClosed => Notice is not null;
 
         public bool TryEnter(MarketRun run)
         {
             lock (_lock)
             {
-                return Notice is null && _entered.Add(run);
+                return _notice is null && _entered.Add(run);
             }
         }
 
@@ -217,12 +236,12 @@ public static class ParallelMarketRuns
             }
         }
 
-        /// <summary>Ctrl+C (from StopProcessing's thread, or the pipeline's when a write was refused first); once.</summary>
+        /// <summary>Ctrl+C, from StopProcessing's thread or the pipeline's; the notice is made once.</summary>
         public void Close()
         {
             lock (_lock)
             {
-                Notice ??= CtrlCNotice(
+                _notice ??= CtrlCNotice(
                     [.. runs.Where(r => _entered.Contains(r) && !_left.Contains(r))],
                     [.. runs.Where(r => !_entered.Contains(r))]);
             }

@@ -152,7 +152,14 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public void WriteError(ErrorRecord record) => Errors.Add(ThrowIfStopped(record));
 
-    public void WriteHostWarning(string text) => HostWarnings.Add(text);
+    public void WriteHostWarning(string text)
+    {
+        HostWarnings.Add(text);
+        Warned.Set();
+    }
+
+    /// <summary>Set once the host's UI showed a warning: after Ctrl+C, its notice.</summary>
+    public ManualResetEventSlim Warned { get; } = new();
 
     /// <summary>As a stopping pipeline refuses output and errors.</summary>
     private T ThrowIfStopped<T>(T written) => CtrlC.IsCancellationRequested ? throw new PipelineStoppedException() : written;
@@ -173,6 +180,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     public void Dispose()
     {
         CtrlC.Dispose();
+        Warned.Dispose();
         _dir.Dispose();
     }
 }

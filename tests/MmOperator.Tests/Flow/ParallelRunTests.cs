@@ -179,12 +179,12 @@ public sealed class ParallelRunTests : IDisposable
     [Fact]
     public async Task Ctrl_C_lets_the_stops_under_way_finish_starts_no_other_and_journals_each_market_once()
     {
-        // Two stops run (throttle 2) and hold until Ctrl+C; the third waits for a slot.
+        // Two stops run (throttle 2) and hold until Ctrl+C was noticed; the third waits for a slot.
         using var twoRunning = new CountdownEvent(2);
         AnswerStops(_ =>
         {
             twoRunning.Signal();
-            Assert.True(_host.Stopping.WaitHandle.WaitOne(TimeSpan.FromSeconds(20)), "Ctrl+C never came");
+            Assert.True(_host.Warned.Wait(TimeSpan.FromSeconds(20)), "Ctrl+C was never noticed");
         });
         var flow = new RunbookFlow(_host);
         flow.Approve(MarketAction.Stop, Three, Reason);
@@ -229,7 +229,7 @@ public sealed class ParallelRunTests : IDisposable
             }
 
             started.Set();
-            Assert.True(_host.Stopping.WaitHandle.WaitOne(TimeSpan.FromSeconds(20)), "Ctrl+C never came");
+            Assert.True(_host.Warned.Wait(TimeSpan.FromSeconds(20)), "Ctrl+C was never noticed");
             return FakeFlowHost.Answered(command, """{"status": "started", "pid": 77}""");
         };
         _host.Exits = (_, _) => false;
