@@ -41,6 +41,49 @@ Describe 'Several markets at once' {
     }
 }
 
+Describe 'Ctrl+C in the middle of an incident' {
+    BeforeEach { Stop-All }
+
+    It 'lets the stops under way finish, says which on the console, starts no other, and journals each market once' {
+        $names = [ordered]@{ eth = 'ETH-USD'; btc = 'BTC-USD'; spx500m = 'SPX500m-USD' }
+        $bots = @{}
+        foreach ($slug in $names.Keys) { $bots[$slug] = (Invoke-Mmctl $Sandbox start $slug --json).Json.pid }
+        $before = Get-InvocationCount $Sandbox
+        $since = [datetime]::UtcNow
+        $transcript = Join-Path $TestDrive 'terminal.txt'
+        # Two stops at once (the third waits for a slot); each waits 3 s before its SIGINT, as a slow host does.
+        $terminal = Use-Environment @{ MM_SANDBOX_FAULT = 'slow-stop:3'; MM_SANDBOX_FAULT_ON = 'stop' } {
+            Start-InTerminal -Transcript $transcript "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Stop-MmMarket eth, btc, spx500m -Reason 'SEV1' -Confirm:`$false -ThrottleLimit 2"
+        }
+        try {
+            $stops = { @(Get-Invocation $Sandbox | Select-Object -Skip $before | Where-Object { $_.argv[0] -eq 'stop' }) }
+            Wait-Until { (& $stops).Count -eq 2 } -TimeoutSec 60 | Should -BeTrue
+            Send-CtrlC $terminal
+            Wait-Until { (Read-Terminal $transcript) -match 'Ctrl\+C: letting' } -TimeoutSec 30 | Should -BeTrue
+            # A second Ctrl+C changes nothing: PowerShell stops a command once, and no stop under way is killed.
+            Send-CtrlC $terminal
+            $terminal.WaitForExit(60000) | Should -BeTrue
+        }
+        finally { if (-not $terminal.HasExited) { $terminal.Kill($true) } }
+
+        $stopped = @($names.Keys | Where-Object { $_ -in (& $stops).argv })
+        $stopped.Count | Should -Be 2
+        $left = @($names.Keys | Where-Object { $_ -notin $stopped })
+        $screen = Read-Terminal $transcript
+        $screen | Should -Match ([regex]::Escape("WARNING: Ctrl+C: letting the stops of $($names[$stopped[0]]), $($names[$stopped[1]]) finish (a stop under way is the safe action); each outcome is shown here when it is known. Ctrl+C came before their turn, so not stopped: $($names[$left[0]])."))
+        foreach ($slug in $stopped) {
+            $screen | Should -Match "WARNING: Stop $($names[$slug]): Succeeded: stopped \(pid $($bots[$slug])\)\. Journal record \S+\."
+            Test-Alive $bots[$slug] | Should -BeFalse -Because "the stop of $slug was under way"
+        }
+        Test-Alive $bots[$left[0]] | Should -BeTrue -Because 'its stop never started, and the console says so'
+        $journal = @(Get-MmAuditLog -Since $since -Action stop)
+        $journal.Market | Sort-Object | Should -Be @('BTC-USD', 'ETH-USD', 'SPX500m-USD')
+        ($journal | Where-Object Market -In $stopped.ForEach({ $names[$_] })).Outcome | Should -Be @('Succeeded', 'Succeeded')
+        ($journal | Where-Object Market -EQ $names[$left[0]]).Outcome | Should -Be 'Cancelled'
+        $journal.Approval | Should -Be @('ConfirmFalse', 'ConfirmFalse', 'ConfirmFalse')
+    }
+}
+
 Describe 'The demo' {
     It 'runs on a new sandbox, answers a real prompt, and writes plain text to a log' {
         $log = Join-Path $TestDrive 'demo.log'

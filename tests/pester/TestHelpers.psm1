@@ -131,6 +131,61 @@ function Invoke-FreshPwsh {
     }
 }
 
+function Start-InTerminal {
+    <#
+    Runs a command in a fresh pwsh inside a pseudo-terminal of its own, as at a person's console:
+    Ctrl+C there is the terminal's SIGINT to its whole foreground process group (pwsh and each child it
+    did not move out of it), then pwsh's own handling. What the terminal shows goes to -Transcript;
+    Send-CtrlC presses Ctrl+C. Returns the driver process (python3, as the sandbox needs anyway).
+    #>
+    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript)
+    $driver = @'
+import fcntl, os, pty, select, struct, sys, termios
+transcript, argv = sys.argv[1], sys.argv[2:]
+pid, terminal = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 400, 0, 0))  # wide: no line is wrapped
+keys = sys.stdin.fileno()
+with open(transcript, "ab", buffering=0) as out:
+    while True:
+        ready = select.select([terminal] + ([keys] if keys is not None else []), [], [])[0]
+        if keys in ready:
+            line = os.read(keys, 64)
+            if not line:
+                keys = None
+            elif b"ctrl-c" in line:
+                os.write(terminal, b"\x03")
+        if terminal in ready:
+            try:
+                data = os.read(terminal, 65536)
+            except OSError:  # EIO: the terminal's last process is gone
+                break
+            if not data:
+                break
+            out.write(data)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+'@
+    $info = [Diagnostics.ProcessStartInfo]::new('python3')
+    foreach ($argument in '-c', $driver, $Transcript, 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $Command) {
+        $info.ArgumentList.Add($argument)
+    }
+    $info.RedirectStandardInput = $true
+    [Diagnostics.Process]::Start($info)
+}
+
+function Send-CtrlC {
+    param([Parameter(Mandatory)][Diagnostics.Process] $Terminal)
+    $Terminal.StandardInput.WriteLine('ctrl-c')
+    $Terminal.StandardInput.Flush()
+}
+
+function Read-Terminal {
+    <# What a terminal showed, as text: colours and cursor moves removed, lines joined with newlines. #>
+    param([Parameter(Mandatory)][string] $Transcript)
+    ((Get-Content -Raw $Transcript -ErrorAction Ignore) ?? '') -replace "`e\[[0-9;?]*[A-Za-z]", '' -replace "`r", ''
+}
+
 function Invoke-InRestrictedRunspace {
     <#
     Runs a command in a runspace of this process built from a session configuration file (.pssc), as

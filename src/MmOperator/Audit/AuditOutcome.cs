@@ -12,6 +12,9 @@ public enum AuditOutcome
     Refused,
     Declined,
     PendingApproval,
+
+    /// <summary>An approved action that never ran: Ctrl+C came before its turn.</summary>
+    Cancelled,
 }
 
 public static class AuditOutcomes
@@ -21,6 +24,7 @@ public static class AuditOutcomes
     {
         ActionOutcome.Succeeded => AuditOutcome.Succeeded,
         ActionOutcome.NoChange => AuditOutcome.NoChange,
+        ActionOutcome.Cancelled => AuditOutcome.Cancelled,
         _ => AuditOutcome.Failed,
     };
 }

@@ -18,9 +18,10 @@ namespace MmOperator.Commands;
 
 /// <summary>
 /// A running cmdlet as the flow sees it (<see cref="IFlowHost"/>): one options snapshot per invocation,
-/// Ctrl+C that kills the running host command, host runs shown with -Verbose/-Debug (their output with
-/// secrets masked, a JSON answer field by field; a command line is built from validated values and shown
-/// as the Plan shows it), and PowerShell's approval, output and error streams. Every cmdlet base holds one.
+/// Ctrl+C that kills a running read and lets a market action under way finish, host runs shown with
+/// -Verbose/-Debug (their output with secrets masked, a JSON answer field by field; a command line is built
+/// from validated values and shown as the Plan shows it), and PowerShell's approval, output and error
+/// streams. Every cmdlet base holds one.
 /// </summary>
 public sealed class CmdletHost : IFlowHost, IDisposable
 {
@@ -65,7 +66,13 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public CancellationToken StopToken => _stopping.Token;
 
-    /// <summary>Called from the cmdlet's StopProcessing (Ctrl+C): kills the running host command.</summary>
+    CancellationToken IFlowHost.Stopping => StopToken;
+
+    /// <summary>
+    /// Called from the cmdlet's StopProcessing (Ctrl+C), once per command (PowerShell ignores a second
+    /// Ctrl+C while the command stops): kills a running read, and tells the market actions that have
+    /// not started never to start; those under way finish (<see cref="ParallelMarketRuns"/>).
+    /// </summary>
     public void Stop() => _stopping.Cancel();
 
     public void Dispose() => _stopping.Dispose();
@@ -108,19 +115,23 @@ public sealed class CmdletHost : IFlowHost, IDisposable
         return ApprovalMode.Describe(confirm, preference, ConfirmImpact.High);
     }
 
+    /// <summary>A read or a single step: Ctrl+C kills it (or, when it came first, never starts it).</summary>
     public HostRunResult RunHost(HostCommand command)
     {
         ReportStarting(command);
-        var run = StartHost(command).GetAwaiter().GetResult();
+        var run = Start(command, StopToken).GetAwaiter().GetResult();
         ReportFinished(run);
         return run;
     }
 
-    public Task<HostRunResult> StartHost(HostCommand command)
+    /// <summary>A market action's command: once started, Ctrl+C never kills it (only the timeout does).</summary>
+    public Task<HostRunResult> StartHost(HostCommand command) => Start(command, CancellationToken.None);
+
+    private Task<HostRunResult> Start(HostCommand command, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(command);
         var masker = Masker;
-        return Masked(HostRunner.RunAsync(command, Options.Timeout, StopToken), masker);
+        return Masked(HostRunner.RunAsync(command, Options.Timeout, stop), masker);
     }
 
     private static async Task<HostRunResult> Masked(Task<HostRunResult> running, SecretMasker masker)
@@ -150,13 +161,13 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public void WriteProgress(ProgressRecord record) => _cmdlet.WriteProgress(record);
 
-    public bool WaitForExit(int pid, TimeSpan window) => ProcessProbe.WaitForExit(pid, window, StopToken);
+    public bool WaitForExit(int pid, TimeSpan window) => ProcessProbe.WaitForExit(pid, window, CancellationToken.None);
 
     public bool WaitForReaping(int pid, TimeSpan window) => ProcessProbe.WaitForReaping(pid, window, StopToken);
 
     public TimeSpan ProcessAge(int pid) => ProcessProbe.Age(pid);
 
-    public void Pause(TimeSpan time) => StopToken.WaitHandle.WaitOne(time);
+    public void Pause(TimeSpan time) => Thread.Sleep(time);
 
     public void WriteObject(object value, string typeName)
     {
@@ -184,6 +195,19 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     public void WriteVerbose(string text) => _cmdlet.WriteVerbose(text);
 
     public void WriteWarning(string text) => _cmdlet.WriteWarning(text);
+
+    /// <summary>Straight to the host's UI: once the pipeline is stopping, its streams throw PipelineStoppedException.</summary>
+    public void WriteHostWarning(string text)
+    {
+        try
+        {
+            _cmdlet.Host.UI.WriteWarningLine(text);
+        }
+        catch (System.Management.Automation.Host.HostException)
+        {
+            // A host without a UI (an in-process [powershell]) shows nothing; the journal has the outcome.
+        }
+    }
 
     /// <summary>Stops the command for a broken precondition (configuration, missing host pieces).</summary>
     public void Require(Action<OperatorOptions> precondition) => RunbookFlow.Require(this, precondition);

@@ -28,7 +28,7 @@ public sealed class GetMmAuditLogCommand : OperatorCmdlet
     [ArgumentCompleter(typeof(AuditActionCompleter))]
     public string[]? Action { get; set; }
 
-    /// <summary>Only records that ended so: Succeeded, NoChange, Failed, Refused, Declined or PendingApproval.</summary>
+    /// <summary>Only records that ended so: Succeeded, NoChange, Failed, Refused, Declined, PendingApproval or Cancelled.</summary>
     [Parameter]
     public AuditOutcome[]? Outcome { get; set; }
 

@@ -52,10 +52,14 @@ public interface IFlowHost
     HostRunResult RunHost(HostCommand command);
 
     /// <summary>
-    /// Starts one allow-listed command from any thread, writing nothing (PowerShell's streams belong
-    /// to the pipeline thread); its stdout and stderr come back masked. Ctrl+C kills it.
+    /// Starts one market action's command from any thread, writing nothing (PowerShell's streams belong
+    /// to the pipeline thread); its stdout and stderr come back masked. Ctrl+C never kills it: a killed
+    /// mmctl can leave a bot half stopped, or started with no record. The timeout still does.
     /// </summary>
     Task<HostRunResult> StartHost(HostCommand command);
+
+    /// <summary>Cancelled by Ctrl+C: a market action that has not started by then never starts.</summary>
+    CancellationToken Stopping { get; }
 
     /// <summary>Shows a command about to run (-Verbose); on the pipeline thread.</summary>
     void ReportStarting(HostCommand command);
@@ -65,7 +69,7 @@ public interface IFlowHost
 
     void WriteProgress(ProgressRecord record);
 
-    /// <summary>Watches a process for up to <paramref name="window"/>; true as soon as it is gone.</summary>
+    /// <summary>Watches a process for up to <paramref name="window"/>; true as soon as it is gone. Ctrl+C does not cut it short.</summary>
     bool WaitForExit(int pid, TimeSpan window);
 
     /// <summary>Waits up to <paramref name="window"/> for an exited process to be reaped; true as soon as it is.</summary>
@@ -74,7 +78,7 @@ public interface IFlowHost
     /// <summary>How long a process has lived; zero when unknown.</summary>
     TimeSpan ProcessAge(int pid);
 
-    /// <summary>Waits (less when the command is stopped).</summary>
+    /// <summary>Waits, Ctrl+C or not: an action under way is checked before it is reported.</summary>
     void Pause(TimeSpan time);
 
     /// <summary>Writes a result with its module type name (selects its view, survives remoting).</summary>
@@ -91,4 +95,7 @@ public interface IFlowHost
     void WriteVerbose(string text);
 
     void WriteWarning(string text);
+
+    /// <summary>A warning the person sees even after Ctrl+C, when the pipeline's streams refuse every write.</summary>
+    void WriteHostWarning(string text);
 }

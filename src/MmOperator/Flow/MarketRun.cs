@@ -13,7 +13,7 @@ public sealed record ApprovedAction(MarketAction Action, MarketEntry Market, Hos
 
 /// <summary>
 /// One approved market action carried out on the host, on a thread of its own: mmctl runs, then what
-/// its JSON cannot prove is checked. It writes nothing to PowerShell (only the pipeline thread may);
+/// its JSON cannot prove is checked; once started, it finishes whatever Ctrl+C says. It writes nothing to PowerShell (only the pipeline thread may);
 /// <see cref="RunbookFlow"/> reports it when it is done.
 /// </summary>
 public sealed class MarketRun
@@ -61,6 +61,13 @@ public sealed class MarketRun
 
     /// <summary>A failure of this module while running or checking: reported, and never stops the other markets.</summary>
     public Exception? Fault { get; private set; }
+
+    /// <summary>Ctrl+C came before its turn: mmctl never ran, so the market is as it was.</summary>
+    public void Cancel()
+    {
+        _stage = "not started (Ctrl+C)";
+        Meaning = new(ActionOutcome.Cancelled, $"never ran: Ctrl+C came before its turn, so mmctl was not run and {Approved.Market.DisplayName} is as it was. Check Get-MmStatus {Approved.Market.Slug}", null, ErrorIds.HostCommandCancelled);
+    }
 
     public void Execute()
     {

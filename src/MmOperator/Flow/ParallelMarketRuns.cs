@@ -10,8 +10,10 @@ namespace MmOperator.Flow;
 /// Runs approved market actions, at most a throttle limit at once, each on a thread of its own (a
 /// graceful stop can take over 30 s, so ten stops one after another would take minutes). Each is
 /// handed back on the pipeline thread as soon as it finishes; one failure never stops the others.
-/// Progress: one bar for the batch (2 of 4 stopped) and one per market. On Ctrl+C the running
-/// commands are killed and every one that finished is still reported (journalled) before the stop goes on.
+/// Progress: one bar for the batch (2 of 4 stopped) and one per market. On Ctrl+C nothing more
+/// starts, and what is under way finishes: a stop under way is the safe action, and a killed mmctl
+/// can leave a bot half stopped or started with no record. The host's UI says which markets are still
+/// being finished and which never ran, then each outcome as it comes; every market is journalled once.
 /// </summary>
 public static class ParallelMarketRuns
 {
@@ -24,7 +26,7 @@ public static class ParallelMarketRuns
 
     private const int BatchActivityId = 4711;
 
-    /// <param name="record">Journals a finished run; called for every run, even after Ctrl+C.</param>
+    /// <param name="record">Journals a run once it is done, or cancelled before its turn; called for every run, even after Ctrl+C.</param>
     /// <param name="report">Writes its result and errors; not called once the pipeline is stopping.</param>
     public static void Run(IFlowHost host, IReadOnlyList<MarketRun> runs, int throttleLimit, Action<MarketRun> record, Action<MarketRun> report)
     {
@@ -40,6 +42,8 @@ public static class ParallelMarketRuns
 
         using var slots = new SemaphoreSlim(throttleLimit);
         using var finished = new BlockingCollection<MarketRun>();
+        var gate = new StartGate(runs);
+        using var ctrlC = host.Stopping.Register(gate.Close);
         foreach (var run in runs)
         {
             host.ReportStarting(run.Approved.Command);
@@ -50,10 +54,18 @@ public static class ParallelMarketRuns
                     slots.Wait();
                     try
                     {
-                        run.Execute();
+                        if (gate.TryEnter(run))
+                        {
+                            run.Execute();
+                        }
+                        else
+                        {
+                            run.Cancel();
+                        }
                     }
                     finally
                     {
+                        gate.Leave(run);
                         slots.Release();
                         finished.Add(run);
                     }
@@ -64,46 +76,176 @@ public static class ParallelMarketRuns
         }
 
         var progress = new BatchProgress(host, runs);
-        PipelineStoppedException? stopped = null;
+        // The pipeline refused a write: it is stopping (Ctrl+C, or a downstream Select-Object -First,
+        // which stops this command the same way), thrown a moment before StopProcessing is called.
+        PipelineStoppedException? refused = null;
+        var noticeShown = false;
         for (var left = runs.Count; left > 0;)
         {
             var done = finished.TryTake(out var run, Tick) ? run : null;
-            try
+            var shown = false;
+            if (done is not null)
             {
-                if (done is not null)
-                {
-                    left--;
-                    record(done);
-                }
-
-                if (stopped is not null)
-                {
-                    continue;
-                }
-
-                if (done is null)
-                {
-                    progress.Show();
-                    continue;
-                }
-
-                progress.Finished(done);
-                done.Runs.ForEach(host.ReportFinished);
-                report(done);
+                left--;
+                // A journal that cannot take it says so as an error: a write the pipeline may refuse.
+                var unjournalled = Attempt(() => record(done));
+                refused ??= unjournalled;
             }
-            catch (PipelineStoppedException stop)
+
+            if (refused is null)
             {
-                // Ctrl+C: the rest are being killed; keep taking them so each is still journalled.
-                stopped ??= stop;
+                refused = Attempt(() => Report(host, progress, done, report));
+                shown = refused is null;
+            }
+
+            if (refused is not null)
+            {
+                gate.Close();
+            }
+
+            // After Ctrl+C only the host's UI still shows anything.
+            if (gate.Notice is { } notice)
+            {
+                if (!noticeShown)
+                {
+                    noticeShown = true;
+                    host.WriteHostWarning(notice);
+                }
+
+                if (done is { Meaning.Outcome: not ActionOutcome.Cancelled } && !shown)
+                {
+                    host.WriteHostWarning(AfterCtrlC(done));
+                }
             }
         }
 
-        if (stopped is not null)
+        if (refused is not null)
         {
-            ExceptionDispatchInfo.Throw(stopped);
+            ExceptionDispatchInfo.Throw(refused);
+        }
+
+        if (gate.IsClosed)
+        {
+            throw new PipelineStoppedException();
         }
 
         progress.Complete();
+    }
+
+    /// <summary>Runs a write; the pipeline's refusal comes back instead of being thrown.</summary>
+    private static PipelineStoppedException? Attempt(Action write)
+    {
+        try
+        {
+            write();
+            return null;
+        }
+        catch (PipelineStoppedException refused)
+        {
+            return refused;
+        }
+    }
+
+    /// <summary>Redraws the bars, or reports a finished run with what it ran (-Verbose) and its result.</summary>
+    private static void Report(IFlowHost host, BatchProgress progress, MarketRun? done, Action<MarketRun> report)
+    {
+        if (done is null)
+        {
+            progress.Show();
+            return;
+        }
+
+        progress.Finished(done);
+        done.Runs.ForEach(host.ReportFinished);
+        report(done);
+    }
+
+    /// <summary>One run's outcome after Ctrl+C, for the host's UI: as much as its result would have said.</summary>
+    private static string AfterCtrlC(MarketRun run)
+    {
+        var meaning = run.Meaning;
+        var id = meaning.ErrorId is { } errorId && meaning.Outcome == ActionOutcome.Failed ? $" ({errorId})" : string.Empty;
+        var journal = run.AuditId is { } audit ? $" Journal record {audit}." : " It could not be journalled.";
+        return $"{run.Approved.Action} {run.Approved.Market.DisplayName}: {meaning.Outcome}{id}: {meaning.Detail.TrimEnd('.')}.{journal}";
+    }
+
+    /// <summary>
+    /// What Ctrl+C did, in words: which actions under way are let finish and why, and which never start.
+    /// </summary>
+    public static string CtrlCNotice(IReadOnlyList<MarketRun> underWay, IReadOnlyList<MarketRun> notStarted)
+    {
+        ArgumentNullException.ThrowIfNull(underWay);
+        ArgumentNullException.ThrowIfNull(notStarted);
+        var finishing = underWay.GroupBy(r => r.Approved.Action).Select(g => $"the {g.Key.Name()}s of {Names(g)}").ToList();
+        var why = underWay.All(r => r.Approved.Action == MarketAction.Stop)
+            ? "a stop under way is the safe action"
+            : "killing mmctl mid-action could leave a bot half stopped, or running with no record";
+        var notice = finishing.Count == 0
+            ? "Ctrl+C: no market action is under way any more."
+            : $"Ctrl+C: letting {string.Join(" and ", finishing)} finish ({why}); each outcome is shown here when it is known.";
+        if (notStarted.Count == 0)
+        {
+            return notice;
+        }
+
+        var left = notStarted.GroupBy(r => r.Approved.Action).Select(g => $"not {g.Key.PastTense()}: {Names(g)}");
+        return $"{notice} Ctrl+C came before their turn, so {string.Join("; ", left)}.";
+    }
+
+    private static string Names(IEnumerable<MarketRun> runs) => string.Join(", ", runs.Select(r => r.Approved.Market.DisplayName));
+
+    /// <summary>
+    /// Which runs start, decided under one lock: none after Ctrl+C, and its notice names exactly the
+    /// runs under way at that moment and those that will never start.
+    /// </summary>
+    private sealed class StartGate(IReadOnlyList<MarketRun> runs)
+    {
+        private readonly object _lock = new();
+        private readonly HashSet<MarketRun> _entered = [];
+        private readonly HashSet<MarketRun> _left = [];
+
+        private string? _notice;
+
+        /// <summary>Set by <see cref="Close"/>: what Ctrl+C did.</summary>
+        public string? Notice
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _notice;
+                }
+            }
+        }
+
+        public bool IsClosed => Notice is not null;
+
+        public bool TryEnter(MarketRun run)
+        {
+            lock (_lock)
+            {
+                return _notice is null && _entered.Add(run);
+            }
+        }
+
+        public void Leave(MarketRun run)
+        {
+            lock (_lock)
+            {
+                _left.Add(run);
+            }
+        }
+
+        /// <summary>Ctrl+C, from StopProcessing's thread or the pipeline's; the notice is made once.</summary>
+        public void Close()
+        {
+            lock (_lock)
+            {
+                _notice ??= CtrlCNotice(
+                    [.. runs.Where(r => _entered.Contains(r) && !_left.Contains(r))],
+                    [.. runs.Where(r => !_entered.Contains(r))]);
+            }
+        }
     }
 
     /// <summary>The bars: only once something has run for a tick, and each closed when its market is done.</summary>

@@ -13,6 +13,17 @@ namespace MmOperator.Host;
 /// </summary>
 public static class HostRunner
 {
+    /// <summary>
+    /// The terminal sends Ctrl+C's SIGINT to its whole foreground process group: a child in ours would
+    /// die mid-stop (exit 130) whatever the module decides. setsid execs the command in a session of its
+    /// own (same pid, no fork: a child of ours never leads a group), so only the module's cancellation
+    /// ends it. Where the system has none (macOS), commands run directly and a terminal's Ctrl+C reaches them.
+    /// </summary>
+    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    /// <summary>util-linux setsid's own failure to run the command: 126 (not executable) or 127 (not found).</summary>
+    private const string SetsidFailure = "setsid: failed to execute ";
+
     /// <summary>More than any real answer; a runaway process cannot fill memory.</summary>
     public const int MaxCapturedBytes = 4 * 1024 * 1024;
 
@@ -55,8 +66,8 @@ public static class HostRunner
         ArgumentNullException.ThrowIfNull(command);
         var stdout = new CappedCapture(MaxCapturedBytes);
         var stderr = new CappedCapture(MaxCapturedBytes);
-        var cli = Cli.Wrap(command.Executable)
-            .WithArguments(command.Arguments)
+        var cli = Cli.Wrap(Setsid ?? command.Executable)
+            .WithArguments(Setsid is null ? command.Arguments : [command.Executable, .. command.Arguments])
             .WithWorkingDirectory(command.WorkingDirectory)
             .WithValidation(CommandResultValidation.None)
             .WithEnvironmentVariables(env =>
@@ -82,6 +93,11 @@ public static class HostRunner
         try
         {
             var result = await cli.ExecuteAsync(linked.Token).ConfigureAwait(false);
+            if (Setsid is not null && result.ExitCode is 126 or 127 && stderr.Text.StartsWith(SetsidFailure, StringComparison.Ordinal))
+            {
+                return new HostRunResult(command, HostRunStatus.NotStarted, null, string.Empty, string.Empty, clock.Elapsed, stderr.Text[SetsidFailure.Length..].Trim());
+            }
+
             return new HostRunResult(command, HostRunStatus.Completed, result.ExitCode, stdout.Text, stderr.Text, clock.Elapsed);
         }
         catch (OperationCanceledException)

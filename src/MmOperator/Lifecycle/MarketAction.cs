@@ -19,6 +19,9 @@ public enum ActionOutcome
     Succeeded,
     NoChange,
     Failed,
+
+    /// <summary>Never run: Ctrl+C came before its turn, so nothing was done to the market.</summary>
+    Cancelled,
 }
 
 public static class MarketActions

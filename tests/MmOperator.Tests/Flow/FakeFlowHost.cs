@@ -91,6 +91,14 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public List<string> Prompts { get; } = [];
 
+    /// <summary>What the host's UI showed after Ctrl+C, when the streams refuse writes.</summary>
+    public List<string> HostWarnings { get; } = [];
+
+    /// <summary>The person's Ctrl+C: cancel it to stop the command.</summary>
+    public CancellationTokenSource CtrlC { get; } = new();
+
+    public CancellationToken Stopping => CtrlC.Token;
+
     public string RepoPath => _dir.Path;
 
     public IReadOnlyList<AuditRecord> Journalled => File.Exists(Options.AuditLogPath) ? Journal.Read().ToList() : [];
@@ -159,9 +167,21 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         }
     }
 
-    public void WriteObject(object value, string typeName) => Output.Add(value);
+    public void WriteObject(object value, string typeName) => Output.Add(ThrowIfStopped(value));
 
-    public void WriteError(ErrorRecord record) => Errors.Add(record);
+    public void WriteError(ErrorRecord record) => Errors.Add(ThrowIfStopped(record));
+
+    public void WriteHostWarning(string text)
+    {
+        HostWarnings.Add(text);
+        Warned.Set();
+    }
+
+    /// <summary>Set once the host's UI showed a warning: after Ctrl+C, its notice.</summary>
+    public ManualResetEventSlim Warned { get; } = new();
+
+    /// <summary>As a stopping pipeline refuses output and errors.</summary>
+    private T ThrowIfStopped<T>(T written) => CtrlC.IsCancellationRequested ? throw new PipelineStoppedException() : written;
 
     [DoesNotReturn]
     public void ThrowTerminatingError(ErrorRecord record) => throw new FlowTerminatedException(record);
@@ -176,7 +196,12 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     public static HostRunResult Answered(HostCommand command, string json, int exitCode = 0) =>
         new(command, HostRunStatus.Completed, exitCode, json, string.Empty, TimeSpan.FromMilliseconds(5));
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        CtrlC.Dispose();
+        Warned.Dispose();
+        _dir.Dispose();
+    }
 }
 
 public static class RunbookFlowTestExtensions

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Errors;
 using MmOperator.Flow;
@@ -174,5 +175,81 @@ public sealed class ParallelRunTests : IDisposable
         Assert.Empty(_host.Errors);
         Assert.Equal(["BTC-USD", "ETH-USD"], Results.Where(r => r.Outcome == ActionOutcome.Succeeded).Select(r => r.Market).Order());
         Assert.All(Results, r => Assert.StartsWith("Ticket apr-", r.Approval, StringComparison.Ordinal));
+    }
+    [Fact]
+    public async Task Ctrl_C_lets_the_stops_under_way_finish_starts_no_other_and_journals_each_market_once()
+    {
+        // Two stops run (throttle 2) and hold until Ctrl+C was noticed; the third waits for a slot.
+        using var twoRunning = new CountdownEvent(2);
+        AnswerStops(_ =>
+        {
+            twoRunning.Signal();
+            Assert.True(_host.Warned.Wait(TimeSpan.FromSeconds(20)), "Ctrl+C was never noticed");
+        });
+        var flow = new RunbookFlow(_host);
+        flow.Approve(MarketAction.Stop, Three, Reason);
+        var ctrlC = Task.Run(() =>
+        {
+            Assert.True(twoRunning.Wait(TimeSpan.FromSeconds(20)), "two stops should be running");
+            _host.CtrlC.Cancel();
+        });
+
+        Assert.Throws<PipelineStoppedException>(() => flow.RunApproved(throttleLimit: 2));
+        await ctrlC;
+
+        var stopped = _host.Ran.Where(c => c.Shape == HostCommandShape.MmctlStop).Select(c => c.Market!.DisplayName).ToHashSet();
+        var ran = Three.Select(m => m.Input.ToUpperInvariant() + "-USD").Where(stopped.Contains).ToList();
+        var notRun = Assert.Single(Three.Select(m => m.Input.ToUpperInvariant() + "-USD").Except(ran));
+        Assert.Equal(2, ran.Count);
+        Assert.Equal(
+            $"Ctrl+C: letting the stops of {ran[0]}, {ran[1]} finish (a stop under way is the safe action); each outcome is shown here when it is known. Ctrl+C came before their turn, so not stopped: {notRun}.",
+            _host.HostWarnings[0]);
+        var journal = _host.Journalled.Where(r => r.Action == "stop").ToList();
+        Assert.Equal(["BTC-USD", "ETH-USD", "SOL-USD"], journal.Select(r => r.Market).Order());
+        Assert.All(journal.Where(r => r.Market != notRun), r => Assert.Equal(AuditOutcome.Succeeded, r.Outcome));
+        var cancelled = journal.Single(r => r.Market == notRun);
+        Assert.Equal((AuditOutcome.Cancelled, ErrorIds.HostCommandCancelled, ApprovalMode.ConfirmFalse), (cancelled.Outcome, cancelled.ErrorId, cancelled.Approval));
+        // Each stop under way was still checked (the pid watched, a fresh status), and is shown with its journal record.
+        Assert.Equal(2, _host.Watched.Count);
+        Assert.Equal(
+            ran.Select(m => $"Stop {m}: Succeeded: stopped (pid 4242). Journal record {journal.Single(r => r.Market == m).Id}.").Order(),
+            _host.HostWarnings.Skip(1).Order());
+        Assert.Empty(_host.Output);
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_a_start_lets_it_finish_and_watches_the_bot_before_it_is_shown()
+    {
+        using var started = new ManualResetEventSlim();
+        _host.Run = command =>
+        {
+            if (command.Shape == HostCommandShape.MmctlStatusMarket)
+            {
+                return FakeFlowHost.Answered(command, """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "running", "pid": 77, "market": "ETH-USD", "env": "/r/.env.eth"}]}""");
+            }
+
+            started.Set();
+            Assert.True(_host.Warned.Wait(TimeSpan.FromSeconds(20)), "Ctrl+C was never noticed");
+            return FakeFlowHost.Answered(command, """{"status": "started", "pid": 77}""");
+        };
+        _host.Exits = (_, _) => false;
+        var flow = new RunbookFlow(_host);
+        flow.Approve(MarketAction.Start, [Market.Parse("eth")], Reason);
+        var ctrlC = Task.Run(() =>
+        {
+            Assert.True(started.Wait(TimeSpan.FromSeconds(20)), "the start should be running");
+            _host.CtrlC.Cancel();
+        });
+
+        Assert.Throws<PipelineStoppedException>(() => flow.RunApproved());
+        await ctrlC;
+
+        Assert.Equal(
+            "Ctrl+C: letting the starts of ETH-USD finish (killing mmctl mid-action could leave a bot half stopped, or running with no record); each outcome is shown here when it is known.",
+            _host.HostWarnings[0]);
+        Assert.Equal(77, Assert.Single(_host.Watched).Pid);
+        var record = Assert.Single(_host.Journalled);
+        Assert.Equal((AuditOutcome.Succeeded, "ETH-USD"), (record.Outcome, record.Market));
+        Assert.StartsWith("Start ETH-USD: Succeeded: started (pid 77)", _host.HostWarnings[1], StringComparison.Ordinal);
     }
 }

@@ -47,6 +47,16 @@ public sealed class HostRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_command_leads_a_session_of_its_own_so_a_terminals_Ctrl_C_never_reaches_it()
+    {
+        // The terminal signals its foreground process group; a session leader of its own is outside it.
+        var run = await HostRunner.RunAsync(Script("echo $$ $(cut -d' ' -f6 /proc/$$/stat)"), TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        var (pid, session) = run.StdOut.Split(' ', StringSplitOptions.TrimEntries) switch { [var p, var s] => (p, s), _ => (run.StdOut, string.Empty) };
+        Assert.Equal(pid, session);
+    }
+
+    [Fact]
     public async Task It_captures_stdout_stderr_exit_code_and_passes_arguments_unsplit()
     {
         var run = await HostRunner.RunAsync(Script("printf '%s|' \"$@\"; echo oops >&2; exit 7"), TimeSpan.FromSeconds(20), CancellationToken.None);

@@ -20,6 +20,8 @@ public sealed class ScriptedHost : PSHost
 
     public IReadOnlyList<string> Lines => _ui.Lines;
 
+    public IReadOnlyList<string> WarningLines => _ui.WarningLines;
+
     public override string Name => "ScriptedHost";
 
     public override Version Version => new(1, 0);
@@ -48,6 +50,8 @@ public sealed class ScriptedHost : PSHost
 
         public List<string> Lines { get; } = [];
 
+        public List<string> WarningLines { get; } = [];
+
         public override PSHostRawUserInterface? RawUI => null;
 
         /// <summary>Answers "Yes" or "No" by the label of the choice, in order; no answer left fails the test.</summary>
@@ -71,7 +75,7 @@ public sealed class ScriptedHost : PSHost
 
         public override void WriteVerboseLine(string message) { }
 
-        public override void WriteWarningLine(string message) { }
+        public override void WriteWarningLine(string message) => WarningLines.Add(message);
 
         public override void WriteProgress(long sourceId, ProgressRecord record) { }
 
