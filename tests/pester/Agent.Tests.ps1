@@ -334,7 +334,7 @@ Describe 'A human sees exactly what they approve' {
         $prompt | Should -Match "(?m)^- Cmdlet: Set-MmEnvParam\n- Action: set\n- Target: MM_MAX_POSITION_SIZE in \S+\.env\.eth\n- Key: MM_MAX_POSITION_SIZE\n- Value: '100000'\n- Command: \(none: a direct file edit\)\n- Reason: raise the cap\nRequested by: "
         ($prompt -split '\n' | Where-Object { $_ } | Select-Object -Last 1) | Should -Be "Approve request $id`?"
         @([regex]::Matches($prompt, '(?m)^Plan:')).Count | Should -Be 1
-        $list | Should -Match "'100' -> '100000'"
+        $list | Should -Match "'100'\s+->\s+'100000'"  # the view wraps at 80 columns between words
         @($list -split '\n' | Where-Object Length -gt 80) | Should -BeNullOrEmpty
         (Get-MmApprovalRequest $id).State | Should -Be 'Pending' -Because 'the person answered with the default, No'
     }
