@@ -362,6 +362,13 @@ public sealed class RunbookFlow
             return;
         }
 
+        if (entry.Problem is { } problem && action != MarketAction.Stop)
+        {
+            // Stopping stays possible: a bot started from such a file may be trading the wrong market.
+            Refuse(new OperatorException(ErrorIds.MarketFileMisread, ErrorCategory.InvalidData, $"{entry.EnvFileName} is not {action.PastTense()}: {problem}. Nothing was run; Stop-MmMarket {entry.Slug} still works.", entry.EnvFilePath), action.Name(), entry.DisplayName, reason);
+            return;
+        }
+
         var command = MarketActions.Command(action, Options, entry);
         if (Approve(action.Name(), entry.DisplayName, reason, command.CommandLine, [command.CommandLine]) is { } approval)
         {

@@ -35,6 +35,9 @@ public sealed class MarketStatus
 
     public required DateTime GeneratedAt { get; init; }
 
+    /// <summary>Why the host reads the market's env file otherwise than it looks (see Get-MmMarket); null when it does not.</summary>
+    public string? Problem { get; init; }
+
     /// <summary>A pid file whose process is gone: mmctl lists it as stopped with its old pid (a crashed bot).</summary>
     public bool StalePidFile => State == MarketState.Crashed;
 
