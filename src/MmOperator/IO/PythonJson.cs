@@ -21,6 +21,67 @@ public static class PythonJson
         return JsonDocument.Parse(WithConstantsAsText(text));
     }
 
+    /// <summary>
+    /// A JSON number as Python's <c>str()</c> writes what <c>json.loads</c> made of it: an integer exactly
+    /// (-0 is 0), a float as its shortest repr (1.50 is 1.5, 1e2 is 100.0, 1e16 is 1e+16, 1e400 is inf).
+    /// </summary>
+    public static string NumberText(string raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        if (raw.AsSpan().IndexOfAny(".eE") < 0)
+        {
+            return System.Numerics.BigInteger.Parse(raw, System.Globalization.CultureInfo.InvariantCulture).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return FloatRepr(double.Parse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Python's <c>repr(float)</c>: the shortest digits that read back, fixed from 1e-4 up to 1e16, else d.ddde±XX.</summary>
+    public static string FloatRepr(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return "nan";
+        }
+
+        if (double.IsInfinity(value))
+        {
+            return value > 0 ? "inf" : "-inf";
+        }
+
+        var shortest = value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var sign = shortest.StartsWith('-') ? "-" : string.Empty;
+        var mantissa = shortest.TrimStart('-');
+        var exponent = 0;
+        if (mantissa.IndexOf('E', StringComparison.Ordinal) is var e and >= 0)
+        {
+            exponent = int.Parse(mantissa[(e + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            mantissa = mantissa[..e];
+        }
+
+        var dot = mantissa.IndexOf('.', StringComparison.Ordinal);
+        var whole = dot < 0 ? mantissa : mantissa[..dot];
+        var all = whole + (dot < 0 ? string.Empty : mantissa[(dot + 1)..]);
+        var digits = all.TrimStart('0');
+        // value = 0.<digits> x 10^point
+        var point = whole.Length + exponent - (all.Length - digits.Length);
+        digits = digits.TrimEnd('0');
+        if (digits.Length == 0)
+        {
+            return sign + "0.0";
+        }
+
+        if (point <= -4 || point > 16)
+        {
+            var power = point - 1;
+            return $"{sign}{digits[0]}{(digits.Length > 1 ? "." + digits[1..] : string.Empty)}e{(power < 0 ? '-' : '+')}{Math.Abs(power):00}";
+        }
+
+        return sign + (point <= 0 ? "0." + new string('0', -point) + digits
+            : point >= digits.Length ? digits + new string('0', point - digits.Length) + ".0"
+            : digits[..point] + "." + digits[point..]);
+    }
+
     /// <summary>The text with each NaN/Infinity/-Infinity in a value's place replaced; strings and keys are left alone.</summary>
     private static string WithConstantsAsText(string text)
     {

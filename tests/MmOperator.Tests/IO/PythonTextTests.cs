@@ -75,6 +75,18 @@ public sealed class PythonTextTests
         Assert.Equal("""{"a": {"b": "nan"}, "c": [ "nan" ,{"d":"inf"}]}""", nested.RootElement.GetRawText());
     }
 
+    [Fact]
+    public void Json_numbers_read_as_python_prints_them()
+    {
+        string[] numbers = ["1.50", "1e2", "1E16", "1e15", "0.0001", "0.00001", "-0", "-0.0", "10", "123456789012345678901234567890", "1.5e-7", "2.5E+20", "0.1", "1e400", "-1e400", "3.141592653589793238", "100.0", "1e-400", "12345678.9"];
+        var program = "import json, sys\nprint(json.dumps([str(json.loads(n)) for n in json.loads(sys.stdin.read())]))";
+
+        var python = RunPython(program, JsonSerializer.Serialize(numbers), string.Empty);
+
+        using var expected = JsonDocument.Parse(python);
+        Assert.Equal(expected.RootElement.EnumerateArray().Select(e => e.GetString()), numbers.Select(PythonJson.NumberText));
+    }
+
     [Theory]
     [InlineData("""{NaN: 1}""")]
     [InlineData("""{"a": 1, Infinity: 2}""")]
