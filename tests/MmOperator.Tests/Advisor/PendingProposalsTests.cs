@@ -189,11 +189,11 @@ public sealed class PendingProposalsTests
         return output.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("proposal_id").GetString()!).ToList();
     }
 
-    /// <summary>An advisor file as the scenario set it up, one string a line; with a market, only its rows (the script filters before it sorts).</summary>
+    /// <summary>An advisor file as the scenario set it up, one string a line as Python's text mode ends them; with a market, only its rows (the script filters before it sorts).</summary>
     private static string[] FileLines(JsonDocument recorded, string name, string? market = null)
     {
         var lines = recorded.RootElement.GetProperty("setup").GetProperty("files").TryGetProperty(Linked(recorded, Folder + name), out var file)
-            ? file.GetProperty("content").GetString()!.Split('\n')
+            ? System.Text.RegularExpressions.Regex.Split(file.GetProperty("content").GetString()!, "\r\n|\n|\r")
             : [];
         return market is null ? lines : lines.Where(line => line.Contains($"\"market\": \"{market}\"", StringComparison.Ordinal)).ToArray();
     }
