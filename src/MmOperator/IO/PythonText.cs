@@ -1,9 +1,9 @@
 namespace MmOperator.IO;
 
 /// <summary>
-/// Text as the host's Python tools see it: <c>str.isspace</c>/<c>str.strip</c> (which also strip the
-/// information separators \x1c-\x1f, NEL and no-break spaces, unlike .NET) and <c>str.splitlines</c>
-/// (which also ends a line at \v, \f, \x1c-\x1e, NEL, U+2028 and U+2029).
+/// Text as the host's Python tools see it: <c>str.strip</c> (which also strips the information
+/// separators \x1c-\x1f, unlike .NET's Trim) and <c>str.splitlines</c> (which also ends a line at \v,
+/// \f, \x1c-\x1e, NEL, U+2028 and U+2029, where a .NET or Python file reader does not).
 /// </summary>
 public static class PythonText
 {
@@ -15,8 +15,6 @@ public static class PythonText
 
     private static readonly char[] WhitespaceChars = Whitespace.ToCharArray();
     private static readonly System.Buffers.SearchValues<char> OtherBreaks = System.Buffers.SearchValues.Create(OtherLineBreaks);
-
-    public static bool IsSpace(char c) => Whitespace.Contains(c, StringComparison.Ordinal);
 
     /// <summary><c>str.strip()</c>.</summary>
     public static string Strip(string text)

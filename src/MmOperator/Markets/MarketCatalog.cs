@@ -108,8 +108,16 @@ public sealed partial class MarketCatalog
     private static string? HiddenKeys(RepoEnvFile file)
     {
         var hidden = file.Entries.Where(e => e.Key.Contains('\uFEFF', StringComparison.Ordinal)).ToList();
-        return hidden.Count == 0 ? null
-            : $"a byte-order mark (U+FEFF) before {string.Join(", ", hidden.Select(e => $"{Printable(e.Key.Replace("\uFEFF", string.Empty, StringComparison.Ordinal))} (line {e.Line})"))} hides it from the host: mmctl and the bot do not see that key{(hidden.Any(e => e.Key.EndsWith("MM_MARKET_NAME", StringComparison.Ordinal)) ? ", so mmctl reports market 'unknown' and the bot would trade its default market" : string.Empty)}. Have a human save the file as UTF-8 without a byte-order mark";
+        if (hidden.Count == 0)
+        {
+            return null;
+        }
+
+        var keys = string.Join(", ", hidden.Select(e => $"{Printable(e.Key.Replace("\uFEFF", string.Empty, StringComparison.Ordinal))} (line {e.Line})"));
+        var market = hidden.Any(e => e.Key.EndsWith("MM_MARKET_NAME", StringComparison.Ordinal))
+            ? ", so mmctl reports market 'unknown' and the bot would trade its default market"
+            : string.Empty;
+        return $"a byte-order mark (U+FEFF) before {keys} hides it from the host: mmctl and the bot do not see that key{market}. Have a human save the file as UTF-8 without a byte-order mark";
     }
 
     public MarketEntry? FindBySlug(string slug) => _bySlug.GetValueOrDefault(slug);
