@@ -227,6 +227,28 @@ Describe 'Guardrails: refused with a stable id, nothing run, every byte kept' {
     }
 }
 
+Describe 'A file the host reads otherwise than it looks' {
+    BeforeAll { $script:Btc = Get-Content -Raw (EnvPath '.env.btc') }
+    AfterEach { [IO.File]::WriteAllText((EnvPath '.env.btc'), $Btc) }
+
+    It '<Separator> in a comment: the rest is a live line for the host, shown so and never edited' -ForEach @(
+        @{ Separator = 'U+2028'; Char = [char] 0x2028; Command = 'Set' }
+        @{ Separator = 'U+0085'; Char = [char] 0x85; Command = 'Set' }
+        @{ Separator = 'U+000C'; Char = [char] 0x0C; Command = 'Remove' }
+    ) {
+        Add-Content (EnvPath '.env.btc') "# note$($Char)MM_SPREAD_MULTIPLIER=9"
+        $line = @(Get-Content (EnvPath '.env.btc')).Count
+        $spread = Get-MmEnvParam btc MM_SPREAD_MULTIPLIER
+        ($spread.Value, $spread.Occurrences) | Should -Be @('9', 2)
+        $before = Snapshot
+        $edit = if ($Command -eq 'Set') { { Set-MmEnvParam -Market btc -Name MM_SPREAD_MULTIPLIER -Value 1.9 -Reason 'widen' -Confirm:$false -ErrorAction Stop } }
+                else { { Remove-MmEnvParam -Market btc -Name MM_SPREAD_MULTIPLIER -Reason 'default' -Confirm:$false -ErrorAction Stop } }
+        $edit | Should -Throw -ErrorId (Id EnvFileHostLineBreak "$($Command)MmEnvParamCommand") -ExpectedMessage "*.env.btc line $line holds $Separator*"
+        Snapshot | Should -Be $before
+        (Get-MmAuditLog -Last 1).ErrorId | Should -Be 'EnvFileHostLineBreak'
+    }
+}
+
 Describe 'Secrets never leave the file' {
     It 'no secret in objects, errors, verbose, debug, WhatIf or the journal' {
         $DebugPreference = 'Continue'

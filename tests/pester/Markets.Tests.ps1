@@ -76,6 +76,26 @@ Describe 'Get-MmMarket' {
         Get-MmMarket -State Crashed | Should -BeNullOrEmpty -Because 'mmctl stop clears a stale pid file'
     }
 
+    It 'shows a market file whose MM_MARKET_NAME follows a byte-order mark as the host reads it, and refuses to start it' {
+        # The host keeps the mark in the key: mmctl reports market 'unknown' and the bot trades its default.
+        $xau = Join-Path $Sandbox.RepoPath '.env.xau'
+        [IO.File]::WriteAllBytes($xau, [byte[]] (0xEF, 0xBB, 0xBF) + [Text.Encoding]::UTF8.GetBytes("MM_MARKET_NAME=XAU-USD`nMM_ENVIRONMENT=testnet`n"))
+        try {
+            $listed = Get-MmMarket | Where-Object Slug -eq 'xau'
+            $listed.Market | Should -Be 'xau'
+            $listed.Problem | Should -BeLike '*byte-order mark*MM_MARKET_NAME (line 1)*market ''unknown''*'
+            (Get-MmMarket | Format-Table | Out-String -Width 120) | Should -Match 'xau\s+Stopped\s+\.env\.xau\s+misread by host'
+            $before = Get-InvocationCount $Sandbox
+            { Start-MmMarket xau -Reason 'open' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id MarketFileMisread StartMmMarketCommand) -ExpectedMessage '*byte-order mark*Stop-MmMarket xau*'
+            { Restart-MmMarket xau -Reason 'open' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id MarketFileMisread RestartMmMarketCommand)
+            { Start-MmMarket XAU-USD -Reason 'open' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id UnknownMarket StartMmMarketCommand)
+            Get-InvocationCount $Sandbox | Should -Be $before
+            Join-Path $Sandbox.RepoPath 'data/pids/env_xau.pid' | Should -Not -Exist
+            (Get-MmAuditLog -Last 2).ErrorId | Should -Be @('MarketFileMisread', 'UnknownMarket')
+        }
+        finally { Remove-Item $xau -Force }
+    }
+
     It 'reports a failed listing as the host error, writing no market' {
         $failure = Invoke-WithFault 'garbage' { Get-MmMarket -ErrorAction SilentlyContinue -ErrorVariable errors; $errors }
         @($failure).Count | Should -Be 1

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MmOperator.Errors;
+using MmOperator.IO;
 
 namespace MmOperator.Advisor;
 
@@ -21,8 +22,6 @@ public sealed partial class PendingProposals
     /// <summary>The most proposals one warren-auto run applies (its --limit default).</summary>
     public const int WarrenAutoLimit = 20;
 
-    // What Python's str.strip() removes before the script parses a line.
-    private static readonly char[] PythonWhitespace = [.. " \t\n\v\f\r\u001c\u001d\u001e\u001f\u0085\u00a0\u1680\u2028\u2029\u202f\u205f\u3000", .. Enumerable.Range(0x2000, 11).Select(c => (char)c)];
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private readonly IReadOnlyList<ProposalRecord> _rows;
     private readonly HashSet<string> _handled;
@@ -132,7 +131,7 @@ public sealed partial class PendingProposals
             JsonElement element;
             try
             {
-                using var document = JsonDocument.Parse(line.Trim(PythonWhitespace));
+                using var document = PythonJson.Parse(PythonText.Strip(line));
                 element = document.RootElement.Clone();
             }
             catch (JsonException)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using MmOperator.IO;
 using MmOperator.Security;
 
 namespace MmOperator.Advisor;
@@ -136,13 +137,14 @@ public sealed partial class ProposalRecord
 
     private static JsonValueKind? Kind(JsonElement row, string name) => row.TryGetProperty(name, out var value) ? value.ValueKind : null;
 
-    /// <summary>The value as Python's str() writes it (numbers as written in the JSON); null when absent or null.</summary>
+    /// <summary>The value as Python's str() writes it (1.50 as 1.5, 1e2 as 100.0); null when absent or null.</summary>
     private static string? Text(JsonElement row, string name) => row.TryGetProperty(name, out var value) ? value.ValueKind switch
     {
         JsonValueKind.Null => null,
         JsonValueKind.String => value.GetString(),
         JsonValueKind.True => "True",
         JsonValueKind.False => "False",
+        JsonValueKind.Number => PythonJson.NumberText(value.GetRawText()),
         _ => value.GetRawText(),
     } : null;
 }

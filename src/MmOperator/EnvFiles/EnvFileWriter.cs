@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using MmOperator.Errors;
 using MmOperator.IO;
 using MmOperator.Reporting;
@@ -17,12 +18,15 @@ public sealed record EnvEdit(string? PreviousValue, string? NewValue, bool Chang
 /// temporary file in the same folder (same mode and owner), flushed to disk and renamed over the
 /// original. A crash leaves the old file or the new one, never a torn one.
 /// </summary>
-public static class EnvFileWriter
+public static partial class EnvFileWriter
 {
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public static EnvDocument Read(EnvFileTarget target, string repoPath) => Read(target, repoPath, out _);
+
+    /// <summary>The file as an edit sees it, or refused when the host's tools would read its lines otherwise (see <see cref="ReadForEdit(EnvFileTarget, string, out byte[])"/>).</summary>
+    public static EnvDocument ReadForEdit(EnvFileTarget target, string repoPath) => ReadForEdit(target, repoPath, out _);
 
     /// <summary>
     /// Sets (or, with a null value, removes) a key. <paramref name="expectedBefore"/> is the value the
@@ -35,7 +39,7 @@ public static class EnvFileWriter
         try
         {
             using var guard = FileLock.Acquire(target.Path + ".lock", LockWait);
-            var document = Read(target, repoPath, out var bytes);
+            var document = ReadForEdit(target, repoPath, out var bytes);
             var before = document.ValueOf(key);
             var hashBefore = Sha256(bytes);
             if (before != expectedBefore)
@@ -73,6 +77,28 @@ public static class EnvFileWriter
             throw new OperatorException(ErrorIds.EnvFileRefused, ErrorCategory.InvalidData, $"{target.Path} is not valid UTF-8 text; it is not edited.", target.Path);
         }
     }
+
+    /// <summary>
+    /// Refuses a file holding a line break that only the host's tools see (str.splitlines also ends a line at
+    /// U+2028, U+2029, NEL, \v, \f and \x1c-\x1e): in a comment it makes the rest a live line for the host,
+    /// so an edit would not do what its plan shows. The refusal names the line as an editor numbers it.
+    /// </summary>
+    private static EnvDocument ReadForEdit(EnvFileTarget target, string repoPath, out byte[] bytes)
+    {
+        var document = Read(target, repoPath, out bytes);
+        var text = document.ToString();
+        var at = PythonText.IndexOfOtherLineBreak(text);
+        if (at < 0)
+        {
+            return document;
+        }
+
+        var line = EditorLineBreak().Count(text[..at]) + 1;
+        throw new OperatorException(ErrorIds.EnvFileHostLineBreak, ErrorCategory.InvalidData, $"{target.Path} line {line} holds U+{(int)text[at]:X4}, which the host's tools read as a line break (whatever follows it on that line is a line of its own for them, even inside a comment). The module does not edit a file the host reads otherwise than it looks; nothing was changed. Have a human replace that character, then re-run.", target.Path);
+    }
+
+    [GeneratedRegex("\r\n|\n|\r")]
+    private static partial Regex EditorLineBreak();
 
     /// <summary>Every other key keeps its value and this one has exactly the new value (or is gone), read as the host reads.</summary>
     private static void ReadsBackAsIntended(string before, string after, string key, string? value, string path)

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MmOperator.IO;
 
 namespace MmOperator.EnvFiles;
 
@@ -9,24 +10,24 @@ public sealed record EnvEntry(string Key, string Value, int Line);
 public readonly record struct EnvLineParts(string Key, string Value, int ValueStart, int ValueEnd);
 
 /// <summary>
-/// Reads .env text exactly as the bot's tools do (host contract): skip blank lines, '#' lines and
-/// lines without '='; key = text before the first '=' trimmed; value = the rest cut at the first
-/// whitespace followed by '#', trimmed; quotes kept; the last copy of a key wins.
+/// Reads .env text exactly as the bot's tools do (host contract, audit_common.parse_env over
+/// <c>read_text().splitlines()</c>): lines end wherever Python's str.splitlines ends them (U+2028, NEL,
+/// \v, \f and \x1c-\x1e too); skip blank lines, '#' lines and lines without '='; key = text before the
+/// first '=' stripped; value = the rest cut at the first whitespace followed by '#', stripped; quotes
+/// kept; the last copy of a key wins. "Whitespace" and "strip" are Python's (<see cref="PythonText"/>),
+/// so a byte-order mark stays part of the first key, as it does for the host.
 /// </summary>
 public static partial class HostEnvReader
 {
-    [GeneratedRegex(@"\s#")]
+    // re's \s in a str pattern: every character str.isspace() is true for.
+    [GeneratedRegex("[" + PythonText.Whitespace + "]#")]
     private static partial Regex InlineComment();
-
-    // Python's line iteration ends a line at \r\n, \n or a lone \r; so do we.
-    [GeneratedRegex("\r\n|\n|\r")]
-    private static partial Regex LineBreak();
 
     /// <summary>The key and value of one line (without its line break), or null for a line the host skips.</summary>
     public static EnvLineParts? ParseLine(string body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var trimmed = body.Trim();
+        var trimmed = PythonText.Strip(body);
         if (trimmed.Length == 0 || trimmed.StartsWith('#') || !trimmed.Contains('=', StringComparison.Ordinal))
         {
             return null;
@@ -36,9 +37,9 @@ public static partial class HostEnvReader
         var rest = body[(eq + 1)..];
         var comment = InlineComment().Match(rest);
         var raw = comment.Success ? rest[..comment.Index] : rest;
-        var value = raw.Trim();
-        var start = eq + 1 + (raw.Length - raw.TrimStart().Length);
-        return new EnvLineParts(body[..eq].Trim(), value, start, start + value.Length);
+        var value = PythonText.Strip(raw);
+        var start = eq + 1 + (raw.Length - PythonText.StripStart(raw).Length);
+        return new EnvLineParts(PythonText.Strip(body[..eq]), value, start, start + value.Length);
     }
 
     public static IReadOnlyList<EnvEntry> ReadEntries(string text)
@@ -46,7 +47,7 @@ public static partial class HostEnvReader
         ArgumentNullException.ThrowIfNull(text);
         var entries = new List<EnvEntry>();
         var lineNumber = 0;
-        foreach (var body in LineBreak().Split(text))
+        foreach (var body in PythonText.SplitLines(text))
         {
             lineNumber++;
             if (ParseLine(body) is { } parts)

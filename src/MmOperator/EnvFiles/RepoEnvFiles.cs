@@ -37,7 +37,8 @@ public sealed class RepoEnvFiles
     {
         try
         {
-            return File.ReadAllText(path);
+            // Decoded as Python's read_text() sees it: a byte-order mark stays in the text (ReadAllText would drop it).
+            return System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(path));
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {

@@ -57,6 +57,8 @@ public static class ErrorIds
     public const string EnvWriteFailed = "EnvWriteFailed";
     public const string PolicyUnreadable = "PolicyUnreadable";
     public const string EnvTargetRequired = "EnvTargetRequired";
+    public const string EnvFileHostLineBreak = "EnvFileHostLineBreak";
+    public const string MarketFileMisread = "MarketFileMisread";
 
     // Advisor proposals
     public const string InvalidProposalRow = "InvalidProposalRow";

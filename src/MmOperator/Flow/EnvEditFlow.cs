@@ -111,7 +111,7 @@ public sealed class EnvEditFlow
         {
             key = EnvKeyPolicy.Check(request.Name, request.AllowNonMmKey, Policy.Keys);
             value = request.NewValue(key);
-            before = EnvFileWriter.Read(target, Repo).ValueOf(key);
+            before = EnvFileWriter.ReadForEdit(target, Repo).ValueOf(key);
         }
         catch (OperatorException refusal)
         {

@@ -374,6 +374,13 @@ public sealed class RunbookFlow
             return;
         }
 
+        if (entry.Problem is { } problem && action != MarketAction.Stop)
+        {
+            // Stopping stays possible: a bot started from such a file may be trading the wrong market.
+            Refuse(new OperatorException(ErrorIds.MarketFileMisread, ErrorCategory.InvalidData, $"{entry.EnvFileName} is not {action.PastTense()}: {problem}. Nothing was run; Stop-MmMarket {entry.Slug} still works.", entry.EnvFilePath), action.Name(), entry.DisplayName, reason);
+            return;
+        }
+
         if (action != MarketAction.Stop && OrphanRefusal(action, entry) is { } refusal)
         {
             Refuse(refusal, action.Name(), entry.DisplayName, reason);

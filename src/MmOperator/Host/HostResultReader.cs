@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Errors;
+using MmOperator.IO;
 
 namespace MmOperator.Host;
 
@@ -62,7 +63,7 @@ public static class HostResultReader
         JsonElement element;
         try
         {
-            using var document = JsonDocument.Parse(run.StdOut);
+            using var document = PythonJson.Parse(run.StdOut);
             element = document.RootElement.Clone();
         }
         catch (JsonException)
@@ -89,7 +90,7 @@ public static class HostResultReader
         ArgumentNullException.ThrowIfNull(run);
         try
         {
-            using var document = JsonDocument.Parse(run.StdOut);
+            using var document = PythonJson.Parse(run.StdOut);
             return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
         }
         catch (JsonException)

@@ -84,7 +84,13 @@ public sealed partial class MarketCatalog
             }
             else if (file.ValueOf("MM_MARKET_NAME") is { Length: > 0 } symbol)
             {
-                entries.Add(new MarketEntry(slug, symbol, file.FullPath));
+                entries.Add(new MarketEntry(slug, symbol, file.FullPath) { Problem = HiddenKeys(file) });
+            }
+            else if (HiddenKeys(file) is { } hidden)
+            {
+                // The host's market of this file is none (mmctl says 'unknown', the bot trades its default):
+                // it is listed by its slug with the problem, so nobody takes it for the market it seems to name.
+                entries.Add(new MarketEntry(slug, null, file.FullPath) { Problem = hidden });
             }
             else
             {
@@ -93,6 +99,25 @@ public sealed partial class MarketCatalog
         }
 
         return new MarketCatalog(files.RepoPath, entries, notMarkets);
+    }
+
+    /// <summary>
+    /// The keys a byte-order mark (U+FEFF) hides from the host: Python keeps the mark as part of the key, so
+    /// '\uFEFFMM_MARKET_NAME' is not MM_MARKET_NAME for mmctl or the bot. Null when there are none.
+    /// </summary>
+    private static string? HiddenKeys(RepoEnvFile file)
+    {
+        var hidden = file.Entries.Where(e => e.Key.Contains('\uFEFF', StringComparison.Ordinal)).ToList();
+        if (hidden.Count == 0)
+        {
+            return null;
+        }
+
+        var keys = string.Join(", ", hidden.Select(e => $"{VisibleText.QuoteName(e.Key.Replace("\uFEFF", string.Empty, StringComparison.Ordinal), Security.KeyRules.MaxLength)} (line {e.Line})"));
+        var market = hidden.Any(e => e.Key.EndsWith("MM_MARKET_NAME", StringComparison.Ordinal))
+            ? ", so mmctl reports market 'unknown' and the bot would trade its default market"
+            : string.Empty;
+        return $"a byte-order mark (U+FEFF) before {keys} hides it from the host: mmctl and the bot do not see that key{market}. Have a human save the file as UTF-8 without a byte-order mark";
     }
 
     public MarketEntry? FindBySlug(string slug) => _bySlug.GetValueOrDefault(slug);

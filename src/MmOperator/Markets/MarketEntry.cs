@@ -8,6 +8,9 @@ public sealed record MarketEntry(string Slug, string? Symbol, string EnvFilePath
 {
     public string EnvFileName => ".env." + Slug;
 
+    /// <summary>Why the host reads this file otherwise than it looks (a byte-order mark hiding a key); null when it does not.</summary>
+    public string? Problem { get; init; }
+
     /// <summary>The one form the module ever hands mmctl: the bare slug, which mmctl cannot read as a path.</summary>
     public string MmctlArgument => Slug;
 

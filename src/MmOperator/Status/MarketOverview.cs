@@ -23,6 +23,7 @@ public static class MarketOverview
             State = MarketState.Stopped,
             ControllerId = StatusReader.ControllerIdOf(m),
             GeneratedAt = report.GeneratedAt,
+            Problem = m.Problem,
         });
         return report.Instances.Concat(quiet)
             .OrderBy(s => s.Market, StringComparer.OrdinalIgnoreCase)

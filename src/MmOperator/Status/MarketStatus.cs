@@ -50,6 +50,9 @@ public sealed class MarketStatus
         init => _note = value;
     }
 
+    /// <summary>Why the host reads the market's env file otherwise than it looks (see Get-MmMarket); null when it does not.</summary>
+    public string? Problem { get; init; }
+
     /// <summary>A pid file whose process is gone (a crashed bot): mmctl lists it as stopped, or as running for a zombie.</summary>
     public bool StalePidFile => State == MarketState.Crashed;
 

@@ -44,6 +44,7 @@ public static class StatusReader
             ControllerId = instance.ControllerId,
             LogPath = instance.Log,
             GeneratedAt = generatedAt,
+            Problem = entry?.Problem,
         };
     }
 

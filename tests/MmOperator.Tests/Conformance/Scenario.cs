@@ -17,6 +17,9 @@ public sealed class Scenario
         var setup = root.GetProperty("setup");
         SetupFiles = setup.GetProperty("files").EnumerateObject().ToDictionary(f => f.Name, f => new RecordedFile(f.Value), StringComparer.Ordinal);
         SetupDirs = Strings(setup.GetProperty("dirs"));
+        SetupLinks = setup.TryGetProperty("symlinks", out var links)
+            ? links.EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString()!, StringComparer.Ordinal)
+            : new Dictionary<string, string>(StringComparer.Ordinal);
         Running = setup.GetProperty("running").EnumerateArray().Select(r => new RecordedBot(r)).ToList();
         HeldLocks = Strings(setup.GetProperty("held_locks"));
         StdinFiles = root.GetProperty("stdin_files").EnumerateObject().ToDictionary(f => f.Name, f => new RecordedFile(f.Value), StringComparer.Ordinal);
@@ -39,6 +42,9 @@ public sealed class Scenario
     public IReadOnlyDictionary<string, RecordedFile> SetupFiles { get; }
 
     public IReadOnlyList<string> SetupDirs { get; }
+
+    /// <summary>Symbolic links of the setup: path relative to the root, and its target (a recorded absolute path).</summary>
+    public IReadOnlyDictionary<string, string> SetupLinks { get; }
 
     /// <summary>The pid files of the setup and what stood behind each pid.</summary>
     public IReadOnlyList<RecordedBot> Running { get; }
@@ -125,4 +131,7 @@ public sealed class RecordedBot(JsonElement bot)
     public bool IsFakeBot { get; } = bot.GetProperty("is_fake_bot").GetBoolean();
 
     public bool IgnoresSigint { get; } = bot.GetProperty("ignores_sigint").GetBoolean();
+
+    /// <summary>A bot that exited and was not reaped: its pid still answers signal 0.</summary>
+    public bool IsZombie { get; } = bot.TryGetProperty("zombie", out var zombie) && zombie.GetBoolean();
 }

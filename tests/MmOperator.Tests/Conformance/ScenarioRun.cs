@@ -142,7 +142,17 @@ public sealed class ScenarioRun : IDisposable
 
         foreach (var bot in _scenario.Running)
         {
-            SetupPids.Add(!bot.IsFakeBot ? bot.Pid : bot.ProcessAlive ? await StartBotAsync(bot).ConfigureAwait(false) : await DeadPidAsync().ConfigureAwait(false));
+            SetupPids.Add(!bot.IsFakeBot ? bot.Pid
+                : bot.IsZombie ? await ZombiePidAsync().ConfigureAwait(false)
+                : bot.ProcessAlive ? await StartBotAsync(bot).ConfigureAwait(false)
+                : await DeadPidAsync().ConfigureAwait(false));
+        }
+
+        foreach (var (link, target) in _scenario.SetupLinks)
+        {
+            var path = Path.Combine(Root, link);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.CreateSymbolicLink(path, MapPath(target));
         }
 
         foreach (var (path, file) in _scenario.SetupFiles.Concat(_scenario.StdinFiles))
@@ -212,6 +222,39 @@ public sealed class ScenarioRun : IDisposable
     }
 
     /// <summary>
+    /// The pid of a bot that exited and was never reaped (a zombie): a parent that forks it, does not wait
+    /// for it, and lives until the run is disposed. .NET reaps its own children, so the parent is Python.
+    /// </summary>
+    private async Task<long> ZombiePidAsync()
+    {
+        var parent = Process.Start(new ProcessStartInfo(TestPaths.Python, ["-c", "import os, sys, time\nchild = os.fork()\nif child == 0:\n    os._exit(0)\nprint(child, flush=True)\ntime.sleep(300)"])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        _setupProcesses.Add(parent);
+        var pid = int.Parse((await parent.StandardOutput.ReadLineAsync().ConfigureAwait(false))!, CultureInfo.InvariantCulture);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!IsZombie(pid))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The setup zombie {pid} did not exit.");
+            }
+
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+
+        return pid;
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..][0] == 'Z';
+    }
+
+    /// <summary>
     /// Waits until the bot catches SIGTERM (its handlers are in place) and, when it must, ignores SIGINT:
     /// a signal that came earlier would meet Python's defaults, and a stop would not test what it should.
     /// </summary>
@@ -271,10 +314,9 @@ public sealed class ScenarioRun : IDisposable
 
             try
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
                 if (new FileInfo(Path.Combine(dir, "cwd")).LinkTarget == Repo
                     && File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("market_maker", StringComparison.Ordinal)
-                    && stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z')
+                    && !IsZombie(pid))
                 {
                     pids.Add(pid);
                 }

@@ -107,6 +107,28 @@ public sealed class EnvFileWriterTests : IDisposable
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.8  # widened", Text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\u2028", 2)]
+    [InlineData("\u2029", 2)]
+    [InlineData("\u0085", 2)]
+    [InlineData("\v", 2)]
+    [InlineData("\f", 2)]
+    [InlineData("\u001c", 2)]
+    [InlineData("\u001e", 2)]
+    public void A_file_with_a_line_break_only_the_host_sees_is_not_edited_and_the_line_is_named(string separator, int line)
+    {
+        var text = $"MM_SPREAD_MULTIPLIER=1.5\n# note{separator}MM_SPREAD_MULTIPLIER=9\nMM_MARKET_NAME=ETH-USD\n";
+        File.WriteAllText(_target.Path, text);
+
+        var planning = Assert.Throws<OperatorException>(() => EnvFileWriter.ReadForEdit(_target, _repo.Path));
+        var writing = Assert.Throws<OperatorException>(() => EnvFileWriter.Apply(_target, _repo.Path, "MM_SPREAD_MULTIPLIER", "1.9", "9"));
+
+        Assert.Equal((ErrorIds.EnvFileHostLineBreak, ErrorIds.EnvFileHostLineBreak), (planning.ErrorId, writing.ErrorId));
+        Assert.Contains($"line {line} holds U+{(int)separator[0]:X4}", writing.Message, StringComparison.Ordinal);
+        Assert.Equal(text, Text);
+        Assert.Equal("9", HostEnvReader.ReadValues(EnvFileWriter.Read(_target, _repo.Path).ToString())["MM_SPREAD_MULTIPLIER"]);
+    }
+
     [Fact]
     public void A_file_that_is_not_UTF8_is_not_edited()
     {

@@ -176,6 +176,21 @@ public sealed class MarketCatalogTests : IDisposable
     }
 
     [Fact]
+    public void A_market_name_behind_a_byte_order_mark_is_the_hosts_no_market_and_carries_the_problem()
+    {
+        _repo.Write(".env.xau", "\uFEFFMM_MARKET_NAME=XAU-USD\nMM_SPREAD_MULTIPLIER=1.5\n");
+
+        var entry = Catalog.FindBySlug("xau")!;
+
+        Assert.Null(entry.Symbol);
+        Assert.Equal("xau", entry.DisplayName);
+        Assert.Contains("byte-order mark (U+FEFF) before MM_MARKET_NAME (line 1)", entry.Problem, StringComparison.Ordinal);
+        Assert.Contains("market 'unknown'", entry.Problem, StringComparison.Ordinal);
+        Assert.Equal(ErrorIds.UnknownMarket, Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse("XAU-USD"))).ErrorId);
+        Assert.Null(Catalog.FindBySlug("eth")!.Problem);
+    }
+
+    [Fact]
     public void Refusals_show_invisible_characters_as_escapes()
     {
         var refusal = Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse("eth\u202e\n")));

@@ -143,15 +143,20 @@ def read_env(path):
 # ---------------------------------------------------------------- JSONL streams
 
 def read_jsonl(path):
-    """The objects of a JSONL file; blank lines, unparseable lines and non-objects are skipped."""
+    """The objects of a JSONL file, each line stripped of Python whitespace (no-break space, form feed, NEL...
+    count); blank lines, lines that are not JSON and non-objects are skipped. Only a JSONDecodeError is
+    skipped: a number past Python's 4300-digit limit raises a plain ValueError, which ends the run."""
     rows = []
     if not Path(path).exists():
         return rows
     with open(path, "r", encoding="utf-8") as handle:
         for line in handle:
+            line = line.strip()
+            if not line:
+                continue
             try:
-                row = json.loads(line) if line.strip() else None
-            except ValueError:
+                row = json.loads(line)
+            except json.JSONDecodeError:
                 continue
             if isinstance(row, dict):
                 rows.append(row)

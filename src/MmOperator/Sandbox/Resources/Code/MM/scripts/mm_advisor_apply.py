@@ -137,14 +137,23 @@ def row_problem(row, protected):
 
 
 def load_protected_keys(repo):
-    """The default protected keys plus the policy's protected_keys.json; a malformed file stops the run."""
+    """The default protected keys plus the policy's protected_keys.json; a malformed file stops the run with
+    the host's message (its traceback)."""
     keys = set(common.PROTECTED_KEYS)
-    path = Path(repo) / "mm_config" / "policy" / "protected_keys.json"
-    if path.exists():
+    path = (Path(repo) / "mm_config" / "policy" / "protected_keys.json").resolve()
+    if not path.exists():
+        return keys
+    try:
         listed = json.loads(path.read_text())
-        if not isinstance(listed, list) or not all(common.KEY_PATTERN.match(str(k).strip()) for k in listed):
-            raise RuntimeError("invalid protected_keys.json at %s" % path)
-        keys.update(str(k).strip() for k in listed)
+    except Exception as exc:
+        raise RuntimeError("invalid protected_keys.json at %s: %s" % (path, exc)) from exc
+    if not isinstance(listed, list):
+        raise RuntimeError("invalid protected_keys.json at %s: expected array" % path)
+    for item in listed:
+        key = str(item).strip()
+        if not common.KEY_PATTERN.match(key):
+            raise RuntimeError("invalid protected key in %s: %r" % (path, item))
+        keys.add(key)
     return keys
 
 
@@ -329,14 +338,16 @@ def main(argv):
     fault = common.Fault(command)
     fault.before_work({"selected": 0, "error": "injected fault (error-json)"}, args.repo)
 
+    # Every stream path is resolved through symlinks (a linked data/ or file), a dangling link to its target.
     repo = Path(args.repo).resolve()
     advisor = repo / "data" / "mm_audit" / "advisor"
-    proposals_path = advisor / "proposals.jsonl"
-    receipts_path = advisor / "apply_receipts.jsonl"
-    changelog_path = repo / "data" / "mm_audit" / "config_changelog.jsonl"
+    proposals_path = (advisor / "proposals.jsonl").resolve()
+    receipts_path = (advisor / "apply_receipts.jsonl").resolve()
+    changelog_path = (repo / "data" / "mm_audit" / "config_changelog.jsonl").resolve()
     for stream in (receipts_path, changelog_path):
         stream.parent.mkdir(parents=True, exist_ok=True)
-        stream.touch()
+        if not stream.exists():
+            stream.touch()
     proposals = common.read_jsonl(proposals_path)
     receipts = common.read_jsonl(receipts_path)
 

@@ -25,21 +25,24 @@ CONFIDENCES = {"low", "medium", "high"}
 TARGETS = {"human", "warren"}
 
 
-class Rejected(Exception):
-    """A row (or the run) refused with the host's message."""
+class SubmissionError(RuntimeError):
+    """A row (or the run) refused with the host's message; named as the host names it (its traceback shows it)."""
 
 
 # ---------------------------------------------------------------- policy and values
 
 def load_policy(repo):
-    """(whitelist, bounds, protected) from mm_config/policy; a missing or malformed file stops the run."""
+    """(whitelist, bounds, protected) from mm_config/policy; a missing or malformed file stops the run with
+    the host's traceback: the parser's error, or SubmissionError naming the file of the wrong shape."""
     folder = repo / "mm_config" / "policy"
-    whitelist = json.loads((folder / "whitelist.json").read_text())
-    bounds = json.loads((folder / "bounds.json").read_text())
-    protected_path = folder / "protected_keys.json"
+    whitelist_path, bounds_path, protected_path = (folder / n for n in ("whitelist.json", "bounds.json", "protected_keys.json"))
+    whitelist = json.loads(whitelist_path.read_text())
+    bounds = json.loads(bounds_path.read_text())
     protected = json.loads(protected_path.read_text()) if protected_path.exists() else []
-    if not isinstance(whitelist, list) or not isinstance(bounds, dict) or not isinstance(protected, list):
-        raise RuntimeError("invalid policy file in %s" % folder)
+    for value, kind, name, path in ((whitelist, list, "whitelist", whitelist_path), (bounds, dict, "bounds", bounds_path),
+                                    (protected, list, "protected", protected_path)):
+        if not isinstance(value, kind):
+            raise SubmissionError("invalid %s file: %s" % (name, path))
     return ({str(k).strip() for k in whitelist},
             {str(k).strip(): dict(rule) for k, rule in bounds.items() if isinstance(rule, dict)},
             common.PROTECTED_KEYS | {str(k).strip() for k in protected})
@@ -50,9 +53,9 @@ def check_range(param, value, rule, convert):
     not caught: comparing it raises, as on the host, and the run ends with a traceback."""
     low, high = rule.get("min"), rule.get("max")
     if low is not None and value < convert(low):
-        raise Rejected("%s below min bound (%s)" % (param, low))
+        raise SubmissionError("%s below min bound (%s)" % (param, low))
     if high is not None and value > convert(high):
-        raise Rejected("%s above max bound (%s)" % (param, high))
+        raise SubmissionError("%s above max bound (%s)" % (param, high))
 
 
 def normalised(param, raw, rule):
@@ -61,27 +64,27 @@ def normalised(param, raw, rule):
     text = str(raw).strip()
     if kind == "int":
         if not INT_PATTERN.fullmatch(text):
-            raise Rejected("invalid int for %s: %r" % (param, raw))
+            raise SubmissionError("invalid int for %s: %r" % (param, raw))
         check_range(param, int(text), rule, int)
         return str(int(text))
     if kind == "float":
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise Rejected("invalid float for %s: %r" % (param, raw)) from None
+            raise SubmissionError("invalid float for %s: %r" % (param, raw)) from None
         check_range(param, number, rule, lambda bound: Decimal(str(bound)))
         plain = format(number.normalize(), "f")  # exponents expanded: 1e1 -> 10, 1e-07 -> 0.0000001
         return plain.rstrip("0").rstrip(".") if "." in plain else plain
     if kind == "bool":
         if text.lower() in ("true", "1", "false", "0"):
             return "true" if text.lower() in ("true", "1") else "false"
-        raise Rejected("invalid bool for %s: %r" % (param, text))
+        raise SubmissionError("invalid bool for %s: %r" % (param, text))
     if kind == "string":
         allowed = rule.get("allowed")
         if isinstance(allowed, list) and text not in {str(a) for a in allowed}:
-            raise Rejected("%s not in allowed set" % param)
+            raise SubmissionError("%s not in allowed set" % param)
         return text
-    raise Rejected("unsupported bounds type for %s: %r" % (param, kind))
+    raise SubmissionError("unsupported bounds type for %s: %r" % (param, kind))
 
 
 # ---------------------------------------------------------------- env files
@@ -110,10 +113,10 @@ def resolve_env(repo, market, env_file):
         path = Path(str(env_file)).expanduser()
         path = path if path.is_absolute() else (repo / path).resolve()
         if not path.exists():
-            raise Rejected("env file not found: %s" % path)
+            raise SubmissionError("env file not found: %s" % path)
         named = str(common.read_env(path).get("MM_MARKET_NAME") or "").strip()
         if named and named != market:
-            raise Rejected("env file market mismatch: expected %s, got %s (%s)" % (market, named, path))
+            raise SubmissionError("env file market mismatch: expected %s, got %s (%s)" % (market, named, path))
         return path
     path = env_index(repo).get(market)
     if path is not None:
@@ -124,7 +127,7 @@ def resolve_env(repo, market, env_file):
         candidate = (repo / (".env." + guess)).resolve()
         if candidate.exists():
             return candidate
-    raise Rejected("could not resolve env file for market: %s" % market)
+    raise SubmissionError("could not resolve env file for market: %s" % market)
 
 
 # ---------------------------------------------------------------- rows
@@ -132,9 +135,10 @@ def resolve_env(repo, market, env_file):
 class Intake:
     """Validates rows one by one, remembering the ids taken by the file and by earlier rows."""
 
-    def __init__(self, repo, defaults, taken):
-        self.repo, self.defaults, self.taken = repo, defaults, taken
-        self.whitelist, self.bounds, self.protected = load_policy(repo)
+    def __init__(self, repo, defaults, proposals_path):
+        self.repo, self.defaults = repo, defaults
+        self.whitelist, self.bounds, self.protected = load_policy(repo)  # before the ids, as on the host
+        self.taken = {str(r.get("proposal_id") or "") for r in common.read_jsonl(proposals_path)}
         self.created = []
 
     def field(self, payload, name):
@@ -143,7 +147,7 @@ class Intake:
     def add(self, payload, line):
         market, param, proposed = (self.field(payload, k) for k in ("market", "param", "proposed"))
         if market is None or param is None or proposed is None:
-            raise Rejected("missing market/param/proposed" + (" line=%d" % line if line is not None else ""))
+            raise SubmissionError("missing market/param/proposed" + (" line=%d" % line if line is not None else ""))
         row = self.build(str(market), str(param), proposed, payload)
         self.taken.add(row["proposal_id"])
         self.created.append(row)
@@ -152,15 +156,15 @@ class Intake:
         """The checks in the host's order (the first failure wins), then the row with its keys in order."""
         market_text, param_text = market.strip(), param.strip()
         if not MARKET_PATTERN.fullmatch(market_text):
-            raise Rejected("invalid market: %r" % market)
+            raise SubmissionError("invalid market: %r" % market)
         if not common.KEY_PATTERN.fullmatch(param_text):
-            raise Rejected("invalid param: %r" % param)
+            raise SubmissionError("invalid param: %r" % param)
         if param_text not in self.whitelist:
-            raise Rejected("param not whitelisted: %s" % param_text)
+            raise SubmissionError("param not whitelisted: %s" % param_text)
         if param_text in self.protected or common.is_secret_like(param_text):
-            raise Rejected("param is protected: %s" % param_text)
+            raise SubmissionError("param is protected: %s" % param_text)
         if param_text not in self.bounds:
-            raise Rejected("missing bounds rule for param: %s" % param_text)
+            raise SubmissionError("missing bounds rule for param: %s" % param_text)
         value = normalised(param_text, proposed, self.bounds[param_text])
         env_path = resolve_env(self.repo, market_text, self.field(payload, "env_file"))
         old = common.read_env(env_path).get(param_text)
@@ -168,9 +172,9 @@ class Intake:
         confidence = str(self.field(payload, "confidence"))  # a JSON null becomes 'None', which is refused
         target = str(self.field(payload, "escalation_target"))
         if (confidence or "medium").strip().lower() not in CONFIDENCES:
-            raise Rejected("invalid confidence: %r" % confidence)
+            raise SubmissionError("invalid confidence: %r" % confidence)
         if (target or "human").strip().lower() not in TARGETS:
-            raise Rejected("invalid escalation_target: %r" % target)
+            raise SubmissionError("invalid escalation_target: %r" % target)
         now = time.time()
         row = {"proposal_id": proposal_id, "ts": now, "created_at": common.iso_utc(now), "market": market_text,
                "env_path": str(env_path), "iteration": 0, "param": param_text, "old": old, "proposed": value,
@@ -190,7 +194,7 @@ class Intake:
         given = str(given or "").strip()
         if given:
             if given in self.taken:
-                raise Rejected("proposal_id already exists: %s" % given)
+                raise SubmissionError("proposal_id already exists: %s" % given)
             return given
         base = "%s-%d-manual-%s" % (common.slug(market, "unknown"), int(time.time()), common.slug(param, "unknown"))
         candidate, serial = base, 1
@@ -233,14 +237,16 @@ def main(argv):
     fault.before_work({"ok": False, "error": "injected fault (error-json)"}, args.repo)
 
     repo = Path(args.repo).resolve()
-    proposals_path = repo / "data" / "mm_audit" / "advisor" / "proposals.jsonl"
+    # Resolved through symlinks: a dangling link's target (and its folder) is created.
+    proposals_path = (repo / "data" / "mm_audit" / "advisor" / "proposals.jsonl").resolve()
     proposals_path.parent.mkdir(parents=True, exist_ok=True)
-    proposals_path.touch()
+    if not proposals_path.exists():
+        proposals_path.touch()
     # A row's missing fields fall back to the command line's values.
     defaults = {"market": args.market, "param": args.param, "proposed": args.proposed, "reason": args.reason,
                 "confidence": args.confidence, "escalation_target": args.escalation_target, "deadman": args.deadman,
                 "env_file": args.env_file, "proposal_id": args.proposal_id, "source": args.source}
-    intake = Intake(repo, defaults, {str(r.get("proposal_id") or "") for r in common.read_jsonl(proposals_path)})
+    intake = Intake(repo, defaults, proposals_path)
     failures = []
     try:
         if args.input_jsonl is None:
@@ -249,15 +255,15 @@ def main(argv):
             path = Path(args.input_jsonl).expanduser()
             path = path if path.is_absolute() else (Path.cwd() / path).resolve()
             if not path.exists():
-                raise Rejected("input file not found: %s" % path)
+                raise SubmissionError("input file not found: %s" % path)
             for line, payload, error in input_rows(path):
                 try:
                     if error:
-                        raise Rejected(error)
+                        raise SubmissionError(error)
                     intake.add(payload, line)
-                except Rejected as exc:
+                except SubmissionError as exc:
                     failures.append({"line": line, "error": str(exc)})
-    except Rejected as exc:
+    except SubmissionError as exc:
         common.emit({"ok": False, "error": str(exc)}, 1, fault)
 
     ok = bool(intake.created) and not failures
