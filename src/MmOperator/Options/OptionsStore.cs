@@ -103,10 +103,13 @@ public static class OptionsStore
         }
     }
 
-    /// <summary>Reads MMOPERATOR_* and the settings file now (see <see cref="Load"/>).</summary>
-    public static void Import()
+    /// <summary>Reads MMOPERATOR_* and the settings file now, for the session of this thread (see <see cref="Load"/>).</summary>
+    public static void Import() => Import(AgentSession.Current);
+
+    /// <summary>Reads MMOPERATOR_* and the settings file now, for the session being imported.</summary>
+    public static void Import(AgentSession session)
     {
-        var loaded = Load(AgentSession.Current, Environment.GetEnvironmentVariable);
+        var loaded = Load(session, Environment.GetEnvironmentVariable);
         lock (Gate)
         {
             _settingsPath = loaded.SettingsPath;
@@ -129,14 +132,14 @@ public static class OptionsStore
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(environment);
         var path = SettingsFile.PathFor(environment);
-        var file = session.Via is null ? SettingsFile.Read(path, environment) : null;
-        string? Set(string variable) => session.Variable(variable) is { } value && value.Trim().Length > 0 ? value : null;
+        var file = session.IsAgent ? null : SettingsFile.Read(path, environment);
+        string? Set(string variable) => session.Variable(variable, environment) is { } value && value.Trim().Length > 0 ? value : null;
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (option, variable) in SettingsFile.Variables)
         {
             if (Set(variable) is not null)
             {
-                sources[option] = session.Via is null ? FromEnvironment : FromAgentSettings;
+                sources[option] = session.IsAgent ? FromAgentSettings : FromEnvironment;
             }
             else if (file?.Values.ContainsKey(option) == true)
             {

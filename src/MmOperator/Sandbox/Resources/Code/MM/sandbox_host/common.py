@@ -25,12 +25,13 @@ INLINE_COMMENT = re.compile(r"\s+#")
 # ---------------------------------------------------------------- test hooks (not part of the host)
 
 def log_invocation(tool, argv):
-    """Append one line per run to <sandbox root>/sandbox/invocations.jsonl, before anything else happens.
+    """Append one line per run to <sandbox root>/sandbox/invocations.jsonl, before anything else happens:
+    its argv and the whole environment it was given (so tests prove what reached it, and what did not).
     It lives beside bin/ and Code/, outside the repo: the real tools create nothing of the kind there."""
     path = SANDBOX_ROOT / "sandbox" / "invocations.jsonl"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"ts": time.time(), "tool": tool, "argv": list(argv), "pid": os.getpid()})
+        line = json.dumps({"ts": time.time(), "tool": tool, "argv": list(argv), "pid": os.getpid(), "env": dict(os.environ)})
         with open(path, "a", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             handle.write(line + "\n")
