@@ -30,11 +30,12 @@ BeforeAll {
     $script:Settings = @('MMOPERATOR_MMCTL', 'MMOPERATOR_REPO', 'MMOPERATOR_PYTHON', 'MMOPERATOR_AUDIT_LOG', 'MMOPERATOR_TIMEOUT_SEC', 'MMOPERATOR_APPROVAL_TTL_SEC', 'MMOPERATOR_PWSH')
     # One command in the agent's session: in this process unless -Process (then through the launcher). $Caller is the
     # environment of the launcher's caller; in this process, the process's environment while the session runs.
-    function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}, [switch] $Process) {
+    # $Limit: ulimit commands of the launcher's caller.
+    function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}, [switch] $Process, [string] $Limit = ':') {
         if ($Extra.Count) { Configure $Extra }
         try {
             if ($Process -or -not $InProcess) {
-                Use-Environment $Caller { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
+                Use-Environment $Caller { [pscustomobject]@{ Text = ((& /bin/bash -c "$Limit; exec `"`$0`" `"`$1`"" $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
             }
             else { InSession $Command $Caller }
         }
@@ -129,13 +130,16 @@ Describe 'The restricted session' {
 }
 
 Describe 'The launcher''s fixed environment' {
-    It 'takes nothing from its caller: not the PowerShell, nor mmctl, the repo, the journal or the marker; nor what its session sets' {
+    It 'takes nothing from its caller: not the PowerShell, nor mmctl, the repo, the journal, the marker or the resource limits; nor what its session sets' {
         $caller = $Hostile + @{ MMOPERATOR_PWSH = '/bin/false'; MMOPERATOR_MMCTL = '/bin/echo'; MMOPERATOR_REPO = '/tmp'; MMOPERATOR_AUDIT_LOG = '/tmp/forged.jsonl'; MMOPERATOR_AGENT = 'none'; BASH_ENV = '/dev/null' }
-        $result = Agent "$InSessionAttack; `$o = Get-MmOperatorOption; `$o.MmctlPath; `$o.RepoPath; `$o.AuditLogPath; $Probe" -Caller $caller -Process
+        # Soft limits (a hard one it cannot raise refuses the command: see the two-user test): a file size of one block would cut the journal.
+        $result = Agent "$InSessionAttack; `$o = Get-MmOperatorOption; `$o.MmctlPath; `$o.RepoPath; `$o.AuditLogPath; $Probe" -Caller $caller -Process -Limit 'ulimit -S -f 1; ulimit -S -t 60; ulimit -S -c 1024; ulimit -S -s 4096'
         $result.Text | Should -Match ([regex]::Escape($Sandbox.MmctlPath))
         $result.Text | Should -Match ([regex]::Escape($Sandbox.AuditLogPath))
         $result.Text | Should -Not -Match 'forged|/bin/echo'
         ShouldHaveReachedNothing $result
+        $limits = (Get-Invocation $Sandbox | Where-Object tool -eq 'mmctl' | Select-Object -Last 1).limits
+        ($limits.fsize, $limits.cpu, $limits.core, $limits.stack) | Should -Be @(-1, -1, 0, 8MB)
     }
 
     It 'nothing the agent sets, in its session or in its process, reaches mmctl, the request or the journal' {

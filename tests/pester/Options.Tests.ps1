@@ -145,7 +145,7 @@ Describe 'The environment of host commands' {
         $account = & id -un
         $fixed = @{ HOME = (& getent passwd $account).Split(':')[5]; LANG = 'C.UTF-8'; LOGNAME = $account; PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'; USER = $account }
         foreach ($passed in @{}, @{ HTTPS_PROXY = 'http://proxy.desk:3128'; NO_PROXY = 'localhost,127.0.0.1' }) {
-            Set-MmOperatorOption -PassEnv $passed
+            if ($passed.Count) { Set-MmOperatorOption -PassEnv $passed }
             Use-Environment $shell { $null = Get-MmStatus eth }
             $environment = (Get-Invocation $Sandbox | Where-Object tool -eq 'mmctl' | Select-Object -Last 1).env
             $expected = $fixed + $passed
