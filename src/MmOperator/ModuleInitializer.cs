@@ -6,9 +6,9 @@ namespace MmOperator;
 
 /// <summary>
 /// Each import starts from the environment again: who runs the session (<see cref="AgentSession"/>) is
-/// read, and MMOPERATOR_* variables and the settings file override the defaults at import. What the settings file could not give is kept for Get-MmOperatorOption to
-/// warn about: an initializer has no output stream, and a nested pipeline is a way to run commands
-/// the module does not open.
+/// read, and MMOPERATOR_* variables and the settings file override the defaults at import. What the
+/// settings file could not give is kept for Get-MmOperatorOption to warn about: an initializer has no
+/// output stream, and a nested pipeline is a way to run commands the module does not open.
 /// It also makes the agent launcher executable again: a .nupkg (zip) does not keep Unix file modes.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer
@@ -63,7 +63,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
             }
             catch (Exception error) when (error is System.Management.Automation.DriveNotFoundException or PSInvalidOperationException)
             {
-                Console.Error.WriteLine("DEBUG " + error);
+                // No Env: drive, or a session already busy again: the module reads no variable after the import either way.
             }
         }
 
