@@ -26,7 +26,10 @@ BeforeAll {
                 'MMOPERATOR_PWSH=/bin/sh', 'MMOPERATOR_MMCTL=/bin/echo', "MMOPERATOR_REPO=/home/$Ag", 'MMOPERATOR_AUDIT_LOG=/tmp/forged.jsonl',
                 'MMOPERATOR_AGENT=', 'BASH_ENV=/home/agent-rc') + $Arguments)
     }
-    function script:ViaSudo([string] $Command) { AsAgent @('sudo', '-n', '-u', $Op, $Launcher, $Command) }
+    function script:ViaSudo([string] $Command, [string] $Limit) {
+        if ($Limit) { AsAgent @('bash', '-c', "$Limit; exec sudo -n -u $Op $Launcher `"`$1`"", 'bash', $Command) }
+        else { AsAgent @('sudo', '-n', '-u', $Op, $Launcher, $Command) }
+    }
     function script:ViaSsh([string] $Command) {
         AsAgent @('ssh', '-i', "/home/$Ag/.ssh/id_ed25519", '-p', $Port, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
             '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'SetEnv=MMOPERATOR_MMCTL=/bin/echo', "$Op@127.0.0.1", $Command)
@@ -38,6 +41,17 @@ BeforeAll {
         Native runuser (@('-u', $Op, '--', 'env', '-i') + $environment + @("$Tools/pwsh/pwsh", '-NoProfile', '-NonInteractive', '-Command', "Import-Module $ModuleDir/MmOperator.psd1; $Script"))
     }
     function script:RequestId([string] $Text) { ([regex]::Match($Text, 'apr-[0-9a-f]{12}')).Value }
+    # What the issue's hostile agent wrote in its session before a command; none of it may reach the operator's processes.
+    $script:Attack = @('GCONV_PATH', 'LOCPATH', 'LD_PRELOAD', 'PYTHONPATH') | ForEach-Object { "`$env:$_ = '/home/$Ag/lib'" }
+    $script:Attack = ($Attack + "`$env:LC_ALL = 'evil'", "`$env:HOME = '/home/$Ag'", "`$env:PATH = '/home/$Ag/bin'", "`$env:EXTENDED_API_BASE = 'https://evil.example'",
+        "`$env:MM_MAX_POSITION_SIZE = '100000'", "`$env:MMOPERATOR_AGENT = ''") -join '; '
+    # mmctl's last run was given the operator's allow-list and the setup's passed variable, nothing else.
+    function script:MmctlGotTheAllowList {
+        $given = (Get-Invocation $Sandbox | Where-Object tool -eq 'mmctl' | Select-Object -Last 1).env
+        $allowed = [ordered]@{ HOME = $OpHome; HTTPS_PROXY = 'http://proxy.desk:3128'; LANG = 'C.UTF-8'; LOGNAME = $Op; PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'; USER = $Op }
+        @($given.PSObject.Properties.Name | Sort-Object) | Should -Be @($allowed.Keys)
+        foreach ($name in $allowed.Keys) { $given.$name | Should -Be $allowed[$name] -Because "mmctl's $name" }
+    }
     function script:Runs([string] $Verb) { @(Get-Invocation $Sandbox | Where-Object { $_.argv[0] -eq $Verb }).Count }
 
     if (-not $Runnable) { return }
@@ -78,7 +92,8 @@ BeforeAll {
 
     $null = & runuser -u $Ag -- ssh-keygen -q -t ed25519 -N '' -f "/home/$Ag/.ssh/id_ed25519"
     $script:Setup = Native bash @("$ModuleDir/bin/mm-operator-setup", '--operator', $Op, '--agent', $Ag, '--pwsh', "$Tools/pwsh/pwsh",
-        '--ssh-key', "/home/$Ag/.ssh/id_ed25519.pub", '--mmctl', $Sandbox.MmctlPath, '--repo', $Sandbox.RepoPath, '--audit-log', $Sandbox.AuditLogPath)
+        '--ssh-key', "/home/$Ag/.ssh/id_ed25519.pub", '--mmctl', $Sandbox.MmctlPath, '--repo', $Sandbox.RepoPath, '--audit-log', $Sandbox.AuditLogPath,
+        '--pass-env', 'HTTPS_PROXY=http://proxy.desk:3128')
 
     # sshd on a loopback port; the operator's authorized_keys forces the agent's key to the launcher.
     $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $listener.Start()
@@ -136,8 +151,13 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
         (Native bash @("$ModuleDir/bin/mm-operator-setup", '--operator', $Op, '--agent', $Ag, '--check')).ExitCode | Should -Be 0
     }
 
-    It 'the agent cannot read the .env files, the seal key, the journal or its key, nor run mmctl or the module' {
+    It 'the agent cannot read the .env files, the seal key, the journal or its key, nor run mmctl or the module; nor cut the operator''s writes with its limits' {
         $null = ViaSudo 'Stop-MmMarket eth -Reason "make the store and the journal"'
+        # A file size limit crosses sudo as a hard limit, which the operator's account cannot raise again: nothing runs.
+        $records = @(Get-Content $Sandbox.AuditLogPath).Count
+        $cut = ViaSudo 'Stop-MmMarket eth -Reason "cut"' -Limit 'ulimit -f 1'
+        ($cut.ExitCode, $cut.Text) | Should -Be @(2, "mm-operator: the caller's hard limit 'ulimit -f' is 1, below the unlimited the operator's processes need; nothing ran. Run it without lowering that limit.")
+        @(Get-Content $Sandbox.AuditLogPath).Count | Should -Be $records
         $store = Join-Path (Split-Path $Sandbox.AuditLogPath) 'approvals'
         foreach ($file in @(Get-ChildItem $Sandbox.RepoPath -Filter '.env*' -Force).FullName + "$store/seal.key" + $Sandbox.AuditLogPath + "$($Sandbox.AuditLogPath).key") {
             Test-Path $file | Should -BeTrue
@@ -153,10 +173,12 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
         Runs 'stop' | Should -Be 0
     }
 
-    It 'the agent''s environment changes nothing, over sudo and over SSH' {
-        $expected = [regex]::Escape($Sandbox.MmctlPath)
-        (ViaSudo '(Get-MmOperatorOption).MmctlPath').Text | Should -Match $expected
-        (ViaSsh '(Get-MmOperatorOption).MmctlPath').Text | Should -Match $expected
+    It 'the agent''s environment, and what it sets in its session, change nothing, over <_>' -ForEach 'sudo', 'ssh' {
+        $agent = if ($_ -eq 'sudo') { ${function:ViaSudo} } else { ${function:ViaSsh} }
+        $result = & $agent "$Attack; (Get-MmOperatorOption).MmctlPath; `$null = Get-MmStatus eth"
+        $result.Text | Should -Match ([regex]::Escape($Sandbox.MmctlPath))
+        $result.Text | Should -Match "A drive with the name 'env' does not exist"
+        MmctlGotTheAllowList
     }
 
     It 'the agent cannot approve: the cmdlet is not there, and its identity is refused whatever the language mode' {
@@ -182,11 +204,22 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
         Runs $Verb | Should -Be $runs
 
         # The human, in one session: who asked (and how), then the decision.
-        $human = @((AsOperator "(Get-MmApprovalRequest $id).Requester; (Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:`$false).State").Text -split "`n")
-        $human[0] | Should -Match "via $(if ($Path -eq 'sudo') { "sudo:$Ag" } else { 'ssh' })"
-        $human[-1] | Should -Be 'Approved'
-        (& $agent "$Command -ApprovalId $id").Text | Should -Match $Done
+        # A person at their own account, through sudo to the operator's: the decision names them.
+        $human = @((AsOperator "(Get-MmApprovalRequest $id).Requester; (Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:`$false).State; (Get-MmApprovalRequest $id).DecidedBy" @{ SUDO_USER = 'alice'; SUDO_UID = '1000' }).Text -split "`n")
+        $human[0] | Should -Match "via $(if ($Path -eq 'sudo') { "sudo:$Ag" } else { 'ssh' })\)$"
+        $human[1] | Should -Be 'Approved'
+        $human[2] | Should -Match "^$Op \(sudo by alice(, login uid \d+)?\)$"
+        (& $agent "$Attack; $Command -ApprovalId $id").Text | Should -Match $Done
         Runs $Verb | Should -Be ($runs + 1)
+        MmctlGotTheAllowList
+        if ($Verb -eq 'start') {
+            # The bot mmctl started: the repo's settings and the operator's account, nothing the agent set.
+            $bot = Get-Content -Raw (Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/pids') -Filter '*.pid' | Sort-Object LastWriteTime | Select-Object -Last 1).FullName
+            $environ = @{}
+            foreach ($entry in [IO.File]::ReadAllText("/proc/$($bot.Trim())/environ").Split([char] 0, [StringSplitOptions]::RemoveEmptyEntries)) { $name, $value = $entry -split '=', 2; $environ[$name] = $value }
+            foreach ($name in 'EXTENDED_API_BASE', 'GCONV_PATH', 'LOCPATH', 'LC_ALL', 'LD_PRELOAD') { $environ.Keys | Should -Not -Contain $name }
+            ($environ.HOME, $environ.USER, $environ.MM_MAX_POSITION_SIZE) | Should -Be @($OpHome, $Op, '100')
+        }
         (& $agent "$Command -ApprovalId $id").Text | Should -Match 'already used'
         Runs $Verb | Should -Be ($runs + 1)
     }

@@ -33,12 +33,17 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     private RepoEnvFiles? _envFiles;
     private AuditJournal? _journal;
     private ProcessTruth? _truth;
+    private IReadOnlyDictionary<string, string>? _hostEnvironment;
 
     public CmdletHost(PSCmdlet cmdlet)
     {
         ArgumentNullException.ThrowIfNull(cmdlet);
         _cmdlet = cmdlet;
+        // Made on the pipeline thread, where the runspace is known: host commands may start on others.
+        Caller = AgentSession.Current;
     }
+
+    public AgentSession Caller { get; }
 
     public OperatorOptions Options => _options ??= LoadOptions();
 
@@ -131,8 +136,13 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     {
         ArgumentNullException.ThrowIfNull(command);
         var masker = Masker;
-        return Masked(HostRunner.RunAsync(command, Options.Timeout, stop), masker);
+        return Masked(HostRunner.RunAsync(command, HostEnvironmentOfCommands, Options.Timeout, stop), masker);
     }
+
+    /// <summary>The one environment of this command's host runs, from the options and the session's import, never from its variables.</summary>
+    private IReadOnlyDictionary<string, string> HostEnvironmentOfCommands => LazyInitializer.EnsureInitialized(
+        ref _hostEnvironment,
+        () => HostEnvironment.Build(UserAccount.Current, Options.PassEnv, HostEnvironment.SandboxHooks(Options, Caller, Environment.GetEnvironmentVariables())));
 
     private static async Task<HostRunResult> Masked(Task<HostRunResult> running, SecretMasker masker)
     {

@@ -33,6 +33,9 @@ public interface IFlowHost
     /// <summary>The running cmdlet's name (Start-MmMarket), as the journal and tickets record it.</summary>
     string CmdletName { get; }
 
+    /// <summary>Who runs the command, as the session's import read it (the launcher's values, sudo's invoking user).</summary>
+    AgentSession Caller { get; }
+
     /// <summary>Not FullLanguage means the agent's restricted endpoint: approval only by a human's ticket.</summary>
     PSLanguageMode LanguageMode { get; }
 

@@ -268,7 +268,7 @@ public sealed class RunbookFlow
                 Reason = reason,
                 Plan = subject.Plan,
                 Binding = binding,
-                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(AgentSession.Current.Via is { } via ? ", via " + via : string.Empty)})",
+                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(Host.Caller.Via is { } via ? ", via " + via : string.Empty)})",
             }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
         }
         catch (OperatorException limit)

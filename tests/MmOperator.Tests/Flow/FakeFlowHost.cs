@@ -62,6 +62,9 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public string CmdletName { get; set; } = "Start-MmMarket";
 
+    /// <summary>A person's session by default; a test gives the launcher's values (or sudo's) as the import would read them.</summary>
+    public AgentSession Caller { get; set; } = new(_ => null, new Dictionary<string, string>());
+
     public PSLanguageMode LanguageMode { get; set; } = PSLanguageMode.FullLanguage;
 
     public bool IsWhatIf { get; set; }
