@@ -103,11 +103,14 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
 
     It 'for an agent on another host, the wrapper reaches the launcher over ssh, with -- before the host' {
         $remote = "$Tools/bin/mm-operator-agent-ssh"
+        $options = @('--operator', $Op, '--agent', $Ag, '--remote', '127.0.0.1', '--ssh-port', $Port, '--ssh-identity', "/home/$Ag/.ssh/id_ed25519", '--wrapper', $remote)
+        $unknown = Native bash (@($Deployment.Setup) + $options)
+        $unknown.ExitCode | Should -Be 1
+        $unknown.Text | Should -Match "PROBLEM: $Ag does not know the host key of \[127\.0\.0\.1\]:$Port"
         # The agent's account knows the operator host's key, as it would after its first connection.
         Set-Content "/home/$Ag/.ssh/known_hosts" "[127.0.0.1]:$Port $(Get-Content "$Tools/sshd/host_key.pub")"
         & chown "${Ag}:" "/home/$Ag/.ssh/known_hosts"
-        $setup = Native bash @($Deployment.Setup, '--operator', $Op, '--agent', $Ag, '--remote', '127.0.0.1', '--ssh-port', $Port,
-            '--ssh-identity', "/home/$Ag/.ssh/id_ed25519", '--wrapper', $remote)
+        $setup = Native bash (@($Deployment.Setup) + $options + '--check')
         $setup.Text | Should -Match "OK: $([regex]::Escape($remote)) reaches MmOperator's launcher as $Op@127.0.0.1 over ssh"
         Get-Content $remote | Should -Contain "exec /usr/bin/env -i /usr/bin/ssh -n -i /home/$Ag/.ssh/id_ed25519 -p $Port -o BatchMode=yes -o IdentitiesOnly=yes -- $Op@127.0.0.1 ""`$1"""
         (AsAgent @($remote, 'Get-MmStatus eth')).Text | Should -Match 'ETH-USD'
