@@ -156,7 +156,8 @@ Describe 'OpenClaw runs the agent''s skill through the wrapper, and nothing else
         $reply = Turn 'status' "mm-operator-agent 'Get-MmStatus eth, btc'"
         $reply | Should -Match 'ETH-USD'
         $reply | Should -Match 'BTC-USD'
-        $request = Get-Content $Requests | Select-Object -Last 1 | ConvertFrom-Json -Depth 50
+        # Every request offers the same tools and system prompt; the log's first line is whole once a reply came back.
+        $request = Get-Content $Requests -TotalCount 1 | ConvertFrom-Json -Depth 50
         @($request.tools.function.name) | Sort-Object | Should -Be @('exec', 'read')
         $request.messages[0].content | Should -Match '<name>mm-operator</name>'
     }
