@@ -123,7 +123,7 @@ BeforeAll {
 AfterAll {
     if ($SkipReason) { return }
     if ($Model) { Stop-Process -Id $Model.Id -Force -ErrorAction Ignore }
-    # The gateway and every other process of the agent's account end with the account.
+    # The gateway and every other process of the agent's account end with the account, and so do its files in /tmp.
     Remove-TwoUserDeployment $Deployment
     if ($Gateway) { $null = $Gateway.WaitForExit(10000) }
     if ($Http) { $Http.Dispose() }

@@ -188,11 +188,15 @@ function New-TwoUserDeployment {
 }
 
 function Remove-TwoUserDeployment {
-    <# Ends every process of the deployment's two accounts (they exist only for the test), then removes them and their files. #>
+    <#
+    Ends every process of the deployment's two accounts (they exist only for the test), then removes them and their
+    files: their homes, and what they left in /tmp (OpenClaw keeps its locks and log there, by user id).
+    #>
     param($Deployment)
     if (-not $Deployment) { return }
     foreach ($user in $Deployment.Operator, $Deployment.Agent) { & pkill -KILL -u $user }
     $null = Wait-Until { -not (& pgrep -u "$($Deployment.Operator),$($Deployment.Agent)") } -TimeoutSec 10
+    foreach ($user in $Deployment.Operator, $Deployment.Agent) { & find /tmp -mindepth 1 -maxdepth 1 -user $user -exec rm -rf '{}' + }
     Remove-TestSandbox $Deployment.Sandbox
     foreach ($user in $Deployment.Operator, $Deployment.Agent) { & userdel --remove $user 2>$null }
     Remove-Item "/etc/sudoers.d/mm-operator-$($Deployment.Agent)", $Deployment.Tools -Recurse -Force -ErrorAction Ignore
