@@ -133,43 +133,24 @@ function Invoke-FreshPwsh {
 
 function Start-InTerminal {
     <#
-    Runs a command in a fresh pwsh inside a pseudo-terminal of its own, as at a person's console:
-    Ctrl+C there is the terminal's SIGINT to its whole foreground process group (pwsh and each child it
-    did not move out of it), then pwsh's own handling. What the terminal shows goes to -Transcript;
-    Send-CtrlC presses Ctrl+C. Returns the driver process (python3, as the sandbox needs anyway).
+    Runs a command in a fresh pwsh inside a pseudo-terminal of its own, as at a person's console
+    (tools/terminal.py): Ctrl+C there is the terminal's SIGINT to its whole foreground process group
+    (pwsh and each child it did not move out of it), then pwsh's own handling. What the terminal shows
+    goes to -Transcript; Send-CtrlC presses Ctrl+C. -Answer is a person at the keyboard: pairs of the
+    text to wait for and the keys to type then (with Enter); a session given answers is interactive
+    (not -NonInteractive), so it really prompts. -File runs a script instead of -Command. Returns the
+    driver process (python3, as the sandbox needs anyway); its exit code is pwsh's.
     #>
-    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript)
-    $driver = @'
-import fcntl, os, pty, select, struct, sys, termios
-transcript, argv = sys.argv[1], sys.argv[2:]
-pid, terminal = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 400, 0, 0))  # wide: no line is wrapped
-keys = sys.stdin.fileno()
-with open(transcript, "ab", buffering=0) as out:
-    while True:
-        ready = select.select([terminal] + ([keys] if keys is not None else []), [], [])[0]
-        if keys in ready:
-            line = os.read(keys, 64)
-            if not line:
-                keys = None
-            elif b"ctrl-c" in line:
-                os.write(terminal, b"\x03")
-        if terminal in ready:
-            try:
-                data = os.read(terminal, 65536)
-            except OSError:  # EIO: the terminal's last process is gone
-                break
-            if not data:
-                break
-            out.write(data)
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
-'@
+    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript, [string[]] $Answer = @(), [switch] $File)
     $info = [Diagnostics.ProcessStartInfo]::new('python3')
-    foreach ($argument in '-c', $driver, $Transcript, 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $Command) {
-        $info.ArgumentList.Add($argument)
+    $info.ArgumentList.Add((Join-Path $PSScriptRoot '../../tools/terminal.py'))
+    $info.ArgumentList.Add($Transcript)
+    for ($i = 0; $i -lt $Answer.Count; $i += 2) {
+        foreach ($argument in '--answer', $Answer[$i], $Answer[$i + 1]) { $info.ArgumentList.Add($argument) }
     }
+
+    $pwsh = @('--', 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile') + @(if ($Answer.Count -eq 0) { '-NonInteractive' }) + @(if ($File) { '-File' } else { '-Command' }) + $Command
+    foreach ($argument in $pwsh) { $info.ArgumentList.Add($argument) }
     $info.RedirectStandardInput = $true
     [Diagnostics.Process]::Start($info)
 }

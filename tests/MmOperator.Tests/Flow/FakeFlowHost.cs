@@ -113,7 +113,40 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         return Answer();
     }
 
-    public string DescribeApproval() => ApprovalMode.ConfirmFalse;
+    /// <summary>How ShouldProcess approves: -Confirm:$false unless a test asks a person (Prompted).</summary>
+    public string Approval { get; set; } = ApprovalMode.ConfirmFalse;
+
+    public string DescribeApproval() => Approval;
+
+    /// <summary>The person's answers to Choose, in order (an index into its choices); a test that asks more fails.</summary>
+    public Queue<int> Choices { get; } = new();
+
+    /// <summary>Each question a person was asked with Choose, with the labels of its choices.</summary>
+    public List<(string Query, IReadOnlyList<string> Labels)> Questions { get; } = [];
+
+    /// <summary>Throws what the console host throws when no person can answer; null when one can.</summary>
+    public Exception? NoPerson { get; set; }
+
+    public int Choose(string caption, string query, IReadOnlyList<PromptChoice> choices, int defaultChoice)
+    {
+        if (NoPerson is { } noPerson)
+        {
+            throw noPerson;
+        }
+
+        Questions.Add((query, choices.Select(c => c.Label).ToList()));
+        return Choices.Dequeue();
+    }
+
+    /// <summary>Set when the flow ended the script as well as the command (<see cref="IFlowHost.ThrowScriptTerminatingError"/>).</summary>
+    public bool EndedScript { get; private set; }
+
+    [DoesNotReturn]
+    public void ThrowScriptTerminatingError(ErrorRecord record)
+    {
+        EndedScript = true;
+        throw new FlowTerminatedException(record);
+    }
 
     public List<ProgressRecord> Progress { get; } = [];
 
