@@ -114,7 +114,8 @@ function Use-Environment {
     $saved = @{}
     foreach ($name in $Environment.Keys) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+        # An empty value removes the variable too: .NET keeps an empty one, which a child would still see.
+        [Environment]::SetEnvironmentVariable($name, $(if ("$($Environment[$name])") { $Environment[$name] } else { $null }))
     }
     try { & $ScriptBlock }
     finally {

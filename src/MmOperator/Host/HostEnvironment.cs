@@ -75,7 +75,8 @@ public static partial class HostEnvironment
         }
 
         return processEnvironment.Cast<DictionaryEntry>()
-            .Where(entry => entry.Key is string name && name.StartsWith(SandboxHookPrefix, StringComparison.Ordinal) && entry.Value is string)
+            // An empty hook is an unset one (PowerShell's $env:X = '' keeps the variable, empty).
+            .Where(entry => entry.Key is string name && name.StartsWith(SandboxHookPrefix, StringComparison.Ordinal) && entry.Value is string { Length: > 0 })
             .Select(entry => KeyValuePair.Create((string)entry.Key, (string)entry.Value!))
             .ToList();
     }

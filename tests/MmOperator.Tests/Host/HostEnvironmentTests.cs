@@ -21,7 +21,7 @@ public sealed class HostEnvironmentTests : IDisposable
         ["GCONV_PATH"] = "/home/mmagent/gconv", ["LOCPATH"] = "/home/mmagent/locale", ["LC_ALL"] = "x",
         ["HOME"] = "/home/mmagent", ["PATH"] = "/home/mmagent/bin:/usr/bin", ["LD_PRELOAD"] = "/tmp/x.so", ["PYTHONPATH"] = "/tmp",
         ["EXTENDED_API_BASE"] = "https://evil.example", ["MM_MAX_POSITION_SIZE"] = "100000", ["MMOPERATOR_AGENT"] = string.Empty,
-        ["MM_SANDBOX_FAULT"] = "hang", ["MM_SANDBOX_FAULT_ON"] = "status",
+        ["MM_SANDBOX_FAULT"] = "hang", ["MM_SANDBOX_FAULT_ON"] = "status", ["MM_SANDBOX_STOP_GRACE_S"] = string.Empty,
     };
 
     public void Dispose() => _dir.Dispose();
