@@ -12,6 +12,9 @@ public enum AuditOutcome
     Refused,
     Declined,
     PendingApproval,
+
+    /// <summary>Written ahead, before an approved change starts; the records of how it ended name it as their Attempt.</summary>
+    Intended,
 }
 
 public static class AuditOutcomes

@@ -21,6 +21,9 @@ public sealed class OptionsView
 
     public int StartSettleMs { get; init; }
 
+    /// <summary>Where logger writes a person's stop that the audit journal could not take.</summary>
+    public required string SystemLogSocketPath { get; init; }
+
     public required string ApprovalStorePath { get; init; }
 
     /// <summary>The settings file Set-MmOperatorOption -Save writes and the next import reads.</summary>
@@ -43,6 +46,7 @@ public sealed class OptionsView
             TimeoutSec = options.TimeoutSec,
             ApprovalLifetimeSec = options.ApprovalLifetimeSec,
             StartSettleMs = options.StartSettleMs,
+            SystemLogSocketPath = options.SystemLogSocketPath,
             ApprovalStorePath = options.ApprovalStorePath,
             SettingsPath = settingsPath,
             Source = named.Count == 0 ? "default" : "default, except " + string.Join(", ", named),

@@ -27,6 +27,7 @@ public sealed class SettingsFile
         ["TimeoutSec"] = "MMOPERATOR_TIMEOUT_SEC",
         ["ApprovalLifetimeSec"] = "MMOPERATOR_APPROVAL_TTL_SEC",
         ["StartSettleMs"] = "MMOPERATOR_START_SETTLE_MS",
+        ["SystemLogSocketPath"] = "MMOPERATOR_SYSLOG_SOCKET",
     };
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
