@@ -289,10 +289,16 @@ public sealed class AuditJournal
         var expectedPrev = GenesisHash;
         var count = 0;
         var number = 0;
-        foreach (var line in File.ReadLines(Path))
+        using var lines = File.ReadLines(Path).GetEnumerator();
+        while (lines.MoveNext())
         {
             number++;
-            var problem = CheckLine(line, expectedPrev, keyed, out var hash);
+            var problem = CheckLine(lines.Current, expectedPrev, keyed, out var hash);
+            if (problem is not null && !lines.MoveNext() && !EndsInNewline())
+            {
+                return new AuditVerification(Path, count, false, number, "the last line is part of a record, with no newline after it: a write was cut short (a torn tail). No state change runs until it is repaired; see Get-Help Test-MmAuditLog");
+            }
+
             if (problem is not null)
             {
                 return new AuditVerification(Path, count, false, number, key is null ? problem + $" (or the journal is keyed and its key file '{KeyPath}' is missing: keep the key with the journal)" : problem);
@@ -310,6 +316,14 @@ public sealed class AuditJournal
         return key is not null && keyed is null
             ? new AuditVerification(Path, count, false, number + 1, "records are missing: the journal ends before the last record written without a key, which the key file names")
             : new AuditVerification(Path, count, true, null, null);
+    }
+
+    private bool EndsInNewline()
+    {
+        using var file = File.OpenHandle(Path);
+        var length = RandomAccess.GetLength(file);
+        var last = new byte[1];
+        return length == 0 || (RandomAccess.Read(file, last, length - 1) == 1 && last[0] == (byte)'\n');
     }
 
     private static string? CheckLine(string line, string expectedPrev, JournalKey? key, out string hash) =>

@@ -268,6 +268,9 @@ public sealed class AuditJournalTests : IDisposable
         Assert.Equal(ErrorIds.AuditJournalTornTail, error.ErrorId);
         Assert.Contains("a write was cut short", error.Message, StringComparison.Ordinal);
         Assert.Contains("Nothing was run", error.Message, StringComparison.Ordinal);
+        var verification = journal.Verify();
+        Assert.Equal((false, 1, 2), (verification.IsValid, verification.RecordCount, verification.FirstBrokenLine));
+        Assert.StartsWith("the last line is part of a record, with no newline after it: a write was cut short (a torn tail)", verification.Problem, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -66,8 +66,8 @@ public sealed class ApprovalSessionTests : IDisposable
         Assert.DoesNotContain("start btc --json", Invocations(shell));
 
         var audit = shell.AddScript("Get-MmAuditLog").Invoke();
-        // Every market is asked before any runs: the decline is journalled first.
-        Assert.Equal(["Declined", "Succeeded"], audit.Select(a => a.Properties["Outcome"].Value.ToString()));
+        // Every market is asked before any runs: the decline is journalled first, then the approved start's intent and end.
+        Assert.Equal(["Declined", "Intended", "Succeeded"], audit.Select(a => a.Properties["Outcome"].Value.ToString()));
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class ApprovalSessionTests : IDisposable
 
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"Ctrl+C took {clock.Elapsed}: the stops were not killed");
             Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
-            var stops = File.ReadLines(journal).Where(l => l.Contains("\"action\":\"stop\"", StringComparison.Ordinal)).ToList();
+            var stops = File.ReadLines(journal).Where(l => l.Contains("\"action\":\"stop\"", StringComparison.Ordinal) && !l.Contains("\"outcome\":\"Intended\"", StringComparison.Ordinal)).ToList();
             Assert.Equal(2, stops.Count);
             Assert.All(stops, record => Assert.Contains("\"error_id\":\"HostCommandCancelled\"", record, StringComparison.Ordinal));
         }
