@@ -219,6 +219,7 @@ Describe 'Nothing runs unrecorded' {
         $null = Start-MmMarket doge -Reason 'a first record' -Confirm:$false -ErrorAction SilentlyContinue
         $before = (Get-Item $journal).Length
         [Linq.Enumerable]::Repeat([pscustomobject]@{ Market = 'eth'; Name = 'MM_API_KEY'; Value = '1'; Reason = 'flood' }, 100000) | Set-MmEnvParam -Confirm:$false -ErrorAction Ignore
+        (Get-Item $journal).Length - $before | Should -BeLessThan 2KB -Because 'the 100,000 refusals are one record'
         { [Linq.Enumerable]::Repeat(@{ Market = 'eth'; Param = 'MM_API_KEY'; Proposed = '1' }, 100000) | Submit-MmAdvisorProposal -Reason 'flood' -Confirm:$false } |
             Should -Throw -ErrorId 'ProposalRowLimit,MmOperator.Commands.SubmitMmAdvisorProposalCommand' -ExpectedMessage '*at most 1000 rows*row 1001 is one more*'
         (Get-Item $journal).Length - $before | Should -BeLessThan 1MB
