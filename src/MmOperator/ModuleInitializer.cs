@@ -10,12 +10,15 @@ namespace MmOperator;
 /// defaults at import; other sessions keep theirs. What the settings file could not give is kept for
 /// Get-MmOperatorOption to warn about: an initializer has no output stream, and a nested pipeline is a
 /// way to run commands the module does not open.
-/// It also makes the agent launcher executable again: a .nupkg (zip) does not keep Unix file modes.
+/// It also makes the agent launcher executable again: a .nupkg (zip) does not keep Unix file modes, and
+/// handles SIGXFSZ for the whole process (<see cref="IO.FileSizeSignal"/>): PowerShell's own caches
+/// written past an inherited file size limit must fail, not end the session.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
     public void OnImport()
     {
+        IO.FileSizeSignal.Handle();
         var session = AgentSession.Import();
         OptionsStore.Import(session);
         if (session.IsAgent)

@@ -396,3 +396,67 @@ Describe 'A human sees exactly what they approve' {
         (Get-MmApprovalRequest $id).State | Should -Be 'Pending' -Because 'the person answered with the default, No'
     }
 }
+
+Describe 'What the agent can make the operator''s files grow by, and a journal that takes no records' {
+    It '100,000 refused attempts grow the journal by less than 1 MB: one record per command' {
+        $before = (Get-Item $Sandbox.AuditLogPath).Length
+        $result = Agent 'Stop-MmMarket (@("doge") * 100000) -Reason flood -ErrorAction Ignore; @(@{ Market = "eth"; Param = "MM_API_KEY"; Proposed = "1" }) * 100000 | Submit-MmAdvisorProposal -Reason flood'
+        $result.Text | Should -Match 'at most 1000 rows in one submission, and row 1001 is one more'
+        (Get-Item $Sandbox.AuditLogPath).Length - $before | Should -BeLessThan 1MB
+        $stop, $submit = Get-MmAuditLog -Last 2
+        ($stop.Outcome, $stop.LanguageMode, $submit.ErrorId) | Should -Be @('Refused', 'ConstrainedLanguage', 'ProposalRowLimit')
+        $stop.Detail | Should -BeLike '100000 attempts of this command were refused (UnknownMarket x100000); the first: *'
+    }
+
+    It 'the launcher ends a command past its output cap; the transcript it writes holds what the caller got' {
+        $earlier = @(Get-ChildItem $Transcripts -ErrorAction Ignore).Name
+        $result = Agent '"x" * 3mb; Stop-MmMarket doge -Reason "after the flood"' -Extra @{ MMOPERATOR_OUTPUT_MB = '1' } -Process
+        $result.ExitCode | Should -Be 125
+        # Its output is cut at the cap, and its message comes from the launcher (on stderr, so possibly first).
+        $lines = $result.Text -split "`n"
+        @($lines -match '^x+$').ForEach('Length') | Should -Be 1048576
+        $lines | Should -Contain 'mm-operator: the command wrote more than 1 MB; it was ended (exit 125)'
+        (Get-MmAuditLog -Last 1).Reason | Should -Not -Be 'after the flood'
+        $transcript = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $earlier -and (Select-String -Path $_.FullName -SimpleMatch $ModuleCopy -Quiet) })
+        $transcript.Count | Should -Be 1
+        $transcript[0].Length | Should -BeLessThan (1MB + 1KB)
+        $transcript[0].UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite')
+        Get-Content -Raw $transcript[0].FullName | Should -Match '(?s)^mm-operator transcript\n.*Command: "x" \* 3mb; Stop-MmMarket.*\n\*+\nx{1048576}mm-operator: the command wrote more than 1 MB.*End time: .*, exit code 125\n$'
+    }
+
+    It 'a command the launcher ends stops as on Ctrl+C, and journals its refusals' {
+        # The launcher ends a command at its wall time or past its output cap with SIGALRM to timeout, which sends
+        # PowerShell SIGINT. Once the first refusal is out the command is inside its loop: end it that way then.
+        $session = [Diagnostics.Process]::new()
+        $session.StartInfo.FileName = $Launcher
+        $session.StartInfo.ArgumentList.Add("Stop-MmMarket (@('doge') * 100000) -Reason 'ended mid-way'")
+        $session.StartInfo.RedirectStandardOutput = $true
+        $null = $session.Start()
+        $session.StandardOutput.ReadLine() | Should -Match 'Market .doge. has no market file'
+        $timeout = Get-Process | Where-Object { $_.Parent.Id -eq $session.Id -and $_.ProcessName -eq 'timeout' }
+        & kill -ALRM $timeout.Id
+        $null = $session.StandardOutput.ReadToEnd()
+        $session.WaitForExit()
+        $session.ExitCode | Should -Be 124
+        $record = Get-MmAuditLog -Last 1
+        $record.Reason | Should -Be 'ended mid-way'
+        $record.Detail -match '^(\d+) attempts of this command were refused \(UnknownMarket x\1\); the first: ' | Should -BeTrue
+        [int] $Matches[1] | Should -BeLessThan 100000
+    }
+
+    It 'a torn journal tail refuses the agent''s stop before mmctl runs, and its ticket stays unused' {
+        $null = Invoke-Mmctl $Sandbox start eth --json
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1 drawdown"').Text
+        $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
+        $whole = "$($Sandbox.AuditLogPath).whole"
+        Copy-Item $Sandbox.AuditLogPath $whole
+        [IO.File]::AppendAllText($Sandbox.AuditLogPath, '{"prev_hash":"')
+        try {
+            $stops = Stops
+            (Agent "Stop-MmMarket eth -Reason 'SEV1 drawdown' -ApprovalId $id").Text | Should -Match 'takes no more records: it ends in part of a record'
+            Stops | Should -Be $stops
+            (Get-MmApprovalRequest $id).State | Should -Be 'Approved'
+        }
+        finally { Move-Item $whole $Sandbox.AuditLogPath -Force }
+    }
+}

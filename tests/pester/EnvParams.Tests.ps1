@@ -94,7 +94,7 @@ Describe 'Set-MmEnvParam and Remove-MmEnvParam' {
         $removed.PreviousValue | Should -Be '2'
         $removed.NewValue | Should -BeNullOrEmpty
         Get-Content (EnvPath '.env.eth') | Should -Not -Contain 'MM_STALE_CANCEL_GRACE_S=2'
-        $audit = Get-MmAuditLog -Last 2
+        $audit = Get-MmAuditLog -Last 4 | Where-Object Outcome -ne Intended
         $audit.Action | Should -Be @('set', 'remove')
         $audit.PreviousValue | Should -Be @($null, '2')
         $audit.NewValue | Should -Be @('2', $null)
@@ -318,7 +318,7 @@ Describe 'Concurrent writers' {
         foreach ($n in 1..4) { foreach ($k in 1..6) { $values."MM_W$($n)_K$k" | Should -Be "$k" } }
         $values.MM_MAX_OFFSET_BPS | Should -Be '106'
         (Test-MmAuditLog).IsValid | Should -BeTrue
-        @(Get-MmAuditLog -Action set | Where-Object Reason -eq 'load').Count | Should -Be 24
+        @(Get-MmAuditLog -Action set -Outcome Succeeded | Where-Object Reason -eq 'load').Count | Should -Be 24
     }
 }
 

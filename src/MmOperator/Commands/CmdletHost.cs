@@ -80,6 +80,22 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     /// </summary>
     public void Stop() => _stopping.Cancel();
 
+    /// <summary>
+    /// When a state-changing command ends, from its Dispose: its refusals are journalled as one record,
+    /// also after Ctrl+C (the agent's launcher ends a command with SIGINT).
+    /// </summary>
+    public static void EndCommand(RunbookFlow? flow)
+    {
+        try
+        {
+            flow?.RecordRefusals();
+        }
+        catch (Exception closed) when (closed is PipelineStoppedException or PSInvalidOperationException)
+        {
+            // A stopped pipeline takes no warning: the refusals' record was attempted, and its failure cannot be shown.
+        }
+    }
+
     public void Dispose() => _stopping.Dispose();
 
     /// <summary>

@@ -118,7 +118,7 @@ public sealed class AdvisorFlow
     /// In a restricted session, once approved: runs the listing the Plan named, and goes on only while
     /// the script's own selection still gives exactly the planned proposals. Otherwise nothing is applied.
     /// </summary>
-    private bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval)
+    private bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval, string attempt)
     {
         ArgumentNullException.ThrowIfNull(planned);
         ArgumentNullException.ThrowIfNull(select);
@@ -134,7 +134,7 @@ public sealed class AdvisorFlow
         }
 
         var refusal = new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, "mm_advisor_apply.py --list-pending no longer gives the approved proposals (they changed or were handled since the plan, or the listing failed). Nothing was applied and the ticket is used; look again and file a new request.", action);
-        Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = HostCommand.AdvisorListPending(Options).Argv, Outcome = AuditOutcome.Failed, ErrorId = refusal.ErrorId, Detail = refusal.Message });
+        Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Reason = reason, Approval = approval, Argv = HostCommand.AdvisorListPending(Options).Argv, Outcome = AuditOutcome.Failed, ErrorId = refusal.ErrorId, Detail = refusal.Message });
         Host.WriteError(refusal.ToErrorRecord());
         return false;
     }
@@ -186,7 +186,7 @@ public sealed class AdvisorFlow
     /// mmctl status per market touched, after the run). A planned proposal without a receipt and a
     /// receipt for one that was not planned are errors.
     /// </summary>
-    private void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval)
+    private void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval, string attempt)
     {
         AdvisorApplyResult result;
         try
@@ -195,7 +195,7 @@ public sealed class AdvisorFlow
         }
         catch (HostCommandException failure)
         {
-            Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message, Result = HostResultReader.ReadObjectOrNull(run) });
+            Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message, Result = HostResultReader.ReadObjectOrNull(run) });
             Host.WriteError(failure.ToErrorRecord());
             return;
         }
@@ -204,7 +204,7 @@ public sealed class AdvisorFlow
         {
             var id = notSelected == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound;
             var refusal = new OperatorException(id, ErrorCategory.ObjectNotFound, $"{result.ProposalId}: the apply script selected nothing ({notSelected}). Nothing was applied.", result.ProposalId);
-            Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = id, Detail = refusal.Message, Result = HostResultReader.ReadObjectOrNull(run) });
+            Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = id, Detail = refusal.Message, Result = HostResultReader.ReadObjectOrNull(run) });
             Host.WriteError(refusal.ToErrorRecord());
             return;
         }
@@ -220,6 +220,7 @@ public sealed class AdvisorFlow
             var failed = receipt.Result == "failed";
             var record = Flow.Record(new AuditRecord
             {
+                Attempt = attempt,
                 Action = action,
                 Market = proposal?.Market,
                 Key = proposal?.Param,
@@ -267,7 +268,7 @@ public sealed class AdvisorFlow
         foreach (var missed in planned.Where(p => receipts.All(r => r.Receipt.ProposalId != p.ProposalId)))
         {
             var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {VisibleText.Of(missed.ProposalId)} ({VisibleText.Of(missed.Change)}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
-            Flow.Record(new AuditRecord { Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = error.ErrorId, Detail = error.Message });
+            Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = error.ErrorId, Detail = error.Message });
             Host.WriteError(error.ToErrorRecord());
         }
     }
@@ -299,10 +300,15 @@ public sealed class AdvisorFlow
             return;
         }
 
-        Flow.RequireJournal();
+        if (Flow.BeginAttempt(new AuditRecord { Action = ListAction, Reason = valid, Approval = approval, Argv = command.Argv }) is not { } attempt)
+        {
+            return;
+        }
+
         var pending = ListPending();
         Flow.Record(new AuditRecord
         {
+            Attempt = attempt,
             Action = ListAction,
             Reason = valid,
             Approval = approval,
@@ -358,13 +364,13 @@ public sealed class AdvisorFlow
         var command = HostCommand.AdvisorApprove(Flow.Options, id);
         var line = PlannedLine(command, $"{proposal!.Change} in {proposal.EnvPath}");
         if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param) is not { } approval
-            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval))
+            || Flow.BeginAttempt(new AuditRecord { Action = ApproveOne, Market = proposal.Market, Key = proposal.Param, Reason = reason, Approval = approval, Argv = command.Argv, Detail = line }) is not { } attempt
+            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval, attempt))
         {
             return;
         }
 
-        Flow.RequireJournal();
-        ReportApplication(command, Host.RunHost(command), [proposal], ApproveOne, reason, approval);
+        ReportApplication(command, Host.RunHost(command), [proposal], ApproveOne, reason, approval, attempt);
     }
 
     /// <summary>The script's own two reasons for an id it would not select, told apart from its files (read only).</summary>
@@ -420,13 +426,14 @@ public sealed class AdvisorFlow
         }
 
         var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {p.Change} in {Path.GetFileName(p.EnvPath)}"));
-        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), PlannedCommands(command)) is not { } approval
-            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval))
+        var line = PlannedLine(command, $"applies {planned.Count}, in this order: {list}");
+        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, line, PlannedCommands(command)) is not { } approval
+            || Flow.BeginAttempt(new AuditRecord { Action = WarrenAutoAction, Reason = valid, Approval = approval, Argv = command.Argv, Detail = line }) is not { } attempt
+            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval, attempt))
         {
             return;
         }
 
-        Flow.RequireJournal();
-        ReportApplication(command, Host.RunHost(command), planned, WarrenAutoAction, valid, approval);
+        ReportApplication(command, Host.RunHost(command), planned, WarrenAutoAction, valid, approval, attempt);
     }
 }

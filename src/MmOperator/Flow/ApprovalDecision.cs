@@ -27,6 +27,8 @@ public sealed class ApprovalDecision
         _grants = grants;
     }
 
+    public RunbookFlow Flow => _flow;
+
     private string Verb => _grants ? AuditActions.ApprovalGrant : AuditActions.ApprovalDeny;
 
     /// <summary>Decisions are never taken from a restricted session or by the agent; the journal must take them.</summary>

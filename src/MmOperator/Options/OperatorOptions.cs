@@ -50,6 +50,14 @@ public sealed record OperatorOptions
 
     public const string PassEnvValuePrefix = "MMOPERATOR_ENV_";
 
+    /// <summary>
+    /// The system log's socket, where logger writes the record of a person's stop that the audit journal
+    /// could not take. A host whose syslog or journald listens elsewhere (a container) names its socket.
+    /// </summary>
+    public string SystemLogSocketPath { get; init; } = DefaultSystemLogSocketPath;
+
+    public const string DefaultSystemLogSocketPath = "/dev/log";
+
     /// <summary>Approval requests live beside the audit journal, in a private folder.</summary>
     public string ApprovalStorePath => Path.Combine(Path.GetDirectoryName(AuditLogPath)!, "approvals");
 
@@ -96,6 +104,11 @@ public sealed record OperatorOptions
         if (Variable(getVariable, "MMOPERATOR_AUDIT_LOG") is { } audit)
         {
             options = options with { AuditLogPath = FullPath(audit) };
+        }
+
+        if (Variable(getVariable, "MMOPERATOR_SYSLOG_SOCKET") is { } socket)
+        {
+            options = options with { SystemLogSocketPath = FullPath(socket) };
         }
 
         if (Variable(getVariable, "MMOPERATOR_APPROVAL_TTL_SEC") is { } lifetime)

@@ -29,6 +29,7 @@ public sealed class SettingsFile
         ["ApprovalLifetimeSec"] = "MMOPERATOR_APPROVAL_TTL_SEC",
         ["StartSettleMs"] = "MMOPERATOR_START_SETTLE_MS",
         [PassEnvOption] = OperatorOptions.PassEnvVariable,
+        ["SystemLogSocketPath"] = "MMOPERATOR_SYSLOG_SOCKET",
     };
 
     /// <summary>The one option that is an object: variable names to values, which the file's variables view spreads over MMOPERATOR_PASS_ENV and MMOPERATOR_ENV_*.</summary>

@@ -106,6 +106,9 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public IReadOnlyList<AuditRecord> Journalled => File.Exists(Options.AuditLogPath) ? Journal.Read().ToList() : [];
 
+    /// <summary>The journal without the records of intent: how each attempt ended.</summary>
+    public IReadOnlyList<AuditRecord> Ended => Journalled.Where(r => r.Outcome != AuditOutcome.Intended).ToList();
+
     /// <summary>Each prompt's text as a person reads it: the Plan, then the question.</summary>
     public bool ShouldProcess(string plan, string query, string caption)
     {

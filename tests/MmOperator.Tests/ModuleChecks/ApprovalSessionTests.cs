@@ -71,8 +71,8 @@ public sealed class ApprovalSessionTests : IDisposable
         Assert.DoesNotContain("start btc --json", Invocations(shell));
 
         var audit = shell.AddScript("Get-MmAuditLog").Invoke();
-        // Every market is asked before any runs: the decline is journalled first.
-        Assert.Equal(["Declined", "Succeeded"], audit.Select(a => a.Properties["Outcome"].Value.ToString()));
+        // Every market is asked before any runs: the decline is journalled first, then the approved start's intent and end.
+        Assert.Equal(["Declined", "Intended", "Succeeded"], audit.Select(a => a.Properties["Outcome"].Value.ToString()));
     }
 
     [Fact]
@@ -164,7 +164,7 @@ public sealed class ApprovalSessionTests : IDisposable
             shell.Stop();
 
             Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
-            var stops = File.ReadLines(journal).Where(l => l.Contains("\"action\":\"stop\"", StringComparison.Ordinal)).ToList();
+            var stops = File.ReadLines(journal).Where(l => l.Contains("\"action\":\"stop\"", StringComparison.Ordinal) && !l.Contains("\"outcome\":\"Intended\"", StringComparison.Ordinal)).ToList();
             Assert.Equal(2, stops.Count);
             Assert.All(stops, record => Assert.Contains("\"outcome\":\"Succeeded\"", record, StringComparison.Ordinal));
             // The pipeline refuses output once it stops: the host's UI is where the person reads what happened.
