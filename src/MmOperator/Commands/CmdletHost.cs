@@ -108,6 +108,20 @@ public sealed class CmdletHost : IFlowHost, IDisposable
         }
     }
 
+    public string? ReadLine(string prompt)
+    {
+        _cmdlet.Host.UI.Write(VisibleText.Composed(prompt));
+        try
+        {
+            return _cmdlet.Host.UI.ReadLine();
+        }
+        catch (NullReferenceException endOfInput)
+        {
+            // As for PromptForChoice: the console host fails on the null line at the end of its input.
+            throw new System.Management.Automation.Host.HostException("the input ended before an answer was given", endOfInput);
+        }
+    }
+
     public string DescribeApproval()
     {
         bool? confirm = _cmdlet.MyInvocation.BoundParameters.TryGetValue("Confirm", out var bound) ? ((SwitchParameter)bound).IsPresent : null;

@@ -35,6 +35,7 @@ public static class ErrorIds
     // Approval, audit and market actions
     public const string AuditJournalUnavailable = "AuditJournalUnavailable";
     public const string ApprovalRequired = "ApprovalRequired";
+    public const string RiskChangeNeedsForce = "RiskChangeNeedsForce";
     public const string AgentDecisionRefused = "AgentDecisionRefused";
     public const string InvalidReason = "InvalidReason";
     public const string MarketActionFailed = "MarketActionFailed";

@@ -265,6 +265,21 @@ public sealed class AdvisorFlow
         }
     }
 
+    /// <summary>
+    /// Real money and risk changes among proposals, as for a .env edit. A person confirms a risk change by
+    /// retyping its market, or "warren-auto" when the risky proposals are of several markets.
+    /// </summary>
+    private Stakes StakesOf(IReadOnlyList<AdvisorProposal> proposals)
+    {
+        var risks = proposals.Where(p => p.Param is not null && !p.IsProtected)
+            .Select(p => Policy.Risk.Assess(p.Param!, p.PreviousValue, p.NewValue) is { } risk ? risk with { Market = p.Market } : null)
+            .OfType<RiskChange>()
+            .ToList();
+        var mainnet = proposals.Select(MarketOf).OfType<MarketEntry>().Where(m => m.IsMainnet).Select(m => m.DisplayName).Distinct().ToList();
+        var markets = risks.Select(r => r.Market).Distinct().ToList();
+        return new Stakes(mainnet, risks, markets is [{ } one] ? one : "warren-auto");
+    }
+
     /// <summary>The catalog entry of a proposal's market (its symbol), or null for "every instance".</summary>
     private MarketEntry? MarketOf(AdvisorProposal? proposal)
     {
@@ -356,7 +371,7 @@ public sealed class AdvisorFlow
 
         var command = HostCommand.AdvisorApprove(Flow.Options, id);
         var line = PlannedLine(command, $"{proposal!.Change} in {proposal.EnvPath}");
-        if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param) is not { } approval
+        if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param, stakes: StakesOf([proposal])) is not { } approval
             || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval))
         {
             return;
@@ -425,7 +440,7 @@ public sealed class AdvisorFlow
         }
 
         var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {p.Change} in {Path.GetFileName(p.EnvPath)}"));
-        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), PlannedCommands(command)) is not { } approval
+        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), PlannedCommands(command), stakes: StakesOf(planned)) is not { } approval
             || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval))
         {
             return;

@@ -45,6 +45,12 @@ public interface IFlowHost
     /// </summary>
     bool ShouldProcess(string plan, string query, string caption);
 
+    /// <summary>
+    /// Asks the person to type a line (a risk change's confirmation); null when the input ended. Throws
+    /// PSInvalidOperationException or HostException when the session cannot ask.
+    /// </summary>
+    string? ReadLine(string prompt);
+
     /// <summary>How the ShouldProcess that just returned true was approved (<see cref="ApprovalMode"/>).</summary>
     string DescribeApproval();
 

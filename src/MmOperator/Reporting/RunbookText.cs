@@ -6,12 +6,16 @@ namespace MmOperator.Reporting;
 /// <summary>The runbook's mandatory response format: the Plan block before, Result and New status after.</summary>
 public static class RunbookText
 {
+    /// <summary>The Plan's line for a market whose MM_ENVIRONMENT is mainnet.</summary>
+    public const string Mainnet = "Environment: MAINNET (real money)";
+
     /// <summary>
-    /// The Plan block. Its line breaks are its own: the action line and the reason are each one value,
-    /// escaped (<see cref="VisibleText"/>), so neither can hide text or add a line to the Plan.
+    /// The Plan block. Its line breaks are its own: the action line, each flag (<see cref="Mainnet"/>, a
+    /// risk change) and the reason are each one value, escaped (<see cref="VisibleText"/>), so none can
+    /// hide text or add a line to the Plan.
     /// </summary>
-    public static string Plan(string actionLine, string reason, bool needsApproval) =>
-        $"Plan:\n- Action(s): {VisibleText.Of(actionLine)}\n- Reason: {VisibleText.Of(reason)}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
+    public static string Plan(string actionLine, string reason, bool needsApproval, IEnumerable<string>? flags = null) =>
+        $"Plan:\n- Action(s): {VisibleText.Of(actionLine)}\n{string.Concat((flags ?? []).Select(f => $"- {VisibleText.Of(f)}\n"))}- Reason: {VisibleText.Of(reason)}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
 
     public static string Result(string summary) => $"Result:\n- {summary}";
 

@@ -49,7 +49,8 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     /// <summary>None unless a test masks by the repo's secrets (<see cref="SecretMasker.ForRepo"/>).</summary>
     public SecretMasker Masker { get; set; } = SecretMasker.None;
 
-    public MarketCatalog Catalog { get; }
+    /// <summary>Read when the host is made; a test that changes a market file reloads it.</summary>
+    public MarketCatalog Catalog { get; set; }
 
     public AuditJournal Journal { get; }
 
@@ -110,7 +111,21 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         return Answer();
     }
 
-    public string DescribeApproval() => ApprovalMode.ConfirmFalse;
+    /// <summary>How ShouldProcess approves: by default a script's -Confirm:$false.</summary>
+    public string Approval { get; set; } = ApprovalMode.ConfirmFalse;
+
+    public string DescribeApproval() => Approval;
+
+    /// <summary>What the person types at a line prompt; null is the end of input.</summary>
+    public Func<string?> Typed { get; set; } = () => throw new InvalidOperationException("nothing should be asked to type");
+
+    public List<string> LinePrompts { get; } = [];
+
+    public string? ReadLine(string prompt)
+    {
+        LinePrompts.Add(prompt);
+        return Typed();
+    }
 
     public List<ProgressRecord> Progress { get; } = [];
 
