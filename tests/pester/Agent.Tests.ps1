@@ -330,7 +330,9 @@ Describe 'A human sees exactly what they approve' {
 
         # The prompt: the Plan first, every bound field, the question last on its own line; nothing cut.
         $prompt = ($shown -split "\n(?=Approval request)")[1]
-        $prompt | Should -Match "(?s)^Approval request $id, expires [^\n]+\nPlan:\n- Action\(s\): set MM_MAX_POSITION_SIZE in \S+\.env\.eth: '100' -> '100000'\n- Reason: raise the cap\nNeed approval: YES\n"
+        # A risk change (the cap x1000) is flagged first, and in the Plan the ticket binds.
+        $risk = [regex]::Escape("RISK: MM_MAX_POSITION_SIZE x1000 ('100' -> '100000')")
+        $prompt | Should -Match "(?s)^Approval request $id, expires [^\n]+\n$risk\nPlan:\n- Action\(s\): set MM_MAX_POSITION_SIZE in \S+\.env\.eth: '100' -> '100000'\n- $risk\n- Reason: raise the cap\nNeed approval: YES\n"
         $prompt | Should -Match "(?m)^- Cmdlet: Set-MmEnvParam\n- Action: set\n- Target: MM_MAX_POSITION_SIZE in \S+\.env\.eth\n- Key: MM_MAX_POSITION_SIZE\n- Value: '100000'\n- Command: \(none: a direct file edit\)\n- Reason: raise the cap\nRequested by: "
         ($prompt -split '\n' | Where-Object { $_ } | Select-Object -Last 1) | Should -Be "Approve request $id`?"
         @([regex]::Matches($prompt, '(?m)^Plan:')).Count | Should -Be 1

@@ -130,7 +130,7 @@ public sealed class EnvEditFlow
 
         var diff = $"{RunbookText.Value(before)} -> {RunbookText.Value(value)}";
         var risk = Policy.Risk.Assess(key, before, value);
-        var stakes = new Stakes(MainnetMarkets(target, key, value), risk is null ? [] : [risk], target.DisplayName);
+        var stakes = new Stakes(MainnetMarkets(target), risk is null ? [] : [risk], target.DisplayName);
         if (_flow.Approve(_action, $"{key} in {target.Path}", reason, $"{_action} {key} in {target.Path}: {diff}", [], key, value is null ? [] : [value], stakes) is not { } approval)
         {
             return;
@@ -167,15 +167,11 @@ public sealed class EnvEditFlow
         Emit(target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
     }
 
-    /// <summary>
-    /// The mainnet markets an edit touches: the file's market, or every market for the shared .env; an edit
-    /// that sets MM_ENVIRONMENT to mainnet makes its market one.
-    /// </summary>
-    private List<string> MainnetMarkets(EnvFileTarget target, string key, string? value)
+    /// <summary>The mainnet markets an edit touches: the file's market, or every market for the shared .env.</summary>
+    private List<string> MainnetMarkets(EnvFileTarget target)
     {
         var touched = target.Market is { } market ? [market] : Host.Catalog.Markets;
-        var becomesMainnet = key == "MM_ENVIRONMENT" && value == "mainnet";
-        return touched.Where(m => m.IsMainnet || becomesMainnet).Select(m => m.DisplayName).ToList();
+        return touched.Where(m => m.IsMainnet).Select(m => m.DisplayName).ToList();
     }
 
     /// <summary>The bot reads its settings at start: running bots of the edited file keep the old value until restarted.</summary>
