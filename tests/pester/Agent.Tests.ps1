@@ -189,6 +189,18 @@ Describe 'Enforced approval' {
         (Agent "Set-MmEnvParam -Market eth -Name MM_SKEW_MAX_BPS -Value 25 -Reason 'more skew' -ApprovalId $id").Text | Should -Match "'20' -> '25'"
     }
 
+    It 'a risk change files a flagged request; once a human approves it, the re-run needs no -Force' {
+        $filed = Agent 'Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100000 -Reason "raise the cap" -Confirm:$false'
+        $id = RequestId $filed.Text
+        $filed.Text | Should -Match ([regex]::Escape("(flagged: RISK: MM_MAX_POSITION_SIZE x1000 ('100' -> '100000'); the human's approval is its second confirmation)"))
+        (Get-MmApprovalRequest $id).Flags | Should -Be @("RISK: MM_MAX_POSITION_SIZE x1000 ('100' -> '100000')")
+        $null = Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:$false
+        (Agent "Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100000 -Reason 'raise the cap' -ApprovalId $id").Text | Should -Match "'100' -> '100000'"
+        Get-Content (Join-Path $Sandbox.RepoPath '.env.eth') | Should -Contain 'MM_MAX_POSITION_SIZE=100000'
+        (Get-MmAuditLog -Last 1).Approval | Should -Be "Ticket $id"
+        $null = Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100 -Reason 'back' -Confirm:$false -Force
+    }
+
     It 'refuses a denied ticket' {
         $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"').Text
         $null = Deny-MmApprovalRequest $id -Reason 'not now' -Confirm:$false

@@ -331,7 +331,7 @@ public sealed class RunbookFlow
         var pending = new OperatorException(
             ErrorIds.ApprovalPending,
             ErrorCategory.PermissionDenied,
-            $"{action} {target} needs a human's approval in this restricted session; nothing ran. Approval request {request.Id} is filed (expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC). Hand the id to a human, who runs in a normal session: Approve-MmApprovalRequest {request.Id}. Then re-run exactly the same command with -ApprovalId {request.Id}.",
+            $"{action} {target} needs a human's approval in this restricted session{(stakes.IsRisky ? $" (flagged: {stakes.RiskSummary}; the human's approval is its second confirmation)" : string.Empty)}; nothing ran. Approval request {request.Id} is filed (expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC). Hand the id to a human, who runs in a normal session: Approve-MmApprovalRequest {request.Id}. Then re-run exactly the same command with -ApprovalId {request.Id}.",
             request.Id);
         Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.PendingApproval, ErrorId = ErrorIds.ApprovalPending, Detail = $"approval request {request.Id} filed: {subject.Plan}" });
         Host.WriteError(pending.ToErrorRecord());
