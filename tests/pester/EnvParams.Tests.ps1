@@ -413,6 +413,7 @@ Describe 'An edit of a running market takes effect on restart, and stale setting
         $market = Get-MmMarket | Where-Object Market -EQ 'ETH-USD'
         $market.SettingsChanged | Should -BeTrue
         $market.Note | Should -Match '^settings changed since the bot started \(\.env\.eth at .+Z\): it runs on the old ones until Restart-MmMarket eth$'
+        (Get-MmMarket | Out-String -Width 80) | Should -Match 'ETH-USD\s+Running\s+\d+ testnet\s+\.env\.eth\s+restart to apply'
         (Get-MmStatus eth).SettingsChanged | Should -BeTrue
         (Get-MmHealth).SettingsChangedMarkets | Should -Be @('ETH-USD')
         ((Get-MmHealth) | Out-String) | Should -Match 'OldSettings\s+: ETH-USD: settings changed since start'

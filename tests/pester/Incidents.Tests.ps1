@@ -98,10 +98,11 @@ Describe 'The demo' {
         $person | Should -Not -Match '- start SPX500m-USD'
         $text | Should -Match 'start SPX500m-USD: Declined' -Because 'the journal keeps the No'
         $text | Should -Match 'Market\s+Action\s+Outcome\s+State\s+Sec\s+Detail' -Because 'SEV1 across two markets is one table'
-        $text | Should -Match 'SPX500m-USD\s+Stopped\s+\.env\.spx500m' -Because 'Get-MmMarket lists a never-started market'
-        $text | Should -Match 'ETH-USD\s+Crashed\s+\d+ \.env\.eth\s+stale pid file'
+        $text | Should -Match 'SPX500m-USD\s+Stopped\s+testnet\s+\.env\.spx500m' -Because 'Get-MmMarket lists a never-started market'
+        $text | Should -Match 'ETH-USD\s+Crashed\s+\d+ testnet\s+\.env\.eth\s+stale pid file'
         $text | Should -Match '\nsandbox fault: the bot crashed 1\.5 s after it started\n' -Because 'Get-MmLog shows its last words'
         $text | Should -Match 'Journal\s+: chain valid' -Because 'Get-MmHealth sums it up'
+        $text | Should -Match "RiskChangeNeedsForce,MmOperator\.Commands\.SetMmEnvParamCommand\n  .*RISK: MM_MAX_POSITION_SIZE x1000 \('100' -> '100000'\)" -Because 'a fat finger is caught'
         $text | Should -Not -Match 'Exception'
     }
 }
