@@ -97,12 +97,13 @@ public sealed class RiskPolicy
         if (after is null)
         {
             // The bot then reads the shared .env or its own default: nobody at the prompt knows which.
-            return before is null ? null : new RiskChange(key, before, after, "removed");
+            // A guard that is off already turns nothing off by going.
+            return before is null || (_guards.Contains(key) && IsOff(before)) ? null : new RiskChange(key, before, after, "removed");
         }
 
         if (_guards.Contains(key))
         {
-            return HostValueForm.Flag(after) == "false" && HostValueForm.Flag(before ?? string.Empty) != "false" ? new RiskChange(key, before, after, "guard off") : null;
+            return IsOff(after) && !IsOff(before) ? new RiskChange(key, before, after, "guard off") : null;
         }
 
         if (Number(after) is not { } next)
@@ -120,11 +121,14 @@ public sealed class RiskPolicy
             null when next == 0 => new RiskChange(key, before, after, "to 0"),
             null => null,
             0 => new RiskChange(key, before, after, "from 0"),
-            { } _ when next == 0 => new RiskChange(key, before, after, "to 0"),
+            _ when next == 0 => new RiskChange(key, before, after, "to 0"),
             { } previous when Math.Max(next / previous, previous / next) >= Factor => new RiskChange(key, before, after, "x" + (next / previous).ToString("G4", CultureInfo.InvariantCulture)),
             _ => null,
         };
     }
+
+    /// <summary>A guard's value that turns it off, as the host reads a bool (false, 0).</summary>
+    private static bool IsOff(string? value) => HostValueForm.Flag(value ?? string.Empty) == "false";
 
     private static double? Number(string? value) =>
         value is not null && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) ? number : null;

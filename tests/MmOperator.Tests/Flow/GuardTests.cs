@@ -117,9 +117,13 @@ public sealed class GuardTests : IDisposable
 
         Set("MM_MAX_POSITION_SIZE", "150");
         new RunbookFlow(_host).ApproveAndRun(MarketAction.Restart, [Market.Parse("eth")], Reason);
+        var submission = new ProposalSubmission(new AdvisorFlow(new RunbookFlow(_host)));
+        submission.Collect((where, catalog, policy) => ProposalRow.Create("eth", "MM_SKEW_MAX_BPS", "25", null, null, null, null, where, catalog, policy));
+        submission.Submit(Reason, rowReasons: false);
 
-        Assert.Equal(2, _host.HostText.Count);
-        Assert.All(_host.HostText, plan => Assert.Contains("\n- Environment: MAINNET (real money)\n", plan, StringComparison.Ordinal));
+        Assert.Equal(3, _host.HostText.Count);
+        Assert.All(_host.HostText[..2], plan => Assert.Contains("\n- Environment: MAINNET (real money)\n", plan, StringComparison.Ordinal));
+        Assert.Contains("\n- Environment: MAINNET (real money): ETH-USD\n", _host.HostText[2], StringComparison.Ordinal);
         Assert.Equal("mainnet", Assert.Single(_host.Catalog.Markets).Environment);
     }
 
@@ -158,6 +162,8 @@ public sealed class GuardTests : IDisposable
     [InlineData("MM_DRAWDOWN_STOP_ENABLED", "true", "false", "guard off")]
     [InlineData("MM_DRAWDOWN_STOP_ENABLED", null, "false", "guard off")]
     [InlineData("MM_DRAWDOWN_STOP_ENABLED", "false", "true", null)]
+    [InlineData("MM_DRAWDOWN_STOP_ENABLED", "true", null, "removed")]
+    [InlineData("MM_DRAWDOWN_STOP_ENABLED", "false", null, null)]
     [InlineData("MM_FAILURE_RATE_TRIP", "0.35", "1", "breaker off (at 1 or more it never trips)")]
     [InlineData("MM_CIRCUIT_BREAKER_MAX_FAILURES", "5", "50", "x10")]
     [InlineData("MM_SPREAD_MULTIPLIER", "1.5", "150", null)]
