@@ -200,6 +200,15 @@ Describe 'Guardrails: refused with a stable id, nothing run, every byte kept' {
         ($output -join "`n") | Should -Not -Match 'Plan:'
     }
 
+    It 'refuses <_>, which changes how a process loads code, with any option and in a proposal: no byte changed, nothing run' -ForEach 'LD_PRELOAD', 'GCONV_PATH', 'PYTHONPATH' {
+        $before = Snapshot
+        { Set-MmEnvParam -Shared -Name $_ -Value '/tmp/mmop-agent/x' -Reason 'a human asked for it' -AllowNonMmKey -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id LoaderKeyRefused)
+        { Remove-MmEnvParam -Market eth -Name $_ -Reason 'a human asked for it' -AllowNonMmKey -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id LoaderKeyRefused RemoveMmEnvParamCommand)
+        { Submit-MmAdvisorProposal -Market eth -Param $_ -Proposed '/tmp/mmop-agent/x' -Reason 'faster' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id LoaderKeyRefused SubmitMmAdvisorProposalCommand)
+        Snapshot | Should -Be $before
+        (Get-MmAuditLog -Last 1).ErrorId | Should -Be 'LoaderKeyRefused'
+    }
+
     It 'a non-MM_ key is allowed only with -AllowNonMmKey' {
         $change = Set-MmEnvParam -Shared -Name EXTENDED_ENV -Value testnet2 -Reason 'a human asked for it' -AllowNonMmKey -Confirm:$false
         $change.NewValue | Should -Be 'testnet2'

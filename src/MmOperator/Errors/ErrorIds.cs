@@ -51,6 +51,7 @@ public static class ErrorIds
     public const string HumanOnlyKey = "HumanOnlyKey";
     public const string InvalidEnvKey = "InvalidEnvKey";
     public const string NonMmKeyRefused = "NonMmKeyRefused";
+    public const string LoaderKeyRefused = "LoaderKeyRefused";
     public const string InvalidEnvValue = "InvalidEnvValue";
     public const string EnvValueOutOfBounds = "EnvValueOutOfBounds";
     public const string EnvFileRefused = "EnvFileRefused";

@@ -79,7 +79,7 @@ public sealed class AdvisorFlow
     private PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
 
     /// <summary>
-    /// The host's advisor files for a restricted session's Plan, read only and without the listing: the
+    /// The host's advisor files for a Plan, read only and without the listing (<see cref="ReadsFilesOnly"/>): the
     /// listing line is an mm_advisor_apply.py command, so there it runs only under the action's own
     /// ticket (<see cref="ConfirmPlanned"/>). Null after an error.
     /// </summary>
@@ -95,6 +95,13 @@ public sealed class AdvisorFlow
             return null;
         }
     }
+
+    /// <summary>
+    /// -WhatIf and a restricted session plan from the host's files alone: the listing is an
+    /// mm_advisor_apply.py command, which -WhatIf never runs and a restricted session runs only under
+    /// the action's ticket. The Plan then names each proposal, as the prompt does.
+    /// </summary>
+    private bool ReadsFilesOnly => Flow.IsWhatIf || IsRestricted;
 
     /// <summary>The command lines an approval covers: in a restricted session the listing that confirms the Plan comes first, under the same ticket.</summary>
     private IReadOnlyList<string> PlannedCommands(HostCommand command)
@@ -348,13 +355,7 @@ public sealed class AdvisorFlow
             return;
         }
 
-        if (Flow.IsWhatIf && !Flow.IsRestricted)
-        {
-            ids.ForEach(id => Flow.WritePlan(HostCommand.AdvisorApprove(Flow.Options, id).CommandLine, valid, needsApproval: true));
-            return;
-        }
-
-        var pending = Flow.IsRestricted ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
+        var pending = ReadsFilesOnly ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
         foreach (var id in pending is null ? [] : ids)
         {
             Apply(id, pending!.FirstOrDefault(p => p.ProposalId == id.Value), valid);
@@ -411,13 +412,7 @@ public sealed class AdvisorFlow
         }
 
         var command = HostCommand.AdvisorWarrenAuto(Flow.Options);
-        if (Flow.IsWhatIf && !Flow.IsRestricted)
-        {
-            Flow.WritePlan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", valid, needsApproval: true);
-            return;
-        }
-
-        if ((Flow.IsRestricted ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
+        if ((ReadsFilesOnly ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
         {
             return;
         }

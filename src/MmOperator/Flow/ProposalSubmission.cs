@@ -206,7 +206,7 @@ public sealed class ProposalSubmission
 
     private string WritePrivateFile()
     {
-        var file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mmoperator-proposals-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.jsonl");
+        var file = System.IO.Path.Combine(Host.Caller.TempPath, $"mmoperator-proposals-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.jsonl");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         using var stream = new FileStream(file, options);
         stream.Write(Encoding.UTF8.GetBytes(string.Join("\n", _rows.Select(r => r.Row.ToJsonLine())) + "\n"));

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Management.Automation;
 using MmOperator.Approvals;
 using MmOperator.Audit;
@@ -25,6 +26,7 @@ public sealed class RunbookFlow
     private readonly Dictionary<string, string> _validReasons = new(StringComparer.Ordinal);
     private readonly HashSet<string> _usedTickets = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _tickets;
+    private readonly List<PlannedAction> _planned = [];
     private readonly List<ApprovedAction> _approved = [];
 
     /// <summary>The prompt's title: the Plan comes first and the question last, so the title asks nothing.</summary>
@@ -230,10 +232,11 @@ public sealed class RunbookFlow
         {
             typed = Host.ReadLine($"{stakes.RiskSummary}\nThis is a risk change. Type {stakes.ConfirmName} to confirm it (anything else cancels): ");
         }
-        catch (Exception noPrompt) when (noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotSupportedException)
+        catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
-            var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{action} {target} is a risk change and this session cannot ask for its confirmation ({noPrompt.Message}). Nothing was changed. A script confirms it with -Force.", target, noPrompt);
-            Refuse(refusal, action, target, reason, key, terminating: true);
+            var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{action} {target} is a risk change and this session cannot ask a person to confirm it ({noPrompt.Message}). Nothing was changed. A script confirms it with -Force.", target, noPrompt);
+            RecordRefusal(refusal, action, target, reason, key);
+            Host.ThrowScriptTerminatingError(refusal.ToErrorRecord());
             return false;
         }
 
@@ -259,10 +262,9 @@ public sealed class RunbookFlow
         {
             approved = Host.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption);
         }
-        catch (Exception noPrompt) when (noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
-            var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{action} {target} needs approval and this session cannot ask for it ({noPrompt.Message}). Nothing ran. A script approves explicitly with -Confirm:$false.", target, noPrompt);
-            Refuse(refusal, action, target, reason, key, terminating: true);
+            RefuseUnaskable(noPrompt, $"{action} {target}", [(action, target)], reason, key);
             return false;
         }
 
@@ -273,6 +275,24 @@ public sealed class RunbookFlow
         }
 
         return approved;
+    }
+
+    private static bool IsUnaskable(Exception noPrompt) => noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException;
+
+    /// <summary>
+    /// No person can answer: every action asked about is journalled as refused, and the command stops
+    /// the script that ran it (pwsh -File exits 1): a script must not go on as if it had been approved.
+    /// </summary>
+    [DoesNotReturn]
+    private void RefuseUnaskable(Exception noPrompt, string what, List<(string Action, string? Target)> asked, string? reason, string? key = null)
+    {
+        var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{what} needs approval and this session cannot ask a person for it ({noPrompt.Message}). Nothing ran. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.", asked.Count == 1 ? asked[0].Target : what, noPrompt);
+        foreach (var (action, target) in asked)
+        {
+            RecordRefusal(refusal, action, target, reason, key);
+        }
+
+        Host.ThrowScriptTerminatingError(refusal.ToErrorRecord());
     }
 
     /// <summary>
@@ -319,7 +339,7 @@ public sealed class RunbookFlow
                 Plan = subject.Plan,
                 Flags = stakes.Flags.ToList() is { Count: > 0 } flags ? flags : null,
                 Binding = binding,
-                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(AgentSession.Current.Via is { } via ? ", via " + via : string.Empty)})",
+                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(Host.Caller.Via is { } via ? ", via " + via : string.Empty)})",
             }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
         }
         catch (OperatorException limit)
@@ -400,8 +420,8 @@ public sealed class RunbookFlow
     }
 
     /// <summary>
-    /// Validates, plans and asks for one market action per market; the approved ones wait for
-    /// <see cref="RunApproved"/>, so every approval is asked before anything runs.
+    /// Validates and plans one market action per market; <see cref="RunApproved"/> asks about them all
+    /// before anything runs.
     /// </summary>
     public void Approve(MarketAction action, IEnumerable<Market> markets, string reason)
     {
@@ -415,11 +435,11 @@ public sealed class RunbookFlow
         }
     }
 
-    /// <summary>Plans and asks for one action on a market that exists; a market named twice is asked and run once.</summary>
+    /// <summary>Plans one action on a market that exists; a market named twice is asked about and run once.</summary>
     public void Approve(MarketAction action, MarketEntry entry, string reason)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        if (_approved.Any(a => a.Action == action && a.Market.Slug == entry.Slug))
+        if (_planned.Any(a => a.Action == action && a.Market.Slug == entry.Slug))
         {
             Host.WriteWarning($"{entry.DisplayName} is named more than once: it is asked about and {action.PastTense()} once.");
             return;
@@ -438,11 +458,97 @@ public sealed class RunbookFlow
             return;
         }
 
-        var command = MarketActions.Command(action, Options, entry);
-        if (Approve(action.Name(), entry.DisplayName, reason, command.CommandLine, [command.CommandLine], stakes: Stakes.Of(entry)) is { } approval)
+        _planned.Add(new PlannedAction(action, entry, MarketActions.Command(action, Options, entry), reason));
+    }
+
+    /// <summary>A market action validated and planned, not yet asked about.</summary>
+    private sealed record PlannedAction(MarketAction Action, MarketEntry Market, HostCommand Command, string Reason)
+    {
+        public ApprovedAction Approved(string approval) => new(Action, Market, Command, Reason, approval);
+    }
+
+    /// <summary>
+    /// Asks about every planned action: several markets with the same reason are one question listing
+    /// each command line, answered for all, none, or market by market. A restricted session files one
+    /// request per market instead (a ticket binds one action), and one market is asked as before.
+    /// </summary>
+    private void AskPlanned()
+    {
+        var planned = _planned.ToList();
+        _planned.Clear();
+        var batches = IsRestricted ? planned.Select(p => new[] { p }) : planned.GroupBy(p => p.Reason, StringComparer.Ordinal).Select(g => g.ToArray());
+        foreach (var batch in batches)
         {
-            _approved.Add(new ApprovedAction(action, entry, command, reason, approval));
+            if (batch.Length > 1)
+            {
+                AskBatch(batch);
+            }
+            else if (Approve(batch[0].Action.Name(), batch[0].Market.DisplayName, batch[0].Reason, batch[0].Command.CommandLine, [batch[0].Command.CommandLine], stakes: Stakes.Of(batch[0].Market)) is { } approval)
+            {
+                _approved.Add(batch[0].Approved(approval));
+            }
         }
+    }
+
+    /// <summary>
+    /// One Plan and one question for several markets (market actions carry no values, and their reason
+    /// was validated, so nothing in it needs masking); -WhatIf prints that Plan. Each market's approval or
+    /// decline is journalled on its own.
+    /// </summary>
+    private void AskBatch(IReadOnlyList<PlannedAction> batch)
+    {
+        var reason = batch[0].Reason;
+        var mainnet = new Stakes(batch.Where(p => p.Market.IsMainnet).Select(p => p.Market.DisplayName).ToList(), [], string.Empty);
+        var plan = RunbookText.Plan(batch.Select(p => p.Command.CommandLine).ToList(), reason, needsApproval: true, mainnet.Flags);
+        if (IsWhatIf)
+        {
+            Host.WriteHostText(plan);
+            return;
+        }
+
+        var actions = batch.Select(p => p.Action).Distinct().ToList();
+        var what = actions.Count == 1 ? $"{actions[0].Name()} {batch.Count} markets" : $"{batch.Count} market actions";
+        var question = $"Approve: {what} ({string.Join(", ", batch.Select(p => VisibleText.Of(p.Market.DisplayName)))})?";
+        var approval = Host.DescribeApproval();
+        List<bool> answers;
+        try
+        {
+            answers = approval == ApprovalMode.Prompted
+                ? AskPerson(batch, $"{plan}\n\n{question}")
+                : Enumerable.Repeat(Host.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption), batch.Count).ToList();
+        }
+        catch (Exception noPrompt) when (IsUnaskable(noPrompt))
+        {
+            RefuseUnaskable(noPrompt, what, batch.Select(p => (p.Action.Name(), (string?)p.Market.DisplayName)).ToList(), reason);
+            return;
+        }
+
+        var declined = answers.Count(a => !a);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (action, market) = (batch[i].Action.Name(), batch[i].Market.DisplayName);
+            if (answers[i])
+            {
+                _approved.Add(batch[i].Approved(approval));
+                continue;
+            }
+
+            var how = declined == batch.Count ? $"No to all {batch.Count}" : $"No to {i + 1} of {batch.Count}";
+            Record(new AuditRecord { Action = action, Market = market, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = $"not approved at the prompt ({how})" });
+            Host.WriteVerbose($"Not approved: {action} {market}. Nothing ran.");
+        }
+    }
+
+    /// <summary>Yes to all, No (the default), or Per market: then one short question per market, "1 of 4: mmctl stop eth --json?".</summary>
+    private List<bool> AskPerson(IReadOnlyList<PlannedAction> batch, string query)
+    {
+        var choice = Host.Choose(ConfirmCaption, query, PromptChoice.Batch, PromptChoice.No);
+        if (choice != PromptChoice.PerMarket)
+        {
+            return Enumerable.Repeat(choice == 0, batch.Count).ToList();
+        }
+
+        return batch.Select((p, i) => Host.Choose(ConfirmCaption, $"{i + 1} of {batch.Count}: {p.Command.CommandLine}?", PromptChoice.YesNo, PromptChoice.No) == 0).ToList();
     }
 
     /// <summary>
@@ -474,11 +580,12 @@ public sealed class RunbookFlow
     }
 
     /// <summary>
-    /// Runs what was approved, at most <paramref name="throttleLimit"/> markets at once, and reports
+    /// Asks about what was planned, then runs what was approved, at most <paramref name="throttleLimit"/> markets at once, and reports
     /// each market as it finishes (journal, result, error).
     /// </summary>
     public void RunApproved(int throttleLimit = ParallelMarketRuns.DefaultThrottleLimit)
     {
+        AskPlanned();
         if (_approved.Count == 0)
         {
             return;

@@ -14,8 +14,21 @@ public static class RunbookText
     /// risk change) and the reason are each one value, escaped (<see cref="VisibleText"/>), so none can
     /// hide text or add a line to the Plan.
     /// </summary>
-    public static string Plan(string actionLine, string reason, bool needsApproval, IEnumerable<string>? flags = null) =>
-        $"Plan:\n- Action(s): {VisibleText.Of(actionLine)}\n{string.Concat((flags ?? []).Select(f => $"- {VisibleText.Of(f)}\n"))}- Reason: {VisibleText.Of(reason)}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
+    public static string Plan(string actionLine, string reason, bool needsApproval, IEnumerable<string>? flags = null) => Plan([actionLine], reason, needsApproval, flags);
+
+    /// <summary>
+    /// The Plan block of several actions asked as one question: each on a numbered line of its own under
+    /// Action(s), as the runbook wants for a SEV1 over several markets ("list each stop command explicitly").
+    /// </summary>
+    public static string Plan(IReadOnlyList<string> actionLines, string reason, bool needsApproval, IEnumerable<string>? flags = null)
+    {
+        ArgumentNullException.ThrowIfNull(actionLines);
+        var actions = actionLines.Count == 1
+            ? $" {VisibleText.Of(actionLines[0])}"
+            : string.Concat(actionLines.Select((line, i) => string.Create(CultureInfo.InvariantCulture, $"\n  {i + 1}. {VisibleText.Of(line)}")));
+        var flagged = string.Concat((flags ?? []).Select(f => $"- {VisibleText.Of(f)}\n"));
+        return $"Plan:\n- Action(s):{actions}\n{flagged}- Reason: {VisibleText.Of(reason)}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
+    }
 
     public static string Result(string summary) => $"Result:\n- {summary}";
 

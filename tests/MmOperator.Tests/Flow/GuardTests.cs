@@ -128,6 +128,18 @@ public sealed class GuardTests : IDisposable
     }
 
     [Fact]
+    public void One_question_for_several_markets_names_the_mainnet_ones()
+    {
+        using var host = new FakeFlowHost("btc") { IsWhatIf = true };
+        File.AppendAllText(Path.Combine(host.RepoPath, ".env.btc"), "MM_ENVIRONMENT=mainnet\n");
+        host.Catalog = MarketCatalog.Load(host.RepoPath);
+
+        new RunbookFlow(host).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth"), Market.Parse("btc")], Reason);
+
+        Assert.Contains("\n- Environment: MAINNET (real money): BTC-USD\n- Reason:", Assert.Single(host.HostText), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_edit_of_a_running_markets_file_says_it_takes_effect_on_restart()
     {
         Set("MM_MAX_POSITION_SIZE", "150");
