@@ -106,10 +106,7 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     public int Choose(string caption, string query, IReadOnlyList<PromptChoice> choices, int defaultChoice)
     {
         ArgumentNullException.ThrowIfNull(choices);
-        if (_cmdlet.Host.Name == ConsoleHostName && Console.IsInputRedirected)
-        {
-            throw new System.Management.Automation.Host.HostException("its input is redirected from a pipe or a file, so an answer would come from there, not from a person");
-        }
+        RequirePerson();
 
         var described = new System.Collections.ObjectModel.Collection<System.Management.Automation.Host.ChoiceDescription>(
             choices.Select(c => new System.Management.Automation.Host.ChoiceDescription(c.Label, c.Help)).ToList());
@@ -124,13 +121,19 @@ public sealed class CmdletHost : IFlowHost, IDisposable
         }
     }
 
-    /// <summary>A line only a person may type: refused as <see cref="Choose"/> refuses, for the same reasons.</summary>
-    public string? ReadLine(string prompt)
+    /// <summary>The console host's answers would come from a pipe or a file, not from a person.</summary>
+    private void RequirePerson()
     {
         if (_cmdlet.Host.Name == ConsoleHostName && Console.IsInputRedirected)
         {
             throw new System.Management.Automation.Host.HostException("its input is redirected from a pipe or a file, so an answer would come from there, not from a person");
         }
+    }
+
+    /// <summary>A line only a person may type: refused as <see cref="Choose"/> refuses, for the same reasons.</summary>
+    public string? ReadLine(string prompt)
+    {
+        RequirePerson();
 
         _cmdlet.Host.UI.Write(VisibleText.Composed(prompt));
         try
