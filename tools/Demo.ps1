@@ -89,6 +89,9 @@ try {
     Write-Step 'A protected key is refused, whatever is passed'
     try { Set-MmEnvParam -Market eth -Name MM_API_KEY -Value 'new-key' -Reason 'rotate' -AllowNonMmKey -Confirm:$false -ErrorAction Stop } catch { Write-Host "$($_.FullyQualifiedErrorId)`n  $($_.Exception.Message)" }
 
+    Write-Step 'A fat finger is caught: the position limit 1000x larger (100 -> 100000) needs -Force from a script, or the market retyped by a person'
+    try { Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100000 -Reason 'raise the cap' -Confirm:$false -ErrorAction Stop } catch { Write-Host "$($_.FullyQualifiedErrorId)`n  $($_.Exception.Message)" }
+
     Write-Step 'Advisor: submit a proposal, review the pending list, approve it (each step approved)'
     [pscustomobject]@{ Market = 'BTC-USD'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Reason = 'tighter quotes'; Confidence = 'high' } |
         Submit-MmAdvisorProposal -Confirm:$false | Out-Host

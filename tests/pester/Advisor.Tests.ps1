@@ -167,6 +167,17 @@ Describe 'Approve-MmAdvisorProposal' {
         ($applied | Out-String) | Should -Match "Result:\r?\n- $id`: ETH-USD MM_SPREAD_MULTIPLIER: '1.5' -> '1.8' \[applied\]"
     }
 
+    It 'a proposal that raises a limit 1000x needs -Force: -Confirm:$false alone is refused before the apply command runs' {
+        $id = ([pscustomobject]@{ Market = 'eth'; Param = 'MM_MAX_POSITION_SIZE'; Proposed = '100000' } | Submit-MmAdvisorProposal -Reason 'typo' -Confirm:$false).ProposalIds[0]
+        $before = (Scripts).Count
+        { Approve-MmAdvisorProposal $id -Reason 'reviewed' -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId (Id RiskChangeNeedsForce ApproveMmAdvisorProposalCommand) -ExpectedMessage "*RISK: ETH-USD MM_MAX_POSITION_SIZE x1000 ('100' -> '100000')*"
+        @(Scripts | Select-Object -Skip $before | Where-Object { $_.argv -contains '--approve' }).Count | Should -Be 0
+        $applied = Approve-MmAdvisorProposal $id -Reason 'intended' -Confirm:$false -Force
+        ($applied.Result, $applied.Approval) | Should -Be @('applied', 'ConfirmFalse+Force')
+        $null = Set-MmEnvParam -Market eth MM_MAX_POSITION_SIZE 100 -Reason 'back' -Confirm:$false -Force
+    }
+
     It 'applies through the pipeline' {
         $applied = Pending | Where-Object Param -eq 'MM_MIN_OFFSET_BPS' | Approve-MmAdvisorProposal -Reason 'reviewed' -Confirm:$false
         $applied.Result | Should -Be 'applied'
@@ -253,7 +264,8 @@ Describe 'Approve-MmAdvisorProposal' {
         Plant $id 'MM_MAX_POSITION_SIZE' @{ old = $current; proposed = "1${vault}0" }
         $plan = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -PythonPath '$($Sandbox.PythonPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; `$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'; Approve-MmAdvisorProposal $id -Reason 'size review' -WhatIf"
         $plan.Output -join "`n" | Should -Match ([regex]::Escape("ETH-USD MM_MAX_POSITION_SIZE: '$current' -> '1${vault}0'"))
-        $out = Approve-MmAdvisorProposal $id -Reason 'size review' -Confirm:$false -Verbose 4>&1
+        # Far beyond 10x the current limit: a risk change, confirmed with -Force.
+        $out = Approve-MmAdvisorProposal $id -Reason 'size review' -Confirm:$false -Force -Verbose 4>&1
         @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match ([regex]::Escape("--proposal-id $id --approve"))
         $applied = $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'MmOperator.ProposalApplication' }
         ($applied.Result, $applied.NewValue) | Should -Be @('applied', "1${vault}0")
@@ -298,6 +310,16 @@ Describe 'Invoke-MmAdvisorAutoApply' {
         $results.ProposalId | Should -Be $ids[0]
         $results.Mode | Should -Be 'warren-auto'
         $results.NewStatus.Market | Should -Be 'ETH-USD'
+    }
+
+    It 'refuses the whole run when an eligible proposal turns a guard off, unless -Force is given' {
+        $null = [pscustomobject]@{ Market = 'btc'; Param = 'MM_DEADMAN_ENABLED'; Proposed = 'false'; Confidence = 'high'; EscalationTarget = 'warren'; Deadman = 'true' } | Submit-MmAdvisorProposal -Reason 'tune' -Confirm:$false
+        $before = @(Scripts | Where-Object { $_.argv -contains 'warren-auto' }).Count
+        { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId (Id RiskChangeNeedsForce InvokeMmAdvisorAutoApplyCommand) -ExpectedMessage '*RISK: BTC-USD MM_DEADMAN_ENABLED guard off*'
+        @(Scripts | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
+        (Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -Force).Result | Should -Be 'applied'
+        $null = Set-MmEnvParam -Market btc MM_DEADMAN_ENABLED true -Reason 'back' -Confirm:$false
     }
 
     It 'refuses the whole run when an eligible proposal is protected' {

@@ -246,6 +246,18 @@ Describe 'Enforced approval' {
         (Agent "Set-MmEnvParam -Market eth -Name MM_SKEW_MAX_BPS -Value 25 -Reason 'more skew' -ApprovalId $id").Text | Should -Match "'20' -> '25'"
     }
 
+    It 'a risk change files a flagged request; once a human approves it, the re-run needs no -Force' {
+        $filed = Agent 'Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100000 -Reason "raise the cap" -Confirm:$false'
+        $id = RequestId $filed.Text
+        $filed.Text | Should -Match ([regex]::Escape("(flagged: RISK: MM_MAX_POSITION_SIZE x1000 ('100' -> '100000'); the human's approval is its second confirmation)"))
+        (Get-MmApprovalRequest $id).Flags | Should -Be @("RISK: MM_MAX_POSITION_SIZE x1000 ('100' -> '100000')")
+        $null = Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:$false
+        (Agent "Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100000 -Reason 'raise the cap' -ApprovalId $id").Text | Should -Match "'100' -> '100000'"
+        Get-Content (Join-Path $Sandbox.RepoPath '.env.eth') | Should -Contain 'MM_MAX_POSITION_SIZE=100000'
+        (Get-MmAuditLog -Last 1).Approval | Should -Be "Ticket $id"
+        $null = Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100 -Reason 'back' -Confirm:$false -Force
+    }
+
     It 'refuses a denied ticket' {
         $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"').Text
         $null = Deny-MmApprovalRequest $id -Reason 'not now' -Confirm:$false
@@ -387,7 +399,9 @@ Describe 'A human sees exactly what they approve' {
 
         # The prompt: the Plan first, every bound field, the question last on its own line; nothing cut.
         $prompt = ($shown -split "\n(?=Approval request)")[1]
-        $prompt | Should -Match "(?s)^Approval request $id, expires [^\n]+\nPlan:\n- Action\(s\): set MM_MAX_POSITION_SIZE in \S+\.env\.eth: '100' -> '100000'\n- Reason: raise the cap\nNeed approval: YES\n"
+        # A risk change (the cap x1000) is flagged first, and in the Plan the ticket binds.
+        $risk = [regex]::Escape("RISK: MM_MAX_POSITION_SIZE x1000 ('100' -> '100000')")
+        $prompt | Should -Match "(?s)^Approval request $id, expires [^\n]+\n$risk\nPlan:\n- Action\(s\): set MM_MAX_POSITION_SIZE in \S+\.env\.eth: '100' -> '100000'\n- $risk\n- Reason: raise the cap\nNeed approval: YES\n"
         $prompt | Should -Match "(?m)^- Cmdlet: Set-MmEnvParam\n- Action: set\n- Target: MM_MAX_POSITION_SIZE in \S+\.env\.eth\n- Key: MM_MAX_POSITION_SIZE\n- Value: '100000'\n- Command: \(none: a direct file edit\)\n- Reason: raise the cap\nRequested by: "
         ($prompt -split '\n' | Where-Object { $_ } | Select-Object -Last 1) | Should -Be "Approve request $id`?"
         @([regex]::Matches($prompt, '(?m)^Plan:')).Count | Should -Be 1

@@ -67,7 +67,7 @@ Describe 'Set-MmEnvParam and Remove-MmEnvParam' {
         $change.NewStatus.State | Should -Be 'Running'
         (Get-Invocation $Sandbox)[-1].argv | Should -Be @('status', 'eth', '--json')
         Get-Content (EnvPath '.env.eth') | Should -Contain 'MM_MAX_ORDER_AGE_S=20  # seconds'
-        ($change | Out-String) | Should -Match "(?m)^Result:\r?\n- \.env\.eth MM_MAX_ORDER_AGE_S: '15' -> '20'\r?\nNew status:\r?\n- ETH-USD: Running \(pid \d+\)"
+        ($change | Out-String) | Should -Match "(?m)^Result:\r?\n- \.env\.eth MM_MAX_ORDER_AGE_S: '15' -> '20'\r?\n- ETH-USD is running: the change takes effect on restart \(Restart-MmMarket eth\)\r?\nNew status:\r?\n- ETH-USD: Running \(pid \d+\)"
     }
 
     It 'the shared file is followed by mmctl status --json' {
@@ -357,5 +357,100 @@ Describe 'Secret-like keys and values shown by key (issue 19)' {
             $offered | Should -Contain 'MM_MAX_POSITION_SIZE'
             foreach ($key in $SecretLike.Keys) { $offered | Should -Not -Contain $key }
         }
+    }
+}
+
+Describe 'Risk changes need a second confirmation (issue 21)' {
+    BeforeEach { $Sandbox | Set-MmOperatorOption }
+
+    It 'a limit raised 1000x with -Confirm:$false alone is refused, names the factor, and changes nothing' {
+        $before = Snapshot
+        { Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100000 -Reason 'fat finger' -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId (Id RiskChangeNeedsForce) -ExpectedMessage "*RISK: MM_MAX_POSITION_SIZE x1000 ('100' -> '100000')*-Force*"
+        Snapshot | Should -Be $before
+        (Get-MmAuditLog -Last 1).ErrorId | Should -Be 'RiskChangeNeedsForce'
+    }
+
+    It 'a guard turned off and a limit set to 0 are risk changes too; -Force makes them and the journal says so' {
+        { Set-MmEnvParam -Market eth MM_DRAWDOWN_STOP_PCT_OF_MAX_NOTIONAL 0 -Reason 'off' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id RiskChangeNeedsForce) -ExpectedMessage '*to 0*'
+        { Remove-MmEnvParam -Market eth MM_MAX_POSITION_SIZE -Reason 'off' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id RiskChangeNeedsForce 'RemoveMmEnvParamCommand') -ExpectedMessage '*removed*'
+        $change = Set-MmEnvParam -Market eth MM_ADAPTIVE_POF_ENABLED false -Reason 'not a guard' -Confirm:$false
+        $change.Approval | Should -Be 'ConfirmFalse'
+        $change = Set-MmEnvParam -Market eth MM_MAX_POSITION_SIZE 100000 -Reason 'intended' -Confirm:$false -Force
+        $change.Approval | Should -Be 'ConfirmFalse+Force'
+        (Get-MmAuditLog -Last 1).Approval | Should -Be 'ConfirmFalse+Force'
+        $null = Set-MmEnvParam -Market eth MM_MAX_POSITION_SIZE 100 -Reason 'back' -Confirm:$false -Force
+        $null = Set-MmEnvParam -Market eth MM_ADAPTIVE_POF_ENABLED true -Reason 'back' -Confirm:$false
+    }
+
+    It 'a person answers Yes at a real prompt, then retypes the market; a wrong name changes nothing' {
+        $module = $env:MMOPERATOR_TEST_MODULE
+        $shown = Invoke-AsPerson $module $Sandbox "Set-MmEnvParam -Market eth MM_MAX_POSITION_SIZE 100000 -Reason 'typo'" -Answer 0, 'btc-usd'
+        $shown | Should -Match "- RISK: MM_MAX_POSITION_SIZE x1000 \('100' -> '100000'\)\n- Reason: typo"
+        $shown | Should -Match 'This is a risk change\. Type ETH-USD to confirm it'
+        $shown | Should -Match 'Not confirmed'
+        Get-Content (EnvPath '.env.eth') | Should -Contain 'MM_MAX_POSITION_SIZE=100'
+        (Get-MmAuditLog -Last 1).Outcome | Should -Be 'Declined'
+
+        $shown = Invoke-AsPerson $module $Sandbox "Set-MmEnvParam -Market eth MM_MAX_POSITION_SIZE 100000 -Reason 'intended'" -Answer 0, 'ETH-USD'
+        Get-Content (EnvPath '.env.eth') | Should -Contain 'MM_MAX_POSITION_SIZE=100000'
+        (Get-MmAuditLog -Last 1).Approval | Should -Be 'Prompted+Retyped'
+        $null = Set-MmEnvParam -Market eth MM_MAX_POSITION_SIZE 100 -Reason 'back' -Confirm:$false -Force
+    }
+
+    It 'a repo''s mm_config/policy/risk_keys.json adds its own limits' {
+        $extra = EnvPath 'mm_config/policy/risk_keys.json'
+        Set-Content $extra '{"limits": ["MM_SKEW_MAX_BPS"]}'
+        try {
+            { Set-MmEnvParam -Market eth MM_SKEW_MAX_BPS 2000 -Reason 'wide' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id RiskChangeNeedsForce) -ExpectedMessage '*MM_SKEW_MAX_BPS x100*'
+        }
+        finally { Remove-Item $extra }
+    }
+}
+
+Describe 'An edit of a running market takes effect on restart, and stale settings are shown (issue 21)' {
+    BeforeEach { $Sandbox | Set-MmOperatorOption }
+
+    It 'says so in the result, and Get-MmMarket, Get-MmStatus and Get-MmHealth name the market until it restarts' {
+        # A fresh bot: the one earlier tests left running started before their edits.
+        $null = Restart-MmMarket eth -Reason 'fresh' -Confirm:$false
+        (Get-MmMarket | Where-Object Market -EQ 'ETH-USD').SettingsChanged | Should -BeFalse
+        $change = Set-MmEnvParam -Market eth MM_MIN_OFFSET_BPS 4 -Reason 'tighter' -Confirm:$false -WarningVariable warned
+        $change.TakesEffect | Should -Be 'on restart'
+        $warned | Should -Be 'ETH-USD is running: the change takes effect on restart (Restart-MmMarket eth)'
+        ($change | Out-String) | Should -Match "'3' -> '4'\r?\n- ETH-USD is running: the change takes effect on restart"
+        $market = Get-MmMarket | Where-Object Market -EQ 'ETH-USD'
+        $market.SettingsChanged | Should -BeTrue
+        $market.Note | Should -Match '^settings changed since the bot started \(\.env\.eth at .+Z\): it runs on the old ones until Restart-MmMarket eth$'
+        (Get-MmMarket | Out-String -Width 80) | Should -Match 'ETH-USD\s+Running\s+\d+ testnet\s+\.env\.eth\s+restart to apply'
+        (Get-MmStatus eth).SettingsChanged | Should -BeTrue
+        (Get-MmHealth).SettingsChangedMarkets | Should -Be @('ETH-USD')
+        ((Get-MmHealth) | Out-String) | Should -Match 'OldSettings\s+: ETH-USD: settings changed since start'
+        (Set-MmEnvParam -Market btc MM_MIN_OFFSET_BPS 4 -Reason 'tighter' -Confirm:$false).TakesEffect | Should -Be 'at start'
+
+        $null = Restart-MmMarket eth -Reason 'apply' -Confirm:$false
+        (Get-MmMarket | Where-Object Market -EQ 'ETH-USD').SettingsChanged | Should -BeFalse
+        $null = Stop-MmMarket eth -Reason 'done' -Confirm:$false
+    }
+}
+
+Describe 'Real money is named (issue 21)' {
+    BeforeEach { $Sandbox | Set-MmOperatorOption }
+
+    It 'every Plan for a mainnet market says so, and Get-MmMarket shows each market''s environment' {
+        # Only a human on the host switches a market to mainnet.
+        $file = EnvPath '.env.btc'
+        $saved = [IO.File]::ReadAllText($file)
+        [IO.File]::AppendAllText($file, "MM_ENVIRONMENT=mainnet`n")  # the last copy wins, as the host reads it
+        try {
+            (@(Set-MmEnvParam -Market btc MM_MIN_OFFSET_BPS 7 -Reason 'tune' -WhatIf 6>&1) -join "`n") | Should -Match "'[0-9]+' -> '7'\n- Environment: MAINNET \(real money\)\n- Reason: tune"
+            (@(Start-MmMarket btc -Reason 'open' -WhatIf 6>&1) -join "`n") | Should -Match '\n- Environment: MAINNET \(real money\)\n'
+            (@(Start-MmMarket eth -Reason 'open' -WhatIf 6>&1) -join "`n") | Should -Not -Match 'MAINNET'
+            $markets = Get-MmMarket
+            ($markets | Where-Object Market -EQ 'BTC-USD').Environment | Should -Be 'mainnet'
+            ($markets | Where-Object Market -EQ 'ETH-USD').Environment | Should -Be 'testnet'
+            ($markets | Out-String -Width 80) | Should -Match 'BTC-USD\s+Stopped\s+MAINNET\s+\.env\.btc'
+        }
+        finally { [IO.File]::WriteAllText($file, $saved) }
     }
 }

@@ -101,10 +101,11 @@ Describe 'The demo' {
         $piped = ($text -split '== An answer from a pipe')[1] -split '== A script approves' | Select-Object -First 1
         ($piped -replace '\n\s*\| ', ' ') | Should -Match 'start 2 markets needs approval .*not from a person\)\. Nothing ran\.(.|\n)*exit code 1\n' -Because 'yes | pwsh -File is refused'
         $text | Should -Match 'Market\s+Action\s+Outcome\s+State\s+Sec\s+Detail' -Because 'SEV1 across two markets is one table'
-        $text | Should -Match 'SPX500m-USD\s+Stopped\s+\.env\.spx500m' -Because 'Get-MmMarket lists a never-started market'
-        $text | Should -Match 'ETH-USD\s+Crashed\s+\d+ \.env\.eth\s+stale pid file'
+        $text | Should -Match 'SPX500m-USD\s+Stopped\s+testnet\s+\.env\.spx500m' -Because 'Get-MmMarket lists a never-started market'
+        $text | Should -Match 'ETH-USD\s+Crashed\s+\d+ testnet\s+\.env\.eth\s+stale pid file'
         $text | Should -Match '\nsandbox fault: the bot crashed 1\.5 s after it started\n' -Because 'Get-MmLog shows its last words'
         $text | Should -Match 'Journal\s+: chain valid' -Because 'Get-MmHealth sums it up'
+        $text | Should -Match "RiskChangeNeedsForce,MmOperator\.Commands\.SetMmEnvParamCommand\n  .*RISK: MM_MAX_POSITION_SIZE x1000 \('100' -> '100000'\)" -Because 'a fat finger is caught'
         $text | Should -Not -Match 'Exception'
     }
 }

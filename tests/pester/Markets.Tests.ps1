@@ -67,7 +67,7 @@ Describe 'Get-MmMarket' {
             $all.Pid | Should -Be @($DeadPid, $running, $DeadPid, $null, $null)
             (Get-MmMarket -State Crashed).Market | Should -Be @('BTC-USD', 'gone')
             (Get-MmMarket Running, Crashed).Count | Should -Be 3
-            ($all | Format-Table | Out-String) | Should -Match 'BTC-USD\s+Crashed\s+\d+ \.env\.btc\s+stale pid file'
+            ($all | Format-Table | Out-String) | Should -Match 'BTC-USD\s+Crashed\s+\d+ testnet\s+\.env\.btc\s+stale pid file'
             $plans = @(Get-MmMarket -State Running | Stop-MmMarket -Reason 'glance' -WhatIf 6>&1) -join "`n"
             $plans | Should -Match ([regex]::Escape("- Action(s): $($Sandbox.MmctlPath) stop eth --json"))
         }
@@ -84,7 +84,7 @@ Describe 'Get-MmMarket' {
             $listed = Get-MmMarket | Where-Object Slug -eq 'xau'
             $listed.Market | Should -Be 'xau'
             $listed.Problem | Should -BeLike '*byte-order mark*MM_MARKET_NAME (line 1)*market ''unknown''*'
-            (Get-MmMarket | Format-Table | Out-String -Width 120) | Should -Match 'xau\s+Stopped\s+\.env\.xau\s+misread by host'
+            (Get-MmMarket | Format-Table | Out-String -Width 120) | Should -Match 'xau\s+Stopped\s+testnet\s+\.env\.xau\s+misread by host'
             $before = Get-InvocationCount $Sandbox
             { Start-MmMarket xau -Reason 'open' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id MarketFileMisread StartMmMarketCommand) -ExpectedMessage '*byte-order mark*Stop-MmMarket xau*'
             { Restart-MmMarket xau -Reason 'open' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id MarketFileMisread RestartMmMarketCommand)

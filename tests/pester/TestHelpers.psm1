@@ -2,14 +2,17 @@
 # fresh pwsh processes, and fault injection that is always undone.
 
 # A person's terminal, as the module meets it: it keeps every prompt (title and text exactly as handed to
-# PromptForChoice) and everything written to the host, and answers each prompt with its default (No).
+# PromptForChoice) and everything written to the host, and answers each prompt with its default (No),
+# unless a test queued the person's answers: a choice's index, or a line typed at ReadLine.
 # It runs on the thread of whichever runspace calls it, so it has no runspace affinity.
 [NoRunspaceAffinity()]
 class RecordingHostUi : System.Management.Automation.Host.PSHostUserInterface {
     [System.Collections.Generic.List[string]] $Shown = [System.Collections.Generic.List[string]]::new()
+    [System.Collections.Generic.Queue[object]] $Answers = [System.Collections.Generic.Queue[object]]::new()
     [System.Management.Automation.Host.PSHostRawUserInterface] get_RawUI() { return $null }
     [int] PromptForChoice([string] $caption, [string] $message, [System.Collections.ObjectModel.Collection[System.Management.Automation.Host.ChoiceDescription]] $choices, [int] $defaultChoice) {
         $this.Shown.Add("$caption`n$message")
+        if ($this.Answers.Count -and $this.Answers.Peek() -is [int]) { return $this.Answers.Dequeue() }
         return $defaultChoice
     }
     [void] Write([string] $value) { $this.Shown.Add($value) }
@@ -20,7 +23,12 @@ class RecordingHostUi : System.Management.Automation.Host.PSHostUserInterface {
     [void] WriteDebugLine([string] $value) { }
     [void] WriteVerboseLine([string] $value) { }
     [void] WriteProgress([long] $sourceId, [System.Management.Automation.ProgressRecord] $record) { }
-    [string] ReadLine() { throw [NotSupportedException]::new() }
+    [string] ReadLine() {
+        if (-not $this.Answers.Count -or $this.Answers.Peek() -isnot [string]) { throw [NotSupportedException]::new() }
+        $line = $this.Answers.Dequeue()
+        $this.Shown.Add($line)
+        return $line
+    }
     [securestring] ReadLineAsSecureString() { throw [NotSupportedException]::new() }
     [System.Collections.Generic.Dictionary[string, psobject]] Prompt([string] $caption, [string] $message, [System.Collections.ObjectModel.Collection[System.Management.Automation.Host.FieldDescription]] $descriptions) { throw [NotSupportedException]::new() }
     [pscredential] PromptForCredential([string] $caption, [string] $message, [string] $userName, [string] $targetName) { throw [NotSupportedException]::new() }
@@ -199,10 +207,12 @@ function Invoke-AsPerson {
     Runs a command on a sandbox in a normal (FullLanguage) runspace of this process whose host is a
     person's terminal that answers every prompt with its default, No. Returns what the person was shown:
     each prompt (its title and text exactly as handed to the host) and host text, then the output as
-    Out-String renders it at 80 columns, as one text.
+    Out-String renders it at 80 columns, as one text. -Answer queues the person's answers instead: a
+    choice's index (0 is Yes) for each prompt, a string for each line typed.
     #>
-    param([Parameter(Mandatory)][string] $ModulePath, [Parameter(Mandatory)] $Sandbox, [Parameter(Mandatory)][string] $Command)
+    param([Parameter(Mandatory)][string] $ModulePath, [Parameter(Mandatory)] $Sandbox, [Parameter(Mandatory)][string] $Command, [object[]] $Answer = @())
     $terminal = [RecordingHost]::new()
+    foreach ($given in $Answer) { $terminal.Recorder.Answers.Enqueue($given) }
     $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
     $state.ImportPSModule($ModulePath)
     $runspace = [runspacefactory]::CreateRunspace($terminal, $state)

@@ -17,6 +17,12 @@ public static class ApprovalMode
     /// <summary>Reading status: the runbook asks no approval for it.</summary>
     public const string NotRequired = "NotRequired";
 
+    /// <summary>Appended when a risk change was confirmed a second time by -Force (ConfirmFalse+Force).</summary>
+    public const string WithForce = "+Force";
+
+    /// <summary>Appended when a person retyped the market's name to confirm a risk change (Prompted+Retyped).</summary>
+    public const string WithRetype = "+Retyped";
+
     /// <summary>Nothing was approved (refusals, declines).</summary>
     public const string None = "None";
 

@@ -46,6 +46,13 @@ public sealed class ApprovalRequest
     /// <summary>The runbook Plan block the approval covers, with the exact command line(s).</summary>
     public string Plan { get; set; } = string.Empty;
 
+    /// <summary>
+    /// What the person deciding must not miss, shown first: a risk change (RISK: MM_MAX_POSITION_SIZE x1000
+    /// ('100' -> '100000')) and real money. Null when there is none (then it is not stored, as before).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Flags { get; set; }
+
     /// <summary>SHA-256 of the <see cref="BoundAction"/>: cmdlet, action, target, key, values, command lines, reason and Plan.</summary>
     public string Binding { get; set; } = string.Empty;
 
@@ -78,7 +85,13 @@ public sealed class ApprovalRequest
     {
         get
         {
-            var text = new StringBuilder(VisibleText.Composed(Plan)).Append("\nBound by the ticket:");
+            var text = new StringBuilder();
+            foreach (var flag in Flags ?? [])
+            {
+                text.Append(VisibleText.Of(flag)).Append('\n');
+            }
+
+            text.Append(VisibleText.Composed(Plan)).Append("\nBound by the ticket:");
             void Field(string name, string? value) => text.Append("\n- ").Append(name).Append(": ").Append(value);
             Field("Cmdlet", VisibleText.Of(Cmdlet));
             Field("Action", VisibleText.Of(Action));

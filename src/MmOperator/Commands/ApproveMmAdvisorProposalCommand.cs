@@ -21,6 +21,12 @@ public sealed class ApproveMmAdvisorProposalCommand : StateChangeCmdlet
     [ArgumentCompleter(typeof(ProposalIdCompleter))]
     public string[] ProposalId { get; set; } = [];
 
+    /// <summary>The second, explicit confirmation a risk change among the proposals needs (a limit changed 10x or more, to or from 0, a guard or breaker turned off).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override bool ForceGiven => Force;
+
     protected override void BeginProcessing() => Advisor.Prepare();
 
     protected override void ProcessRecord() => _ids.AddRange(ProposalId);

@@ -122,10 +122,7 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     public int Choose(string caption, string query, IReadOnlyList<PromptChoice> choices, int defaultChoice)
     {
         ArgumentNullException.ThrowIfNull(choices);
-        if (_cmdlet.Host.Name == ConsoleHostName && Console.IsInputRedirected)
-        {
-            throw new System.Management.Automation.Host.HostException("its input is redirected from a pipe or a file, so an answer would come from there, not from a person");
-        }
+        RequirePerson();
 
         var described = new System.Collections.ObjectModel.Collection<System.Management.Automation.Host.ChoiceDescription>(
             choices.Select(c => new System.Management.Automation.Host.ChoiceDescription(c.Label, c.Help)).ToList());
@@ -136,6 +133,32 @@ public sealed class CmdletHost : IFlowHost, IDisposable
         catch (NullReferenceException endOfInput)
         {
             // The console host reads a null line at the end of its input and fails on it.
+            throw new System.Management.Automation.Host.HostException("the input ended before an answer was given", endOfInput);
+        }
+    }
+
+    /// <summary>The console host's answers would come from a pipe or a file, not from a person.</summary>
+    private void RequirePerson()
+    {
+        if (_cmdlet.Host.Name == ConsoleHostName && Console.IsInputRedirected)
+        {
+            throw new System.Management.Automation.Host.HostException("its input is redirected from a pipe or a file, so an answer would come from there, not from a person");
+        }
+    }
+
+    /// <summary>A line only a person may type: refused as <see cref="Choose"/> refuses, for the same reasons.</summary>
+    public string? ReadLine(string prompt)
+    {
+        RequirePerson();
+
+        _cmdlet.Host.UI.Write(VisibleText.Composed(prompt));
+        try
+        {
+            return _cmdlet.Host.UI.ReadLine();
+        }
+        catch (NullReferenceException endOfInput)
+        {
+            // As for PromptForChoice: the console host fails on the null line at the end of its input.
             throw new System.Management.Automation.Host.HostException("the input ended before an answer was given", endOfInput);
         }
     }

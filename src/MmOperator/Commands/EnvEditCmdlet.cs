@@ -41,6 +41,13 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string[]? ApprovalId { get; set; }
 
+    /// <summary>
+    /// The second, explicit confirmation a risk change needs (a limit changed 10x or more, to or from 0, a
+    /// guard or breaker turned off): without it -Confirm:$false alone is refused, and a person retypes the market.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <summary>Why: shown in the Plan and kept in the audit journal.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string Reason { get; set; } = string.Empty;
@@ -50,7 +57,7 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     /// <summary>set or remove, as in plans and the journal.</summary>
     protected abstract string ActionName { get; }
 
-    protected EnvEditFlow Edit => _edit ??= new EnvEditFlow(new RunbookFlow(Session, ApprovalId), ActionName);
+    protected EnvEditFlow Edit => _edit ??= new EnvEditFlow(new RunbookFlow(Session, ApprovalId) { Force = Force }, ActionName);
 
     protected override void BeginProcessing() => Edit.Prepare();
 

@@ -16,6 +16,12 @@ namespace MmOperator.Commands;
 [OutputType(typeof(ProposalApplication))]
 public sealed class InvokeMmAdvisorAutoApplyCommand : StateChangeCmdlet
 {
+    /// <summary>The second, explicit confirmation a risk change among the proposals needs (a limit changed 10x or more, to or from 0, a guard or breaker turned off).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override bool ForceGiven => Force;
+
     protected override void BeginProcessing() => Advisor.Prepare();
 
     protected override void EndProcessing() => Advisor.WarrenAuto(Reason);

@@ -25,8 +25,11 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
 
     protected CmdletHost Session { get; }
 
+    /// <summary>-Force, on the cmdlets that can make a risk change (advisor applies).</summary>
+    protected virtual bool ForceGiven => false;
+
     /// <summary>Made once bound: the tickets are the command's, for all its records.</summary>
-    protected RunbookFlow Flow => _flow ??= new RunbookFlow(Session, ApprovalId);
+    protected RunbookFlow Flow => _flow ??= new RunbookFlow(Session, ApprovalId) { Force = ForceGiven };
 
     /// <summary>The advisor commands' steps on <see cref="Flow"/>, for the four advisor cmdlets.</summary>
     protected AdvisorFlow Advisor => _advisor ??= new AdvisorFlow(Flow);

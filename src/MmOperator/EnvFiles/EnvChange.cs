@@ -32,6 +32,16 @@ public sealed class EnvChange
     [System.Management.Automation.Hidden]
     public IReadOnlyList<MarketStatus>? NewStatus { get; init; }
 
+    /// <summary>
+    /// When the bot sees the change, which it reads only at start: "on restart" while a bot of the file
+    /// runs (every running one, for the shared .env), "at start" when none does; null when nothing changed
+    /// or the status was not known.
+    /// </summary>
+    public string? TakesEffect { get; init; }
+
+    /// <summary>Which running bots keep the old value until restarted, and the command that restarts each.</summary>
+    public string? Note { get; init; }
+
     public required string Reason { get; init; }
 
     public string? Approval { get; init; }
@@ -39,7 +49,7 @@ public sealed class EnvChange
     public string? AuditId { get; init; }
 
     public string ResultText => RunbookText.Result(
-        $"{System.IO.Path.GetFileName(File)} {Key}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)}{(Changed ? string.Empty : " (unchanged)")}");
+        $"{System.IO.Path.GetFileName(File)} {Key}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)}{(Changed ? string.Empty : " (unchanged)")}{(Note is null ? string.Empty : "\n- " + Note)}");
 
     public string NewStatusText => !Changed
         ? RunbookText.NewStatus("not refreshed: nothing changed")

@@ -44,16 +44,18 @@ public sealed record KeyBounds(string Type, double? Min, double? Max)
 /// The rules a .env value must meet: what the bot's settings model accepts (shipped with the module,
 /// <see cref="Settings"/>) and the repo's own policy files on top: whitelist.json (keys the advisor
 /// may change), bounds.json (type and min/max per key, optionally allowed values) and
-/// protected_keys.json (more protected keys). A missing repo file is an empty policy; a malformed one
+/// protected_keys.json (more protected keys); and which keys are risk limits, breakers and guards
+/// (<see cref="RiskPolicy"/>, with risk_keys.json's additions). A missing repo file is an empty policy; a malformed one
 /// is an error, so a broken policy never silently allows more.
 /// </summary>
 public sealed class RepoPolicy
 {
-    private RepoPolicy(IReadOnlySet<string> whitelist, IReadOnlyDictionary<string, KeyBounds> bounds, KeyRules keys)
+    private RepoPolicy(IReadOnlySet<string> whitelist, IReadOnlyDictionary<string, KeyBounds> bounds, KeyRules keys, RiskPolicy risk)
     {
         Whitelist = whitelist;
         Bounds = bounds;
         Keys = keys;
+        Risk = risk;
     }
 
     public IReadOnlySet<string> Whitelist { get; }
@@ -62,6 +64,9 @@ public sealed class RepoPolicy
 
     /// <summary>The key rule with this repo's protected_keys.json on top of the runbook's.</summary>
     public KeyRules Keys { get; }
+
+    /// <summary>The shipped risk keys with this repo's risk_keys.json on top.</summary>
+    public RiskPolicy Risk { get; }
 
     /// <summary>What the bot's settings model accepts for each MM_ key it reads; a value outside it stops the bot from starting.</summary>
     public static IReadOnlyDictionary<string, KeyBounds> Settings { get; } = LoadSettings();
@@ -79,7 +84,8 @@ public sealed class RepoPolicy
         ArgumentNullException.ThrowIfNull(repoPath);
         var whitelist = Read(PolicyFile(repoPath, "whitelist.json"), e => e.EnumerateArray().Select(k => k.GetString()!).ToHashSet(StringComparer.Ordinal), new HashSet<string>());
         var bounds = Read(PolicyFile(repoPath, "bounds.json"), e => e.EnumerateObject().ToDictionary(p => p.Name, p => KeyBounds.Parse(p.Value), StringComparer.Ordinal), new Dictionary<string, KeyBounds>());
-        return new RepoPolicy(whitelist, bounds, LoadKeyRules(repoPath));
+        var risk = Read(PolicyFile(repoPath, "risk_keys.json"), RiskPolicy.Shipped.With, RiskPolicy.Shipped);
+        return new RepoPolicy(whitelist, bounds, LoadKeyRules(repoPath), risk);
     }
 
     /// <summary>The key rule alone (protected_keys.json), for masking: a broken bounds.json must not change what is hidden.</summary>

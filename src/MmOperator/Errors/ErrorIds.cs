@@ -37,6 +37,7 @@ public static class ErrorIds
     public const string AuditJournalTornTail = "AuditJournalTornTail";
     public const string AuditRecordTooLarge = "AuditRecordTooLarge";
     public const string ApprovalRequired = "ApprovalRequired";
+    public const string RiskChangeNeedsForce = "RiskChangeNeedsForce";
     public const string AgentDecisionRefused = "AgentDecisionRefused";
     public const string InvalidReason = "InvalidReason";
     public const string MarketActionFailed = "MarketActionFailed";

@@ -273,6 +273,21 @@ public sealed class AdvisorFlow
         }
     }
 
+    /// <summary>
+    /// Real money and risk changes among proposals, as for a .env edit. A person confirms a risk change by
+    /// retyping its market, or "warren-auto" when the risky proposals are of several markets.
+    /// </summary>
+    private Stakes StakesOf(IReadOnlyList<AdvisorProposal> proposals)
+    {
+        var risks = proposals.Where(p => p.Param is not null && !p.IsProtected)
+            .Select(p => Policy.Risk.Assess(p.Param!, p.PreviousValue, p.NewValue) is { } risk ? risk with { Market = p.Market } : null)
+            .OfType<RiskChange>()
+            .ToList();
+        var mainnet = proposals.Select(MarketOf).OfType<MarketEntry>().Where(m => m.IsMainnet).Select(m => m.DisplayName).Distinct().ToList();
+        var markets = risks.Select(r => r.Market).Distinct().ToList();
+        return new Stakes(mainnet, risks, markets is [{ } one] ? one : "warren-auto");
+    }
+
     /// <summary>The catalog entry of a proposal's market (its symbol), or null for "every instance".</summary>
     private MarketEntry? MarketOf(AdvisorProposal? proposal)
     {
@@ -363,7 +378,7 @@ public sealed class AdvisorFlow
 
         var command = HostCommand.AdvisorApprove(Flow.Options, id);
         var line = PlannedLine(command, $"{proposal!.Change} in {proposal.EnvPath}");
-        if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param) is not { } approval
+        if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param, stakes: StakesOf([proposal])) is not { } approval
             || Flow.BeginAttempt(new AuditRecord { Action = ApproveOne, Market = proposal.Market, Key = proposal.Param, Reason = reason, Approval = approval, Argv = command.Argv, Detail = line }) is not { } attempt
             || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval, attempt))
         {
@@ -427,7 +442,7 @@ public sealed class AdvisorFlow
 
         var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {p.Change} in {Path.GetFileName(p.EnvPath)}"));
         var line = PlannedLine(command, $"applies {planned.Count}, in this order: {list}");
-        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, line, PlannedCommands(command)) is not { } approval
+        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, line, PlannedCommands(command), stakes: StakesOf(planned)) is not { } approval
             || Flow.BeginAttempt(new AuditRecord { Action = WarrenAutoAction, Reason = valid, Approval = approval, Argv = command.Argv, Detail = line }) is not { } attempt
             || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval, attempt))
         {

@@ -131,7 +131,9 @@ public sealed class EnvEditFlow
         }
 
         var diff = $"{RunbookText.Value(before)} -> {RunbookText.Value(value)}";
-        if (_flow.Approve(_action, $"{key} in {target.Path}", reason, $"{_action} {key} in {target.Path}: {diff}", [], key, value is null ? [] : [value]) is not { } approval)
+        var risk = Policy.Risk.Assess(key, before, value);
+        var stakes = new Stakes(MainnetMarkets(target), risk is null ? [] : [risk], target.DisplayName);
+        if (_flow.Approve(_action, $"{key} in {target.Path}", reason, $"{_action} {key} in {target.Path}: {diff}", [], key, value is null ? [] : [value], stakes) is not { } approval)
         {
             return;
         }
@@ -173,6 +175,34 @@ public sealed class EnvEditFlow
         Emit(target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
     }
 
+    /// <summary>The mainnet markets an edit touches: the file's market, or every market for the shared .env.</summary>
+    private List<string> MainnetMarkets(EnvFileTarget target)
+    {
+        var touched = target.Market is { } market ? [market] : Host.Catalog.Markets;
+        return touched.Where(m => m.IsMainnet).Select(m => m.DisplayName).ToList();
+    }
+
+    /// <summary>The bot reads its settings at start: running bots of the edited file keep the old value until restarted.</summary>
+    private static (string? TakesEffect, string? Note) Effect(EnvFileTarget target, bool changed, IReadOnlyList<MarketStatus>? status)
+    {
+        if (!changed || status is null)
+        {
+            return (null, null);
+        }
+
+        var running = status.Where(s => s.State == MarketState.Running).ToList();
+        if (running.Count == 0)
+        {
+            return ("at start", null);
+        }
+
+        var names = string.Join(", ", running.Select(s => s.Market));
+        var restart = $"Restart-MmMarket {string.Join(", ", running.Select(s => s.Slug))}";
+        return ("on restart", target.IsShared
+            ? $"{names} {(running.Count == 1 ? "is" : "are")} running: the change takes effect when each restarts ({restart})"
+            : $"{names} is running: the change takes effect on restart ({restart})");
+    }
+
     /// <summary>
     /// The host's tools learn of changes from its changelog, so a direct edit adds its row there too. The
     /// edit is already made: a changelog that cannot be written is a warning (and in the journal), not a failure.
@@ -207,7 +237,14 @@ public sealed class EnvEditFlow
         Emit(target, key, current, current, false, null, reason, null, record?.Id);
     }
 
-    private void Emit(EnvFileTarget target, string key, string? before, string? after, bool changed, IReadOnlyList<MarketStatus>? status, string reason, string? approval, string? auditId) =>
+    private void Emit(EnvFileTarget target, string key, string? before, string? after, bool changed, IReadOnlyList<MarketStatus>? status, string reason, string? approval, string? auditId)
+    {
+        var (takesEffect, note) = Effect(target, changed, status);
+        if (note is not null)
+        {
+            Host.WriteWarning(note);
+        }
+
         Host.WriteObject(new EnvChange
         {
             Action = _action,
@@ -219,8 +256,11 @@ public sealed class EnvEditFlow
             Market = target.Market?.DisplayName,
             Shared = target.IsShared,
             NewStatus = status,
+            TakesEffect = takesEffect,
+            Note = note,
             Reason = reason,
             Approval = approval,
             AuditId = auditId,
         }, EnvChange.TypeName);
+    }
 }

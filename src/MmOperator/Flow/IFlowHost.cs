@@ -49,6 +49,12 @@ public interface IFlowHost
     bool ShouldProcess(string plan, string query, string caption);
 
     /// <summary>
+    /// Asks the person to type a line (a risk change's confirmation); null when the input ended. Throws
+    /// PSInvalidOperationException or HostException when the session cannot ask.
+    /// </summary>
+    string? ReadLine(string prompt);
+
+    /// <summary>
     /// Asks the person at the terminal to pick one of <paramref name="choices"/> (a label has an &amp;
     /// before its key); an empty line picks <paramref name="defaultChoice"/>. Throws
     /// PSInvalidOperationException or HostException when no person can answer (-NonInteractive, input

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Approvals;
 using MmOperator.Audit;
+using MmOperator.EnvFiles;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
@@ -43,6 +44,9 @@ public sealed class RunbookFlow
     }
 
     public IFlowHost Host { get; }
+
+    /// <summary>-Force: a script's second, explicit confirmation of a risk change (<see cref="Stakes"/>).</summary>
+    public bool Force { get; init; }
 
     public OperatorOptions Options => Host.Options;
 
@@ -179,8 +183,8 @@ public sealed class RunbookFlow
     }
 
     /// <summary>The runbook's Plan block, written for the person at the host.</summary>
-    public void WritePlan(string actionLine, string reason, bool needsApproval) =>
-        Host.WriteHostText(RunbookText.Plan(actionLine, reason, needsApproval));
+    public void WritePlan(string actionLine, string reason, bool needsApproval, Stakes? stakes = null) =>
+        Host.WriteHostText(RunbookText.Plan(actionLine, reason, needsApproval, stakes?.Flags));
 
     /// <summary>
     /// Plans and approves one state change; the one place the action a ticket binds is made. Returns
@@ -191,8 +195,10 @@ public sealed class RunbookFlow
     /// <param name="actionLine">The Plan's Action(s) line.</param>
     /// <param name="commands">The exact allow-listed command line(s) it runs; none for a direct file edit.</param>
     /// <param name="values">Every value the caller gave for it, exactly as it will be used.</param>
-    public string? Approve(string action, string target, string reason, string actionLine, IReadOnlyList<string> commands, string? key = null, IReadOnlyList<string>? values = null)
+    /// <param name="stakes">Real money and risk changes, flagged in the Plan; a risk change also needs -Force, the name retyped, or a ticket.</param>
+    public string? Approve(string action, string target, string reason, string actionLine, IReadOnlyList<string> commands, string? key = null, IReadOnlyList<string>? values = null, Stakes? stakes = null)
     {
+        stakes ??= Stakes.None;
         var subject = new BoundAction
         {
             Cmdlet = Host.CmdletName,
@@ -202,7 +208,7 @@ public sealed class RunbookFlow
             Values = values ?? [],
             Commands = commands,
             Reason = reason,
-            Plan = RunbookText.Plan(actionLine, reason, needsApproval: true),
+            Plan = RunbookText.Plan(actionLine, reason, needsApproval: true, stakes.Flags),
         };
         if (subject.Unshowable(Host.Masker.Keys) is { } unshowable)
         {
@@ -225,12 +231,57 @@ public sealed class RunbookFlow
 
         if (IsRestricted)
         {
-            return ApproveWithTicket(subject);
+            // The human who approves the flagged request gives the second confirmation: the re-run needs no -Force.
+            return ApproveWithTicket(subject, stakes);
         }
 
-        return Ask(subject.Plan, $"Approve: {VisibleText.Of(action)} {VisibleText.Of(target)}?", action, target, reason, key)
-            ? Host.DescribeApproval()
-            : null;
+        if (stakes.IsRisky && !Force && Host.DescribeApproval() != ApprovalMode.Prompted)
+        {
+            Refuse(new OperatorException(ErrorIds.RiskChangeNeedsForce, ErrorCategory.PermissionDenied, $"{action} {target} is a risk change ({stakes.RiskSummary}), which -Confirm:$false alone does not approve. Nothing was changed. If it is intended, run it again with -Force as well; otherwise change the value by less than {RiskPolicy.Factor}x at a time.", target), action, target, reason, key);
+            return null;
+        }
+
+        if (!Ask(subject.Plan, $"Approve: {VisibleText.Of(action)} {VisibleText.Of(target)}?", action, target, reason, key))
+        {
+            return null;
+        }
+
+        var approval = Host.DescribeApproval();
+        if (!stakes.IsRisky)
+        {
+            return approval;
+        }
+
+        return Force ? approval + ApprovalMode.WithForce : ConfirmRisk(stakes, action, target, reason, key) ? approval + ApprovalMode.WithRetype : null;
+    }
+
+    /// <summary>
+    /// A person's second confirmation of a risk change: the market's name retyped, not one more Yes. Anything
+    /// else (an empty line, the end of input) declines; a session that cannot ask stops with ApprovalRequired.
+    /// </summary>
+    private bool ConfirmRisk(Stakes stakes, string action, string target, string reason, string? key)
+    {
+        string? typed;
+        try
+        {
+            typed = Host.ReadLine($"{stakes.RiskSummary}\nThis is a risk change. Type {stakes.ConfirmName} to confirm it (anything else cancels): ");
+        }
+        catch (Exception noPrompt) when (IsUnaskable(noPrompt))
+        {
+            var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{action} {target} is a risk change and this session cannot ask a person to confirm it ({noPrompt.Message}). Nothing was changed. A script confirms it with -Force.", target, noPrompt);
+            RecordRefusal(refusal, action, target, reason, key);
+            Host.ThrowScriptTerminatingError(refusal.ToErrorRecord());
+            return false;
+        }
+
+        if (string.Equals(typed?.Trim(), stakes.ConfirmName, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = $"risk change not confirmed: {stakes.ConfirmName} was not retyped" });
+        Host.WriteWarning($"Not confirmed: {action} {target} ({stakes.RiskSummary}) needs {stakes.ConfirmName} typed exactly. Nothing was changed.");
+        return false;
     }
 
     /// <summary>
@@ -282,7 +333,7 @@ public sealed class RunbookFlow
     /// Uses a ticket that binds exactly this action, once; without one, files an approval request for
     /// a human and runs nothing.
     /// </summary>
-    private string? ApproveWithTicket(BoundAction subject)
+    private string? ApproveWithTicket(BoundAction subject, Stakes stakes)
     {
         var (action, target, reason, key) = (subject.Action, subject.Target, subject.Reason, subject.Key);
         var binding = subject.Binding();
@@ -320,6 +371,7 @@ public sealed class RunbookFlow
                 Commands = subject.Commands,
                 Reason = reason,
                 Plan = subject.Plan,
+                Flags = stakes.Flags.ToList() is { Count: > 0 } flags ? flags : null,
                 Binding = binding,
                 Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(Host.Caller.Via is { } via ? ", via " + via : string.Empty)})",
             }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
@@ -333,7 +385,7 @@ public sealed class RunbookFlow
         var pending = new OperatorException(
             ErrorIds.ApprovalPending,
             ErrorCategory.PermissionDenied,
-            $"{action} {target} needs a human's approval in this restricted session; nothing ran. Approval request {request.Id} is filed (expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC). Hand the id to a human, who runs in a normal session: Approve-MmApprovalRequest {request.Id}. Then re-run exactly the same command with -ApprovalId {request.Id}.",
+            $"{action} {target} needs a human's approval in this restricted session{(stakes.IsRisky ? $" (flagged: {stakes.RiskSummary}; the human's approval is its second confirmation)" : string.Empty)}; nothing ran. Approval request {request.Id} is filed (expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC). Hand the id to a human, who runs in a normal session: Approve-MmApprovalRequest {request.Id}. Then re-run exactly the same command with -ApprovalId {request.Id}.",
             request.Id);
         Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.PendingApproval, ErrorId = ErrorIds.ApprovalPending, Detail = $"approval request {request.Id} filed: {subject.Plan}" });
         Host.WriteError(pending.ToErrorRecord());
@@ -550,7 +602,7 @@ public sealed class RunbookFlow
             {
                 AskBatch(batch);
             }
-            else if (Approve(batch[0].Action.Name(), batch[0].Market.DisplayName, batch[0].Reason, batch[0].Command.CommandLine, [batch[0].Command.CommandLine]) is { } approval)
+            else if (Approve(batch[0].Action.Name(), batch[0].Market.DisplayName, batch[0].Reason, batch[0].Command.CommandLine, [batch[0].Command.CommandLine], stakes: Stakes.Of(batch[0].Market)) is { } approval)
             {
                 _approved.Add(batch[0].Approved(approval));
             }
@@ -565,7 +617,8 @@ public sealed class RunbookFlow
     private void AskBatch(IReadOnlyList<PlannedAction> batch)
     {
         var reason = batch[0].Reason;
-        var plan = RunbookText.Plan(batch.Select(p => p.Command.CommandLine).ToList(), reason, needsApproval: true);
+        var mainnet = new Stakes(batch.Where(p => p.Market.IsMainnet).Select(p => p.Market.DisplayName).ToList(), [], string.Empty);
+        var plan = RunbookText.Plan(batch.Select(p => p.Command.CommandLine).ToList(), reason, needsApproval: true, mainnet.Flags);
         if (IsWhatIf)
         {
             Host.WriteHostText(plan);
@@ -839,7 +892,7 @@ public sealed class RunbookFlow
         var command = StatusCommand(market);
         if (IsWhatIf)
         {
-            WritePlan(command.CommandLine, reason, needsApproval: false);
+            WritePlan(command.CommandLine, reason, needsApproval: false, Stakes.Of(market));
             return;
         }
 
@@ -902,7 +955,7 @@ public sealed class RunbookFlow
         var command = StatusCommand(market);
         if (IsWhatIf)
         {
-            WritePlan(command.CommandLine, reason, needsApproval: false);
+            WritePlan(command.CommandLine, reason, needsApproval: false, Stakes.Of(market));
             return;
         }
 

@@ -55,6 +55,34 @@ public sealed class ProcessTable
     }
 
     /// <summary>
+    /// When the process started (UTC), to within a few hundredths of a second: its start in clock ticks
+    /// since boot (USER_HZ, 100 a second in every /proc) after the boot time /proc/uptime gives (in
+    /// hundredths, where /proc/stat's btime has whole seconds). Null when either cannot be read.
+    /// </summary>
+    public DateTime? StartedAt(int pid)
+    {
+        string? uptime;
+        try
+        {
+            uptime = File.ReadAllText(Path.Combine(Root, "uptime"));
+        }
+        catch (Exception unreadable) when (unreadable is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        var now = DateTime.UtcNow;
+        if (Find(pid) is not { } process || !double.TryParse(uptime.Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var sinceBoot))
+        {
+            return null;
+        }
+
+        return now - TimeSpan.FromSeconds(sinceBoot) + TimeSpan.FromSeconds(process.StartTicks / (double)TicksPerSecond);
+    }
+
+    private const int TicksPerSecond = 100;
+
+    /// <summary>
     /// Every live bot process that names an env file: in its environment (ENV, as mmctl starts it) or
     /// on its command line (an argument that is a .env path). A relative path is taken from the bot's
     /// working directory. Other processes, and values other than ENV, are never kept.

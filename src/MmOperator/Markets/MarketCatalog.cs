@@ -66,6 +66,8 @@ public sealed partial class MarketCatalog
         ArgumentNullException.ThrowIfNull(files);
         var entries = new List<MarketEntry>();
         var notMarkets = new Dictionary<string, string>(StringComparer.Ordinal);
+        var shared = files.Files.FirstOrDefault(f => f.Name == ".env" && !f.IsLink);
+        string? EnvironmentOf(RepoEnvFile file) => (file.ValueOf("MM_ENVIRONMENT") ?? shared?.ValueOf("MM_ENVIRONMENT"))?.Trim().ToLowerInvariant();
         foreach (var file in files.Files)
         {
             if (!IsMarketFileName(file.Name, out var slug))
@@ -84,13 +86,13 @@ public sealed partial class MarketCatalog
             }
             else if (file.ValueOf("MM_MARKET_NAME") is { Length: > 0 } symbol)
             {
-                entries.Add(new MarketEntry(slug, symbol, file.FullPath) { Problem = HiddenKeys(file) });
+                entries.Add(new MarketEntry(slug, symbol, file.FullPath) { Problem = HiddenKeys(file), Environment = EnvironmentOf(file) });
             }
             else if (HiddenKeys(file) is { } hidden)
             {
                 // The host's market of this file is none (mmctl says 'unknown', the bot trades its default):
                 // it is listed by its slug with the problem, so nobody takes it for the market it seems to name.
-                entries.Add(new MarketEntry(slug, null, file.FullPath) { Problem = hidden });
+                entries.Add(new MarketEntry(slug, null, file.FullPath) { Problem = hidden, Environment = EnvironmentOf(file) });
             }
             else
             {

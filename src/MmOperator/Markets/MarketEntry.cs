@@ -11,6 +11,12 @@ public sealed record MarketEntry(string Slug, string? Symbol, string EnvFilePath
     /// <summary>Why the host reads this file otherwise than it looks (a byte-order mark hiding a key); null when it does not.</summary>
     public string? Problem { get; init; }
 
+    /// <summary>MM_ENVIRONMENT as the bot reads it (its own file, else the shared .env; lower-cased), or null when neither sets it.</summary>
+    public string? Environment { get; init; }
+
+    /// <summary>Real money: every Plan, prompt and approval request for this market says so.</summary>
+    public bool IsMainnet => Environment == "mainnet";
+
     /// <summary>The one form the module ever hands mmctl: the bare slug, which mmctl cannot read as a path.</summary>
     public string MmctlArgument => Slug;
 

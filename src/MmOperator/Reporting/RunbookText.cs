@@ -6,23 +6,28 @@ namespace MmOperator.Reporting;
 /// <summary>The runbook's mandatory response format: the Plan block before, Result and New status after.</summary>
 public static class RunbookText
 {
+    /// <summary>The Plan's line for a market whose MM_ENVIRONMENT is mainnet.</summary>
+    public const string Mainnet = "Environment: MAINNET (real money)";
+
     /// <summary>
-    /// The Plan block. Its line breaks are its own: the action line and the reason are each one value,
-    /// escaped (<see cref="VisibleText"/>), so neither can hide text or add a line to the Plan.
+    /// The Plan block. Its line breaks are its own: the action line, each flag (<see cref="Mainnet"/>, a
+    /// risk change) and the reason are each one value, escaped (<see cref="VisibleText"/>), so none can
+    /// hide text or add a line to the Plan.
     /// </summary>
-    public static string Plan(string actionLine, string reason, bool needsApproval) => Plan([actionLine], reason, needsApproval);
+    public static string Plan(string actionLine, string reason, bool needsApproval, IEnumerable<string>? flags = null) => Plan([actionLine], reason, needsApproval, flags);
 
     /// <summary>
     /// The Plan block of several actions asked as one question: each on a numbered line of its own under
     /// Action(s), as the runbook wants for a SEV1 over several markets ("list each stop command explicitly").
     /// </summary>
-    public static string Plan(IReadOnlyList<string> actionLines, string reason, bool needsApproval)
+    public static string Plan(IReadOnlyList<string> actionLines, string reason, bool needsApproval, IEnumerable<string>? flags = null)
     {
         ArgumentNullException.ThrowIfNull(actionLines);
         var actions = actionLines.Count == 1
             ? $" {VisibleText.Of(actionLines[0])}"
             : string.Concat(actionLines.Select((line, i) => string.Create(CultureInfo.InvariantCulture, $"\n  {i + 1}. {VisibleText.Of(line)}")));
-        return $"Plan:\n- Action(s):{actions}\n- Reason: {VisibleText.Of(reason)}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
+        var flagged = string.Concat((flags ?? []).Select(f => $"- {VisibleText.Of(f)}\n"));
+        return $"Plan:\n- Action(s):{actions}\n{flagged}- Reason: {VisibleText.Of(reason)}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
     }
 
     public static string Result(string summary) => $"Result:\n- {summary}";

@@ -31,6 +31,12 @@ public sealed class Health
 
     public int? StalePidFiles { get; init; }
 
+    /// <summary>Running markets whose settings changed after their bot started: they run on the old ones until restarted.</summary>
+    public int? SettingsChanged { get; init; }
+
+    /// <summary>Each of them by name (Get-MmMarket's Note says which file changed and when).</summary>
+    public IReadOnlyList<string>? SettingsChangedMarkets { get; init; }
+
     public bool? JournalValid { get; init; }
 
     /// <summary>Where and why the journal's chain breaks, when it does.</summary>

@@ -36,6 +36,8 @@ public static class HealthReader
             Crashed = statuses?.Count(s => s.State == MarketState.Crashed),
             CrashedMarkets = statuses?.Where(s => s.State == MarketState.Crashed).Select(s => s.Market).ToList(),
             StalePidFiles = statuses?.Count(s => s.StalePidFile),
+            SettingsChanged = statuses?.Count(s => s.SettingsChanged),
+            SettingsChangedMarkets = statuses?.Where(s => s.SettingsChanged).Select(s => s.Market).ToList(),
             JournalValid = audit?.Verification.IsValid,
             JournalProblem = audit?.Verification is { IsValid: false } broken ? $"line {broken.FirstBrokenLine}: {broken.Problem}" : null,
             JournalBytes = audit?.Growth.Bytes,

@@ -24,6 +24,7 @@ public static class MarketOverview
             ControllerId = StatusReader.ControllerIdOf(m),
             GeneratedAt = report.GeneratedAt,
             Problem = m.Problem,
+            Environment = m.Environment,
         });
         return report.Instances.Concat(quiet)
             .OrderBy(s => s.Market, StringComparer.OrdinalIgnoreCase)

@@ -43,6 +43,15 @@ public sealed class MarketStatus
 
     public required DateTime GeneratedAt { get; init; }
 
+    /// <summary>The market's MM_ENVIRONMENT (testnet, mainnet: real money), from its file or the shared .env; null when neither sets it.</summary>
+    public string? Environment { get; init; }
+
+    /// <summary>
+    /// A running bot whose env file or the shared .env changed after it started: the bot reads its settings
+    /// at start, so it runs on the old ones until it is restarted (<see cref="Note"/> says which file and how).
+    /// </summary>
+    public bool SettingsChanged { get; init; }
+
     /// <summary>Where the process table and mmctl disagree, what is true and what to do; else the stale pid file of a crash.</summary>
     public string? Note
     {

@@ -46,7 +46,7 @@ public sealed class ProcessTruth
         ArgumentNullException.ThrowIfNull(run);
         var report = StatusReader.ReadReport(run, Catalog);
         var live = LiveBots();
-        var statuses = report.Instances.Select(s => Correct(s, live)).ToList();
+        var statuses = report.Instances.Select(s => WithSettingsAge(Correct(s, live))).ToList();
         if (run.Command.Market is null)
         {
             var listed = statuses.Select(s => s.Slug).ToHashSet(StringComparer.Ordinal);
@@ -115,6 +115,35 @@ public sealed class ProcessTruth
             : status;
     }
 
+    /// <summary>
+    /// A running bot whose env file or the shared .env was written after it started runs on the old
+    /// settings until restarted; within <see cref="StartTimeTolerance"/> of its start a write counts as before it.
+    /// </summary>
+    private MarketStatus WithSettingsAge(MarketStatus status)
+    {
+        if (status.State != MarketState.Running || status.Pid is not { } pid || Catalog.FindBySlug(status.Slug) is not { } entry
+            || Table.StartedAt(pid) is not { } started)
+        {
+            return status;
+        }
+
+        var changed = new[] { entry.EnvFilePath, Path.Combine(Catalog.RepoPath, ".env") }
+            .Select(file => (File: file, Written: File.GetLastWriteTimeUtc(file)))
+            .Where(f => f.Written > started + StartTimeTolerance)
+            .ToList();
+        if (changed.Count == 0)
+        {
+            return status;
+        }
+
+        var files = string.Join(" and ", changed.Select(f => string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(f.File)} at {f.Written:yyyy-MM-dd HH:mm:ss}Z")));
+        var note = $"settings changed since the bot started ({files}): it runs on the old ones until Restart-MmMarket {status.Slug}";
+        return Copy(status, status.State, pid, note, settingsChanged: true);
+    }
+
+    /// <summary>How far a start time read from /proc may be off (its clock ticks and the boot time are in hundredths).</summary>
+    private static readonly TimeSpan StartTimeTolerance = TimeSpan.FromMilliseconds(50);
+
     private MarketStatus Unlisted(string slug, IReadOnlyList<LiveBot> orphans, DateTime generatedAt)
     {
         var entry = Catalog.FindBySlug(slug);
@@ -128,6 +157,7 @@ public sealed class ProcessTruth
             ControllerId = StatusReader.ControllerIdOf(slug),
             GeneratedAt = generatedAt,
             Note = OrphanNote(orphans),
+            Environment = entry?.Environment,
         };
     }
 
@@ -138,7 +168,7 @@ public sealed class ProcessTruth
         return $"pid {pids} lives without mmctl knowing it ({origin}); a human ends it on the host: kill -TERM {orphans[0].Pid}";
     }
 
-    private static MarketStatus Copy(MarketStatus status, MarketState state, int? pid, string note) => new()
+    private static MarketStatus Copy(MarketStatus status, MarketState state, int? pid, string note, bool settingsChanged = false) => new()
     {
         Market = status.Market,
         Slug = status.Slug,
@@ -149,6 +179,8 @@ public sealed class ProcessTruth
         LogPath = status.LogPath,
         GeneratedAt = status.GeneratedAt,
         Note = note,
+        Environment = status.Environment,
+        SettingsChanged = settingsChanged,
     };
 
     /// <summary>Live bots of this repo's markets: those the store remembers (still the same process), then those the process table shows.</summary>

@@ -45,6 +45,7 @@ public static class StatusReader
             LogPath = instance.Log,
             GeneratedAt = generatedAt,
             Problem = entry?.Problem,
+            Environment = entry?.Environment,
         };
     }
 

@@ -84,7 +84,8 @@ public sealed class ByKeyDisplayTests : IDisposable
             _ => StatusJson,
         });
 
-        new AdvisorFlow(new RunbookFlow(_host)).ApproveProposals([ProposalId], Reason);
+        // A limit raised far beyond 10x: a risk change, confirmed here as a script does.
+        new AdvisorFlow(new RunbookFlow(_host) { Force = true }).ApproveProposals([ProposalId], Reason);
 
         Assert.Empty(_host.Errors);
         Assert.Contains($"'100' -> '{HoldsTheVault}'", Assert.Single(_host.Prompts), StringComparison.Ordinal);
@@ -115,7 +116,8 @@ public sealed class ByKeyDisplayTests : IDisposable
         _host.CmdletName = "Set-MmEnvParam";
         _host.Run = command => FakeFlowHost.Answered(command, StatusJson);
 
-        new EnvEditFlow(new RunbookFlow(_host), "set").Run(new EnvEditRequest([Market.Parse("eth")], false, "MM_MAX_POSITION_SIZE", false, Reason, key => "5"));
+        // The value falls far below the vault-sized one: a risk change, confirmed here as a script does.
+        new EnvEditFlow(new RunbookFlow(_host) { Force = true }, "set").Run(new EnvEditRequest([Market.Parse("eth")], false, "MM_MAX_POSITION_SIZE", false, Reason, key => "5"));
 
         Assert.Empty(_host.Errors);
         Assert.Contains($"'{HoldsTheVault}' -> '5'", Assert.Single(_host.Prompts), StringComparison.Ordinal);

@@ -49,7 +49,8 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     /// <summary>None unless a test masks by the repo's secrets (<see cref="SecretMasker.ForRepo"/>).</summary>
     public SecretMasker Masker { get; set; } = SecretMasker.None;
 
-    public MarketCatalog Catalog { get; }
+    /// <summary>Read when the host is made; a test that changes a market file reloads it.</summary>
+    public MarketCatalog Catalog { get; set; }
 
     public AuditJournal Journal { get; }
 
@@ -120,6 +121,17 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     public string Approval { get; set; } = ApprovalMode.ConfirmFalse;
 
     public string DescribeApproval() => Approval;
+
+    /// <summary>What the person types at a line prompt; null is the end of input.</summary>
+    public Func<string?> Typed { get; set; } = () => throw new InvalidOperationException("nothing should be asked to type");
+
+    public List<string> LinePrompts { get; } = [];
+
+    public string? ReadLine(string prompt)
+    {
+        LinePrompts.Add(prompt);
+        return Typed();
+    }
 
     /// <summary>The person's answers to Choose, in order (an index into its choices); a test that asks more fails.</summary>
     public Queue<int> Choices { get; } = new();

@@ -65,6 +65,33 @@ public sealed class ProcessTruthTests : IDisposable
     }
 
     [Fact]
+    public void A_running_bot_whose_env_file_or_the_shared_env_changed_after_it_started_runs_on_old_settings()
+    {
+        var repo = Directory.CreateDirectory(Path.Combine(_state.Path, "repo")).FullName;
+        var eth = Path.Combine(repo, ".env.eth");
+        File.WriteAllText(eth, "MM_MARKET_NAME=ETH-USD\nMM_ENVIRONMENT=mainnet\n");
+        var catalog = MarketCatalog.Load(repo);
+        var run = new HostRunResult(HostCommand.MmctlStatus(Options, catalog.FindBySlug("eth")!), HostRunStatus.Completed, 0, $$"""{"generated_at": "2026-12-04T15:00:00Z", "instances": [{"controller_id": "env_eth", "status": "running", "pid": 100, "market": "ETH-USD", "env": "{{eth}}"}]}""", string.Empty, TimeSpan.Zero);
+        _proc.Booted(TimeSpan.FromSeconds(1000));
+        _proc.AddBot(100, 990 * 100, eth);
+        var truth = new ProcessTruth(catalog, _proc.Table, Store);
+        File.SetLastWriteTimeUtc(eth, DateTime.UtcNow.AddSeconds(-20));
+
+        var before = Assert.Single(truth.Read(run));
+        File.SetLastWriteTimeUtc(eth, DateTime.UtcNow.AddSeconds(-5));
+        var after = Assert.Single(truth.Read(run));
+        File.SetLastWriteTimeUtc(eth, DateTime.UtcNow.AddSeconds(-20));
+        File.WriteAllText(Path.Combine(repo, ".env"), "MM_LOG_LEVEL=INFO\n");
+        var shared = Assert.Single(truth.Read(run));
+
+        Assert.Equal((false, null, "mainnet"), (before.SettingsChanged, before.Note, before.Environment));
+        Assert.Equal((MarketState.Running, true), (after.State, after.SettingsChanged));
+        Assert.Matches(@"^settings changed since the bot started \(\.env\.eth at [-0-9 :]+Z\): it runs on the old ones until Restart-MmMarket eth$", after.Note);
+        Assert.True(shared.SettingsChanged);
+        Assert.Contains("(.env at ", shared.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_bot_remembered_after_a_failed_stop_makes_its_market_Orphaned_with_its_pid()
     {
         _proc.Add(100, 5000, argv: ["python", "-m", "market_maker"]); // its environment is unreadable: only the record finds it

@@ -32,6 +32,10 @@ public sealed class FakeProc : IDisposable
         }
     }
 
+    /// <summary>How long ago the machine booted, as /proc/uptime says (process start times count from then).</summary>
+    public void Booted(TimeSpan ago) =>
+        File.WriteAllText(Path.Combine(_dir.Path, "uptime"), string.Create(CultureInfo.InvariantCulture, $"{ago.TotalSeconds:F2} 12345.67\n"));
+
     /// <summary>A bot as mmctl starts it: <c>python -m market_maker</c> with ENV naming its env file.</summary>
     public void AddBot(int pid, ulong startTicks, string envFile, char state = 'S') =>
         Add(pid, startTicks, state, ["/repo/.venv/bin/python", "-m", "market_maker"], ["HOME=/home/operator", "ENV=" + envFile, "MM_API_KEY=never-read"]);
