@@ -76,8 +76,13 @@ Describe 'Ctrl+C in the middle of an incident' {
             Test-Alive $bots[$slug] | Should -BeFalse -Because "the stop of $slug was under way"
         }
         Test-Alive $bots[$left[0]] | Should -BeTrue -Because 'its stop never started, and the console says so'
-        $journal = @(Get-MmAuditLog -Since $since -Action stop)
+        # Each market: its intent, written before anything ran, and exactly one outcome that names it.
+        $all = @(Get-MmAuditLog -Since $since -Action stop)
+        $intents = @($all | Where-Object Outcome -EQ 'Intended')
+        $journal = @($all | Where-Object Outcome -NE 'Intended')
+        $intents.Market | Sort-Object | Should -Be @('BTC-USD', 'ETH-USD', 'SPX500m-USD')
         $journal.Market | Sort-Object | Should -Be @('BTC-USD', 'ETH-USD', 'SPX500m-USD')
+        @($journal | Where-Object { $_.Attempt -notin $intents.Id }) | Should -BeNullOrEmpty
         ($journal | Where-Object Market -In $stopped.ForEach({ $names[$_] })).Outcome | Should -Be @('Succeeded', 'Succeeded')
         ($journal | Where-Object Market -EQ $names[$left[0]]).Outcome | Should -Be 'Cancelled'
         $journal.Approval | Should -Be @('ConfirmFalse', 'ConfirmFalse', 'ConfirmFalse')

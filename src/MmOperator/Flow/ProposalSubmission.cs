@@ -143,8 +143,9 @@ public sealed class ProposalSubmission
 
     private RefusalTally Tally()
     {
-        var tally = new RefusalTally(_refusals[0]);
-        _refusals.Skip(1).ToList().ForEach(tally.Add);
+        // Rows have no one target: the record says how many of each error, and the first in full.
+        var tally = new RefusalTally(_refusals[0], null);
+        _refusals.Skip(1).ToList().ForEach(refusal => tally.Add(refusal, null));
         return tally;
     }
 

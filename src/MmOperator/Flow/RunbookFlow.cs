@@ -326,6 +326,7 @@ public sealed class RunbookFlow
             RecordRefusal(refusal, action, target, reason, key);
         }
 
+        RecordRefusals();
         Host.ThrowScriptTerminatingError(refusal.ToErrorRecord());
     }
 
@@ -492,7 +493,7 @@ public sealed class RunbookFlow
 
         if (_refusals is { } waiting)
         {
-            waiting.Tally.Add(refusal);
+            waiting.Tally.Add(refusal, target);
             return;
         }
 
@@ -506,7 +507,7 @@ public sealed class RunbookFlow
             Outcome = AuditOutcome.Refused,
             ErrorId = refusal.ErrorId,
             Detail = refusal.Message,
-        }, new RefusalTally(refusal));
+        }, new RefusalTally(refusal, target));
     }
 
     /// <summary>

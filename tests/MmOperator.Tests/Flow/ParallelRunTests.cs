@@ -204,7 +204,7 @@ public sealed class ParallelRunTests : IDisposable
         Assert.Equal(
             $"Ctrl+C: letting the stops of {ran[0]}, {ran[1]} finish (a stop under way is the safe action); each outcome is shown here when it is known. Ctrl+C came before their turn, so not stopped: {notRun}.",
             _host.HostWarnings[0]);
-        var journal = _host.Journalled.Where(r => r.Action == "stop").ToList();
+        var journal = _host.Ended.Where(r => r.Action == "stop").ToList();
         Assert.Equal(["BTC-USD", "ETH-USD", "SOL-USD"], journal.Select(r => r.Market).Order());
         Assert.All(journal.Where(r => r.Market != notRun), r => Assert.Equal(AuditOutcome.Succeeded, r.Outcome));
         var cancelled = journal.Single(r => r.Market == notRun);
@@ -248,7 +248,7 @@ public sealed class ParallelRunTests : IDisposable
             "Ctrl+C: letting the starts of ETH-USD finish (killing mmctl mid-action could leave a bot half stopped, or running with no record); each outcome is shown here when it is known.",
             _host.HostWarnings[0]);
         Assert.Equal(77, Assert.Single(_host.Watched).Pid);
-        var record = Assert.Single(_host.Journalled);
+        var record = Assert.Single(_host.Ended);
         Assert.Equal((AuditOutcome.Succeeded, "ETH-USD"), (record.Outcome, record.Market));
         Assert.StartsWith("Start ETH-USD: Succeeded: started (pid 77)", _host.HostWarnings[1], StringComparison.Ordinal);
     }
