@@ -107,12 +107,13 @@ BeforeAll {
 
     # What the setup told the operator to run as the agent (before the gateway, which holds OpenClaw's state while it starts).
     $script:ApprovalsSet = OpenClaw @('approvals', 'set', '--file', "$AgentHome/.openclaw/mm-operator-exec-approvals.json")
-    $script:GatewayLog = Join-Path $TestDrive 'gateway.log'
-    $script:Gateway = StartLogged $GatewayLog (OpenClawCommand @('gateway', 'run', '--auth', 'token'))
-    # While the gateway starts: OpenClaw's own checks.
+    # OpenClaw's own checks, before the gateway: while it starts it rewrites OpenClaw's state, and a check
+    # beside it once read no effective policy for the agent on a loaded machine.
     $script:Validation = OpenClawJson @('config', 'validate')
     $script:Approvals = OpenClawJson @('approvals', 'get')
     $script:Skill = OpenClawJson @('skills', 'info', 'mm-operator', '--agent', 'mm-operator')
+    $script:GatewayLog = Join-Path $TestDrive 'gateway.log'
+    $script:Gateway = StartLogged $GatewayLog (OpenClawCommand @('gateway', 'run', '--auth', 'token'))
     Wait-Until { $Gateway.HasExited -or (Get-Content -Raw $GatewayLog) -match '(?m)\[gateway\] ready$' } -TimeoutSec 120 | Out-Null
     if ($Gateway.HasExited) { throw "OpenClaw's gateway ended: $(Get-Content -Raw $GatewayLog, "$GatewayLog.err")" }
 

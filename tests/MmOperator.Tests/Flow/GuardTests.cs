@@ -31,8 +31,13 @@ public sealed class GuardTests : IDisposable
 
     private string EthFile => Path.Combine(_host.RepoPath, ".env.eth");
 
-    private void Set(string key, string value, bool force = false) =>
-        new EnvEditFlow(new RunbookFlow(_host) { Force = force }, "set").Run(new EnvEditRequest([Market.Parse("eth")], false, key, false, Reason, _ => value));
+    /// <summary>One Set-MmEnvParam command: its refusals are journalled when it ends, as the cmdlet does.</summary>
+    private void Set(string key, string value, bool force = false)
+    {
+        var flow = new RunbookFlow(_host) { Force = force };
+        new EnvEditFlow(flow, "set").Run(new EnvEditRequest([Market.Parse("eth")], false, key, false, Reason, _ => value));
+        flow.RecordRefusals();
+    }
 
     [Fact]
     public void A_limit_raised_1000x_with_Confirm_false_alone_is_refused_naming_the_factor_and_nothing_is_written()

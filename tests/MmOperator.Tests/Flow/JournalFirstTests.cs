@@ -150,7 +150,7 @@ public sealed class JournalFirstTests : IDisposable
         Assert.Equal(5000, _host.Errors.Count);
         var record = Assert.Single(_host.Journalled);
         Assert.Equal((AuditOutcome.Refused, ErrorIds.UnknownMarket, "doge0"), (record.Outcome, record.ErrorId, record.Market));
-        Assert.StartsWith("5000 attempts of this command were refused (UnknownMarket x5000); the first: ", record.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("5000 attempts of this command were refused (UnknownMarket x5000), for doge0, doge1, doge2, doge3, doge4, doge5, doge6, doge7, doge8, doge9 and 4990 more; the first: ", record.Detail, StringComparison.Ordinal);
         Assert.Empty(_host.Ran);
     }
 
