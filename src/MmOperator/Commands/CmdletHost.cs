@@ -161,6 +161,11 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public void WriteProgress(ProgressRecord record) => _cmdlet.WriteProgress(record);
 
+    /// <summary>Often enough to look alive, seldom enough that a quick run shows no bar at all.</summary>
+    private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250);
+
+    public IDisposable StartRedraws(Action redraw) => new Timer(_ => redraw(), null, RedrawInterval, RedrawInterval);
+
     public bool WaitForExit(int pid, TimeSpan window) => ProcessProbe.WaitForExit(pid, window, CancellationToken.None);
 
     public bool WaitForReaping(int pid, TimeSpan window) => ProcessProbe.WaitForReaping(pid, window, StopToken);
