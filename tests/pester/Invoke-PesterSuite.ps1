@@ -22,6 +22,16 @@ param(
 $Path = @($Path -split ',' | Where-Object { $_ })
 $ErrorActionPreference = 'Stop'
 
+# A worker that cannot run its files (Pester missing, a broken module path) still writes results:
+# one failure that says why, for build.ps1's summary.
+trap {
+    [pscustomobject]@{
+        Passed = 0; Failed = 1; Skipped = 0; Files = @(); Tests = @()
+        Failures = @([pscustomobject]@{ Name = 'Pester worker (crashed)'; File = ''; Message = "$_`n$($_.InvocationInfo.PositionMessage)`n$($_.ScriptStackTrace)" })
+    } | ConvertTo-Json -Depth 4 | Set-Content -Path $ResultPath
+    exit 1
+}
+
 if (-not $PesterPath) {
     $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
     $PesterPath = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
