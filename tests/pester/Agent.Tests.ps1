@@ -71,7 +71,7 @@ Describe 'The restricted session' {
         $result.Text | Should -Match '"Market":"ETH-USD"'
         $result.Text | Should -Match 'ConstrainedLanguage'
         (Agent 'Get-MmEnvParam eth MM_API_KEY | Out-String').Text | Should -Match '\*{8}'
-        $glance = (Agent 'Get-MmMarket | Format-Table Market, State | Out-String; "valid=" + (Get-MmHealth).JournalValid; "waited=" + (Wait-MmMarket eth -State Running -Timeout 5).State').Text
+        $glance = (Agent 'Get-MmMarket | Format-Table Market, State | Out-String; "valid=" + (Get-MmHealth).JournalValid; "waited=" + (Wait-MmMarket eth -State Running -Timeout 60).State').Text
         $glance | Should -Match 'BTC-USD\s+Stopped'
         $glance | Should -Match 'valid=True'
         $glance | Should -Match 'waited=Running'

@@ -118,7 +118,7 @@ public sealed class HostRunnerTests : IDisposable
     {
         var options = OperatorOptions.Defaults(_dir.Path, null) with { RepoPath = _dir.Path };
 
-        var run = await HostRunner.RunAsync(HostCommand.MmctlStatus(options), TimeSpan.FromSeconds(5), CancellationToken.None);
+        var run = await HostRunner.RunAsync(HostCommand.MmctlStatus(options), TimeSpan.FromSeconds(60), CancellationToken.None);
 
         Assert.Equal(HostRunStatus.NotStarted, run.Status);
         Assert.False(string.IsNullOrEmpty(run.StartError));
