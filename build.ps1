@@ -169,8 +169,10 @@ function Invoke-TestTask {
     $trx = Join-Path $ResultsDir 'xunit.trx'
     $xunitLog = Join-Path $ResultsDir 'xunit.log'
     Write-Host "== xUnit (in the background; output in $xunitLog)"
+    # A test that hangs is ended after 10 minutes (a backstop far above any test's time on a loaded machine), so the summary comes.
     $xunitProcess = Start-Logged dotnet @('test', (Join-Path $Root 'tests/MmOperator.Tests/MmOperator.Tests.csproj'), '-c', $Configuration, '--nologo',
-        '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $ResultsDir) $xunitLog
+        '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $ResultsDir,
+        '--blame-hang-timeout', '10m', '--blame-hang-dump-type', 'none') $xunitLog
 
     # Pester: the files in a few worker processes, each with its own temporary folder; each worker's output in pester-<n>.log.
     $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
