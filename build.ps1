@@ -214,14 +214,17 @@ function Invoke-TestTask {
         $xunitProcess.WaitForExit()
         $xunit = Get-TrxCounts $trx
         $xunitTests = @(Get-TrxResults $trx)
-        if ($xunitProcess.ExitCode -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
+        # A crashed or hung test host (ended by the hang backstop) aborts the run: the trx lacks that test, the log names it.
+        $aborted = Select-String -Path $xunitLog -Pattern 'Test Run Aborted' -SimpleMatch -Quiet -ErrorAction Ignore
+        $xunitBroke = $xunitProcess.ExitCode -ne 0 -and ($aborted -or $xunit.Failed -eq 0)
+        if ($xunitBroke) { $xunit.Failed += 1 }
 
         Write-Host '== Results'
         Get-Content $xunitLog -ErrorAction Ignore | Where-Object { $_ -match '^(Passed!|Failed!)|error|warn' } | Select-Object -Last 10 | ForEach-Object { Write-Host "xUnit: $_" }
         foreach ($file in $pester.Files | Sort-Object Name) { Write-Host ('Pester: {0,-24} {1,3} passed, {2} failed, {3,5:N1} s' -f $file.Name, $file.Passed, $file.Failed, $file.Seconds) }
         $failures = @($xunitTests | Where-Object { $_.Outcome -notin 'Passed', 'NotExecuted' } | ForEach-Object { [pscustomobject]@{ Name = "xUnit: $($_.Name)"; Message = $_.Message } }) +
-            @($pester.Failures | ForEach-Object { [pscustomobject]@{ Name = "Pester: $($_.File): $($_.Name)"; Message = $_.Message } })
-        if ($xunitProcess.ExitCode -ne 0 -and -not @($xunitTests | Where-Object Outcome -eq 'Failed').Count) {
+            @($pester.Failures | ForEach-Object { [pscustomobject]@{ Name = "Pester: $(if ($_.File) { "$($_.File): " })$($_.Name)"; Message = $_.Message } })
+        if ($xunitBroke) {
             $failures += [pscustomobject]@{ Name = "xUnit ($xunitLog)"; Message = "dotnet test exited with code $($xunitProcess.ExitCode):`n" + ((Get-Content $xunitLog -Tail 30 -ErrorAction Ignore) -join "`n") }
         }
         foreach ($failure in $failures) {

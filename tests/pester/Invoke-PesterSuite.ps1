@@ -69,11 +69,12 @@ function Invoke-Files([string[]] $Files) {
     Invoke-Pester -Configuration $config
 }
 
-$results = @(
-    if ($Queue) { while ($file = Get-NextFile $Queue) { Invoke-Files $file } }
-    elseif ($Path.Count) { Invoke-Files $Path }
-    else { Invoke-Files $PSScriptRoot }
-)
+# None when the queue was empty before this worker took a file.
+$results = @(@(
+        if ($Queue) { while ($file = Get-NextFile $Queue) { Invoke-Files $file } }
+        elseif ($Path.Count) { Invoke-Files $Path }
+        else { Invoke-Files $PSScriptRoot }
+    ) | Where-Object { $_ })
 function Get-Message($ErrorRecords) { (@($ErrorRecords) | ForEach-Object { "$_" }) -join "`n" }
 
 $failures = @(
@@ -86,8 +87,8 @@ $failed = ($results | Measure-Object -Sum { $_.FailedCount + $_.FailedBlocksCoun
     Passed   = [int]($results | Measure-Object -Sum PassedCount).Sum
     Failed   = [int]$failed
     Skipped  = [int]($results | Measure-Object -Sum SkippedCount).Sum
-    Files    = @($results.Containers | ForEach-Object { [pscustomobject]@{ Name = Split-Path -Leaf $_.Item; Seconds = $_.Duration.TotalSeconds; Passed = $_.PassedCount; Failed = $_.FailedCount } })
-    Tests    = @($results.Tests | Where-Object Executed | ForEach-Object { [pscustomobject]@{ Name = $_.ExpandedPath; File = Split-Path -Leaf $_.ScriptBlock.File; Seconds = $_.Duration.TotalSeconds; Result = $_.Result } })
+    Files    = @($results.Containers | Where-Object { $_ } | ForEach-Object { [pscustomobject]@{ Name = Split-Path -Leaf $_.Item; Seconds = $_.Duration.TotalSeconds; Passed = $_.PassedCount; Failed = $_.FailedCount } })
+    Tests    = @($results.Tests | Where-Object { $_ -and $_.Executed } | ForEach-Object { [pscustomobject]@{ Name = $_.ExpandedPath; File = Split-Path -Leaf $_.ScriptBlock.File; Seconds = $_.Duration.TotalSeconds; Result = $_.Result } })
     Failures = $failures
 } | ConvertTo-Json -Depth 4 | Set-Content -Path $ResultPath
 exit ([int]($failed -gt 0))

@@ -171,10 +171,18 @@ Describe 'Wait-MmMarket' {
         StatusRuns $before | Should -Be @('status mu_24_5 --json')
     }
 
-    It 'polls until a bot crashes (the sandbox fault die-after)' {
-        $started = Invoke-WithFault 'die-after:2' { Invoke-Mmctl $Sandbox start btc --json }
+    It 'polls until a bot crashes (the sandbox fault die-when)' {
+        # The bot crashes once the second poll has started: the first one saw it running, however slow the machine.
+        $crash = Join-Path $TestDrive 'crash-btc'
+        $started = Invoke-WithFault "die-when:$crash" { Invoke-Mmctl $Sandbox start btc --json }
         $before = Get-InvocationCount $Sandbox
-        $status = Wait-MmMarket BTC-USD -State Crashed -Timeout 60
+        $crasher = Start-ThreadJob -ArgumentList $Sandbox.InvocationLogPath, $before, $crash {
+            param($log, $before, $crash)
+            while (@(Get-Content $log | Select-Object -Skip $before).Count -lt 2) { Start-Sleep -Milliseconds 50 }
+            $null = New-Item $crash
+        }
+        try { $status = Wait-MmMarket BTC-USD -State Crashed -Timeout 120 }
+        finally { $crasher | Remove-Job -Force }
         ($status.State, $status.Pid, $status.StalePidFile) | Should -Be @('Crashed', $started.Json.pid, $true)
         $polls = StatusRuns $before
         $polls.Count | Should -BeGreaterThan 1

@@ -140,10 +140,13 @@ function Start-InTerminal {
     #>
     param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript)
     $driver = @'
-import fcntl, os, pty, select, struct, sys, termios
+import fcntl, os, pty, select, signal, struct, sys, termios
 transcript, argv = sys.argv[1], sys.argv[2:]
 pid, terminal = pty.fork()
 if pid == 0:
+    # A suite started in the background (sh's &) ignores SIGINT, and an ignored signal stays ignored across
+    # exec: the console's own pwsh would never see the Ctrl+C. A person's terminal delivers it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execvp(argv[0], argv)
 fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 400, 0, 0))  # wide: no line is wrapped
 keys = sys.stdin.fileno()
