@@ -140,9 +140,10 @@ public sealed class HostRunnerTests : IDisposable
         return File.Exists(stat) && File.ReadAllText(stat).Split(')')[^1].Trim()[0] != 'Z';
     }
 
+    /// <summary>Until the condition holds, 60 s at most: a backstop for a loaded machine.</summary>
     private static async Task WaitUntil(Func<bool> condition)
     {
-        for (var i = 0; i < 50 && !condition(); i++)
+        for (var i = 0; i < 600 && !condition(); i++)
         {
             await Task.Delay(100);
         }
