@@ -40,6 +40,7 @@ public sealed class CmdletHost : IFlowHost, IDisposable
         _cmdlet = cmdlet;
     }
 
+    /// <summary>Loaded on the pipeline thread, as it may warn: a market run loads it when made, before its thread starts.</summary>
     public OperatorOptions Options => _options ??= LoadOptions();
 
     // Read by the threads that run several markets at once too: each is made once, whoever asks first.
