@@ -247,6 +247,8 @@ function Invoke-TestTask {
         Write-Host "FAILED the summary itself: $($_.Exception.Message)`n$($_.InvocationInfo.PositionMessage)`n(the results are in $ResultsDir)" -ForegroundColor Red
     }
     finally {
+        # The trx unread (the summary broke first): dotnet test's exit code still counts.
+        if ($xunit.Failed -eq 0 -and $xunitProcess.HasExited -and $xunitProcess.ExitCode -ne 0) { $xunit.Failed = 1 }
         $passed = $xunit.Passed + $pester.Passed
         $failed = $xunit.Failed + $pester.Failed + $summaryBroke
         Write-Host "xUnit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
