@@ -14,16 +14,27 @@ function Write-Step([string] $Title) {
     if ($plain) { Write-Host "`n== $Title" } else { Write-Host "`n== $Title" -ForegroundColor Cyan }
 }
 
-function Invoke-AsPerson([string] $Command, [string] $Answers) {
-    <# A child pwsh that is not -NonInteractive, so it really prompts; its input is the person's answers. #>
-    $script = Join-Path $sandbox.Path 'person.ps1'
+function New-SessionScript([string] $Command) {
+    <# A script for a child pwsh: this module, pointed at the sandbox, then the command. #>
+    $script = Join-Path $sandbox.Path 'session.ps1'
     $options = Get-MmOperatorOption
-    Set-Content $script ("Import-Module '$ModulePath'; Set-MmOperatorOption -MmctlPath '{0}' -RepoPath '{1}' -AuditLogPath '{2}'; {3}" -f $options.MmctlPath, $options.RepoPath, $options.AuditLogPath, $Command)
-    $answersFile = Join-Path $sandbox.Path 'answers.txt'
-    [IO.File]::WriteAllText($answersFile, $Answers)
+    Set-Content $script ("Import-Module '$ModulePath'; Set-MmOperatorOption -MmctlPath '{0}' -RepoPath '{1}' -AuditLogPath '{2}'; `$ProgressPreference = 'SilentlyContinue'; {3}" -f $options.MmctlPath, $options.RepoPath, $options.AuditLogPath, $Command)
+    $script
+}
+
+function Invoke-AsPerson([string] $Command, [string[]] $Keys) {
+    <#
+    A child pwsh at a terminal of its own (tools/terminal.py), as at a person's console: it really
+    prompts, and each of the person's keys is typed once its question is on the screen. Shows what the
+    person saw, without the terminal's colours and cursor moves.
+    #>
+    $script = New-SessionScript $Command
+    $transcript = Join-Path $sandbox.Path 'terminal.txt'
+    $answers = foreach ($key in $Keys) { '--answer', '(default is "N"):', $key }
     $env:NO_COLOR = if ($plain) { '1' } else { $null }
-    try { & bash -c 'exec dotnet "$0" -NoProfile -File "$1" < "$2" 2>&1' (Join-Path $PSHOME 'pwsh.dll') $script $answersFile | Out-Host }
+    try { $null | & python3 (Join-Path $PSScriptRoot 'terminal.py') $transcript @answers -- dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -File $script }
     finally { $env:NO_COLOR = $null }
+    (Get-Content -Raw $transcript) -replace "`e\[[0-9;?]*[A-Za-z]|`e\][^`a]*`a|`e[=>]", '' -replace "`r", '' | Out-Host
 }
 
 Write-Step 'A sandbox host (stand-in mmctl, MM repo, advisor scripts), and the session pointed at it'
@@ -41,14 +52,18 @@ try {
     Write-Step 'A plan first: Start-MmMarket -WhatIf prints the runbook Plan block and runs nothing'
     Start-MmMarket eth, BTC-USD -Reason 'open for the session' -WhatIf
 
-    Write-Step 'A person at the prompt: asked about every market before any runs; answers y for eth, then an empty line (No is the default) for SPX500m-USD'
-    Invoke-AsPerson "Start-MmMarket eth, SPX500m-USD -Reason 'open for the session'" "y`n`n"
+    Write-Step 'A person at the prompt: one question lists both start commands before any runs; the person answers P (per market), then y for eth and an empty line (No is the default) for SPX500m-USD'
+    Invoke-AsPerson "Start-MmMarket eth, SPX500m-USD -Reason 'open for the session'" 'p', 'y', ''
     Wait-MmMarket eth -State Running -Timeout 120 | Out-Host   # a backstop: the start above was already verified
+
+    Write-Step 'An answer from a pipe is not a person''s: yes | pwsh -File start.ps1 asks nothing, runs nothing, and exits 1'
+    & bash -c 'yes 2>/dev/null | dotnet "$0" -NoProfile -File "$1" 2>&1' (Join-Path $PSHOME 'pwsh.dll') (New-SessionScript "Start-MmMarket BTC-USD, SPX500m-USD -Reason 'open for the session'") | Out-Host
+    Write-Host "exit code $LASTEXITCODE"
 
     Write-Step 'A script approves explicitly with -Confirm:$false: Result and New status from the JSON'
     Start-MmMarket BTC-USD, SPX500m-USD -Reason 'open for the session' -Confirm:$false | Out-Host
 
-    Write-Step 'SEV1 on BTC-USD and SPX500m-USD: the playbook asks for each stop, then stops both side by side (one line per market)'
+    Write-Step 'SEV1 on BTC-USD and SPX500m-USD: the playbook asks one question that lists each stop command, then stops both side by side (one line per market)'
     Invoke-MmPlaybook Sev1SafetyBreach -Market BTC-USD, SPX500m-USD -Reason 'drawdown limit breached' -Confirm:$false | Format-Table | Out-Host
 
     Write-Step 'A bot that ignores SIGINT and SIGTERM: mmctl answers "stopped", the module checks and says Failed'

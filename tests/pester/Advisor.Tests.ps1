@@ -261,9 +261,12 @@ Describe 'Approve-MmAdvisorProposal' {
         (Get-MmAuditLog -Last 1).NewValue | Should -Be "1${vault}0"
     }
 
-    It '-WhatIf runs nothing, not even the listing' {
+    It '-WhatIf lists what would be applied, read from the host''s files, and runs nothing, not even the listing' {
+        $id = ([pscustomobject]@{ Market = 'eth'; Param = 'MM_SKEW_MAX_BPS'; Proposed = '21' } | Submit-MmAdvisorProposal -Reason 'preview' -Confirm:$false).ProposalIds[0]
         $before = (Scripts).Count
-        Approve-MmAdvisorProposal SOME-ID -Reason 'preview' -WhatIf
+        $plan = (Approve-MmAdvisorProposal $id, SOME-ID -Reason 'preview' -WhatIf -ErrorVariable refused -ErrorAction SilentlyContinue 6>&1) -join "`n"
+        $plan | Should -Match ("(?m)^- Action\(s\): .*--proposal-id {0} --approve --json \(ETH-USD MM_SKEW_MAX_BPS: '[^']*' -> '21' in {1}\)$" -f [regex]::Escape($id), [regex]::Escape((Join-Path $Sandbox.RepoPath '.env.eth')))
+        $refused.FullyQualifiedErrorId | Should -Be (Id ProposalNotFound ApproveMmAdvisorProposalCommand) -Because 'an id that is not pending is what the apply would refuse'
         (Scripts).Count | Should -Be $before
     }
 }
@@ -275,6 +278,16 @@ Describe 'Invoke-MmAdvisorAutoApply' {
         $warning = Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false 3>&1
         "$warning" | Should -Match 'No pending proposal is eligible'
         @(Scripts | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
+    }
+
+    It '-WhatIf lists the proposals warren-auto would apply, read from the host''s files, and runs nothing' {
+        $id = ([pscustomobject]@{ Market = 'btc'; Param = 'MM_MIN_SPREAD_BPS'; Proposed = '3'; Confidence = 'high'; EscalationTarget = 'warren'; Deadman = 'true' } | Submit-MmAdvisorProposal -Reason 'tune' -Confirm:$false).ProposalIds[0]
+        $before = (Scripts).Count
+        $plan = (Invoke-MmAdvisorAutoApply -Reason 'preview' -WhatIf 6>&1) -join "`n"
+        $ran = (Scripts).Count
+        $null = Approve-MmAdvisorProposal $id -Reason 'clear' -Confirm:$false   # nothing left eligible for the next test, whatever this one finds
+        $plan | Should -Match ("(?m)^- Action\(s\): .*warren-auto.* \(applies 1, in this order: {0}: BTC-USD MM_MIN_SPREAD_BPS: '[^']*' -> '3' in \.env\.btc\)$" -f [regex]::Escape($id))
+        $ran | Should -Be $before
     }
 
     It 'applies exactly the eligible ones and reports each with its market status' {
@@ -293,12 +306,6 @@ Describe 'Invoke-MmAdvisorAutoApply' {
         $before = @(Scripts | Where-Object { $_.argv -contains 'warren-auto' }).Count
         { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id protected_key InvokeMmAdvisorAutoApplyCommand)
         @(Scripts | Where-Object { $_.argv -contains 'warren-auto' }).Count | Should -Be $before
-    }
-
-    It '-WhatIf runs nothing' {
-        $before = (Scripts).Count
-        Invoke-MmAdvisorAutoApply -Reason 'preview' -WhatIf
-        (Scripts).Count | Should -Be $before
     }
 }
 

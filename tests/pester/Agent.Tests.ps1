@@ -28,26 +28,54 @@ BeforeAll {
     }
     Configure
     $script:Settings = @('MMOPERATOR_MMCTL', 'MMOPERATOR_REPO', 'MMOPERATOR_PYTHON', 'MMOPERATOR_AUDIT_LOG', 'MMOPERATOR_TIMEOUT_SEC', 'MMOPERATOR_APPROVAL_TTL_SEC', 'MMOPERATOR_PWSH')
-    # One command in the agent's session: in this process unless -Process (then through the launcher).
-    function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}, [switch] $Process) {
+    # One command in the agent's session: in this process unless -Process (then through the launcher). $Caller is the
+    # environment of the launcher's caller; in this process, the process's environment while the session runs.
+    # $Limit: ulimit commands of the launcher's caller.
+    function script:Agent([string] $Command, [hashtable] $Extra = @{}, [hashtable] $Caller = @{}, [switch] $Process, [string] $Limit = ':') {
         if ($Extra.Count) { Configure $Extra }
         try {
             if ($Process -or -not $InProcess) {
-                Use-Environment $Caller { [pscustomobject]@{ Text = ((& $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
+                Use-Environment $Caller { [pscustomobject]@{ Text = ((& /bin/bash -c "$Limit; exec `"`$0`" `"`$1`"" $Launcher $Command 2>&1) | ForEach-Object { "$_" }) -join "`n"; ExitCode = $LASTEXITCODE } }
             }
-            else { InSession $Command }
+            else { InSession $Command $Caller }
         }
         finally { if ($Extra.Count) { Configure } }
     }
     # The restricted session in a runspace of this process, marked as the agent's as the launcher marks it: its
     # module import reads the options from mm-operator.conf only. Output, host information (plans), warnings and
     # errors (with their ids) come back as text; this process's options and environment are restored after.
-    function script:InSession([string] $Command, [string] $Marker = "local:$(& id -un)") {
+    function script:InSession([string] $Command, [hashtable] $Caller = @{}, [string] $Marker = "local:$Account") {
         # Every MMOPERATOR_ variable is put back after (or removed, if the session made it).
-        $marked = @{ MMOPERATOR_AGENT = $Marker; PSModulePath = (Split-Path $ModuleCopy) }
+        $marked = @{} + $Caller
+        $marked.MMOPERATOR_AGENT = $Marker; $marked.PSModulePath = (Split-Path $ModuleCopy)
         foreach ($name in @([Environment]::GetEnvironmentVariables().Keys) + @($Settings) | Where-Object { $_ -like 'MMOPERATOR_*' -and $_ -ne 'MMOPERATOR_AGENT' }) { $marked[$name] = [Environment]::GetEnvironmentVariable($name) }
         try { Invoke-InRestrictedRunspace $SessionState $Command $marked }
         finally { $Sandbox | Set-MmOperatorOption }
+    }
+    $script:Account = & id -un
+    $script:AccountHome = (& getent passwd $Account).Split(':')[5]
+    # What the issue's hostile agent did in its session before a command: its loader and locale, HOME, PATH, the bot's
+    # endpoint and position limit, the marker cleared. They reach nothing, whether written in the session or present in its process.
+    $script:Hostile = @{
+        GCONV_PATH = '/tmp/mmop-agent/gconv'; LOCPATH = '/tmp/mmop-agent/locale'; LC_ALL = 'evil'; HOME = '/tmp/mmop-agent'
+        PATH = '/tmp/mmop-agent/bin'; EXTENDED_API_BASE = 'https://evil.example'; MM_MAX_POSITION_SIZE = '100000'; LD_PRELOAD = '/tmp/mmop-agent/x.so'
+        PYTHONPATH = '/tmp/mmop-agent'; TMPDIR = '/tmp/mmop-agent'; MM_SANDBOX_FAULT = 'garbage'
+    }
+    $script:InSessionAttack = (@($Hostile.Keys | ForEach-Object { "`$env:$_ = '$($Hostile[$_])'" }) + '$env:MMOPERATOR_AGENT = ""', '$env:X = 1') -join '; '
+    # After the attack: a command that runs mmctl, and one that files a request and a journal record.
+    $script:Probe = "`$null = Get-MmStatus eth; Stop-MmMarket btc -Reason 'who asks'"
+    # mmctl was given exactly the allow-list (as the sandbox's mmctl recorded it), the session could not write
+    # its environment, and the request and the journal name the launcher's identity.
+    function script:ShouldHaveReachedNothing($Result) {
+        $Result.Text | Should -Match 'ApprovalPending|needs a human''s approval'
+        $Result.Text | Should -Match "A drive with the name 'env' does not exist"
+        $given = (Get-Invocation $Sandbox | Where-Object tool -eq 'mmctl' | Select-Object -Last 1).env
+        $allowed = [ordered]@{ HOME = $AccountHome; LANG = 'C.UTF-8'; LOGNAME = $Account; PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'; USER = $Account }
+        @($given.PSObject.Properties.Name | Sort-Object) | Should -Be @($allowed.Keys)
+        foreach ($name in $allowed.Keys) { $given.$name | Should -Be $allowed[$name] -Because "mmctl's $name" }
+        (Get-MmApprovalRequest (RequestId $Result.Text)).Requester | Should -Match "\(ConstrainedLanguage, via local:$Account\)$"
+        $record = Get-MmAuditLog -Last 1
+        ($record.User, $record.Outcome) | Should -Be @($Account, 'PendingApproval')
     }
     # The sessions' transcripts land in this account's ~/.local/state/mmoperator/transcripts; the ones this file makes
     # (its launcher's, naming its module copy, and its in-process sessions', naming this process) are removed.
@@ -102,14 +130,20 @@ Describe 'The restricted session' {
 }
 
 Describe 'The launcher''s fixed environment' {
-    It 'takes nothing from its caller: not the PowerShell, nor mmctl, the repo, the journal or the marker' {
-        $caller = @{ MMOPERATOR_PWSH = '/bin/false'; MMOPERATOR_MMCTL = '/bin/echo'; MMOPERATOR_REPO = '/tmp'; MMOPERATOR_AUDIT_LOG = '/tmp/forged.jsonl'; MMOPERATOR_AGENT = 'none'; BASH_ENV = '/dev/null' }
-        $result = Agent '$o = Get-MmOperatorOption; $o.MmctlPath; $o.RepoPath; $o.AuditLogPath; "marker=$env:MMOPERATOR_AGENT"' -Caller $caller -Process
-        $result.ExitCode | Should -Be 0
+    It 'takes nothing from its caller: not the PowerShell, nor mmctl, the repo, the journal, the marker or the resource limits; nor what its session sets' {
+        $caller = $Hostile + @{ MMOPERATOR_PWSH = '/bin/false'; MMOPERATOR_MMCTL = '/bin/echo'; MMOPERATOR_REPO = '/tmp'; MMOPERATOR_AUDIT_LOG = '/tmp/forged.jsonl'; MMOPERATOR_AGENT = 'none'; BASH_ENV = '/dev/null' }
+        # Soft limits (a hard one it cannot raise refuses the command: see the two-user test): a file size of one block would cut the journal.
+        $result = Agent "$InSessionAttack; `$o = Get-MmOperatorOption; `$o.MmctlPath; `$o.RepoPath; `$o.AuditLogPath; $Probe" -Caller $caller -Process -Limit 'ulimit -S -f 1; ulimit -S -t 60; ulimit -S -c 1024; ulimit -S -s 4096'
         $result.Text | Should -Match ([regex]::Escape($Sandbox.MmctlPath))
         $result.Text | Should -Match ([regex]::Escape($Sandbox.AuditLogPath))
-        $result.Text | Should -Match 'marker=local:'
         $result.Text | Should -Not -Match 'forged|/bin/echo'
+        ShouldHaveReachedNothing $result
+        $limits = (Get-Invocation $Sandbox | Where-Object tool -eq 'mmctl' | Select-Object -Last 1).limits
+        ($limits.fsize, $limits.cpu, $limits.core, $limits.stack) | Should -Be @(-1, -1, 0, 8MB)
+    }
+
+    It 'nothing the agent sets, in its session or in its process, reaches mmctl, the request or the journal' {
+        ShouldHaveReachedNothing (Agent "$InSessionAttack; $Probe" -Caller $Hostile)
     }
 
     It 'keeps transcripts private to the account' {
@@ -122,13 +156,21 @@ Describe 'The launcher''s fixed environment' {
         foreach ($file in $made) { $file.UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite') }
     }
 
-    It 'refuses an approval decision from the agent''s session in FullLanguage too' {
+    It 'refuses an approval decision from the agent''s session in FullLanguage too; a mark set after the import changes nothing' {
         $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1"').Text
-        Use-Environment @{ MMOPERATOR_AGENT = 'ssh' } {
-            { Approve-MmApprovalRequest $id -Reason 'mine' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'AgentDecisionRefused,MmOperator.Commands.ApproveMmApprovalRequestCommand'
-            { Deny-MmApprovalRequest $id -Reason 'mine' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'AgentDecisionRefused,MmOperator.Commands.DenyMmApprovalRequestCommand'
+        # A FullLanguage session of this process whose import saw the mark, as a session the launcher started would.
+        $state = [System.Management.Automation.Runspaces.InitialSessionState]::CreateDefault2()
+        $state.ImportPSModule($(if ($InProcess) { Join-Path $ModuleCopy 'MmOperator.psd1' } else { $env:MMOPERATOR_TEST_MODULE }))
+        $marked = Use-Environment @{ MMOPERATOR_AGENT = 'ssh' } { $r = [runspacefactory]::CreateRunspace($state); $r.Open(); $r }
+        $ps = [powershell]::Create(); $ps.Runspace = $marked
+        try {
+            $null = $ps.AddScript("Approve-MmApprovalRequest $id -Reason mine -Confirm:`$false; Deny-MmApprovalRequest $id -Reason mine -Confirm:`$false").Invoke()
+            @($ps.Streams.Error.FullyQualifiedErrorId) | Should -Be @('AgentDecisionRefused,MmOperator.Commands.ApproveMmApprovalRequestCommand', 'AgentDecisionRefused,MmOperator.Commands.DenyMmApprovalRequestCommand')
         }
+        finally { $ps.Dispose(); $marked.Dispose(); $Sandbox | Set-MmOperatorOption }
         (Get-MmApprovalRequest $id).State | Should -Be 'Pending'
+        # This session was not marked at its import: a mark set now is not read.
+        Use-Environment @{ MMOPERATOR_AGENT = 'ssh' } { (Deny-MmApprovalRequest $id -Reason 'not now' -Confirm:$false).State } | Should -Be 'Denied'
     }
 }
 
@@ -165,6 +207,21 @@ Describe 'Enforced approval' {
         $null = Invoke-Mmctl $Sandbox start eth --json
         (Agent "Stop-MmMarket eth -Reason 'SEV1 drawdown' -ApprovalId $id").Text | Should -Match 'already used'
         Stops | Should -Be ($stops + 1)
+    }
+
+    It 'an approved start runs the bot with nothing the agent set: not its endpoint, position limit, loader or HOME' {
+        $null = Invoke-Mmctl $Sandbox stop btc --json
+        $id = RequestId (Agent 'Start-MmMarket btc -Reason "open btc"').Text
+        $null = Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:$false
+        $ran = Agent "$InSessionAttack; Start-MmMarket btc -Reason 'open btc' -ApprovalId $id" -Caller $Hostile
+        $ran.Text | Should -Match 'BTC-USD.*Succeeded|started'
+        $bot = (Get-MmStatus btc).Pid
+        $environ = @{}
+        foreach ($entry in [IO.File]::ReadAllText("/proc/$bot/environ").Split([char] 0, [StringSplitOptions]::RemoveEmptyEntries)) { $name, $value = $entry -split '=', 2; $environ[$name] = $value }
+        $limit = @((Get-Content (Join-Path $Sandbox.RepoPath '.env.btc')) -match '^MM_MAX_POSITION_SIZE=' -replace '^MM_MAX_POSITION_SIZE=', '')[0]
+        foreach ($name in 'EXTENDED_API_BASE', 'GCONV_PATH', 'LOCPATH', 'LC_ALL', 'LD_PRELOAD', 'MM_SANDBOX_FAULT') { $environ.Keys | Should -Not -Contain $name }
+        ($environ.HOME, $environ.MM_MAX_POSITION_SIZE) | Should -Be @($AccountHome, $limit)
+        $null = Invoke-Mmctl $Sandbox stop btc --json
     }
 
     It 'refuses a ticket for a changed <What>' -ForEach @(
@@ -341,5 +398,69 @@ Describe 'A human sees exactly what they approve' {
         $list | Should -Match "'100'\s+->\s+'100000'"  # the view wraps at 80 columns between words
         @($list -split '\n' | Where-Object Length -gt 80) | Should -BeNullOrEmpty
         (Get-MmApprovalRequest $id).State | Should -Be 'Pending' -Because 'the person answered with the default, No'
+    }
+}
+
+Describe 'What the agent can make the operator''s files grow by, and a journal that takes no records' {
+    It '100,000 refused attempts grow the journal by less than 1 MB: one record per command' {
+        $before = (Get-Item $Sandbox.AuditLogPath).Length
+        $result = Agent 'Stop-MmMarket (@("doge") * 100000) -Reason flood -ErrorAction Ignore; @(@{ Market = "eth"; Param = "MM_API_KEY"; Proposed = "1" }) * 100000 | Submit-MmAdvisorProposal -Reason flood'
+        $result.Text | Should -Match 'at most 1000 rows in one submission, and row 1001 is one more'
+        (Get-Item $Sandbox.AuditLogPath).Length - $before | Should -BeLessThan 1MB
+        $stop, $submit = Get-MmAuditLog -Last 2
+        ($stop.Outcome, $stop.LanguageMode, $submit.ErrorId) | Should -Be @('Refused', 'ConstrainedLanguage', 'ProposalRowLimit')
+        $stop.Detail | Should -BeLike '100000 attempts of this command were refused (UnknownMarket x100000); the first: *'
+    }
+
+    It 'the launcher ends a command past its output cap; the transcript it writes holds what the caller got' {
+        $earlier = @(Get-ChildItem $Transcripts -ErrorAction Ignore).Name
+        $result = Agent '"x" * 3mb; Stop-MmMarket doge -Reason "after the flood"' -Extra @{ MMOPERATOR_OUTPUT_MB = '1' } -Process
+        $result.ExitCode | Should -Be 125
+        # Its output is cut at the cap, and its message comes from the launcher (on stderr, so possibly first).
+        $lines = $result.Text -split "`n"
+        @($lines -match '^x+$').ForEach('Length') | Should -Be 1048576
+        $lines | Should -Contain 'mm-operator: the command wrote more than 1 MB; it was ended (exit 125)'
+        (Get-MmAuditLog -Last 1).Reason | Should -Not -Be 'after the flood'
+        $transcript = @(Get-ChildItem $Transcripts | Where-Object { $_.Name -notin $earlier -and (Select-String -Path $_.FullName -SimpleMatch $ModuleCopy -Quiet) })
+        $transcript.Count | Should -Be 1
+        $transcript[0].Length | Should -BeLessThan (1MB + 1KB)
+        $transcript[0].UnixFileMode | Should -Be ([IO.UnixFileMode] 'UserRead, UserWrite')
+        Get-Content -Raw $transcript[0].FullName | Should -Match '(?s)^mm-operator transcript\n.*Command: "x" \* 3mb; Stop-MmMarket.*\n\*+\nx{1048576}mm-operator: the command wrote more than 1 MB.*End time: .*, exit code 125\n$'
+    }
+
+    It 'a command the launcher ends stops as on Ctrl+C, and journals its refusals' {
+        # The launcher ends a command at its wall time or past its output cap with SIGALRM to timeout, which sends
+        # PowerShell SIGINT. Once the first refusal is out the command is inside its loop: end it that way then.
+        $session = [Diagnostics.Process]::new()
+        $session.StartInfo.FileName = $Launcher
+        $session.StartInfo.ArgumentList.Add("Stop-MmMarket (@('doge') * 100000) -Reason 'ended mid-way'")
+        $session.StartInfo.RedirectStandardOutput = $true
+        $null = $session.Start()
+        $session.StandardOutput.ReadLine() | Should -Match 'Market .doge. has no market file'
+        $timeout = Get-Process | Where-Object { $_.Parent.Id -eq $session.Id -and $_.ProcessName -eq 'timeout' }
+        & kill -ALRM $timeout.Id
+        $null = $session.StandardOutput.ReadToEnd()
+        $session.WaitForExit()
+        $session.ExitCode | Should -Be 124
+        $record = Get-MmAuditLog -Last 1
+        $record.Reason | Should -Be 'ended mid-way'
+        $record.Detail -match '^(\d+) attempts of this command were refused \(UnknownMarket x\1\); the first: ' | Should -BeTrue
+        [int] $Matches[1] | Should -BeLessThan 100000
+    }
+
+    It 'a torn journal tail refuses the agent''s stop before mmctl runs, and its ticket stays unused' {
+        $null = Invoke-Mmctl $Sandbox start eth --json
+        $id = RequestId (Agent 'Stop-MmMarket eth -Reason "SEV1 drawdown"').Text
+        $null = Approve-MmApprovalRequest $id -Reason 'ok' -Confirm:$false
+        $whole = "$($Sandbox.AuditLogPath).whole"
+        Copy-Item $Sandbox.AuditLogPath $whole
+        [IO.File]::AppendAllText($Sandbox.AuditLogPath, '{"prev_hash":"')
+        try {
+            $stops = Stops
+            (Agent "Stop-MmMarket eth -Reason 'SEV1 drawdown' -ApprovalId $id").Text | Should -Match 'takes no more records: it ends in part of a record'
+            Stops | Should -Be $stops
+            (Get-MmApprovalRequest $id).State | Should -Be 'Approved'
+        }
+        finally { Move-Item $whole $Sandbox.AuditLogPath -Force }
     }
 }

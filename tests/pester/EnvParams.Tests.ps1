@@ -94,7 +94,7 @@ Describe 'Set-MmEnvParam and Remove-MmEnvParam' {
         $removed.PreviousValue | Should -Be '2'
         $removed.NewValue | Should -BeNullOrEmpty
         Get-Content (EnvPath '.env.eth') | Should -Not -Contain 'MM_STALE_CANCEL_GRACE_S=2'
-        $audit = Get-MmAuditLog -Last 2
+        $audit = Get-MmAuditLog -Last 4 | Where-Object Outcome -ne Intended
         $audit.Action | Should -Be @('set', 'remove')
         $audit.PreviousValue | Should -Be @($null, '2')
         $audit.NewValue | Should -Be @('2', $null)
@@ -198,6 +198,15 @@ Describe 'Guardrails: refused with a stable id, nothing run, every byte kept' {
         $output | Should -Contain (Id protected_key)
         ($output -join "`n") | Should -Not -Match 'sk-visible-9f8e7d'
         ($output -join "`n") | Should -Not -Match 'Plan:'
+    }
+
+    It 'refuses <_>, which changes how a process loads code, with any option and in a proposal: no byte changed, nothing run' -ForEach 'LD_PRELOAD', 'GCONV_PATH', 'PYTHONPATH' {
+        $before = Snapshot
+        { Set-MmEnvParam -Shared -Name $_ -Value '/tmp/mmop-agent/x' -Reason 'a human asked for it' -AllowNonMmKey -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id LoaderKeyRefused)
+        { Remove-MmEnvParam -Market eth -Name $_ -Reason 'a human asked for it' -AllowNonMmKey -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id LoaderKeyRefused RemoveMmEnvParamCommand)
+        { Submit-MmAdvisorProposal -Market eth -Param $_ -Proposed '/tmp/mmop-agent/x' -Reason 'faster' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id LoaderKeyRefused SubmitMmAdvisorProposalCommand)
+        Snapshot | Should -Be $before
+        (Get-MmAuditLog -Last 1).ErrorId | Should -Be 'LoaderKeyRefused'
     }
 
     It 'a non-MM_ key is allowed only with -AllowNonMmKey' {
@@ -309,7 +318,7 @@ Describe 'Concurrent writers' {
         foreach ($n in 1..4) { foreach ($k in 1..6) { $values."MM_W$($n)_K$k" | Should -Be "$k" } }
         $values.MM_MAX_OFFSET_BPS | Should -Be '106'
         (Test-MmAuditLog).IsValid | Should -BeTrue
-        @(Get-MmAuditLog -Action set | Where-Object Reason -eq 'load').Count | Should -Be 24
+        @(Get-MmAuditLog -Action set -Outcome Succeeded | Where-Object Reason -eq 'load').Count | Should -Be 24
     }
 }
 

@@ -22,6 +22,10 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    # Examples save options (-Save): to a settings file of this file's own, read at import, never the one
+    # the other test files of this worker or of the other workers import.
+    $script:ConfigHome = $env:XDG_CONFIG_HOME
+    $env:XDG_CONFIG_HOME = Join-Path $TestDrive 'config'
     Import-MmTestModule
     # One sandbox for every page, put back before each example: the examples' files, ETH-USD the only market running, one pending approval request.
     $script:Sandbox = New-TestSandbox
@@ -43,7 +47,10 @@ BeforeAll {
     }
 }
 
-AfterAll { Remove-TestSandbox $Sandbox }
+AfterAll {
+    Remove-TestSandbox $Sandbox
+    $env:XDG_CONFIG_HOME = $ConfigHome
+}
 
 Describe '<Page> help examples' -ForEach $Pages {
     BeforeEach {
@@ -65,7 +72,7 @@ Describe '<Page> help examples' -ForEach $Pages {
 
     AfterEach {
         Pop-Location
-        $Sandbox | Set-MmOperatorOption
+        $Sandbox | Set-MmOperatorOption -PassEnv @{}
     }
 
     It '<Title>' -ForEach $Examples {

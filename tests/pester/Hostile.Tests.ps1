@@ -10,7 +10,7 @@ BeforeAll {
     $script:Binding = 'ParameterArgumentValidationError', 'ParameterArgumentTransformationError', 'ParameterBindingFailed'
     $script:Cases = @{
         market      = @{ Ids = 'InvalidMarketFormat', 'UnknownMarket', 'AmbiguousMarket'; Run = { param($in) Stop-MmMarket -Market $in -Reason 'hostile' -Confirm:$false } }
-        key         = @{ Ids = 'protected_key', 'InvalidEnvKey', 'NonMmKeyRefused'; Run = { param($in) Set-MmEnvParam -Market eth -Name $in -Value 1 -Reason 'hostile' -Confirm:$false } }
+        key         = @{ Ids = 'protected_key', 'InvalidEnvKey', 'NonMmKeyRefused', 'LoaderKeyRefused'; Run = { param($in) Set-MmEnvParam -Market eth -Name $in -Value 1 -Reason 'hostile' -Confirm:$false } }
         value       = @{ Ids = 'InvalidEnvValue', 'EnvValueOutOfBounds'; Run = { param($in) Set-MmEnvParam -Market eth -Name MM_NOTE -Value $in -Reason 'hostile' -Confirm:$false } }
         proposal_id = @{ Ids = @('InvalidProposalId'); Run = { param($in) Approve-MmAdvisorProposal -ProposalId $in -Reason 'hostile' -Confirm:$false } }
         path        = @{ Ids = @('InvalidProposalRow'); Run = { param($in) Submit-MmAdvisorProposal -Path $in -Reason 'hostile' -Confirm:$false } }

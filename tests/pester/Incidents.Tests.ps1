@@ -102,12 +102,15 @@ Describe 'The demo' {
         $LASTEXITCODE | Should -Be 0
         $text = Get-Content -Raw $log
         $text | Should -Not -Match "`e" -Because 'a log gets no colour codes'
-        $person = ($text -split '== A person at the prompt')[1] -split '== A script approves' | Select-Object -First 1
-        # Asked about both markets before anything ran: y for the first, an empty line (No) for the second.
-        $person | Should -Match 'Approve: start ETH-USD\?(.|\n)*\(default is "N"\): y\n(.|\n)*Approve: start SPX500m-USD\?(.|\n)*\(default is "N"\): \n(.|\n)*Result:'
+        $person = ($text -split '== A person at the prompt')[1] -split '== An answer from a pipe' | Select-Object -First 1
+        # One question for both markets before anything ran, typed at a terminal: P (per market), y for the first, an empty line (No) for the second.
+        $person | Should -Match 'Approve: start 2 markets \(ETH-USD, SPX500m-USD\)\?\n\[Y\] Yes to all  \[N\] No  \[P\] Per market  \[\?\] Help \(default is "N"\): p\n'
+        $person | Should -Match '1 of 2: \S+/mmctl start eth --json\?\n\[Y\] Yes  \[N\] No  \[\?\] Help \(default is "N"\): y\n(.|\n)*2 of 2: \S+/mmctl start spx500m --json\?\n.*\(default is "N"\): \n(.|\n)*Result:'
         $person | Should -Match '- start ETH-USD: started \(pid \d+\) \[Succeeded\]'
         $person | Should -Not -Match '- start SPX500m-USD'
         $text | Should -Match 'start SPX500m-USD: Declined' -Because 'the journal keeps the No'
+        $piped = ($text -split '== An answer from a pipe')[1] -split '== A script approves' | Select-Object -First 1
+        ($piped -replace '\n\s*\| ', ' ') | Should -Match 'start 2 markets needs approval .*not from a person\)\. Nothing ran\.(.|\n)*exit code 1\n' -Because 'yes | pwsh -File is refused'
         $text | Should -Match 'Market\s+Action\s+Outcome\s+State\s+Sec\s+Detail' -Because 'SEV1 across two markets is one table'
         $text | Should -Match 'SPX500m-USD\s+Stopped\s+\.env\.spx500m' -Because 'Get-MmMarket lists a never-started market'
         $text | Should -Match 'ETH-USD\s+Crashed\s+\d+ \.env\.eth\s+stale pid file'

@@ -138,16 +138,32 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
 Describe 'Approval' {
     BeforeEach { Stop-All }
 
-    It '-WhatIf prints exactly the Plan and changes nothing' {
+    It '-WhatIf prints exactly the Plan, one for the batch listing each command, and changes nothing' {
         $before = Snapshot
         # Plans are host text (information records tagged PSHOST, as Write-Host writes): 6>&1 captures them in process.
         $output = @(Stop-MmMarket eth, BTC-USD -Reason 'SEV1 drill' -WhatIf -ErrorVariable failed 6>&1)
         $failed | Should -BeNullOrEmpty
         $output | ForEach-Object { $_ | Should -BeOfType ([System.Management.Automation.InformationRecord]) }
         ($output -join "`n") | Should -BeExactly (@(
-            'Plan:', "- Action(s): $($Sandbox.MmctlPath) stop eth --json", '- Reason: SEV1 drill', 'Need approval: YES'
-            'Plan:', "- Action(s): $($Sandbox.MmctlPath) stop btc --json", '- Reason: SEV1 drill', 'Need approval: YES') -join "`n")
+            'Plan:', '- Action(s):', "  1. $($Sandbox.MmctlPath) stop eth --json", "  2. $($Sandbox.MmctlPath) stop btc --json", '- Reason: SEV1 drill', 'Need approval: YES') -join "`n")
         Snapshot | Should -Be $before
+    }
+
+    It 'a person at a terminal is asked one question for several markets, and answers per market' {
+        $transcript = Join-Path $TestDrive 'person.txt'
+        $prompt = '(default is "N"):'
+        $terminal = Start-InTerminal -Transcript $transcript -Answer $prompt, 'p', $prompt, 'y', $prompt, '' "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Start-MmMarket eth, btc -Reason 'open at the desk' | Format-Table Market, Outcome, Approval"
+        try { $terminal.WaitForExit(60000) | Should -BeTrue } finally { if (-not $terminal.HasExited) { $terminal.Kill($true) } }
+        $terminal.ExitCode | Should -Be 0
+        $screen = Read-Terminal $transcript
+        $mmctl = [regex]::Escape($Sandbox.MmctlPath)
+        $screen | Should -Match "- Action\(s\):\n  1\. $mmctl start eth --json\n  2\. $mmctl start btc --json\n- Reason: open at the desk\nNeed approval: YES\n\nApprove: start 2 markets \(ETH-USD, BTC-USD\)\?\n\[Y\] Yes to all  \[N\] No  \[P\] Per market  \[\?\] Help \(default is `"N`"\): p\n"
+        $screen | Should -Match "1 of 2: $mmctl start eth --json\?\n\[Y\] Yes  \[N\] No  \[\?\] Help \(default is `"N`"\): y\n"
+        $screen | Should -Match "2 of 2: $mmctl start btc --json\?\n\[Y\] Yes  \[N\] No  \[\?\] Help \(default is `"N`"\): \n"
+        $screen | Should -Match 'ETH-USD\s+Succeeded\s+Prompted'
+        $journal = Get-MmAuditLog -Last 2
+        ($journal | ForEach-Object { "$($_.Market) $($_.Outcome) $($_.Approval)" }) | Should -Be @('BTC-USD Declined None', 'ETH-USD Succeeded Prompted')
+        $journal[0].Detail | Should -Be 'not approved at the prompt (No to 2 of 2)'
     }
 
     It '-NonInteractive without -Confirm:$false does nothing' {
@@ -158,23 +174,24 @@ Describe 'Approval' {
         (Get-MmAuditLog -Last 1).Outcome | Should -Be 'Refused'
     }
 
-    # An empty line at the prompt (the default is No) is answered in the demo's test (Incidents.Tests.ps1).
-    It 'a script whose input ends at the prompt runs nothing: <Name>' -ForEach @(
-        @{ Name = 'end of input (cron, ssh without -NonInteractive)'; Stdin = ''; Outcome = 'Refused'; ErrorId = 'ApprovalRequired' }
+    # An empty line at the prompt (the default is No) is answered in the test above and in the demo's (Incidents.Tests.ps1).
+    It 'an answer from redirected input is not a person''s: nothing is asked or run, each market is refused, and pwsh -File exits 1: <Name>' -ForEach @(
+        @{ Name = 'yes | pwsh -File'; Shell = 'yes 2>/dev/null | dotnet "$0" -NoProfile -File "$1" 2>&1' }
+        @{ Name = 'input at its end (cron, ssh without -NonInteractive)'; Shell = 'exec dotnet "$0" -NoProfile -File "$1" < /dev/null 2>&1' }
     ) {
         $script = Join-Path $TestDrive 'open.ps1'
-        Set-Content $script "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Start-MmMarket eth -Reason 'open from a script'"
-        $stdinFile = Join-Path $TestDrive 'stdin.txt'
-        [IO.File]::WriteAllText($stdinFile, $Stdin)
+        Set-Content $script "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'`nStart-MmMarket eth, btc -Reason 'open from a script'`n'the script went on'"
         $before = Get-InvocationCount $Sandbox
-        $output = (& bash -c 'exec dotnet "$0" -NoProfile -File "$1" < "$2" 2>&1' (Join-Path $PSHOME 'pwsh.dll') $script $stdinFile) -join "`n"
-        $output | Should -Not -Match 'NullReferenceException|Object reference not set'
-        $output | Should -Match 'default is "N"'
+        $env:NO_COLOR = '1'
+        try { $output = (& bash -c $Shell (Join-Path $PSHOME 'pwsh.dll') $script) -join "`n"; $exit = $LASTEXITCODE } finally { $env:NO_COLOR = $null }
+        $exit | Should -Be 1
+        $output | Should -Match 'Start-MmMarket: '
+        # The error view wraps at 80 columns; its message is read as one line.
+        ($output -replace '\n\s*\| ', ' ') | Should -Match 'redirected from a pipe or a file, so an answer would come from there, not from a person\)\. Nothing ran\. Run it at a terminal, or approve explicitly with -Confirm:\$false in a script\.'
+        $output | Should -Not -Match 'default is|the script went on|Exception'
         (Get-InvocationCount $Sandbox) | Should -Be $before
-        $record = Get-MmAuditLog -Last 1
-        $record.Reason | Should -Be 'open from a script'
-        $record.Outcome | Should -Be $Outcome
-        $record.ErrorId | Should -Be $ErrorId
+        $journal = Get-MmAuditLog -Last 2
+        ($journal | ForEach-Object { "$($_.Market) $($_.Outcome) $($_.ErrorId) $($_.Reason)" }) | Should -Be @('ETH-USD Refused ApprovalRequired open from a script', 'BTC-USD Refused ApprovalRequired open from a script')
     }
 
     It '$ConfirmPreference = None is recorded as such' {
@@ -230,13 +247,13 @@ Describe 'Playbooks' {
         (Get-MmPlaybook Recovery*).Steps.Action | Should -Be @('status', 'start')
     }
 
-    It 'SEV1 stops each market, each with its own approval' {
+    It 'SEV1 stops each market, approved as one question that lists each stop command' {
         $null = Start-MmMarket eth, btc -Reason 'open' -Confirm:$false
         $results = Invoke-MmPlaybook Sev1SafetyBreach -Market eth, btc -Reason 'drawdown breach' -Confirm:$false
         $results.Action | Should -Be @('stop', 'stop')
         $results.Outcome | Should -Be @('Succeeded', 'Succeeded')
         $plans = @(Invoke-MmPlaybook Sev1SafetyBreach -Market eth, btc -Reason 'drawdown breach' -WhatIf 6>&1) -join "`n" -split "`n"
-        ($plans | Where-Object { $_ -like '- Action(s):*' }) | Should -Be @("- Action(s): $($Sandbox.MmctlPath) stop eth --json", "- Action(s): $($Sandbox.MmctlPath) stop btc --json")
+        $plans[($plans.IndexOf('- Action(s):'))..($plans.IndexOf('- Action(s):') + 2)] | Should -Be @('- Action(s):', "  1. $($Sandbox.MmctlPath) stop eth --json", "  2. $($Sandbox.MmctlPath) stop btc --json")
     }
 
     It 'stuck restarts' {

@@ -157,6 +157,29 @@ Describe 'Broken host pieces stop the command and name the setting' {
     }
 }
 
+Describe 'The environment of host commands' {
+    It 'is the allow-list: a person''s own variables never reach mmctl, the ones named in PassEnv do, with the option''s values' {
+        $shell = @{ LD_PRELOAD = '/nonexistent/evil.so'; PYTHONPATH = '/tmp/evil'; GCONV_PATH = '/tmp/gconv'; EXTENDED_API_BASE = 'https://evil.example'; HTTPS_PROXY = 'http://shell-proxy:1'; HOME = '/tmp/not-home' }
+        $account = & id -un
+        $fixed = @{ HOME = (& getent passwd $account).Split(':')[5]; LANG = 'C.UTF-8'; LOGNAME = $account; PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'; USER = $account }
+        foreach ($passed in @{}, @{ HTTPS_PROXY = 'http://proxy.desk:3128'; NO_PROXY = 'localhost,127.0.0.1' }) {
+            if ($passed.Count) { Set-MmOperatorOption -PassEnv $passed }
+            Use-Environment $shell { $null = Get-MmStatus eth }
+            $environment = (Get-Invocation $Sandbox | Where-Object tool -eq 'mmctl' | Select-Object -Last 1).env
+            $expected = $fixed + $passed
+            @($environment.PSObject.Properties.Name | Sort-Object) | Should -Be @($expected.Keys | Sort-Object)
+            foreach ($name in $expected.Keys) { $environment.$name | Should -Be $expected[$name] -Because "mmctl's $name" }
+        }
+        (Get-MmOperatorOption).PassEnv | Should -Be @('HTTPS_PROXY', 'NO_PROXY')
+        Set-MmOperatorOption -PassEnv @{}
+    }
+
+    It 'refuses a variable that changes how a program loads code, and keeps the passed ones' -ForEach 'LD_PRELOAD', 'PYTHONPATH', 'MMOPERATOR_AGENT', 'MM_SANDBOX_FAULT' {
+        { Set-MmOperatorOption -PassEnv @{ $_ = '/tmp/x'; NO_PROXY = 'localhost' } -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidOptionValue,MmOperator.Commands.SetMmOperatorOptionCommand'
+        (Get-MmOperatorOption).PassEnv | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'The settings file' {
     BeforeAll {
         $script:Config = Join-Path $Sandbox.Path 'config'
@@ -194,6 +217,17 @@ Describe 'The settings file' {
         "$($options[0].TimeoutSec)|$($options[0].RepoPath)" | Should -Be "50|$($Sandbox.RepoPath)"
         $options[0].Source | Should -Be 'default, except RepoPath (settings file), TimeoutSec (environment)'
         $options[1].Source | Should -Be 'default, except RepoPath (session), TimeoutSec (environment)'
+    }
+
+    It '-Save writes PassEnv as one object, and the next import passes its values' {
+        $options = WithSettings @{} {
+            Set-MmOperatorOption -PassEnv @{ HTTPS_PROXY = 'http://proxy.desk:3128' } -Save -WarningAction SilentlyContinue
+            Import-Module $env:MMOPERATOR_TEST_MODULE -Force -Global
+            Get-MmOperatorOption
+        }
+        $options.PassEnv | Should -Be 'HTTPS_PROXY'
+        $options.Source | Should -Be 'default, except PassEnv (settings file)'
+        (Get-Content -Raw $Settings | ConvertFrom-Json).PassEnv.HTTPS_PROXY | Should -Be 'http://proxy.desk:3128'
     }
 
     It '-Save with -WhatIf writes nothing' {

@@ -114,7 +114,8 @@ function Use-Environment {
     $saved = @{}
     foreach ($name in $Environment.Keys) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $Environment[$name])
+        # An empty value removes the variable too: .NET keeps an empty one, which a child would still see.
+        [Environment]::SetEnvironmentVariable($name, $(if ("$($Environment[$name])") { $Environment[$name] } else { $null }))
     }
     try { & $ScriptBlock }
     finally {
@@ -133,46 +134,24 @@ function Invoke-FreshPwsh {
 
 function Start-InTerminal {
     <#
-    Runs a command in a fresh pwsh inside a pseudo-terminal of its own, as at a person's console:
-    Ctrl+C there is the terminal's SIGINT to its whole foreground process group (pwsh and each child it
-    did not move out of it), then pwsh's own handling. What the terminal shows goes to -Transcript;
-    Send-CtrlC presses Ctrl+C. Returns the driver process (python3, as the sandbox needs anyway).
+    Runs a command in a fresh pwsh inside a pseudo-terminal of its own, as at a person's console
+    (tools/terminal.py): Ctrl+C there is the terminal's SIGINT to its whole foreground process group
+    (pwsh and each child it did not move out of it), then pwsh's own handling. What the terminal shows
+    goes to -Transcript; Send-CtrlC presses Ctrl+C. -Answer is a person at the keyboard: pairs of the
+    text to wait for and the keys to type then (with Enter); a session given answers is interactive
+    (not -NonInteractive), so it really prompts. -File runs a script instead of -Command. Returns the
+    driver process (python3, as the sandbox needs anyway); its exit code is pwsh's.
     #>
-    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript)
-    $driver = @'
-import fcntl, os, pty, select, signal, struct, sys, termios
-transcript, argv = sys.argv[1], sys.argv[2:]
-pid, terminal = pty.fork()
-if pid == 0:
-    # A suite started in the background (sh's &) ignores SIGINT, and an ignored signal stays ignored across
-    # exec: the console's own pwsh would never see the Ctrl+C. A person's terminal delivers it.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.execvp(argv[0], argv)
-fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 400, 0, 0))  # wide: no line is wrapped
-keys = sys.stdin.fileno()
-with open(transcript, "ab", buffering=0) as out:
-    while True:
-        ready = select.select([terminal] + ([keys] if keys is not None else []), [], [])[0]
-        if keys in ready:
-            line = os.read(keys, 64)
-            if not line:
-                keys = None
-            elif b"ctrl-c" in line:
-                os.write(terminal, b"\x03")
-        if terminal in ready:
-            try:
-                data = os.read(terminal, 65536)
-            except OSError:  # EIO: the terminal's last process is gone
-                break
-            if not data:
-                break
-            out.write(data)
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
-'@
+    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript, [string[]] $Answer = @(), [switch] $File)
     $info = [Diagnostics.ProcessStartInfo]::new('python3')
-    foreach ($argument in '-c', $driver, $Transcript, 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', $Command) {
-        $info.ArgumentList.Add($argument)
+    $info.ArgumentList.Add((Join-Path $PSScriptRoot '../../tools/terminal.py'))
+    $info.ArgumentList.Add($Transcript)
+    for ($i = 0; $i -lt $Answer.Count; $i += 2) {
+        foreach ($argument in '--answer', $Answer[$i], $Answer[$i + 1]) { $info.ArgumentList.Add($argument) }
     }
+
+    $pwsh = @('--', 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile') + @(if ($Answer.Count -eq 0) { '-NonInteractive' }) + @(if ($File) { '-File' } else { '-Command' }) + $Command
+    foreach ($argument in $pwsh) { $info.ArgumentList.Add($argument) }
     $info.RedirectStandardInput = $true
     [Diagnostics.Process]::Start($info)
 }
@@ -253,6 +232,89 @@ function Invoke-Mmctl {
 function Get-FileHashes {
     param([Parameter(Mandatory)] $Sandbox)
     Get-ChildItem $Sandbox.RepoPath -Force -Filter '.env*' | Sort-Object Name | ForEach-Object { '{0}={1}' -f $_.Name, (Get-FileHash $_.FullName).Hash }
+}
+
+function Invoke-NativeText {
+    <# Runs a program; returns its output and error lines as one text, and its exit code. #>
+    param([Parameter(Mandatory, Position = 0)][string] $FilePath, [Parameter(Position = 1)][string[]] $ArgumentList = @())
+    $output = & $FilePath @ArgumentList 2>&1
+    [pscustomobject]@{ Text = (@($output | ForEach-Object { "$_" }) -join "`n"); ExitCode = $LASTEXITCODE }
+}
+
+function New-TwoUserDeployment {
+    <#
+    The accounts of the supported deployment, for real (as root on Linux): the distribution's packages that are
+    missing (sudo, and the ones named with the file each provides), an operator and an agent account, this
+    PowerShell (the tool package in root's private NuGet cache) copied to a folder every account can read, and the
+    built module installed where only the operator reads it, with a sandbox host of its own. The caller runs
+    bin/mm-operator-setup with the options it tests, and Remove-TwoUserDeployment at the end.
+    #>
+    param([Parameter(Mandatory)][string] $Name, [hashtable] $Package = @{}, [string[]] $Market = @('eth'))
+    $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
+    $tools = "/opt/mmoperator-$Name-$suffix"
+    # The packages install while PowerShell is laid out.
+    $Package['sudo'] = '/usr/bin/sudo'
+    $missing = @($Package.Keys | Where-Object { -not (Test-Path $Package[$_]) })
+    $apt = $null
+    $aptLog = "$tools.apt.log"
+    if ($missing) {
+        $apt = Use-Environment @{ DEBIAN_FRONTEND = 'noninteractive' } {
+            Start-Process bash -ArgumentList '-c', "`"exec >'$aptLog' 2>&1; apt-get update -qq && apt-get install -y -qq $($missing -join ' ')`"" -PassThru
+        }
+    }
+    $null = New-Item -ItemType Directory "$tools/pwsh" -Force
+    & cp -R $PSHOME "$tools/pwsh/lib"
+    Set-Content "$tools/pwsh/pwsh" "#!/bin/sh`nexec '$([Environment]::ProcessPath)' '$tools/pwsh/lib/pwsh.dll' `"`$@`""
+    & chmod -R a+rX "$tools/pwsh"
+    & chmod a+x "$tools/pwsh/pwsh"
+    if ($apt) {
+        $apt.WaitForExit()
+        if ($apt.ExitCode -ne 0) { throw "apt-get install $missing failed: $(Get-Content -Raw $aptLog)" }
+        Remove-Item $aptLog
+    }
+
+    $operator = "mmop$suffix"
+    $agent = "mmag$suffix"
+    foreach ($user in $operator, $agent) {
+        & useradd --create-home --shell /bin/bash $user
+        & usermod -p '*' $user
+    }
+    $operatorHome = (& getent passwd $operator).Split(':')[5]
+    $moduleDir = "$operatorHome/modules/MmOperator"
+    $null = New-Item -ItemType Directory (Split-Path $moduleDir) -Force
+    Copy-Item (Split-Path $env:MMOPERATOR_TEST_MODULE) $moduleDir -Recurse
+    $sandbox = New-MmSandbox -Path "$operatorHome/host" -Market $Market
+    & chown -R "${operator}:" $operatorHome
+    [pscustomobject]@{
+        Operator = $operator; Agent = $agent; OperatorHome = $operatorHome; AgentHome = (& getent passwd $agent).Split(':')[5]
+        ModuleDir = $moduleDir; Launcher = "$moduleDir/bin/mm-operator"; Setup = "$moduleDir/bin/mm-operator-setup"
+        Pwsh = "$tools/pwsh/pwsh"; Sandbox = $sandbox; Tools = $tools
+    }
+}
+
+function Remove-TwoUserDeployment {
+    <#
+    Ends every process of the deployment's two accounts (they exist only for the test), then removes them and their
+    files: their homes, and what they left in /tmp (OpenClaw keeps its locks and log there, by user id).
+    #>
+    param($Deployment)
+    if (-not $Deployment) { return }
+    foreach ($user in $Deployment.Operator, $Deployment.Agent) { & pkill -KILL -u $user }
+    $null = Wait-Until { -not (& pgrep -u "$($Deployment.Operator),$($Deployment.Agent)") } -TimeoutSec 10
+    foreach ($user in $Deployment.Operator, $Deployment.Agent) { & find /tmp -mindepth 1 -maxdepth 1 -user $user -exec rm -rf '{}' + }
+    Remove-TestSandbox $Deployment.Sandbox
+    foreach ($user in $Deployment.Operator, $Deployment.Agent) { & userdel --remove $user 2>$null }
+    Remove-Item "/etc/sudoers.d/mm-operator-$($Deployment.Agent)", $Deployment.Tools -Recurse -Force -ErrorAction Ignore
+}
+
+function Invoke-AsOperator {
+    <# A human at the deployment's operator account, in a normal (FullLanguage) session with the module and its sandbox. #>
+    param([Parameter(Mandatory)] $Deployment, [Parameter(Mandatory)][string] $Script, [hashtable] $Environment = @{})
+    $sandbox = $Deployment.Sandbox
+    $variables = @("HOME=$($Deployment.OperatorHome)", 'PATH=/usr/bin:/bin', "MMOPERATOR_MMCTL=$($sandbox.MmctlPath)", "MMOPERATOR_REPO=$($sandbox.RepoPath)", "MMOPERATOR_AUDIT_LOG=$($sandbox.AuditLogPath)")
+    $variables += @($Environment.Keys | ForEach-Object { "$_=$($Environment[$_])" })
+    Invoke-NativeText runuser (@('-u', $Deployment.Operator, '--', 'env', '-i') + $variables +
+        @($Deployment.Pwsh, '-NoProfile', '-NonInteractive', '-Command', "Import-Module $($Deployment.ModuleDir)/MmOperator.psd1; $Script"))
 }
 
 Export-ModuleMember -Function *

@@ -10,79 +10,62 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-MmTestModule
-    $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
-    $script:Op = "mmop$suffix"
-    $script:Ag = "mmag$suffix"
-    $script:Tools = "/opt/mmoperator-twouser-$suffix"
     $script:Sshd = $null
 
-    function script:Native([string] $File, [string[]] $Arguments) {
-        $output = & $File @Arguments 2>&1
-        [pscustomobject]@{ Text = (@($output | ForEach-Object { "$_" }) -join "`n"); ExitCode = $LASTEXITCODE }
-    }
+    function script:Native([string] $File, [string[]] $Arguments) { Invoke-NativeText $File $Arguments }
     # The agent's own shell: its account, its home, and variables it would set to redirect the module.
     function script:AsAgent([string[]] $Arguments) {
         Native runuser (@('-u', $Ag, '--', 'env', '-i', "HOME=/home/$Ag", 'PATH=/usr/bin:/bin', "USER=$Ag",
                 'MMOPERATOR_PWSH=/bin/sh', 'MMOPERATOR_MMCTL=/bin/echo', "MMOPERATOR_REPO=/home/$Ag", 'MMOPERATOR_AUDIT_LOG=/tmp/forged.jsonl',
                 'MMOPERATOR_AGENT=', 'BASH_ENV=/home/agent-rc') + $Arguments)
     }
-    function script:ViaSudo([string] $Command) { AsAgent @('sudo', '-n', '-u', $Op, $Launcher, $Command) }
+    function script:ViaSudo([string] $Command, [string] $Limit) {
+        if ($Limit) { AsAgent @('bash', '-c', "$Limit; exec sudo -n -u $Op $Launcher `"`$1`"", 'bash', $Command) }
+        else { AsAgent @('sudo', '-n', '-u', $Op, $Launcher, $Command) }
+    }
     function script:ViaSsh([string] $Command) {
         AsAgent @('ssh', '-i', "/home/$Ag/.ssh/id_ed25519", '-p', $Port, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
             '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'SetEnv=MMOPERATOR_MMCTL=/bin/echo', "$Op@127.0.0.1", $Command)
     }
     # A human at the operator's account, in a normal (FullLanguage) session.
-    function script:AsOperator([string] $Script, [hashtable] $Extra = @{}) {
-        $environment = @("HOME=$OpHome", 'PATH=/usr/bin:/bin', "MMOPERATOR_MMCTL=$($Sandbox.MmctlPath)", "MMOPERATOR_REPO=$($Sandbox.RepoPath)", "MMOPERATOR_AUDIT_LOG=$($Sandbox.AuditLogPath)")
-        $environment += @($Extra.Keys | ForEach-Object { "$_=$($Extra[$_])" })
-        Native runuser (@('-u', $Op, '--', 'env', '-i') + $environment + @("$Tools/pwsh/pwsh", '-NoProfile', '-NonInteractive', '-Command', "Import-Module $ModuleDir/MmOperator.psd1; $Script"))
-    }
+    function script:AsOperator([string] $Script, [hashtable] $Extra = @{}) { Invoke-AsOperator $Deployment $Script $Extra }
     function script:RequestId([string] $Text) { ([regex]::Match($Text, 'apr-[0-9a-f]{12}')).Value }
+    # What the issue's hostile agent wrote in its session before a command; none of it may reach the operator's processes.
+    $script:Attack = @('GCONV_PATH', 'LOCPATH', 'LD_PRELOAD', 'PYTHONPATH') | ForEach-Object { "`$env:$_ = '/home/$Ag/lib'" }
+    $script:Attack = ($Attack + "`$env:LC_ALL = 'evil'", "`$env:HOME = '/home/$Ag'", "`$env:PATH = '/home/$Ag/bin'", "`$env:EXTENDED_API_BASE = 'https://evil.example'",
+        "`$env:MM_MAX_POSITION_SIZE = '100000'", "`$env:MMOPERATOR_AGENT = ''") -join '; '
+    # mmctl's last run was given the operator's allow-list and the setup's passed variable, nothing else.
+    function script:MmctlGotTheAllowList {
+        $given = (Get-Invocation $Sandbox | Where-Object tool -eq 'mmctl' | Select-Object -Last 1).env
+        $allowed = [ordered]@{ HOME = $OpHome; HTTPS_PROXY = 'http://proxy.desk:3128'; LANG = 'C.UTF-8'; LOGNAME = $Op; PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'; USER = $Op }
+        @($given.PSObject.Properties.Name | Sort-Object) | Should -Be @($allowed.Keys)
+        foreach ($name in $allowed.Keys) { $given.$name | Should -Be $allowed[$name] -Because "mmctl's $name" }
+    }
     function script:Runs([string] $Verb) { @(Get-Invocation $Sandbox | Where-Object { $_.argv[0] -eq $Verb }).Count }
+    function script:Check { Native bash @($Deployment.Setup, '--operator', $Op, '--agent', $Ag, '--wrapper', $Wrapper, '--check') }
+    function script:Transcripts { @(Get-ChildItem "$OpHome/.local/state/mmoperator/transcripts" -ErrorAction Ignore).Count }
 
     if (-not $Runnable) { return }
-    # sudo and sshd from the distribution, only if missing; the installation runs while PowerShell is laid out.
-    $apt = $null
-    if (-not (Get-Command sudo -ErrorAction Ignore) -or -not (Test-Path /usr/sbin/sshd)) {
-        $aptLog = Join-Path $TestDrive 'apt.log'
-        $apt = Use-Environment @{ DEBIAN_FRONTEND = 'noninteractive' } {
-            Start-Process bash -ArgumentList '-c', "`"exec >'$aptLog' 2>&1; apt-get update -qq && apt-get install -y -qq sudo openssh-server`"" -PassThru
-        }
-    }
-
-    # A PowerShell every account can run (root's home, where the NuGet cache is, is private): the PowerShell
-    # this test runs on, the tool package 'dotnet tool restore' put in the cache, copied to a world-readable folder.
-    $null = New-Item -ItemType Directory "$Tools/sshd", "$Tools/pwsh" -Force
-    & cp -R $PSHOME "$Tools/pwsh/lib"
-    Set-Content "$Tools/pwsh/pwsh" "#!/bin/sh`nexec '$([Environment]::ProcessPath)' '$Tools/pwsh/lib/pwsh.dll' `"`$@`""
-    & chmod -R a+rX "$Tools/pwsh"
-    & chmod a+x "$Tools/pwsh/pwsh"
-
-    if ($apt) {
-        $apt.WaitForExit()
-        if ($apt.ExitCode -ne 0) { throw "apt-get install sudo openssh-server failed: $(Get-Content -Raw $aptLog)" }
-    }
-    foreach ($user in $Op, $Ag) {
-        & useradd --create-home --shell /bin/bash $user
-        & usermod -p '*' $user
-    }
-    $script:OpHome = (& getent passwd $Op).Split(':')[5]
-
-    # The module installed where only the operator reads it.
-    $script:ModuleDir = "$OpHome/modules/MmOperator"
-    $null = New-Item -ItemType Directory (Split-Path $ModuleDir) -Force
-    Copy-Item (Split-Path $env:MMOPERATOR_TEST_MODULE) $ModuleDir -Recurse
-    $script:Launcher = "$ModuleDir/bin/mm-operator"
-    $script:Sandbox = New-MmSandbox -Path "$OpHome/host" -Market eth
-    & chown -R "${Op}:" $OpHome
+    $script:Deployment = New-TwoUserDeployment -Name twouser -Package @{ 'openssh-server' = '/usr/sbin/sshd' }
+    $script:Op = $Deployment.Operator
+    $script:Ag = $Deployment.Agent
+    $script:OpHome = $Deployment.OperatorHome
+    $script:ModuleDir = $Deployment.ModuleDir
+    $script:Launcher = $Deployment.Launcher
+    $script:Sandbox = $Deployment.Sandbox
+    $script:Tools = $Deployment.Tools
+    # The agent's wrapper in a folder of this test's own: the default one, /usr/local/bin, is the OpenClaw test's.
+    $script:Wrapper = "$Tools/bin/mm-operator-agent"
 
     $null = & runuser -u $Ag -- ssh-keygen -q -t ed25519 -N '' -f "/home/$Ag/.ssh/id_ed25519"
-    $script:Setup = Native bash @("$ModuleDir/bin/mm-operator-setup", '--operator', $Op, '--agent', $Ag, '--pwsh', "$Tools/pwsh/pwsh",
-        '--ssh-key', "/home/$Ag/.ssh/id_ed25519.pub", '--mmctl', $Sandbox.MmctlPath, '--repo', $Sandbox.RepoPath, '--audit-log', $Sandbox.AuditLogPath)
+    $script:Setup = Native bash @($Deployment.Setup, '--operator', $Op, '--agent', $Ag, '--pwsh', $Deployment.Pwsh, '--wrapper', $Wrapper,
+        '--ssh-key', "/home/$Ag/.ssh/id_ed25519.pub", '--mmctl', $Sandbox.MmctlPath, '--repo', $Sandbox.RepoPath, '--audit-log', $Sandbox.AuditLogPath,
+        '--pass-env', 'HTTPS_PROXY=http://proxy.desk:3128')
 
     # sshd on a loopback port; the operator's authorized_keys forces the agent's key to the launcher.
     $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $listener.Start()
     $script:Port = "$($listener.LocalEndpoint.Port)"; $listener.Stop()
+    $null = New-Item -ItemType Directory "$Tools/sshd"
     $null = & ssh-keygen -q -t ed25519 -N '' -f "$Tools/sshd/host_key"
     @"
 Port $Port
@@ -110,9 +93,7 @@ AllowUsers $Op
 AfterAll {
     if (-not $Runnable) { return }
     if ($Sshd) { Stop-Process -Id $Sshd.Id -Force -ErrorAction Ignore }
-    if ($Sandbox) { Remove-TestSandbox $Sandbox }
-    foreach ($user in $Op, $Ag) { & userdel --remove $user 2>$null }
-    Remove-Item "/etc/sudoers.d/mm-operator-$Ag", $Tools -Recurse -Force -ErrorAction Ignore
+    Remove-TwoUserDeployment $Deployment
 }
 
 Describe 'Two OS users: the agent reaches MmOperator only through the launcher' -Skip:(-not $Runnable) {
@@ -121,23 +102,63 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
         $Setup.ExitCode | Should -Be 0
         Get-Content "/etc/sudoers.d/mm-operator-$Ag" | Should -Contain "$Ag ALL=($Op) NOPASSWD: $Launcher"
         (Get-Content -Raw "$OpHome/.ssh/authorized_keys") | Should -Match "(?m)^command=""$([regex]::Escape($Launcher))"",no-pty,no-port-forwarding,no-agent-forwarding,no-X11-forwarding,no-user-rc ssh-ed25519 "
+        & stat -c '%U %a' $Wrapper | Should -Be 'root 755'
+        Get-Content $Wrapper | Should -Contain "exec /usr/bin/env -i /usr/bin/sudo -n -u $Op -- $Launcher ""`$1"""
+    }
+
+    It 'the agent''s wrapper takes exactly one command, never one that starts with -, and starts nothing else' {
+        $transcripts = Transcripts
+        foreach ($arguments in @('-x'), @('--', 'Get-MmStatus'), @('Get-MmStatus', 'eth'), @(''), @()) {
+            $refused = AsAgent (@($Wrapper) + $arguments)
+            $refused.ExitCode | Should -Be 2 -Because "the wrapper refuses '$arguments'"
+            $refused.Text | Should -Match '^mm-operator-agent: '
+        }
+        Transcripts | Should -Be $transcripts
+    }
+
+    It 'for an agent on another host, the wrapper reaches the launcher over ssh, with -- before the host' {
+        $remote = "$Tools/bin/mm-operator-agent-ssh"
+        $options = @('--operator', $Op, '--agent', $Ag, '--remote', '127.0.0.1', '--ssh-port', $Port, '--ssh-identity', "/home/$Ag/.ssh/id_ed25519", '--wrapper', $remote)
+        $unknown = Native bash (@($Deployment.Setup) + $options)
+        $unknown.ExitCode | Should -Be 1
+        $unknown.Text | Should -Match "PROBLEM: $Ag does not know the host key of \[127\.0\.0\.1\]:$Port"
+        # The agent's account knows the operator host's key, as it would after its first connection.
+        Set-Content "/home/$Ag/.ssh/known_hosts" "[127.0.0.1]:$Port $(Get-Content "$Tools/sshd/host_key.pub")"
+        & chown "${Ag}:" "/home/$Ag/.ssh/known_hosts"
+        $setup = Native bash (@($Deployment.Setup) + $options + '--check')
+        $setup.Text | Should -Match "OK: $([regex]::Escape($remote)) reaches MmOperator's launcher as $Op@127.0.0.1 over ssh"
+        Get-Content $remote | Should -Contain "exec /usr/bin/env -i /usr/bin/ssh -n -i /home/$Ag/.ssh/id_ed25519 -p $Port -o BatchMode=yes -o IdentitiesOnly=yes -- $Op@127.0.0.1 ""`$1"""
+        (AsAgent @($remote, 'Get-MmStatus eth')).Text | Should -Match 'ETH-USD'
+        $marker = Join-Path $TestDrive 'proxy-command-ran'
+        (AsAgent @($remote, "-oProxyCommand=touch $marker")).ExitCode | Should -Be 2
+        Test-Path $marker | Should -BeFalse
     }
 
     It 'the check reports each problem it finds' {
         $env = Get-ChildItem $Sandbox.RepoPath -Filter '.env*' -Force | Select-Object -First 1
         $opened = $OpHome, $Sandbox.Path, (Split-Path $Sandbox.RepoPath), $Sandbox.RepoPath
+        $wrapperText = Get-Content -Raw $Wrapper
         & chmod 755 @opened
         & chmod 644 $env.FullName
-        try { $check = Native bash @("$ModuleDir/bin/mm-operator-setup", '--operator', $Op, '--agent', $Ag, '--check') }
-        finally { & chmod 700 @opened; & chmod 600 $env.FullName }
+        Add-Content $Wrapper 'id'
+        & chmod 777 $Wrapper
+        try { $check = Check }
+        finally { & chmod 700 @opened; & chmod 600 $env.FullName; Set-Content $Wrapper $wrapperText -NoNewline; & chmod 755 $Wrapper }
         $check.ExitCode | Should -Be 1
         $check.Text | Should -Match "PROBLEM: $Ag can read $([regex]::Escape($env.FullName))"
         $check.Text | Should -Match "PROBLEM: $Ag can list $([regex]::Escape($Sandbox.RepoPath))"
-        (Native bash @("$ModuleDir/bin/mm-operator-setup", '--operator', $Op, '--agent', $Ag, '--check')).ExitCode | Should -Be 0
+        $check.Text | Should -Match "PROBLEM: $([regex]::Escape($Wrapper)) is not the wrapper mm-operator-setup writes for $Ag"
+        $check.Text | Should -Match "PROBLEM: $([regex]::Escape($Wrapper)) is writable by group or others"
+        (Check).ExitCode | Should -Be 0
     }
 
-    It 'the agent cannot read the .env files, the seal key, the journal or its key, nor run mmctl or the module' {
+    It 'the agent cannot read the .env files, the seal key, the journal or its key, nor run mmctl or the module; nor cut the operator''s writes with its limits' {
         $null = ViaSudo 'Stop-MmMarket eth -Reason "make the store and the journal"'
+        # A file size limit crosses sudo as a hard limit, which the operator's account cannot raise again: nothing runs.
+        $records = @(Get-Content $Sandbox.AuditLogPath).Count
+        $cut = ViaSudo 'Stop-MmMarket eth -Reason "cut"' -Limit 'ulimit -f 1'
+        ($cut.ExitCode, $cut.Text) | Should -Be @(2, "mm-operator: the caller's hard limit 'ulimit -f' is 1, below the unlimited the operator's processes need; nothing ran. Run it without lowering that limit.")
+        @(Get-Content $Sandbox.AuditLogPath).Count | Should -Be $records
         $store = Join-Path (Split-Path $Sandbox.AuditLogPath) 'approvals'
         foreach ($file in @(Get-ChildItem $Sandbox.RepoPath -Filter '.env*' -Force).FullName + "$store/seal.key" + $Sandbox.AuditLogPath + "$($Sandbox.AuditLogPath).key") {
             Test-Path $file | Should -BeTrue
@@ -153,10 +174,12 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
         Runs 'stop' | Should -Be 0
     }
 
-    It 'the agent''s environment changes nothing, over sudo and over SSH' {
-        $expected = [regex]::Escape($Sandbox.MmctlPath)
-        (ViaSudo '(Get-MmOperatorOption).MmctlPath').Text | Should -Match $expected
-        (ViaSsh '(Get-MmOperatorOption).MmctlPath').Text | Should -Match $expected
+    It 'the agent''s environment, and what it sets in its session, change nothing, over <_>' -ForEach 'sudo', 'ssh' {
+        $agent = if ($_ -eq 'sudo') { ${function:ViaSudo} } else { ${function:ViaSsh} }
+        $result = & $agent "$Attack; (Get-MmOperatorOption).MmctlPath; `$null = Get-MmStatus eth"
+        $result.Text | Should -Match ([regex]::Escape($Sandbox.MmctlPath))
+        $result.Text | Should -Match "A drive with the name 'env' does not exist"
+        MmctlGotTheAllowList
     }
 
     It 'the agent cannot approve: the cmdlet is not there, and its identity is refused whatever the language mode' {
@@ -182,11 +205,22 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
         Runs $Verb | Should -Be $runs
 
         # The human, in one session: who asked (and how), then the decision.
-        $human = @((AsOperator "(Get-MmApprovalRequest $id).Requester; (Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:`$false).State").Text -split "`n")
-        $human[0] | Should -Match "via $(if ($Path -eq 'sudo') { "sudo:$Ag" } else { 'ssh' })"
-        $human[-1] | Should -Be 'Approved'
-        (& $agent "$Command -ApprovalId $id").Text | Should -Match $Done
+        # A person at their own account, through sudo to the operator's: the decision names them.
+        $human = @((AsOperator "(Get-MmApprovalRequest $id).Requester; (Approve-MmApprovalRequest $id -Reason 'desk agrees' -Confirm:`$false).State; (Get-MmApprovalRequest $id).DecidedBy" @{ SUDO_USER = 'alice'; SUDO_UID = '1000' }).Text -split "`n")
+        $human[0] | Should -Match "via $(if ($Path -eq 'sudo') { "sudo:$Ag" } else { 'ssh' })\)$"
+        $human[1] | Should -Be 'Approved'
+        $human[2] | Should -Match "^$Op \(sudo by alice(, login uid \d+)?\)$"
+        (& $agent "$Attack; $Command -ApprovalId $id").Text | Should -Match $Done
         Runs $Verb | Should -Be ($runs + 1)
+        MmctlGotTheAllowList
+        if ($Verb -eq 'start') {
+            # The bot mmctl started: the repo's settings and the operator's account, nothing the agent set.
+            $bot = Get-Content -Raw (Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/pids') -Filter '*.pid' | Sort-Object LastWriteTime | Select-Object -Last 1).FullName
+            $environ = @{}
+            foreach ($entry in [IO.File]::ReadAllText("/proc/$($bot.Trim())/environ").Split([char] 0, [StringSplitOptions]::RemoveEmptyEntries)) { $name, $value = $entry -split '=', 2; $environ[$name] = $value }
+            foreach ($name in 'EXTENDED_API_BASE', 'GCONV_PATH', 'LOCPATH', 'LC_ALL', 'LD_PRELOAD') { $environ.Keys | Should -Not -Contain $name }
+            ($environ.HOME, $environ.USER, $environ.MM_MAX_POSITION_SIZE) | Should -Be @($OpHome, $Op, '100')
+        }
         (& $agent "$Command -ApprovalId $id").Text | Should -Match 'already used'
         Runs $Verb | Should -Be ($runs + 1)
     }

@@ -15,6 +15,9 @@ public enum AuditOutcome
 
     /// <summary>An approved action that never ran: Ctrl+C came before its turn.</summary>
     Cancelled,
+
+    /// <summary>Written ahead, before an approved change starts; the records of how it ended name it as their Attempt.</summary>
+    Intended,
 }
 
 public static class AuditOutcomes

@@ -4,7 +4,8 @@ using System.Text.Json.Serialization;
 namespace MmOperator.Audit;
 
 /// <summary>
-/// One line of the audit journal: one state-changing attempt, refused, declined, failed or done.
+/// One line of the audit journal: one state-changing attempt, refused, declined, failed or done; or,
+/// written ahead of an approved change, what is about to run (Intended).
 /// Property order is the line's field order: prev_hash first (so the chain can be checked without
 /// parsing), hash last (over everything before it).
 /// </summary>
@@ -21,6 +22,10 @@ public sealed class AuditRecord
     public string PrevHash { get; set; } = string.Empty;
 
     public string Id { get; set; } = string.Empty;
+
+    /// <summary>On a record of how an approved change ended: the id of its Intended record, written before it started.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Attempt { get; set; }
 
     public DateTime Time { get; set; }
 
@@ -57,7 +62,7 @@ public sealed class AuditRecord
 
     public int? ExitCode { get; set; }
 
-    /// <summary>Succeeded, NoChange, Failed, Refused, Declined or PendingApproval, written by name.</summary>
+    /// <summary>Intended, Succeeded, NoChange, Failed, Refused, Declined or PendingApproval, written by name.</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<AuditOutcome>))]
     public AuditOutcome Outcome { get; set; }
 

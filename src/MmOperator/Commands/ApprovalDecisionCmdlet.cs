@@ -31,6 +31,7 @@ public abstract class ApprovalDecisionCmdlet : PSCmdlet, IDisposable
 
     public void Dispose()
     {
+        CmdletHost.EndCommand(_decision?.Flow);
         Session.Dispose();
         GC.SuppressFinalize(this);
     }

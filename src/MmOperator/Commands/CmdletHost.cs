@@ -33,12 +33,17 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     private RepoEnvFiles? _envFiles;
     private AuditJournal? _journal;
     private ProcessTruth? _truth;
+    private IReadOnlyDictionary<string, string>? _hostEnvironment;
 
     public CmdletHost(PSCmdlet cmdlet)
     {
         ArgumentNullException.ThrowIfNull(cmdlet);
         _cmdlet = cmdlet;
+        // Made on the pipeline thread, where the runspace is known: host commands may start on others.
+        Caller = AgentSession.Current;
     }
+
+    public AgentSession Caller { get; }
 
     /// <summary>Loaded on the pipeline thread, as it may warn: a market run loads it when made, before its thread starts.</summary>
     public OperatorOptions Options => _options ??= LoadOptions();
@@ -76,31 +81,58 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     /// </summary>
     public void Stop() => _stopping.Cancel();
 
+    /// <summary>
+    /// When a state-changing command ends, from its Dispose: its refusals are journalled as one record,
+    /// also after Ctrl+C (the agent's launcher ends a command with SIGINT).
+    /// </summary>
+    public static void EndCommand(RunbookFlow? flow)
+    {
+        try
+        {
+            flow?.RecordRefusals();
+        }
+        catch (Exception closed) when (closed is PipelineStoppedException or PSInvalidOperationException)
+        {
+            // A stopped pipeline takes no warning: the refusals' record was attempted, and its failure cannot be shown.
+        }
+    }
+
     public void Dispose() => _stopping.Dispose();
 
     /// <summary>
     /// ShouldProcess, except that a person is asked by this module with No as the default answer:
     /// PowerShell's own prompt takes an empty line for Yes, and a piped newline must never start a bot.
-    /// Input that ends before an answer (a script run with stdin at its end, as from cron) is a
-    /// HostException: the caller refuses with ApprovalRequired. The texts were composed from escaped
-    /// values; anything invisible still in them is escaped here, the one place a prompt is shown.
+    /// The texts were composed from escaped values; anything invisible still in them is escaped here,
+    /// one of the two places a prompt is shown.
     /// </summary>
     public bool ShouldProcess(string plan, string query, string caption)
     {
         (plan, query, caption) = (VisibleText.Composed(plan), VisibleText.Composed(query), VisibleText.Composed(caption));
-        if (DescribeApproval() != ApprovalMode.Prompted)
+        return DescribeApproval() != ApprovalMode.Prompted
+            ? _cmdlet.ShouldProcess(plan, query, caption)
+            : Choose(caption, query, PromptChoice.YesNo, PromptChoice.No) == 0;
+    }
+
+    /// <summary>
+    /// A question only a person may answer. The console host reads answers from its standard input: when
+    /// that is a pipe or a file (<c>yes | pwsh -File stop.ps1</c>), an answer would be the pipe's, so
+    /// nothing is read and the caller refuses with ApprovalRequired. Other hosts (an editor's, a remote
+    /// session's) read from their own UI, never from this process's input. Input that ends before an
+    /// answer is a HostException too.
+    /// </summary>
+    public int Choose(string caption, string query, IReadOnlyList<PromptChoice> choices, int defaultChoice)
+    {
+        ArgumentNullException.ThrowIfNull(choices);
+        if (_cmdlet.Host.Name == ConsoleHostName && Console.IsInputRedirected)
         {
-            return _cmdlet.ShouldProcess(plan, query, caption);
+            throw new System.Management.Automation.Host.HostException("its input is redirected from a pipe or a file, so an answer would come from there, not from a person");
         }
 
-        var choices = new System.Collections.ObjectModel.Collection<System.Management.Automation.Host.ChoiceDescription>
-        {
-            new("&Yes", "Approve this one action and run it."),
-            new("&No", "Do not run it (the default)."),
-        };
+        var described = new System.Collections.ObjectModel.Collection<System.Management.Automation.Host.ChoiceDescription>(
+            choices.Select(c => new System.Management.Automation.Host.ChoiceDescription(c.Label, c.Help)).ToList());
         try
         {
-            return _cmdlet.Host.UI.PromptForChoice(caption, query, choices, defaultChoice: 1) == 0;
+            return _cmdlet.Host.UI.PromptForChoice(VisibleText.Composed(caption), VisibleText.Composed(query), described, defaultChoice);
         }
         catch (NullReferenceException endOfInput)
         {
@@ -108,6 +140,9 @@ public sealed class CmdletHost : IFlowHost, IDisposable
             throw new System.Management.Automation.Host.HostException("the input ended before an answer was given", endOfInput);
         }
     }
+
+    /// <summary>pwsh's own host, the one that reads answers from the process's standard input.</summary>
+    private const string ConsoleHostName = "ConsoleHost";
 
     public string DescribeApproval()
     {
@@ -132,8 +167,13 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     {
         ArgumentNullException.ThrowIfNull(command);
         var masker = Masker;
-        return Masked(HostRunner.RunAsync(command, Options.Timeout, stop), masker);
+        return Masked(HostRunner.RunAsync(command, HostEnvironmentOfCommands, Options.Timeout, stop), masker);
     }
+
+    /// <summary>The one environment of this command's host runs, from the options and the session's import, never from its variables.</summary>
+    private IReadOnlyDictionary<string, string> HostEnvironmentOfCommands => LazyInitializer.EnsureInitialized(
+        ref _hostEnvironment,
+        () => HostEnvironment.Build(UserAccount.Current, Options.PassEnv, HostEnvironment.SandboxHooks(Options, Caller, Environment.GetEnvironmentVariables())));
 
     private static async Task<HostRunResult> Masked(Task<HostRunResult> running, SecretMasker masker)
     {
@@ -189,6 +229,20 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     {
         _cmdlet.ThrowTerminatingError(record);
         throw new PipelineStoppedException(); // not reached: PowerShell's ThrowTerminatingError always throws
+    }
+
+    /// <summary>
+    /// A cmdlet's own terminating error ends only its statement: the script goes on and pwsh -File exits
+    /// 0. This is thrown as the throw statement throws, with the id and the command name an error of the
+    /// cmdlet has (Id,MmOperator.Commands.XCommand).
+    /// </summary>
+    [DoesNotReturn]
+    public void ThrowScriptTerminatingError(ErrorRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var error = new ErrorRecord(record.Exception, $"{record.FullyQualifiedErrorId},{_cmdlet.GetType().FullName}", record.CategoryInfo.Category, record.TargetObject);
+        error.CategoryInfo.Activity = CmdletName;
+        throw new RuntimeException(record.Exception.Message, record.Exception, error) { WasThrownFromThrowStatement = true };
     }
 
     /// <summary>

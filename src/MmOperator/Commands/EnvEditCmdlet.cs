@@ -64,6 +64,7 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
 
     public void Dispose()
     {
+        CmdletHost.EndCommand(_edit?.Flow);
         Session.Dispose();
         GC.SuppressFinalize(this);
     }

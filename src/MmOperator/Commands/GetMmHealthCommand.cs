@@ -6,7 +6,7 @@ using MmOperator.Status;
 namespace MmOperator.Commands;
 
 /// <summary>
-/// <para type="synopsis">Summarises the host's health: markets by state, the audit journal, pending decisions, the last failure.</para>
+/// <para type="synopsis">Summarises the host's health: markets by state, the audit journal (its chain, size and growth), pending decisions, the last failure.</para>
 /// One <c>mmctl status --json</c>; everything else is read from files. A part that cannot be read is
 /// unknown, with an error for that part only.
 /// </summary>

@@ -54,7 +54,7 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
         }
 
         _action = Enum.Parse<MarketAction>(capability.Name, ignoreCase: true);
-        Flow.PrepareStateChange();
+        Flow.PrepareStateChange(stopsOnly: _action == MarketAction.Stop);
     }
 
     protected override void ProcessRecord()

@@ -39,7 +39,7 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
     protected override void BeginProcessing()
     {
         _playbook = Playbooks.Find(Name)!;
-        Flow.PrepareStateChange();
+        Flow.PrepareStateChange(stopsOnly: _playbook.Steps.Any(step => step.Action == "stop") && _playbook.Steps.All(step => step.Action is "stop" or "status"));
     }
 
     protected override void ProcessRecord() => _markets.AddRange(Market ?? []);

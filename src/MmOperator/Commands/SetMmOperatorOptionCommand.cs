@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using MmOperator.Errors;
 using MmOperator.Options;
@@ -37,6 +38,14 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, 24 * 3600)]
     public int? ApprovalLifetimeSec { get; set; }
+
+    /// <summary>
+    /// Variables every host command gets beside the module's own, name to value
+    /// (@{ HTTPS_PROXY = 'http://proxy:3128' }): the whole set, so @{} passes none. Not from the
+    /// pipeline: Get-MmOperatorOption shows only the names.
+    /// </summary>
+    [Parameter]
+    public System.Collections.Hashtable? PassEnv { get; set; }
 
     /// <summary>Write the resulting options.</summary>
     [Parameter]
@@ -83,6 +92,21 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
             given[nameof(ApprovalLifetimeSec)] = lifetime;
         }
 
+        if (PassEnv is not null)
+        {
+            var entries = PassEnv.Keys.Cast<object>().ToDictionary(k => Convert.ToString(k, CultureInfo.InvariantCulture) ?? string.Empty, k => Convert.ToString(PassEnv[k], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+            try
+            {
+                changed = changed with { PassEnv = OperatorOptions.ReadPassEnv(entries.Keys, entries.GetValueOrDefault, "-PassEnv") };
+            }
+            catch (OperatorException refused)
+            {
+                ThrowTerminatingError(refused.ToErrorRecord());
+            }
+
+            given[nameof(PassEnv)] = changed.PassEnv;
+        }
+
         if (TimeoutSec is { } seconds)
         {
             changed = changed.WithTimeout(seconds, nameof(TimeoutSec));
@@ -91,7 +115,7 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
 
         var settings = OptionsStore.SettingsPath;
         var saving = Save ? $"; save {(given.Count == 0 ? "nothing" : string.Join(", ", given.Keys))} to {settings}" : string.Empty;
-        if (!ShouldProcess($"MmctlPath={changed.MmctlPath}, RepoPath={changed.RepoPath}, PythonPath={changed.PythonPath}, AuditLogPath={changed.AuditLogPath}, TimeoutSec={changed.TimeoutSec}, ApprovalLifetimeSec={changed.ApprovalLifetimeSec}{saving}", "Set session options"))
+        if (!ShouldProcess($"MmctlPath={changed.MmctlPath}, RepoPath={changed.RepoPath}, PythonPath={changed.PythonPath}, AuditLogPath={changed.AuditLogPath}, TimeoutSec={changed.TimeoutSec}, ApprovalLifetimeSec={changed.ApprovalLifetimeSec}, PassEnv={string.Join(',', changed.PassEnv.Keys)}{saving}", "Set session options"))
         {
             return;
         }

@@ -35,6 +35,7 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
 
     public void Dispose()
     {
+        CmdletHost.EndCommand(_flow);
         Session.Dispose();
         GC.SuppressFinalize(this);
     }

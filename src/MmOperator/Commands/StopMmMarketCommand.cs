@@ -24,7 +24,7 @@ public sealed class StopMmMarketCommand : StateChangeCmdlet
     [ValidateRange(1, ParallelMarketRuns.MaxThrottleLimit)]
     public int ThrottleLimit { get; set; } = ParallelMarketRuns.DefaultThrottleLimit;
 
-    protected override void BeginProcessing() => Flow.PrepareStateChange();
+    protected override void BeginProcessing() => Flow.PrepareStateChange(stopsOnly: true);
 
     /// <summary>Every market is planned and asked for first; the approved ones run in <see cref="EndProcessing"/>.</summary>
     protected override void ProcessRecord() => Flow.Approve(MarketAction.Stop, Market, Reason);

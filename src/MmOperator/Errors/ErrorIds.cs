@@ -34,6 +34,8 @@ public static class ErrorIds
 
     // Approval, audit and market actions
     public const string AuditJournalUnavailable = "AuditJournalUnavailable";
+    public const string AuditJournalTornTail = "AuditJournalTornTail";
+    public const string AuditRecordTooLarge = "AuditRecordTooLarge";
     public const string ApprovalRequired = "ApprovalRequired";
     public const string AgentDecisionRefused = "AgentDecisionRefused";
     public const string InvalidReason = "InvalidReason";
@@ -50,6 +52,7 @@ public static class ErrorIds
     public const string HumanOnlyKey = "HumanOnlyKey";
     public const string InvalidEnvKey = "InvalidEnvKey";
     public const string NonMmKeyRefused = "NonMmKeyRefused";
+    public const string LoaderKeyRefused = "LoaderKeyRefused";
     public const string InvalidEnvValue = "InvalidEnvValue";
     public const string EnvValueOutOfBounds = "EnvValueOutOfBounds";
     public const string EnvFileRefused = "EnvFileRefused";
@@ -62,6 +65,7 @@ public static class ErrorIds
 
     // Advisor proposals
     public const string InvalidProposalRow = "InvalidProposalRow";
+    public const string ProposalRowLimit = "ProposalRowLimit";
     public const string InvalidProposalId = "InvalidProposalId";
     public const string ProposalNotFound = "ProposalNotFound";
     public const string ProposalNotPending = "ProposalNotPending";

@@ -79,7 +79,7 @@ public sealed class AdvisorFlow
     private PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
 
     /// <summary>
-    /// The host's advisor files for a restricted session's Plan, read only and without the listing: the
+    /// The host's advisor files for a Plan, read only and without the listing (<see cref="ReadsFilesOnly"/>): the
     /// listing line is an mm_advisor_apply.py command, so there it runs only under the action's own
     /// ticket (<see cref="ConfirmPlanned"/>). Null after an error.
     /// </summary>
@@ -96,6 +96,13 @@ public sealed class AdvisorFlow
         }
     }
 
+    /// <summary>
+    /// -WhatIf and a restricted session plan from the host's files alone: the listing is an
+    /// mm_advisor_apply.py command, which -WhatIf never runs and a restricted session runs only under
+    /// the action's ticket. The Plan then names each proposal, as the prompt does.
+    /// </summary>
+    private bool ReadsFilesOnly => Flow.IsWhatIf || IsRestricted;
+
     /// <summary>The command lines an approval covers: in a restricted session the listing that confirms the Plan comes first, under the same ticket.</summary>
     private IReadOnlyList<string> PlannedCommands(HostCommand command)
     {
@@ -111,7 +118,7 @@ public sealed class AdvisorFlow
     /// In a restricted session, once approved: runs the listing the Plan named, and goes on only while
     /// the script's own selection still gives exactly the planned proposals. Otherwise nothing is applied.
     /// </summary>
-    private bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval)
+    private bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval, string attempt)
     {
         ArgumentNullException.ThrowIfNull(planned);
         ArgumentNullException.ThrowIfNull(select);
@@ -127,7 +134,7 @@ public sealed class AdvisorFlow
         }
 
         var refusal = new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, "mm_advisor_apply.py --list-pending no longer gives the approved proposals (they changed or were handled since the plan, or the listing failed). Nothing was applied and the ticket is used; look again and file a new request.", action);
-        Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = HostCommand.AdvisorListPending(Options).Argv, Outcome = AuditOutcome.Failed, ErrorId = refusal.ErrorId, Detail = refusal.Message });
+        Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Reason = reason, Approval = approval, Argv = HostCommand.AdvisorListPending(Options).Argv, Outcome = AuditOutcome.Failed, ErrorId = refusal.ErrorId, Detail = refusal.Message });
         Host.WriteError(refusal.ToErrorRecord());
         return false;
     }
@@ -179,7 +186,7 @@ public sealed class AdvisorFlow
     /// mmctl status per market touched, after the run). A planned proposal without a receipt and a
     /// receipt for one that was not planned are errors.
     /// </summary>
-    private void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval)
+    private void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval, string attempt)
     {
         AdvisorApplyResult result;
         try
@@ -188,7 +195,7 @@ public sealed class AdvisorFlow
         }
         catch (HostCommandException failure)
         {
-            Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message, Result = HostResultReader.ReadObjectOrNull(run) });
+            Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message, Result = HostResultReader.ReadObjectOrNull(run) });
             Host.WriteError(failure.ToErrorRecord());
             return;
         }
@@ -197,7 +204,7 @@ public sealed class AdvisorFlow
         {
             var id = notSelected == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound;
             var refusal = new OperatorException(id, ErrorCategory.ObjectNotFound, $"{result.ProposalId}: the apply script selected nothing ({notSelected}). Nothing was applied.", result.ProposalId);
-            Flow.Record(new AuditRecord { Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = id, Detail = refusal.Message, Result = HostResultReader.ReadObjectOrNull(run) });
+            Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = id, Detail = refusal.Message, Result = HostResultReader.ReadObjectOrNull(run) });
             Host.WriteError(refusal.ToErrorRecord());
             return;
         }
@@ -213,6 +220,7 @@ public sealed class AdvisorFlow
             var failed = receipt.Result == "failed";
             var record = Flow.Record(new AuditRecord
             {
+                Attempt = attempt,
                 Action = action,
                 Market = proposal?.Market,
                 Key = proposal?.Param,
@@ -260,7 +268,7 @@ public sealed class AdvisorFlow
         foreach (var missed in planned.Where(p => receipts.All(r => r.Receipt.ProposalId != p.ProposalId)))
         {
             var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {VisibleText.Of(missed.ProposalId)} ({VisibleText.Of(missed.Change)}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
-            Flow.Record(new AuditRecord { Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = error.ErrorId, Detail = error.Message });
+            Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = error.ErrorId, Detail = error.Message });
             Host.WriteError(error.ToErrorRecord());
         }
     }
@@ -292,10 +300,15 @@ public sealed class AdvisorFlow
             return;
         }
 
-        Flow.RequireJournal();
+        if (Flow.BeginAttempt(new AuditRecord { Action = ListAction, Reason = valid, Approval = approval, Argv = command.Argv }) is not { } attempt)
+        {
+            return;
+        }
+
         var pending = ListPending();
         Flow.Record(new AuditRecord
         {
+            Attempt = attempt,
             Action = ListAction,
             Reason = valid,
             Approval = approval,
@@ -333,13 +346,7 @@ public sealed class AdvisorFlow
             return;
         }
 
-        if (Flow.IsWhatIf && !Flow.IsRestricted)
-        {
-            ids.ForEach(id => Flow.WritePlan(HostCommand.AdvisorApprove(Flow.Options, id).CommandLine, valid, needsApproval: true));
-            return;
-        }
-
-        var pending = Flow.IsRestricted ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
+        var pending = ReadsFilesOnly ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
         foreach (var id in pending is null ? [] : ids)
         {
             Apply(id, pending!.FirstOrDefault(p => p.ProposalId == id.Value), valid);
@@ -357,13 +364,13 @@ public sealed class AdvisorFlow
         var command = HostCommand.AdvisorApprove(Flow.Options, id);
         var line = PlannedLine(command, $"{proposal!.Change} in {proposal.EnvPath}");
         if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param) is not { } approval
-            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval))
+            || Flow.BeginAttempt(new AuditRecord { Action = ApproveOne, Market = proposal.Market, Key = proposal.Param, Reason = reason, Approval = approval, Argv = command.Argv, Detail = line }) is not { } attempt
+            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval, attempt))
         {
             return;
         }
 
-        Flow.RequireJournal();
-        ReportApplication(command, Host.RunHost(command), [proposal], ApproveOne, reason, approval);
+        ReportApplication(command, Host.RunHost(command), [proposal], ApproveOne, reason, approval, attempt);
     }
 
     /// <summary>The script's own two reasons for an id it would not select, told apart from its files (read only).</summary>
@@ -396,13 +403,7 @@ public sealed class AdvisorFlow
         }
 
         var command = HostCommand.AdvisorWarrenAuto(Flow.Options);
-        if (Flow.IsWhatIf && !Flow.IsRestricted)
-        {
-            Flow.WritePlan($"{command.CommandLine} (applies the pending proposals with deadman, high confidence, escalation target warren and a passed guardrail; they are listed when approval is asked)", valid, needsApproval: true);
-            return;
-        }
-
-        if ((Flow.IsRestricted ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
+        if ((ReadsFilesOnly ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
         {
             return;
         }
@@ -425,13 +426,14 @@ public sealed class AdvisorFlow
         }
 
         var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {p.Change} in {Path.GetFileName(p.EnvPath)}"));
-        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, PlannedLine(command, $"applies {planned.Count}, in this order: {list}"), PlannedCommands(command)) is not { } approval
-            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval))
+        var line = PlannedLine(command, $"applies {planned.Count}, in this order: {list}");
+        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, line, PlannedCommands(command)) is not { } approval
+            || Flow.BeginAttempt(new AuditRecord { Action = WarrenAutoAction, Reason = valid, Approval = approval, Argv = command.Argv, Detail = line }) is not { } attempt
+            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval, attempt))
         {
             return;
         }
 
-        Flow.RequireJournal();
-        ReportApplication(command, Host.RunHost(command), planned, WarrenAutoAction, valid, approval);
+        ReportApplication(command, Host.RunHost(command), planned, WarrenAutoAction, valid, approval, attempt);
     }
 }

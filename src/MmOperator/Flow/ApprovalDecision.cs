@@ -2,6 +2,8 @@ using System.Management.Automation;
 using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Errors;
+using MmOperator.Host;
+using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Reporting;
 
@@ -10,7 +12,8 @@ namespace MmOperator.Flow;
 /// <summary>
 /// A human's decision on an agent's approval request, on <see cref="RunbookFlow"/>: in a normal
 /// (FullLanguage) session only and never from the agent's identity (see <see cref="AgentSession"/>),
-/// shown with its full Plan and every bound field, escaped, and approved through ShouldProcess.
+/// shown with its full Plan and every bound field, escaped, and approved through ShouldProcess. DecidedBy
+/// records the account and the person behind it (sudo's invoking user, the login uid), as the session's import read them.
 /// </summary>
 public sealed class ApprovalDecision
 {
@@ -24,6 +27,8 @@ public sealed class ApprovalDecision
         _grants = grants;
     }
 
+    public RunbookFlow Flow => _flow;
+
     private string Verb => _grants ? AuditActions.ApprovalGrant : AuditActions.ApprovalDeny;
 
     /// <summary>Decisions are never taken from a restricted session or by the agent; the journal must take them.</summary>
@@ -34,7 +39,7 @@ public sealed class ApprovalDecision
             _flow.Host.ThrowTerminatingError(new OperatorException(ErrorIds.FullLanguageRequired, ErrorCategory.PermissionDenied, "Approval requests are decided by a human in a normal PowerShell session, not from a restricted one.").ToErrorRecord());
         }
 
-        _flow.Require(_ => AgentSession.Current.RefuseAgentDecision());
+        _flow.Require(_ => _flow.Host.Caller.RefuseAgentDecision());
         _flow.RequireJournal();
     }
 
@@ -63,7 +68,7 @@ public sealed class ApprovalDecision
 
             try
             {
-                var decided = store.Decide(id, _grants, Environment.UserName);
+                var decided = store.Decide(id, _grants, _flow.Host.Caller.Person(UserAccount.Current.Name));
                 _flow.Record(new AuditRecord { Action = Verb, Market = request.Target, Key = request.Key, Reason = valid, Approval = _flow.Host.DescribeApproval(), Outcome = AuditOutcome.Succeeded, Detail = $"{id}: {decided.State} ({request.Cmdlet}) {request.Plan}" });
                 _flow.Host.WriteObject(decided, ApprovalRequest.TypeName);
             }

@@ -15,9 +15,9 @@ public sealed record EnvEditRequest(IReadOnlyList<Market>? Markets, bool Shared,
 /// <summary>
 /// The runbook's only file writes, on <see cref="RunbookFlow"/>. Per file: key and value guardrails
 /// first (nothing is read for a refused key), the current value, the Plan with the key diff, approval,
-/// the locked atomic edit, the new status, one journal record and one report. Values of protected
-/// keys never reach a plan, a result, an error or the journal, because such keys are refused first;
-/// every other key's values are shown as they are (by key, never masked by what they hold).
+/// the intent journalled, the locked atomic edit, the new status, the record of how it ended and one
+/// report. Values of protected keys never reach a plan, a result, an error or the journal, because such
+/// keys are refused first; every other key's values are shown as they are (by key, never masked by what they hold).
 /// </summary>
 public sealed class EnvEditFlow
 {
@@ -34,6 +34,8 @@ public sealed class EnvEditFlow
     }
 
     public RepoPolicy Policy => _policy ??= RepoPolicy.Load(Repo);
+
+    public RunbookFlow Flow => _flow;
 
     private IFlowHost Host => _flow.Host;
 
@@ -134,7 +136,12 @@ public sealed class EnvEditFlow
             return;
         }
 
-        _flow.RequireJournal();
+        var attempt = _flow.BeginAttempt(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, PreviousValue = before, NewValue = value, Detail = target.Path });
+        if (attempt is null)
+        {
+            return;
+        }
+
         EnvEdit edit;
         try
         {
@@ -142,7 +149,7 @@ public sealed class EnvEditFlow
         }
         catch (OperatorException failure)
         {
-            _flow.Record(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
+            _flow.Record(new AuditRecord { Attempt = attempt, Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
             Host.WriteError(failure.ToErrorRecord());
             return;
         }
@@ -151,6 +158,7 @@ public sealed class EnvEditFlow
         var status = _flow.RefreshStatus(target.Market);
         var record = _flow.Record(new AuditRecord
         {
+            Attempt = attempt,
             Action = _action,
             Market = target.DisplayName,
             Key = key,

@@ -33,6 +33,9 @@ public interface IFlowHost
     /// <summary>The running cmdlet's name (Start-MmMarket), as the journal and tickets record it.</summary>
     string CmdletName { get; }
 
+    /// <summary>Who runs the command, as the session's import read it (the launcher's values, sudo's invoking user).</summary>
+    AgentSession Caller { get; }
+
     /// <summary>Not FullLanguage means the agent's restricted endpoint: approval only by a human's ticket.</summary>
     PSLanguageMode LanguageMode { get; }
 
@@ -45,7 +48,15 @@ public interface IFlowHost
     /// </summary>
     bool ShouldProcess(string plan, string query, string caption);
 
-    /// <summary>How the ShouldProcess that just returned true was approved (<see cref="ApprovalMode"/>).</summary>
+    /// <summary>
+    /// Asks the person at the terminal to pick one of <paramref name="choices"/> (a label has an &amp;
+    /// before its key); an empty line picks <paramref name="defaultChoice"/>. Throws
+    /// PSInvalidOperationException or HostException when no person can answer (-NonInteractive, input
+    /// redirected from a pipe or file, or ended).
+    /// </summary>
+    int Choose(string caption, string query, IReadOnlyList<PromptChoice> choices, int defaultChoice);
+
+    /// <summary>How ShouldProcess approves (<see cref="ApprovalMode"/>): Prompted when it asks a person.</summary>
     string DescribeApproval();
 
     /// <summary>Runs one allow-listed command and shows it (-Verbose, -Debug); its stdout and stderr come back masked.</summary>
@@ -95,6 +106,13 @@ public interface IFlowHost
 
     [DoesNotReturn]
     void ThrowTerminatingError(ErrorRecord record);
+
+    /// <summary>
+    /// Stops the command and the script that ran it, as PowerShell's throw does (a try/catch still
+    /// catches it): a script refused approval goes no further, and pwsh -File exits 1.
+    /// </summary>
+    [DoesNotReturn]
+    void ThrowScriptTerminatingError(ErrorRecord record);
 
     /// <summary>Text for the person at the host (a Plan, a "No change" note), as Write-Host shows it.</summary>
     void WriteHostText(string text);

@@ -72,6 +72,12 @@ public sealed class MarketRun
 
     public HostCommandException? StatusFailure { get; private set; }
 
+    /// <summary>The id of its record of intent, written before it ran.</summary>
+    public string? Attempt { get; set; }
+
+    /// <summary>A person's stop run while the journal took no records: its records go to the system log.</summary>
+    public bool OutsideJournal { get; set; }
+
     /// <summary>Its journal record, once the flow wrote it.</summary>
     public string? AuditId { get; set; }
 

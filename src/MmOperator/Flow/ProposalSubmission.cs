@@ -13,12 +13,16 @@ namespace MmOperator.Flow;
 
 /// <summary>
 /// Submit-MmAdvisorProposal on <see cref="AdvisorFlow"/>: every row is checked first (market, protected
-/// or secret-like param, value); one refused row means nothing is submitted. The Plan shows every field
+/// or secret-like param, value); one refused row means nothing is submitted, and more than
+/// <see cref="MaxRows"/> rows are refused whole, at the first row too many. The Plan shows every field
 /// of every row; once approved, the rows are written to a private temporary JSONL file (its random name
 /// is in no Plan or ticket), submitted in one call of the allow-listed line and the file removed.
 /// </summary>
 public sealed class ProposalSubmission
 {
+    /// <summary>The most rows one submission takes: what one command can add to the host's files is bounded.</summary>
+    public const int MaxRows = 1000;
+
     private const string Action = AuditActions.AdvisorSubmit;
     private const int MaxFileBytes = 1024 * 1024;
 
@@ -54,9 +58,9 @@ public sealed class ProposalSubmission
 
         if (_refusals.Count > 0 || _rows.Count == 0)
         {
-            var why = _rows.Count == 0 && _refusals.Count == 0 ? "there are no proposals to submit" : $"{_refusals.Count} row(s) refused";
-            // One journal record for the whole submission; the errors are the rows' own, or that there are none.
-            var summary = new OperatorException(_refusals.FirstOrDefault()?.ErrorId ?? ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"Nothing was submitted: {why}. " + string.Join(" ", _refusals.Select(r => r.Message)));
+            var why = _refusals.Count == 0 ? "there are no proposals to submit" : Tally().Describe("row(s) were");
+            // One journal record for the whole submission, as long for 1,000 refused rows as for one; the errors are the rows' own, or that there are none.
+            var summary = new OperatorException(_refusals.FirstOrDefault()?.ErrorId ?? ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"Nothing was submitted: {why}");
             var reported = _refusals.Count > 0 ? _refusals : [new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, "There are no proposals to submit. Nothing was run.")];
             Flow.Refuse(summary, Action, null, reason, reported: reported);
             return;
@@ -69,12 +73,16 @@ public sealed class ProposalSubmission
             return;
         }
 
-        Flow.RequireJournal();
+        if (Flow.BeginAttempt(new AuditRecord { Action = Action, Reason = reason, Approval = approval, Detail = $"{line} ({_rows.Count} proposal(s): {rows})" }) is not { } attempt)
+        {
+            return;
+        }
+
         var file = WritePrivateFile();
         try
         {
             var command = HostCommand.AdvisorSubmit(Flow.Options, file);
-            Report(command, Host.RunHost(command), reason, approval);
+            Report(command, Host.RunHost(command), reason, approval, attempt);
         }
         finally
         {
@@ -82,7 +90,7 @@ public sealed class ProposalSubmission
         }
     }
 
-    private void Report(HostCommand command, HostRunResult run, string reason, string approval)
+    private void Report(HostCommand command, HostRunResult run, string reason, string approval, string attempt)
     {
         AdvisorSubmitResult result;
         try
@@ -91,7 +99,7 @@ public sealed class ProposalSubmission
         }
         catch (HostCommandException failure)
         {
-            Flow.Record(new AuditRecord { Action = Action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
+            Flow.Record(new AuditRecord { Attempt = attempt, Action = Action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
             Host.WriteError(failure.ToErrorRecord());
             return;
         }
@@ -99,6 +107,7 @@ public sealed class ProposalSubmission
         var failures = result.Failures.Select(f => $"{Source(f.Line)}: {f.Error}").ToList();
         var record = Flow.Record(new AuditRecord
         {
+            Attempt = attempt,
             Action = Action,
             Key = string.Join(",", _rows.Select(r => r.Row.Param).Distinct()),
             Market = string.Join(",", _rows.Select(r => r.Row.Market).Distinct()),
@@ -129,6 +138,13 @@ public sealed class ProposalSubmission
         {
             Host.WriteError(new ErrorRecord(new InvalidOperationException($"The submit script wrote nothing (all-or-nothing): {string.Join("; ", failures)}"), ErrorIds.AdvisorSubmitRejected, ErrorCategory.InvalidData, submission));
         }
+    }
+
+    private RefusalTally Tally()
+    {
+        var tally = new RefusalTally(_refusals[0]);
+        _refusals.Skip(1).ToList().ForEach(tally.Add);
+        return tally;
     }
 
     /// <summary>Where the script's line N came from: the user's file line or pipeline row.</summary>
@@ -188,6 +204,12 @@ public sealed class ProposalSubmission
 
     private void Collect(string where, Func<string, MarketCatalog, RepoPolicy, ProposalRow> make)
     {
+        if (_rows.Count + _refusals.Count == MaxRows)
+        {
+            var limit = new OperatorException(ErrorIds.ProposalRowLimit, ErrorCategory.LimitsExceeded, $"Submit-MmAdvisorProposal takes at most {MaxRows} rows in one submission, and {where} is one more. Nothing was submitted. Split the rows into submissions of at most {MaxRows}.", where);
+            Flow.Refuse(limit, Action, null, null, terminating: true);
+        }
+
         try
         {
             var row = make(where, Host.Catalog, _advisor.Policy);
@@ -205,7 +227,7 @@ public sealed class ProposalSubmission
 
     private string WritePrivateFile()
     {
-        var file = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"mmoperator-proposals-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.jsonl");
+        var file = System.IO.Path.Combine(Host.Caller.TempPath, $"mmoperator-proposals-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.jsonl");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         using var stream = new FileStream(file, options);
         stream.Write(Encoding.UTF8.GetBytes(string.Join("\n", _rows.Select(r => r.Row.ToJsonLine())) + "\n"));

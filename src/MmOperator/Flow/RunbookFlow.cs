@@ -1,4 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Management.Automation;
+using System.Text.Json;
 using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Errors;
@@ -15,16 +17,19 @@ namespace MmOperator.Flow;
 
 /// <summary>
 /// The runbook's state-change flow, once for every cmdlet: validate (reason, market), show the Plan,
-/// get approval (prompt, -Confirm:$false, or a human's ticket in a restricted session), journal,
-/// run the allow-listed command, verify what the host's JSON cannot prove, and report. Refusals and
-/// declines are journalled too; -WhatIf prints the Plan and records nothing. One instance per command run.
+/// get approval (prompt, -Confirm:$false, or a human's ticket in a restricted session), journal the
+/// intent (on disk before anything runs), run the allow-listed command, verify what the host's JSON
+/// cannot prove, journal how it ended, and report. Refusals and declines are journalled too, a
+/// command's refusals as one record; -WhatIf prints the Plan and records nothing. One instance per command run.
 /// </summary>
 public sealed class RunbookFlow
 {
     private readonly Dictionary<string, string> _validReasons = new(StringComparer.Ordinal);
     private readonly HashSet<string> _usedTickets = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _tickets;
+    private readonly List<PlannedAction> _planned = [];
     private readonly List<ApprovedAction> _approved = [];
+    private (AuditRecord First, RefusalTally Tally)? _refusals;
 
     /// <summary>The prompt's title: the Plan comes first and the question last, so the title asks nothing.</summary>
     public const string ConfirmCaption = "Confirm";
@@ -45,6 +50,9 @@ public sealed class RunbookFlow
 
     /// <summary>A restricted session can pass -Confirm:$false itself, so there approval is a human's ticket, not a prompt.</summary>
     public bool IsRestricted => Host.LanguageMode != PSLanguageMode.FullLanguage;
+
+    /// <summary>A person's session: full language, and not one the agent's launcher started (as the import read it).</summary>
+    public bool IsPerson => !IsRestricted && !AgentSession.Current.IsAgent;
 
     /// <summary>A refusal whose message quotes free text from the host's files (a reader's own error, never what the caller typed), masked as the host's output is.</summary>
     public OperatorException MaskHostText(OperatorException refusal)
@@ -70,15 +78,35 @@ public sealed class RunbookFlow
         }
     }
 
-    /// <summary>Before anything is asked or run: mmctl is there and (unless -WhatIf) the journal can be written.</summary>
-    public void PrepareStateChange()
+    /// <summary>
+    /// Before anything is asked or run: mmctl is there and (unless -WhatIf) the journal takes records. A
+    /// person's command that only stops markets goes on without it, warned: stopping a bot is the safe
+    /// direction, so each stop's records go to the system log instead (see <see cref="RunApproved"/>).
+    /// </summary>
+    /// <param name="stopsOnly">The command changes nothing but stopping markets.</param>
+    public void PrepareStateChange(bool stopsOnly = false)
     {
         Require(HostPreconditions.RequireMmctl);
-        if (!IsWhatIf)
+        if (IsWhatIf)
         {
-            RequireJournal();
+            return;
+        }
+
+        try
+        {
+            Host.Journal.EnsureWritable();
+        }
+        catch (OperatorException unusable) when (stopsOnly && IsPerson)
+        {
+            Host.WriteWarning($"THE AUDIT JOURNAL TAKES NO RECORDS: {JournalProblem(unusable)}. The stops you approve still run, recorded in the system log instead. Repair the journal next (Test-MmAuditLog).");
+        }
+        catch (OperatorException unusable)
+        {
+            Host.ThrowTerminatingError(unusable.ToErrorRecord());
         }
     }
+
+    private static string JournalProblem(OperatorException unusable) => unusable.InnerException?.Message ?? unusable.Message;
 
     /// <summary>Fails closed: nothing runs unless its record can be written.</summary>
     public void RequireJournal() => Require(_ => Host.Journal.EnsureWritable());
@@ -94,6 +122,7 @@ public sealed class RunbookFlow
         RecordRefusal(refusal, action, target, reason, key);
         if (terminating)
         {
+            RecordRefusals();
             Host.ThrowTerminatingError(refusal.ToErrorRecord());
         }
 
@@ -181,6 +210,13 @@ public sealed class RunbookFlow
             return null;
         }
 
+        // The Plan goes into the journal (the request's record, the intent): refused, not cut, when no record can hold it.
+        if (!AuditJournal.Fits(subject.Plan))
+        {
+            Refuse(new OperatorException(ErrorIds.AuditRecordTooLarge, ErrorCategory.LimitsExceeded, $"The plan of {action} {target} is {System.Text.Encoding.UTF8.GetByteCount(subject.Plan) / 1024} KB, more than one audit journal record holds ({AuditJournal.MaxRecordBytes / 1024} KB with its other fields). Nothing was asked or run: longer text is refused, not cut. Give less at once (fewer rows, shorter values).", target), action, target, reason, key);
+            return null;
+        }
+
         if (IsWhatIf)
         {
             Host.WriteHostText(subject.Plan);
@@ -209,10 +245,9 @@ public sealed class RunbookFlow
         {
             approved = Host.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption);
         }
-        catch (Exception noPrompt) when (noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
-            var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{action} {target} needs approval and this session cannot ask for it ({noPrompt.Message}). Nothing ran. A script approves explicitly with -Confirm:$false.", target, noPrompt);
-            Refuse(refusal, action, target, reason, key, terminating: true);
+            RefuseUnaskable(noPrompt, $"{action} {target}", [(action, target)], reason, key);
             return false;
         }
 
@@ -223,6 +258,24 @@ public sealed class RunbookFlow
         }
 
         return approved;
+    }
+
+    private static bool IsUnaskable(Exception noPrompt) => noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException;
+
+    /// <summary>
+    /// No person can answer: every action asked about is journalled as refused, and the command stops
+    /// the script that ran it (pwsh -File exits 1): a script must not go on as if it had been approved.
+    /// </summary>
+    [DoesNotReturn]
+    private void RefuseUnaskable(Exception noPrompt, string what, List<(string Action, string? Target)> asked, string? reason, string? key = null)
+    {
+        var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{what} needs approval and this session cannot ask a person for it ({noPrompt.Message}). Nothing ran. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.", asked.Count == 1 ? asked[0].Target : what, noPrompt);
+        foreach (var (action, target) in asked)
+        {
+            RecordRefusal(refusal, action, target, reason, key);
+        }
+
+        Host.ThrowScriptTerminatingError(refusal.ToErrorRecord());
     }
 
     /// <summary>
@@ -268,7 +321,7 @@ public sealed class RunbookFlow
                 Reason = reason,
                 Plan = subject.Plan,
                 Binding = binding,
-                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(AgentSession.Current.Via is { } via ? ", via " + via : string.Empty)})",
+                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(Host.Caller.Via is { } via ? ", via " + via : string.Empty)})",
             }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
         }
         catch (OperatorException limit)
@@ -293,10 +346,52 @@ public sealed class RunbookFlow
     /// also carry what the caller typed, so here they get only the net that depends on no secret.
     /// The journal is read by people: its market, key, reason and values are escaped here, once
     /// (<see cref="VisibleText"/>), and its composed texts keep only their own line breaks.
+    /// The record of how a change ended is kept whatever the host answered: an answer too long for a
+    /// record is kept as its size and SHA-256 (the caller was shown it in full).
     /// </summary>
     public AuditRecord? Record(AuditRecord record, bool throwIfUnavailable = false)
     {
         ArgumentNullException.ThrowIfNull(record);
+        Stamp(record);
+        try
+        {
+            return AppendCondensing(record);
+        }
+        catch (OperatorException unavailable) when (!throwIfUnavailable)
+        {
+            Host.WriteError(new ErrorRecord(new InvalidOperationException($"{record.Action} {record.Market} {record.Key} ({record.Outcome}) could not be recorded: {unavailable.Message}", unavailable), unavailable.ErrorId, ErrorCategory.WriteError, Host.Journal.Path));
+            return null;
+        }
+    }
+
+    /// <summary>Appends; a record of how a change ended that is too long keeps the host's answer, then the detail, as a digest.</summary>
+    private AuditRecord AppendCondensing(AuditRecord record)
+    {
+        try
+        {
+            return Host.Journal.Append(record);
+        }
+        catch (OperatorException tooLong) when (tooLong.ErrorId == ErrorIds.AuditRecordTooLarge && record.Attempt is not null && (record.Result is JsonElement || record.Detail?.Length > 200))
+        {
+            if (record.Result is JsonElement answer)
+            {
+                record.Result = Digest(answer.GetRawText());
+            }
+            else
+            {
+                record.Detail = Digest(record.Detail!);
+            }
+
+            return AppendCondensing(record);
+        }
+    }
+
+    private static string Digest(string text) =>
+        $"{System.Text.Encoding.UTF8.GetByteCount(text)} bytes of host output, sha256 {JournalKey.Sha256(text)}: longer than a journal record holds; the command's output showed it";
+
+    /// <summary>Who and where: the caller's identity on a record, and the net for typed text.</summary>
+    private void Stamp(AuditRecord record)
+    {
         record.User = Environment.UserName;
         record.HostName = Environment.MachineName;
         record.ProcessId = Environment.ProcessId;
@@ -309,18 +404,33 @@ public sealed class RunbookFlow
         record.NewStatus = VisibleText.Composed(record.NewStatus);
         record.Reason = SecretMasker.HideAssignments(VisibleText.Quote(record.Reason, AuditRecord.QuotedLength), Host.Masker.Keys);
         record.Detail = SecretMasker.HideAssignments(VisibleText.Composed(record.Detail), Host.Masker.Keys);
+    }
+
+    /// <summary>
+    /// Writes the record of intent of an approved change, flushed to disk before any of it runs, and
+    /// returns its id: the records of how it ends name it as their Attempt. Null, after the refusal
+    /// (nothing may run), when the journal cannot take it: unwritable, a torn tail, or a record over the limit.
+    /// </summary>
+    public string? BeginAttempt(AuditRecord intent)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        RecordRefusals();
+        intent.Outcome = AuditOutcome.Intended;
         try
         {
-            return Host.Journal.Append(record);
+            return Record(intent, throwIfUnavailable: true)!.Id;
         }
-        catch (OperatorException unavailable) when (!throwIfUnavailable)
+        catch (OperatorException unwritable)
         {
-            Host.WriteError(new ErrorRecord(new InvalidOperationException($"{record.Action} {record.Market} {record.Key} ran ({record.Outcome}) but could not be recorded: {unavailable.Message}", unavailable), ErrorIds.AuditJournalUnavailable, ErrorCategory.WriteError, Host.Journal.Path));
+            Host.WriteError(unwritable.ToErrorRecord());
             return null;
         }
     }
 
-    /// <summary>Journals an attempt refused before approval (never under -WhatIf); a journal that cannot take it is a warning.</summary>
+    /// <summary>
+    /// Refusals are journalled together: the first attempt's record, with how many of each error followed
+    /// (not under -WhatIf). They are written by <see cref="RecordRefusals"/>.
+    /// </summary>
     private void RecordRefusal(OperatorException refusal, string action, string? target, string? reason, string? key)
     {
         if (IsWhatIf)
@@ -328,19 +438,47 @@ public sealed class RunbookFlow
             return;
         }
 
+        if (_refusals is { } waiting)
+        {
+            waiting.Tally.Add(refusal);
+            return;
+        }
+
+        _refusals = (new AuditRecord
+        {
+            Action = action,
+            Market = target,
+            Key = key,
+            Reason = reason,
+            Approval = ApprovalMode.None,
+            Outcome = AuditOutcome.Refused,
+            ErrorId = refusal.ErrorId,
+            Detail = refusal.Message,
+        }, new RefusalTally(refusal));
+    }
+
+    /// <summary>
+    /// Journals the refusals not journalled yet as one record, however many (a pipeline of 100,000
+    /// refused rows adds one line): before anything runs, before a terminating refusal, and when the
+    /// command ends. A journal that cannot take it is a warning.
+    /// </summary>
+    public void RecordRefusals()
+    {
+        if (_refusals is not { } waiting)
+        {
+            return;
+        }
+
+        var (record, tally) = waiting;
+        _refusals = null;
+        if (tally.Count > 1)
+        {
+            record.Detail = tally.Describe("attempts of this command were");
+        }
+
         try
         {
-            Record(new AuditRecord
-            {
-                Action = action,
-                Market = target,
-                Key = key,
-                Reason = reason,
-                Approval = ApprovalMode.None,
-                Outcome = AuditOutcome.Refused,
-                ErrorId = refusal.ErrorId,
-                Detail = refusal.Message,
-            }, throwIfUnavailable: true);
+            Record(record, throwIfUnavailable: true);
         }
         catch (OperatorException unavailable)
         {
@@ -349,8 +487,8 @@ public sealed class RunbookFlow
     }
 
     /// <summary>
-    /// Validates, plans and asks for one market action per market; the approved ones wait for
-    /// <see cref="RunApproved"/>, so every approval is asked before anything runs.
+    /// Validates and plans one market action per market; <see cref="RunApproved"/> asks about them all
+    /// before anything runs.
     /// </summary>
     public void Approve(MarketAction action, IEnumerable<Market> markets, string reason)
     {
@@ -364,11 +502,11 @@ public sealed class RunbookFlow
         }
     }
 
-    /// <summary>Plans and asks for one action on a market that exists; a market named twice is asked and run once.</summary>
+    /// <summary>Plans one action on a market that exists; a market named twice is asked about and run once.</summary>
     public void Approve(MarketAction action, MarketEntry entry, string reason)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        if (_approved.Any(a => a.Action == action && a.Market.Slug == entry.Slug))
+        if (_planned.Any(a => a.Action == action && a.Market.Slug == entry.Slug))
         {
             Host.WriteWarning($"{entry.DisplayName} is named more than once: it is asked about and {action.PastTense()} once.");
             return;
@@ -387,11 +525,96 @@ public sealed class RunbookFlow
             return;
         }
 
-        var command = MarketActions.Command(action, Options, entry);
-        if (Approve(action.Name(), entry.DisplayName, reason, command.CommandLine, [command.CommandLine]) is { } approval)
+        _planned.Add(new PlannedAction(action, entry, MarketActions.Command(action, Options, entry), reason));
+    }
+
+    /// <summary>A market action validated and planned, not yet asked about.</summary>
+    private sealed record PlannedAction(MarketAction Action, MarketEntry Market, HostCommand Command, string Reason)
+    {
+        public ApprovedAction Approved(string approval) => new(Action, Market, Command, Reason, approval);
+    }
+
+    /// <summary>
+    /// Asks about every planned action: several markets with the same reason are one question listing
+    /// each command line, answered for all, none, or market by market. A restricted session files one
+    /// request per market instead (a ticket binds one action), and one market is asked as before.
+    /// </summary>
+    private void AskPlanned()
+    {
+        var planned = _planned.ToList();
+        _planned.Clear();
+        var batches = IsRestricted ? planned.Select(p => new[] { p }) : planned.GroupBy(p => p.Reason, StringComparer.Ordinal).Select(g => g.ToArray());
+        foreach (var batch in batches)
         {
-            _approved.Add(new ApprovedAction(action, entry, command, reason, approval));
+            if (batch.Length > 1)
+            {
+                AskBatch(batch);
+            }
+            else if (Approve(batch[0].Action.Name(), batch[0].Market.DisplayName, batch[0].Reason, batch[0].Command.CommandLine, [batch[0].Command.CommandLine]) is { } approval)
+            {
+                _approved.Add(batch[0].Approved(approval));
+            }
         }
+    }
+
+    /// <summary>
+    /// One Plan and one question for several markets (market actions carry no values, and their reason
+    /// was validated, so nothing in it needs masking); -WhatIf prints that Plan. Each market's approval or
+    /// decline is journalled on its own.
+    /// </summary>
+    private void AskBatch(IReadOnlyList<PlannedAction> batch)
+    {
+        var reason = batch[0].Reason;
+        var plan = RunbookText.Plan(batch.Select(p => p.Command.CommandLine).ToList(), reason, needsApproval: true);
+        if (IsWhatIf)
+        {
+            Host.WriteHostText(plan);
+            return;
+        }
+
+        var actions = batch.Select(p => p.Action).Distinct().ToList();
+        var what = actions.Count == 1 ? $"{actions[0].Name()} {batch.Count} markets" : $"{batch.Count} market actions";
+        var question = $"Approve: {what} ({string.Join(", ", batch.Select(p => VisibleText.Of(p.Market.DisplayName)))})?";
+        var approval = Host.DescribeApproval();
+        List<bool> answers;
+        try
+        {
+            answers = approval == ApprovalMode.Prompted
+                ? AskPerson(batch, $"{plan}\n\n{question}")
+                : Enumerable.Repeat(Host.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption), batch.Count).ToList();
+        }
+        catch (Exception noPrompt) when (IsUnaskable(noPrompt))
+        {
+            RefuseUnaskable(noPrompt, what, batch.Select(p => (p.Action.Name(), (string?)p.Market.DisplayName)).ToList(), reason);
+            return;
+        }
+
+        var declined = answers.Count(a => !a);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (action, market) = (batch[i].Action.Name(), batch[i].Market.DisplayName);
+            if (answers[i])
+            {
+                _approved.Add(batch[i].Approved(approval));
+                continue;
+            }
+
+            var how = declined == batch.Count ? $"No to all {batch.Count}" : $"No to {i + 1} of {batch.Count}";
+            Record(new AuditRecord { Action = action, Market = market, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = $"not approved at the prompt ({how})" });
+            Host.WriteVerbose($"Not approved: {action} {market}. Nothing ran.");
+        }
+    }
+
+    /// <summary>Yes to all, No (the default), or Per market: then one short question per market, "1 of 4: mmctl stop eth --json?".</summary>
+    private List<bool> AskPerson(IReadOnlyList<PlannedAction> batch, string query)
+    {
+        var choice = Host.Choose(ConfirmCaption, query, PromptChoice.Batch, PromptChoice.No);
+        if (choice != PromptChoice.PerMarket)
+        {
+            return Enumerable.Repeat(choice == 0, batch.Count).ToList();
+        }
+
+        return batch.Select((p, i) => Host.Choose(ConfirmCaption, $"{i + 1} of {batch.Count}: {p.Command.CommandLine}?", PromptChoice.YesNo, PromptChoice.No) == 0).ToList();
     }
 
     /// <summary>
@@ -423,28 +646,71 @@ public sealed class RunbookFlow
     }
 
     /// <summary>
-    /// Runs what was approved, at most <paramref name="throttleLimit"/> markets at once, and reports
+    /// Asks about what was planned, then runs what was approved, at most <paramref name="throttleLimit"/> markets at once, and reports
     /// each market as it finishes (journal, result, error).
     /// </summary>
     public void RunApproved(int throttleLimit = ParallelMarketRuns.DefaultThrottleLimit)
     {
-        if (_approved.Count == 0)
+        AskPlanned();
+        RecordRefusals();
+        var runs = _approved.Select(Intend).OfType<MarketRun>().ToList();
+        _approved.Clear();
+        if (runs.Count > 0)
         {
-            return;
+            ParallelMarketRuns.Run(Host, runs, throttleLimit, JournalRun, Report);
+        }
+    }
+
+    /// <summary>
+    /// The run of an approved action once its intent is on disk; null, after the refusal, when the
+    /// journal cannot take it. The one exception is a person's stop, for safety: it runs, its records go
+    /// to the system log, and a warning names the journal's problem.
+    /// </summary>
+    private MarketRun? Intend(ApprovedAction approved)
+    {
+        var intent = new AuditRecord { Action = approved.Action.Name(), Market = approved.Market.DisplayName, Reason = approved.Reason, Approval = approved.Approval, Argv = approved.Command.Argv, Outcome = AuditOutcome.Intended };
+        var run = new MarketRun(Host, approved);
+        try
+        {
+            run.Attempt = Record(intent, throwIfUnavailable: true)!.Id;
+        }
+        catch (OperatorException unwritable) when (approved.Action == MarketAction.Stop && IsPerson)
+        {
+            (run.Attempt, run.OutsideJournal) = (LogToSystem(intent, unwritable, "runs anyway, because a person asked for a stop"), true);
+        }
+        catch (OperatorException unwritable)
+        {
+            Host.WriteError(unwritable.ToErrorRecord());
+            return null;
         }
 
-        var runs = _approved.Select(a => new MarketRun(Host, a)).ToList();
-        _approved.Clear();
-        RequireJournal();
-        ParallelMarketRuns.Run(Host, runs, throttleLimit, JournalRun, Report);
+        return run;
+    }
+
+    /// <summary>
+    /// The system log takes the record the journal could not: one line of the record's JSON through
+    /// logger (a host command like any other). A loud warning names the journal's problem, and says when
+    /// the system log failed too. Returns the record's id.
+    /// </summary>
+    private string LogToSystem(AuditRecord record, OperatorException journalProblem, string what)
+    {
+        Stamp(record);
+        record.Id = AuditJournal.NewId(record.Time = DateTime.UtcNow);
+        var run = Host.RunHost(HostCommand.SystemLog(Options, record));
+        var where = run is { Status: HostRunStatus.Completed, ExitCode: 0 }
+            ? $"its record {record.Id} went to the system log (logger, tag mmoperator, socket {Options.SystemLogSocketPath})"
+            : $"its record could not be written to the system log either ({run.StartError ?? run.StdErr.Trim()}): this warning is its only record";
+        Host.WriteWarning($"THE AUDIT JOURNAL TAKES NO RECORDS: {JournalProblem(journalProblem)}. {record.Action} {record.Market} ({record.Outcome}) {what}; {where}. Repair the journal now (Test-MmAuditLog).");
+        return record.Id;
     }
 
     private void JournalRun(MarketRun run)
     {
         var (action, entry, command, reason, approval) = run.Approved;
         var meaning = run.Meaning;
-        run.AuditId = Record(new AuditRecord
+        var outcome = new AuditRecord
         {
+            Attempt = run.Attempt,
             Action = action.Name(),
             Market = entry.DisplayName,
             Reason = reason,
@@ -456,7 +722,21 @@ public sealed class RunbookFlow
             Detail = meaning.Detail,
             Result = meaning.Output,
             NewStatus = run.Status is null ? null : RunbookText.StatusFacts(run.Status),
-        })?.Id;
+        };
+        if (!run.OutsideJournal)
+        {
+            run.AuditId = Record(outcome)?.Id;
+            return;
+        }
+
+        try
+        {
+            run.AuditId = Record(outcome, throwIfUnavailable: true)!.Id;
+        }
+        catch (OperatorException unwritable)
+        {
+            run.AuditId = LogToSystem(outcome, unwritable, "has ended");
+        }
     }
 
     private void Report(MarketRun run)

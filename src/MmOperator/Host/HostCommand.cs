@@ -17,6 +17,7 @@ public enum HostCommandShape
     AdvisorListPending,
     AdvisorApprove,
     AdvisorWarrenAuto,
+    SystemLog,
 }
 
 /// <summary>
@@ -98,6 +99,25 @@ public sealed class HostCommand
 
     public static HostCommand AdvisorWarrenAuto(OperatorOptions options) =>
         Advisor(options, HostCommandShape.AdvisorWarrenAuto, "mm_advisor_apply.py", "--mode", "warren-auto", "--approve", "--json");
+
+    /// <summary>Where util-linux installs logger; the first that exists is used.</summary>
+    private static readonly string[] LoggerPaths = ["/usr/bin/logger", "/bin/logger"];
+
+    /// <summary>
+    /// logger, writing one journal record to the system log (as the journal writes it: one line of JSON,
+    /// control characters escaped): for a person's stop the audit journal could not take. It reports a
+    /// socket it cannot reach (--socket-errors=on), so a failure is known.
+    /// </summary>
+    public static HostCommand SystemLog(OperatorOptions options, Audit.AuditRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(record);
+        var line = Audit.AuditJournal.Serialize(record);
+        var size = Audit.AuditJournal.MaxRecordBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var logger = LoggerPaths.FirstOrDefault(File.Exists) ?? LoggerPaths[0];
+        string[] arguments = ["--socket-errors=on", "--socket", options.SystemLogSocketPath, "--tag", "mmoperator", $"--id={Environment.ProcessId}", "--priority", "user.crit", "--size", size, "--", line];
+        return new HostCommand(HostCommandShape.SystemLog, logger, arguments, "/", null);
+    }
 
     private static HostCommand Mmctl(OperatorOptions options, HostCommandShape shape, MarketEntry? market, params string[] arguments)
     {

@@ -8,8 +8,9 @@ namespace MmOperator.Host;
 /// <summary>
 /// The only place in the module that starts a process. It runs one allow-listed
 /// <see cref="HostCommand"/> as an argument array (no shell), with a timeout after which the whole
-/// process tree is killed, and captures stdout, stderr and the exit code. It never judges success:
-/// that is the readers' job, from the JSON.
+/// process tree is killed, in the environment its caller built (<see cref="HostEnvironment"/>) and
+/// nothing else, and captures stdout, stderr and the exit code. It never judges success: that is the
+/// readers' job, from the JSON.
 /// </summary>
 public static class HostRunner
 {
@@ -28,55 +29,34 @@ public static class HostRunner
     public const int MaxCapturedBytes = 4 * 1024 * 1024;
 
     /// <summary>
-    /// Variables that make a child load code of the caller's choosing. A restricted session can still
-    /// set $env: variables, so they never reach mmctl, the advisor scripts or the bot they start.
+    /// CliWrap starts from this process's environment and only overlays: every variable this process has
+    /// is removed, then the child's own are set, so the child gets exactly <paramref name="environment"/>.
     /// </summary>
-    private static readonly string[] CodeInjectingPrefixes = ["LD_", "DYLD_", "PYTHON", "PERL5", "RUBY", "NODE_OPTIONS", "BASH_ENV", "BASH_FUNC_"];
-
-    private static readonly string[] CodeInjectingNames = ["ENV", "IFS", "CDPATH", "GLOBIGNORE", "SHELLOPTS"];
-
-    /// <summary>
-    /// In the agent's session, the launcher gives PowerShell no PATH (building the restricted session
-    /// would read every program on it, a third of a second each time) and the host commands this one.
-    /// </summary>
-    public const string HostPathVariable = "MMOPERATOR_HOST_PATH";
-
-    /// <summary>
-    /// What a child's environment changes from ours: each code-injecting variable removed (null), and
-    /// in the agent's session PATH set to the launcher's. The agent cannot set either: its session has
-    /// no environment provider, and the launcher starts PowerShell with env -i.
-    /// </summary>
-    public static IReadOnlyDictionary<string, string?> ChildEnvironment(System.Collections.IDictionary environment)
+    internal static IReadOnlyDictionary<string, string?> Overlay(System.Collections.IDictionary inherited, IReadOnlyDictionary<string, string> environment)
     {
+        ArgumentNullException.ThrowIfNull(inherited);
         ArgumentNullException.ThrowIfNull(environment);
-        var changes = environment.Keys.Cast<string>()
-            .Where(name => CodeInjectingPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) || CodeInjectingNames.Contains(name, StringComparer.Ordinal))
-            .ToDictionary(name => name, _ => (string?)null, StringComparer.Ordinal);
-        if (environment[Options.AgentSession.MarkerVariable] is string { Length: > 0 } && environment[HostPathVariable] is string { Length: > 0 } hostPath)
+        var overlay = inherited.Keys.Cast<string>().ToDictionary(name => name, _ => (string?)null, StringComparer.Ordinal);
+        foreach (var (name, value) in environment)
         {
-            changes["PATH"] = hostPath;
-            changes[HostPathVariable] = null;
+            overlay[name] = value;
         }
 
-        return changes;
+        return overlay;
     }
 
-    public static async Task<HostRunResult> RunAsync(HostCommand command, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="environment">The child's whole environment (<see cref="HostEnvironment"/>).</param>
+    public static async Task<HostRunResult> RunAsync(HostCommand command, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(environment);
         var stdout = new CappedCapture(MaxCapturedBytes);
         var stderr = new CappedCapture(MaxCapturedBytes);
         var cli = Cli.Wrap(Setsid ?? command.Executable)
             .WithArguments(Setsid is null ? command.Arguments : [command.Executable, .. command.Arguments])
             .WithWorkingDirectory(command.WorkingDirectory)
             .WithValidation(CommandResultValidation.None)
-            .WithEnvironmentVariables(env =>
-            {
-                foreach (var (name, value) in ChildEnvironment(Environment.GetEnvironmentVariables()))
-                {
-                    env.Set(name, value);
-                }
-            })
+            .WithEnvironmentVariables(Overlay(Environment.GetEnvironmentVariables(), environment))
             .WithStandardOutputPipe(PipeTarget.Create(stdout.ReadAsync))
             .WithStandardErrorPipe(PipeTarget.Create(stderr.ReadAsync));
 

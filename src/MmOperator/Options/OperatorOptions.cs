@@ -39,6 +39,25 @@ public sealed record OperatorOptions
 
     public TimeSpan StartSettle => TimeSpan.FromMilliseconds(StartSettleMs);
 
+    /// <summary>
+    /// Variables every host command gets beside the module's fixed ones (a proxy the bot needs to reach
+    /// the exchange), by name, with the operator's values: from MMOPERATOR_PASS_ENV (the names) and
+    /// MMOPERATOR_ENV_&lt;NAME&gt; (each value), never from the session's own variables.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> PassEnv { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
+    public const string PassEnvVariable = "MMOPERATOR_PASS_ENV";
+
+    public const string PassEnvValuePrefix = "MMOPERATOR_ENV_";
+
+    /// <summary>
+    /// The system log's socket, where logger writes the record of a person's stop that the audit journal
+    /// could not take. A host whose syslog or journald listens elsewhere (a container) names its socket.
+    /// </summary>
+    public string SystemLogSocketPath { get; init; } = DefaultSystemLogSocketPath;
+
+    public const string DefaultSystemLogSocketPath = "/dev/log";
+
     /// <summary>Approval requests live beside the audit journal, in a private folder.</summary>
     public string ApprovalStorePath => Path.Combine(Path.GetDirectoryName(AuditLogPath)!, "approvals");
 
@@ -87,6 +106,11 @@ public sealed record OperatorOptions
             options = options with { AuditLogPath = FullPath(audit) };
         }
 
+        if (Variable(getVariable, "MMOPERATOR_SYSLOG_SOCKET") is { } socket)
+        {
+            options = options with { SystemLogSocketPath = FullPath(socket) };
+        }
+
         if (Variable(getVariable, "MMOPERATOR_APPROVAL_TTL_SEC") is { } lifetime)
         {
             options = int.TryParse(lifetime, NumberStyles.None, CultureInfo.InvariantCulture, out var ttl) && ttl >= 1 && ttl <= 24 * 3600
@@ -101,6 +125,12 @@ public sealed record OperatorOptions
                 : throw new OperatorException(ErrorIds.InvalidOptionValue, System.Management.Automation.ErrorCategory.InvalidArgument, $"MMOPERATOR_START_SETTLE_MS is '{settle}', but it must be a whole number of milliseconds from 200 to 10000 (default {DefaultStartSettleMs}).", settle);
         }
 
+        if (Variable(getVariable, PassEnvVariable) is { } names)
+        {
+            var listed = names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            options = options with { PassEnv = ReadPassEnv(listed, name => getVariable(PassEnvValuePrefix + name), PassEnvVariable) };
+        }
+
         if (Variable(getVariable, "MMOPERATOR_TIMEOUT_SEC") is { } timeout)
         {
             if (!int.TryParse(timeout, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
@@ -113,6 +143,36 @@ public sealed record OperatorOptions
 
         return options;
     }
+
+    /// <summary>The passed variables, each name checked and given its value; <paramref name="setting"/> names where they came from in a refusal.</summary>
+    public static IReadOnlyDictionary<string, string> ReadPassEnv(IEnumerable<string> names, Func<string, string?> valueOf, string setting)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(valueOf);
+        var passed = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var shown = Reporting.VisibleText.QuoteName(name, Security.KeyRules.MaxLength);
+            if (Host.HostEnvironment.NameProblem(name) is { } problem)
+            {
+                throw InvalidPassEnv($"{setting} names '{shown}', which cannot be passed to host commands: {problem}.", name);
+            }
+
+            var value = valueOf(name) ?? throw InvalidPassEnv($"{setting} names '{shown}', but its value ({PassEnvValuePrefix}{shown}) is not set. Set it, or leave the name out.", name);
+            if (Host.HostEnvironment.ValueProblem(value) is { } unfit)
+            {
+                // The value is not echoed: a proxy URL may hold a password.
+                throw InvalidPassEnv($"{setting} gives '{shown}' a value that cannot be passed to host commands: {unfit}.", name);
+            }
+
+            passed[name] = value;
+        }
+
+        return passed;
+    }
+
+    private static OperatorException InvalidPassEnv(string message, string name) =>
+        new(ErrorIds.InvalidOptionValue, System.Management.Automation.ErrorCategory.InvalidArgument, message, name);
 
     public OperatorOptions WithTimeout(int seconds, string settingName)
     {

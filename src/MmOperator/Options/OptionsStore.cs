@@ -45,7 +45,10 @@ public static class OptionsStore
     public static void Set(OperatorOptions value, IEnumerable<string> setBySession) => Session.Set(value, setBySession);
 
     /// <summary>Reads MMOPERATOR_* and the settings file now, for the calling session (see <see cref="Load"/>).</summary>
-    public static void Import() => Session.Import();
+    public static void Import() => Import(AgentSession.Current);
+
+    /// <summary>Reads MMOPERATOR_* and the settings file now, for the session being imported.</summary>
+    public static void Import(AgentSession session) => Session.Import(session);
 
     /// <summary>
     /// The options from the variables over the settings file over the defaults. In the agent's path the
@@ -58,14 +61,14 @@ public static class OptionsStore
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(environment);
         var path = SettingsFile.PathFor(environment);
-        var file = session.Via is null ? SettingsFile.Read(path, environment) : null;
-        string? Set(string variable) => session.Variable(variable) is { } value && value.Trim().Length > 0 ? value : null;
+        var file = session.IsAgent ? null : SettingsFile.Read(path, environment);
+        string? Set(string variable) => session.Variable(variable, environment) is { } value && value.Trim().Length > 0 ? value : null;
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (option, variable) in SettingsFile.Variables)
         {
             if (Set(variable) is not null)
             {
-                sources[option] = session.Via is null ? FromEnvironment : FromAgentSettings;
+                sources[option] = session.IsAgent ? FromAgentSettings : FromEnvironment;
             }
             else if (file?.Values.ContainsKey(option) == true)
             {
@@ -106,7 +109,7 @@ internal sealed class SessionOptions
             {
                 if (_current is null && _importError is null)
                 {
-                    Import();
+                    Import(AgentSession.Current);
                 }
 
                 return _current ?? throw _importError!;
@@ -172,9 +175,9 @@ internal sealed class SessionOptions
         }
     }
 
-    public void Import()
+    public void Import(AgentSession session)
     {
-        var loaded = OptionsStore.Load(AgentSession.Current, Environment.GetEnvironmentVariable);
+        var loaded = OptionsStore.Load(session, Environment.GetEnvironmentVariable);
         lock (_gate)
         {
             _settingsPath = loaded.SettingsPath;

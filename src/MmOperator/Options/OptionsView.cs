@@ -21,6 +21,12 @@ public sealed class OptionsView
 
     public int StartSettleMs { get; init; }
 
+    /// <summary>The names of the variables passed to host commands; their values are not shown (a proxy URL may hold a password).</summary>
+    public required IReadOnlyList<string> PassEnv { get; init; }
+
+    /// <summary>Where logger writes a person's stop that the audit journal could not take.</summary>
+    public required string SystemLogSocketPath { get; init; }
+
     public required string ApprovalStorePath { get; init; }
 
     /// <summary>The settings file Set-MmOperatorOption -Save writes and the next import reads.</summary>
@@ -43,6 +49,8 @@ public sealed class OptionsView
             TimeoutSec = options.TimeoutSec,
             ApprovalLifetimeSec = options.ApprovalLifetimeSec,
             StartSettleMs = options.StartSettleMs,
+            PassEnv = options.PassEnv.Keys.ToList(),
+            SystemLogSocketPath = options.SystemLogSocketPath,
             ApprovalStorePath = options.ApprovalStorePath,
             SettingsPath = settingsPath,
             Source = named.Count == 0 ? "default" : "default, except " + string.Join(", ", named),

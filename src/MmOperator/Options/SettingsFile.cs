@@ -11,7 +11,8 @@ namespace MmOperator.Options;
 /// The operator's saved options: <c>$XDG_CONFIG_HOME/mmoperator/settings.json</c> (else
 /// <c>~/.config/mmoperator/settings.json</c>), one JSON object of option names to values, written by
 /// Set-MmOperatorOption -Save. Each option stands in for its MMOPERATOR_* variable with a lower
-/// precedence and the same checks. Only option names are accepted: anything else is ignored with a
+/// precedence and the same checks; PassEnv, the one object, stands in for MMOPERATOR_PASS_ENV and the
+/// MMOPERATOR_ENV_* values it names. Only option names are accepted: anything else is ignored with a
 /// warning (a file holds no secrets). A file that cannot be used is a warning naming it (shown by
 /// Get-MmOperatorOption), never a failed import: its values are left out and the defaults stand.
 /// </summary>
@@ -27,7 +28,12 @@ public sealed class SettingsFile
         ["TimeoutSec"] = "MMOPERATOR_TIMEOUT_SEC",
         ["ApprovalLifetimeSec"] = "MMOPERATOR_APPROVAL_TTL_SEC",
         ["StartSettleMs"] = "MMOPERATOR_START_SETTLE_MS",
+        [PassEnvOption] = OperatorOptions.PassEnvVariable,
+        ["SystemLogSocketPath"] = "MMOPERATOR_SYSLOG_SOCKET",
     };
+
+    /// <summary>The one option that is an object: variable names to values, which the file's variables view spreads over MMOPERATOR_PASS_ENV and MMOPERATOR_ENV_*.</summary>
+    public const string PassEnvOption = "PassEnv";
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -57,8 +63,23 @@ public sealed class SettingsFile
     }
 
     /// <summary>The option's value as its variable would give it, or null.</summary>
-    public string? Variable(string variableName) =>
-        Variables.FirstOrDefault(v => v.Value == variableName).Key is { } option ? Values.GetValueOrDefault(option) : null;
+    public string? Variable(string variableName)
+    {
+        if (Values.TryGetValue(PassEnvOption, out var passed) && PassEnvVariables(JsonNode.Parse(passed)!.AsObject()).TryGetValue(variableName, out var value))
+        {
+            return value;
+        }
+
+        return variableName != OperatorOptions.PassEnvVariable && Variables.FirstOrDefault(v => v.Value == variableName).Key is { } option ? Values.GetValueOrDefault(option) : null;
+    }
+
+    /// <summary>{"HTTPS_PROXY": "http://proxy:3128"} as its variables: MMOPERATOR_PASS_ENV=HTTPS_PROXY, MMOPERATOR_ENV_HTTPS_PROXY=http://proxy:3128.</summary>
+    private static Dictionary<string, string> PassEnvVariables(JsonObject passed)
+    {
+        var variables = passed.ToDictionary(p => OperatorOptions.PassEnvValuePrefix + p.Key, p => p.Value is JsonValue text && text.TryGetValue<string>(out var value) ? value : string.Empty, StringComparer.Ordinal);
+        variables[OperatorOptions.PassEnvVariable] = string.Join(',', passed.Select(p => p.Key));
+        return variables;
+    }
 
     /// <summary>Reads the file; a missing file is no settings, without a warning.</summary>
     public static SettingsFile Read(string path, Func<string, string?> getVariable)
@@ -130,11 +151,16 @@ public sealed class SettingsFile
         {
             if (options.TryGetValue(name, out var value))
             {
-                merged[name] = value is int number ? JsonValue.Create(number) : JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture));
+                merged[name] = value switch
+                {
+                    int number => JsonValue.Create(number),
+                    IReadOnlyDictionary<string, string> variables => new JsonObject(variables.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)JsonValue.Create(v.Value)))),
+                    _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
+                };
             }
             else if (current.Values.TryGetValue(name, out var kept))
             {
-                merged[name] = IsPath(name) ? JsonValue.Create(kept) : JsonValue.Create(int.Parse(kept, CultureInfo.InvariantCulture));
+                merged[name] = name == PassEnvOption ? JsonNode.Parse(kept) : IsPath(name) ? JsonValue.Create(kept) : JsonValue.Create(int.Parse(kept, CultureInfo.InvariantCulture));
             }
         }
 
@@ -172,6 +198,17 @@ public sealed class SettingsFile
     /// <summary>Null when the value passes its variable's checks; a path must be absolute (a relative one would follow the current folder).</summary>
     private static string? Check(string name, string variable, JsonNode? node, Func<string, string?> getVariable)
     {
+        if (name == PassEnvOption)
+        {
+            if (node is not JsonObject passed || passed.Any(p => p.Value is not JsonValue text || !text.TryGetValue<string>(out _)))
+            {
+                return "it must be an object of variable names to text values.";
+            }
+
+            var variables = PassEnvVariables(passed);
+            return Checked(name, variable, n => variables.GetValueOrDefault(n), getVariable);
+        }
+
         var isPath = IsPath(name);
         if (node is not JsonValue value || (isPath ? !value.TryGetValue<string>(out _) : !value.TryGetValue<int>(out _)))
         {
@@ -184,9 +221,15 @@ public sealed class SettingsFile
             return $"'{VisibleText.Of(text)}' is not an absolute path.";
         }
 
+        return Checked(name, variable, n => n == variable ? text : null, getVariable);
+    }
+
+    /// <summary>Null when the option's variables pass the variables' own checks, else the problem in the file's words.</summary>
+    private static string? Checked(string name, string variable, Func<string, string?> variables, Func<string, string?> getVariable)
+    {
         try
         {
-            _ = OperatorOptions.FromEnvironment(n => n == variable ? text : n is "HOME" or "XDG_STATE_HOME" ? getVariable(n) : null);
+            _ = OperatorOptions.FromEnvironment(n => variables(n) ?? (n is "HOME" or "XDG_STATE_HOME" ? getVariable(n) : null));
             return null;
         }
         catch (OperatorException refused)

@@ -10,8 +10,20 @@ public static class RunbookText
     /// The Plan block. Its line breaks are its own: the action line and the reason are each one value,
     /// escaped (<see cref="VisibleText"/>), so neither can hide text or add a line to the Plan.
     /// </summary>
-    public static string Plan(string actionLine, string reason, bool needsApproval) =>
-        $"Plan:\n- Action(s): {VisibleText.Of(actionLine)}\n- Reason: {VisibleText.Of(reason)}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
+    public static string Plan(string actionLine, string reason, bool needsApproval) => Plan([actionLine], reason, needsApproval);
+
+    /// <summary>
+    /// The Plan block of several actions asked as one question: each on a numbered line of its own under
+    /// Action(s), as the runbook wants for a SEV1 over several markets ("list each stop command explicitly").
+    /// </summary>
+    public static string Plan(IReadOnlyList<string> actionLines, string reason, bool needsApproval)
+    {
+        ArgumentNullException.ThrowIfNull(actionLines);
+        var actions = actionLines.Count == 1
+            ? $" {VisibleText.Of(actionLines[0])}"
+            : string.Concat(actionLines.Select((line, i) => string.Create(CultureInfo.InvariantCulture, $"\n  {i + 1}. {VisibleText.Of(line)}")));
+        return $"Plan:\n- Action(s):{actions}\n- Reason: {VisibleText.Of(reason)}\nNeed approval: {(needsApproval ? "YES" : "NO")}";
+    }
 
     public static string Result(string summary) => $"Result:\n- {summary}";
 

@@ -38,6 +38,16 @@ public static class SandboxBuilder
         throw new OperatorException(ErrorIds.InvalidSandboxMarket, ErrorCategory.InvalidArgument, $"Sandbox market '{VisibleText.QuoteName(market, Market.MaxLength)}' must be a symbol such as ETH-USD or a slug such as eth.", market);
     }
 
+    /// <summary>
+    /// A repo New-MmSandbox laid out: it holds the stand-ins' shared code, the one reader of the
+    /// MM_SANDBOX_* hooks. A real host's repo has none, so the hooks never reach a real mmctl.
+    /// </summary>
+    public static bool IsSandbox(string repoPath)
+    {
+        ArgumentNullException.ThrowIfNull(repoPath);
+        return File.Exists(System.IO.Path.Combine(repoPath, "sandbox_host", "common.py"));
+    }
+
     /// <summary>The first python3 on PATH that is a real interpreter rather than a wrapper script (pyenv shims start slowly).</summary>
     public static string? FindPython(string? pathVariable)
     {

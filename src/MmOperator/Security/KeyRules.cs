@@ -14,6 +14,9 @@ public enum KeyVerdict
     /// <summary>Only a human changes it (MM_ENVIRONMENT, MM_MARKET_NAME).</summary>
     HumanOnly,
 
+    /// <summary>A key that changes how a process loads code (<see cref="LoaderKeys"/>): never written to a .env file, with any option.</summary>
+    Loader,
+
     /// <summary>Not a key the host accepts (^[A-Z_][A-Z0-9_]*$, at most <see cref="KeyRules.MaxLength"/>).</summary>
     Invalid,
 
@@ -160,6 +163,7 @@ public sealed partial class KeyRules
         var text = key ?? string.Empty;
         return IsProtected(text) ? KeyVerdict.Protected
             : IsHumanOnly(text) ? KeyVerdict.HumanOnly
+            : Forms(text).Any(LoaderKeys.IsLoaderKey) ? KeyVerdict.Loader
             : text.Length == 0 || text.Length > MaxLength || !HostKey().IsMatch(text) || text == "MM_" ? KeyVerdict.Invalid
             : !allowNonMmKey && !text.StartsWith("MM_", StringComparison.Ordinal) ? KeyVerdict.NonMm
             : KeyVerdict.Allowed;

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace MmOperator.Status;
 
 /// <summary>
-/// The host at a glance (PSTypeName MmOperator.Health): markets by state, the audit journal, what waits
+/// The host at a glance (PSTypeName MmOperator.Health): markets by state, the audit journal (its chain, its
+/// size and growth in the last hour), what waits
 /// for a decision, and the last failed action. A part that could not be read is null (unknown), never
 /// a guess; the error that says why is written beside it.
 /// </summary>
@@ -34,6 +35,12 @@ public sealed class Health
 
     /// <summary>Where and why the journal's chain breaks, when it does.</summary>
     public string? JournalProblem { get; init; }
+
+    /// <summary>The journal's size in bytes.</summary>
+    public long? JournalBytes { get; init; }
+
+    /// <summary>How many of those bytes the records of the last hour take: a journal growing fast is worth a look.</summary>
+    public long? JournalBytesLastHour { get; init; }
 
     /// <summary>Advisor proposals still pending, all of them (the apply script's own listing stops at 50).</summary>
     public int? PendingProposals { get; init; }

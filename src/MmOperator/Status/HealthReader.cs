@@ -23,7 +23,7 @@ public static class HealthReader
         ArgumentNullException.ThrowIfNull(unreadable);
         var now = DateTime.UtcNow;
         var statuses = Part(markets, unreadable);
-        var audit = Part(() => ReadJournal(journal), unreadable);
+        var audit = Part(() => ReadJournal(journal, now), unreadable);
         var proposals = Part(() => PendingProposals.Read(repoPath), unreadable);
         var requests = Part(() => ReadApprovals(approvals), unreadable);
         return new Health
@@ -38,6 +38,8 @@ public static class HealthReader
             StalePidFiles = statuses?.Count(s => s.StalePidFile),
             JournalValid = audit?.Verification.IsValid,
             JournalProblem = audit?.Verification is { IsValid: false } broken ? $"line {broken.FirstBrokenLine}: {broken.Problem}" : null,
+            JournalBytes = audit?.Growth.Bytes,
+            JournalBytesLastHour = audit?.Growth.BytesSince,
             PendingProposals = proposals?.Pending.Count,
             PendingApprovals = requests?.Count(r => r.State == ApprovalState.Pending && !r.IsExpired(now)),
             LastFailure = audit?.LastFailure,
@@ -58,16 +60,16 @@ public static class HealthReader
         }
     }
 
-    private static JournalState ReadJournal(AuditJournal journal)
+    private static JournalState ReadJournal(AuditJournal journal, DateTime now)
     {
         try
         {
             var failed = journal.Last(AuditOutcome.Failed);
-            return new JournalState(journal.Verify(), failed is null ? null : new HealthFailure(failed.Time, failed.Action, failed.Market, failed.ErrorId));
+            return new JournalState(journal.Verify(), journal.Growth(now.AddHours(-1)), failed is null ? null : new HealthFailure(failed.Time, failed.Action, failed.Market, failed.ErrorId));
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            throw new OperatorException(ErrorIds.AuditJournalUnavailable, ErrorCategory.ReadError, $"The audit journal '{journal.Path}' cannot be read ({error.Message}), so its chain and last failure are unknown. Check it with Test-MmAuditLog.", journal.Path, error);
+            throw new OperatorException(ErrorIds.AuditJournalUnavailable, ErrorCategory.ReadError, $"The audit journal '{journal.Path}' cannot be read ({error.Message}), so its chain, size and last failure are unknown. Check it with Test-MmAuditLog.", journal.Path, error);
         }
     }
 
@@ -83,5 +85,5 @@ public static class HealthReader
         }
     }
 
-    private sealed record JournalState(AuditVerification Verification, HealthFailure? LastFailure);
+    private sealed record JournalState(AuditVerification Verification, JournalGrowth Growth, HealthFailure? LastFailure);
 }

@@ -231,8 +231,93 @@ public sealed class AuditJournalTests : IDisposable
         journal.Append(Attempt("ETH-USD"));
         File.AppendAllText(JournalPath, "{\"prev_hash\":\"torn");
 
-        Assert.Equal(ErrorIds.AuditJournalUnavailable, Assert.Throws<OperatorException>(() => journal.Append(Attempt("BTC-USD"))).ErrorId);
+        Assert.Equal(ErrorIds.AuditJournalTornTail, Assert.Throws<OperatorException>(() => journal.Append(Attempt("BTC-USD"))).ErrorId);
         Assert.False(journal.Verify().IsValid);
+    }
+
+    [Fact]
+    public void A_last_record_that_does_not_verify_stops_further_appends_and_the_check_before_a_change()
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        journal.Append(Attempt("BTC-USD"));
+        var lines = File.ReadAllLines(JournalPath);
+        lines[1] = lines[1].Replace("BTC-USD", "SOL-USD", StringComparison.Ordinal);
+        File.WriteAllLines(JournalPath, lines);
+        var before = File.ReadAllBytes(JournalPath);
+
+        var appending = Assert.Throws<OperatorException>(() => journal.Append(Attempt("ETH-USD")));
+        var checking = Assert.Throws<OperatorException>(journal.EnsureWritable);
+
+        Assert.Equal((ErrorIds.AuditJournalTornTail, ErrorIds.AuditJournalTornTail), (appending.ErrorId, checking.ErrorId));
+        Assert.Contains("does not verify", checking.Message, StringComparison.Ordinal);
+        Assert.Contains("Test-MmAuditLog", checking.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(JournalPath));
+    }
+
+    [Fact]
+    public void Half_a_record_at_the_end_fails_the_check_before_a_change()
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        var whole = File.ReadAllText(JournalPath);
+        File.AppendAllText(JournalPath, whole[..(whole.Length / 2)]);
+
+        var error = Assert.Throws<OperatorException>(journal.EnsureWritable);
+
+        Assert.Equal(ErrorIds.AuditJournalTornTail, error.ErrorId);
+        Assert.Contains("a write was cut short", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Nothing was run", error.Message, StringComparison.Ordinal);
+        var verification = journal.Verify();
+        Assert.Equal((false, 1, 2), (verification.IsValid, verification.RecordCount, verification.FirstBrokenLine));
+        Assert.StartsWith("the last line is part of a record, with no newline after it: a write was cut short (a torn tail)", verification.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_record_over_64_KB_is_refused_whole_and_nothing_is_written()
+    {
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        var before = File.ReadAllBytes(JournalPath);
+        var huge = Attempt("BTC-USD");
+        huge.Detail = new string('x', AuditJournal.MaxRecordBytes);
+
+        var error = Assert.Throws<OperatorException>(() => journal.Append(huge));
+
+        Assert.Equal(ErrorIds.AuditRecordTooLarge, error.ErrorId);
+        Assert.Contains("refused, not cut", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(JournalPath));
+        huge.Detail = new string('x', AuditJournal.MaxRecordBytes - 2048);
+        journal.Append(huge);
+        Assert.True(journal.Verify().IsValid);
+    }
+
+    [Fact]
+    public void A_long_record_written_before_the_limit_still_ends_a_journal_that_takes_more()
+    {
+        var body = "{\"prev_hash\":\"" + AuditJournal.GenesisHash + "\",\"id\":\"old-1\",\"action\":\"stop\",\"detail\":\"" + new string('y', 3 * AuditJournal.MaxRecordBytes) + "\"}";
+        File.WriteAllText(Directory.CreateDirectory(Path.GetDirectoryName(JournalPath)!).FullName + "/audit.jsonl", body[..^1] + ",\"hash\":\"" + JournalKey.Sha256(body) + "\"}\n");
+        var journal = new AuditJournal(JournalPath);
+
+        journal.Append(Attempt("ETH-USD"));
+
+        Assert.Equal((true, 2), (journal.Verify().IsValid, journal.Verify().RecordCount));
+    }
+
+    [Fact]
+    public void Growth_counts_the_bytes_of_the_records_since_a_time()
+    {
+        File.WriteAllLines(Directory.CreateDirectory(Path.GetDirectoryName(JournalPath)!).FullName + "/audit.jsonl", PlainChain("20200101T000000000Z-aaaaaa", "20200101T000001000Z-bbbbbb"));
+        var old = new FileInfo(JournalPath).Length;
+        var journal = new AuditJournal(JournalPath);
+        journal.Append(Attempt("ETH-USD"));
+        journal.Append(Attempt("BTC-USD"));
+        var length = new FileInfo(JournalPath).Length;
+
+        Assert.Equal(new JournalGrowth(length, length - old), journal.Growth(DateTime.UtcNow.AddHours(-1)));
+        Assert.Equal(new JournalGrowth(length, 0), journal.Growth(DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(new JournalGrowth(length, length), journal.Growth(new DateTime(2019, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
+        Assert.Equal(new JournalGrowth(0, 0), new AuditJournal(Path.Combine(_dir.Path, "none.jsonl")).Growth(DateTime.UtcNow));
     }
 
     [Fact]

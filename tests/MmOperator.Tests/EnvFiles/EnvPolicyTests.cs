@@ -63,9 +63,21 @@ public sealed class EnvPolicyTests : IDisposable
     [InlineData("", ErrorIds.InvalidEnvKey)]
     [InlineData("MM_", ErrorIds.InvalidEnvKey)]
     [InlineData("EXTENDED_ENV", ErrorIds.NonMmKeyRefused)]
-    [InlineData("PATH", ErrorIds.NonMmKeyRefused)]
+    [InlineData("PATH", ErrorIds.LoaderKeyRefused)]
     public void Other_keys_are_refused(string key, string id) =>
         Assert.Equal(id, Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check(key, false, NoExtra)).ErrorId);
+
+    [Theory]
+    [InlineData("LD_PRELOAD")]
+    [InlineData("GCONV_PATH")]
+    [InlineData("PYTHONPATH")]
+    [InlineData("lc_all")]
+    public void A_loader_key_is_refused_with_its_own_id_even_when_non_MM_keys_are_allowed(string key)
+    {
+        var error = Assert.Throws<OperatorException>(() => EnvKeyPolicy.Check(key, allowNonMmKey: true, NoExtra));
+
+        Assert.Equal((ErrorIds.LoaderKeyRefused, System.Management.Automation.ErrorCategory.PermissionDenied), (error.ErrorId, error.Category));
+    }
 
     [Fact]
     public void A_non_MM_key_needs_an_explicit_allowance()

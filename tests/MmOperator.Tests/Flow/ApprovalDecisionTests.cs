@@ -5,6 +5,7 @@ using MmOperator.Errors;
 using MmOperator.Flow;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
+using MmOperator.Options;
 using MmOperator.Reporting;
 
 namespace MmOperator.Tests.Flow;
@@ -86,5 +87,19 @@ public sealed class ApprovalDecisionTests : IDisposable
         Assert.Equal(ErrorIds.ApprovalRequestNotFound, Assert.Single(_host.Errors).FullyQualifiedErrorId);
         Assert.Equal(ApprovalState.Pending, Assert.Single(_host.Approvals.List()).State);
         Assert.Empty(_host.Output);
+    }
+
+    [Fact]
+    public void The_request_names_the_launchers_checked_identity_and_the_decision_the_person_behind_the_account()
+    {
+        _host.Caller = new AgentSession(name => name == AgentSession.MarkerVariable ? "sudo:mmagent\nPlan: set MM_LOG_LEVEL" : null, new Dictionary<string, string>());
+        var id = FileRequest();
+        _host.Caller = new AgentSession(name => name switch { "SUDO_USER" => "alice", "SUDO_UID" => "1000", _ => null }, new Dictionary<string, string>(), "1001");
+
+        new ApprovalDecision(new RunbookFlow(_host), grants: true).Decide([id], "reviewed");
+
+        var decided = Assert.IsType<ApprovalRequest>(Assert.Single(_host.Output));
+        Assert.EndsWith("(ConstrainedLanguage, via unrecognised)", decided.Requester, StringComparison.Ordinal);
+        Assert.Equal($"{MmOperator.Host.UserAccount.Current.Name} (sudo by alice, login uid 1001)", decided.DecidedBy);
     }
 }

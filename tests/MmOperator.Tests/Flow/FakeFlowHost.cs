@@ -79,6 +79,9 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public string CmdletName { get; set; } = "Start-MmMarket";
 
+    /// <summary>A person's session by default; a test gives the launcher's values (or sudo's) as the import would read them.</summary>
+    public AgentSession Caller { get; set; } = new(_ => null, new Dictionary<string, string>());
+
     public PSLanguageMode LanguageMode { get; set; } = PSLanguageMode.FullLanguage;
 
     public bool IsWhatIf { get; set; }
@@ -120,6 +123,9 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public IReadOnlyList<AuditRecord> Journalled => File.Exists(Options.AuditLogPath) ? Journal.Read().ToList() : [];
 
+    /// <summary>The journal without the records of intent: how each attempt ended.</summary>
+    public IReadOnlyList<AuditRecord> Ended => Journalled.Where(r => r.Outcome != AuditOutcome.Intended).ToList();
+
     /// <summary>Each prompt's text as a person reads it: the Plan, then the question.</summary>
     public bool ShouldProcess(string plan, string query, string caption)
     {
@@ -127,7 +133,40 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         return Answer();
     }
 
-    public string DescribeApproval() => ApprovalMode.ConfirmFalse;
+    /// <summary>How ShouldProcess approves: -Confirm:$false unless a test asks a person (Prompted).</summary>
+    public string Approval { get; set; } = ApprovalMode.ConfirmFalse;
+
+    public string DescribeApproval() => Approval;
+
+    /// <summary>The person's answers to Choose, in order (an index into its choices); a test that asks more fails.</summary>
+    public Queue<int> Choices { get; } = new();
+
+    /// <summary>Each question a person was asked with Choose, with the labels of its choices.</summary>
+    public List<(string Query, IReadOnlyList<string> Labels)> Questions { get; } = [];
+
+    /// <summary>Throws what the console host throws when no person can answer; null when one can.</summary>
+    public Exception? NoPerson { get; set; }
+
+    public int Choose(string caption, string query, IReadOnlyList<PromptChoice> choices, int defaultChoice)
+    {
+        if (NoPerson is { } noPerson)
+        {
+            throw noPerson;
+        }
+
+        Questions.Add((query, choices.Select(c => c.Label).ToList()));
+        return Choices.Dequeue();
+    }
+
+    /// <summary>Set when the flow ended the script as well as the command (<see cref="IFlowHost.ThrowScriptTerminatingError"/>).</summary>
+    public bool EndedScript { get; private set; }
+
+    [DoesNotReturn]
+    public void ThrowScriptTerminatingError(ErrorRecord record)
+    {
+        EndedScript = true;
+        throw new FlowTerminatedException(record);
+    }
 
     public List<ProgressRecord> Progress { get; } = [];
 

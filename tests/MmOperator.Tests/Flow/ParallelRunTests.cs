@@ -69,7 +69,7 @@ public sealed class ParallelRunTests : IDisposable
 
         new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, Three, Reason);
 
-        Assert.Equal(3, promptsAtFirstRun);
+        Assert.Equal(1, promptsAtFirstRun); // one question for the three
         Assert.All(Results, r => Assert.Equal(ActionOutcome.Succeeded, r.Outcome));
         Assert.Equal(["BTC-USD", "ETH-USD", "SOL-USD"], Results.Select(r => r.Market).Order());
     }
@@ -119,9 +119,9 @@ public sealed class ParallelRunTests : IDisposable
         var error = Assert.Single(_host.Errors);
         Assert.Equal(ErrorIds.MarketActionFailed, error.FullyQualifiedErrorId);
         Assert.Contains("disk gone", error.Exception.Message, StringComparison.Ordinal);
-        Assert.Equal(3, _host.Journalled.Count(r => r.Action == "stop"));
-        Assert.Equal(AuditOutcome.Failed, _host.Journalled.Single(r => r.Market == "BTC-USD").Outcome);
-        Assert.All(Results, r => Assert.Equal(_host.Journalled.Single(j => j.Market == r.Market).Id, r.AuditId));
+        Assert.Equal(3, _host.Ended.Count(r => r.Action == "stop"));
+        Assert.Equal(AuditOutcome.Failed, _host.Ended.Single(r => r.Market == "BTC-USD").Outcome);
+        Assert.All(Results, r => Assert.Equal(_host.Ended.Single(j => j.Market == r.Market).Id, r.AuditId));
     }
 
     [Fact]

@@ -83,7 +83,9 @@ public sealed class RunbookFlowTests : IDisposable
         var before = File.ReadAllText(Path.Combine(_host.RepoPath, ".env.eth"));
         _host.CmdletName = "Set-MmEnvParam";
 
-        new EnvEditFlow(new RunbookFlow(_host), "set").Run(new EnvEditRequest([Market.Parse("eth")], false, "EXTENDED_API_KEY", false, Reason, key => "x"));
+        var edit = new EnvEditFlow(new RunbookFlow(_host), "set");
+        edit.Run(new EnvEditRequest([Market.Parse("eth")], false, "EXTENDED_API_KEY", false, Reason, key => "x"));
+        edit.Flow.RecordRefusals();
 
         Assert.Equal(ErrorIds.ProtectedKey, Assert.Single(_host.Errors).FullyQualifiedErrorId);
         Assert.Equal(before, File.ReadAllText(Path.Combine(_host.RepoPath, ".env.eth")));
@@ -199,7 +201,7 @@ public sealed class RunbookFlowTests : IDisposable
 
         Assert.Equal(ActionOutcome.Failed, Result.Outcome);
         Assert.Equal(ErrorIds.MarketActionFailed, Assert.Single(_host.Errors).FullyQualifiedErrorId);
-        Assert.Equal(AuditOutcome.Failed, Assert.Single(_host.Journalled).Outcome);
+        Assert.Equal(AuditOutcome.Failed, Assert.Single(_host.Ended).Outcome);
         Assert.Empty(_host.Watched);
     }
 
@@ -228,7 +230,7 @@ public sealed class RunbookFlowTests : IDisposable
         Assert.Equal(ActionOutcome.Failed, Result.Outcome);
         Assert.Equal(ErrorIds.BotStillRunning, Assert.Single(_host.Errors).FullyQualifiedErrorId);
         Assert.Equal(8593, Assert.Single(_host.Watched).Pid);
-        Assert.Equal(ErrorIds.BotStillRunning, Assert.Single(_host.Journalled).ErrorId);
+        Assert.Equal(ErrorIds.BotStillRunning, Assert.Single(_host.Ended).ErrorId);
     }
 
     [Fact]
@@ -259,7 +261,7 @@ public sealed class RunbookFlowTests : IDisposable
         Assert.Empty(_host.Errors);
         Assert.Equal(TimeSpan.FromMilliseconds(300), Assert.Single(_host.Watched).Window);
         Assert.Equal([HostCommandShape.MmctlStart, HostCommandShape.MmctlStatusMarket], _host.Ran.Select(c => c.Shape));
-        var record = Assert.Single(_host.Journalled);
+        var record = Assert.Single(_host.Ended);
         Assert.Equal((AuditOutcome.Succeeded, "ConfirmFalse", "ETH-USD: Running (pid 4242)"), (record.Outcome, record.Approval, record.NewStatus));
         Assert.Contains("\"outcome\":\"Succeeded\"", File.ReadAllText(_host.Options.AuditLogPath), StringComparison.Ordinal);
     }

@@ -12,23 +12,14 @@ public sealed class HostRunnerTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
+    private static readonly IReadOnlyDictionary<string, string> Plain = HostEnvironment.Build(UserAccount.Current, new Dictionary<string, string>(), []);
+
     private HostCommand Script(string body)
     {
         var path = _dir.Write("mmctl", "#!/bin/sh\n" + body + "\n");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var options = OperatorOptions.Defaults(_dir.Path, null) with { MmctlPath = path, RepoPath = _dir.Path };
         return HostCommand.MmctlStatus(options);
-    }
-
-    [Fact]
-    public void A_child_loses_code_injecting_variables_and_in_the_agents_session_gets_the_launchers_PATH()
-    {
-        var agent = new System.Collections.Hashtable { ["PATH"] = "/nonexistent", ["MMOPERATOR_HOST_PATH"] = "/usr/bin:/bin", ["MMOPERATOR_AGENT"] = "sudo:agent", ["LD_PRELOAD"] = "/tmp/x.so", ["HOME"] = "/home/op" };
-        Assert.Equal(new Dictionary<string, string?> { ["LD_PRELOAD"] = null, ["PATH"] = "/usr/bin:/bin", ["MMOPERATOR_HOST_PATH"] = null }, HostRunner.ChildEnvironment(agent));
-
-        // Outside the launcher the variable means nothing: a person's PATH is theirs.
-        var person = new System.Collections.Hashtable { ["PATH"] = "/usr/bin", ["MMOPERATOR_HOST_PATH"] = "/tmp/evil", ["PYTHONPATH"] = "/tmp" };
-        Assert.Equal(new Dictionary<string, string?> { ["PYTHONPATH"] = null }, HostRunner.ChildEnvironment(person));
     }
 
     [Fact]
@@ -39,7 +30,7 @@ public sealed class HostRunnerTests : IDisposable
         using var stopped = new CancellationTokenSource();
         await stopped.CancelAsync();
 
-        var run = await HostRunner.RunAsync(Script($"touch '{marker}'"), TimeSpan.FromSeconds(20), stopped.Token);
+        var run = await HostRunner.RunAsync(Script($"touch '{marker}'"), Plain, TimeSpan.FromSeconds(20), stopped.Token);
 
         Assert.Equal(HostRunStatus.Cancelled, run.Status);
         Assert.False(File.Exists(marker));
@@ -50,7 +41,7 @@ public sealed class HostRunnerTests : IDisposable
     public async Task A_command_leads_a_session_of_its_own_so_a_terminals_Ctrl_C_never_reaches_it()
     {
         // The terminal signals its foreground process group; a session leader of its own is outside it.
-        var run = await HostRunner.RunAsync(Script("echo $$ $(cut -d' ' -f6 /proc/$$/stat)"), TimeSpan.FromSeconds(20), CancellationToken.None);
+        var run = await HostRunner.RunAsync(Script("echo $$ $(cut -d' ' -f6 /proc/$$/stat)"), Plain, TimeSpan.FromSeconds(20), CancellationToken.None);
 
         var (pid, session) = run.StdOut.Split(' ', StringSplitOptions.TrimEntries) switch { [var p, var s] => (p, s), _ => (run.StdOut, string.Empty) };
         Assert.Equal(pid, session);
@@ -59,7 +50,7 @@ public sealed class HostRunnerTests : IDisposable
     [Fact]
     public async Task It_captures_stdout_stderr_exit_code_and_passes_arguments_unsplit()
     {
-        var run = await HostRunner.RunAsync(Script("printf '%s|' \"$@\"; echo oops >&2; exit 7"), TimeSpan.FromSeconds(20), CancellationToken.None);
+        var run = await HostRunner.RunAsync(Script("printf '%s|' \"$@\"; echo oops >&2; exit 7"), Plain, TimeSpan.FromSeconds(20), CancellationToken.None);
 
         Assert.Equal(HostRunStatus.Completed, run.Status);
         Assert.Equal(7, run.ExitCode);
@@ -68,22 +59,22 @@ public sealed class HostRunnerTests : IDisposable
     }
 
     [Fact]
-    public async Task Variables_that_load_code_never_reach_the_child()
+    public async Task The_child_gets_exactly_the_environment_it_is_given_and_nothing_of_this_process()
     {
+        var given = new Dictionary<string, string> { ["PATH"] = HostEnvironment.FixedPath, ["HOME"] = "/home/op", ["HTTPS_PROXY"] = "http://proxy:3128" };
         Environment.SetEnvironmentVariable("LD_MMOP_TEST", "/tmp/evil.so");
-        Environment.SetEnvironmentVariable("PYTHONMMOPTEST", "/tmp/evil");
-        Environment.SetEnvironmentVariable("MMOP_TEST_KEPT", "kept");
+        Environment.SetEnvironmentVariable("MMOP_TEST_PLAIN", "plain");
         try
         {
-            var run = await HostRunner.RunAsync(Script("echo \"[$LD_MMOP_TEST][$PYTHONMMOPTEST][$MMOP_TEST_KEPT]\""), TimeSpan.FromSeconds(20), CancellationToken.None);
+            // dash adds PWD to whatever it was given; everything else printed is what the child got.
+            var run = await HostRunner.RunAsync(Script("env | grep -v '^PWD=' | sort"), given, TimeSpan.FromSeconds(20), CancellationToken.None);
 
-            Assert.Equal("[][][kept]\n", run.StdOut);
+            Assert.Equal(given.Select(v => $"{v.Key}={v.Value}").Order(StringComparer.Ordinal), run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
         finally
         {
             Environment.SetEnvironmentVariable("LD_MMOP_TEST", null);
-            Environment.SetEnvironmentVariable("PYTHONMMOPTEST", null);
-            Environment.SetEnvironmentVariable("MMOP_TEST_KEPT", null);
+            Environment.SetEnvironmentVariable("MMOP_TEST_PLAIN", null);
         }
     }
 
@@ -94,7 +85,7 @@ public sealed class HostRunnerTests : IDisposable
         var command = Script($"sleep 300 & echo $! > '{pidFile}'; wait");
         var clock = Stopwatch.StartNew();
 
-        var run = await HostRunner.RunAsync(command, TimeSpan.FromSeconds(1), CancellationToken.None);
+        var run = await HostRunner.RunAsync(command, Plain, TimeSpan.FromSeconds(1), CancellationToken.None);
 
         Assert.Equal(HostRunStatus.TimedOut, run.Status);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
@@ -108,7 +99,7 @@ public sealed class HostRunnerTests : IDisposable
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
-        var run = await HostRunner.RunAsync(Script("sleep 300"), TimeSpan.FromSeconds(60), cancel.Token);
+        var run = await HostRunner.RunAsync(Script("sleep 300"), Plain, TimeSpan.FromSeconds(60), cancel.Token);
 
         Assert.Equal(HostRunStatus.Cancelled, run.Status);
     }
@@ -118,7 +109,7 @@ public sealed class HostRunnerTests : IDisposable
     {
         var options = OperatorOptions.Defaults(_dir.Path, null) with { RepoPath = _dir.Path };
 
-        var run = await HostRunner.RunAsync(HostCommand.MmctlStatus(options), TimeSpan.FromSeconds(60), CancellationToken.None);
+        var run = await HostRunner.RunAsync(HostCommand.MmctlStatus(options), Plain, TimeSpan.FromSeconds(60), CancellationToken.None);
 
         Assert.Equal(HostRunStatus.NotStarted, run.Status);
         Assert.False(string.IsNullOrEmpty(run.StartError));
@@ -127,7 +118,7 @@ public sealed class HostRunnerTests : IDisposable
     [Fact]
     public async Task Output_beyond_the_cap_is_drained_not_kept()
     {
-        var run = await HostRunner.RunAsync(Script("head -c 12000000 /dev/zero | tr '\\0' x"), TimeSpan.FromSeconds(30), CancellationToken.None);
+        var run = await HostRunner.RunAsync(Script("head -c 12000000 /dev/zero | tr '\\0' x"), Plain, TimeSpan.FromSeconds(30), CancellationToken.None);
 
         Assert.Equal(HostRunStatus.Completed, run.Status);
         Assert.Equal(0, run.ExitCode);

@@ -50,25 +50,29 @@ public sealed class ApprovalSessionTests : IDisposable
     }
 
     [Fact]
-    public void Each_market_is_asked_on_its_own_and_a_no_runs_nothing()
+    public void Several_markets_are_one_question_and_per_market_a_no_runs_nothing()
     {
-        var host = new ScriptedHost("Yes", "No");
+        var host = new ScriptedHost("Per market", "Yes", "No");
         using var shell = Session(host);
 
         var results = shell.AddScript("Start-MmMarket eth, btc -Reason 'open for the session'").Invoke();
 
-        Assert.Equal(2, host.Prompts.Count);
-        // The Plan first, the question last on its own line: the title asks nothing.
-        Assert.StartsWith("Confirm\nPlan:\n- Action(s): ", host.Prompts[0], StringComparison.Ordinal);
-        Assert.EndsWith("/bin/mmctl start eth --json\n- Reason: open for the session\nNeed approval: YES\n\nApprove: start ETH-USD?", host.Prompts[0], StringComparison.Ordinal);
-        Assert.Contains("mmctl start btc --json", host.Prompts[1], StringComparison.Ordinal);
+        var mmctl = Path.Combine(_dir.Path, "host", "bin", "mmctl");
+        // The Plan first, listing each command line, the question last on its own line: the title asks nothing.
+        Assert.Equal(
+            [
+                $"Confirm\nPlan:\n- Action(s):\n  1. {mmctl} start eth --json\n  2. {mmctl} start btc --json\n- Reason: open for the session\nNeed approval: YES\n\nApprove: start 2 markets (ETH-USD, BTC-USD)?",
+                $"Confirm\n1 of 2: {mmctl} start eth --json?",
+                $"Confirm\n2 of 2: {mmctl} start btc --json?",
+            ],
+            host.Prompts);
         var result = Assert.Single(results);
         Assert.Equal(("ETH-USD", "Succeeded", "Prompted"), ((string)result.Properties["Market"].Value, result.Properties["Outcome"].Value.ToString(), (string)result.Properties["Approval"].Value));
         Assert.DoesNotContain("start btc --json", Invocations(shell));
 
         var audit = shell.AddScript("Get-MmAuditLog").Invoke();
-        // Every market is asked before any runs: the decline is journalled first.
-        Assert.Equal(["Declined", "Succeeded"], audit.Select(a => a.Properties["Outcome"].Value.ToString()));
+        // Every market is asked before any runs: the decline is journalled first, then the approved start's intent and end.
+        Assert.Equal(["Declined", "Intended", "Succeeded"], audit.Select(a => a.Properties["Outcome"].Value.ToString()));
     }
 
     [Fact]
@@ -174,7 +178,7 @@ public sealed class ApprovalSessionTests : IDisposable
             shell.EndStop(stopping);
 
             Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
-            var stops = File.ReadLines(journal).Where(l => l.Contains("\"action\":\"stop\"", StringComparison.Ordinal)).ToList();
+            var stops = File.ReadLines(journal).Where(l => l.Contains("\"action\":\"stop\"", StringComparison.Ordinal) && !l.Contains("\"outcome\":\"Intended\"", StringComparison.Ordinal)).ToList();
             Assert.Equal(2, stops.Count);
             Assert.All(stops, record => Assert.Contains("\"outcome\":\"Succeeded\"", record, StringComparison.Ordinal));
             // The pipeline refuses output once it stops: the host's UI is where the person reads what happened.

@@ -63,4 +63,30 @@ public class OperatorOptionsTests
 
     [Fact]
     public void Relative_paths_become_absolute() => Assert.True(Path.IsPathRooted(OperatorOptions.FromEnvironment(Env(("HOME", "/h"), ("MMOPERATOR_REPO", "rel/MM"))).RepoPath));
+
+    [Fact]
+    public void Passed_variables_are_named_in_one_setting_and_valued_in_one_each()
+    {
+        var options = OperatorOptions.FromEnvironment(Env(("HOME", "/h"), ("MMOPERATOR_PASS_ENV", "HTTPS_PROXY, NO_PROXY"), ("MMOPERATOR_ENV_HTTPS_PROXY", "http://proxy:3128"), ("MMOPERATOR_ENV_NO_PROXY", "localhost,127.0.0.1"), ("HTTPS_PROXY", "http://agents-proxy")));
+
+        Assert.Equal(new Dictionary<string, string> { ["HTTPS_PROXY"] = "http://proxy:3128", ["NO_PROXY"] = "localhost,127.0.0.1" }, options.PassEnv);
+        Assert.Empty(OperatorOptions.FromEnvironment(Env(("HOME", "/h"), ("HTTPS_PROXY", "http://proxy:3128"))).PassEnv);
+    }
+
+    [Theory]
+    [InlineData("LD_PRELOAD", "/tmp/x.so", "changes how a program loads code")]
+    [InlineData("MMOPERATOR_AGENT", "ssh", "the module's and the sandbox's own")]
+    [InlineData("MM_MAX_POSITION_SIZE", "100000", "belong in the .env files")]
+    [InlineData("HTTPS_PROXY", null, "its value (MMOPERATOR_ENV_HTTPS_PROXY) is not set")]
+    [InlineData("HTTPS_PROXY", "http://user:hunter2@proxy\nLD_PRELOAD=/tmp/x.so", "one line without control characters")]
+    public void A_passed_variable_that_cannot_be_passed_is_an_error_that_never_echoes_its_value(string name, string? value, string why)
+    {
+        var text = value is null ? null : System.Text.RegularExpressions.Regex.Unescape(value);
+
+        var error = Assert.Throws<OperatorException>(() => OperatorOptions.FromEnvironment(Env(("HOME", "/h"), ("MMOPERATOR_PASS_ENV", name), ("MMOPERATOR_ENV_" + name, text!))));
+
+        Assert.Equal(ErrorIds.InvalidOptionValue, error.ErrorId);
+        Assert.Contains(why, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -141,4 +141,43 @@ public sealed class SettingsFileTests : IDisposable
         Assert.Contains("Nothing was saved", error.Message, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllText(SettingsPath));
     }
+
+    [Fact]
+    public void Passed_variables_are_one_object_of_the_file_saved_and_read_back()
+    {
+        _ = Load("""{ "RepoPath": "/srv/MM" }""");
+        var passed = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["HTTPS_PROXY"] = "http://proxy:3128", ["NO_PROXY"] = "localhost,127.0.0.1" };
+        SettingsFile.Save(SettingsPath, new Dictionary<string, object> { ["PassEnv"] = passed }, Environment());
+        SettingsFile.Save(SettingsPath, new Dictionary<string, object> { ["TimeoutSec"] = 30 }, Environment());
+
+        var loaded = Load(null, ("MMOPERATOR_ENV_HTTPS_PROXY", "http://variable-wins:3128"));
+
+        Assert.Null(loaded.Error);
+        Assert.Equal(new Dictionary<string, string> { ["HTTPS_PROXY"] = "http://variable-wins:3128", ["NO_PROXY"] = "localhost,127.0.0.1" }, loaded.Options!.PassEnv);
+        Assert.Equal(("/srv/MM", 30), (loaded.Options.RepoPath, loaded.Options.TimeoutSec));
+        Assert.Equal("settings file", loaded.Sources["PassEnv"]);
+        Assert.Empty(loaded.Warnings);
+    }
+
+    [Fact]
+    public void A_passed_variable_the_file_cannot_give_is_left_out_with_a_warning()
+    {
+        var loaded = Load("""{ "PassEnv": { "LD_PRELOAD": "/tmp/x.so" }, "RepoPath": "/srv/MM" }""");
+
+        Assert.Empty(loaded.Options!.PassEnv);
+        Assert.Contains("unusable PassEnv: PassEnv names 'LD_PRELOAD'", Assert.Single(loaded.Warnings), StringComparison.Ordinal);
+        Assert.Contains("it must be an object", Assert.Single(Load("""{ "PassEnv": "HTTPS_PROXY" }""").Warnings), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void In_the_agents_path_passed_variables_come_only_from_mm_operator_conf()
+    {
+        var environment = Environment((AgentSession.MarkerVariable, "ssh"), ("MMOPERATOR_PASS_ENV", "EXTENDED_API_BASE"), ("MMOPERATOR_ENV_EXTENDED_API_BASE", "https://evil.example"), ("MMOPERATOR_ENV_HTTPS_PROXY", "http://agents-proxy"));
+        var conf = new Dictionary<string, string> { ["MMOPERATOR_PASS_ENV"] = "HTTPS_PROXY", ["MMOPERATOR_ENV_HTTPS_PROXY"] = "http://proxy:3128" };
+
+        var loaded = OptionsStore.Load(new AgentSession(environment, conf), environment);
+
+        Assert.Equal(new Dictionary<string, string> { ["HTTPS_PROXY"] = "http://proxy:3128" }, loaded.Options!.PassEnv);
+        Assert.Equal("mm-operator.conf", loaded.Sources["PassEnv"]);
+    }
 }

@@ -32,6 +32,7 @@ public sealed partial class KeyCasesTests
         KeyVerdict.HumanOnly => "human-only",
         KeyVerdict.Invalid => "invalid",
         KeyVerdict.NonMm => "non-mm",
+        KeyVerdict.Loader => "loader",
         _ => "allowed",
     };
 

@@ -35,6 +35,48 @@ public class KeyRulesTests
     [Fact]
     public void Protection_comes_before_every_other_answer() =>
         Assert.Equal(KeyVerdict.Protected, new KeyRules(["MM_ENVIRONMENT"]).Verdict("MM_ENVIRONMENT", allowNonMmKey: true));
+
+    [Theory]
+    [InlineData("LD_PRELOAD")]
+    [InlineData("ld_preload")]
+    [InlineData("ＬＤ＿ＰＲＥＬＯＡＤ")]
+    [InlineData("GCONV_PATH")]
+    [InlineData("LOCPATH")]
+    [InlineData("LC_ALL")]
+    [InlineData("PYTHONPATH")]
+    [InlineData("PYTHONSTARTUP")]
+    [InlineData("PERL5OPT")]
+    [InlineData("RUBYOPT")]
+    [InlineData("NODE_OPTIONS")]
+    [InlineData("JAVA_TOOL_OPTIONS")]
+    [InlineData("DOTNET_STARTUP_HOOKS")]
+    [InlineData("BASH_ENV")]
+    [InlineData("ENV")]
+    [InlineData("IFS")]
+    [InlineData("HOME")]
+    [InlineData("PATH")]
+    [InlineData("TMPDIR")]
+    [InlineData("TZDIR")]
+    [InlineData("NLSPATH")]
+    [InlineData("HOSTALIASES")]
+    [InlineData("GLIBC_TUNABLES")]
+    [InlineData("MALLOC_ARENA_MAX")]
+    [InlineData("OPENSSL_CONF")]
+    [InlineData("SSL_CERT_FILE")]
+    [InlineData("REQUESTS_CA_BUNDLE")]
+    [InlineData("GIT_SSH_COMMAND")]
+    public void A_key_that_changes_how_a_process_loads_code_is_refused_even_when_non_MM_keys_are_allowed(string key) =>
+        Assert.Equal(KeyVerdict.Loader, KeyRules.Runbook.Verdict(key, allowNonMmKey: true));
+
+    [Fact]
+    public void None_of_the_bots_settings_is_a_loader_key()
+    {
+        using var stream = typeof(KeyRules).Assembly.GetManifestResourceStream("MmOperator.EnvFiles.bot-settings.json")!;
+        var keys = System.Text.Json.JsonDocument.Parse(stream).RootElement.GetProperty("settings").EnumerateObject().Select(p => p.Name).Where(k => k.StartsWith("MM_", StringComparison.Ordinal)).ToList();
+
+        Assert.True(keys.Count > 100, $"read {keys.Count} settings");
+        Assert.All(keys.Append("EXTENDED_ENV").Append("EXTENDED_API_BASE"), key => Assert.NotEqual(KeyVerdict.Loader, KeyRules.Runbook.Verdict(key, allowNonMmKey: true)));
+    }
 }
 
 /// <summary>The secret words of an MM_ key (issue 19): caught in every spelling, and none of the bot's ordinary keys caught.</summary>

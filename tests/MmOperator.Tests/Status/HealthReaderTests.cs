@@ -49,10 +49,27 @@ public sealed class HealthReaderTests : IDisposable
         Assert.Equal((1, 1, 2, 2), (health.Running, health.Stopped, health.Crashed, health.StalePidFiles));
         Assert.Equal(["BTC-USD", "MU-USD"], health.CrashedMarkets!);
         Assert.Equal((true, null), (health.JournalValid, health.JournalProblem));
+        var size = new FileInfo(Journal.Path).Length;
+        Assert.Equal((size, size), (health.JournalBytes, health.JournalBytesLastHour));
         Assert.Equal((1, 1), (health.PendingProposals, health.PendingApprovals));
         Assert.Equal(("stop", "BTC-USD", ErrorIds.BotStillRunning), (health.LastFailure!.Action, health.LastFailure.Market, health.LastFailure.ErrorId));
         Assert.Equal(DateTimeKind.Utc, health.GeneratedAt.Kind);
         Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ stop BTC-USD \(BotStillRunning\)$", health.LastFailure.ToString());
+    }
+
+    [Fact]
+    public void The_journals_growth_counts_only_the_last_hour()
+    {
+        var earlier = Journal.Append(Attempt("start", "ETH-USD", AuditOutcome.Succeeded));
+        var lines = File.ReadAllLines(Journal.Path);
+        // The same record, written two hours ago: its id gives its time (the chain is not what this reads).
+        File.WriteAllLines(Journal.Path, [lines[0].Replace(earlier.Id, DateTime.UtcNow.AddHours(-2).ToString("yyyyMMdd'T'HHmmssfff'Z'", System.Globalization.CultureInfo.InvariantCulture) + "-000000", StringComparison.Ordinal)]);
+        var old = new FileInfo(Journal.Path).Length;
+        File.AppendAllLines(Journal.Path, [lines[0]]);
+
+        var health = Read(() => []);
+
+        Assert.Equal((old * 2, old), (health.JournalBytes, health.JournalBytesLastHour));
     }
 
     [Fact]

@@ -8,6 +8,7 @@ import fcntl
 import json
 import os
 import re
+import resource
 import sys
 import time
 from datetime import datetime, timezone
@@ -25,12 +26,17 @@ INLINE_COMMENT = re.compile(r"\s+#")
 # ---------------------------------------------------------------- test hooks (not part of the host)
 
 def log_invocation(tool, argv):
-    """Append one line per run to <sandbox root>/sandbox/invocations.jsonl, before anything else happens.
-    It lives beside bin/ and Code/, outside the repo: the real tools create nothing of the kind there."""
+    """Append one line per run to <sandbox root>/sandbox/invocations.jsonl, before anything else happens:
+    its argv, the whole environment it was given and its soft resource limits (-1 is unlimited), so tests
+    prove what reached it and what did not. It lives beside bin/ and Code/, outside the repo: the real
+    tools create nothing of the kind there."""
     path = SANDBOX_ROOT / "sandbox" / "invocations.jsonl"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"ts": time.time(), "tool": tool, "argv": list(argv), "pid": os.getpid()})
+        limits = {name: resource.getrlimit(getattr(resource, "RLIMIT_" + name.upper()))[0]
+                  for name in ("fsize", "cpu", "nofile", "nproc", "stack", "core")}
+        line = json.dumps({"ts": time.time(), "tool": tool, "argv": list(argv), "pid": os.getpid(), "env": dict(os.environ),
+                           "limits": limits})
         with open(path, "a", encoding="utf-8") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             handle.write(line + "\n")
