@@ -67,22 +67,31 @@ function Invoke-BuildTask {
     Write-Host "Built $($manifest.Name) $($manifest.Version) in $ModuleOut"
 }
 
+# The trx file is read by XPath and GetAttribute only: an element or attribute a crashed or timed-out run
+# left out reads as empty, where strict mode would throw on the property and take the summary with it.
+function Select-TrxNodes {
+    param([string] $Path, [string] $XPath)
+    if (Test-Path $Path) { ([xml](Get-Content -Raw $Path)).SelectNodes($XPath) }
+}
+
 function Get-TrxCounts {
     param([string] $Path)
-    if (-not (Test-Path $Path)) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }
-    $counters = ([xml](Get-Content -Raw $Path)).TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted }
+    $counters = @(Select-TrxNodes $Path '//*[local-name()="ResultSummary"]/*[local-name()="Counters"]')
+    if (-not $counters) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    $count = { param($name) [int]('0' + $counters[0].GetAttribute($name)) }
+    [pscustomobject]@{ Passed = & $count 'passed'; Failed = (& $count 'failed') + (& $count 'error') + (& $count 'timeout') + (& $count 'aborted') }
 }
 
 function Get-TrxResults {
     <# Each xUnit test's name, duration, outcome and (when it failed) message, from the trx file. #>
     param([string] $Path)
-    if (-not (Test-Path $Path)) { return }
-    foreach ($r in ([xml](Get-Content -Raw $Path)).TestRun.Results.UnitTestResult) {
+    foreach ($r in Select-TrxNodes $Path '//*[local-name()="UnitTestResult"]') {
+        $duration = [timespan]::Zero
+        $outcome = $r.GetAttribute('outcome')
         [pscustomobject]@{
-            Suite = 'xUnit'; Name = $r.testName; Seconds = [timespan]::Parse($r.duration).TotalSeconds; Outcome = $r.outcome
-            # A failure may come without a message (a crash, a timeout): ask for the node, never for a property strict mode lacks.
-            Message = if ($r.outcome -ne 'Passed') { "$($r.SelectSingleNode('*[local-name()="Output"]/*[local-name()="ErrorInfo"]/*[local-name()="Message"]')?.InnerText)" } else { '' }
+            Suite = 'xUnit'; Name = $r.GetAttribute('testName'); Outcome = $outcome
+            Seconds = if ([timespan]::TryParse($r.GetAttribute('duration'), [ref] $duration)) { $duration.TotalSeconds } else { 0 }
+            Message = if ($outcome -ne 'Passed') { "$($r.SelectSingleNode('*[local-name()="Output"]/*[local-name()="ErrorInfo"]/*[local-name()="Message"]')?.InnerText)" } else { '' }
         }
     }
 }
@@ -91,13 +100,27 @@ function Get-ConformanceLine {
     <# How many of the recorded host scenarios (tests/fixtures/conformance) the stand-ins reproduced in this xUnit run. #>
     param([string] $Path)
     $recorded = @(Get-ChildItem (Join-Path $Root 'tests/fixtures/conformance') -Filter '*.json' | Where-Object Name -match '^\d').Count
-    $reproduced = 0
-    if (Test-Path $Path) {
-        $run = ([xml](Get-Content -Raw $Path)).TestRun
-        $ids = @($run.TestDefinitions.UnitTest | Where-Object { $_.TestMethod.className -like 'MmOperator.Tests.Conformance.*' } | ForEach-Object id)
-        $reproduced = @($run.Results.UnitTestResult | Where-Object { $_.outcome -eq 'Passed' -and $ids -contains $_.testId }).Count
-    }
+    $ids = @(Select-TrxNodes $Path '//*[local-name()="UnitTest"][*[local-name()="TestMethod" and starts-with(@className, "MmOperator.Tests.Conformance.")]]' | ForEach-Object { $_.GetAttribute('id') })
+    $reproduced = @(Select-TrxNodes $Path '//*[local-name()="UnitTestResult"][@outcome="Passed"]' | Where-Object { $ids -contains $_.GetAttribute('testId') }).Count
     "conformance: $reproduced of $recorded recorded scenarios reproduced"
+}
+
+function Read-PesterWorker {
+    <#
+    What one finished Pester worker reported (its JSON file); a worker that crashed, or reported nothing
+    readable, or exited with an error but no failure, counts one failure with its log's tail.
+    #>
+    param($Worker)
+    $why = "exited with code $($Worker.Process.ExitCode)"
+    try {
+        $r = if (Test-Path $Worker.Json) { Get-Content -Raw $Worker.Json | ConvertFrom-Json } else { $null }
+        if ($r -and -not ($Worker.Process.ExitCode -ne 0 -and $r.Failed -eq 0)) { return $r }
+        if (-not $r) { $why += ' and wrote no results' }
+    }
+    catch { $why += " and its results could not be read ($($_.Exception.Message))" }
+    $tail = (Get-Content $Worker.Log -Tail 20 -ErrorAction Ignore) -join "`n"
+    [pscustomobject]@{ Passed = 0; Failed = 1; Tests = @(); Files = @()
+        Failures = @([pscustomobject]@{ Name = "Pester worker ($($Worker.Log))"; File = ''; Message = "${why}; the end of its log:`n$tail" }) }
 }
 
 function Start-Logged {
@@ -146,8 +169,10 @@ function Invoke-TestTask {
     $trx = Join-Path $ResultsDir 'xunit.trx'
     $xunitLog = Join-Path $ResultsDir 'xunit.log'
     Write-Host "== xUnit (in the background; output in $xunitLog)"
+    # A test that hangs is ended after 10 minutes (a backstop far above any test's time on a loaded machine), so the summary comes.
     $xunitProcess = Start-Logged dotnet @('test', (Join-Path $Root 'tests/MmOperator.Tests/MmOperator.Tests.csproj'), '-c', $Configuration, '--nologo',
-        '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $ResultsDir) $xunitLog
+        '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $ResultsDir,
+        '--blame-hang-timeout', '10m', '--blame-hang-dump-type', 'none') $xunitLog
 
     # Pester: the files in a few worker processes, each with its own temporary folder; each worker's output in pester-<n>.log.
     $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
@@ -173,52 +198,62 @@ function Invoke-TestTask {
         }
     }
 
+    # Whatever fails below, and however, the counts line is printed: a summary that broke counts as a failure.
     $pester = [pscustomobject]@{ Passed = 0; Failed = 0; Tests = @(); Failures = @(); Files = @() }
-    foreach ($worker in $workers) {
-        $worker.Process.WaitForExit()
-        if ($worker.Tmp) { Remove-Item $worker.Tmp -Recurse -Force -ErrorAction Ignore }
-        $r = if (Test-Path $worker.Json) { Get-Content -Raw $worker.Json | ConvertFrom-Json } else { $null }
-        if (-not $r -or ($worker.Process.ExitCode -ne 0 -and $r.Failed -eq 0)) {
-            # A worker that crashed without reporting a failure still fails the task.
-            $tail = (Get-Content $worker.Log -Tail 20 -ErrorAction Ignore) -join "`n"
-            $r = [pscustomobject]@{ Passed = if ($r) { $r.Passed } else { 0 }; Failed = 1; Tests = @(); Files = @()
-                Failures = @([pscustomobject]@{ Name = "Pester worker ($($worker.Log))"; File = ''; Message = "exited with code $($worker.Process.ExitCode):`n$tail" }) }
+    $xunit = [pscustomobject]@{ Passed = 0; Failed = 0 }
+    $summaryBroke = 0
+    try {
+        foreach ($worker in $workers) {
+            $worker.Process.WaitForExit()
+            Remove-Item $worker.Tmp -Recurse -Force -ErrorAction Ignore
+            $r = Read-PesterWorker $worker
+            $pester.Passed += [int]$r.Passed; $pester.Failed += [int]$r.Failed
+            $pester.Tests += @($r.Tests); $pester.Failures += @($r.Failures); $pester.Files += @($r.Files)
         }
-        $pester.Passed += $r.Passed; $pester.Failed += $r.Failed
-        $pester.Tests += @($r.Tests); $pester.Failures += @($r.Failures); $pester.Files += @($r.Files)
-    }
-    $pesterSeconds = $clock.Elapsed.TotalSeconds
-    $xunitProcess.WaitForExit()
-    $xunit = Get-TrxCounts $trx
-    $xunitTests = @(Get-TrxResults $trx)
-    if ($xunitProcess.ExitCode -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
+        $pesterSeconds = $clock.Elapsed.TotalSeconds
+        $xunitProcess.WaitForExit()
+        $xunit = Get-TrxCounts $trx
+        $xunitTests = @(Get-TrxResults $trx)
+        # A crashed or hung test host (ended by the hang backstop) aborts the run: the trx lacks that test, the log names it.
+        $aborted = Select-String -Path $xunitLog -Pattern 'Test Run Aborted' -SimpleMatch -Quiet -ErrorAction Ignore
+        $xunitBroke = $xunitProcess.ExitCode -ne 0 -and ($aborted -or $xunit.Failed -eq 0)
+        if ($xunitBroke) { $xunit.Failed += 1 }
 
-    Write-Host '== Results'
-    Get-Content $xunitLog | Where-Object { $_ -match '^(Passed!|Failed!)|error|warn' } | Select-Object -Last 10 | ForEach-Object { Write-Host "xUnit: $_" }
-    foreach ($file in $pester.Files | Sort-Object Name) { Write-Host ('Pester: {0,-24} {1,3} passed, {2} failed, {3,5:N1} s' -f $file.Name, $file.Passed, $file.Failed, $file.Seconds) }
-    $failures = @($xunitTests | Where-Object { $_.Outcome -notin 'Passed', 'NotExecuted' } | ForEach-Object { [pscustomobject]@{ Name = "xUnit: $($_.Name)"; Message = $_.Message } }) +
-        @($pester.Failures | ForEach-Object { [pscustomobject]@{ Name = "Pester: $($_.File): $($_.Name)"; Message = $_.Message } })
-    if ($xunitProcess.ExitCode -ne 0 -and -not @($xunitTests | Where-Object Outcome -eq 'Failed').Count) {
-        $failures += [pscustomobject]@{ Name = "xUnit ($xunitLog)"; Message = "dotnet test exited with code $($xunitProcess.ExitCode):`n" + ((Get-Content $xunitLog -Tail 30) -join "`n") }
+        Write-Host '== Results'
+        Get-Content $xunitLog -ErrorAction Ignore | Where-Object { $_ -match '^(Passed!|Failed!)|error|warn' } | Select-Object -Last 10 | ForEach-Object { Write-Host "xUnit: $_" }
+        foreach ($file in $pester.Files | Sort-Object Name) { Write-Host ('Pester: {0,-24} {1,3} passed, {2} failed, {3,5:N1} s' -f $file.Name, $file.Passed, $file.Failed, $file.Seconds) }
+        $failures = @($xunitTests | Where-Object { $_.Outcome -notin 'Passed', 'NotExecuted' } | ForEach-Object { [pscustomobject]@{ Name = "xUnit: $($_.Name)"; Message = $_.Message } }) +
+            @($pester.Failures | ForEach-Object { [pscustomobject]@{ Name = "Pester: $(if ($_.File) { "$($_.File): " })$($_.Name)"; Message = $_.Message } })
+        if ($xunitBroke) {
+            $failures += [pscustomobject]@{ Name = "xUnit ($xunitLog)"; Message = "dotnet test exited with code $($xunitProcess.ExitCode):`n" + ((Get-Content $xunitLog -Tail 30 -ErrorAction Ignore) -join "`n") }
+        }
+        foreach ($failure in $failures) {
+            Write-Host "FAILED $($failure.Name)" -ForegroundColor Red
+            $message = if ("$($failure.Message)".Trim()) { "$($failure.Message)" } else { '(no message: see the log named above, or out/test-results/)' }
+            Write-Host (($message -split "`n" | ForEach-Object { "    $_" }) -join "`n")
+        }
+        Write-Host 'Slowest ten tests:'
+        $all = @($xunitTests | ForEach-Object { [pscustomobject]@{ Suite = 'xUnit'; Name = $_.Name; Seconds = $_.Seconds } }) +
+            @($pester.Tests | ForEach-Object { [pscustomobject]@{ Suite = "Pester $($_.File -replace '\.Tests\.ps1$')"; Name = $_.Name; Seconds = [double]$_.Seconds } })
+        foreach ($t in $all | Sort-Object Seconds -Descending | Select-Object -First 10) { Write-Host ('  {0,6:N1} s  {1}: {2}' -f $t.Seconds, $t.Suite, $t.Name) }
+        Write-Host ('Wall time: xUnit and Pester together {0:N0} s (Pester {1:N0} s)' -f $clock.Elapsed.TotalSeconds, $pesterSeconds)
+        $record = [ordered]@{}
+        foreach ($file in $pester.Files | Sort-Object Name) { $record[$file.Name] = [Math]::Round($file.Seconds, 1) }
+        if ($record.Count) { $record | ConvertTo-Json | Set-Content $durationsPath }
+        Write-Host (Get-ConformanceLine $trx)
     }
-    foreach ($failure in $failures) {
-        Write-Host "FAILED $($failure.Name)" -ForegroundColor Red
-        Write-Host (($failure.Message -split "`n" | ForEach-Object { "    $_" }) -join "`n")
+    catch {
+        $summaryBroke = 1
+        Write-Host "FAILED the summary itself: $($_.Exception.Message)`n$($_.InvocationInfo.PositionMessage)`n(the results are in $ResultsDir)" -ForegroundColor Red
     }
-    Write-Host 'Slowest ten tests:'
-    $all = @($xunitTests | ForEach-Object { [pscustomobject]@{ Suite = 'xUnit'; Name = $_.Name; Seconds = $_.Seconds } }) +
-        @($pester.Tests | ForEach-Object { [pscustomobject]@{ Suite = "Pester $($_.File -replace '\.Tests\.ps1$')"; Name = $_.Name; Seconds = [double]$_.Seconds } })
-    foreach ($t in $all | Sort-Object Seconds -Descending | Select-Object -First 10) { Write-Host ('  {0,6:N1} s  {1}: {2}' -f $t.Seconds, $t.Suite, $t.Name) }
-    Write-Host ('Wall time: xUnit and Pester together {0:N0} s (Pester {1:N0} s)' -f $clock.Elapsed.TotalSeconds, $pesterSeconds)
-    $record = [ordered]@{}
-    foreach ($file in $pester.Files | Sort-Object Name) { $record[$file.Name] = [Math]::Round($file.Seconds, 1) }
-    if ($record.Count) { $record | ConvertTo-Json | Set-Content $durationsPath }
-
-    $passed = $xunit.Passed + $pester.Passed
-    $failed = $xunit.Failed + $pester.Failed
-    Write-Host (Get-ConformanceLine $trx)
-    Write-Host "xUnit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
-    Write-Host "$passed passed, $failed failed"
+    finally {
+        # The trx unread (the summary broke first): dotnet test's exit code still counts.
+        if ($xunit.Failed -eq 0 -and $xunitProcess.HasExited -and $xunitProcess.ExitCode -ne 0) { $xunit.Failed = 1 }
+        $passed = $xunit.Passed + $pester.Passed
+        $failed = $xunit.Failed + $pester.Failed + $summaryBroke
+        Write-Host "xUnit: $($xunit.Passed) passed, $($xunit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+        Write-Host "$passed passed, $failed failed"
+    }
     if ($failed -gt 0) { exit 1 }
 }
 

@@ -54,7 +54,7 @@ try {
 
     Write-Step 'A person at the prompt: one question lists both start commands before any runs; the person answers P (per market), then y for eth and an empty line (No is the default) for SPX500m-USD'
     Invoke-AsPerson "Start-MmMarket eth, SPX500m-USD -Reason 'open for the session'" 'p', 'y', ''
-    Wait-MmMarket eth -State Running -Timeout 10 | Out-Host
+    Wait-MmMarket eth -State Running -Timeout 120 | Out-Host   # a backstop: the start above was already verified
 
     Write-Step 'An answer from a pipe is not a person''s: yes | pwsh -File start.ps1 asks nothing, runs nothing, and exits 1'
     & bash -c 'yes 2>/dev/null | dotnet "$0" -NoProfile -File "$1" 2>&1' (Join-Path $PSHOME 'pwsh.dll') (New-SessionScript "Start-MmMarket BTC-USD, SPX500m-USD -Reason 'open for the session'") | Out-Host
@@ -113,10 +113,14 @@ try {
 
     Write-Step 'A bot crashes after its start: mmctl still lists its pid file, the module calls it Crashed (not Stopped), and its log says why'
     $null = Stop-MmMarket eth -Reason 'restart with a fault' -Confirm:$false
-    $env:MM_SANDBOX_FAULT = 'die-after:1.5'; $env:MM_SANDBOX_FAULT_ON = 'start'   # the sandbox bot crashes 1.5 s after it started
+    # The sandbox bot crashes once told to (a file appears), after its start was verified: on a slow machine
+    # a crash after a fixed delay could come before the start's last status check and fail the start instead.
+    $crash = Join-Path $sandbox.Path 'crash-eth'
+    $env:MM_SANDBOX_FAULT = "die-when:$crash"; $env:MM_SANDBOX_FAULT_ON = 'start'
     $null = Start-MmMarket eth -Reason 'a bot that will crash' -Confirm:$false
     Remove-Item Env:MM_SANDBOX_FAULT, Env:MM_SANDBOX_FAULT_ON
-    $null = Wait-MmMarket eth -State Crashed -Timeout 10
+    $null = New-Item $crash
+    $null = Wait-MmMarket eth -State Crashed -Timeout 120   # a backstop: the bot sees the file within 0.05 s
     Get-MmMarket | Out-Host
     Write-Host 'Get-MmLog eth -Tail 2 (the last lines of its log, secret values masked; not in the agent''s session):'
     Get-MmLog eth -Tail 2 | Out-Host

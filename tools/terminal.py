@@ -13,6 +13,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import sys
 import termios
@@ -31,6 +32,9 @@ def main(argv):
 
     pid, terminal = pty.fork()
     if pid == 0:
+        # Started in the background (sh's &), this process ignores SIGINT, and an ignored signal stays
+        # ignored across exec: the command would never see the Ctrl+C. A person's terminal delivers it.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execvp(command[0], command)
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 400, 0, 0))  # wide: no line is wrapped
     keys = sys.stdin.fileno()

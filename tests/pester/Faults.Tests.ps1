@@ -28,7 +28,7 @@ Describe 'Host faults' {
         $log = $Sandbox.InvocationLogPath
         $killer = Start-ThreadJob -ScriptBlock {
             param($log)
-            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)   # a backstop for a loaded machine
             while ([DateTime]::UtcNow -lt $deadline) {
                 $stop = Get-Content $log | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object { $_.argv[0] -eq 'stop' } | Select-Object -Last 1
                 if ($stop) { Start-Sleep -Milliseconds 200; Stop-Process -Id $stop.pid -Force; return $stop.pid }
@@ -36,7 +36,7 @@ Describe 'Host faults' {
             }
         } -ArgumentList $log
         $out = Invoke-WithFault 'hang' -On 'stop' { Stop-MmMarket eth -Reason 'killed mid-run' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable e; $e }
-        $killed = $killer | Wait-Job -Timeout 40 | Receive-Job
+        $killed = $killer | Wait-Job -Timeout 150 | Receive-Job
         $killed | Should -Not -BeNullOrEmpty
         $result = $out | Where-Object { $_.PSObject.TypeNames[0] -eq 'MmOperator.ActionResult' }
         $result.Outcome | Should -Be 'Failed'

@@ -17,11 +17,17 @@ Describe 'Several markets at once' {
         $started.Market | Sort-Object | Should -Be @('BTC-USD', 'ETH-USD', 'MU_24_5-USD')
         $started.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
         $before = Get-InvocationCount $Sandbox
-        # Each stop takes 2 s: one after another, the last would start at least 4 s after the first.
-        $results = Invoke-WithFault slow-stop:2 -On stop { Stop-MmMarket eth, btc, mu_24_5 -Reason 'SEV1 across markets' -Confirm:$false }
-        $stops = @(Get-Invocation $Sandbox | Select-Object -Skip $before | Where-Object { $_.argv[0] -eq 'stop' })
-        $stops.Count | Should -Be 3
-        ($stops.ts | Measure-Object -Maximum -Minimum | ForEach-Object { $_.Maximum - $_.Minimum }) | Should -BeLessThan 3
+        # Each stop is held until all three are running: one after another, the first would wait until it timed out.
+        $release = Join-Path $TestDrive 'all-three-stops-running'
+        $watcher = Start-ThreadJob -ArgumentList $Sandbox.InvocationLogPath, $before, $release {
+            param($log, $before, $release)
+            while (@(Get-Content $log | Select-Object -Skip $before | Where-Object { ($_ | ConvertFrom-Json).argv[0] -eq 'stop' }).Count -lt 3) { Start-Sleep -Milliseconds 50 }
+            $null = New-Item $release
+        }
+        try { $results = Invoke-WithFault "hold-stop:$release" -On stop { Stop-MmMarket eth, btc, mu_24_5 -Reason 'SEV1 across markets' -Confirm:$false } }
+        finally { $watcher | Remove-Job -Force }
+        $release | Should -Exist
+        @(Get-Invocation $Sandbox | Select-Object -Skip $before | Where-Object { $_.argv[0] -eq 'stop' }).Count | Should -Be 3
         $results.Market | Sort-Object | Should -Be @('BTC-USD', 'ETH-USD', 'MU_24_5-USD')
         $results.Outcome | Should -Be @('Succeeded', 'Succeeded', 'Succeeded')
         $results.NewStatus.State | Should -Be @('Stopped', 'Stopped', 'Stopped')
@@ -51,20 +57,25 @@ Describe 'Ctrl+C in the middle of an incident' {
         $before = Get-InvocationCount $Sandbox
         $since = [datetime]::UtcNow
         $transcript = Join-Path $TestDrive 'terminal.txt'
-        # Two stops at once (the third waits for a slot); each waits 3 s before its SIGINT, as a slow host does.
-        $terminal = Use-Environment @{ MM_SANDBOX_FAULT = 'slow-stop:3'; MM_SANDBOX_FAULT_ON = 'stop' } {
+        # Two stops at once (the third waits for a slot); each is held before its SIGINT, as a slow host's, until the test releases it.
+        $release = Join-Path $TestDrive 'release-stops'
+        $terminal = Use-Environment @{ MM_SANDBOX_FAULT = "hold-stop:$release"; MM_SANDBOX_FAULT_ON = 'stop' } {
             Start-InTerminal -Transcript $transcript "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Stop-MmMarket eth, btc, spx500m -Reason 'SEV1' -Confirm:`$false -ThrottleLimit 2"
         }
         try {
             $stops = { @(Get-Invocation $Sandbox | Select-Object -Skip $before | Where-Object { $_.argv[0] -eq 'stop' }) }
             Wait-Until { (& $stops).Count -eq 2 } -TimeoutSec 60 | Should -BeTrue
             Send-CtrlC $terminal
-            Wait-Until { (Read-Terminal $transcript) -match 'Ctrl\+C: letting' } -TimeoutSec 30 | Should -BeTrue
+            Wait-Until { (Read-Terminal $transcript) -match 'Ctrl\+C: letting' } -TimeoutSec 60 | Should -BeTrue -Because "the notice shows at once; the terminal showed: $(Read-Terminal $transcript)"
             # A second Ctrl+C changes nothing: PowerShell stops a command once, and no stop under way is killed.
             Send-CtrlC $terminal
-            $terminal.WaitForExit(60000) | Should -BeTrue
+            $null = New-Item $release
+            $terminal.WaitForExit(120000) | Should -BeTrue
         }
-        finally { if (-not $terminal.HasExited) { $terminal.Kill($true) } }
+        finally {
+            $null = New-Item $release -Force
+            if (-not $terminal.HasExited) { $terminal.Kill($true) }
+        }
 
         $stopped = @($names.Keys | Where-Object { $_ -in (& $stops).argv })
         $stopped.Count | Should -Be 2
@@ -108,7 +119,7 @@ Describe 'The demo' {
         $text | Should -Match 'Market\s+Action\s+Outcome\s+State\s+Sec\s+Detail' -Because 'SEV1 across two markets is one table'
         $text | Should -Match 'SPX500m-USD\s+Stopped\s+testnet\s+\.env\.spx500m' -Because 'Get-MmMarket lists a never-started market'
         $text | Should -Match 'ETH-USD\s+Crashed\s+\d+ testnet\s+\.env\.eth\s+stale pid file'
-        $text | Should -Match '\nsandbox fault: the bot crashed 1\.5 s after it started\n' -Because 'Get-MmLog shows its last words'
+        $text | Should -Match '\nsandbox fault: the bot crashed \d+\.\d s after it started\n' -Because 'Get-MmLog shows its last words'
         $text | Should -Match 'Journal\s+: chain valid' -Because 'Get-MmHealth sums it up'
         $text | Should -Match "RiskChangeNeedsForce,MmOperator\.Commands\.SetMmEnvParamCommand\n  .*RISK: MM_MAX_POSITION_SIZE x1000 \('100' -> '100000'\)" -Because 'a fat finger is caught'
         $text | Should -Not -Match 'Exception'

@@ -22,6 +22,16 @@ param(
 $Path = @($Path -split ',' | Where-Object { $_ })
 $ErrorActionPreference = 'Stop'
 
+# A worker that cannot run its files (Pester missing, a broken module path) still writes results:
+# one failure that says why, for build.ps1's summary.
+trap {
+    [pscustomobject]@{
+        Passed = 0; Failed = 1; Skipped = 0; Files = @(); Tests = @()
+        Failures = @([pscustomobject]@{ Name = 'Pester worker (crashed)'; File = ''; Message = "$_`n$($_.InvocationInfo.PositionMessage)`n$($_.ScriptStackTrace)" })
+    } | ConvertTo-Json -Depth 4 | Set-Content -Path $ResultPath
+    exit 1
+}
+
 if (-not $PesterPath) {
     $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
     $PesterPath = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
@@ -59,11 +69,12 @@ function Invoke-Files([string[]] $Files) {
     Invoke-Pester -Configuration $config
 }
 
-$results = @(
-    if ($Queue) { while ($file = Get-NextFile $Queue) { Invoke-Files $file } }
-    elseif ($Path.Count) { Invoke-Files $Path }
-    else { Invoke-Files $PSScriptRoot }
-)
+# None when the queue was empty before this worker took a file.
+$results = @(@(
+        if ($Queue) { while ($file = Get-NextFile $Queue) { Invoke-Files $file } }
+        elseif ($Path.Count) { Invoke-Files $Path }
+        else { Invoke-Files $PSScriptRoot }
+    ) | Where-Object { $_ })
 function Get-Message($ErrorRecords) { (@($ErrorRecords) | ForEach-Object { "$_" }) -join "`n" }
 
 $failures = @(
@@ -76,8 +87,8 @@ $failed = ($results | Measure-Object -Sum { $_.FailedCount + $_.FailedBlocksCoun
     Passed   = [int]($results | Measure-Object -Sum PassedCount).Sum
     Failed   = [int]$failed
     Skipped  = [int]($results | Measure-Object -Sum SkippedCount).Sum
-    Files    = @($results.Containers | ForEach-Object { [pscustomobject]@{ Name = Split-Path -Leaf $_.Item; Seconds = $_.Duration.TotalSeconds; Passed = $_.PassedCount; Failed = $_.FailedCount } })
-    Tests    = @($results.Tests | Where-Object Executed | ForEach-Object { [pscustomobject]@{ Name = $_.ExpandedPath; File = Split-Path -Leaf $_.ScriptBlock.File; Seconds = $_.Duration.TotalSeconds; Result = $_.Result } })
+    Files    = @($results.Containers | Where-Object { $_ } | ForEach-Object { [pscustomobject]@{ Name = Split-Path -Leaf $_.Item; Seconds = $_.Duration.TotalSeconds; Passed = $_.PassedCount; Failed = $_.FailedCount } })
+    Tests    = @($results.Tests | Where-Object { $_ -and $_.Executed } | ForEach-Object { [pscustomobject]@{ Name = $_.ExpandedPath; File = Split-Path -Leaf $_.ScriptBlock.File; Seconds = $_.Duration.TotalSeconds; Result = $_.Result } })
     Failures = $failures
 } | ConvertTo-Json -Depth 4 | Set-Content -Path $ResultPath
 exit ([int]($failed -gt 0))

@@ -47,7 +47,7 @@ Describe 'A bot that outlived its stop' {
             $market.Note | Should -Match "pid $botPid lives without mmctl knowing it \(left by a failed stop"
             (Get-MmStatus eth).State | Should -Be 'Orphaned'
             (Get-MmStatus | Where-Object Slug -EQ eth).State | Should -Be 'Orphaned' -Because 'mmctl lists no pid file for it, and the module adds it'
-            (Wait-MmMarket eth -State Orphaned -Timeout 5).Pid | Should -Be $botPid
+            (Wait-MmMarket eth -State Orphaned -Timeout 60).Pid | Should -Be $botPid
             $health = Get-MmHealth
             ($health.Orphaned, $health.Running) | Should -Be @(1, 0)
             $health.OrphanedMarkets | Should -Be @("ETH-USD (pid $botPid)")

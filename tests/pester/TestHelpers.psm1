@@ -87,8 +87,8 @@ function Test-Alive {
 }
 
 function Wait-Until {
-    <# Polls a condition every 50 ms until it holds or the time is up; returns whether it held. #>
-    param([Parameter(Mandatory, Position = 0)][scriptblock] $Condition, [double] $TimeoutSec = 10)
+    <# Polls a condition every 50 ms until it holds or the time is up (a backstop: generous for a loaded machine); returns whether it held. #>
+    param([Parameter(Mandatory, Position = 0)][scriptblock] $Condition, [double] $TimeoutSec = 60)
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
     while (-not (& $Condition)) {
         if ([DateTime]::UtcNow -ge $deadline) { return $false }

@@ -45,6 +45,7 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public AgentSession Caller { get; }
 
+    /// <summary>Loaded on the pipeline thread, as it may warn: a market run loads it when made, before its thread starts.</summary>
     public OperatorOptions Options => _options ??= LoadOptions();
 
     // Read by the threads that run several markets at once too: each is made once, whoever asks first.
@@ -223,6 +224,11 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     }
 
     public void WriteProgress(ProgressRecord record) => _cmdlet.WriteProgress(record);
+
+    /// <summary>Often enough to look alive, seldom enough that a quick run shows no bar at all.</summary>
+    private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250);
+
+    public IDisposable StartRedraws(Action redraw) => new Timer(_ => redraw(), null, RedrawInterval, RedrawInterval);
 
     public bool WaitForExit(int pid, TimeSpan window) => ProcessProbe.WaitForExit(pid, window, CancellationToken.None);
 

@@ -86,6 +86,13 @@ public interface IFlowHost
 
     void WriteProgress(ProgressRecord record);
 
+    /// <summary>
+    /// Calls <paramref name="redraw"/>, from any thread, each time the progress bars are due (every
+    /// 250 ms in a session), until disposed: a clock the flow does not read itself, so a test decides
+    /// when a redraw happens.
+    /// </summary>
+    IDisposable StartRedraws(Action redraw);
+
     /// <summary>Watches a process for up to <paramref name="window"/>; true as soon as it is gone. Ctrl+C does not cut it short.</summary>
     bool WaitForExit(int pid, TimeSpan window);
 

@@ -1,8 +1,10 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
+using MmOperator.Options;
 using MmOperator.Reporting;
 using MmOperator.Status;
 
@@ -25,14 +27,26 @@ public sealed class MarketRun
     public static readonly TimeSpan ReapWait = TimeSpan.FromSeconds(5);
 
     private readonly IFlowHost _host;
-    private readonly Stopwatch _clock = new();
+
+    // Loaded on the pipeline thread that makes the run: its own thread only reads them (options
+    // load lazily and may write a warning, which only the pipeline thread can do).
+    private readonly OperatorOptions _options;
+    private readonly ProcessTruth _truth;
+
     private volatile string _stage = "waiting for its turn";
+    private volatile ImmutableList<HostRunResult> _runs = [];
+
+    // Stopwatch timestamps: written by the run's thread, read by the progress bars on the pipeline thread.
+    private long _started;
+    private long _ended;
 
     public MarketRun(IFlowHost host, ApprovedAction approved)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(approved);
         _host = host;
+        _options = host.Options;
+        _truth = host.Truth;
         Approved = approved;
     }
 
@@ -41,10 +55,12 @@ public sealed class MarketRun
     /// <summary>What it is doing now, for its progress bar.</summary>
     public string Stage => _stage;
 
-    public TimeSpan Elapsed => _clock.Elapsed;
+    public TimeSpan Elapsed => Interlocked.Read(ref _started) is var started and not 0
+        ? Stopwatch.GetElapsedTime(started, Interlocked.Read(ref _ended) is var ended and not 0 ? ended : Stopwatch.GetTimestamp())
+        : TimeSpan.Zero;
 
     /// <summary>Every command it ran, in order (the action, then the status check), for -Verbose and -Debug.</summary>
-    public List<HostRunResult> Runs { get; } = [];
+    public IReadOnlyList<HostRunResult> Runs => _runs;
 
     /// <summary>mmctl's answer to the action; null only if the module itself failed before it (<see cref="Fault"/>).</summary>
     public HostRunResult? Run { get; private set; }
@@ -77,7 +93,7 @@ public sealed class MarketRun
 
     public void Execute()
     {
-        _clock.Start();
+        Interlocked.Exchange(ref _started, Stopwatch.GetTimestamp());
         try
         {
             AwaitReaping();
@@ -92,7 +108,7 @@ public sealed class MarketRun
         }
         finally
         {
-            _clock.Stop();
+            Interlocked.Exchange(ref _ended, Stopwatch.GetTimestamp());
         }
     }
 
@@ -103,7 +119,7 @@ public sealed class MarketRun
     /// </summary>
     private void AwaitReaping()
     {
-        if (_host.Truth.UnreapedPid(Approved.Market) is { } zombie)
+        if (_truth.UnreapedPid(Approved.Market) is { } zombie)
         {
             _stage = $"waiting for the dead bot's pid {zombie} to be reaped";
             _host.WaitForReaping(zombie, ReapWait);
@@ -113,7 +129,7 @@ public sealed class MarketRun
     private HostRunResult RunHost(HostCommand command)
     {
         var run = _host.StartHost(command).GetAwaiter().GetResult();
-        Runs.Add(run);
+        _runs = _runs.Add(run);
         return run;
     }
 
@@ -143,7 +159,7 @@ public sealed class MarketRun
 
         var mustSettle = meaning.Outcome == ActionOutcome.Succeeded && action != MarketAction.Stop;
         var died = false;
-        var settle = _host.Options.StartSettle;
+        var settle = _options.StartSettle;
         if (mustSettle)
         {
             _stage = "checking that the bot stays up";
@@ -201,21 +217,21 @@ public sealed class MarketRun
     {
         try
         {
-            _host.Truth.Remember(Approved.Market, pid, Approved.Action);
+            _truth.Remember(Approved.Market, pid, Approved.Action);
             return string.Empty;
         }
         catch (Exception unwritable) when (unwritable is IOException or UnauthorizedAccessException)
         {
-            return $". The module could not record it in {_host.Truth.Store.Path} ({unwritable.Message}): only a scan of the process table still finds it";
+            return $". The module could not record it in {_truth.Store.Path} ({unwritable.Message}): only a scan of the process table still finds it";
         }
     }
 
     private MarketStatus? RefreshStatus()
     {
-        var run = RunHost(HostCommand.MmctlStatus(_host.Options, Approved.Market));
+        var run = RunHost(HostCommand.MmctlStatus(_options, Approved.Market));
         try
         {
-            return _host.Truth.Read(run) is [var first, ..] ? first : null;
+            return _truth.Read(run) is [var first, ..] ? first : null;
         }
         catch (HostCommandException failure)
         {

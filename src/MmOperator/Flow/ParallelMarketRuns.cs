@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Management.Automation;
 using System.Runtime.ExceptionServices;
 using MmOperator.Lifecycle;
@@ -21,9 +20,6 @@ public static class ParallelMarketRuns
 
     public const int MaxThrottleLimit = 64;
 
-    /// <summary>How often the bars are redrawn; quick runs finish before the first redraw and show none.</summary>
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
-
     private const int BatchActivityId = 4711;
 
     /// <param name="record">Journals a run once it is done, or cancelled before its turn; called for every run, even after Ctrl+C.</param>
@@ -41,9 +37,14 @@ public static class ParallelMarketRuns
         }
 
         using var slots = new SemaphoreSlim(throttleLimit);
-        using var finished = new BlockingCollection<MarketRun>();
+        using var events = new RunEvents();
         var gate = new StartGate(runs);
-        using var ctrlC = host.Stopping.Register(gate.Close);
+        // Ctrl+C wakes the pipeline thread at once: its notice is shown without waiting for a run to end.
+        using var ctrlC = host.Stopping.Register(() =>
+        {
+            gate.Close();
+            events.Redraw();
+        });
         foreach (var run in runs)
         {
             host.ReportStarting(run.Approved.Command);
@@ -67,7 +68,7 @@ public static class ParallelMarketRuns
                     {
                         gate.Leave(run);
                         slots.Release();
-                        finished.Add(run);
+                        events.Finished(run);
                     }
                 },
                 CancellationToken.None,
@@ -76,13 +77,15 @@ public static class ParallelMarketRuns
         }
 
         var progress = new BatchProgress(host, runs);
+        // Disposed before the events: the host's clock may still be calling it as the batch ends.
+        using var redraws = host.StartRedraws(events.Redraw);
         // The pipeline refused a write: it is stopping (Ctrl+C, or a downstream Select-Object -First,
         // which stops this command the same way), thrown a moment before StopProcessing is called.
         PipelineStoppedException? refused = null;
         var noticeShown = false;
         for (var left = runs.Count; left > 0;)
         {
-            var done = finished.TryTake(out var run, Tick) ? run : null;
+            var done = events.Take();
             var shown = false;
             if (done is not null)
             {
@@ -156,7 +159,10 @@ public static class ParallelMarketRuns
         }
 
         progress.Finished(done);
-        done.Runs.ForEach(host.ReportFinished);
+        foreach (var ran in done.Runs)
+        {
+            host.ReportFinished(ran);
+        }
         report(done);
     }
 
@@ -248,13 +254,69 @@ public static class ParallelMarketRuns
         }
     }
 
-    /// <summary>The bars: only once something has run for a tick, and each closed when its market is done.</summary>
+    /// <summary>
+    /// What the pipeline thread waits for, in the order it happened: a run that finished, or a redraw
+    /// (null: the host's clock, or Ctrl+C). Redraws that pile up while the thread is busy count as one.
+    /// </summary>
+    private sealed class RunEvents : IDisposable
+    {
+        private readonly BlockingCollection<MarketRun?> _queue = [];
+        private readonly object _lock = new();
+        private bool _redrawQueued;
+        private bool _disposed;
+
+        public void Finished(MarketRun run) => Add(run);
+
+        /// <summary>From the host's clock or Ctrl+C, on any thread, even as the batch ends.</summary>
+        public void Redraw() => Add(null);
+
+        /// <summary>Nothing once disposed: a batch that ended (or threw) no longer listens.</summary>
+        private void Add(MarketRun? next)
+        {
+            lock (_lock)
+            {
+                if (_disposed || (next is null && _redrawQueued))
+                {
+                    return;
+                }
+
+                _redrawQueued |= next is null;
+                _queue.Add(next);
+            }
+        }
+
+        /// <summary>The next run that finished, or null for a redraw.</summary>
+        public MarketRun? Take()
+        {
+            var next = _queue.Take();
+            if (next is null)
+            {
+                lock (_lock)
+                {
+                    _redrawQueued = false;
+                }
+            }
+
+            return next;
+        }
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                _disposed = true;
+            }
+
+            _queue.Dispose();
+        }
+    }
+
+    /// <summary>The bars: from the first redraw on (a quick batch shows none), each closed when its market is done.</summary>
     private sealed class BatchProgress(IFlowHost host, IReadOnlyList<MarketRun> runs)
     {
         private readonly HashSet<MarketRun> _done = [];
         private readonly Dictionary<MarketRun, int> _index = runs.Select((run, i) => (run, i)).ToDictionary(x => x.run, x => x.i);
         private readonly MarketAction? _action = runs.Select(r => r.Approved.Action).Distinct().Count() == 1 ? runs[0].Approved.Action : null;
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
         private bool _shown;
 
         private bool IsBatch => runs.Count > 1;
@@ -263,11 +325,6 @@ public static class ParallelMarketRuns
 
         public void Show()
         {
-            if (_clock.Elapsed < Tick)
-            {
-                return;
-            }
-
             _shown = true;
             if (IsBatch)
             {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Management.Automation;
 using MmOperator.Approvals;
@@ -39,12 +40,28 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         var mmctl = _dir.Write("bin/mmctl", "#!/bin/sh\n");
         File.SetUnixFileMode(mmctl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         _dir.WritePolicyFixtures();
-        Options = new OperatorOptions { MmctlPath = mmctl, RepoPath = _dir.Path, AuditLogPath = Path.Combine(_dir.Path, "state", "audit.jsonl") };
+        _options = new OperatorOptions { MmctlPath = mmctl, RepoPath = _dir.Path, AuditLogPath = Path.Combine(_dir.Path, "state", "audit.jsonl") };
         Catalog = MarketCatalog.Load(_dir.Path);
-        Journal = new AuditJournal(Options.AuditLogPath);
+        Journal = new AuditJournal(_options.AuditLogPath);
     }
 
-    public OperatorOptions Options { get; set; }
+    private OperatorOptions _options;
+
+    /// <summary>A session loads its options lazily (and may warn, on the pipeline thread only): each read's thread is kept.</summary>
+    public OperatorOptions Options
+    {
+        get => Loaded(_options);
+        set => _options = value;
+    }
+
+    /// <summary>The threads that read <see cref="Options"/> or <see cref="Truth"/>, which a session loads lazily.</summary>
+    public ConcurrentBag<int> LoadedOnThreads { get; } = [];
+
+    private T Loaded<T>(T value)
+    {
+        LoadedOnThreads.Add(Environment.CurrentManagedThreadId);
+        return value;
+    }
 
     /// <summary>None unless a test masks by the repo's secrets (<see cref="SecretMasker.ForRepo"/>).</summary>
     public SecretMasker Masker { get; set; } = SecretMasker.None;
@@ -59,7 +76,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     /// <summary>The process table the flow reads: by default none (no /proc), so mmctl's word stands.</summary>
     public ProcessTable Processes { get; set; } = new("/nonexistent-proc");
 
-    public ProcessTruth Truth => new(Catalog, Processes, new OrphanStore(Options.OrphanStorePath));
+    public ProcessTruth Truth => Loaded(new ProcessTruth(Catalog, Processes, new OrphanStore(_options.OrphanStorePath)));
 
     public string CmdletName { get; set; } = "Start-MmMarket";
 
@@ -182,7 +199,28 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public void ReportFinished(HostRunResult run) { }
 
-    public void WriteProgress(ProgressRecord record) => Progress.Add(record);
+    public void WriteProgress(ProgressRecord record)
+    {
+        Progress.Add(record);
+        Written(record);
+    }
+
+    private volatile Action? _redraw;
+
+    /// <summary>No redraw comes by itself: the test calls <see cref="Redraw"/> when the bars are due.</summary>
+    public IDisposable StartRedraws(Action redraw)
+    {
+        _redraw = redraw;
+        return new Redraws(this);
+    }
+
+    /// <summary>The redraw tick a session's clock would give; nothing when no batch is running.</summary>
+    public void Redraw() => _redraw?.Invoke();
+
+    private sealed class Redraws(FakeFlowHost host) : IDisposable
+    {
+        public void Dispose() => host._redraw = null;
+    }
 
     public bool WaitForExit(int pid, TimeSpan window)
     {
@@ -218,7 +256,14 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         }
     }
 
-    public void WriteObject(object value, string typeName) => Output.Add(ThrowIfStopped(value));
+    public void WriteObject(object value, string typeName)
+    {
+        Output.Add(ThrowIfStopped(value));
+        Written(value);
+    }
+
+    /// <summary>Called with each result and progress record as it is written, on the pipeline thread.</summary>
+    public Action<object> Written { get; set; } = _ => { };
 
     public void WriteError(ErrorRecord record) => Errors.Add(ThrowIfStopped(record));
 

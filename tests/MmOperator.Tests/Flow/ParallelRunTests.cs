@@ -127,7 +127,30 @@ public sealed class ParallelRunTests : IDisposable
     [Fact]
     public void A_slow_batch_shows_one_bar_for_the_batch_and_one_per_market()
     {
-        AnswerStops(command => Thread.Sleep(command.Market!.Slug == "eth" ? 200 : 900));
+        // ETH is done and reported; then the clock ticks, and BTC and SOL wait for mmctl until their bars are drawn.
+        using var ethReported = new ManualResetEventSlim();
+        using var redrawn = new ManualResetEventSlim();
+        _host.Written = written =>
+        {
+            if (written is ActionResult { Market: "ETH-USD" })
+            {
+                ethReported.Set();
+            }
+
+            if (written is ProgressRecord { Activity: "Stop SOL-USD", RecordType: ProgressRecordType.Processing })
+            {
+                redrawn.Set();
+            }
+        };
+        AnswerStops(command =>
+        {
+            if (command.Market!.Slug != "eth")
+            {
+                Assert.True(ethReported.Wait(TimeSpan.FromSeconds(20)), "ETH's result was never written");
+                _host.Redraw();
+                Assert.True(redrawn.Wait(TimeSpan.FromSeconds(20)), "the bars were never redrawn");
+            }
+        });
 
         new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, Three, Reason);
 
@@ -139,6 +162,18 @@ public sealed class ParallelRunTests : IDisposable
         Assert.Contains(markets, p => p.Activity == "Stop BTC-USD" && p.StatusDescription.StartsWith("waiting for mmctl: ", StringComparison.Ordinal));
         // ETH finished before the first redraw: it never got a bar to close.
         Assert.Equal(["Stop BTC-USD", "Stop SOL-USD"], markets.Where(p => p.RecordType == ProgressRecordType.Completed).Select(p => p.Activity).Order());
+    }
+
+    [Fact]
+    public void The_run_threads_read_no_options_or_status_query_from_the_host_which_loads_them_lazily()
+    {
+        AnswerStops(_ => { });
+        var pipeline = Environment.CurrentManagedThreadId;
+
+        new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, Three, Reason);
+
+        Assert.Equal(3, Results.Count(r => r.Outcome == ActionOutcome.Succeeded));
+        Assert.All(_host.LoadedOnThreads, thread => Assert.Equal(pipeline, thread));
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public sealed class HostRunnerTests : IDisposable
     {
         var options = OperatorOptions.Defaults(_dir.Path, null) with { RepoPath = _dir.Path };
 
-        var run = await HostRunner.RunAsync(HostCommand.MmctlStatus(options), Plain, TimeSpan.FromSeconds(5), CancellationToken.None);
+        var run = await HostRunner.RunAsync(HostCommand.MmctlStatus(options), Plain, TimeSpan.FromSeconds(60), CancellationToken.None);
 
         Assert.Equal(HostRunStatus.NotStarted, run.Status);
         Assert.False(string.IsNullOrEmpty(run.StartError));
@@ -131,9 +131,10 @@ public sealed class HostRunnerTests : IDisposable
         return File.Exists(stat) && File.ReadAllText(stat).Split(')')[^1].Trim()[0] != 'Z';
     }
 
+    /// <summary>Until the condition holds, 60 s at most: a backstop for a loaded machine.</summary>
     private static async Task WaitUntil(Func<bool> condition)
     {
-        for (var i = 0; i < 50 && !condition(); i++)
+        for (var i = 0; i < 600 && !condition(); i++)
         {
             await Task.Delay(100);
         }

@@ -135,7 +135,16 @@ public sealed class ApprovalSessionTests : IDisposable
         using var shell = Session(new ScriptedHost());
         shell.AddScript("$null = & (Get-MmOperatorOption).MmctlPath start eth --json").Invoke();
         shell.Commands.Clear();
-        Environment.SetEnvironmentVariable("MM_SANDBOX_FAULT", "slow-stop:1.6");
+        // The stop is held until its bar was drawn: a quick stop shows none.
+        var release = Path.Combine(_dir.Path, "release-stop");
+        Environment.SetEnvironmentVariable("MM_SANDBOX_FAULT", $"hold-stop:{release}");
+        shell.Streams.Progress.DataAdded += (_, added) =>
+        {
+            if (shell.Streams.Progress[added.Index].StatusDescription.Contains("s elapsed", StringComparison.Ordinal))
+            {
+                File.WriteAllText(release, string.Empty);
+            }
+        };
 
         var result = shell.AddScript("Stop-MmMarket eth -Reason 'drill' -Confirm:$false").Invoke();
 
@@ -155,13 +164,18 @@ public sealed class ApprovalSessionTests : IDisposable
         var log = Path.Combine(_dir.Path, "host", "sandbox", "invocations.jsonl");
         var journal = Path.Combine(_dir.Path, "host", "state", "mmoperator", "audit.jsonl");
         Environment.SetEnvironmentVariable("MM_SANDBOX_FAULT_ON", "stop");
-        Environment.SetEnvironmentVariable("MM_SANDBOX_FAULT", "slow-stop:2");
+        // Both stops are held before their SIGINT until Ctrl+C's notice is shown, as a slow host's would be.
+        var release = Path.Combine(_dir.Path, "release-stops");
+        Environment.SetEnvironmentVariable("MM_SANDBOX_FAULT", $"hold-stop:{release}");
         try
         {
             shell.AddScript("Stop-MmMarket eth, btc -Reason 'SEV1' -Confirm:$false").BeginInvoke();
-            Assert.True(Poll.Until(() => File.ReadLines(log).Count(l => l.Contains("\"stop\"", StringComparison.Ordinal)) == 2, TimeSpan.FromSeconds(20)), "both stops should be running at once");
+            Assert.True(Poll.Until(() => File.ReadLines(log).Count(l => l.Contains("\"stop\"", StringComparison.Ordinal)) == 2, TimeSpan.FromSeconds(60)), "both stops should be running at once");
 
-            shell.Stop();
+            var stopping = shell.BeginStop(null, null);
+            Assert.True(Poll.Until(() => host.WarningLines.Count > 0, TimeSpan.FromSeconds(60)), "Ctrl+C's notice was never shown");
+            File.WriteAllText(release, string.Empty);
+            shell.EndStop(stopping);
 
             Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
             var stops = File.ReadLines(journal).Where(l => l.Contains("\"action\":\"stop\"", StringComparison.Ordinal) && !l.Contains("\"outcome\":\"Intended\"", StringComparison.Ordinal)).ToList();
@@ -173,6 +187,7 @@ public sealed class ApprovalSessionTests : IDisposable
         }
         finally
         {
+            File.WriteAllText(release, string.Empty);
             Environment.SetEnvironmentVariable("MM_SANDBOX_FAULT_ON", null);
         }
     }

@@ -45,12 +45,14 @@ def log_invocation(tool, argv):
 
 
 class Fault:
-    """MM_SANDBOX_FAULT=hang[:S] | garbage | error-json | leak | exit:N | json-exit:N | slow-stop:S | start-error
-    | ignore-signals:INT[,TERM] | die-after:S, limited to the sub-commands named in MM_SANDBOX_FAULT_ON (comma list) when set.
+    """MM_SANDBOX_FAULT=hang[:S] | garbage | error-json | leak | exit:N | json-exit:N | slow-stop:S | hold-stop:FILE | start-error
+    | ignore-signals:INT[,TERM] | die-after:S | die-when:FILE, limited to the sub-commands named in MM_SANDBOX_FAULT_ON (comma list) when set.
     'leak' reports an error that quotes the shared .env's MM_API_KEY, to prove the module masks it;
+    'hold-stop' makes a stop wait until FILE exists (a test's event, not a time), ten minutes at most;
     'start-error' makes mmctl's start (alone or inside restart) answer {"status": "error"};
     'ignore-signals' makes a bot started under it ignore those signals (the bot inherits the variables);
-    'die-after' makes a bot started under it exit by itself S seconds after it started (a crash)."""
+    'die-after' makes a bot started under it exit by itself S seconds after it started (a crash);
+    'die-when' makes it crash once FILE exists (a test's or the demo's event, not a time)."""
 
     def __init__(self, command):
         spec = os.environ.get("MM_SANDBOX_FAULT", "")
@@ -78,11 +80,20 @@ class Fault:
             print("error: injected fault (exit %s)" % self.arg, file=sys.stderr)
             sys.exit(int(self.arg or 1))
 
-    def stop_delay(self):
-        return float(self.arg or 5) if self.name == "slow-stop" else 0.0
+    def before_stop_signal(self):
+        """A slow host's stop: a fixed delay (slow-stop), or held until a test says (hold-stop)."""
+        if self.name == "slow-stop":
+            time.sleep(float(self.arg or 5))
+        elif self.name == "hold-stop":
+            deadline = time.monotonic() + 600  # a backstop only: the test creates the file
+            while not os.path.exists(self.arg) and time.monotonic() < deadline:
+                time.sleep(0.05)
 
     def lifetime(self):
         return float(self.arg) if self.name == "die-after" else None
+
+    def crash_file(self):
+        return self.arg if self.name == "die-when" else None
 
     def ignored_signals(self):
         return [name.strip() for name in self.arg.split(",") if name.strip()] if self.name == "ignore-signals" else []

@@ -10,7 +10,7 @@ It keeps running when its env file is deleted, as the real one does.
 
 Sandbox-only: MM_SANDBOX_FAULT=ignore-signals:INT (or INT,TERM) makes it ignore those signals, so that
 mmctl's "stopped" for a bot still running can be tried; MM_SANDBOX_FAULT=die-after:S makes it crash (exit 1)
-S seconds after it started, so a start's verification can be timed; and it ends by itself after MM_SANDBOX_BOT_MAX_S
+S seconds after it started, so a start's verification can be timed (die-when:FILE: once FILE exists); and it ends by itself after MM_SANDBOX_BOT_MAX_S
 seconds or once its own folder is gone (the sandbox was removed), so tests never leave it behind.
 """
 import json
@@ -78,12 +78,13 @@ def main():
         return 1
     started = time.monotonic()
     deadline = started + float(os.environ.get("MM_SANDBOX_BOT_MAX_S") or 3600)
-    crash = fault.lifetime()
+    crash, crash_file = fault.lifetime(), fault.crash_file()
     while not stopping and time.monotonic() < deadline and HOME.is_dir():
-        if crash is not None and time.monotonic() - started >= crash:
-            print("sandbox fault: the bot crashed %.1f s after it started" % crash, file=sys.stderr, flush=True)
+        lived = time.monotonic() - started
+        if (crash is not None and lived >= crash) or (crash_file and os.path.exists(crash_file)):
+            print("sandbox fault: the bot crashed %.1f s after it started" % (crash if crash is not None else lived), file=sys.stderr, flush=True)
             return 1
-        time.sleep(0.05 if crash is not None else 0.2)
+        time.sleep(0.05 if crash is not None or crash_file else 0.2)
     return 0
 
 
