@@ -22,7 +22,9 @@ BeforeAll {
     }
     # OpenClaw from the cache, run by the agent's account in the environment of a login on it.
     function script:OpenClawCommand([string[]] $Arguments) {
-        @('runuser', '-u', $Ag, '--', 'env', '-i', "HOME=$AgentHome", "USER=$Ag", "LOGNAME=$Ag", 'SHELL=/bin/bash', "PATH=${NodeBin}:/usr/local/bin:/usr/bin:/bin", 'NO_COLOR=1',
+        # In the agent's home: the checkout may sit in a folder the agent cannot enter, and a child OpenClaw spawns
+        # in a working folder it cannot enter fails with EACCES.
+        @('runuser', '-u', $Ag, '--', 'env', '-i', "--chdir=$AgentHome", "HOME=$AgentHome", "USER=$Ag", "LOGNAME=$Ag", 'SHELL=/bin/bash', "PATH=${NodeBin}:/usr/local/bin:/usr/bin:/bin", 'NO_COLOR=1',
             "OPENCLAW_GATEWAY_PORT=$GatewayPort", "OPENCLAW_GATEWAY_TOKEN=$GatewayToken", "$NodeBin/node", $OpenClawJs) + $Arguments
     }
     function script:OpenClaw([string[]] $Arguments) { $command = OpenClawCommand $Arguments; Invoke-NativeText $command[0] $command[1..($command.Count - 1)] }
