@@ -269,7 +269,8 @@ function New-TwoUserDeployment {
     $aptLog = "$tools.apt.log"
     if ($missing) {
         $apt = Use-Environment @{ DEBIAN_FRONTEND = 'noninteractive' } {
-            Start-Process bash -ArgumentList '-c', "`"exec >'$aptLog' 2>&1; apt-get update -qq && apt-get install -y -qq $($missing -join ' ')`"" -PassThru
+            # Serialised: the two-user and OpenClaw tests may install at once in two workers, and apt holds its locks.
+            Start-Process bash -ArgumentList '-c', "`"exec >'$aptLog' 2>&1; exec flock /var/lock/mmoperator-test-apt.lock bash -c 'apt-get -o DPkg::Lock::Timeout=300 update -qq && apt-get -o DPkg::Lock::Timeout=300 install -y -qq $($missing -join ' ')'`"" -PassThru
         }
     }
     $null = New-Item -ItemType Directory "$tools/pwsh" -Force
