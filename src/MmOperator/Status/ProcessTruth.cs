@@ -158,6 +158,7 @@ public sealed class ProcessTruth
             GeneratedAt = generatedAt,
             Note = OrphanNote(orphans),
             Environment = entry?.Environment,
+            Problem = entry?.Problem,
         };
     }
 
@@ -180,6 +181,7 @@ public sealed class ProcessTruth
         GeneratedAt = status.GeneratedAt,
         Note = note,
         Environment = status.Environment,
+        Problem = status.Problem,
         SettingsChanged = settingsChanged,
     };
 

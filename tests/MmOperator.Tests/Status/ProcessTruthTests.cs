@@ -55,6 +55,19 @@ public sealed class ProcessTruthTests : IDisposable
     }
 
     [Fact]
+    public void A_corrected_state_keeps_what_the_host_misreads_in_its_file()
+    {
+        var catalog = new MarketCatalog("/repo", [new MarketEntry("eth", "ETH-USD", "/repo/.env.eth") { Problem = "a byte-order mark hides MM_MARKET_NAME" }]);
+        _proc.AddBot(100, 5000, "/repo/.env.eth", state: 'Z');
+
+        var asked = Eth("running", 100) with { Command = HostCommand.MmctlStatus(Options, catalog.FindBySlug("eth")!) };
+
+        var status = Assert.Single(new ProcessTruth(catalog, _proc.Table, Store).Read(asked));
+
+        Assert.Equal((MarketState.Crashed, "a byte-order mark hides MM_MARKET_NAME"), (status.State, status.Problem));
+    }
+
+    [Fact]
     public void A_live_bot_mmctl_tracks_is_Running()
     {
         _proc.AddBot(100, 5000, "/repo/.env.eth");
