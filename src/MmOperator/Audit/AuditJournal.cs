@@ -245,7 +245,7 @@ public sealed class AuditJournal
 
     /// <summary>The time a line's id gives, or null when the line does not start as a record.</summary>
     private static DateTime? WrittenAt(ReadOnlySpan<byte> head) =>
-        head.Length == IdAt + IdTimeLength && head.StartsWith(Encoding.ASCII.GetBytes(PrevHashPrefix)) && head[(IdAt - 8)..IdAt].SequenceEqual("\",\"id\":\""u8)
+        head.Length == IdAt + IdTimeLength && head.StartsWith("{\"prev_hash\":\""u8) && head[(IdAt - 8)..IdAt].SequenceEqual("\",\"id\":\""u8)
         && DateTime.TryParseExact(Encoding.ASCII.GetString(head[IdAt..]), IdTimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
             ? time
             : null;

@@ -67,14 +67,14 @@ public sealed class ProposalSubmission
         }
 
         var line = HostCommand.AdvisorSubmitPlanLine(Flow.Options);
-        var rows = string.Join("; ", _rows.Select((r, i) => $"{i + 1}: {r.Row.Describe()}"));
+        var planned = $"{line} ({_rows.Count} proposal(s): {string.Join("; ", _rows.Select((r, i) => $"{i + 1}: {r.Row.Describe()}"))})";
         var mainnet = Host.Catalog.Markets.Where(m => m.IsMainnet && _rows.Any(r => r.Row.Market == m.DisplayName)).Select(m => m.DisplayName).ToList();
-        if (Flow.Approve(Action, $"{_rows.Count} proposal(s)", reason, $"{line} ({_rows.Count} proposal(s): {rows})", [line], values: _rows.Select(r => r.Row.ToJsonLine()).ToList(), stakes: new Stakes(mainnet, [], string.Empty)) is not { } approval)
+        if (Flow.Approve(Action, $"{_rows.Count} proposal(s)", reason, planned, [line], values: _rows.Select(r => r.Row.ToJsonLine()).ToList(), stakes: new Stakes(mainnet, [], string.Empty)) is not { } approval)
         {
             return;
         }
 
-        if (Flow.BeginAttempt(new AuditRecord { Action = Action, Reason = reason, Approval = approval, Detail = $"{line} ({_rows.Count} proposal(s): {rows})" }) is not { } attempt)
+        if (Flow.BeginAttempt(new AuditRecord { Action = Action, Reason = reason, Approval = approval, Detail = planned }) is not { } attempt)
         {
             return;
         }

@@ -56,7 +56,7 @@ public sealed class RunbookFlow
     public bool IsRestricted => Host.LanguageMode != PSLanguageMode.FullLanguage;
 
     /// <summary>A person's session: full language, and not one the agent's launcher started (as the import read it).</summary>
-    public bool IsPerson => !IsRestricted && !AgentSession.Current.IsAgent;
+    public bool IsPerson => !IsRestricted && !Host.Caller.IsAgent;
 
     /// <summary>A refusal whose message quotes free text from the host's files (a reader's own error, never what the caller typed), masked as the host's output is.</summary>
     public OperatorException MaskHostText(OperatorException refusal)
@@ -268,10 +268,8 @@ public sealed class RunbookFlow
         }
         catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
-            var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{action} {target} is a risk change and this session cannot ask a person to confirm it ({noPrompt.Message}). Nothing was changed. A script confirms it with -Force.", target, noPrompt);
-            RecordRefusal(refusal, action, target, reason, key);
-            Host.ThrowScriptTerminatingError(refusal.ToErrorRecord());
-            return false;
+            RefuseUnaskable(noPrompt, $"{action} {target}", [(action, target)], reason, key, $"{action} {target} is a risk change and this session cannot ask a person to confirm it ({noPrompt.Message}). Nothing was changed. A script confirms it with -Force.");
+            return false; // not reached: the refusal ends the script
         }
 
         if (string.Equals(typed?.Trim(), stakes.ConfirmName, StringComparison.OrdinalIgnoreCase))
@@ -318,9 +316,9 @@ public sealed class RunbookFlow
     /// the script that ran it (pwsh -File exits 1): a script must not go on as if it had been approved.
     /// </summary>
     [DoesNotReturn]
-    private void RefuseUnaskable(Exception noPrompt, string what, List<(string Action, string? Target)> asked, string? reason, string? key = null)
+    private void RefuseUnaskable(Exception noPrompt, string what, List<(string Action, string? Target)> asked, string? reason, string? key = null, string? message = null)
     {
-        var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, $"{what} needs approval and this session cannot ask a person for it ({noPrompt.Message}). Nothing ran. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.", asked.Count == 1 ? asked[0].Target : what, noPrompt);
+        var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, message ?? $"{what} needs approval and this session cannot ask a person for it ({noPrompt.Message}). Nothing ran. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.", asked.Count == 1 ? asked[0].Target : what, noPrompt);
         foreach (var (action, target) in asked)
         {
             RecordRefusal(refusal, action, target, reason, key);
@@ -748,7 +746,7 @@ public sealed class RunbookFlow
     /// </summary>
     private string LogToSystem(AuditRecord record, OperatorException journalProblem, string what)
     {
-        Stamp(record);
+        // Stamped (and its typed text escaped, once) by the Record that the journal refused.
         record.Id = AuditJournal.NewId(record.Time = DateTime.UtcNow);
         var run = Host.RunHost(HostCommand.SystemLog(Options, record));
         var where = run is { Status: HostRunStatus.Completed, ExitCode: 0 }
@@ -777,15 +775,10 @@ public sealed class RunbookFlow
             Result = meaning.Output,
             NewStatus = run.Status is null ? null : RunbookText.StatusFacts(run.Status),
         };
-        if (!run.OutsideJournal)
-        {
-            run.AuditId = Record(outcome)?.Id;
-            return;
-        }
-
         try
         {
-            run.AuditId = Record(outcome, throwIfUnavailable: true)!.Id;
+            // Only a run outside the journal throws here: its end goes to the system log, as its intent did.
+            run.AuditId = Record(outcome, throwIfUnavailable: run.OutsideJournal)?.Id;
         }
         catch (OperatorException unwritable)
         {

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Text.RegularExpressions;
 using MmOperator.Options;
 using MmOperator.Security;
 
@@ -13,7 +12,7 @@ namespace MmOperator.Host;
 /// session or a person's, so a bot's environment does not depend on who started it. The one exception
 /// is for tests: a sandbox's stand-ins get the MM_SANDBOX_* hooks of a person's session.
 /// </summary>
-public static partial class HostEnvironment
+public static class HostEnvironment
 {
     /// <summary>The launcher's PATH too: system folders only, none an account other than root can write.</summary>
     public const string FixedPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -46,7 +45,7 @@ public static partial class HostEnvironment
 
         foreach (var (name, value) in sandboxHooks)
         {
-            if (name.StartsWith(SandboxHookPrefix, StringComparison.Ordinal) && HostName().IsMatch(name) && ValueProblem(value) is null)
+            if (name.StartsWith(SandboxHookPrefix, StringComparison.Ordinal) && Security.KeyRules.HostKey().IsMatch(name) && ValueProblem(value) is null)
             {
                 environment[name] = value;
             }
@@ -85,7 +84,7 @@ public static partial class HostEnvironment
     public static string? NameProblem(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return !HostName().IsMatch(name) ? "a variable name is upper-case ASCII letters, digits and '_' (^[A-Z_][A-Z0-9_]*$)"
+        return !Security.KeyRules.HostKey().IsMatch(name) ? "a variable name is upper-case ASCII letters, digits and '_' (^[A-Z_][A-Z0-9_]*$)"
             : FixedNames.Contains(name, StringComparer.Ordinal) ? $"{name} is set by the module itself (PATH {FixedPath}, HOME, USER and LOGNAME from the user database, LANG {Language})"
             : LoaderKeys.IsLoaderKey(name) ? "it changes how a program loads code or what it trusts, so it never reaches a host command"
             : name.StartsWith("MMOPERATOR_", StringComparison.Ordinal) || name.StartsWith(SandboxHookPrefix, StringComparison.Ordinal) ? "MMOPERATOR_* and MM_SANDBOX_* are the module's and the sandbox's own"
@@ -101,7 +100,4 @@ public static partial class HostEnvironment
             : value.Any(char.IsControl) ? "a value is one line without control characters (no line break, tab or NUL)"
             : null;
     }
-
-    [GeneratedRegex("^[A-Z_][A-Z0-9_]*\\z")]
-    private static partial Regex HostName();
 }

@@ -152,10 +152,13 @@ public sealed partial class AgentSession
     }
 
     /// <summary>What the launcher writes: sudo:&lt;account&gt;, ssh or local:&lt;account&gt;.</summary>
-    [GeneratedRegex("^(sudo:[a-z_][a-z0-9_-]{0,31}|ssh|local:[a-z_][a-z0-9_-]{0,31})\\z")]
+    /// <summary>An account name as useradd makes it (and the launcher and the setup check it).</summary>
+    private const string Account = "[a-z_][a-z0-9_-]{0,31}";
+
+    [GeneratedRegex("^(sudo:" + Account + "|ssh|local:" + Account + ")\\z")]
     private static partial Regex ViaPattern();
 
-    [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}\\z")]
+    [GeneratedRegex("^" + Account + "\\z")]
     private static partial Regex AccountPattern();
 
     /// <summary>KEY=VALUE lines (the launcher reads the same file); a missing file is no settings.</summary>

@@ -87,8 +87,9 @@ public sealed partial class KeyRules
     /// <summary>The runbook's rule alone, for text that belongs to no repo (what the caller typed).</summary>
     public static KeyRules Runbook { get; } = new([]);
 
+    /// <summary>A name the host accepts as a key, and a host command as a variable name.</summary>
     [GeneratedRegex("^[A-Z_][A-Z0-9_]*\\z")]
-    private static partial Regex HostKey();
+    internal static partial Regex HostKey();
 
     /// <summary>The words of a key: what '_' (or any other character a look-alike puts there) separates.</summary>
     [GeneratedRegex("[A-Z0-9]+")]

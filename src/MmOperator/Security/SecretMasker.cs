@@ -125,7 +125,7 @@ public sealed partial class SecretMasker
         {
             using var document = JsonDocument.Parse(text);
             var written = new ArrayBufferWriter<byte>();
-            using (var writer = new Utf8JsonWriter(written, new JsonWriterOptions { Indented = text.Trim().Contains('\n', StringComparison.Ordinal), Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            using (var writer = new Utf8JsonWriter(written, new JsonWriterOptions { Indented = text.AsSpan().Trim().Contains('\n'), Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 WriteMasked(writer, document.RootElement, field: null, rowKey: null);
             }
