@@ -27,6 +27,13 @@ public sealed class AuditRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Attempt { get; set; }
 
+    /// <summary>
+    /// The command run that wrote the record: every record of one command (the four stops of one SEV1,
+    /// the rows of one CSV campaign) shares it, so an incident or a campaign is found, and undone, as one.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Batch { get; set; }
+
     public DateTime Time { get; set; }
 
     public string User { get; set; } = string.Empty;

@@ -45,6 +45,9 @@ public sealed class RunbookFlow
 
     public IFlowHost Host { get; }
 
+    /// <summary>The id every record of this command run carries (<see cref="AuditRecord.Batch"/>).</summary>
+    public string BatchId { get; } = AuditJournal.NewId(DateTime.UtcNow);
+
     /// <summary>-Force: a script's second, explicit confirmation of a risk change (<see cref="Stakes"/>).</summary>
     public bool Force { get; init; }
 
@@ -443,6 +446,7 @@ public sealed class RunbookFlow
     /// <summary>Who and where: the caller's identity on a record, and the net for typed text.</summary>
     private void Stamp(AuditRecord record)
     {
+        record.Batch = BatchId;
         record.User = Environment.UserName;
         record.HostName = Environment.MachineName;
         record.ProcessId = Environment.ProcessId;
