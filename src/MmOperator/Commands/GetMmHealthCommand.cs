@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using MmOperator.Host;
 using MmOperator.Options;
 using MmOperator.Status;
 
@@ -23,6 +22,6 @@ public sealed class GetMmHealthCommand : OperatorCmdlet
     private IReadOnlyList<MarketStatus> ReadMarkets()
     {
         HostPreconditions.RequireMmctl(Options);
-        return Truth.Overview(RunHost(HostCommand.MmctlStatus(Options)));
+        return Status.Overview();
     }
 }

@@ -23,7 +23,7 @@ public sealed class GetMmMarketCommand : OperatorCmdlet
     {
         try
         {
-            foreach (var market in Truth.Overview(RunHost(HostCommand.MmctlStatus(Options))).Where(m => State is null || State.Contains(m.State)))
+            foreach (var market in Status.Overview().Where(m => State is null || State.Contains(m.State)))
             {
                 WriteTyped(market, MarketStatus.TypeName);
             }

@@ -27,7 +27,7 @@ public sealed class GetMmStatusCommand : OperatorCmdlet
     {
         if (Market is null || Market.Length == 0)
         {
-            Report(HostCommand.MmctlStatus(Options));
+            Report(null);
             return;
         }
 
@@ -35,16 +35,16 @@ public sealed class GetMmStatusCommand : OperatorCmdlet
         {
             if (ResolveOrWriteError(market) is { } entry)
             {
-                Report(HostCommand.MmctlStatus(Options, entry));
+                Report(entry);
             }
         }
     }
 
-    private void Report(HostCommand command)
+    private void Report(MarketEntry? market)
     {
         try
         {
-            foreach (var status in Truth.Read(RunHost(command)))
+            foreach (var status in Status.Read(market))
             {
                 WriteTyped(status, MarketStatus.TypeName);
             }

@@ -61,7 +61,7 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
     {
         if (_action is not { } action)
         {
-            Flow.ReportStatuses(Market, Reason);
+            new StatusReports(Flow).ReportStatuses(Market, Reason);
             return;
         }
 

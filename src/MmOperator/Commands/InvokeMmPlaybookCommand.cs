@@ -52,6 +52,6 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
             ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name).ToErrorRecord());
         }
 
-        Flow.RunPlaybook(_playbook, _markets, Reason, ThrottleLimit);
+        PlaybookRun.Run(Flow, _playbook, _markets, Reason, ThrottleLimit);
     }
 }

@@ -67,8 +67,7 @@ public sealed class WaitMmMarketCommand : OperatorCmdlet
     {
         try
         {
-            var run = RunHost(HostCommand.MmctlStatus(Options, entry));
-            return Truth.Read(run) is [var status, ..] ? status : throw HostResultReader.Invalid(run, "it lists no instance for the market asked about");
+            return Status.One(entry);
         }
         catch (HostCommandException failure)
         {

@@ -62,7 +62,7 @@ public sealed class WatchMmMarketCommand : OperatorCmdlet
     {
         try
         {
-            var rows = Truth.Overview(RunHost(HostCommand.MmctlStatus(Options))).Select(m =>
+            var rows = Status.Overview().Select(m =>
             {
                 var row = PSObject.AsPSObject(m);
                 row.TypeNames.Insert(0, MarketStatus.TypeName);

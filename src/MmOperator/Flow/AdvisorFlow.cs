@@ -213,7 +213,7 @@ public sealed class AdvisorFlow
         var statuses = receipts.Where(r => r.Receipt.Result == "applied")
             .Select(r => MarketOf(r.Proposal))
             .DistinctBy(entry => entry?.Slug)
-            .ToDictionary(entry => entry?.Slug ?? string.Empty, entry => Flow.RefreshStatus(entry) is [var first, ..] ? first : null);
+            .ToDictionary(entry => entry?.Slug ?? string.Empty, entry => new StatusReports(Flow).Refresh(entry) is [var first, ..] ? first : null);
         foreach (var (receipt, proposal) in receipts)
         {
             var status = receipt.Result == "applied" ? statuses[MarketOf(proposal)?.Slug ?? string.Empty] : null;

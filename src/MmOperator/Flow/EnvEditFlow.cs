@@ -157,7 +157,7 @@ public sealed class EnvEditFlow
         }
 
         var changelog = edit.Changed ? AppendHostChangelog(target, key, edit) : null;
-        var status = _flow.RefreshStatus(target.Market);
+        var status = new StatusReports(_flow).Refresh(target.Market);
         var record = _flow.Record(new AuditRecord
         {
             Attempt = attempt,

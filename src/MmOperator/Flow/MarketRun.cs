@@ -32,6 +32,7 @@ public sealed class MarketRun
     // load lazily and may write a warning, which only the pipeline thread can do).
     private readonly OperatorOptions _options;
     private readonly ProcessTruth _truth;
+    private readonly StatusQuery _status;
 
     private volatile string _stage = "waiting for its turn";
     private volatile ImmutableList<HostRunResult> _runs = [];
@@ -47,6 +48,7 @@ public sealed class MarketRun
         _host = host;
         _options = host.Options;
         _truth = host.Truth;
+        _status = new StatusQuery(_options, _truth, RunHost);
         Approved = approved;
     }
 
@@ -228,10 +230,9 @@ public sealed class MarketRun
 
     private MarketStatus? RefreshStatus()
     {
-        var run = RunHost(HostCommand.MmctlStatus(_options, Approved.Market));
         try
         {
-            return _truth.Read(run) is [var first, ..] ? first : null;
+            return _status.One(Approved.Market);
         }
         catch (HostCommandException failure)
         {

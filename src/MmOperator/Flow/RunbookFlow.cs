@@ -55,6 +55,9 @@ public sealed class RunbookFlow
 
     public bool IsWhatIf => Host.IsWhatIf;
 
+    /// <summary>The status query of this command's host runs (shown with -Verbose).</summary>
+    public StatusQuery Status => new(Options, Host.Truth, Host.RunHost);
+
     /// <summary>A restricted session can pass -Confirm:$false itself, so there approval is a human's ticket, not a prompt.</summary>
     public bool IsRestricted => Host.LanguageMode != PSLanguageMode.FullLanguage;
 
@@ -688,7 +691,7 @@ public sealed class RunbookFlow
         var name = $"{action.Name()} {entry.DisplayName}";
         try
         {
-            if (Host.Truth.Read(Host.RunHost(StatusCommand(entry))).FirstOrDefault(s => s.State == MarketState.Orphaned) is not { Pid: { } pid } orphaned)
+            if (Status.Read(entry).FirstOrDefault(s => s.State == MarketState.Orphaned) is not { Pid: { } pid } orphaned)
             {
                 return null;
             }
@@ -821,155 +824,4 @@ public sealed class RunbookFlow
             Host.WriteError(new ErrorRecord(new InvalidOperationException($"{action.Name()} {entry.DisplayName} failed: {meaning.Detail}", run.Fault), meaning.ErrorId ?? ErrorIds.MarketActionFailed, category, result));
         }
     }
-
-    /// <summary>
-    /// Status of every instance, or of each market: no approval, and its reason only appears in a
-    /// -WhatIf plan. A market that does not resolve is an error; nothing was attempted, so nothing is journalled.
-    /// </summary>
-    public void ReportStatuses(IReadOnlyList<Market>? markets, string reason)
-    {
-        if (ValidReason(reason, "status", null) is not { } valid)
-        {
-            return;
-        }
-
-        if (markets is not { Count: > 0 })
-        {
-            ReportStatus(null, valid);
-            return;
-        }
-
-        foreach (var market in markets)
-        {
-            if (TryResolve(Host.Catalog, market, refusal => Host.WriteError(refusal.ToErrorRecord())) is { } entry)
-            {
-                ReportStatus(entry, valid);
-            }
-        }
-    }
-
-    /// <summary>
-    /// A playbook step by step over all markets, so a recovery shows every status before any start
-    /// is asked; each step's approvals are all asked before its actions run side by side. Every step
-    /// reports <see cref="ActionResult"/> objects, status steps too, so a run gives one kind of object.
-    /// </summary>
-    public void RunPlaybook(Playbook playbook, IReadOnlyList<Market> markets, string reason, int throttleLimit = ParallelMarketRuns.DefaultThrottleLimit)
-    {
-        ArgumentNullException.ThrowIfNull(playbook);
-        ArgumentNullException.ThrowIfNull(markets);
-        var first = playbook.Steps[0].Action;
-        if (ValidReason(reason, first, null) is not { } valid)
-        {
-            return;
-        }
-
-        var entries = markets.Select(m => Resolve(m, first, valid)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
-        foreach (var step in playbook.Steps)
-        {
-            Host.WriteVerbose($"Playbook {playbook.Name}: {step.Description}");
-            if (step.Action == "status")
-            {
-                if (markets.Count == 0)
-                {
-                    ReportStatusStep(null, valid);
-                }
-
-                entries.ForEach(m => ReportStatusStep(m, valid));
-                continue;
-            }
-
-            var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
-            entries.ForEach(m => Approve(action, m, valid));
-            RunApproved(throttleLimit);
-        }
-    }
-
-    /// <summary>A playbook's status step as action results: one per instance mmctl reports, or one saying it reports none.</summary>
-    private void ReportStatusStep(MarketEntry? market, string reason)
-    {
-        var command = StatusCommand(market);
-        if (IsWhatIf)
-        {
-            WritePlan(command.CommandLine, reason, needsApproval: false, Stakes.Of(market));
-            return;
-        }
-
-        var run = Host.RunHost(command);
-        IReadOnlyList<MarketStatus> statuses;
-        try
-        {
-            statuses = Host.Truth.Read(run);
-        }
-        catch (HostCommandException failure)
-        {
-            var failed = StatusResult(run, market?.DisplayName ?? "all", ActionOutcome.Failed, failure.Message, null, reason);
-            Host.WriteObject(failed, ActionResult.TypeName);
-            Host.WriteError(new ErrorRecord(failure, failure.ErrorId, failure.Category, failed));
-            return;
-        }
-
-        if (statuses.Count == 0)
-        {
-            Host.WriteObject(StatusResult(run, "all", ActionOutcome.Succeeded, "mmctl lists no instance: no bot is running or has a pid file", null, reason), ActionResult.TypeName);
-        }
-
-        foreach (var status in statuses)
-        {
-            Host.WriteObject(StatusResult(run, status.Market, ActionOutcome.Succeeded, RunbookText.StateFacts(status), status, reason), ActionResult.TypeName);
-        }
-    }
-
-    private static ActionResult StatusResult(HostRunResult run, string market, ActionOutcome outcome, string detail, MarketStatus? status, string reason) => new()
-    {
-        Action = "status",
-        Market = market,
-        Command = run.Command.CommandLine,
-        ExitCode = run.ExitCode,
-        Outcome = outcome,
-        Detail = detail,
-        NewStatus = status,
-        Reason = reason,
-        Approval = ApprovalMode.NotRequired,
-        DurationSec = Math.Round(run.Duration.TotalSeconds, 3),
-    };
-
-    /// <summary>mmctl status of one market, or of every instance; null (after an error) when it gave no usable answer.</summary>
-    public IReadOnlyList<MarketStatus>? RefreshStatus(MarketEntry? market)
-    {
-        try
-        {
-            return Host.Truth.Read(Host.RunHost(StatusCommand(market)));
-        }
-        catch (HostCommandException failure)
-        {
-            Host.WriteError(new ErrorRecord(failure, ErrorIds.StatusRefreshFailed, failure.Category, failure.Target));
-            return null;
-        }
-    }
-
-    /// <summary>A read-only status step: no approval, and under -WhatIf only its Plan.</summary>
-    public void ReportStatus(MarketEntry? market, string reason)
-    {
-        var command = StatusCommand(market);
-        if (IsWhatIf)
-        {
-            WritePlan(command.CommandLine, reason, needsApproval: false, Stakes.Of(market));
-            return;
-        }
-
-        try
-        {
-            foreach (var status in Host.Truth.Read(Host.RunHost(command)))
-            {
-                Host.WriteObject(status, MarketStatus.TypeName);
-            }
-        }
-        catch (HostCommandException failure)
-        {
-            Host.WriteError(failure.ToErrorRecord());
-        }
-    }
-
-    private HostCommand StatusCommand(MarketEntry? market) =>
-        market is null ? HostCommand.MmctlStatus(Options) : HostCommand.MmctlStatus(Options, market);
 }

@@ -140,7 +140,7 @@ public sealed class BatchApprovalTests : IDisposable
     {
         _host.Choices.Enqueue(0);
 
-        new RunbookFlow(_host).RunPlaybook(MmOperator.Runbook.Playbooks.Find("Sev1SafetyBreach")!, [Market.Parse("eth"), Market.Parse("btc")], Reason);
+        PlaybookRun.Run(new RunbookFlow(_host), MmOperator.Runbook.Playbooks.Find("Sev1SafetyBreach")!, [Market.Parse("eth"), Market.Parse("btc")], Reason);
 
         Assert.StartsWith($"Plan:\n- Action(s):\n  1. {Stop("eth")}\n  2. {Stop("btc")}\n", Assert.Single(_host.Questions).Query, StringComparison.Ordinal);
         Assert.Equal(["btc", "eth"], Stopped);
