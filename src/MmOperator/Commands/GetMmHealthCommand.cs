@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using MmOperator.Options;
+using MmOperator.Host;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;

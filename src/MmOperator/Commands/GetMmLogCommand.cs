@@ -2,7 +2,6 @@ using System.Management.Automation;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;

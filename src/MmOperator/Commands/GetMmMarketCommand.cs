@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using MmOperator.Host;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;

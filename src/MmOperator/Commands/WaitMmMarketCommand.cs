@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Management.Automation;
 using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;

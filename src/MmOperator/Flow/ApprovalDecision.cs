@@ -4,8 +4,8 @@ using MmOperator.Audit;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Reporting;
+using MmOperator.Security;
 
 namespace MmOperator.Flow;
 

@@ -5,8 +5,8 @@ using MmOperator.Errors;
 using MmOperator.Flow;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Reporting;
+using MmOperator.Security;
 
 namespace MmOperator.Tests.Flow;
 

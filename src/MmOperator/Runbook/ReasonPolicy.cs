@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Management.Automation;
 using MmOperator.Errors;
+using MmOperator.Reporting;
 using MmOperator.Security;
 
-namespace MmOperator.Reporting;
+namespace MmOperator.Runbook;
 
 /// <summary>
 /// A reason goes into the Plan, the prompt and the journal: one printable line, so it cannot forge a
