@@ -131,8 +131,7 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
 
         try
         {
-            EnvKeyPolicy.Check(key, allowNonMmKey: false, policy.Keys);
-            EnvValuePolicy.Check(key, proposed, policy);
+            ProposalPolicy.CheckParam(key, proposed, policy);
         }
         catch (OperatorException refusal)
         {

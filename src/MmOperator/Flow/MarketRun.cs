@@ -4,7 +4,6 @@ using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Reporting;
 using MmOperator.Status;
 
@@ -30,7 +29,7 @@ public sealed class MarketRun
 
     // Loaded on the pipeline thread that makes the run: its own thread only reads them (options
     // load lazily and may write a warning, which only the pipeline thread can do).
-    private readonly OperatorOptions _options;
+    private readonly TimeSpan _settle;
     private readonly ProcessTruth _truth;
     private readonly StatusQuery _status;
 
@@ -46,9 +45,9 @@ public sealed class MarketRun
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(approved);
         _host = host;
-        _options = host.Options;
+        _settle = host.Options.StartSettle;
         _truth = host.Truth;
-        _status = new StatusQuery(_options, _truth, RunHost);
+        _status = new StatusQuery(host.Options, _truth, RunHost);
         Approved = approved;
     }
 
@@ -161,7 +160,6 @@ public sealed class MarketRun
 
         var mustSettle = meaning.Outcome == ActionOutcome.Succeeded && action != MarketAction.Stop;
         var died = false;
-        var settle = _options.StartSettle;
         if (mustSettle)
         {
             _stage = "checking that the bot stays up";
@@ -171,11 +169,11 @@ public sealed class MarketRun
         {
             // The window counts from the bot's own start, which mmctl's answer already follows.
             var age = _host.ProcessAge(started);
-            died = _host.WaitForExit(started, settle - (age < ran ? age : ran));
+            died = _host.WaitForExit(started, _settle - (age < ran ? age : ran));
         }
         else if (mustSettle)
         {
-            _host.Pause(settle);
+            _host.Pause(_settle);
         }
 
         _stage = "reading its status";

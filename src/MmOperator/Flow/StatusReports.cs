@@ -4,7 +4,6 @@ using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
-using MmOperator.Reporting;
 using MmOperator.Status;
 
 namespace MmOperator.Flow;
@@ -99,7 +98,7 @@ public sealed class StatusReports
 
         foreach (var status in answer.Instances)
         {
-            Host.WriteObject(Result(answer.Run, status.Market, ActionOutcome.Succeeded, RunbookText.StateFacts(status), status, reason), ActionResult.TypeName);
+            Host.WriteObject(Result(answer.Run, status.Market, ActionOutcome.Succeeded, Reporting.RunbookText.StateFacts(status), status, reason), ActionResult.TypeName);
         }
     }
 
