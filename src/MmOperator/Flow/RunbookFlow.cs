@@ -21,8 +21,9 @@ namespace MmOperator.Flow;
 /// The runbook's state-change flow, once for every cmdlet: validate (reason, market), show the Plan,
 /// get approval (prompt, -Confirm:$false, or a human's ticket in a restricted session), journal the
 /// intent (on disk before anything runs), run the allow-listed command, verify what the host's JSON
-/// cannot prove, journal how it ended, and report. Refusals and declines are journalled too, a
-/// command's refusals as one record; -WhatIf prints the Plan and records nothing. One instance per command run.
+/// cannot prove, journal how it ended, and report. Each target is one <see cref="Attempt"/>, which ends
+/// (and is journalled) once; refusals and declines are journalled too, a command's refusals as one
+/// record; -WhatIf prints the Plan and records nothing. One instance per command run.
 /// </summary>
 public sealed class RunbookFlow
 {
