@@ -253,6 +253,8 @@ public sealed class Attempt
         var record = new AuditRecord
         {
             Attempt = outcome == AuditOutcome.Intended ? null : IntentId,
+            Batch = Batch,
+            Cmdlet = Cmdlet,
             Action = Action,
             Market = Target,
             Key = Key,

@@ -449,12 +449,10 @@ public sealed class RunbookFlow
     /// <summary>Who and where: the caller's identity on a record, and the net for typed text.</summary>
     private void Stamp(AuditRecord record)
     {
-        record.Batch = BatchId;
         record.User = Environment.UserName;
         record.HostName = Environment.MachineName;
         record.ProcessId = Environment.ProcessId;
         record.LanguageMode = Host.LanguageMode.ToString();
-        record.Cmdlet = Host.CmdletName;
         record.Market = VisibleText.Quote(record.Market, AuditRecord.QuotedLength);
         record.Key = VisibleText.Quote(record.Key, AuditRecord.QuotedLength);
         record.ApprovedBy = VisibleText.Of(record.ApprovedBy);
