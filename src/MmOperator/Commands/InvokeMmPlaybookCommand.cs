@@ -20,8 +20,8 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
     private readonly List<Market> _markets = [];
     private Playbook _playbook = Playbooks.All[0];
 
+    /// <summary>The playbook: any other name is refused, and journalled, before anything is read or run.</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidatePlaybookName]
     [ArgumentCompleter(typeof(PlaybookNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
@@ -38,6 +38,11 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
 
     protected override void BeginProcessing()
     {
+        if (new PlaybookNames().Refusal(Name) is { } unknown)
+        {
+            Flow.NewAttempt($"{unknown.Target}", null, Reason).Refuse(unknown, Halt.Command);
+        }
+
         _playbook = Playbooks.Find(Name)!;
         Flow.PrepareStateChange(stopsOnly: _playbook.Steps.Any(step => step.Action == "stop") && _playbook.Steps.All(step => step.Action is "stop" or "status"));
     }
@@ -49,7 +54,7 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
     {
         if (_playbook.NeedsMarket && _markets.Count == 0)
         {
-            ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name).ToErrorRecord());
+            Flow.NewAttempt(_playbook.Name, null, Reason).Refuse(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name), Halt.Command);
         }
 
         PlaybookRun.Run(Flow, _playbook, _markets, Reason, ThrottleLimit);

@@ -63,7 +63,7 @@ public sealed class EnvEditFlow
         if (request.Shared == (markets.Count > 0))
         {
             var refusal = new OperatorException(ErrorIds.EnvTargetRequired, ErrorCategory.InvalidArgument, "Name exactly one kind of file: -Market <market> for a market's .env.<slug>, or -Shared for the repo's .env. Nothing was changed.", request.Name);
-            _flow.Refuse(refusal, _action, null, request.Reason, request.Name);
+            _flow.NewAttempt(_action, null, request.Reason, request.Name).Refuse(refusal);
             yield break;
         }
 
@@ -94,14 +94,15 @@ public sealed class EnvEditFlow
         }
         catch (OperatorException refusal)
         {
-            _flow.Refuse(refusal, _action, display, request.Reason, request.Name);
+            _flow.NewAttempt(_action, display, request.Reason, request.Name).Refuse(refusal);
             return null;
         }
     }
 
     private void Edit(EnvFileTarget target, EnvEditRequest request)
     {
-        if (_flow.ValidReason(request.Reason, _action, target.DisplayName, request.Name) is not { } reason)
+        var attempt = _flow.NewAttempt(_action, target.DisplayName, request.Reason, request.Name);
+        if (_flow.ValidReason(attempt) is null)
         {
             return;
         }
@@ -119,27 +120,21 @@ public sealed class EnvEditFlow
         {
             // Rows of a campaign come piped: each refusal says which market and file it was for.
             var shown = VisibleText.QuoteName(request.Name, EnvKeyPolicy.MaxLength);
-            var located = new OperatorException(refusal.ErrorId, refusal.Category, $"{target.DisplayName} ({target.Path}): {refusal.Message}", new RefusedEnvEdit(target.Market?.DisplayName, target.Path, shown), refusal.InnerException);
-            _flow.Refuse(located, _action, target.DisplayName, reason, request.Name);
+            attempt.Refuse(new OperatorException(refusal.ErrorId, refusal.Category, $"{target.DisplayName} ({target.Path}): {refusal.Message}", new RefusedEnvEdit(target.Market?.DisplayName, target.Path, shown), refusal.InnerException));
             return;
         }
 
         if (HostValueForm.SameValue(before, value))
         {
-            ReportUnchanged(target, key, before, reason);
+            ReportUnchanged(attempt, target, key, before);
             return;
         }
 
         var diff = $"{RunbookText.Value(before)} -> {RunbookText.Value(value)}";
         var risk = Policy.Risk.Assess(key, before, value);
         var stakes = new Stakes(MainnetMarkets(target), risk is null ? [] : [risk], target.DisplayName);
-        if (_flow.Approve(_action, $"{key} in {target.Path}", reason, $"{_action} {key} in {target.Path}: {diff}", [], key, value is null ? [] : [value], stakes) is not { } approval)
-        {
-            return;
-        }
-
-        var attempt = _flow.BeginAttempt(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, PreviousValue = before, NewValue = value, Detail = target.Path });
-        if (attempt is null)
+        if (!_flow.Approve(attempt, $"{key} in {target.Path}", $"{_action} {key} in {target.Path}: {diff}", [], value is null ? [] : [value], stakes)
+            || !attempt.Intend(null, intent => (intent.PreviousValue, intent.NewValue, intent.Detail) = (before, value, target.Path)))
         {
             return;
         }
@@ -151,28 +146,22 @@ public sealed class EnvEditFlow
         }
         catch (OperatorException failure)
         {
-            _flow.Record(new AuditRecord { Attempt = attempt, Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
-            Host.WriteError(failure.ToErrorRecord());
+            attempt.Fail(failure);
             return;
         }
 
         var changelog = edit.Changed ? AppendHostChangelog(target, key, edit) : null;
         var status = new StatusReports(_flow).Refresh(target.Market);
-        var record = _flow.Record(new AuditRecord
-        {
-            Attempt = attempt,
-            Action = _action,
-            Market = target.DisplayName,
-            Key = key,
-            Reason = reason,
-            Approval = approval,
-            Outcome = edit.Changed ? AuditOutcome.Succeeded : AuditOutcome.NoChange,
-            PreviousValue = edit.PreviousValue,
-            NewValue = edit.NewValue,
-            Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}{changelog}",
-            NewStatus = status is null ? null : string.Join("; ", status.Select(RunbookText.StatusFacts)),
-        });
-        Emit(target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
+        attempt.End(
+            edit.Changed ? AuditOutcome.Succeeded : AuditOutcome.NoChange,
+            record =>
+            {
+                record.PreviousValue = edit.PreviousValue;
+                record.NewValue = edit.NewValue;
+                record.Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}{changelog}";
+                record.NewStatus = status is null ? null : string.Join("; ", status.Select(RunbookText.StatusFacts));
+            },
+            auditId => Change(attempt, target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, auditId));
     }
 
     /// <summary>The mainnet markets an edit touches: the file's market, or every market for the shared .env.</summary>
@@ -223,7 +212,7 @@ public sealed class EnvEditFlow
     }
 
     /// <summary>Nothing to change: said so, and journalled (but not under -WhatIf).</summary>
-    private void ReportUnchanged(EnvFileTarget target, string key, string? current, string reason)
+    private void ReportUnchanged(Attempt attempt, EnvFileTarget target, string key, string? current)
     {
         var said = $"No change: {key} in {target.Path} is already {RunbookText.Value(current)}.";
         if (_flow.IsWhatIf)
@@ -233,11 +222,11 @@ public sealed class EnvEditFlow
         }
 
         Host.WriteVerbose(said);
-        var record = _flow.Record(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = Approvals.ApprovalMode.None, Outcome = AuditOutcome.NoChange, PreviousValue = current, NewValue = current, Detail = said });
-        Emit(target, key, current, current, false, null, reason, null, record?.Id);
+        attempt.NoChange(record => (record.PreviousValue, record.NewValue, record.Detail) = (current, current, said), auditId => Change(attempt, target, key, current, current, false, null, auditId));
     }
 
-    private void Emit(EnvFileTarget target, string key, string? before, string? after, bool changed, IReadOnlyList<MarketStatus>? status, string reason, string? approval, string? auditId)
+    /// <summary>The edit's result, with a warning first when running bots keep the old value until restarted.</summary>
+    private Output Change(Attempt attempt, EnvFileTarget target, string key, string? before, string? after, bool changed, IReadOnlyList<MarketStatus>? status, string? auditId)
     {
         var (takesEffect, note) = Effect(target, changed, status);
         if (note is not null)
@@ -245,22 +234,24 @@ public sealed class EnvEditFlow
             Host.WriteWarning(note);
         }
 
-        Host.WriteObject(new EnvChange
-        {
-            Action = _action,
-            File = target.Path,
-            Key = key,
-            PreviousValue = before,
-            NewValue = after,
-            Changed = changed,
-            Market = target.Market?.DisplayName,
-            Shared = target.IsShared,
-            NewStatus = status,
-            TakesEffect = takesEffect,
-            Note = note,
-            Reason = reason,
-            Approval = approval,
-            AuditId = auditId,
-        }, EnvChange.TypeName);
+        return new Output(
+            new EnvChange
+            {
+                Action = _action,
+                File = target.Path,
+                Key = key,
+                PreviousValue = before,
+                NewValue = after,
+                Changed = changed,
+                Market = target.Market?.DisplayName,
+                Shared = target.IsShared,
+                NewStatus = status,
+                TakesEffect = takesEffect,
+                Note = note,
+                Reason = attempt.Reason!,
+                Approval = attempt.Approval?.ToString(),
+                AuditId = auditId,
+            },
+            EnvChange.TypeName);
     }
 }

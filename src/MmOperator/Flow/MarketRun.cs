@@ -9,8 +9,8 @@ using MmOperator.Status;
 
 namespace MmOperator.Flow;
 
-/// <summary>A market action that was approved and waits to run: exactly the command its Plan showed.</summary>
-public sealed record ApprovedAction(MarketAction Action, MarketEntry Market, HostCommand Command, string Reason, string Approval);
+/// <summary>A market action planned, then approved (its attempt's <see cref="Flow.Attempt.Approval"/>), and waiting to run: exactly the command its Plan showed.</summary>
+public sealed record ApprovedAction(MarketAction Action, MarketEntry Market, HostCommand Command, Attempt Attempt);
 
 /// <summary>
 /// One approved market action carried out on the host, on a thread of its own: mmctl runs, then what
@@ -72,12 +72,6 @@ public sealed class MarketRun
     public MarketStatus? Status { get; private set; }
 
     public HostCommandException? StatusFailure { get; private set; }
-
-    /// <summary>The id of its record of intent, written before it ran.</summary>
-    public string? Attempt { get; set; }
-
-    /// <summary>A person's stop run while the journal took no records: its records go to the system log.</summary>
-    public bool OutsideJournal { get; set; }
 
     /// <summary>Its journal record, once the flow wrote it.</summary>
     public string? AuditId { get; set; }
