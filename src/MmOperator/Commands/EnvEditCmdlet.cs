@@ -6,13 +6,12 @@ using MmOperator.Markets;
 namespace MmOperator.Commands;
 
 /// <summary>
-/// The parameters Set- and Remove-MmEnvParam share, handed to an <see cref="EnvEditFlow"/>, which does the work.
+/// The parameters Set- and Remove-MmEnvParam share: each record one request, collected, then handed to
+/// the <see cref="EnvEditFlow"/> as one campaign.
 /// </summary>
-public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
+public abstract class EnvEditCmdlet : EnvFlowCmdlet
 {
-    private EnvEditFlow? _edit;
-
-    protected EnvEditCmdlet() => Session = new CmdletHost(this);
+    private readonly List<EnvEditRequest> _requests = [];
 
     /// <summary>Markets whose env file to edit, in any accepted form; or use -Shared. Named, so -Shared reads the same: -Shared KEY VALUE.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -32,47 +31,16 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     [ArgumentCompleter(typeof(EditableEnvKeyCompleter))]
     public string Name { get; set; } = string.Empty;
 
-    /// <summary>Allow a key that does not start with MM_: the runbook allows it only when a human explicitly asks.</summary>
-    [Parameter]
-    public SwitchParameter AllowNonMmKey { get; set; }
-
-    /// <summary>In a restricted session: approval tickets a human approved for exactly this command.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? ApprovalId { get; set; }
-
-    /// <summary>
-    /// The second, explicit confirmation a risk change needs (a limit changed 10x or more, to or from 0, a
-    /// guard or breaker turned off): without it -Confirm:$false alone is refused, and a person retypes the market.
-    /// </summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
     /// <summary>Why: shown in the Plan and kept in the audit journal.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string Reason { get; set; } = string.Empty;
 
-    protected CmdletHost Session { get; }
-
-    /// <summary>set or remove, as in plans and the journal.</summary>
-    protected abstract string ActionName { get; }
-
-    protected EnvEditFlow Edit => _edit ??= new EnvEditFlow(new RunbookFlow(Session, ApprovalId) { Force = Force }, ActionName);
-
-    protected override void BeginProcessing() => Edit.Prepare();
-
+    /// <summary>Each piped row is only collected: every row is checked before any file is written.</summary>
     protected override void ProcessRecord() =>
-        Edit.Run(new EnvEditRequest(Market, Shared, Name, AllowNonMmKey, Reason, NewValue));
+        _requests.Add(new EnvEditRequest(Market, Shared, Name, AllowNonMmKey, Reason, NewValue()));
 
-    /// <summary>The value to write for this record (already checked), or null to remove the key; throws the refusal.</summary>
-    protected abstract string? NewValue(string key);
+    protected override void EndProcessing() => Edit.Run(_requests);
 
-    protected override void StopProcessing() => Session.Stop();
-
-    public void Dispose()
-    {
-        CmdletHost.EndCommand(_edit?.Flow);
-        Session.Dispose();
-        GC.SuppressFinalize(this);
-    }
+    /// <summary>This record's check of its value: the value to write for the key, or null to remove it; throws the refusal.</summary>
+    protected abstract Func<string, string?> NewValue();
 }

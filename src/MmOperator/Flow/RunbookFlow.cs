@@ -199,7 +199,11 @@ public sealed class RunbookFlow
     /// <param name="commands">The exact allow-listed command line(s) it runs; none for a direct file edit.</param>
     /// <param name="values">Every value the caller gave for it, exactly as it will be used.</param>
     /// <param name="stakes">Real money and risk changes, flagged in the Plan; a risk change also needs -Force, the name retyped, or a ticket.</param>
-    public string? Approve(string action, string target, string reason, string actionLine, IReadOnlyList<string> commands, string? key = null, IReadOnlyList<string>? values = null, Stakes? stakes = null)
+    public string? Approve(string action, string target, string reason, string actionLine, IReadOnlyList<string> commands, string? key = null, IReadOnlyList<string>? values = null, Stakes? stakes = null) =>
+        Approve(action, target, reason, [actionLine], commands, key, values, stakes);
+
+    /// <summary>Several actions asked as one question (a .env campaign), each on a numbered line of the Plan.</summary>
+    public string? Approve(string action, string target, string reason, IReadOnlyList<string> actionLines, IReadOnlyList<string> commands, string? key = null, IReadOnlyList<string>? values = null, Stakes? stakes = null)
     {
         stakes ??= Stakes.None;
         var subject = new BoundAction
@@ -211,7 +215,7 @@ public sealed class RunbookFlow
             Values = values ?? [],
             Commands = commands,
             Reason = reason,
-            Plan = RunbookText.Plan(actionLine, reason, needsApproval: true, stakes.Flags),
+            Plan = RunbookText.Plan(actionLines, reason, needsApproval: true, stakes.Flags),
         };
         if (subject.Unshowable(Host.Masker.Keys) is { } unshowable)
         {
