@@ -9,9 +9,12 @@ namespace MmOperator.Commands;
 /// The parameters Set- and Remove-MmEnvParam share: each record one request, collected, then handed to
 /// the <see cref="EnvEditFlow"/> as one campaign.
 /// </summary>
-public abstract class EnvEditCmdlet : EnvFlowCmdlet
+public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
 {
     private readonly List<EnvEditRequest> _requests = [];
+    private EnvEditFlow? _edit;
+
+    protected EnvEditCmdlet() => Session = new CmdletHost(this);
 
     /// <summary>Markets whose env file to edit, in any accepted form; or use -Shared. Named, so -Shared reads the same: -Shared KEY VALUE.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -31,9 +34,41 @@ public abstract class EnvEditCmdlet : EnvFlowCmdlet
     [ArgumentCompleter(typeof(EditableEnvKeyCompleter))]
     public string Name { get; set; } = string.Empty;
 
+    /// <summary>Allow a key that does not start with MM_: the runbook allows it only when a human explicitly asks.</summary>
+    [Parameter]
+    public SwitchParameter AllowNonMmKey { get; set; }
+
+    /// <summary>In a restricted session: approval tickets a human approved for exactly this command.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ApprovalId { get; set; }
+
+    /// <summary>
+    /// The second, explicit confirmation a risk change needs (a limit changed 10x or more, to or from 0, a
+    /// guard or breaker turned off): without it -Confirm:$false alone is refused, and a person retypes the market.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>
+    /// Apply the valid edits of a campaign even when some are refused, and go on after a failed write.
+    /// Without it, a command's edits are all or nothing: one refused edit writes none.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter ContinueOnError { get; set; }
+
     /// <summary>Why: shown in the Plan and kept in the audit journal.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string Reason { get; set; } = string.Empty;
+
+    protected CmdletHost Session { get; }
+
+    /// <summary>set or remove, as in plans and the journal.</summary>
+    protected abstract string ActionName { get; }
+
+    protected EnvEditFlow Edit => _edit ??= EnvEditFlow.For(Session, ApprovalId, Force, ContinueOnError, ActionName);
+
+    protected override void BeginProcessing() => Edit.Prepare();
 
     /// <summary>Each piped row is only collected: every row is checked before any file is written.</summary>
     protected override void ProcessRecord() =>
@@ -43,4 +78,19 @@ public abstract class EnvEditCmdlet : EnvFlowCmdlet
 
     /// <summary>This record's check of its value: the value to write for the key, or null to remove it; throws the refusal.</summary>
     protected abstract Func<string, string?> NewValue();
+
+    protected override void StopProcessing() => Session.Stop();
+
+    public void Dispose()
+    {
+        End(_edit, Session);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>When a .env-editing cmdlet is disposed: the refusals not journalled yet are, and its session ends.</summary>
+    internal static void End(EnvEditFlow? edit, CmdletHost session)
+    {
+        CmdletHost.EndCommand(edit?.Flow);
+        session.Dispose();
+    }
 }

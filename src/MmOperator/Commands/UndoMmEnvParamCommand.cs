@@ -9,13 +9,17 @@ namespace MmOperator.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Undo, "MmEnvParam", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ById)]
 [OutputType(typeof(EnvChange))]
-public sealed class UndoMmEnvParamCommand : EnvFlowCmdlet
+public sealed class UndoMmEnvParamCommand : PSCmdlet, IDisposable
 {
     private const string ById = "ChangeId";
     private const string ByBatch = "Batch";
     private const string ByTime = "Before";
 
     private readonly List<string> _ids = [];
+    private readonly CmdletHost _session;
+    private EnvEditFlow? _edit;
+
+    public UndoMmEnvParamCommand() => _session = new CmdletHost(this);
 
     /// <summary>The changes to undo: Id of Get-MmEnvHistory (a journal record's id, or changelog:&lt;line&gt;).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ById, ValueFromPipelineByPropertyName = true)]
@@ -49,13 +53,40 @@ public sealed class UndoMmEnvParamCommand : EnvFlowCmdlet
     [Parameter(Mandatory = true)]
     public string Reason { get; set; } = string.Empty;
 
-    protected override string ActionName => Audit.AuditActions.EnvSet;
+    /// <summary>Put the value back even over a change made since; also the second confirmation of a risk change.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Put back the keys that can be even when others are refused, and go on after a failed write.</summary>
+    [Parameter]
+    public SwitchParameter ContinueOnError { get; set; }
+
+    /// <summary>Allow putting back a key that does not start with MM_ (a human's explicit request).</summary>
+    [Parameter]
+    public SwitchParameter AllowNonMmKey { get; set; }
+
+    /// <summary>In a restricted session: the approval ticket a human approved for exactly this undo.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ApprovalId { get; set; }
+
+    private EnvEditFlow Edit => _edit ??= EnvEditFlow.For(_session, ApprovalId, Force, ContinueOnError, Audit.AuditActions.EnvSet);
+
+    protected override void BeginProcessing() => Edit.Prepare();
 
     protected override void ProcessRecord() => _ids.AddRange(ChangeId);
 
+    protected override void StopProcessing() => _session.Stop();
+
+    public void Dispose()
+    {
+        EnvEditCmdlet.End(_edit, _session);
+        GC.SuppressFinalize(this);
+    }
+
     protected override void EndProcessing()
     {
-        var history = EnvHistory.Read(Session.Journal.Read(), HostChangelog.PathIn(Session.Options.RepoPath), Session.Masker);
+        var history = EnvHistory.Read(_session.Journal.Read(), HostChangelog.PathIn(_session.Options.RepoPath), _session.Masker);
         if (Undone(history) is { } undone)
         {
             Edit.Run(EnvUndo.Requests(history, undone, Reason, AllowNonMmKey, Force, (key, value) => EnvValuePolicy.Check(key, value, Edit.Policy)));
@@ -79,7 +110,7 @@ public sealed class UndoMmEnvParamCommand : EnvFlowCmdlet
 
         var what = unknown.Count > 0 ? string.Join(", ", unknown) : named;
         var refusal = new Errors.OperatorException(Errors.ErrorIds.EnvUndoNotFound, ErrorCategory.ObjectNotFound, $"No recorded .env change matches {what}. Nothing was changed. List the changes with Get-MmEnvHistory (-Market, -Name, -Since, -Batch) and pass their Id.", what);
-        Edit.Flow.Refuse(refusal, ActionName, what, Reason);
+        Edit.Flow.Refuse(refusal, Audit.AuditActions.EnvSet, what, Reason);
         return null;
     }
 }

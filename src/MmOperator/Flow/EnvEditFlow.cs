@@ -49,6 +49,10 @@ public sealed class EnvEditFlow
 
     public RepoPolicy Policy => _policy ??= RepoPolicy.Load(Repo);
 
+    /// <summary>The flow of one Set-, Remove- or Undo-MmEnvParam run.</summary>
+    public static EnvEditFlow For(IFlowHost host, IReadOnlyList<string>? tickets, bool force, bool continueOnError, string action) =>
+        new(new RunbookFlow(host, tickets) { Force = force }, action) { ContinueOnError = continueOnError };
+
     public RunbookFlow Flow => _flow;
 
     private IFlowHost Host => _flow.Host;
