@@ -126,7 +126,7 @@ Describe 'Set-MmEnvParam and Remove-MmEnvParam' {
         $refused[0].TargetObject.File | Should -Be (EnvPath '.env.btc')
         $refused[0].TargetObject.Key | Should -Be 'MM_SKEW_MAX_BPS'
         "$($refused[0])" | Should -BeLike "BTC-USD ($(EnvPath '.env.btc')): *"
-        "$($refused[1])" | Should -BeLike '1 of the 3 edits of this command were refused*none of the 2 valid ones*-ContinueOnError*'
+        "$($refused[1])" | Should -BeLike '1 of the 3 edits of this command was refused*none of the 2 valid ones*-ContinueOnError*'
         # The refusals are one journal record, and nothing was intended.
         $new = @(Get-MmAuditLog) | Select-Object -Skip $journal
         $new.Outcome | Should -Be 'Refused'

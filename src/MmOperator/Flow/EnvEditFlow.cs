@@ -90,7 +90,7 @@ public sealed class EnvEditFlow
         {
             if (total > 1)
             {
-                var refusal = new OperatorException(ErrorIds.EnvCampaignNotApplied, ErrorCategory.InvalidData, $"{_refused} of the {total} edits of this command were refused (each in its own error), so none of the {planned.Count} valid ones was asked about or written: a campaign is all or nothing. Fix the refused rows and run the whole campaign again, or add -ContinueOnError to apply the valid rows alone.", $"{total} edits");
+                var refusal = new OperatorException(ErrorIds.EnvCampaignNotApplied, ErrorCategory.InvalidData, $"{_refused} of the {total} edits of this command {(_refused == 1 ? "was" : "were")} refused (each in its own error), so none of the {planned.Count} valid ones was asked about or written: a campaign is all or nothing. Fix the refused rows and run the whole campaign again, or add -ContinueOnError to apply the valid rows alone.", $"{total} edits");
                 _flow.Refuse(refusal, _action, $"{total} edits", requests[0].Reason);
             }
 
