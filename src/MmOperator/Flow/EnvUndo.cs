@@ -25,11 +25,12 @@ public static class EnvUndo
         ArgumentNullException.ThrowIfNull(undone);
         ArgumentNullException.ThrowIfNull(newValue);
         var ids = undone.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
-        return undone.GroupBy(e => (e.Market, e.Key)).Select(group =>
+        // One file is named ETH-USD by the module's records and maybe eth by a host's row: grouped by its slug.
+        return undone.GroupBy(e => (Slug: Market.SlugOfSymbol(e.Market), e.Key)).Select(group =>
         {
             var changes = group.OrderBy(e => e.Time).ToList();
             var (first, last) = (changes[0], changes[^1]);
-            var since = history.Where(e => e.Market == first.Market && e.Key == first.Key && e.Time > last.Time && !ids.Contains(e.Id)).ToList();
+            var since = history.Where(e => Market.SlugOfSymbol(e.Market) == group.Key.Slug && e.Key == first.Key && e.Time > last.Time && !ids.Contains(e.Id)).ToList();
             var named = string.Join(", ", changes.Select(c => c.Id));
             return new EnvEditRequest(first.Market == ".env" ? null : [Market.Parse(first.Market)], first.Market == ".env", first.Key, allowNonMmKey, $"undo {named}: {reason}", key =>
             {
