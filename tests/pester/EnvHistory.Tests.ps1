@@ -123,7 +123,7 @@ Describe 'Undo-MmEnvParam' {
         Value btc MM_MIN_OFFSET_BPS | Should -Be '3'
     }
 
-    It 'refuses an id no record has, and a restricted-looking undo changes nothing then' {
+    It 'refuses an id no record has, journals the refusal, and changes nothing' {
         $journal = @(Get-MmAuditLog).Count
         { Undo-MmEnvParam 'nope-1' -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id EnvUndoNotFound)
         (Get-MmAuditLog | Select-Object -Skip $journal).Outcome | Should -Be 'Refused'

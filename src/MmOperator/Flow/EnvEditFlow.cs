@@ -206,7 +206,7 @@ public sealed class EnvEditFlow
     /// </summary>
     private string? Approve(List<PlannedEdit> changes)
     {
-        var risks = changes.Select(c => Policy.Risk.Assess(c.Key, c.Before, c.Value) is { } risk ? (Edit: c, Risk: risk) : default).Where(r => r.Risk is not null).ToList();
+        var risks = changes.Select(c => (Edit: c, Risk: Policy.Risk.Assess(c.Key, c.Before, c.Value)!)).Where(r => r.Risk is not null).ToList();
         if (changes is [var only])
         {
             var stakes = new Stakes(MainnetMarkets(only.Target), risks.Select(r => r.Risk).ToList(), only.Target.DisplayName);
