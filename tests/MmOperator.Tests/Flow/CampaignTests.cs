@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
@@ -105,6 +106,19 @@ public sealed class CampaignTests : IDisposable
 
         Run(force: true, rows: [Row("eth", "MM_SKEW_MAX_BPS", "21"), Row("btc", "MM_MAX_POSITION_SIZE", "100000")]);
         Assert.Contains("MM_MAX_POSITION_SIZE=100000", File.ReadAllText(EnvFile("btc")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_person_confirms_a_campaigns_risk_changes_by_retyping_the_markets_they_are_in()
+    {
+        _host.Approval = ApprovalMode.Prompted;
+        _host.Typed = () => "ETH-USD BTC-USD";
+
+        Run(rows: [Row("eth", "MM_MAX_POSITION_SIZE", "0"), Row("btc", "MM_MAX_POSITION_SIZE", "100000"), Row("sol", "MM_SKEW_MAX_BPS", "21")]);
+
+        Assert.Contains("Type ETH-USD BTC-USD to confirm it", Assert.Single(_host.LinePrompts), StringComparison.Ordinal);
+        Assert.Equal(["Prompted+Retyped"], _host.Ended.Select(r => r.Approval).Distinct());
+        Assert.Contains("MM_MAX_POSITION_SIZE=0", File.ReadAllText(EnvFile("eth")), StringComparison.Ordinal);
     }
 
     [Fact]
