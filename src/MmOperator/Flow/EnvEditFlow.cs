@@ -103,6 +103,11 @@ public sealed class EnvEditFlow
         {
             Apply(planned, approval);
         }
+        else if (_flow.IsWhatIf)
+        {
+            // The Plan lists the changes; the rows that change nothing say so after it.
+            planned.Where(p => p.Unchanged).ToList().ForEach(ReportUnchanged);
+        }
     }
 
     /// <summary>One edit checked and planned: its file, key, value and the value it replaces.</summary>

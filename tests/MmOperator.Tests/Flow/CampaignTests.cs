@@ -81,6 +81,19 @@ public sealed class CampaignTests : IDisposable
     }
 
     [Fact]
+    public void WhatIf_prints_the_one_Plan_then_the_rows_that_change_nothing()
+    {
+        _host.IsWhatIf = true;
+
+        Run(rows: [Row("eth", "MM_SKEW_MAX_BPS", "21"), Row("btc", "MM_SKEW_MAX_BPS", "22"), Row("sol", "MM_SKEW_MAX_BPS", "20")]);
+
+        Assert.Equal(2, _host.HostText.Count);
+        Assert.StartsWith("Plan:\n- Action(s):\n  1. set MM_SKEW_MAX_BPS", _host.HostText[0], StringComparison.Ordinal);
+        Assert.Equal($"No change: MM_SKEW_MAX_BPS in {EnvFile("sol")} is already '20'.", _host.HostText[1]);
+        Assert.Empty(_host.Journalled);
+    }
+
+    [Fact]
     public void A_declined_campaign_writes_nothing()
     {
         var before = Files;
