@@ -192,7 +192,11 @@ public sealed class RunbookFlow
     /// <param name="commands">The exact allow-listed command line(s) it runs; none for a direct file edit.</param>
     /// <param name="values">Every value the caller gave for it, exactly as it will be used.</param>
     /// <param name="stakes">Real money and risk changes, flagged in the Plan; a risk change also needs -Force, the name retyped, or a ticket.</param>
-    public bool Approve(Attempt attempt, string subject, string actionLine, IReadOnlyList<string> commands, IReadOnlyList<string>? values = null, Stakes? stakes = null)
+    public bool Approve(Attempt attempt, string subject, string actionLine, IReadOnlyList<string> commands, IReadOnlyList<string>? values = null, Stakes? stakes = null) =>
+        Approve(attempt, subject, [actionLine], commands, values, stakes);
+
+    /// <summary>Several actions asked as one question (a .env campaign), each on a numbered line of the Plan.</summary>
+    public bool Approve(Attempt attempt, string subject, IReadOnlyList<string> actionLines, IReadOnlyList<string> commands, IReadOnlyList<string>? values = null, Stakes? stakes = null)
     {
         ArgumentNullException.ThrowIfNull(attempt);
         stakes ??= Stakes.None;
@@ -206,7 +210,7 @@ public sealed class RunbookFlow
             Values = values ?? [],
             Commands = commands,
             Reason = reason,
-            Plan = RunbookText.Plan(actionLine, reason, needsApproval: true, stakes.Flags),
+            Plan = RunbookText.Plan(actionLines, reason, needsApproval: true, stakes.Flags),
         };
         if (bound.Unshowable(Host.Masker.Keys) is { } unshowable)
         {

@@ -74,7 +74,7 @@ public class RunbookRulesTests
         // A state change is a cmdlet that takes a -Reason for its Plan and journal record.
         var commands = typeof(StartMmMarketCommand).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(PSCmdlet)) && !t.IsAbstract && t.GetProperty("Reason") is not null).ToList();
 
-        Assert.Equal(13, commands.Count);
+        Assert.Equal(14, commands.Count);
         Assert.All(commands, t =>
         {
             var cmdlet = t.GetCustomAttribute<CmdletAttribute>()!;
