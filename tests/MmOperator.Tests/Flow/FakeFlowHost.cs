@@ -2,12 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Management.Automation;
 using MmOperator.Approvals;
+using MmOperator.Commands;
 using MmOperator.Audit;
 using MmOperator.Flow;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
+using MmOperator.Sandbox;
 using MmOperator.Security;
 using MmOperator.Status;
 using MmOperator.Tests.Support;
@@ -30,19 +32,68 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     /// <param name="moreMarkets">Slugs of further market files beside .env.eth.</param>
     public FakeFlowHost(params string[] moreMarkets)
-    {
-        _dir.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\nMM_SPREAD_MULTIPLIER=1.5\n");
-        foreach (var slug in moreMarkets)
+        : this(dir =>
         {
-            _dir.Write($".env.{slug}", $"MM_MARKET_NAME={slug.ToUpperInvariant()}-USD\n");
-        }
+            dir.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\nMM_SPREAD_MULTIPLIER=1.5\n");
+            foreach (var slug in moreMarkets)
+            {
+                dir.Write($".env.{slug}", $"MM_MARKET_NAME={slug.ToUpperInvariant()}-USD\n");
+            }
 
-        var mmctl = _dir.Write("bin/mmctl", "#!/bin/sh\n");
-        File.SetUnixFileMode(mmctl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        _dir.WritePolicyFixtures();
-        _options = new OperatorOptions { MmctlPath = mmctl, RepoPath = _dir.Path, AuditLogPath = Path.Combine(_dir.Path, "state", "audit.jsonl") };
-        Catalog = MarketCatalog.Load(_dir.Path);
+            var mmctl = dir.Write("bin/mmctl", "#!/bin/sh\n");
+            File.SetUnixFileMode(mmctl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            dir.WritePolicyFixtures();
+            return new OperatorOptions { MmctlPath = mmctl, RepoPath = dir.Path, AuditLogPath = Path.Combine(dir.Path, "state", "audit.jsonl") };
+        })
+    {
+    }
+
+    private FakeFlowHost(Func<TempDir, OperatorOptions> layOut)
+    {
+        _options = layOut(_dir);
+        Catalog = MarketCatalog.Load(_options.RepoPath);
         Journal = new AuditJournal(_options.AuditLogPath);
+    }
+
+    /// <summary>
+    /// A host laid out by New-MmSandbox (its .env files with their fake credentials, policy, mmctl and the
+    /// advisor scripts), whose commands really run there, with the environment a person's session gives
+    /// them plus <see cref="SandboxHooks"/>, and whose answers are masked by the repo's secrets as a session masks them.
+    /// </summary>
+    public static FakeFlowHost OnSandbox(params string[] markets)
+    {
+        var host = new FakeFlowHost(dir =>
+        {
+            var sandbox = SandboxBuilder.Create(Path.Combine(dir.Path, "host"), markets.Length > 0 ? markets : ["eth"], TestPaths.Python);
+            return new OperatorOptions { MmctlPath = sandbox.MmctlPath, RepoPath = sandbox.RepoPath, AuditLogPath = sandbox.AuditLogPath };
+        });
+        host.Masker = SecretMasker.ForRepo(host.RepoPath);
+        host.Run = host.RunOnSandbox;
+        return host;
+    }
+
+    /// <summary>The sandbox stand-ins' fault hooks for the next runs (MM_SANDBOX_FAULT, MM_SANDBOX_FAULT_ON).</summary>
+    public Dictionary<string, string> SandboxHooks { get; } = new(StringComparer.Ordinal);
+
+    private HostRunResult RunOnSandbox(HostCommand command) =>
+        HostRunner.RunAsync(command, HostEnvironment.Build(UserAccount.Current, Options.PassEnv, SandboxHooks), Options.Timeout, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>The sandbox's root (bin/, Code/MM, state/, sandbox/), or the plain repo.</summary>
+    public string Root => _dir.Path;
+
+    /// <summary>Every file under <see cref="Root"/> with its bytes: -WhatIf and a refusal change none of them.</summary>
+    public IReadOnlyDictionary<string, string> Files() =>
+        Directory.EnumerateFiles(_dir.Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .ToDictionary(path => path, path => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
+
+    /// <summary>The stand-ins' invocation log: one line per process the sandbox ran.</summary>
+    public IReadOnlyList<string> Invocations
+    {
+        get
+        {
+            var log = Path.Combine(_dir.Path, "host", "sandbox", "invocations.jsonl");
+            return File.Exists(log) ? File.ReadAllLines(log) : [];
+        }
     }
 
     private OperatorOptions _options;
@@ -131,8 +182,44 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     public bool ShouldProcess(string plan, string query, string caption)
     {
         Prompts.Add(query);
-        return Answer();
+        return _person ? Choose(caption, query, PromptChoice.YesNo, PromptChoice.No) == 0 : Answer();
     }
+
+    private bool _person;
+
+    /// <summary>
+    /// A person at the terminal (<see cref="ApprovalMode.Prompted"/>), who answers as <see cref="CmdletHost"/>
+    /// asks: ShouldProcess becomes the Yes/No question. Each answer in order picks a choice by its label
+    /// ("Yes", "No", "Yes to all", "Per market"), or is the line typed at a line prompt (a risk change's
+    /// retyped market); <see cref="EndOfInput"/> is the input ending there. A question with no answer left fails the test.
+    /// </summary>
+    public void Person(params string?[] answers)
+    {
+        (_person, Approval) = (true, ApprovalMode.Prompted);
+        foreach (var answer in answers)
+        {
+            _said.Enqueue(answer);
+        }
+    }
+
+    /// <summary>An answer of <see cref="Person"/>: the input ends (Choose throws as the console host does; ReadLine gives null).</summary>
+    public const string? EndOfInput = null;
+
+    private readonly Queue<string?> _said = new();
+
+    /// <summary>The answers of <see cref="Person"/> not given yet.</summary>
+    public int Unanswered => _said.Count;
+
+    /// <summary>The session's input is a pipe or a file, as the real host refuses it: no question is put to anyone.</summary>
+    public void NotATerminal() =>
+        NoPerson = new System.Management.Automation.Host.HostException("its input is redirected from a pipe or a file, so an answer would come from there, not from a person");
+
+    /// <summary>The agent's restricted endpoint: approval only by a human's ticket.</summary>
+    public void Restricted() => LanguageMode = PSLanguageMode.ConstrainedLanguage;
+
+    /// <summary>A human approves every pending request in a person's session; their ids, to pass as -ApprovalId.</summary>
+    public IReadOnlyList<string> HumanApprovesAll() =>
+        Approvals.List().Where(r => r.State == ApprovalState.Pending).Select(r => Approvals.Decide(r.Id, approve: true, "human").Id).ToList();
 
     /// <summary>How ShouldProcess approves: -Confirm:$false unless a test asks a person (Prompted).</summary>
     public string Approval { get; set; } = ApprovalMode.ConfirmFalse;
@@ -146,8 +233,13 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public string? ReadLine(string prompt)
     {
+        if (NoPerson is { } noPerson)
+        {
+            throw noPerson;
+        }
+
         LinePrompts.Add(prompt);
-        return Typed();
+        return _said.Count > 0 ? _said.Dequeue() : Typed();
     }
 
     /// <summary>The person's answers to Choose, in order (an index into its choices); a test that asks more fails.</summary>
@@ -166,8 +258,16 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
             throw noPerson;
         }
 
+        var labels = choices.Select(c => c.Label.Replace("&", string.Empty, StringComparison.Ordinal)).ToList();
         Questions.Add((query, choices.Select(c => c.Label).ToList()));
-        return Choices.Dequeue();
+        if (_said.Count == 0)
+        {
+            return Choices.Dequeue();
+        }
+
+        var answer = _said.Dequeue() ?? throw new System.Management.Automation.Host.HostException("the input ended before an answer was given");
+        var picked = labels.IndexOf(answer);
+        return picked >= 0 ? picked : throw new InvalidOperationException($"'{answer}' is none of the choices {string.Join(", ", labels)} of: {query}");
     }
 
     /// <summary>Set when the flow ended the script as well as the command (<see cref="IFlowHost.ThrowScriptTerminatingError"/>).</summary>
@@ -182,6 +282,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public List<ProgressRecord> Progress { get; } = [];
 
+    /// <summary>As a session's runs: what the host printed comes back masked by <see cref="Masker"/>.</summary>
     public HostRunResult RunHost(HostCommand command)
     {
         lock (Ran)
@@ -189,7 +290,8 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
             Ran.Add(command);
         }
 
-        return Run(command);
+        var run = Run(command);
+        return run with { StdOut = Masker.ApplyToOutput(run.StdOut), StdErr = Masker.Apply(run.StdErr) };
     }
 
     /// <summary>On the caller's thread: a market's own run thread, which is what the flow uses it from.</summary>
