@@ -86,6 +86,26 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         Directory.EnumerateFiles(_dir.Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .ToDictionary(path => path, path => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
 
+    /// <summary>A value of the repo's shared .env (a sandbox's fake credentials).</summary>
+    public string SecretOf(string key) =>
+        File.ReadAllLines(Path.Combine(RepoPath, ".env")).Select(line => line.Split('=', 2)).First(pair => pair[0] == key)[1];
+
+    /// <summary>
+    /// Every text the command showed or kept: its output objects (as JSON), errors with their targets,
+    /// warnings, host text, prompts, and the journal's and the approval requests' files as written.
+    /// </summary>
+    public string Everything()
+    {
+        var kept = new[] { Options.AuditLogPath }.Concat(Directory.Exists(Options.ApprovalStorePath) ? Directory.GetFiles(Options.ApprovalStorePath) : [])
+            .Where(File.Exists).Select(File.ReadAllText);
+        return string.Join(
+            "\n",
+            Output.Select(o => System.Text.Json.JsonSerializer.Serialize(o, o.GetType()))
+                .Concat(Errors.Select(e => $"{e.Exception.Message} {e.TargetObject}"))
+                .Concat(Warnings).Concat(HostWarnings).Concat(HostText).Concat(Prompts).Concat(LinePrompts)
+                .Concat(kept));
+    }
+
     /// <summary>The stand-ins' invocation log: one line per process the sandbox ran.</summary>
     public IReadOnlyList<string> Invocations
     {
@@ -171,7 +191,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public CancellationToken Stopping => CtrlC.Token;
 
-    public string RepoPath => _dir.Path;
+    public string RepoPath => _options.RepoPath;
 
     public IReadOnlyList<AuditRecord> Journalled => File.Exists(Options.AuditLogPath) ? Journal.Read().ToList() : [];
 
