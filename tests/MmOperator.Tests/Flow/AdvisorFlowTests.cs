@@ -92,13 +92,6 @@ public sealed class AdvisorFlowTests : IDisposable
 
     private List<HostCommandShape> Ran => _host.Ran.Select(c => c.Shape).ToList();
 
-    private void AssertNothingRanOrChanged(IReadOnlyDictionary<string, string> before)
-    {
-        Assert.Empty(_host.Ran);
-        Assert.Empty(_host.Invocations);
-        var after = _host.Files();
-        Assert.Equal(before.OrderBy(f => f.Key), after.Where(f => !f.Key.StartsWith(_host.Options.AuditLogPath, StringComparison.Ordinal)).OrderBy(f => f.Key));
-    }
 
     // ---------------------------------------------------------------- Get-MmAdvisorProposal
 
@@ -145,7 +138,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Equal([ErrorIds.InvalidReason], ErrorIdsWritten);
         Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], Ended);
-        AssertNothingRanOrChanged(before);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -161,7 +154,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Empty(_host.Errors);
         Assert.Empty(_host.Output);
         Assert.Empty(_host.Journalled);
-        AssertNothingRanOrChanged(before);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -174,7 +167,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Empty(_host.Errors);
         Assert.Equal([(AuditActions.AdvisorList, "pending proposals", null, AuditOutcome.Declined, null)], Ended);
-        AssertNothingRanOrChanged(before);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -368,7 +361,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Equal([ErrorIds.InvalidProposalId, ErrorIds.InvalidProposalId], ErrorIdsWritten);
         Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.InvalidProposalId)], Ended);
         Assert.Contains("2 ", _host.Ended[0].Detail, StringComparison.Ordinal);
-        AssertNothingRanOrChanged(before);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -394,7 +387,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Equal([ErrorIds.InvalidReason], ErrorIdsWritten);
         Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], Ended);
-        AssertNothingRanOrChanged(before);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -474,7 +467,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Contains("--proposal-id p1 --approve --json (ETH-USD MM_SPREAD_MULTIPLIER: '1.5' -> '1.6'", Assert.Single(_host.HostText), StringComparison.Ordinal);
         Assert.Empty(_host.Errors);
         Assert.Empty(_host.Journalled);
-        AssertNothingRanOrChanged(before);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -488,7 +481,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Equal([ErrorIds.AdvisorFilesUnreadable], ErrorIdsWritten);
         Assert.Empty(_host.Journalled);
-        AssertNothingRanOrChanged(before);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -711,7 +704,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Contains("--mode warren-auto --approve --json (applies 1, in this order: p1:", Assert.Single(_host.HostText), StringComparison.Ordinal);
         Assert.Empty(_host.Errors);
         Assert.Empty(_host.Journalled);
-        AssertNothingRanOrChanged(before);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -724,7 +717,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Equal([ErrorIds.InvalidReason], ErrorIdsWritten);
         Assert.Equal([(AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], Ended);
-        AssertNothingRanOrChanged(before);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]

@@ -59,22 +59,9 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Equal(ApprovalMode.None, Assert.Single(_host.Ended).Approval);
         Assert.Empty(_host.Prompts);
         Assert.Empty(_host.Output);
-        AssertNothingRanOrChanged(before, exceptJournal: true);
+        _host.AssertNothingRanOrChanged(before);
     }
 
-    private void AssertNothingRanOrChanged(IReadOnlyDictionary<string, string> before, bool exceptJournal)
-    {
-        Assert.Empty(_host.Ran);
-        Assert.Empty(_host.Invocations);
-        var after = _host.Files();
-        if (exceptJournal)
-        {
-            after = after.Where(f => !f.Key.StartsWith(_host.Options.AuditLogPath, StringComparison.Ordinal)).ToDictionary();
-            before = before.Where(f => !f.Key.StartsWith(_host.Options.AuditLogPath, StringComparison.Ordinal)).ToDictionary();
-        }
-
-        Assert.Equal(before.OrderBy(f => f.Key), after.OrderBy(f => f.Key));
-    }
 
     [Fact]
     public void Neither_a_market_nor_shared_is_refused_with_EnvTargetRequired()
@@ -207,7 +194,7 @@ public sealed class EnvEditFlowTests : IDisposable
         var change = Assert.IsType<EnvChange>(Assert.Single(_host.Output));
         Assert.Equal((false, "1.5", "1.5", (string?)null, _host.Ended[0].Id), (change.Changed, change.PreviousValue, change.NewValue, change.Approval, change.AuditId));
         Assert.Empty(_host.Prompts);
-        AssertNothingRanOrChanged(before, exceptJournal: true);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -222,7 +209,8 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Empty(_host.Errors);
         Assert.Empty(_host.Output);
         Assert.Empty(_host.Journalled);
-        AssertNothingRanOrChanged(before, exceptJournal: false);
+        _host.AssertNothingRanOrChanged(before);
+        Assert.False(File.Exists(_host.Options.AuditLogPath));
     }
 
     [Fact]
@@ -238,7 +226,8 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Empty(_host.Output);
         Assert.Empty(_host.Prompts);
         Assert.Empty(_host.Journalled);
-        AssertNothingRanOrChanged(before, exceptJournal: false);
+        _host.AssertNothingRanOrChanged(before);
+        Assert.False(File.Exists(_host.Options.AuditLogPath));
     }
 
     [Fact]
@@ -251,7 +240,8 @@ public sealed class EnvEditFlowTests : IDisposable
 
         Assert.Equal(ErrorIds.ProtectedKey, ErrorId);
         Assert.Empty(_host.Journalled);
-        AssertNothingRanOrChanged(before, exceptJournal: false);
+        _host.AssertNothingRanOrChanged(before);
+        Assert.False(File.Exists(_host.Options.AuditLogPath));
     }
 
     [Fact]
@@ -316,7 +306,7 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Equal(("set", Asked("MM_SPREAD_MULTIPLIER"), "MM_SPREAD_MULTIPLIER", AuditOutcome.Declined, (string?)null), Ended);
         Assert.Equal(["&Yes", "&No"], Assert.Single(_host.Questions).Labels);
         Assert.Empty(_host.Output);
-        AssertNothingRanOrChanged(before, exceptJournal: true);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -355,7 +345,7 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Equal(ErrorIds.ApprovalRequired, stopped.Record.FullyQualifiedErrorId);
         Assert.Empty(_host.Errors);
         Assert.Equal(("set", Asked("MM_SPREAD_MULTIPLIER"), "MM_SPREAD_MULTIPLIER", AuditOutcome.Refused, ErrorIds.ApprovalRequired), Ended);
-        AssertNothingRanOrChanged(before, exceptJournal: true);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -406,7 +396,7 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Empty(_host.Errors);
         Assert.Equal(("set", Asked("MM_MAX_POSITION_SIZE"), "MM_MAX_POSITION_SIZE", AuditOutcome.Declined, (string?)null), Ended);
         Assert.Contains("needs ETH-USD typed exactly. Nothing was changed.", Assert.Single(_host.Warnings), StringComparison.Ordinal);
-        AssertNothingRanOrChanged(before, exceptJournal: true);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]
@@ -422,7 +412,7 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Contains("A script confirms it with -Force.", stopped.Record.Exception.Message, StringComparison.Ordinal);
         Assert.Empty(_host.Errors);
         Assert.Equal(AuditOutcome.Refused, Assert.Single(_host.Ended).Outcome);
-        AssertNothingRanOrChanged(before, exceptJournal: true);
+        _host.AssertNothingRanOrChanged(before);
     }
 
     [Fact]

@@ -81,10 +81,22 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     /// <summary>The sandbox's root (bin/, Code/MM, state/, sandbox/), or the plain repo.</summary>
     public string Root => _dir.Path;
 
-    /// <summary>Every file under <see cref="Root"/> with its bytes: -WhatIf and a refusal change none of them.</summary>
+    /// <summary>
+    /// Every file under <see cref="Root"/> but the journal (and its lock), with a digest of its bytes: a
+    /// refusal, a decline and -WhatIf change none of them. The journal is read as records.
+    /// </summary>
     public IReadOnlyDictionary<string, string> Files() =>
         Directory.EnumerateFiles(_dir.Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Where(path => !path.StartsWith(_options.AuditLogPath, StringComparison.Ordinal))
             .ToDictionary(path => path, path => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
+
+    /// <summary>No process ran (none asked for, none the sandbox logged) and no byte of any file but the journal changed since <paramref name="before"/>.</summary>
+    public void AssertNothingRanOrChanged(IReadOnlyDictionary<string, string> before)
+    {
+        Xunit.Assert.Empty(Ran);
+        Xunit.Assert.Empty(Invocations);
+        Xunit.Assert.Equal(before.OrderBy(f => f.Key), Files().OrderBy(f => f.Key));
+    }
 
     /// <summary>A value of the repo's shared .env (a sandbox's fake credentials).</summary>
     public string SecretOf(string key) =>
