@@ -45,21 +45,6 @@ public sealed class AdvisorFlowTests : IDisposable
     private void Handled(string id) =>
         File.AppendAllText(ReceiptsFile, new JsonObject { ["proposal_id"] = id, ["result"] = "applied" }.ToJsonString() + "\n");
 
-    /// <summary>Runs <paramref name="change"/> just before each command of <paramref name="shape"/>: what happens on the host meanwhile.</summary>
-    private void Before(HostCommandShape shape, Action change)
-    {
-        var run = _host.Run;
-        _host.Run = command =>
-        {
-            if (command.Shape == shape)
-            {
-                change();
-            }
-
-            return run(command);
-        };
-    }
-
     /// <summary>One command of the advisor, as its cmdlet runs it: prepared, then its one call, its refusals journalled at its end.</summary>
     private void Command(string cmdlet, Action<AdvisorFlow> call, IReadOnlyList<string>? tickets = null, bool force = false)
     {
@@ -295,10 +280,9 @@ public sealed class AdvisorFlowTests : IDisposable
         Propose("p1");
         _host.Answer = () =>
         {
-            File.AppendAllText(_host.Options.AuditLogPath, "{\"torn\":");
+            _host.TearJournal();
             return true;
         };
-        Directory.CreateDirectory(Path.GetDirectoryName(_host.Options.AuditLogPath)!);
 
         List();
 
@@ -557,7 +541,7 @@ public sealed class AdvisorFlowTests : IDisposable
     public void A_proposal_handled_or_gone_before_the_script_runs_is_its_reported_failure(bool handled, string errorId)
     {
         Propose("p1");
-        Before(HostCommandShape.AdvisorApprove, () =>
+        _host.BeforeRunning(HostCommandShape.AdvisorApprove, () =>
         {
             if (handled)
             {
@@ -578,10 +562,25 @@ public sealed class AdvisorFlowTests : IDisposable
     }
 
     [Fact]
+    public void A_journal_torn_while_the_script_applies_is_an_error_and_the_application_is_still_reported()
+    {
+        Propose("p1");
+        _host.BeforeRunning(HostCommandShape.AdvisorApprove, _host.TearJournal);
+
+        Approve("p1");
+
+        Assert.Equal([ErrorIds.AuditJournalTornTail], ErrorIdsWritten);
+        var applied = Assert.IsType<ProposalApplication>(Assert.Single(_host.Output));
+        Assert.Equal(("applied", (string?)null), (applied.Result, applied.AuditId));
+        Assert.Contains("MM_SPREAD_MULTIPLIER=1.6\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
+        Assert.Empty(_host.Ended);
+    }
+
+    [Fact]
     public void A_value_already_there_is_journalled_as_no_change()
     {
         Propose("p1");
-        Before(HostCommandShape.AdvisorApprove, () => File.WriteAllText(EthFile, File.ReadAllText(EthFile).Replace("MM_SPREAD_MULTIPLIER=1.5", "MM_SPREAD_MULTIPLIER=1.6", StringComparison.Ordinal)));
+        _host.BeforeRunning(HostCommandShape.AdvisorApprove, () => File.WriteAllText(EthFile, File.ReadAllText(EthFile).Replace("MM_SPREAD_MULTIPLIER=1.5", "MM_SPREAD_MULTIPLIER=1.6", StringComparison.Ordinal)));
 
         Approve("p1");
 
@@ -595,7 +594,7 @@ public sealed class AdvisorFlowTests : IDisposable
     public void A_value_changed_meanwhile_is_the_scripts_failure_and_an_error()
     {
         Propose("p1");
-        Before(HostCommandShape.AdvisorApprove, () => File.WriteAllText(EthFile, File.ReadAllText(EthFile).Replace("MM_SPREAD_MULTIPLIER=1.5", "MM_SPREAD_MULTIPLIER=2", StringComparison.Ordinal)));
+        _host.BeforeRunning(HostCommandShape.AdvisorApprove, () => File.WriteAllText(EthFile, File.ReadAllText(EthFile).Replace("MM_SPREAD_MULTIPLIER=1.5", "MM_SPREAD_MULTIPLIER=2", StringComparison.Ordinal)));
 
         Approve("p1");
 
@@ -639,7 +638,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
         var ticket = Assert.Single(_host.HumanApprovesAll());
         _host.Errors.Clear();
-        Before(HostCommandShape.AdvisorListPending, () => Handled("p1"));
+        _host.BeforeRunning(HostCommandShape.AdvisorListPending, () => Handled("p1"));
 
         ApproveWith([ticket], "p1");
 
@@ -787,7 +786,7 @@ public sealed class AdvisorFlowTests : IDisposable
     {
         Propose("p1");
         Propose("p2", market: "BTC-USD", ts: Ts + 1);
-        Before(HostCommandShape.AdvisorWarrenAuto, () =>
+        _host.BeforeRunning(HostCommandShape.AdvisorWarrenAuto, () =>
         {
             Handled("p2");
             Propose("p3", param: "MM_SKEW_MAX_BPS", old: "20", proposed: "25", ts: Ts + 2);
@@ -816,7 +815,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Empty(_host.Ran);
         var ticket = Assert.Single(_host.HumanApprovesAll());
         _host.Errors.Clear();
-        Before(HostCommandShape.AdvisorListPending, () => Propose("p2", market: "BTC-USD", ts: Ts + 1));
+        _host.BeforeRunning(HostCommandShape.AdvisorListPending, () => Propose("p2", market: "BTC-USD", ts: Ts + 1));
 
         Auto(tickets: [ticket]);
 

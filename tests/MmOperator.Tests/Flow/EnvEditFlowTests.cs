@@ -449,10 +449,9 @@ public sealed class EnvEditFlowTests : IDisposable
         // The journal is checked when the command starts; it tears while the person reads the Plan.
         _host.Answer = () =>
         {
-            File.AppendAllText(_host.Options.AuditLogPath, "{\"torn\":");
+            _host.TearJournal();
             return true;
         };
-        Directory.CreateDirectory(Path.GetDirectoryName(_host.Options.AuditLogPath)!);
         var before = _host.Files();
 
         Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6");
@@ -516,14 +515,14 @@ public sealed class EnvEditFlowTests : IDisposable
     }
 
     [Theory]
-    [InlineData("eth", "ETH-USD is running: the change takes effect on restart (Restart-MmMarket eth)")]
-    [InlineData(null, "ETH-USD, BTC-USD are running: the change takes effect when each restarts (Restart-MmMarket eth, btc)")]
-    public void An_edit_that_running_bots_read_says_they_take_it_on_restart(string? market, string note)
+    [InlineData("eth", "eth", "ETH-USD is running: the change takes effect on restart (Restart-MmMarket eth)")]
+    [InlineData(null, "eth", "ETH-USD is running: the change takes effect when each restarts (Restart-MmMarket eth)")]
+    [InlineData(null, "eth,btc", "ETH-USD, BTC-USD are running: the change takes effect when each restarts (Restart-MmMarket eth, btc)")]
+    public void An_edit_that_running_bots_read_says_they_take_it_on_restart(string? market, string running, string note)
     {
-        // The stand-in's status of running bots, as mmctl answers it (no bot is started for it).
-        _host.Run = command => FakeFlowHost.Answered(command, command.Shape == HostCommandShape.MmctlStatusMarket
-            ? """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "running", "pid": 8340, "market": "ETH-USD", "env": "/r/.env.eth"}]}"""
-            : """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "running", "pid": 8340, "market": "ETH-USD", "env": "/r/.env.eth"}, {"controller_id": "env_btc", "status": "running", "pid": 8341, "market": "BTC-USD", "env": "/r/.env.btc"}]}""");
+        // mmctl's status of running bots, as it answers it (no bot is started for it).
+        var instances = running.Split(',').Select((slug, i) => $$"""{"controller_id": "env_{{slug}}", "status": "running", "pid": {{8340 + i}}, "market": "{{slug.ToUpperInvariant()}}-USD", "env": "/r/.env.{{slug}}"}""");
+        _host.Run = command => FakeFlowHost.Answered(command, $$"""{"generated_at": "2026-11-26T07:13:26Z", "instances": [{{string.Join(", ", instances)}}]}""");
 
         Edit(market, market is null ? "MM_LOG_LEVEL" : "MM_SPREAD_MULTIPLIER", market is null ? "DEBUG" : "1.6", shared: market is null);
 
@@ -532,5 +531,67 @@ public sealed class EnvEditFlowTests : IDisposable
         var change = Assert.IsType<EnvChange>(Assert.Single(_host.Output));
         Assert.Equal(("on restart", note), (change.TakesEffect, change.Note));
         Assert.Equal(note, Assert.Single(_host.Warnings));
+    }
+
+    [Fact]
+    public void A_refused_key_of_the_shared_env_names_its_file_and_no_market()
+    {
+        var before = _host.Files();
+
+        Edit(null, "MM_API_KEY", "x", shared: true);
+
+        Assert.Equal(ErrorIds.ProtectedKey, ErrorId);
+        var refused = Assert.IsType<RefusedEnvEdit>(_host.Errors[0].TargetObject);
+        Assert.Equal(((string?)null, SharedFile), (refused.Market, refused.File));
+        Assert.Equal(("set", ".env", "MM_API_KEY", AuditOutcome.Refused, ErrorIds.ProtectedKey), Ended);
+        _host.AssertNothingRanOrChanged(before);
+    }
+
+    [Fact]
+    public void A_file_that_cannot_be_locked_is_not_written_and_the_failure_is_journalled()
+    {
+        Directory.CreateDirectory(EthFile + ".lock");
+
+        Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6");
+
+        Assert.Equal(ErrorIds.EnvWriteFailed, ErrorId);
+        Assert.Equal(("set", "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.EnvWriteFailed), Ended);
+        Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
+        Assert.Empty(_host.Output);
+    }
+
+    [Fact]
+    public void A_journal_torn_after_the_edit_is_an_error_and_the_edit_stands()
+    {
+        _host.BeforeRunning(HostCommandShape.MmctlStatusMarket, _host.TearJournal);
+
+        Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6");
+
+        Assert.Equal(ErrorIds.AuditJournalTornTail, ErrorId);
+        Assert.Equal(System.Management.Automation.ErrorCategory.WriteError, _host.Errors[0].CategoryInfo.Category);
+        Assert.Contains("MM_SPREAD_MULTIPLIER=1.6\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
+        var change = Assert.IsType<EnvChange>(Assert.Single(_host.Output));
+        Assert.Equal((true, (string?)null), (change.Changed, change.AuditId));
+        Assert.Equal(AuditOutcome.Intended, Assert.Single(_host.Journalled).Outcome);
+    }
+
+    [Fact]
+    public void A_journal_torn_before_a_no_change_record_is_an_error()
+    {
+        var flow = new RunbookFlow(_host);
+        var edit = new EnvEditFlow(flow, "set");
+        edit.Prepare();
+
+        // Another writer tears the journal after the command started.
+        edit.Run(new EnvEditRequest([Market.Parse("eth")], false, "MM_SPREAD_MULTIPLIER", false, Reason, _ =>
+        {
+            _host.TearJournal();
+            return "1.5";
+        }));
+
+        Assert.Equal(ErrorIds.AuditJournalTornTail, ErrorId);
+        var change = Assert.IsType<EnvChange>(Assert.Single(_host.Output));
+        Assert.Equal((false, (string?)null), (change.Changed, change.AuditId));
+        Assert.DoesNotContain(_host.Journalled, r => r.Outcome == AuditOutcome.NoChange);
     }
 }

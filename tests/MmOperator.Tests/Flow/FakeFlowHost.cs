@@ -98,6 +98,28 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         Xunit.Assert.Equal(before.OrderBy(f => f.Key), Files().OrderBy(f => f.Key));
     }
 
+    /// <summary>Runs <paramref name="change"/> just before each command of <paramref name="shape"/>: what happens on the host meanwhile.</summary>
+    public void BeforeRunning(HostCommandShape shape, Action change)
+    {
+        var run = Run;
+        Run = command =>
+        {
+            if (command.Shape == shape)
+            {
+                change();
+            }
+
+            return run(command);
+        };
+    }
+
+    /// <summary>A write to the journal cut short (a torn tail): it takes no record from then on.</summary>
+    public void TearJournal()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_options.AuditLogPath)!);
+        File.AppendAllText(_options.AuditLogPath, "{\"torn\":");
+    }
+
     /// <summary>A value of the repo's shared .env (a sandbox's fake credentials).</summary>
     public string SecretOf(string key) =>
         File.ReadAllLines(Path.Combine(RepoPath, ".env")).Select(line => line.Split('=', 2)).First(pair => pair[0] == key)[1];

@@ -372,10 +372,9 @@ public sealed class ProposalSubmissionTests : IDisposable
     {
         _host.Answer = () =>
         {
-            File.AppendAllText(_host.Options.AuditLogPath, "{\"torn\":");
+            _host.TearJournal();
             return true;
         };
-        Directory.CreateDirectory(Path.GetDirectoryName(_host.Options.AuditLogPath)!);
         Row();
 
         Submit();
@@ -404,6 +403,21 @@ public sealed class ProposalSubmissionTests : IDisposable
         Assert.Empty(_host.Output);
         Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_journal_torn_while_the_script_submits_is_an_error_and_the_submission_is_still_reported()
+    {
+        _host.BeforeRunning(HostCommandShape.AdvisorSubmit, _host.TearJournal);
+        Row();
+
+        Submit();
+
+        Assert.Equal([ErrorIds.AuditJournalTornTail], ErrorIdsWritten);
+        var submission = Assert.IsType<AdvisorSubmission>(Assert.Single(_host.Output));
+        Assert.Equal((true, (string?)null), (submission.Ok, submission.AuditId));
+        Assert.Single(Submitted);
+        Assert.Empty(_host.Ended);
     }
 
     [Fact]
