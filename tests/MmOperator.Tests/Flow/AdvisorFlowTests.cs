@@ -70,11 +70,6 @@ public sealed class AdvisorFlowTests : IDisposable
 
     private void Auto(string reason = Reason, IReadOnlyList<string>? tickets = null, bool force = false) => Command("Invoke-MmAdvisorAutoApply", a => a.WarrenAuto(reason), tickets, force);
 
-    private List<(string Action, string? Market, string? Key, AuditOutcome Outcome, string? ErrorId)> Ended =>
-        _host.Ended.Select(r => (r.Action, r.Market, r.Key, r.Outcome, r.ErrorId)).ToList();
-
-    private List<string> ErrorIdsWritten => _host.Errors.Select(e => e.FullyQualifiedErrorId).ToList();
-
     private List<HostCommandShape> Ran => _host.Ran.Select(c => c.Shape).ToList();
 
 
@@ -91,7 +86,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Empty(_host.Errors);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)], _host.EndedAs);
         Assert.Equal("2 pending: p2, p1", _host.Ended[0].Detail);
         Assert.Equal(["p2", "p1"], _host.Output.Cast<AdvisorProposal>().Select(p => p.ProposalId));
         Assert.Equal(EthFile, ((AdvisorProposal)_host.Output[1]).EnvPath);
@@ -109,7 +104,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Empty(_host.Errors);
         var listed = Assert.IsType<AdvisorProposal>(Assert.Single(_host.Output));
         Assert.Equal((SecretMasker.Mask, SecretMasker.Mask, true), (listed.PreviousValue, listed.NewValue, listed.IsProtected));
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)], _host.EndedAs);
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
         Assert.DoesNotContain("sbx-0123456789abcdef", _host.Everything(), StringComparison.Ordinal);
     }
@@ -121,8 +116,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         List(reason: " ");
 
-        Assert.Equal([ErrorIds.InvalidReason], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], Ended);
+        Assert.Equal([ErrorIds.InvalidReason], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], _host.EndedAs);
         _host.AssertNothingRanOrChanged(before);
     }
 
@@ -151,7 +146,7 @@ public sealed class AdvisorFlowTests : IDisposable
         List();
 
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorList, "pending proposals", null, AuditOutcome.Declined, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorList, "pending proposals", null, AuditOutcome.Declined, null)], _host.EndedAs);
         _host.AssertNothingRanOrChanged(before);
     }
 
@@ -166,7 +161,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.True(_host.EndedScript);
         Assert.Equal(ErrorIds.ApprovalRequired, stopped.Record.FullyQualifiedErrorId);
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorList, "pending proposals", null, AuditOutcome.Refused, ErrorIds.ApprovalRequired)], Ended);
+        Assert.Equal([(AuditActions.AdvisorList, "pending proposals", null, AuditOutcome.Refused, ErrorIds.ApprovalRequired)], _host.EndedAs);
         Assert.Empty(_host.Ran);
     }
 
@@ -178,7 +173,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         List();
 
-        Assert.Equal([ErrorIds.ApprovalPending], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.ApprovalPending], _host.WrittenErrorIds);
         Assert.Empty(_host.Ran);
         var ticket = Assert.Single(_host.HumanApprovesAll());
         _host.Errors.Clear();
@@ -189,7 +184,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Equal(
             [(AuditActions.AdvisorList, "pending proposals", null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending), (AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)],
-            Ended);
+            _host.EndedAs);
         Assert.Equal($"Ticket {ticket}", _host.Ended[1].Approval);
         Assert.Equal("p1", Assert.IsType<AdvisorProposal>(Assert.Single(_host.Output)).ProposalId);
     }
@@ -206,8 +201,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         List();
 
-        Assert.Equal([errorId], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], Ended);
+        Assert.Equal([errorId], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
         Assert.Equal("no usable answer", _host.Ended[0].Detail);
         Assert.Empty(_host.Output);
     }
@@ -220,9 +215,9 @@ public sealed class AdvisorFlowTests : IDisposable
 
         List();
 
-        Assert.Equal([ErrorIds.HostReportedError], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.HostReportedError], _host.WrittenErrorIds);
         Assert.Contains($"MM_API_KEY={SecretMasker.Mask}", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
     }
 
@@ -233,9 +228,9 @@ public sealed class AdvisorFlowTests : IDisposable
 
         List();
 
-        Assert.Equal([ErrorIds.HostOutputInvalid], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.HostOutputInvalid], _host.WrittenErrorIds);
         Assert.Contains("a listed proposal cannot be read", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
     }
 
     [Fact]
@@ -252,9 +247,9 @@ public sealed class AdvisorFlowTests : IDisposable
 
         List();
 
-        Assert.Equal([ErrorIds.PendingListMismatch], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.PendingListMismatch], _host.WrittenErrorIds);
         Assert.Contains("(row 1: the script lists 'p1', the files give 'p2')", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
         Assert.Empty(_host.Output);
     }
 
@@ -271,7 +266,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Empty(_host.Errors);
         Assert.Contains($"answers at most {PendingProposals.ListCap} proposals", Assert.Single(_host.Warnings), StringComparison.Ordinal);
         Assert.Equal(PendingProposals.ListCap + 2, _host.Output.Count);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)], _host.EndedAs);
     }
 
     [Fact]
@@ -286,7 +281,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         List();
 
-        Assert.Equal([ErrorIds.AuditJournalTornTail], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.AuditJournalTornTail], _host.WrittenErrorIds);
         Assert.Empty(_host.Ran);
         Assert.Empty(_host.Output);
     }
@@ -324,7 +319,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Empty(_host.Errors);
         Assert.Equal([HostCommandShape.AdvisorListPending, HostCommandShape.AdvisorApprove, HostCommandShape.MmctlStatusMarket], Ran);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.6\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Succeeded, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Succeeded, null)], _host.EndedAs);
         var record = _host.Ended[0];
         Assert.Equal((ApprovalMode.ConfirmFalse, "1.5", "1.6", "ETH-USD: Stopped"), (record.Approval, record.PreviousValue, record.NewValue, record.NewStatus));
         Assert.StartsWith("p1: applied; sha256 ", record.Detail, StringComparison.Ordinal);
@@ -342,8 +337,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("bad id", "p;1");
 
-        Assert.Equal([ErrorIds.InvalidProposalId, ErrorIds.InvalidProposalId], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.InvalidProposalId)], Ended);
+        Assert.Equal([ErrorIds.InvalidProposalId, ErrorIds.InvalidProposalId], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.InvalidProposalId)], _host.EndedAs);
         Assert.Contains("2 ", _host.Ended[0].Detail, StringComparison.Ordinal);
         _host.AssertNothingRanOrChanged(before);
     }
@@ -355,10 +350,10 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("bad id", "p1");
 
-        Assert.Equal([ErrorIds.InvalidProposalId], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.InvalidProposalId], _host.WrittenErrorIds);
         Assert.Equal(
             [(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.InvalidProposalId), (AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Succeeded, null)],
-            Ended);
+            _host.EndedAs);
     }
 
     [Fact]
@@ -369,8 +364,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Command("Approve-MmAdvisorProposal", a => a.ApproveProposals(["p1"], "a\u202eb"));
 
-        Assert.Equal([ErrorIds.InvalidReason], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], Ended);
+        Assert.Equal([ErrorIds.InvalidReason], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], _host.EndedAs);
         _host.AssertNothingRanOrChanged(before);
     }
 
@@ -382,8 +377,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1", "nope");
 
-        Assert.Equal([ErrorIds.ProposalNotPending, ErrorIds.ProposalNotFound], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.ProposalNotPending)], Ended);
+        Assert.Equal([ErrorIds.ProposalNotPending, ErrorIds.ProposalNotFound], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.ProposalNotPending)], _host.EndedAs);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
     }
 
@@ -400,10 +395,10 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1", "p2");
 
         // The script cannot read them either: its traceback is no answer.
-        Assert.Equal([ErrorIds.HostOutputInvalid, ErrorIds.AdvisorFilesUnreadable], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.HostOutputInvalid, ErrorIds.AdvisorFilesUnreadable], _host.WrittenErrorIds);
         Assert.Equal(
             [(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, ErrorIds.HostOutputInvalid), (AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.AdvisorFilesUnreadable)],
-            Ended);
+            _host.EndedAs);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
     }
 
@@ -420,8 +415,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([errorId], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", param, AuditOutcome.Refused, errorId)], Ended);
+        Assert.Equal([errorId], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", param, AuditOutcome.Refused, errorId)], _host.EndedAs);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Equal(before[EthFile], _host.Files()[EthFile]);
         Assert.DoesNotContain("sbx-0123456789abcdef", _host.Everything(), StringComparison.Ordinal);
@@ -434,8 +429,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([ErrorIds.ProposalEnvFileRefused], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Refused, ErrorIds.ProposalEnvFileRefused)], Ended);
+        Assert.Equal([ErrorIds.ProposalEnvFileRefused], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Refused, ErrorIds.ProposalEnvFileRefused)], _host.EndedAs);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
     }
 
@@ -463,7 +458,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([ErrorIds.AdvisorFilesUnreadable], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.AdvisorFilesUnreadable], _host.WrittenErrorIds);
         Assert.Empty(_host.Journalled);
         _host.AssertNothingRanOrChanged(before);
     }
@@ -477,7 +472,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
 
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorApprove, "p1 (ETH-USD MM_SPREAD_MULTIPLIER)", "MM_SPREAD_MULTIPLIER", AuditOutcome.Declined, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorApprove, "p1 (ETH-USD MM_SPREAD_MULTIPLIER)", "MM_SPREAD_MULTIPLIER", AuditOutcome.Declined, null)], _host.EndedAs);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
     }
@@ -489,8 +484,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([ErrorIds.RiskChangeNeedsForce], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, "p1 (ETH-USD MM_MAX_POSITION_SIZE)", "MM_MAX_POSITION_SIZE", AuditOutcome.Refused, ErrorIds.RiskChangeNeedsForce)], Ended);
+        Assert.Equal([ErrorIds.RiskChangeNeedsForce], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, "p1 (ETH-USD MM_MAX_POSITION_SIZE)", "MM_MAX_POSITION_SIZE", AuditOutcome.Refused, ErrorIds.RiskChangeNeedsForce)], _host.EndedAs);
         _host.Errors.Clear();
         _host.Person("Yes", "ETH-USD");
 
@@ -515,8 +510,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([errorId], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, errorId)], Ended);
+        Assert.Equal([errorId], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, errorId)], _host.EndedAs);
         Assert.Equal(Assert.Single(_host.Journalled, r => r.Outcome == AuditOutcome.Intended).Id, _host.Ended[0].Attempt);
         Assert.Empty(_host.Output);
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
@@ -531,8 +526,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([ErrorIds.HostOutputInvalid], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, ErrorIds.HostOutputInvalid)], Ended);
+        Assert.Equal([ErrorIds.HostOutputInvalid], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, ErrorIds.HostOutputInvalid)], _host.EndedAs);
     }
 
     [Theory]
@@ -555,8 +550,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([errorId], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, errorId)], Ended);
+        Assert.Equal([errorId], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, errorId)], _host.EndedAs);
         Assert.Equal(1, _host.Ended[0].ExitCode);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
     }
@@ -569,7 +564,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([ErrorIds.AuditJournalTornTail], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.AuditJournalTornTail], _host.WrittenErrorIds);
         var applied = Assert.IsType<ProposalApplication>(Assert.Single(_host.Output));
         Assert.Equal(("applied", (string?)null), (applied.Result, applied.AuditId));
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.6\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
@@ -585,7 +580,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
 
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.NoChange, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.NoChange, null)], _host.EndedAs);
         Assert.Equal("skipped", Assert.IsType<ProposalApplication>(Assert.Single(_host.Output)).Result);
         Assert.DoesNotContain(HostCommandShape.MmctlStatusMarket, Ran);
     }
@@ -598,9 +593,9 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([ErrorIds.AdvisorApplyFailed], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.AdvisorApplyFailed], _host.WrittenErrorIds);
         Assert.Contains("current_value_mismatch", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.AdvisorApplyFailed)], Ended);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.AdvisorApplyFailed)], _host.EndedAs);
         Assert.Equal("failed", Assert.IsType<ProposalApplication>(Assert.Single(_host.Output)).Result);
     }
 
@@ -613,8 +608,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Equal([ErrorIds.ApprovalPending], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorApprove, "p1 (ETH-USD MM_SPREAD_MULTIPLIER)", "MM_SPREAD_MULTIPLIER", AuditOutcome.PendingApproval, ErrorIds.ApprovalPending)], Ended);
+        Assert.Equal([ErrorIds.ApprovalPending], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, "p1 (ETH-USD MM_SPREAD_MULTIPLIER)", "MM_SPREAD_MULTIPLIER", AuditOutcome.PendingApproval, ErrorIds.ApprovalPending)], _host.EndedAs);
         Assert.Empty(_host.Ran);
         Assert.Equal(before[EthFile], _host.Files()[EthFile]);
         var request = Assert.Single(_host.Approvals.List());
@@ -642,8 +637,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         ApproveWith([ticket], "p1");
 
-        Assert.Equal([ErrorIds.PendingListMismatch], ErrorIdsWritten);
-        Assert.Equal((AuditActions.AdvisorApprove, (string?)null, (string?)null, AuditOutcome.Failed, ErrorIds.PendingListMismatch), Ended[^1]);
+        Assert.Equal([ErrorIds.PendingListMismatch], _host.WrittenErrorIds);
+        Assert.Equal((AuditActions.AdvisorApprove, (string?)null, (string?)null, AuditOutcome.Failed, ErrorIds.PendingListMismatch), _host.EndedAs[^1]);
         Assert.Equal(HostCommand.AdvisorListPending(_host.Options).Argv, _host.Ended[^1].Argv);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
@@ -665,7 +660,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Equal([HostCommandShape.AdvisorListPending, HostCommandShape.AdvisorWarrenAuto, HostCommandShape.MmctlStatusMarket, HostCommandShape.MmctlStatusMarket], Ran);
         Assert.Equal(
             [(AuditActions.AdvisorWarrenAuto, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Succeeded, null), (AuditActions.AdvisorWarrenAuto, "BTC-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Succeeded, null)],
-            Ended);
+            _host.EndedAs);
         Assert.Equal(["p1", "p2"], _host.Output.Cast<ProposalApplication>().Select(a => a.ProposalId));
         Assert.All(_host.Output.Cast<ProposalApplication>(), a => Assert.Equal("warren-auto", a.Mode));
         Assert.Contains("applies 2, in this order: p1: ETH-USD MM_SPREAD_MULTIPLIER: '1.5' -> '1.6' in .env.eth; p2: BTC-USD", Assert.Single(_host.Prompts), StringComparison.Ordinal);
@@ -680,7 +675,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Empty(_host.Errors);
         Assert.Contains("No pending proposal is eligible for warren-auto", Assert.Single(_host.Warnings), StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.NoChange, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.NoChange, null)], _host.EndedAs);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Empty(_host.Prompts);
     }
@@ -714,8 +709,8 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Auto(reason: "");
 
-        Assert.Equal([ErrorIds.InvalidReason], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], Ended);
+        Assert.Equal([ErrorIds.InvalidReason], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], _host.EndedAs);
         _host.AssertNothingRanOrChanged(before);
     }
 
@@ -731,7 +726,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.EndsWith("warren-auto would apply it with the others, so nothing is run.", stopped.Record.Exception.Message, StringComparison.Ordinal);
         Assert.False(_host.EndedScript);
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorWarrenAuto, "ETH-USD", "MM_API_KEY", AuditOutcome.Refused, ErrorIds.ProtectedKey)], Ended);
+        Assert.Equal([(AuditActions.AdvisorWarrenAuto, "ETH-USD", "MM_API_KEY", AuditOutcome.Refused, ErrorIds.ProtectedKey)], _host.EndedAs);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.DoesNotContain("sbx-0123456789abcdef", _host.Everything(), StringComparison.Ordinal);
     }
@@ -744,7 +739,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Auto();
 
-        Assert.Equal([ErrorIds.HostOutputInvalid], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.HostOutputInvalid], _host.WrittenErrorIds);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Empty(_host.Prompts);
         // Not journalled: the listing ran before anything was asked (see the report of issue 22).
@@ -777,7 +772,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Empty(_host.Errors);
         Assert.Contains("\n- Environment: MAINNET (real money)", Assert.Single(_host.Prompts), StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorWarrenAuto, "BTC-USD", "MM_MAX_POSITION_SIZE", AuditOutcome.Succeeded, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorWarrenAuto, "BTC-USD", "MM_MAX_POSITION_SIZE", AuditOutcome.Succeeded, null)], _host.EndedAs);
         Assert.Equal(ApprovalMode.ConfirmFalse + ApprovalMode.WithForce, _host.Ended[0].Approval);
     }
 
@@ -794,14 +789,14 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Auto();
 
-        Assert.Equal([ErrorIds.AutoApplyUnplanned, ErrorIds.AutoApplyNotApplied], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.AutoApplyUnplanned, ErrorIds.AutoApplyNotApplied], _host.WrittenErrorIds);
         Assert.Equal(
             [
                 (AuditActions.AdvisorWarrenAuto, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Succeeded, null),
                 (AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.Succeeded, null),
                 (AuditActions.AdvisorWarrenAuto, "BTC-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.AutoApplyNotApplied),
             ],
-            Ended);
+            _host.EndedAs);
         Assert.Equal(["p1", "p3"], _host.Output.Cast<ProposalApplication>().Select(a => a.ProposalId));
     }
 
@@ -811,7 +806,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Propose("p1");
         _host.Restricted();
         Auto();
-        Assert.Equal([ErrorIds.ApprovalPending], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.ApprovalPending], _host.WrittenErrorIds);
         Assert.Empty(_host.Ran);
         var ticket = Assert.Single(_host.HumanApprovesAll());
         _host.Errors.Clear();
@@ -819,13 +814,13 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Auto(tickets: [ticket]);
 
-        Assert.Equal([ErrorIds.PendingListMismatch], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.PendingListMismatch], _host.WrittenErrorIds);
         Assert.Equal(
             [
                 (AuditActions.AdvisorWarrenAuto, "1 proposal(s)", null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending),
                 (AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.Failed, ErrorIds.PendingListMismatch),
             ],
-            Ended);
+            _host.EndedAs);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
     }

@@ -232,6 +232,13 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     /// <summary>The journal without the records of intent: how each attempt ended.</summary>
     public IReadOnlyList<AuditRecord> Ended => Journalled.Where(r => r.Outcome != AuditOutcome.Intended).ToList();
 
+    /// <summary>How each attempt ended, as tests compare it: action, market, key, outcome and error id.</summary>
+    public List<(string Action, string? Market, string? Key, AuditOutcome Outcome, string? ErrorId)> EndedAs =>
+        Ended.Select(r => (r.Action, r.Market, r.Key, r.Outcome, r.ErrorId)).ToList();
+
+    /// <summary>The ids of the errors written, in order.</summary>
+    public List<string> WrittenErrorIds => Errors.Select(e => e.FullyQualifiedErrorId).ToList();
+
     /// <summary>Each prompt's text as a person reads it: the Plan, then the question.</summary>
     public bool ShouldProcess(string plan, string query, string caption)
     {

@@ -75,11 +75,6 @@ public sealed class ProposalSubmissionTests : IDisposable
         }
     }
 
-    private List<(string Action, string? Market, string? Key, AuditOutcome Outcome, string? ErrorId)> Ended =>
-        _host.Ended.Select(r => (r.Action, r.Market, r.Key, r.Outcome, r.ErrorId)).ToList();
-
-    private List<string> ErrorIdsWritten => _host.Errors.Select(e => e.FullyQualifiedErrorId).ToList();
-
     private string[] Submitted => File.Exists(ProposalsFile) ? File.ReadAllLines(ProposalsFile) : [];
 
 
@@ -112,7 +107,7 @@ public sealed class ProposalSubmissionTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
         Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
         Assert.Equal(HostCommandShape.AdvisorSubmit, Assert.Single(_host.Ran).Shape);
-        Assert.Equal([(AuditActions.AdvisorSubmit, "ETH-USD,BTC-USD", "MM_SKEW_MAX_BPS", AuditOutcome.Succeeded, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, "ETH-USD,BTC-USD", "MM_SKEW_MAX_BPS", AuditOutcome.Succeeded, null)], _host.EndedAs);
         var submission = Assert.IsType<AdvisorSubmission>(Assert.Single(_host.Output));
         Assert.Equal((true, 2, 2, _host.Ended[0].Id, ApprovalMode.ConfirmFalse), (submission.Ok, submission.Created, submission.Written, submission.AuditId, submission.Approval));
         Assert.Equal($"created {string.Join(", ", submission.ProposalIds)}", _host.Ended[0].Detail);
@@ -145,8 +140,8 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit(reason: "\u001b[2J");
 
-        Assert.Equal([ErrorIds.InvalidReason], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], Ended);
+        Assert.Equal([ErrorIds.InvalidReason], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], _host.EndedAs);
         AssertNothingRanOrWritten(before);
     }
 
@@ -157,9 +152,9 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([ErrorIds.InvalidProposalRow], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.InvalidProposalRow], _host.WrittenErrorIds);
         Assert.Equal("There are no proposals to submit. Nothing was run.", _host.Errors[0].Exception.Message);
-        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.InvalidProposalRow)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.InvalidProposalRow)], _host.EndedAs);
         Assert.Equal("Nothing was submitted: there are no proposals to submit", _host.Ended[0].Detail);
         AssertNothingRanOrWritten(before);
     }
@@ -177,9 +172,9 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([ErrorIds.ProtectedKey, ErrorIds.UnknownMarket, ErrorIds.HumanOnlyKey, ErrorIds.InvalidProposalRow, ErrorIds.InvalidProposalRow], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.ProtectedKey, ErrorIds.UnknownMarket, ErrorIds.HumanOnlyKey, ErrorIds.InvalidProposalRow, ErrorIds.InvalidProposalRow], _host.WrittenErrorIds);
         Assert.Equal(["row 2", "row 3", "row 4", "row 5", "row 6"], _host.Errors.Select(e => e.TargetObject));
-        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.ProtectedKey)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.ProtectedKey)], _host.EndedAs);
         Assert.StartsWith("Nothing was submitted: 5 row(s) were", _host.Ended[0].Detail, StringComparison.Ordinal);
         Assert.Empty(_host.Prompts);
         AssertNothingRanOrWritten(before);
@@ -193,8 +188,8 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit(rowReasons: true);
 
-        Assert.Equal([ErrorIds.InvalidReason], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], Ended);
+        Assert.Equal([ErrorIds.InvalidReason], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], _host.EndedAs);
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
         Assert.Empty(_host.Ran);
     }
@@ -212,7 +207,7 @@ public sealed class ProposalSubmissionTests : IDisposable
         Assert.Equal(ErrorIds.ProposalRowLimit, stopped.Record.FullyQualifiedErrorId);
         Assert.Equal("row 1001", stopped.Record.TargetObject);
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.ProposalRowLimit)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.ProposalRowLimit)], _host.EndedAs);
         Assert.Empty(_host.Ran);
         Assert.Empty(Submitted);
     }
@@ -227,9 +222,9 @@ public sealed class ProposalSubmissionTests : IDisposable
         File.Delete(file);
         Submit();
 
-        Assert.Equal([ErrorIds.ProtectedKey, ErrorIds.InvalidProposalRow, ErrorIds.InvalidProposalRow], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.ProtectedKey, ErrorIds.InvalidProposalRow, ErrorIds.InvalidProposalRow], _host.WrittenErrorIds);
         Assert.Equal(["rows.jsonl line 3", "rows.jsonl line 4", "rows.jsonl line 5"], _host.Errors.Select(e => e.TargetObject));
-        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.ProtectedKey)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.ProtectedKey)], _host.EndedAs);
         AssertNothingRanOrWritten(before);
     }
 
@@ -243,7 +238,7 @@ public sealed class ProposalSubmissionTests : IDisposable
         Submit();
 
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorSubmit, "ETH-USD", "MM_SKEW_MAX_BPS", AuditOutcome.Succeeded, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, "ETH-USD", "MM_SKEW_MAX_BPS", AuditOutcome.Succeeded, null)], _host.EndedAs);
         Assert.True(JsonNode.Parse(Assert.Single(Submitted))!["deadman"]!.GetValue<bool>());
     }
 
@@ -278,9 +273,9 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([ErrorIds.InvalidProposalRow], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.InvalidProposalRow], _host.WrittenErrorIds);
         Assert.Contains("is not a readable proposals file of at most 1 MB", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.InvalidProposalRow)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Refused, ErrorIds.InvalidProposalRow)], _host.EndedAs);
         AssertNothingRanOrWritten(before);
     }
 
@@ -310,7 +305,7 @@ public sealed class ProposalSubmissionTests : IDisposable
         Submit();
 
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorSubmit, "1 proposal(s)", null, AuditOutcome.Declined, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, "1 proposal(s)", null, AuditOutcome.Declined, null)], _host.EndedAs);
         AssertNothingRanOrWritten(before);
     }
 
@@ -330,7 +325,7 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Assert.Equal(ErrorIds.ApprovalRequired, stopped.Record.FullyQualifiedErrorId);
         Assert.True(_host.EndedScript);
-        Assert.Equal((AuditActions.AdvisorSubmit, "1 proposal(s)", (string?)null, AuditOutcome.Refused, ErrorIds.ApprovalRequired), Ended[^1]);
+        Assert.Equal((AuditActions.AdvisorSubmit, "1 proposal(s)", (string?)null, AuditOutcome.Refused, ErrorIds.ApprovalRequired), _host.EndedAs[^1]);
         Assert.Single(Submitted);
     }
 
@@ -343,8 +338,8 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([ErrorIds.ApprovalPending], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorSubmit, "1 proposal(s)", null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending)], Ended);
+        Assert.Equal([ErrorIds.ApprovalPending], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorSubmit, "1 proposal(s)", null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending)], _host.EndedAs);
         Assert.Empty(_host.Ran);
         Assert.Empty(Submitted);
         Assert.Equal([Assert.Single(_host.Approvals.List()).Values[0]], [new ProposalRow("ETH-USD", "MM_SKEW_MAX_BPS", "25", null, "medium", "human", false).ToJsonLine()]);
@@ -355,7 +350,7 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([ErrorIds.ApprovalRejected], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.ApprovalRejected], _host.WrittenErrorIds);
         Assert.Empty(Submitted);
         _host.Errors.Clear();
         Row();
@@ -379,7 +374,7 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([ErrorIds.AuditJournalTornTail], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.AuditJournalTornTail], _host.WrittenErrorIds);
         Assert.Empty(_host.Ran);
         Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
         Assert.Empty(Submitted);
@@ -398,8 +393,8 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([errorId], ErrorIdsWritten);
-        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Failed, errorId)], Ended);
+        Assert.Equal([errorId], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Failed, errorId)], _host.EndedAs);
         Assert.Empty(_host.Output);
         Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
@@ -413,7 +408,7 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([ErrorIds.AuditJournalTornTail], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.AuditJournalTornTail], _host.WrittenErrorIds);
         var submission = Assert.IsType<AdvisorSubmission>(Assert.Single(_host.Output));
         Assert.Equal((true, (string?)null), (submission.Ok, submission.AuditId));
         Assert.Single(Submitted);
@@ -436,11 +431,11 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([ErrorIds.AdvisorSubmitRejected], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.AdvisorSubmitRejected], _host.WrittenErrorIds);
         var submission = Assert.IsType<AdvisorSubmission>(Assert.Single(_host.Output));
         Assert.Equal((false, 1, 0), (submission.Ok, submission.ExitCode, submission.Written));
         Assert.Equal(["row 2: param not whitelisted: MM_SPREAD_MULTIPLIER"], submission.Failures);
-        Assert.Equal([(AuditActions.AdvisorSubmit, "ETH-USD", "MM_SKEW_MAX_BPS,MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.AdvisorSubmitRejected)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, "ETH-USD", "MM_SKEW_MAX_BPS,MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.AdvisorSubmitRejected)], _host.EndedAs);
         Assert.Equal("nothing written: row 2: param not whitelisted: MM_SPREAD_MULTIPLIER", _host.Ended[0].Detail);
         Assert.Empty(Submitted);
     }
@@ -453,9 +448,9 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Equal([ErrorIds.AdvisorSubmitRejected], ErrorIdsWritten);
+        Assert.Equal([ErrorIds.AdvisorSubmitRejected], _host.WrittenErrorIds);
         Assert.Equal(["line 7: invalid row"], Assert.IsType<AdvisorSubmission>(Assert.Single(_host.Output)).Failures);
-        Assert.Equal([(AuditActions.AdvisorSubmit, "ETH-USD", "MM_SKEW_MAX_BPS", AuditOutcome.Failed, ErrorIds.AdvisorSubmitRejected)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, "ETH-USD", "MM_SKEW_MAX_BPS", AuditOutcome.Failed, ErrorIds.AdvisorSubmitRejected)], _host.EndedAs);
     }
 
     [Fact]
@@ -469,6 +464,6 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Assert.Empty(_host.Errors);
         Assert.Contains("\n- Environment: MAINNET (real money): BTC-USD\n", Assert.Single(_host.Prompts), StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorSubmit, "BTC-USD", "MM_SKEW_MAX_BPS", AuditOutcome.Succeeded, null)], Ended);
+        Assert.Equal([(AuditActions.AdvisorSubmit, "BTC-USD", "MM_SKEW_MAX_BPS", AuditOutcome.Succeeded, null)], _host.EndedAs);
     }
 }
