@@ -284,6 +284,8 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Equal([ErrorIds.AuditJournalTornTail], _host.WrittenErrorIds);
         Assert.Empty(_host.Ran);
         Assert.Empty(_host.Output);
+        // The journal takes no record now: not even that the attempt could not begin (the error says so).
+        Assert.Empty(_host.Journalled);
     }
 
     [Fact]

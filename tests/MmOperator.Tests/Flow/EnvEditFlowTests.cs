@@ -460,6 +460,8 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Equal(before[EthFile], _host.Files()[EthFile]);
         Assert.Empty(_host.Ran);
         Assert.Empty(_host.Output);
+        // The journal takes no record now: not even that the attempt could not begin (the error says so).
+        Assert.Empty(_host.Journalled);
     }
 
     [Fact]

@@ -378,6 +378,8 @@ public sealed class ProposalSubmissionTests : IDisposable
         Assert.Empty(_host.Ran);
         Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
         Assert.Empty(Submitted);
+        // The journal takes no record now: not even that the attempt could not begin (the error says so).
+        Assert.Empty(_host.Journalled);
     }
 
     [Theory]
