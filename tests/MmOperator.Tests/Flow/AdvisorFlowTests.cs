@@ -190,14 +190,11 @@ public sealed class AdvisorFlowTests : IDisposable
     }
 
     [Theory]
-    [InlineData("garbage", ErrorIds.HostOutputInvalid)]
-    [InlineData("error-json", ErrorIds.HostReportedError)]
-    [InlineData("exit:3", ErrorIds.HostCommandFailed)]
-    [InlineData("exit:1", ErrorIds.HostOutputInvalid)]
+    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
     public void A_listing_that_fails_is_an_error_and_journalled_as_failed(string fault, string errorId)
     {
         Propose("p1");
-        (_host.SandboxHooks["MM_SANDBOX_FAULT"], _host.SandboxHooks["MM_SANDBOX_FAULT_ON"]) = (fault, "list-pending");
+        _host.Fault(fault, "list-pending");
 
         List();
 
@@ -211,7 +208,7 @@ public sealed class AdvisorFlowTests : IDisposable
     public void A_listing_that_quotes_a_secret_is_masked_in_the_error_and_the_journal()
     {
         var secret = _host.SecretOf("MM_API_KEY");
-        (_host.SandboxHooks["MM_SANDBOX_FAULT"], _host.SandboxHooks["MM_SANDBOX_FAULT_ON"]) = ("leak", "list-pending");
+        _host.Fault("leak", "list-pending");
 
         List();
 
@@ -273,11 +270,7 @@ public sealed class AdvisorFlowTests : IDisposable
     public void A_journal_torn_while_the_plan_was_read_stops_the_listing()
     {
         Propose("p1");
-        _host.Answer = () =>
-        {
-            _host.TearJournal();
-            return true;
-        };
+        _host.ApprovesAfter(_host.TearJournal);
 
         List();
 
@@ -388,11 +381,7 @@ public sealed class AdvisorFlowTests : IDisposable
     public void Files_that_become_unreadable_while_one_proposal_is_asked_about_fail_it_and_refuse_the_next()
     {
         Propose("p1");
-        _host.Answer = () =>
-        {
-            File.AppendAllBytes(ProposalsFile, [0xFF, 0xFE, (byte)'\n']);
-            return true;
-        };
+        _host.ApprovesAfter(() => File.AppendAllBytes(ProposalsFile, [0xFF, 0xFE, (byte)'\n']));
 
         Approve("p1", "p2");
 
@@ -500,15 +489,12 @@ public sealed class AdvisorFlowTests : IDisposable
     }
 
     [Theory]
-    [InlineData("garbage", ErrorIds.HostOutputInvalid)]
-    [InlineData("error-json", ErrorIds.HostReportedError)]
-    [InlineData("exit:3", ErrorIds.HostCommandFailed)]
-    [InlineData("leak", ErrorIds.HostReportedError)]
+    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
     public void An_apply_run_that_fails_is_journalled_as_failed_with_its_error(string fault, string errorId)
     {
         Propose("p1");
         var secret = _host.SecretOf("MM_API_KEY");
-        (_host.SandboxHooks["MM_SANDBOX_FAULT"], _host.SandboxHooks["MM_SANDBOX_FAULT_ON"]) = (fault, "approve");
+        _host.Fault(fault, "approve");
 
         Approve("p1");
 
@@ -737,7 +723,7 @@ public sealed class AdvisorFlowTests : IDisposable
     public void A_listing_that_fails_runs_nothing_more()
     {
         Propose("p1");
-        (_host.SandboxHooks["MM_SANDBOX_FAULT"], _host.SandboxHooks["MM_SANDBOX_FAULT_ON"]) = ("garbage", "list-pending");
+        _host.Fault("garbage", "list-pending");
 
         Auto();
 

@@ -447,11 +447,7 @@ public sealed class EnvEditFlowTests : IDisposable
     public void A_journal_torn_after_approval_stops_the_edit_before_any_byte_is_written()
     {
         // The journal is checked when the command starts; it tears while the person reads the Plan.
-        _host.Answer = () =>
-        {
-            _host.TearJournal();
-            return true;
-        };
+        _host.ApprovesAfter(_host.TearJournal);
         var before = _host.Files();
 
         Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6");
@@ -467,11 +463,7 @@ public sealed class EnvEditFlowTests : IDisposable
     [Fact]
     public void A_file_changed_while_the_plan_was_read_is_not_written_and_the_failure_is_journalled()
     {
-        _host.Answer = () =>
-        {
-            File.WriteAllText(EthFile, File.ReadAllText(EthFile).Replace("MM_SPREAD_MULTIPLIER=1.5", "MM_SPREAD_MULTIPLIER=2", StringComparison.Ordinal));
-            return true;
-        };
+        _host.ApprovesAfter(() => File.WriteAllText(EthFile, File.ReadAllText(EthFile).Replace("MM_SPREAD_MULTIPLIER=1.5", "MM_SPREAD_MULTIPLIER=2", StringComparison.Ordinal)));
 
         Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6");
 
@@ -502,7 +494,7 @@ public sealed class EnvEditFlowTests : IDisposable
     public void A_status_that_fails_after_the_edit_is_an_error_its_secret_masked_and_the_edit_is_journalled()
     {
         var secret = _host.SecretOf("MM_API_KEY");
-        (_host.SandboxHooks["MM_SANDBOX_FAULT"], _host.SandboxHooks["MM_SANDBOX_FAULT_ON"]) = ("leak", "status");
+        _host.Fault("leak", "status");
 
         Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6");
 

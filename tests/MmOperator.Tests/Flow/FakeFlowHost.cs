@@ -75,6 +75,22 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     /// <summary>The sandbox stand-ins' fault hooks for the next runs (MM_SANDBOX_FAULT, MM_SANDBOX_FAULT_ON).</summary>
     public Dictionary<string, string> SandboxHooks { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The stand-ins answer their sub-command <paramref name="on"/> (status, list-pending, approve, submit...) with <paramref name="fault"/> (see sandbox_host/common.py).</summary>
+    public void Fault(string fault, string on) => (SandboxHooks["MM_SANDBOX_FAULT"], SandboxHooks["MM_SANDBOX_FAULT_ON"]) = (fault, on);
+
+    /// <summary>
+    /// How a host command fails, and the error each is: not JSON, a JSON error (exit 0: the host's tools
+    /// report errors so), an unexpected exit code, an expected one with no answer, an error quoting a secret.
+    /// </summary>
+    public static TheoryData<string, string> HostFaults { get; } = new()
+    {
+        { "garbage", MmOperator.Errors.ErrorIds.HostOutputInvalid },
+        { "error-json", MmOperator.Errors.ErrorIds.HostReportedError },
+        { "exit:3", MmOperator.Errors.ErrorIds.HostCommandFailed },
+        { "exit:1", MmOperator.Errors.ErrorIds.HostOutputInvalid },
+        { "leak", MmOperator.Errors.ErrorIds.HostReportedError },
+    };
+
     private HostRunResult RunOnSandbox(HostCommand command) =>
         HostRunner.RunAsync(command, HostEnvironment.Build(UserAccount.Current, Options.PassEnv, SandboxHooks), Options.Timeout, CancellationToken.None).GetAwaiter().GetResult();
 
@@ -112,6 +128,13 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
             return run(command);
         };
     }
+
+    /// <summary>Approves each prompt once <paramref name="meanwhile"/> happened: what changes on the host while the person reads the Plan.</summary>
+    public void ApprovesAfter(Action meanwhile) => Answer = () =>
+    {
+        meanwhile();
+        return true;
+    };
 
     /// <summary>A write to the journal cut short (a torn tail): it takes no record from then on.</summary>
     public void TearJournal()

@@ -365,11 +365,7 @@ public sealed class ProposalSubmissionTests : IDisposable
     [Fact]
     public void A_journal_torn_while_the_plan_was_read_stops_the_submission_before_its_file_is_written()
     {
-        _host.Answer = () =>
-        {
-            _host.TearJournal();
-            return true;
-        };
+        _host.ApprovesAfter(_host.TearJournal);
         Row();
 
         Submit();
@@ -383,14 +379,11 @@ public sealed class ProposalSubmissionTests : IDisposable
     }
 
     [Theory]
-    [InlineData("garbage", ErrorIds.HostOutputInvalid)]
-    [InlineData("error-json", ErrorIds.HostReportedError)]
-    [InlineData("exit:3", ErrorIds.HostCommandFailed)]
-    [InlineData("leak", ErrorIds.HostReportedError)]
+    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
     public void A_submit_run_that_fails_is_journalled_as_failed_and_its_file_removed(string fault, string errorId)
     {
         var secret = _host.SecretOf("MM_API_KEY");
-        (_host.SandboxHooks["MM_SANDBOX_FAULT"], _host.SandboxHooks["MM_SANDBOX_FAULT_ON"]) = (fault, "submit");
+        _host.Fault(fault, "submit");
         Row();
 
         Submit();
