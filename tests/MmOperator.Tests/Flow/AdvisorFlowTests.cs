@@ -146,7 +146,7 @@ public sealed class AdvisorFlowTests : IDisposable
         List();
 
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorList, "pending proposals", null, AuditOutcome.Declined, null)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Declined, null)], _host.EndedAs);
         _host.AssertNothingRanOrChanged(before);
     }
 
@@ -161,7 +161,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.True(_host.EndedScript);
         Assert.Equal(ErrorIds.ApprovalRequired, stopped.Record.FullyQualifiedErrorId);
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorList, "pending proposals", null, AuditOutcome.Refused, ErrorIds.ApprovalRequired)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Refused, ErrorIds.ApprovalRequired)], _host.EndedAs);
         Assert.Empty(_host.Ran);
     }
 
@@ -183,7 +183,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Empty(_host.Errors);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Equal(
-            [(AuditActions.AdvisorList, "pending proposals", null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending), (AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)],
+            [(AuditActions.AdvisorList, null, null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending), (AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)],
             _host.EndedAs);
         Assert.Equal($"Ticket {ticket}", _host.Ended[1].Approval);
         Assert.Equal("p1", Assert.IsType<AdvisorProposal>(Assert.Single(_host.Output)).ProposalId);
@@ -388,7 +388,7 @@ public sealed class AdvisorFlowTests : IDisposable
         // The script cannot read them either: its traceback is no answer.
         Assert.Equal([ErrorIds.HostOutputInvalid, ErrorIds.AdvisorFilesUnreadable], _host.WrittenErrorIds);
         Assert.Equal(
-            [(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, ErrorIds.HostOutputInvalid), (AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.AdvisorFilesUnreadable)],
+            [(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.HostOutputInvalid), (AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.AdvisorFilesUnreadable)],
             _host.EndedAs);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
     }
@@ -463,7 +463,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
 
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorApprove, "p1 (ETH-USD MM_SPREAD_MULTIPLIER)", "MM_SPREAD_MULTIPLIER", AuditOutcome.Declined, null)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Declined, null)], _host.EndedAs);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
     }
@@ -476,7 +476,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
 
         Assert.Equal([ErrorIds.RiskChangeNeedsForce], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorApprove, "p1 (ETH-USD MM_MAX_POSITION_SIZE)", "MM_MAX_POSITION_SIZE", AuditOutcome.Refused, ErrorIds.RiskChangeNeedsForce)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_MAX_POSITION_SIZE", AuditOutcome.Refused, ErrorIds.RiskChangeNeedsForce)], _host.EndedAs);
         _host.Errors.Clear();
         _host.Person("Yes", "ETH-USD");
 
@@ -499,7 +499,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
 
         Assert.Equal([errorId], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, errorId)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, errorId)], _host.EndedAs);
         Assert.Equal(Assert.Single(_host.Journalled, r => r.Outcome == AuditOutcome.Intended).Id, _host.Ended[0].Attempt);
         Assert.Empty(_host.Output);
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
@@ -515,7 +515,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
 
         Assert.Equal([ErrorIds.HostOutputInvalid], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, ErrorIds.HostOutputInvalid)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.HostOutputInvalid)], _host.EndedAs);
     }
 
     [Theory]
@@ -539,7 +539,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
 
         Assert.Equal([errorId], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, errorId)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, errorId)], _host.EndedAs);
         Assert.Equal(1, _host.Ended[0].ExitCode);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
     }
@@ -597,7 +597,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
 
         Assert.Equal([ErrorIds.ApprovalPending], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorApprove, "p1 (ETH-USD MM_SPREAD_MULTIPLIER)", "MM_SPREAD_MULTIPLIER", AuditOutcome.PendingApproval, ErrorIds.ApprovalPending)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.PendingApproval, ErrorIds.ApprovalPending)], _host.EndedAs);
         Assert.Empty(_host.Ran);
         Assert.Equal(before[EthFile], _host.Files()[EthFile]);
         var request = Assert.Single(_host.Approvals.List());
@@ -626,7 +626,7 @@ public sealed class AdvisorFlowTests : IDisposable
         ApproveWith([ticket], "p1");
 
         Assert.Equal([ErrorIds.PendingListMismatch], _host.WrittenErrorIds);
-        Assert.Equal((AuditActions.AdvisorApprove, (string?)null, (string?)null, AuditOutcome.Failed, ErrorIds.PendingListMismatch), _host.EndedAs[^1]);
+        Assert.Equal((AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.PendingListMismatch), _host.EndedAs[^1]);
         Assert.Equal(HostCommand.AdvisorListPending(_host.Options).Argv, _host.Ended[^1].Argv);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
@@ -805,7 +805,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Equal([ErrorIds.PendingListMismatch], _host.WrittenErrorIds);
         Assert.Equal(
             [
-                (AuditActions.AdvisorWarrenAuto, "1 proposal(s)", null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending),
+                (AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending),
                 (AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.Failed, ErrorIds.PendingListMismatch),
             ],
             _host.EndedAs);

@@ -28,9 +28,6 @@ public sealed class EnvEditFlowTests : IDisposable
 
     private string Changelog => HostChangelog.PathIn(_host.RepoPath);
 
-    /// <summary>What the records of an approval (a decline, a request, a refusal at the prompt) name as their market: the Plan's target.</summary>
-    private string Asked(string key) => $"{key} in {EthFile}";
-
     /// <summary>One Set- (or Remove-) MmEnvParam command, as the cmdlet runs it: prepared, one record, its refusals journalled at its end.</summary>
     private void Edit(string? market, string key, string? value, string reason = Reason, bool shared = false, bool force = false, IReadOnlyList<string>? tickets = null, bool allowNonMmKey = false)
     {
@@ -166,7 +163,7 @@ public sealed class EnvEditFlowTests : IDisposable
 
         Edit("eth", "OTHER_NOTE", $"MM_API_KEY={secret}", allowNonMmKey: true);
 
-        AssertRefused(ErrorIds.SecretLikeValue, Asked("OTHER_NOTE"), "OTHER_NOTE", before);
+        AssertRefused(ErrorIds.SecretLikeValue, "ETH-USD", "OTHER_NOTE", before);
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
     }
 
@@ -303,7 +300,7 @@ public sealed class EnvEditFlowTests : IDisposable
         Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6");
 
         Assert.Empty(_host.Errors);
-        Assert.Equal(("set", Asked("MM_SPREAD_MULTIPLIER"), "MM_SPREAD_MULTIPLIER", AuditOutcome.Declined, (string?)null), Ended);
+        Assert.Equal(("set", "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Declined, (string?)null), Ended);
         Assert.Equal(["&Yes", "&No"], Assert.Single(_host.Questions).Labels);
         Assert.Empty(_host.Output);
         _host.AssertNothingRanOrChanged(before);
@@ -344,7 +341,7 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.True(_host.EndedScript);
         Assert.Equal(ErrorIds.ApprovalRequired, stopped.Record.FullyQualifiedErrorId);
         Assert.Empty(_host.Errors);
-        Assert.Equal(("set", Asked("MM_SPREAD_MULTIPLIER"), "MM_SPREAD_MULTIPLIER", AuditOutcome.Refused, ErrorIds.ApprovalRequired), Ended);
+        Assert.Equal(("set", "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Refused, ErrorIds.ApprovalRequired), Ended);
         _host.AssertNothingRanOrChanged(before);
     }
 
@@ -355,7 +352,7 @@ public sealed class EnvEditFlowTests : IDisposable
 
         Edit("eth", "MM_MAX_POSITION_SIZE", "100000");
 
-        AssertRefused(ErrorIds.RiskChangeNeedsForce, Asked("MM_MAX_POSITION_SIZE"), "MM_MAX_POSITION_SIZE", before);
+        AssertRefused(ErrorIds.RiskChangeNeedsForce, "ETH-USD", "MM_MAX_POSITION_SIZE", before);
     }
 
     [Fact]
@@ -394,7 +391,7 @@ public sealed class EnvEditFlowTests : IDisposable
         Edit("eth", "MM_MAX_POSITION_SIZE", "100000");
 
         Assert.Empty(_host.Errors);
-        Assert.Equal(("set", Asked("MM_MAX_POSITION_SIZE"), "MM_MAX_POSITION_SIZE", AuditOutcome.Declined, (string?)null), Ended);
+        Assert.Equal(("set", "ETH-USD", "MM_MAX_POSITION_SIZE", AuditOutcome.Declined, (string?)null), Ended);
         Assert.Contains("needs ETH-USD typed exactly. Nothing was changed.", Assert.Single(_host.Warnings), StringComparison.Ordinal);
         _host.AssertNothingRanOrChanged(before);
     }
@@ -424,7 +421,7 @@ public sealed class EnvEditFlowTests : IDisposable
         Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6");
 
         Assert.Equal(ErrorIds.ApprovalPending, ErrorId);
-        Assert.Equal(("set", Asked("MM_SPREAD_MULTIPLIER"), "MM_SPREAD_MULTIPLIER", AuditOutcome.PendingApproval, ErrorIds.ApprovalPending), Ended);
+        Assert.Equal(("set", "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.PendingApproval, ErrorIds.ApprovalPending), Ended);
         Assert.Equal(before[EthFile], _host.Files()[EthFile]);
         Assert.Empty(_host.Ran);
         var ticket = Assert.Single(_host.HumanApprovesAll());

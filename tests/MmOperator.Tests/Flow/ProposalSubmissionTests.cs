@@ -305,7 +305,7 @@ public sealed class ProposalSubmissionTests : IDisposable
         Submit();
 
         Assert.Empty(_host.Errors);
-        Assert.Equal([(AuditActions.AdvisorSubmit, "1 proposal(s)", null, AuditOutcome.Declined, null)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.Declined, null)], _host.EndedAs);
         AssertNothingRanOrWritten(before);
     }
 
@@ -325,7 +325,7 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Assert.Equal(ErrorIds.ApprovalRequired, stopped.Record.FullyQualifiedErrorId);
         Assert.True(_host.EndedScript);
-        Assert.Equal((AuditActions.AdvisorSubmit, "1 proposal(s)", (string?)null, AuditOutcome.Refused, ErrorIds.ApprovalRequired), _host.EndedAs[^1]);
+        Assert.Equal((AuditActions.AdvisorSubmit, (string?)null, (string?)null, AuditOutcome.Refused, ErrorIds.ApprovalRequired), _host.EndedAs[^1]);
         Assert.Single(Submitted);
     }
 
@@ -339,7 +339,7 @@ public sealed class ProposalSubmissionTests : IDisposable
         Submit();
 
         Assert.Equal([ErrorIds.ApprovalPending], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorSubmit, "1 proposal(s)", null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorSubmit, null, null, AuditOutcome.PendingApproval, ErrorIds.ApprovalPending)], _host.EndedAs);
         Assert.Empty(_host.Ran);
         Assert.Empty(Submitted);
         Assert.Equal([Assert.Single(_host.Approvals.List()).Values[0]], [new ProposalRow("ETH-USD", "MM_SKEW_MAX_BPS", "25", null, "medium", "human", false).ToJsonLine()]);
