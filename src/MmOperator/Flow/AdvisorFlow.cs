@@ -138,6 +138,21 @@ public sealed class AdvisorFlow
         return false;
     }
 
+    /// <summary>
+    /// The listing or the files gave no usable answer, so the command attempts nothing more: the read wrote
+    /// its error already, and the attempt is journalled as failed (a failure is journalled even before
+    /// anything was asked), but under -WhatIf, which journals nothing.
+    /// </summary>
+    /// <param name="notApplied">The proposal ids it was to apply, which the record names.</param>
+    private void Unanswered(Attempt attempt, IEnumerable<ProposalId>? notApplied = null)
+    {
+        if (!Flow.IsWhatIf)
+        {
+            var ids = notApplied is null ? string.Empty : $"; not applied: {string.Join(", ", notApplied)}";
+            attempt.End(AuditOutcome.Failed, record => record.Detail = $"no usable answer{ids}", null);
+        }
+    }
+
     private AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.Keys);
 
     /// <summary>Why the apply script must not run this proposal, or null. It names the proposal's fields, its values by key as everywhere.</summary>
@@ -308,13 +323,14 @@ public sealed class AdvisorFlow
             return;
         }
 
-        // A listing that gave no usable answer wrote its error already.
-        var pending = ListPending();
-        attempt.End(
-            pending is null ? AuditOutcome.Failed : AuditOutcome.Succeeded,
-            record => record.Detail = pending is null ? "no usable answer" : $"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}",
-            null);
-        foreach (var proposal in pending ?? [])
+        if (ListPending() is not { } pending)
+        {
+            Unanswered(attempt);
+            return;
+        }
+
+        attempt.Succeed(record => record.Detail = $"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}");
+        foreach (var proposal in pending)
         {
             Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
         }
@@ -344,10 +360,15 @@ public sealed class AdvisorFlow
             return;
         }
 
-        var pending = ReadsFilesOnly ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending();
-        foreach (var id in pending is null ? [] : ids)
+        if ((ReadsFilesOnly ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending()) is not { } pending)
         {
-            Apply(id, pending!.FirstOrDefault(p => p.ProposalId == id.Value), valid);
+            Unanswered(Flow.NewAttempt(ApproveOne, null, valid), ids);
+            return;
+        }
+
+        foreach (var id in ids)
+        {
+            Apply(id, pending.FirstOrDefault(p => p.ProposalId == id.Value), valid);
         }
     }
 
@@ -404,6 +425,7 @@ public sealed class AdvisorFlow
         var command = HostCommand.AdvisorWarrenAuto(Flow.Options);
         if ((ReadsFilesOnly ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
         {
+            Unanswered(Flow.NewAttempt(WarrenAutoAction, null, valid));
             return;
         }
 

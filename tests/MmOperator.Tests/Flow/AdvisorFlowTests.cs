@@ -440,6 +440,50 @@ public sealed class AdvisorFlowTests : IDisposable
         _host.AssertNothingRanOrChanged(before);
     }
 
+    /// <summary>
+    /// A listing that failed before anything was asked: its error, masked, and one Failed record (journalled
+    /// although nothing was asked yet: every failure is); nothing else ran, nothing was asked or applied.
+    /// </summary>
+    private void AssertFailedListingAlone(string errorId, string secret, string action, string detail)
+    {
+        Assert.Equal([errorId], _host.WrittenErrorIds);
+        Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
+        Assert.Empty(_host.Prompts);
+        Assert.Equal([(action, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
+        Assert.Equal(detail, _host.Ended[0].Detail);
+        Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
+    public void A_listing_that_fails_applies_nothing_and_is_journalled_as_failed_once(string fault, string errorId)
+    {
+        Propose("p1");
+        Propose("p2", ts: Ts + 1);
+        var secret = _host.SecretOf("MM_API_KEY");
+        _host.Fault(fault, "list-pending");
+
+        Approve("p1", "p2");
+
+        AssertFailedListingAlone(errorId, secret, AuditActions.AdvisorApprove, "no usable answer; not applied: p1, p2");
+    }
+
+    [Fact]
+    public void In_a_restricted_session_unreadable_files_are_an_error_journalled_as_failed()
+    {
+        File.WriteAllBytes(ProposalsFile, [0xFF, 0xFE, (byte)'\n']);
+        _host.Restricted();
+        var before = _host.Files();
+
+        Approve("p1");
+
+        Assert.Equal([ErrorIds.AdvisorFilesUnreadable], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
+        Assert.Empty(_host.Approvals.List());
+        _host.AssertNothingRanOrChanged(before);
+    }
+
     [Fact]
     public void Under_WhatIf_unreadable_files_are_an_error_and_nothing_is_journalled()
     {
@@ -719,19 +763,17 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.DoesNotContain("sbx-0123456789abcdef", _host.Everything(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_listing_that_fails_runs_nothing_more()
+    [Theory]
+    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
+    public void A_listing_that_fails_runs_nothing_more_and_is_journalled_as_failed(string fault, string errorId)
     {
         Propose("p1");
-        _host.Fault("garbage", "list-pending");
+        var secret = _host.SecretOf("MM_API_KEY");
+        _host.Fault(fault, "list-pending");
 
         Auto();
 
-        Assert.Equal([ErrorIds.HostOutputInvalid], _host.WrittenErrorIds);
-        Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
-        Assert.Empty(_host.Prompts);
-        // Not journalled: the listing ran before anything was asked (see the report of issue 22).
-        Assert.Empty(_host.Ended);
+        AssertFailedListingAlone(errorId, secret, AuditActions.AdvisorWarrenAuto, "no usable answer");
     }
 
     [Fact]
