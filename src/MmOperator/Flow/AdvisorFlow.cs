@@ -58,32 +58,29 @@ public sealed class AdvisorFlow
     /// The pending proposals, via <c>mm_advisor_apply.py --list-pending --json</c>, completed from the
     /// host's files (read only) by the script's own rule once the two agree: the listing does not show
     /// the file each proposal writes, and a full answer (the script stops at
-    /// <see cref="PendingProposals.ListCap"/>) may not be all of them, which a warning says. Null after an error.
+    /// <see cref="PendingProposals.ListCap"/>) may not be all of them, which a warning says. Throws the
+    /// read's error (<see cref="Unanswered"/>).
     /// </summary>
-    private List<AdvisorProposal>? ListPending()
+    private List<AdvisorProposal> ListPending()
     {
-        if (RunListing() is not { } listed)
-        {
-            return null;
-        }
-
+        var listed = RunListing();
         if (listed.Count >= PendingProposals.ListCap)
         {
             Host.WriteWarning($"mm_advisor_apply.py --list-pending answers at most {PendingProposals.ListCap} proposals and gave {listed.Count}, so the pending ones are decided from {PendingProposals.ProposalsPath(Options.RepoPath)} and {PendingProposals.ReceiptsPath(Options.RepoPath)} (read only) by the script's own rule.");
         }
 
-        return ReadFiles(listed)?.Pending.Select(ToProposal).ToList();
+        return ReadFiles(listed).Pending.Select(ToProposal).ToList();
     }
 
-    /// <summary>The host's advisor files read by the script's rule, once its own listing agrees with them; null after an error.</summary>
-    private PendingProposals? ReadPendingFiles() => RunListing() is { } listed ? ReadFiles(listed) : null;
+    /// <summary>The host's advisor files read by the script's rule, once its own listing agrees with them; throws the read's error.</summary>
+    private PendingProposals ReadPendingFiles() => ReadFiles(RunListing());
 
     /// <summary>
     /// The host's advisor files for a Plan, read only and without the listing (<see cref="ReadsFilesOnly"/>): the
     /// listing line is an mm_advisor_apply.py command, so there it runs only under the action's own
-    /// ticket (<see cref="ConfirmPlanned"/>). Null after an error.
+    /// ticket (<see cref="ConfirmPlanned"/>). Throws the read's error, masked.
     /// </summary>
-    private PendingProposals? ReadFilesUnlisted()
+    private PendingProposals ReadFilesUnlisted()
     {
         try
         {
@@ -91,8 +88,7 @@ public sealed class AdvisorFlow
         }
         catch (OperatorException unreadable)
         {
-            Host.WriteError(Flow.MaskHostText(unreadable).ToErrorRecord());
-            return null;
+            throw Flow.MaskHostText(unreadable);
         }
     }
 
@@ -127,30 +123,48 @@ public sealed class AdvisorFlow
             return true;
         }
 
-        var files = ReadPendingFiles();
+        PendingProposals? files = null;
+        OperatorException? unanswered = null;
+        try
+        {
+            files = ReadPendingFiles();
+        }
+        catch (OperatorException failure)
+        {
+            unanswered = failure;
+        }
+
         if (files is not null && select(files).Select(ToProposal).Select(p => p.ToString()).SequenceEqual(planned.Select(p => p.ToString())))
         {
             return true;
         }
 
         var refusal = new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, "mm_advisor_apply.py --list-pending no longer gives the approved proposals (they changed or were handled since the plan, or the listing failed). Nothing was applied and the ticket is used; look again and file a new request.", attempt.Action);
-        attempt.Fail(refusal, record => record.Argv = HostCommand.AdvisorListPending(Options).Argv);
+        // The read's error, if any, is told first, as it says why; the record is of the mismatch.
+        attempt.End(
+            AuditOutcome.Failed,
+            record => (record.Argv, record.ErrorId, record.Detail) = (HostCommand.AdvisorListPending(Options).Argv, refusal.ErrorId, refusal.Message),
+            null,
+            [.. unanswered is null ? [] : new[] { unanswered }, refusal]);
         return false;
     }
 
     /// <summary>
-    /// The listing or the files gave no usable answer, so the command attempts nothing more: the read wrote
-    /// its error already, and the attempt is journalled as failed (a failure is journalled even before
-    /// anything was asked), but under -WhatIf, which journals nothing.
+    /// The listing or the files gave no usable answer (<paramref name="failure"/>), so the command attempts
+    /// nothing more: the attempt fails, journalled before its error is written (a failure is journalled even
+    /// before anything was asked). Under -WhatIf, which journals nothing, the error is told as a refusal,
+    /// which -WhatIf does not journal.
     /// </summary>
     /// <param name="notApplied">The proposal ids it was to apply, which the record names.</param>
-    private void Unanswered(Attempt attempt, IEnumerable<ProposalId>? notApplied = null)
+    private void Unanswered(Attempt attempt, OperatorException failure, IEnumerable<ProposalId>? notApplied = null)
     {
-        if (!Flow.IsWhatIf)
+        if (Flow.IsWhatIf)
         {
-            var ids = notApplied is null ? string.Empty : $"; not applied: {string.Join(", ", notApplied)}";
-            attempt.End(AuditOutcome.Failed, record => record.Detail = $"no usable answer{ids}", null);
+            attempt.Refuse(failure);
+            return;
         }
+
+        attempt.Fail(failure, notApplied is null ? null : record => record.Detail = $"{failure.Message} (not applied: {string.Join(", ", notApplied)})");
     }
 
     private AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.Keys);
@@ -158,41 +172,31 @@ public sealed class AdvisorFlow
     /// <summary>Why the apply script must not run this proposal, or null. It names the proposal's fields, its values by key as everywhere.</summary>
     private OperatorException? PolicyRefusal(AdvisorProposal proposal) => ProposalPolicy.Refusal(proposal, Policy, Catalog);
 
-    /// <summary>The listing's rows, in its order; null after an error.</summary>
-    private List<ProposalRecord>? RunListing()
+    /// <summary>The listing's rows, in its order; throws its error (a <see cref="HostCommandException"/>).</summary>
+    private List<ProposalRecord> RunListing()
     {
         var run = Host.RunHost(HostCommand.AdvisorListPending(Options));
         try
         {
             return HostResultReader.Read<AdvisorPendingList>(run).Results.Select(row => new ProposalRecord(row)).ToList();
         }
-        catch (Exception failure) when (failure is HostCommandException or ArgumentException or InvalidOperationException)
+        catch (Exception failure) when (failure is ArgumentException or InvalidOperationException)
         {
-            var error = failure as HostCommandException ?? HostResultReader.Invalid(run, $"a listed proposal cannot be read ({failure.Message})");
-            Host.WriteError(error.ToErrorRecord());
-            return null;
+            throw HostResultReader.Invalid(run, $"a listed proposal cannot be read ({failure.Message})");
         }
     }
 
     /// <summary>
     /// The module relies on its own reading of the files only while it gives what the script listed
-    /// (the files changed in between, or hold a row read differently, otherwise). Null after an error.
+    /// (the files changed in between, or hold a row read differently, otherwise). Throws the read's error.
     /// </summary>
-    private PendingProposals? ReadFiles(List<ProposalRecord> listed)
+    private PendingProposals ReadFiles(List<ProposalRecord> listed)
     {
         var path = PendingProposals.ProposalsPath(Options.RepoPath);
-        try
-        {
-            var files = PendingProposals.Read(Options.RepoPath);
-            return files.Disagreement(listed.Select(r => r.Id).ToList()) is { } difference
-                ? throw new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, $"The module's reading of {path} does not give what mm_advisor_apply.py --list-pending listed ({difference}): the files changed in between, or hold a row the module reads differently. Nothing was applied. Try again; if it persists, have a human look at the file.", path)
-                : files;
-        }
-        catch (OperatorException refusal)
-        {
-            Host.WriteError(refusal.ToErrorRecord());
-            return null;
-        }
+        var files = ReadFilesUnlisted();
+        return files.Disagreement(listed.Select(r => r.Id).ToList()) is { } difference
+            ? throw new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, $"The module's reading of {path} does not give what mm_advisor_apply.py --list-pending listed ({difference}): the files changed in between, or hold a row the module reads differently. Nothing was applied. Try again; if it persists, have a human look at the file.", path)
+            : files;
     }
 
     /// <summary>
@@ -323,9 +327,14 @@ public sealed class AdvisorFlow
             return;
         }
 
-        if (ListPending() is not { } pending)
+        List<AdvisorProposal> pending;
+        try
         {
-            Unanswered(attempt);
+            pending = ListPending();
+        }
+        catch (OperatorException unanswered)
+        {
+            Unanswered(attempt, unanswered);
             return;
         }
 
@@ -360,9 +369,14 @@ public sealed class AdvisorFlow
             return;
         }
 
-        if ((ReadsFilesOnly ? ReadFilesUnlisted()?.Pending.Select(ToProposal).ToList() : ListPending()) is not { } pending)
+        List<AdvisorProposal> pending;
+        try
         {
-            Unanswered(Flow.NewAttempt(ApproveOne, null, valid), ids);
+            pending = ReadsFilesOnly ? ReadFilesUnlisted().Pending.Select(ToProposal).ToList() : ListPending();
+        }
+        catch (OperatorException unanswered)
+        {
+            Unanswered(Flow.NewAttempt(ApproveOne, null, valid), unanswered, ids);
             return;
         }
 
@@ -423,9 +437,14 @@ public sealed class AdvisorFlow
         }
 
         var command = HostCommand.AdvisorWarrenAuto(Flow.Options);
-        if ((ReadsFilesOnly ? ReadFilesUnlisted() : ReadPendingFiles()) is not { } files)
+        PendingProposals files;
+        try
         {
-            Unanswered(Flow.NewAttempt(WarrenAutoAction, null, valid));
+            files = ReadsFilesOnly ? ReadFilesUnlisted() : ReadPendingFiles();
+        }
+        catch (OperatorException unanswered)
+        {
+            Unanswered(Flow.NewAttempt(WarrenAutoAction, null, valid), unanswered);
             return;
         }
 

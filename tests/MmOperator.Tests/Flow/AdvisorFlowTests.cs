@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Text.Json.Nodes;
 using MmOperator.Advisor;
 using MmOperator.Approvals;
@@ -199,8 +200,8 @@ public sealed class AdvisorFlowTests : IDisposable
         List();
 
         Assert.Equal([errorId], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
-        Assert.Equal("no usable answer", _host.Ended[0].Detail);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, errorId)], _host.EndedAs);
+        Assert.Equal(_host.Errors[0].Exception.Message, _host.Ended[0].Detail);
         Assert.Empty(_host.Output);
     }
 
@@ -214,7 +215,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Equal([ErrorIds.HostReportedError], _host.WrittenErrorIds);
         Assert.Contains($"MM_API_KEY={SecretMasker.Mask}", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, ErrorIds.HostReportedError)], _host.EndedAs);
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
     }
 
@@ -227,7 +228,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Equal([ErrorIds.HostOutputInvalid], _host.WrittenErrorIds);
         Assert.Contains("a listed proposal cannot be read", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, ErrorIds.HostOutputInvalid)], _host.EndedAs);
     }
 
     [Fact]
@@ -246,7 +247,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Assert.Equal([ErrorIds.PendingListMismatch], _host.WrittenErrorIds);
         Assert.Contains("(row 1: the script lists 'p1', the files give 'p2')", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Failed, ErrorIds.PendingListMismatch)], _host.EndedAs);
         Assert.Empty(_host.Output);
     }
 
@@ -444,13 +445,14 @@ public sealed class AdvisorFlowTests : IDisposable
     /// A listing that failed before anything was asked: its error, masked, and one Failed record (journalled
     /// although nothing was asked yet: every failure is); nothing else ran, nothing was asked or applied.
     /// </summary>
-    private void AssertFailedListingAlone(string errorId, string secret, string action, string detail)
+    /// <param name="notApplied">What the record adds to the error's message.</param>
+    private void AssertFailedListingAlone(string errorId, string secret, string action, string notApplied = "")
     {
         Assert.Equal([errorId], _host.WrittenErrorIds);
         Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
         Assert.Empty(_host.Prompts);
-        Assert.Equal([(action, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
-        Assert.Equal(detail, _host.Ended[0].Detail);
+        Assert.Equal([(action, null, null, AuditOutcome.Failed, errorId)], _host.EndedAs);
+        Assert.Equal(_host.Errors[0].Exception.Message + notApplied, _host.Ended[0].Detail);
         Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
     }
@@ -466,7 +468,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1", "p2");
 
-        AssertFailedListingAlone(errorId, secret, AuditActions.AdvisorApprove, "no usable answer; not applied: p1, p2");
+        AssertFailedListingAlone(errorId, secret, AuditActions.AdvisorApprove, " (not applied: p1, p2)");
     }
 
     [Fact]
@@ -479,7 +481,7 @@ public sealed class AdvisorFlowTests : IDisposable
         Approve("p1");
 
         Assert.Equal([ErrorIds.AdvisorFilesUnreadable], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, null)], _host.EndedAs);
+        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Failed, ErrorIds.AdvisorFilesUnreadable)], _host.EndedAs);
         Assert.Empty(_host.Approvals.List());
         _host.AssertNothingRanOrChanged(before);
     }
@@ -773,7 +775,39 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Auto();
 
-        AssertFailedListingAlone(errorId, secret, AuditActions.AdvisorWarrenAuto, "no usable answer");
+        AssertFailedListingAlone(errorId, secret, AuditActions.AdvisorWarrenAuto);
+    }
+
+    [Fact]
+    public void Under_ErrorAction_Stop_a_failed_listing_is_journalled_before_its_error_stops_the_command()
+    {
+        Propose("p1");
+        _host.Fault("garbage", "list-pending");
+        _host.StopsOnError = true;
+
+        Assert.Throws<ActionPreferenceStopException>(() => Auto());
+
+        Assert.Equal([ErrorIds.HostOutputInvalid], _host.WrittenErrorIds);
+        Assert.Equal([(AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.Failed, ErrorIds.HostOutputInvalid)], _host.EndedAs);
+    }
+
+    [Fact]
+    public void A_restricted_ticket_whose_listing_fails_says_why_and_applies_nothing()
+    {
+        Propose("p1");
+        _host.Restricted();
+        Approve("p1");
+        var ticket = Assert.Single(_host.HumanApprovesAll());
+        _host.Errors.Clear();
+        _host.Fault("garbage", "list-pending");
+
+        ApproveWith([ticket], "p1");
+
+        Assert.Equal([ErrorIds.HostOutputInvalid, ErrorIds.PendingListMismatch], _host.WrittenErrorIds);
+        Assert.Equal((AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Failed, ErrorIds.PendingListMismatch), _host.EndedAs[^1]);
+        Assert.Equal(2, _host.EndedAs.Count);
+        Assert.Equal([HostCommandShape.AdvisorListPending], Ran);
+        Assert.Contains("MM_SPREAD_MULTIPLIER=1.5\n", File.ReadAllText(EthFile), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -451,7 +451,17 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     /// <summary>Called with each result and progress record as it is written, on the pipeline thread.</summary>
     public Action<object> Written { get; set; } = _ => { };
 
-    public void WriteError(ErrorRecord record) => Errors.Add(ThrowIfStopped(record));
+    public void WriteError(ErrorRecord record)
+    {
+        Errors.Add(ThrowIfStopped(record));
+        if (StopsOnError)
+        {
+            throw new ActionPreferenceStopException(record.Exception.Message);
+        }
+    }
+
+    /// <summary>As -ErrorAction Stop: PowerShell throws the first error written out of WriteError, which stops the command there.</summary>
+    public bool StopsOnError { get; set; }
 
     public void WriteHostWarning(string text)
     {

@@ -54,9 +54,6 @@ public partial class SourceRulesTests
         "StatusReports.cs:Report",
         "StatusReports.cs:ReportAsResults",
         "StatusReports.cs:Refresh",
-        "AdvisorFlow.cs:ReadFilesUnlisted",
-        "AdvisorFlow.cs:RunListing",
-        "AdvisorFlow.cs:ReadFiles",
 
         // A market's status read after its action: the action's own ending follows through its attempt.
         "RunbookFlow.cs:Report",
