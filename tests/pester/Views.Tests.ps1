@@ -106,11 +106,57 @@ Describe 'Reports: ConvertTo-Json and Export-Csv' {
 
     It 'Export-Csv of <Name> writes no list''s type name, and keeps <Column> readable' -ForEach @(
         @{ Name = 'playbooks'; Make = { Get-MmPlaybook RecoveryAfterIncident }; Column = 'StepsText'; Expect = 'status \(approval: NO\): Show status first\.\nstart \(approval: YES\)' }
-        @{ Name = 'env changes'; Make = { $Change }; Column = 'NewStatusText'; Expect = 'New status:\n- ETH-USD: Running' }
+        @{ Name = 'env changes'; Make = { $Change }; Column = 'NewStatusLine'; Expect = '^ETH-USD: Running \(pid \d+\)$' }
     ) {
         $csv = & $Make | ConvertTo-Csv
         ($csv -join "`n") | Should -Not -Match 'System\.Collections|z__'
         (($csv | ConvertFrom-Csv).$Column -replace '\r') | Should -Match $Expect
+    }
+
+    It 'ConvertTo-Csv of <Name> has one line per row, times in ISO 8601 UTC and the host''s answer as JSON' -ForEach @(
+        @{ Name = 'the journal'; Make = { Get-MmAuditLog } }
+        @{ Name = 'a start''s results'; Make = { $Started } }
+        @{ Name = 'an edit''s results'; Make = { $Change } }
+    ) {
+        $objects = @(& $Make)
+        $csv = @($objects | ConvertTo-Csv)
+        $csv.Count | Should -Be ($objects.Count + 1) -Because 'no field holds a line break, so each row is one line'
+        ($csv -join "`n") | Should -Not -Match '@\{|System\.'
+        $rows = @($csv | ConvertFrom-Csv)
+        foreach ($row in $rows) {
+            $row.TimeUtc | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$'
+            $row.PSObject.Properties.Name | Should -Not -Contain 'Time' -Because 'the culture''s text has no zone'
+        }
+        # The objects keep the typed time, in UTC, for scripts.
+        foreach ($object in $objects) { $object.Time.Kind | Should -Be 'Utc'; $object.Time | Should -BeOfType [datetime] }
+        $answers = @($rows | ForEach-Object { if ($_.PSObject.Properties['ResultJson']) { $_.ResultJson } elseif ($_.PSObject.Properties['OutputJson']) { $_.OutputJson } } | Where-Object { $_ })
+        if ($Name -ne 'an edit''s results') {
+            $answer = $answers[0] | ConvertFrom-Json
+            $answer.status | Should -Be 'started'
+            $answer.pid | Should -Be $Started.NewStatus.Pid
+        }
+    }
+
+    It 'a refused row of the journal keeps the rejected value; each record and result of one command shares its batch' {
+        Set-MmEnvParam -Market eth -Key MM_SPREAD_MULTIPLIER -Value 'abc' -Reason 'fat finger' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refused
+        $refused[0].FullyQualifiedErrorId | Should -Be 'EnvValueOutOfBounds,MmOperator.Commands.SetMmEnvParamCommand'
+        $refused[0].TargetObject.NewValue | Should -Be 'abc'
+        $row = Get-MmAuditLog -Outcome Refused -Last 1 | ConvertTo-Csv | ConvertFrom-Csv
+        $row.Key | Should -Be 'MM_SPREAD_MULTIPLIER'
+        $row.NewValue | Should -Be 'abc'
+
+        $Started.Batch | Should -Not -BeNullOrEmpty
+        @(Get-MmAuditLog | Where-Object Batch -eq $Started.Batch | Select-Object -ExpandProperty Action -Unique) | Should -Be @('start')
+        $Change.Batch | Should -Be (Get-MmAuditLog | Where-Object Id -eq $Change.AuditId).Batch
+        $Change.User | Should -Be ([Environment]::UserName)
+        $Change.HostName | Should -Be ([Environment]::MachineName)
+    }
+
+    It 'ConvertTo-Json of the journal and results stays as it was: the time, the answer as an object, the multi-line texts' {
+        $json = Get-MmAuditLog | Where-Object { $_.Action -eq 'start' -and $_.Outcome -eq 'Succeeded' } | ConvertTo-Json -Depth 4
+        $json | Should -Match '"Time": "\d{4}-\d\d-\d\dT[\d:.]+Z"'
+        $json | Should -Match '"Result": \{\s*"status": "started"'
+        $Started | ConvertTo-Json -Depth 4 | Should -Match '"ResultText": "Result:\\n- start ETH-USD'
     }
 
     It 'the audit record, the env change and the proposal name the before/after pair alike' {
@@ -125,6 +171,50 @@ Describe 'Reports: ConvertTo-Json and Export-Csv' {
         $line | Should -Match '"argv":null.*"before":"1\.5","after":"1\.7"'
         $line | Should -Not -Match 'previous_value|command_line'
         (Test-MmAuditLog).IsValid | Should -BeTrue
+    }
+}
+
+Describe 'An empty result says so, and writes nothing to the pipeline' {
+    BeforeAll {
+        $script:Empty = New-TestSandbox -Market eth
+        # Whatever a command wrote, apart: its objects, and the lines it showed (the information stream).
+        function script:Invoke-Shown([scriptblock] $Command) {
+            $all = @(& $Command 6>&1)
+            [pscustomobject]@{
+                Objects = @($all | Where-Object { $_ -isnot [System.Management.Automation.InformationRecord] })
+                Shown = ($all | Where-Object { $_ -is [System.Management.Automation.InformationRecord] }) -join "`n"
+            }
+        }
+    }
+
+    AfterAll {
+        Remove-TestSandbox $Empty
+        $Sandbox | Set-MmOperatorOption -WarningAction Stop
+    }
+
+    It '<Name> says <Expect>' -ForEach @(
+        @{ Name = 'Get-MmAuditLog'; Command = { Get-MmAuditLog }; Expect = 'The audit journal .* is empty' }
+        @{ Name = 'Get-MmStatus'; Command = { Get-MmStatus }; Expect = 'No market is started' }
+        @{ Name = 'Get-MmMarket -State Running'; Command = { Get-MmMarket -State Running }; Expect = 'No market is Running; the repo has 1' }
+        @{ Name = 'Get-MmApprovalRequest'; Command = { Get-MmApprovalRequest }; Expect = 'No approval request is filed' }
+        @{ Name = 'Get-MmAdvisorProposal'; Command = { Get-MmAdvisorProposal -Reason 'morning review of the pending proposals' -Confirm:$false }; Expect = 'No advisor proposal is pending' }
+        @{ Name = 'Get-MmAuditLog -Market btc'; Command = { Get-MmAuditLog -Market btc }; Expect = 'No record of the audit journal matches \(\d+ records' }
+    ) {
+        $result = Invoke-Shown $Command
+        $result.Objects | Should -BeNullOrEmpty
+        $result.Shown | Should -Match $Expect
+    }
+
+    It 'Get-MmLog says a log is empty' {
+        $log = Join-Path $Empty.RepoPath 'data/mm_journal/mm_env_eth.log'
+        New-Item -ItemType File -Force $log | Out-Null
+        $result = Invoke-Shown { Get-MmLog eth }
+        $result.Objects | Should -BeNullOrEmpty
+        $result.Shown | Should -Match 'The log .*mm_env_eth\.log is empty'
+    }
+
+    It 'a result that is not empty says nothing more' {
+        (Invoke-Shown { Get-MmMarket }).Shown | Should -BeNullOrEmpty
     }
 }
 
@@ -144,7 +234,7 @@ Describe 'Tab completion' {
         Complete 'Get-MmAuditLog -Action advisor_s' | Should -Be @('advisor_submit')
         Complete 'Get-MmAuditLog -Outcome Ref' | Should -Be @('Refused')
         @(Get-MmAuditLog -Outcome Succeeded -Action set).Count | Should -Be 1
-        @(Get-MmAuditLog -Outcome Refused).Count | Should -Be 0
+        @(Get-MmAuditLog -Outcome Declined 6>$null).Count | Should -Be 0
     }
 
     It 'offers the pending proposal ids to Approve-MmAdvisorProposal without running the listing' {

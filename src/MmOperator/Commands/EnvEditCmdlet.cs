@@ -62,10 +62,13 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     protected override void BeginProcessing() => Edit.Prepare();
 
     protected override void ProcessRecord() =>
-        Edit.Run(new EnvEditRequest(Market, Shared, Name, AllowNonMmKey, Reason, NewValue));
+        Edit.Run(new EnvEditRequest(Market, Shared, Name, AllowNonMmKey, Reason, NewValue, GivenValue));
 
     /// <summary>The value to write for this record (already checked), or null to remove the key; throws the refusal.</summary>
     protected abstract string? NewValue(string key);
+
+    /// <summary>The value as the caller gave it, unchecked (a refused row's record keeps it); null for a removal.</summary>
+    protected virtual string? GivenValue => null;
 
     protected override void StopProcessing() => Session.Stop();
 

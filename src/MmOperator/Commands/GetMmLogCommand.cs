@@ -50,6 +50,10 @@ public sealed class GetMmLogCommand : OperatorCmdlet
             var log = StatusReader.ReadReport(run, Catalog).Instances is [{ LogPath: { } path }, ..] ? path : throw HostResultReader.Invalid(run, "it names no log for the market");
             var (lines, end) = BotLog.Tail(log, Tail);
             WriteLines(lines);
+            if (lines.Count == 0 && Tail > 0)
+            {
+                Session.WriteHostText($"The log {log} is empty{(Wait ? "; waiting for its first line (Ctrl+C ends)" : string.Empty)}.");
+            }
             if (Wait)
             {
                 WriteLines(BotLog.Follow(log, end, pause => !Session.StopToken.WaitHandle.WaitOne(pause)));

@@ -35,18 +35,26 @@ public sealed class GetMmStatusCommand : OperatorCmdlet
         {
             if (ResolveOrWriteError(market) is { } entry)
             {
-                Report(HostCommand.MmctlStatus(Options, entry));
+                Report(HostCommand.MmctlStatus(Options, entry), entry);
             }
         }
     }
 
-    private void Report(HostCommand command)
+    private void Report(HostCommand command, MarketEntry? market = null)
     {
         try
         {
-            foreach (var status in Truth.Read(RunHost(command)))
+            var instances = Truth.Read(RunHost(command));
+            foreach (var status in instances)
             {
                 WriteTyped(status, MarketStatus.TypeName);
+            }
+
+            if (instances.Count == 0)
+            {
+                Session.WriteHostText(market is null
+                    ? "No market is started: mmctl lists no instance (Get-MmMarket shows the stopped ones too)."
+                    : $"mmctl lists no instance of {market.DisplayName}: it was never started here.");
             }
         }
         catch (HostCommandException failure)

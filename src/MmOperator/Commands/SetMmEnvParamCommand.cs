@@ -17,6 +17,8 @@ public sealed class SetMmEnvParamCommand : EnvEditCmdlet
 
     protected override string ActionName => Audit.AuditActions.EnvSet;
 
+    protected override string? GivenValue => Value;
+
     protected override string? NewValue(string key)
     {
         var value = EnvValuePolicy.Check(key, Value, Edit.Policy);

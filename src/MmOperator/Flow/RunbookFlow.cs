@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Approvals;
@@ -123,10 +124,11 @@ public sealed class RunbookFlow
     /// stops the command with it when <paramref name="terminating"/>.
     /// </summary>
     /// <param name="reported">The errors to write instead, when the journalled refusal sums up several (a submission's rows).</param>
-    public void Refuse(OperatorException refusal, string action, string? target, string? reason, string? key = null, bool terminating = false, IReadOnlyList<OperatorException>? reported = null)
+    /// <param name="newValue">The value refused for the key, which the record keeps (secret-like assignments masked).</param>
+    public void Refuse(OperatorException refusal, string action, string? target, string? reason, string? key = null, bool terminating = false, IReadOnlyList<OperatorException>? reported = null, string? newValue = null)
     {
         ArgumentNullException.ThrowIfNull(refusal);
-        RecordRefusal(refusal, action, target, reason, key);
+        RecordRefusal(refusal, action, target, reason, key, newValue);
         if (terminating)
         {
             RecordRefusals();
@@ -240,7 +242,7 @@ public sealed class RunbookFlow
 
         if (stakes.IsRisky && !Force && Host.DescribeApproval() != ApprovalMode.Prompted)
         {
-            Refuse(new OperatorException(ErrorIds.RiskChangeNeedsForce, ErrorCategory.PermissionDenied, $"{action} {target} is a risk change ({stakes.RiskSummary}), which -Confirm:$false alone does not approve. Nothing was changed. If it is intended, run it again with -Force as well; otherwise change the value by less than {RiskPolicy.Factor}x at a time.", target), action, target, reason, key);
+            Refuse(new OperatorException(ErrorIds.RiskChangeNeedsForce, ErrorCategory.PermissionDenied, $"{action} {target} is a risk change ({stakes.RiskSummary}), which -Confirm:$false alone does not approve. Nothing was changed. If it is intended, run it again with -Force as well; otherwise change the value by less than {RiskPolicy.Factor}x at a time.", target), action, target, reason, key, newValue: values is [var refused] ? refused : null);
             return null;
         }
 
@@ -486,7 +488,7 @@ public sealed class RunbookFlow
     /// Refusals are journalled together: the first attempt's record, with how many of each error followed
     /// (not under -WhatIf). They are written by <see cref="RecordRefusals"/>.
     /// </summary>
-    private void RecordRefusal(OperatorException refusal, string action, string? target, string? reason, string? key)
+    private void RecordRefusal(OperatorException refusal, string action, string? target, string? reason, string? key, string? newValue = null)
     {
         if (IsWhatIf)
         {
@@ -509,7 +511,17 @@ public sealed class RunbookFlow
             Outcome = AuditOutcome.Refused,
             ErrorId = refusal.ErrorId,
             Detail = refusal.Message,
+            NewValue = Refused(newValue),
         }, new RefusalTally(refusal, target));
+    }
+
+    /// <summary>A refused value as its record keeps it: secret-like assignments masked, and no longer than the record quotes a reason (a flood of text cannot make the refusal unrecordable).</summary>
+    private string? Refused(string? value)
+    {
+        var shown = SecretMasker.HideAssignments(value, Host.Masker.Keys);
+        return shown is { Length: > AuditRecord.QuotedLength }
+            ? string.Create(CultureInfo.InvariantCulture, $"{shown[..AuditRecord.QuotedLength]}... ({shown.Length - AuditRecord.QuotedLength} more characters)")
+            : shown;
     }
 
     /// <summary>
@@ -808,10 +820,12 @@ public sealed class RunbookFlow
             Outcome = meaning.Outcome,
             Detail = meaning.Detail,
             Output = PsJson.ToPowerShell(meaning.Output),
+            OutputJson = CsvField.Json(meaning.Output),
             NewStatus = run.Status,
             Reason = reason,
             Approval = approval,
             AuditId = run.AuditId,
+            Batch = BatchId,
             DurationSec = Math.Round(run.Run?.Duration.TotalSeconds ?? 0, 3),
         };
         Host.WriteObject(result, ActionResult.TypeName);
