@@ -23,6 +23,21 @@ BeforeAll {
         foreach ($part in $Whole) { $flat.Contains(($part -replace '\s+', '')) | Should -BeTrue -Because "'$part' is shown whole" }
     }
 
+    # At 80 columns no pid or id is split across two lines (someone may be about to type kill): each token
+    # found in the rendering with its layout's white space removed is also found whole on its lines.
+    function script:Assert-Unsplit([object[]] $InputObject, [string[]] $Token, [switch] $Table) {
+        $text = if ($Table) { $InputObject | Format-Table | Out-String -Width 80 } else { $InputObject | Out-String -Width 80 }
+        $lines = $text -split '\r?\n'
+        @($lines | Where-Object { $_.Length -gt 80 }) | Should -BeNullOrEmpty -Because 'every line fits 80 columns'
+        foreach ($item in $Token | Where-Object { $_ } | Sort-Object -Unique) {
+            $pattern = '(?<![\w-])' + [regex]::Escape($item) + '(?![\w-])'
+            $inFlat = [regex]::Matches(($text -replace '\s+', ''), [regex]::Escape($item)).Count
+            $onLines = ($lines | ForEach-Object { [regex]::Matches($_, $pattern).Count } | Measure-Object -Sum).Sum
+            $inFlat | Should -BeGreaterThan 0 -Because "'$item' is shown"
+            $onLines | Should -Be $inFlat -Because "'$item' is never split across lines:`n$text"
+        }
+    }
+
     # One column of a table, its wrapped lines joined: the text a reader follows down the column.
     function script:Get-Column([object[]] $InputObject, [int] $From, [int] $Width) {
         (($InputObject | Out-String -Width 80) -split '\r?\n' | Select-Object -Skip 3 | ForEach-Object { if ($_.Length -gt $From) { $_.Substring($From, [Math]::Min($Width, $_.Length - $From)) } }) -join ' ' -replace '\s+', ' '
@@ -67,6 +82,38 @@ Describe 'Default views at 80 columns' {
         $shown.PSObject.TypeNames.Insert(0, 'MmOperator.ApprovalRequest')
         Assert-Fits80 $shown -Whole (@($request.Details -split "`n") + "'100' -> '100000'" + 'via local:agent\u{0A}Plan:\u{0A}- Action(s): set MM_LOG_LEVEL\u{1B}[8m)')
         ($shown | Out-String -Width 80) | Should -Not -Match '[\x00-\x09\x0B-\x1F]'
+    }
+
+    It 'never splits a pid or an id of <Name> across lines' -ForEach @(
+        @{ Name = 'markets'; Make = { Get-MmMarket }; Tokens = { param($o) $o.Pid } }
+        @{ Name = 'a start''s result'; Make = { $Started }; Tokens = { param($o) $o.NewStatus.Pid } }
+        @{ Name = 'an edit''s result'; Make = { $Change }; Tokens = { param($o) $o.NewStatus.Pid } }
+        @{ Name = 'journal records'; Make = { $Records }; Tokens = { param($o) [regex]::Matches(($o.Detail -join ' '), 'pid (\d+)').ForEach({ $_.Groups[1].Value }) } }
+        @{ Name = 'proposals'; Make = { $Proposals }; Tokens = { param($o) $o.ProposalId } }
+    ) {
+        $objects = @(& $Make)
+        $objects.Count | Should -BeGreaterThan 0
+        Assert-Unsplit $objects -Token @(& $Tokens $objects)
+    }
+
+    It 'never splits a pid or an id of a long <Name>, wherever it falls, and wraps at spaces' -ForEach @(
+        @{ Name = 'result'; Table = $false }
+        @{ Name = 'result table'; Table = $true }
+        # A note holds pids and kill commands, never an id longer than its 18 columns.
+        @{ Name = 'orphan note'; Table = $false }
+        @{ Name = 'journal record'; Table = $false }
+    ) {
+        foreach ($words in 0..40) {
+            $detail = ('w ' * $words) + 'but pid 4194301 is still running: kill -TERM 4194301, then kill -KILL 4194301 if it stays (record 20261204T174713083Z-e8c54e)'
+            $object = switch ($Name) {
+                'orphan note' { [MmOperator.Status.MarketStatus]@{ Market = 'ETH-USD'; Slug = 'eth'; State = 'Orphaned'; Pid = 4194302; ControllerId = 'c'; GeneratedAt = [datetime]::UtcNow; Note = $detail } }
+                'journal record' { [MmOperator.Audit.AuditRecord]@{ Id = '20261204T174713083Z-e8c54f'; Time = [datetime]::UtcNow; Action = 'stop'; Market = 'ETH-USD'; Outcome = 'Failed'; Approval = 'ConfirmFalse'; Reason = 'SEV1'; Detail = $detail } }
+                default { [MmOperator.Lifecycle.ActionResult]@{ Action = 'stop'; Market = 'ETH-USD'; Command = 'mmctl stop eth --json'; Outcome = 'Failed'; Detail = $detail; Reason = 'SEV1'; Approval = 'ConfirmFalse' } }
+            }
+            $shown = [psobject]::AsPSObject($object)
+            $shown.PSObject.TypeNames.Insert(0, ($object.GetType().FullName -replace '\.(Lifecycle|Status|Audit)\.', '.'))
+            Assert-Unsplit $shown -Token '4194301', $(if ($Name -ne 'orphan note') { '20261204T174713083Z-e8c54e' }) -Table:$Table
+        }
     }
 
     It 'Get-MmAdvisorProposal shows the id and the value to approve whole' {
