@@ -116,6 +116,25 @@ Describe 'Default views at 80 columns' {
         }
     }
 
+    It 'lays out a note and a result in a ConstrainedLanguage session as in a normal one (the agent''s)' {
+        $orphan = [psobject]::AsPSObject([MmOperator.Status.MarketStatus]@{ Market = 'ETH-USD'; Slug = 'eth'; State = 'Orphaned'; Pid = 4194302; ControllerId = 'c'; GeneratedAt = [datetime]::UtcNow; Note = 'pid 4194302 lives without mmctl knowing it; a human ends it on the host: kill -TERM 4194302' })
+        $orphan.PSObject.TypeNames.Insert(0, 'MmOperator.MarketStatus')
+        $state = [initialsessionstate]::CreateDefault2()
+        $state.LanguageMode = 'ConstrainedLanguage'
+        $state.ImportPSModule($env:MMOPERATOR_TEST_MODULE)
+        $runspace = [runspacefactory]::CreateRunspace($state)
+        $runspace.Open()
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        try {
+            $text = $ps.AddScript('param($objects) $ExecutionContext.SessionState.LanguageMode; $objects | ForEach-Object { $_ | Out-String -Width 80 }').AddArgument(@($orphan, $Started)).Invoke() -join "`n"
+        }
+        finally { $ps.Dispose(); $runspace.Dispose() }
+        $text | Should -Match '^ConstrainedLanguage'
+        $text | Should -Match 'kill\s+-TERM\s+4194302'
+        $text | Should -Match ('started \(pid {0}\)' -f $Started.NewStatus.Pid)
+    }
+
     It 'Get-MmAdvisorProposal shows the id and the value to approve whole' {
         $Proposals.Count | Should -Be 1
         Assert-Fits80 $Proposals -Whole @($Submitted.ProposalIds[0], 'NewValue : 1.8500001', 'PreviousValue : 1.7')
