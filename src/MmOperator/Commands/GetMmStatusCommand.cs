@@ -54,7 +54,7 @@ public sealed class GetMmStatusCommand : OperatorCmdlet
             {
                 Session.WriteHostText(market is null
                     ? "No market is started: mmctl lists no instance (Get-MmMarket shows the stopped ones too)."
-                    : $"mmctl lists no instance of {market.DisplayName}: it was never started here.");
+                    : $"mmctl lists no instance of {market.DisplayName}: it is not started.");
             }
         }
         catch (HostCommandException failure)

@@ -10,8 +10,8 @@ namespace MmOperator.Flow;
 
 /// <summary>What one Set- or Remove-MmEnvParam record asks for.</summary>
 /// <param name="NewValue">The value to write for the checked key (null removes it); throws the refusal.</param>
-/// <param name="Typed">The value as given (null for a removal): a refused row's record keeps it.</param>
-public sealed record EnvEditRequest(IReadOnlyList<Market>? Markets, bool Shared, string Name, bool AllowNonMmKey, string Reason, Func<string, string?> NewValue, string? Typed = null);
+/// <param name="Given">The value as given (null for a removal): a refused row's record keeps it.</param>
+public sealed record EnvEditRequest(IReadOnlyList<Market>? Markets, bool Shared, string Name, bool AllowNonMmKey, string Reason, Func<string, string?> NewValue, string? Given = null);
 
 /// <summary>
 /// The runbook's only file writes, on <see cref="RunbookFlow"/>. Per file: key and value guardrails
@@ -120,7 +120,7 @@ public sealed class EnvEditFlow
         {
             // Rows of a campaign come piped: each refusal says which market and file it was for.
             // A value refused for an accepted key is kept as given; a protected key's value never is (its key is refused first).
-            var refused = key is null ? null : request.Typed;
+            var refused = key is null ? null : request.Given;
             var shown = VisibleText.QuoteName(request.Name, EnvKeyPolicy.MaxLength);
             var located = new OperatorException(refusal.ErrorId, refusal.Category, $"{target.DisplayName} ({target.Path}): {refusal.Message}", new RefusedEnvEdit(target.Market?.DisplayName, target.Path, shown, VisibleText.Quote(refused, AuditRecord.QuotedLength)), refusal.InnerException);
             _flow.Refuse(located, _action, target.DisplayName, reason, request.Name, newValue: refused);
