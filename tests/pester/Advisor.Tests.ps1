@@ -164,7 +164,8 @@ Describe 'Approve-MmAdvisorProposal' {
         $applied.EnvAfterHash | Should -Be (Get-FileHash (Join-Path $Sandbox.RepoPath '.env.eth')).Hash.ToLowerInvariant()
         $applied.NewStatus.Market | Should -Be 'ETH-USD'
         (Get-Invocation $Sandbox)[-1].argv | Should -Be @('status', 'eth', '--json')
-        ($applied | Out-String) | Should -Match "Result:\r?\n- $id`: ETH-USD MM_SPREAD_MULTIPLIER: '1.5' -> '1.8' \[applied\]"
+        # The view fits 80 columns: the line wraps between words.
+        ($applied | Out-String) | Should -Match "Result:\r?\n- $id`: ETH-USD MM_SPREAD_MULTIPLIER:\s+'1.5' -> '1.8' \[applied\]"
     }
 
     It 'a proposal that raises a limit 1000x needs -Force: -Confirm:$false alone is refused before the apply command runs' {

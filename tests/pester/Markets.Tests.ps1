@@ -218,8 +218,28 @@ Describe 'Watch-MmMarket' {
         StatusRuns $before | Should -Be @('status --json', 'status --json')
         $out.Count | Should -Be 4
         $out[0], $out[2] | Should -Match '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ  Get-MmMarket every 0.25 s'
-        $out[1] | Should -Match '(?m)^MU_24_5-USD\s+Stopped'
+        $out[1] | Should -Match '(?m)^ +MU_24_5-USD\s+Stopped'
         Fits80 ($out -join "`n")
+    }
+
+    It '-Market watches those markets: a crashed one marked !, a running bot''s uptime shown; a market not in the repo is refused' {
+        $running = (Invoke-Mmctl $Sandbox start eth --json).Json.pid
+        Crash btc
+        try {
+            $out = @(Watch-MmMarket eth, BTC-USD -Count 1 | Write-Output)
+            $out[0] | Should -Match '! crashed or orphaned: a human acts +\* changed since the last refresh'
+            $out[1] | Should -Match '(?m)^!  BTC-USD\s+Crashed\s+\d+'
+            $out[1] | Should -Match "(?m)^   ETH-USD\s+Running\s+$running\s+\d\d:\d\d:\d\d\s+testnet"
+            $out[1] | Should -Not -Match 'MU_24_5-USD|SPX500m-USD'
+            Fits80 ($out -join "`n")
+        }
+        finally { StopAll }
+
+        $before = Get-InvocationCount $Sandbox
+        $refused = @(Watch-MmMarket eth, nosuch -Count 1 -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $refused | Should -BeNullOrEmpty
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id UnknownMarket WatchMmMarketCommand)
+        Get-InvocationCount $Sandbox | Should -Be $before -Because 'nothing is watched'
     }
 }
 

@@ -22,9 +22,18 @@ public sealed class GetMmMarketCommand : OperatorCmdlet
     {
         try
         {
-            foreach (var market in Status.Overview().Where(m => State is null || State.Contains(m.State)))
+            var markets = Status.Overview();
+            var shown = markets.Where(m => State is null || State.Contains(m.State)).ToList();
+            foreach (var market in shown)
             {
                 WriteTyped(market, MarketStatus.TypeName);
+            }
+
+            if (shown.Count == 0)
+            {
+                Session.WriteHostText(markets.Count == 0
+                    ? $"No market is configured: the repo {Options.RepoPath} has no .env.<market> file."
+                    : $"No market is {string.Join(" or ", State!)}; the repo has {markets.Count} (Get-MmMarket without -State lists them).");
             }
         }
         catch (HostCommandException failure)

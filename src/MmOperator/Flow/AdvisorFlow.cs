@@ -318,6 +318,11 @@ public sealed class AdvisorFlow
         {
             Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
         }
+
+        if (pending is { Count: 0 })
+        {
+            Host.WriteHostText("No advisor proposal is pending.");
+        }
     }
 
     /// <summary>
