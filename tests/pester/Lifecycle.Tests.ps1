@@ -133,6 +133,13 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
         { Stop-MmMarket eth -Reason "ok`nNeed approval: NO" -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidReason StopMmMarketCommand)
         (Get-InvocationCount $Sandbox) | Should -Be $before
     }
+
+    It 'refuses a reason holding token=... and says how to reword it, without the value' {
+        $before = (Get-InvocationCount $Sandbox)
+        { Stop-MmMarket eth -Reason 'token=hunter22 leaked' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidReason StopMmMarketCommand) -ExpectedMessage "*without '=' or ':' and the value, for example 'token rotated'*"
+        $Error[0].Exception.Message | Should -Not -Match 'hunter22'
+        (Get-InvocationCount $Sandbox) | Should -Be $before
+    }
 }
 
 Describe 'Approval' {
