@@ -249,6 +249,7 @@ public sealed class AdvisorFlow
                 EnvAfterHash = receipt.EnvAfterHash,
                 Mode = result.Mode,
                 NewStatus = status,
+                ReasonNote = proposal?.ReasonNote,
                 Reason = reason,
                 Approval = approval,
                 AuditId = record?.Id,
@@ -298,6 +299,30 @@ public sealed class AdvisorFlow
         catch (OperatorException)
         {
             return null;
+        }
+    }
+
+    /// <summary>
+    /// The pending proposals from the host's files by the apply script's rule, read only: no command runs,
+    /// so no approval and no journal record (as Get-MmHealth's count and tab completion). All of them, where the script's listing stops at 50.
+    /// </summary>
+    public void ReadPending()
+    {
+        Flow.Require(HostPreconditions.RequireRepo);
+        List<AdvisorProposal> pending;
+        try
+        {
+            pending = PendingProposals.Read(Options.RepoPath).Pending.Select(ToProposal).ToList();
+        }
+        catch (OperatorException unreadable)
+        {
+            Host.WriteError(Flow.MaskHostText(unreadable).ToErrorRecord());
+            return;
+        }
+
+        foreach (var proposal in pending)
+        {
+            Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
         }
     }
 
