@@ -214,12 +214,12 @@ Describe 'Invoke-MmAction and Get-MmCapability' {
 
     It 'lists every action the runbook names' {
         $capabilities = Get-MmCapability
-        $capabilities.Name | Should -Be @('status', 'start', 'stop', 'restart', 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param', 'env_read', 'env_edit', 'advisor_submit', 'advisor_read_pending', 'advisor_list_pending', 'advisor_approve', 'advisor_warren_auto')
+        $capabilities.Name | Should -Be @('status', 'start', 'stop', 'restart', 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param', 'env_read', 'env_edit', 'advisor_submit', 'advisor_read_pending', 'advisor_list_pending', 'advisor_approve', 'advisor_warren_auto', 'metrics')
         ($capabilities | Where-Object Supported | Select-Object -First 4).Cmdlet | Should -Be @('Get-MmStatus', 'Start-MmMarket', 'Stop-MmMarket', 'Restart-MmMarket')
         foreach ($cmdlet in ($capabilities | Where-Object Supported).Cmdlet -split ', ') { Get-Command $cmdlet -Module MmOperator | Should -Not -BeNullOrEmpty }
         ($capabilities | Where-Object Name -eq status).NeedsApproval | Should -BeFalse
         ($capabilities | Where-Object Name -eq stop).NeedsApproval | Should -BeTrue
-        ($capabilities | Where-Object Name -eq advisor_read_pending).NeedsApproval | Should -BeFalse
+        ($capabilities | Where-Object Name -in advisor_read_pending, metrics).NeedsApproval | Should -Be @($false, $false)
     }
 
     It 'refuses <_> without calling anything, and says to escalate' -ForEach 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param' {

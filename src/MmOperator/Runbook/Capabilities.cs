@@ -36,6 +36,7 @@ public static class Capabilities
         new("advisor_list_pending", true, "Get-MmAdvisorProposal", true, "with -FromHost: mm_advisor_apply.py --list-pending --json"),
         new("advisor_approve", true, "Approve-MmAdvisorProposal", true, "mm_advisor_apply.py --proposal-id <id> --approve --json; protected_key refused first"),
         new("advisor_warren_auto", true, "Invoke-MmAdvisorAutoApply", true, "mm_advisor_apply.py --mode warren-auto --approve --json; refused whole if any eligible proposal is protected"),
+        new("metrics", true, "Export-MmMetric", false, "Prometheus text format 0.0.4 of what Get-MmMarket and Get-MmHealth read"),
     ];
 
     public static Capability? Find(string name) => Actions.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
