@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using System.Management.Automation.Runspaces;
-using MmOperator.Options;
 using MmOperator.Tests.ModuleChecks;
 using MmOperator.Tests.Support;
 
@@ -17,15 +15,12 @@ public sealed class ExportMetricSandboxTests : IDisposable
 {
     private const string Host = "desk \"eu\"\\1\nb";
     private readonly TempDir _dir = new();
-    private readonly PowerShell _shell;
+    private readonly InProcessSession _session = new();
     private readonly string _repo;
     private readonly int _bot;
 
     public ExportMetricSandboxTests()
     {
-        var state = InitialSessionState.CreateDefault2();
-        state.ImportPSModule(typeof(MmOperator.Commands.GetMmStatusCommand).Assembly.Location);
-        _shell = PowerShell.Create(state);
         Invoke("New-MmSandbox -Path $args[0] -Market eth, btc, mu_24_5 | Set-MmOperatorOption", Path.Combine(_dir.Path, "host"));
         _repo = (string)Invoke("(Get-MmOperatorOption).RepoPath").Single().BaseObject;
         _bot = Convert.ToInt32(Invoke("(& (Get-MmOperatorOption).MmctlPath start eth --json | ConvertFrom-Json).pid").Single().BaseObject, CultureInfo.InvariantCulture);
@@ -45,23 +40,14 @@ public sealed class ExportMetricSandboxTests : IDisposable
             // Already gone.
         }
 
-        _shell.Dispose();
-        OptionsStore.Import();
+        _session.Dispose();
         _dir.Dispose();
     }
 
     private List<PSObject> Invoke(string script, params object[] arguments)
     {
-        _shell.Commands.Clear();
-        _shell.Streams.ClearStreams();
-        _shell.AddScript(script);
-        foreach (var argument in arguments)
-        {
-            _shell.AddArgument(argument);
-        }
-
-        var output = _shell.Invoke().ToList();
-        Assert.Empty(_shell.Streams.Error);
+        var output = _session.Invoke(script, arguments);
+        Assert.Empty(_session.Shell.Streams.Error);
         return output;
     }
 
