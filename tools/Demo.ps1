@@ -92,10 +92,10 @@ try {
     Write-Step 'A fat finger is caught: the position limit 1000x larger (100 -> 100000) needs -Force from a script, or the market retyped by a person'
     try { Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100000 -Reason 'raise the cap' -Confirm:$false -ErrorAction Stop } catch { Write-Host "$($_.FullyQualifiedErrorId)`n  $($_.Exception.Message)" }
 
-    Write-Step 'Advisor: submit a proposal, review the pending list, approve it (each step approved)'
+    Write-Step 'Advisor: submit a proposal (approved), review the pending list with its reason (read from the files: nothing asked), approve it'
     [pscustomobject]@{ Market = 'BTC-USD'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Reason = 'tighter quotes'; Confidence = 'high' } |
         Submit-MmAdvisorProposal -Confirm:$false | Out-Host
-    $pending = Get-MmAdvisorProposal -Reason 'review' -Confirm:$false
+    $pending = Get-MmAdvisorProposal
     $pending | Out-Host
     $pending | Approve-MmAdvisorProposal -Reason 'reviewed' -Confirm:$false | Out-Host
 
@@ -122,6 +122,8 @@ try {
     $null = New-Item $crash
     $null = Wait-MmMarket eth -State Crashed -Timeout 120   # a backstop: the bot sees the file within 0.05 s
     Get-MmMarket | Out-Host
+    Write-Host 'Export-MmMetric, for Prometheus (node_exporter reads it with -Path), shows it too; an alert rule fires on it:'
+    (Export-MmMetric) -split "`n" | Where-Object { $_ -like 'mm_market_crashed{*' } | Out-Host
     Write-Host 'Get-MmLog eth -Tail 2 (the last lines of its log, secret values masked; not in the agent''s session):'
     Get-MmLog eth -Tail 2 | Out-Host
 

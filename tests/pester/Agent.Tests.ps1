@@ -105,6 +105,12 @@ Describe 'The restricted session' {
         $glance | Should -Match 'waited=Running'
         # The metrics read what Get-MmMarket and Get-MmHealth read, and write only to the output.
         (Agent 'Export-MmMetric').Text | Should -Match 'mm_market_up\{market="ETH-USD",host="[^"]+"\} 1'
+        # The pending proposals are read from the advisor's files without a ticket (the host's listing needs one).
+        $proposals = Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl'
+        $null = New-Item -ItemType Directory (Split-Path $proposals) -Force
+        Set-Content $proposals '{"proposal_id": "agent-read-1", "ts": 1, "market": "ETH-USD", "param": "MM_SPREAD_MULTIPLIER", "proposed": "1.6", "reason_note": "wider"}'
+        try { (Agent 'Get-MmAdvisorProposal | Format-List ProposalId, ReasonNote | Out-String').Text | Should -Match '(?s)agent-read-1.*ReasonNote\s+: wider' }
+        finally { Remove-Item $proposals }
     }
 
     It 'refuses <Name>' -ForEach @(
