@@ -136,6 +136,27 @@ Describe 'A market named in a read' {
     }
 }
 
+Describe 'Export-MmMetric' {
+    It 'refuses a path node_exporter would not read before anything runs or is written' {
+        $before = Get-InvocationCount $Sandbox
+        $path = Join-Path $TestDrive 'metrics.txt'
+        { Export-MmMetric -Path $path -ErrorAction Stop } | Should -Throw -ErrorId (Id MetricsPathRefused ExportMmMetricCommand) -ExpectedMessage '*reads only `*.prom files*'
+        { Export-MmMetric -Path (Join-Path $TestDrive 'none/metrics.prom') -ErrorAction Stop } | Should -Throw -ErrorId (Id MetricsPathRefused ExportMmMetricCommand)
+        $path | Should -Not -Exist
+        Get-InvocationCount $Sandbox | Should -Be $before
+    }
+
+    It 'writes the metrics of a host whose markets cannot be read, saying so' {
+        $text = Invoke-WithFault 'garbage' { Export-MmMetric -HostLabel h -ErrorAction SilentlyContinue -ErrorVariable errors; $errors } -On status
+        $errors = @($text | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id HostOutputInvalid ExportMmMetricCommand)
+        $metrics = "$($text | Where-Object { $_ -is [string] })"
+        $metrics | Should -Match 'mm_read_ok\{host="h",part="markets"\} 0'
+        $metrics | Should -Not -Match 'mm_market_up\{'
+        $metrics | Should -Match 'mm_journal_valid\{host="h"\} 1'
+    }
+}
+
 Describe 'Get-MmHealth' {
     AfterEach {
         StopAll
