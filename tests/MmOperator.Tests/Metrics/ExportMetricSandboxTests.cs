@@ -23,21 +23,34 @@ public sealed class ExportMetricSandboxTests : IDisposable
     {
         Invoke("New-MmSandbox -Path $args[0] -Market eth, btc, mu_24_5 | Set-MmOperatorOption", Path.Combine(_dir.Path, "host"));
         _repo = (string)Invoke("(Get-MmOperatorOption).RepoPath").Single().BaseObject;
-        _bot = Convert.ToInt32(Invoke("(& (Get-MmOperatorOption).MmctlPath start eth --json | ConvertFrom-Json).pid").Single().BaseObject, CultureInfo.InvariantCulture);
-        File.SetLastWriteTimeUtc(Path.Combine(_repo, ".env.eth"), DateTime.UtcNow.AddSeconds(5));
-        var deadPid = int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max"), CultureInfo.InvariantCulture) + 1;
-        File.WriteAllText(Path.Combine(_repo, "data", "pids", "env_btc.pid"), deadPid.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            Invoke("$null = & (Get-MmOperatorOption).MmctlPath start eth --json");
+            _bot = int.Parse(File.ReadAllText(Path.Combine(_repo, "data", "pids", "env_eth.pid")).Trim(), CultureInfo.InvariantCulture);
+            File.SetLastWriteTimeUtc(Path.Combine(_repo, ".env.eth"), DateTime.UtcNow.AddSeconds(5));
+            var deadPid = int.Parse(File.ReadAllText("/proc/sys/kernel/pid_max"), CultureInfo.InvariantCulture) + 1;
+            File.WriteAllText(Path.Combine(_repo, "data", "pids", "env_btc.pid"), deadPid.ToString(CultureInfo.InvariantCulture));
+        }
+        catch
+        {
+            // xUnit disposes no instance whose constructor failed: the bot would outlive the test.
+            Dispose();
+            throw;
+        }
     }
 
     public void Dispose()
     {
-        try
+        if (_bot > 0)
         {
-            System.Diagnostics.Process.GetProcessById(_bot).Kill();
-        }
-        catch (ArgumentException)
-        {
-            // Already gone.
+            try
+            {
+                System.Diagnostics.Process.GetProcessById(_bot).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
         }
 
         _session.Dispose();
