@@ -133,6 +133,10 @@ Describe 'Get-MmAdvisorProposal' {
         $tighter = Pending | Where-Object Param -eq 'MM_MIN_OFFSET_BPS' | Select-Object -First 1
         $tighter.ReasonNote | Should -Be 'tighter' -Because 'the submitter''s reason, the row''s reason_note'
         ($tighter | Out-String) | Should -Match 'ReasonNote\s+: tighter'
+        # The reason is free text from the host's files: a secret's value in it is masked, as in the host's output.
+        $secret = ((Get-Content (Join-Path $Sandbox.RepoPath '.env.eth')) -match '^MM_API_KEY=')[0] -replace '^MM_API_KEY=', ''
+        Plant 'REASON-LEAK' 'MM_SPREAD_MULTIPLIER' @{ reason_note = "rotated $secret today" }
+        (Pending | Where-Object ProposalId -eq 'REASON-LEAK').ReasonNote | Should -Be 'rotated ******** today'
         @(Pending).ProposalId | Should -Be @(Get-MmAdvisorProposal -FromHost -Reason 'compare' -Confirm:$false).ProposalId -Because 'the files give what the script lists'
     }
 

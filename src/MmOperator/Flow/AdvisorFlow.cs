@@ -139,7 +139,12 @@ public sealed class AdvisorFlow
         return false;
     }
 
-    private AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.Keys);
+    /// <summary>The proposal by the repo's key rules; the submitter's reason, free text from the host's files, masked as the host's free text is (a secret's value anywhere in it).</summary>
+    private AdvisorProposal ToProposal(ProposalRecord record)
+    {
+        var proposal = record.ToProposal(Policy.Keys);
+        return proposal with { ReasonNote = Host.Masker.Apply(proposal.ReasonNote) };
+    }
 
     /// <summary>Why the apply script must not run this proposal, or null. It names the proposal's fields, its values by key as everywhere.</summary>
     private OperatorException? PolicyRefusal(AdvisorProposal proposal) => ProposalPolicy.Refusal(proposal, Policy, Catalog);
