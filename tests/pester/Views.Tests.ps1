@@ -7,7 +7,7 @@ BeforeAll {
     $script:Change = Set-MmEnvParam -Market eth -Key MM_SPREAD_MULTIPLIER -Value 1.7 -Reason 'widen after the fills' -Confirm:$false
     $script:Submitted = [pscustomobject]@{ Market = 'eth'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8500001'; Confidence = 'high' } |
         Submit-MmAdvisorProposal -Reason 'tune the spread' -Confirm:$false
-    $script:Proposals = @(Get-MmAdvisorProposal -Reason 'review the pending proposals' -Confirm:$false)
+    $script:Proposals = @(Get-MmAdvisorProposal -FromHost -Reason 'review the pending proposals' -Confirm:$false)
     $script:Records = @(Get-MmAuditLog)
 
     # The default view at 80 columns: every line fits, nothing ends in an ellipsis, and each text is there whole

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Host;
+using MmOperator.Markets;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;
@@ -12,17 +13,44 @@ namespace MmOperator.Commands;
 [OutputType(typeof(MarketStatus))]
 public sealed class GetMmMarketCommand : OperatorCmdlet
 {
+    private readonly HashSet<string> _slugs = new(StringComparer.Ordinal);
+
+    /// <summary>Only these markets, in any form and letter case (eth, ETH, eth-usd, .env.eth); none means every market.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [MarketTransformation]
+    [ArgumentCompleter(typeof(MarketCompleter))]
+    public Market[]? Market { get; set; }
+
     /// <summary>Only markets in these states.</summary>
-    [Parameter(Position = 0)]
+    [Parameter]
     public MarketState[]? State { get; set; }
 
     protected override void BeginProcessing() => Require(HostPreconditions.RequireMmctl);
 
+    protected override void ProcessRecord()
+    {
+        foreach (var market in Market ?? [])
+        {
+            if (ResolveOrWriteError(market) is { } entry)
+            {
+                _slugs.Add(entry.Slug);
+            }
+        }
+    }
+
     protected override void EndProcessing()
     {
+        // Markets named (or piped, even none): only those. Listing all when every one was refused, or
+        // nothing was piped, would answer another question.
+        var named = Market is { Length: > 0 } || MyInvocation.ExpectingInput;
+        if (named && _slugs.Count == 0)
+        {
+            return;
+        }
+
         try
         {
-            var markets = Status.Overview();
+            var markets = Status.Overview().Where(m => !named || _slugs.Contains(m.Slug)).ToList();
             var shown = markets.Where(m => State is null || State.Contains(m.State)).ToList();
             foreach (var market in shown)
             {

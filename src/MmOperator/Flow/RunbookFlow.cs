@@ -161,14 +161,14 @@ public sealed class RunbookFlow
         return TryResolve(Host.Catalog, market, refusal => NewAttempt(action, market.Input, reason, key).Refuse(refusal));
     }
 
-    /// <summary>The market's catalog entry, or null after handing the refusal to <paramref name="refuse"/>.</summary>
-    public static MarketEntry? TryResolve(MarketCatalog catalog, Market market, Action<OperatorException> refuse)
+    /// <summary>The market's catalog entry, or null after handing the refusal to <paramref name="refuse"/>; a <paramref name="lookup"/> (a read) ignores letter case.</summary>
+    public static MarketEntry? TryResolve(MarketCatalog catalog, Market market, Action<OperatorException> refuse, bool lookup = false)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(refuse);
         try
         {
-            return catalog.Resolve(market);
+            return lookup ? catalog.ResolveLookup(market) : catalog.Resolve(market);
         }
         catch (OperatorException refusal)
         {

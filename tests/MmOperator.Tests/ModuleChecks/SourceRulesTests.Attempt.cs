@@ -55,6 +55,8 @@ public partial class SourceRulesTests
         "StatusReports.cs:ReportAsResults",
         "StatusReports.cs:Refresh",
         "AdvisorFlow.cs:ReadFilesUnlisted",
+        "AdvisorFlow.cs:ReadPending",
+        "ExportMmMetricCommand.cs",
         "AdvisorFlow.cs:RunListing",
         "AdvisorFlow.cs:ReadFiles",
 
