@@ -14,6 +14,7 @@
         'Get-MmStatus'
         'Get-MmMarket'
         'Get-MmHealth'
+        'Export-MmMetric'
         'Wait-MmMarket'
         'Watch-MmMarket'
         'Get-MmLog'

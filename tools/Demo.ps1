@@ -117,10 +117,10 @@ try {
     Write-Host 'In the history, each undo names the change it undid:'
     Get-MmEnvHistory -Batch (Get-MmAuditLog | Where-Object Id -eq $undone[0].AuditId).Batch | Out-Host
 
-    Write-Step 'Advisor: submit a proposal, review the pending list, approve it (each step approved)'
+    Write-Step 'Advisor: submit a proposal (approved), review the pending list with its reason (read from the files: nothing asked), approve it'
     [pscustomobject]@{ Market = 'BTC-USD'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Reason = 'tighter quotes'; Confidence = 'high' } |
         Submit-MmAdvisorProposal -Confirm:$false | Out-Host
-    $pending = Get-MmAdvisorProposal -Reason 'review' -Confirm:$false
+    $pending = Get-MmAdvisorProposal
     $pending | Out-Host
     $pending | Approve-MmAdvisorProposal -Reason 'reviewed' -Confirm:$false | Out-Host
 
@@ -147,6 +147,8 @@ try {
     $null = New-Item $crash
     $null = Wait-MmMarket eth -State Crashed -Timeout 120   # a backstop: the bot sees the file within 0.05 s
     Get-MmMarket | Out-Host
+    Write-Host 'Export-MmMetric, for Prometheus (node_exporter reads it with -Path), shows it too; an alert rule fires on it:'
+    (Export-MmMetric) -split "`n" | Where-Object { $_ -like 'mm_market_crashed{*' } | Out-Host
     Write-Host 'Get-MmLog eth -Tail 2 (the last lines of its log, secret values masked; not in the agent''s session):'
     Get-MmLog eth -Tail 2 | Out-Host
 

@@ -4,7 +4,7 @@ BeforeAll {
     $script:Sandbox = New-TestSandbox -Market eth, btc
     function script:Id([string] $Name, [string] $Command) { "$Name,MmOperator.Commands.$Command" }
     function script:Proposals { Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl' }
-    function script:Pending { @(Get-MmAdvisorProposal -Reason 'review' -Confirm:$false) }
+    function script:Pending { @(Get-MmAdvisorProposal) }
     function script:Scripts { @(Get-Invocation $Sandbox | Where-Object tool -ne 'mmctl') }
     # A proposals.jsonl row as the submit script writes it (rule S3), with the given fields changed.
     function script:Row([string] $Id, [hashtable] $Fields) {
@@ -115,24 +115,40 @@ try { [pscustomobject]@{ Market = 'eth' } } catch { 'pscustomobject: ' + `$_.Ful
 }
 
 Describe 'Get-MmAdvisorProposal' {
-    It 'lists pending proposals as typed objects' {
-        $pending = Pending
+    It 'lists pending proposals as typed objects from the host''s files, with the submitter''s reason: no script runs, no approval, no journal record' {
+        $before = (Scripts).Count
+        $journal = (Get-FileHash $Sandbox.AuditLogPath).Hash
+        $pending = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; Get-MmAdvisorProposal | ConvertTo-Json -Compress"
+        $pending.ExitCode | Should -Be 0 -Because 'a person is asked nothing, so a session without one lists too'
+        $pending = @($pending.Output -join '' | ConvertFrom-Json)
         $pending.Count | Should -BeGreaterThan 0
+        (Scripts).Count | Should -Be $before
+        (Get-FileHash $Sandbox.AuditLogPath).Hash | Should -Be $journal
         # The host lists newest first; the spread proposal was the first one submitted.
-        $first = $pending | Where-Object Param -eq 'MM_SPREAD_MULTIPLIER' | Select-Object -First 1
+        $first = Pending | Where-Object Param -eq 'MM_SPREAD_MULTIPLIER' | Select-Object -First 1
         $first.PSObject.TypeNames[0] | Should -Be 'MmOperator.AdvisorProposal'
         $first.Created | Should -BeOfType [datetime]
         $first.PreviousValue | Should -Be '1.5'
         $first.IsProtected | Should -BeFalse
-        (Scripts)[-1].argv | Should -Contain '--list-pending'
+        $tighter = Pending | Where-Object Param -eq 'MM_MIN_OFFSET_BPS' | Select-Object -First 1
+        $tighter.ReasonNote | Should -Be 'tighter' -Because 'the submitter''s reason, the row''s reason_note'
+        ($tighter | Out-String) | Should -Match 'ReasonNote\s+: tighter'
+        # The reason is free text from the host's files: a secret's value in it is masked, as in the host's output.
+        $secret = ((Get-Content (Join-Path $Sandbox.RepoPath '.env.eth')) -match '^MM_API_KEY=')[0] -replace '^MM_API_KEY=', ''
+        Plant 'REASON-LEAK' 'MM_SPREAD_MULTIPLIER' @{ reason_note = "rotated $secret today" }
+        (Pending | Where-Object ProposalId -eq 'REASON-LEAK').ReasonNote | Should -Be 'rotated ******** today'
+        @(Pending).ProposalId | Should -Be @(Get-MmAdvisorProposal -FromHost -Reason 'compare' -Confirm:$false).ProposalId -Because 'the files give what the script lists'
     }
 
-    It 'needs approval like every apply command, and -WhatIf runs nothing' {
+    It 'with -FromHost runs the host''s listing only after approval, journalled, and -WhatIf runs nothing' {
         $before = (Scripts).Count
-        Get-MmAdvisorProposal -Reason 'review' -WhatIf
+        Get-MmAdvisorProposal -FromHost -Reason 'review' -WhatIf
         (Scripts).Count | Should -Be $before
-        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; try { Get-MmAdvisorProposal -Reason review } catch { `$_.FullyQualifiedErrorId }"
+        $result = Invoke-FreshPwsh "Import-Module '$env:MMOPERATOR_TEST_MODULE'; Set-MmOperatorOption -MmctlPath '$($Sandbox.MmctlPath)' -RepoPath '$($Sandbox.RepoPath)' -AuditLogPath '$($Sandbox.AuditLogPath)'; try { Get-MmAdvisorProposal -FromHost -Reason review } catch { `$_.FullyQualifiedErrorId }"
         $result.Output | Should -Contain (Id ApprovalRequired GetMmAdvisorProposalCommand)
+        $null = Get-MmAdvisorProposal -FromHost -Reason 'review' -Confirm:$false
+        (Scripts)[-1].argv | Should -Contain '--list-pending'
+        (Get-MmAuditLog -Last 1 | Where-Object Outcome -ne 'Intended').Reason | Should -Be 'review'
     }
 
     It 'flags a protected proposal planted in the proposals file' {
@@ -145,7 +161,7 @@ Describe 'A proposals row holding NaN or Infinity (Python writes and reads them)
     It 'is listed as the script lists it and applied by id' {
         $row = (Row 'NAN-ROW' @{ market = 'BTC-USD'; param = 'MM_MAX_ORDER_AGE_S'; env_path = Join-Path $Sandbox.RepoPath '.env.btc'; old = $null; proposed = '21' }) -replace '"old":null', '"old":NaN' -replace '\}$', ',"score":Infinity,"drift":-Infinity}'
         Add-Content (Proposals) $row
-        $listed = Get-MmAdvisorProposal -Reason 'review' -Confirm:$false -ErrorVariable errors | Where-Object ProposalId -eq 'NAN-ROW'
+        $listed = Get-MmAdvisorProposal -FromHost -Reason 'review' -Confirm:$false -ErrorVariable errors | Where-Object ProposalId -eq 'NAN-ROW'
         $errors | Should -BeNullOrEmpty
         ($listed.PreviousValue, $listed.NewValue) | Should -Be @('nan', '21')
         $applied = Approve-MmAdvisorProposal NAN-ROW -Reason 'reviewed' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failed
@@ -164,7 +180,8 @@ Describe 'Approve-MmAdvisorProposal' {
         $applied.EnvAfterHash | Should -Be (Get-FileHash (Join-Path $Sandbox.RepoPath '.env.eth')).Hash.ToLowerInvariant()
         $applied.NewStatus.Market | Should -Be 'ETH-USD'
         (Get-Invocation $Sandbox)[-1].argv | Should -Be @('status', 'eth', '--json')
-        ($applied | Out-String) | Should -Match "Result:\r?\n- $id`: ETH-USD MM_SPREAD_MULTIPLIER: '1.5' -> '1.8' \[applied\]"
+        # The view fits 80 columns: the line wraps between words.
+        ($applied | Out-String) | Should -Match "Result:\r?\n- $id`: ETH-USD MM_SPREAD_MULTIPLIER:\s+'1.5' -> '1.8' \[applied\]"
     }
 
     It 'a proposal that raises a limit 1000x needs -Force: -Confirm:$false alone is refused before the apply command runs' {
@@ -347,8 +364,15 @@ Describe 'More pending proposals than the listing answers (it stops at 50)' {
         $Sandbox | Set-MmOperatorOption
     }
 
-    It 'Get-MmAdvisorProposal returns all 61, newest first, and warns that the listing stops at 50' {
-        $listed = @(Get-MmAdvisorProposal -Reason 'review' -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue)
+    It 'Get-MmAdvisorProposal returns all 61 from the files, running nothing' {
+        $before = @(Get-Invocation $Big).Count
+        $listed = @(Get-MmAdvisorProposal -WarningVariable warnings)
+        ($listed.Count, $listed[0].ProposalId, $warnings.Count) | Should -Be @(61, 'q-61', 0)
+        @(Get-Invocation $Big).Count | Should -Be $before
+    }
+
+    It 'Get-MmAdvisorProposal -FromHost returns all 61, newest first, and warns that the listing stops at 50' {
+        $listed = @(Get-MmAdvisorProposal -FromHost -Reason 'review' -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue)
         $listed.Count | Should -Be 61
         ($listed[0].ProposalId, $listed[-1].ProposalId) | Should -Be @('q-61', 'q-01')
         "$warnings" | Should -Match 'at most 50'
@@ -448,7 +472,7 @@ Describe 'Faults in the advisor scripts' {
     ) {
         # Only the hang waits for the timeout: the others answer, however slowly a loaded machine starts them.
         Set-MmOperatorOption -TimeoutSec ($Fault -eq 'hang' ? 3 : 90)
-        $errors = Invoke-WithFault $Fault -On $On { Get-MmAdvisorProposal -Reason 'review' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable e; $e }
+        $errors = Invoke-WithFault $Fault -On $On { Get-MmAdvisorProposal -FromHost -Reason 'review' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable e; $e }
         $errors[0].FullyQualifiedErrorId | Should -Be (Id $ErrorId GetMmAdvisorProposalCommand)
     }
 

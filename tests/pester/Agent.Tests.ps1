@@ -103,6 +103,14 @@ Describe 'The restricted session' {
         $glance | Should -Match 'BTC-USD\s+Stopped'
         $glance | Should -Match 'valid=True'
         $glance | Should -Match 'waited=Running'
+        # The metrics read what Get-MmMarket and Get-MmHealth read, and write only to the output.
+        (Agent 'Export-MmMetric').Text | Should -Match 'mm_market_up\{market="ETH-USD",host="[^"]+"\} 1'
+        # The pending proposals are read from the advisor's files without a ticket (the host's listing needs one).
+        $proposals = Join-Path $Sandbox.RepoPath 'data/mm_audit/advisor/proposals.jsonl'
+        $null = New-Item -ItemType Directory (Split-Path $proposals) -Force
+        Set-Content $proposals '{"proposal_id": "agent-read-1", "ts": 1, "market": "ETH-USD", "param": "MM_SPREAD_MULTIPLIER", "proposed": "1.6", "reason_note": "wider"}'
+        try { (Agent 'Get-MmAdvisorProposal | Format-List ProposalId, ReasonNote | Out-String').Text | Should -Match '(?s)agent-read-1.*ReasonNote\s+: wider' }
+        finally { Remove-Item $proposals }
     }
 
     It 'refuses <Name>' -ForEach @(
@@ -118,6 +126,7 @@ Describe 'The restricted session' {
         @{ Name = 'reading a bot log, or a watch that only Ctrl+C ends'; Command = 'Get-MmLog eth; Watch-MmMarket -Count 1'; Expect = '(?s)Get-MmLog.*not recognized.*Watch-MmMarket.*not recognized' }
         @{ Name = 'deciding approvals'; Command = 'Approve-MmApprovalRequest apr-000000000000 -Reason x -Confirm:$false'; Expect = 'not recognized' }
         @{ Name = 'reading a file through -Path'; Command = 'Get-MmAuditLog -Path /etc/passwd'; Expect = 'FullLanguageRequired|restricted session may not' }
+        @{ Name = 'writing a file through -Path'; Command = 'Export-MmMetric -Path /tmp/mmop-agent.prom; Test-Path /tmp/mmop-agent.prom'; Expect = '(?s)restricted session may not.*(False|not recognized)' }
         # The session can set a variable of its process's environment: a process of its own, as the launcher starts it.
         @{ Name = 'redirecting mmctl through the environment'; Command = '$env:MMOPERATOR_MMCTL = "/bin/echo"; "mmctl=" + (Get-MmOperatorOption).MmctlPath'; Expect = 'mmctl=' + [regex]::Escape([IO.Path]::GetTempPath()) + 'mmop-pester-\w+/bin/mmctl'; Process = $true }
     ) {

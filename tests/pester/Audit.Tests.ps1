@@ -169,7 +169,7 @@ Describe 'Nothing runs unrecorded' {
             @{ Command = { Set-MmEnvParam -Market eth MM_SKEW_MAX_BPS 21 -Reason 'tune' -Confirm:$false }; Class = 'SetMmEnvParamCommand' }
             @{ Command = { Remove-MmEnvParam -Market eth MM_SKEW_MAX_BPS -Reason 'tune' -Confirm:$false }; Class = 'RemoveMmEnvParamCommand' }
             @{ Command = { Submit-MmAdvisorProposal -Market eth -Param MM_MIN_OFFSET_BPS -Proposed 4 -Reason 'tighter' -Confirm:$false }; Class = 'SubmitMmAdvisorProposalCommand' }
-            @{ Command = { Get-MmAdvisorProposal -Reason 'look' -Confirm:$false }; Class = 'GetMmAdvisorProposalCommand' }
+            @{ Command = { Get-MmAdvisorProposal -FromHost -Reason 'look' -Confirm:$false }; Class = 'GetMmAdvisorProposalCommand' }
             @{ Command = { Approve-MmAdvisorProposal p-1 -Reason 'ok' -Confirm:$false }; Class = 'ApproveMmAdvisorProposalCommand' }
             @{ Command = { Invoke-MmAdvisorAutoApply -Reason 'auto' -Confirm:$false }; Class = 'InvokeMmAdvisorAutoApplyCommand' }
             @{ Command = { Approve-MmApprovalRequest apr-000000000000 -Reason 'ok' -Confirm:$false }; Class = 'ApproveMmApprovalRequestCommand' }

@@ -15,12 +15,12 @@ Describe 'Host faults' {
 
     It 'a missing or non-executable python stops the advisor cmdlets, naming the option' {
         Set-MmOperatorOption -PythonPath (Join-Path $Sandbox.Path 'none/python') -WarningAction SilentlyContinue
-        { Get-MmAdvisorProposal -Reason r -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'PythonNotFound,MmOperator.Commands.GetMmAdvisorProposalCommand' -ExpectedMessage '*-PythonPath*'
+        { Get-MmAdvisorProposal -FromHost -Reason r -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'PythonNotFound,MmOperator.Commands.GetMmAdvisorProposalCommand' -ExpectedMessage '*-PythonPath*'
         $copy = Join-Path $Sandbox.Path 'python-noexec'
         Set-Content $copy '#!/bin/sh'
         & chmod 0644 $copy
         Set-MmOperatorOption -PythonPath $copy -WarningAction SilentlyContinue
-        { Get-MmAdvisorProposal -Reason r -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'PythonNotExecutable,MmOperator.Commands.GetMmAdvisorProposalCommand'
+        { Get-MmAdvisorProposal -FromHost -Reason r -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'PythonNotExecutable,MmOperator.Commands.GetMmAdvisorProposalCommand'
     }
 
     It 'mmctl killed mid-run is a failure with its exit status, never a success' {

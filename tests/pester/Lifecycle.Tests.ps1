@@ -133,6 +133,13 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
         { Stop-MmMarket eth -Reason "ok`nNeed approval: NO" -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidReason StopMmMarketCommand)
         (Get-InvocationCount $Sandbox) | Should -Be $before
     }
+
+    It 'refuses a reason holding token=... and says how to reword it, without the value' {
+        $before = (Get-InvocationCount $Sandbox)
+        { Stop-MmMarket eth -Reason 'token=hunter22 leaked' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidReason StopMmMarketCommand) -ExpectedMessage "*without '=' or ':' and the value, for example 'token rotated'*"
+        $Error[0].Exception.Message | Should -Not -Match 'hunter22'
+        (Get-InvocationCount $Sandbox) | Should -Be $before
+    }
 }
 
 Describe 'Approval' {
@@ -207,11 +214,12 @@ Describe 'Invoke-MmAction and Get-MmCapability' {
 
     It 'lists every action the runbook names' {
         $capabilities = Get-MmCapability
-        $capabilities.Name | Should -Be @('status', 'start', 'stop', 'restart', 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param', 'env_read', 'env_edit', 'advisor_submit', 'advisor_list_pending', 'advisor_approve', 'advisor_warren_auto', 'env_history', 'env_undo')
+        $capabilities.Name | Should -Be @('status', 'start', 'stop', 'restart', 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param', 'env_read', 'env_edit', 'advisor_submit', 'advisor_read_pending', 'advisor_list_pending', 'advisor_approve', 'advisor_warren_auto', 'env_history', 'env_undo', 'metrics')
         ($capabilities | Where-Object Supported | Select-Object -First 4).Cmdlet | Should -Be @('Get-MmStatus', 'Start-MmMarket', 'Stop-MmMarket', 'Restart-MmMarket')
         foreach ($cmdlet in ($capabilities | Where-Object Supported).Cmdlet -split ', ') { Get-Command $cmdlet -Module MmOperator | Should -Not -BeNullOrEmpty }
         ($capabilities | Where-Object Name -eq status).NeedsApproval | Should -BeFalse
         ($capabilities | Where-Object Name -eq stop).NeedsApproval | Should -BeTrue
+        ($capabilities | Where-Object Name -in advisor_read_pending, metrics).NeedsApproval | Should -Be @($false, $false)
     }
 
     It 'refuses <_> without calling anything, and says to escalate' -ForEach 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param' {

@@ -66,7 +66,7 @@ Describe 'Get-MmMarket' {
             $all.State | Should -Be @('Crashed', 'Running', 'Crashed', 'Stopped', 'Stopped')
             $all.Pid | Should -Be @($DeadPid, $running, $DeadPid, $null, $null)
             (Get-MmMarket -State Crashed).Market | Should -Be @('BTC-USD', 'gone')
-            (Get-MmMarket Running, Crashed).Count | Should -Be 3
+            (Get-MmMarket -State Running, Crashed).Count | Should -Be 3
             ($all | Format-Table | Out-String) | Should -Match 'BTC-USD\s+Crashed\s+\d+ testnet\s+\.env\.btc\s+stale pid file'
             $plans = @(Get-MmMarket -State Running | Stop-MmMarket -Reason 'glance' -WhatIf 6>&1) -join "`n"
             $plans | Should -Match ([regex]::Escape("- Action(s): $($Sandbox.MmctlPath) stop eth --json"))
@@ -100,6 +100,60 @@ Describe 'Get-MmMarket' {
         $failure = Invoke-WithFault 'garbage' { Get-MmMarket -ErrorAction SilentlyContinue -ErrorVariable errors; $errors }
         @($failure).Count | Should -Be 1
         $failure.FullyQualifiedErrorId | Should -Be (Id HostOutputInvalid GetMmMarketCommand)
+    }
+}
+
+Describe 'A market named in a read' {
+    It 'Get-MmMarket <_> is the market eth (position 0 is -Market), from the one status listing' -ForEach 'eth', 'ETH', 'Eth', 'eth-usd', 'ETH-USD' {
+        $before = Get-InvocationCount $Sandbox
+        $listed = @(Get-MmMarket $_ -ErrorVariable errors)
+        $errors | Should -BeNullOrEmpty
+        $listed.Market | Should -Be 'ETH-USD'
+        StatusRuns $before | Should -Be @('status --json')
+    }
+
+    It 'every read takes ETH, Eth and eth-usd for eth' {
+        (Get-MmStatus ETH).Slug | Should -Be 'eth'
+        (Get-MmEnvParam -Market eth-usd -Name MM_MARKET_NAME).Value | Should -Be 'ETH-USD'
+        (Wait-MmMarket Eth -State Stopped -Timeout 60).Market | Should -Be 'ETH-USD'
+        Get-MmLog SPX500M-usd -ErrorAction SilentlyContinue -ErrorVariable errors
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id BotLogNotFound GetMmLogCommand) -Because 'spx500m has written no log: the market was found'
+        @(Get-MmMarket ETH, eth-usd, BTC -State Stopped).Market | Should -Be @('BTC-USD', 'ETH-USD')
+    }
+
+    It 'a name that is none of the markets is an error, and the others are still shown' {
+        $listed = @(Get-MmMarket ETHUSDT, btc -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $listed.Market | Should -Be 'BTC-USD'
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id InvalidMarketFormat GetMmMarketCommand)
+        $errors[0].Exception.Message | Should -BeLike "*Closest safe alternative: 'ETH-USD'*"
+        @(Get-MmMarket DOGE -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty -Because 'every market named was refused'
+    }
+
+    It 'a state change stays strict: Stop-MmMarket ETH is refused with the exact name, and nothing runs' {
+        $before = Get-InvocationCount $Sandbox
+        { Stop-MmMarket ETH -Reason 'case' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id InvalidMarketFormat StopMmMarketCommand) -ExpectedMessage "*Closest safe alternative: 'ETH-USD'*"
+        Get-InvocationCount $Sandbox | Should -Be $before
+    }
+}
+
+Describe 'Export-MmMetric' {
+    It 'refuses a path node_exporter would not read before anything runs or is written' {
+        $before = Get-InvocationCount $Sandbox
+        $path = Join-Path $TestDrive 'metrics.txt'
+        { Export-MmMetric -Path $path -ErrorAction Stop } | Should -Throw -ErrorId (Id MetricsPathRefused ExportMmMetricCommand) -ExpectedMessage '*reads only `*.prom files*'
+        { Export-MmMetric -Path (Join-Path $TestDrive 'none/metrics.prom') -ErrorAction Stop } | Should -Throw -ErrorId (Id MetricsPathRefused ExportMmMetricCommand)
+        $path | Should -Not -Exist
+        Get-InvocationCount $Sandbox | Should -Be $before
+    }
+
+    It 'writes the metrics of a host whose markets cannot be read, saying so' {
+        $text = Invoke-WithFault 'garbage' { Export-MmMetric -HostLabel h -ErrorAction SilentlyContinue -ErrorVariable errors; $errors } -On status
+        $errors = @($text | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id HostOutputInvalid ExportMmMetricCommand)
+        $metrics = "$($text | Where-Object { $_ -is [string] })"
+        $metrics | Should -Match 'mm_read_ok\{host="h",part="markets"\} 0'
+        $metrics | Should -Not -Match 'mm_market_up\{'
+        $metrics | Should -Match 'mm_journal_valid\{host="h"\} 1'
     }
 }
 
@@ -218,8 +272,28 @@ Describe 'Watch-MmMarket' {
         StatusRuns $before | Should -Be @('status --json', 'status --json')
         $out.Count | Should -Be 4
         $out[0], $out[2] | Should -Match '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ  Get-MmMarket every 0.25 s'
-        $out[1] | Should -Match '(?m)^MU_24_5-USD\s+Stopped'
+        $out[1] | Should -Match '(?m)^ +MU_24_5-USD\s+Stopped'
         Fits80 ($out -join "`n")
+    }
+
+    It '-Market watches those markets: a crashed one marked !, a running bot''s uptime shown; a market not in the repo is refused' {
+        $running = (Invoke-Mmctl $Sandbox start eth --json).Json.pid
+        Crash btc
+        try {
+            $out = @(Watch-MmMarket eth, BTC-USD -Count 1 | Write-Output)
+            $out[0] | Should -Match '! crashed or orphaned: a human acts +\* changed since the last refresh'
+            $out[1] | Should -Match '(?m)^!  BTC-USD\s+Crashed\s+\d+'
+            $out[1] | Should -Match "(?m)^   ETH-USD\s+Running\s+$running\s+\d\d:\d\d:\d\d\s+testnet"
+            $out[1] | Should -Not -Match 'MU_24_5-USD|SPX500m-USD'
+            Fits80 ($out -join "`n")
+        }
+        finally { StopAll }
+
+        $before = Get-InvocationCount $Sandbox
+        $refused = @(Watch-MmMarket eth, nosuch -Count 1 -ErrorAction SilentlyContinue -ErrorVariable errors)
+        $refused | Should -BeNullOrEmpty
+        $errors[0].FullyQualifiedErrorId | Should -Be (Id UnknownMarket WatchMmMarketCommand)
+        Get-InvocationCount $Sandbox | Should -Be $before -Because 'nothing is watched'
     }
 }
 

@@ -74,7 +74,7 @@ Describe 'A bot that outlived its stop' {
             $refusal.Exception.Message | Should -Match "kill -KILL $botPid"
             { Restart-MmMarket eth -Reason 'second bot' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id OrphanedBotRunning RestartMmMarketCommand)
             @(Get-BotPid $EthFile) | Should -Be @($botPid) -Because 'exactly one bot quotes the market'
-            (Watch-MmMarket -Count 1 | Out-String) | Should -Match "ETH-USD\s+Orphaned\s+$botPid"
+            (Watch-MmMarket eth -Count 1 | Out-String) | Should -Match "(?m)^!\s+ETH-USD\s+Orphaned\s+$botPid\s.*\s+pid $botPid"
             $again = Stop-MmMarket eth -Reason 'SEV1 again' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable stopFailures
             ($again.Outcome, $again.Output.status) | Should -Be @('Failed', 'not_running')
             $stopFailures[0].FullyQualifiedErrorId | Should -Be (Id OrphanedBotRunning StopMmMarketCommand)

@@ -32,7 +32,8 @@ Describe 'A key protected only by the repo policy' {
         $DebugPreference = 'Continue'
         $everything = @(
             Get-MmEnvParam eth -Verbose *>&1
-            Get-MmAdvisorProposal -Reason 'review' -Confirm:$false -Verbose *>&1
+            Get-MmAdvisorProposal -Verbose *>&1
+            Get-MmAdvisorProposal -FromHost -Reason 'review' -Confirm:$false -Verbose *>&1
             Approve-MmAdvisorProposal DESK-1 -Reason 'check' -Confirm:$false -Verbose -ErrorAction Continue *>&1
         )
         $everything | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object FullyQualifiedErrorId | Should -Contain 'protected_key,MmOperator.Commands.ApproveMmAdvisorProposalCommand'

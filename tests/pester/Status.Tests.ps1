@@ -82,13 +82,10 @@ Describe 'Markets that are refused before anything runs' {
 
     It 'refuses <Text> with <Id> and suggests <Hint>' -ForEach @(
         @{ Text = 'ETH/USD'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
-        @{ Text = 'eth-usd'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
         @{ Text = 'ETHUSD'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
         @{ Text = '.env.ETH'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
         @{ Text = '.env.eth.iter003'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
         @{ Text = 'ETH-USDT'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
-        @{ Text = 'mu_24_5-usd'; Id = 'InvalidMarketFormat'; Hint = "'MU_24_5-USD'" }
-        @{ Text = 'SPX500M-USD'; Id = 'UnknownMarket'; Hint = "'SPX500m-USD'" }
         @{ Text = 'doge'; Id = 'UnknownMarket'; Hint = 'Markets here' }
         @{ Text = '../.env.eth'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
         @{ Text = '/home/operator/Code/MM/.env.eth'; Id = 'InvalidMarketFormat'; Hint = 'Accepted forms' }
@@ -106,6 +103,18 @@ Describe 'Markets that are refused before anything runs' {
         { Get-MmStatus -Market $Text -ErrorAction Stop } | Should -Throw -ErrorId "$Id,$Cmd" -ExpectedMessage "*$Hint*"
         (Get-InvocationCount $Sandbox) | Should -Be $before
         Get-FileHashes $Sandbox | Should -Be $Hashes
+    }
+
+    It 'a read takes <Text> for <Slug>; a state change refuses it with <Id> and suggests <Hint>' -ForEach @(
+        @{ Text = 'eth-usd'; Slug = 'eth'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
+        @{ Text = 'mu_24_5-usd'; Slug = 'mu_24_5'; Id = 'InvalidMarketFormat'; Hint = "'MU_24_5-USD'" }
+        @{ Text = 'SPX500M-USD'; Slug = 'spx500m'; Id = 'UnknownMarket'; Hint = "'SPX500m-USD'" }
+        @{ Text = 'ETH'; Slug = 'eth'; Id = 'InvalidMarketFormat'; Hint = "'ETH-USD'" }
+    ) {
+        (Get-MmStatus -Market $Text -ErrorAction Stop).Slug | Should -Be $Slug
+        $before = (Get-InvocationCount $Sandbox)
+        { Stop-MmMarket -Market $Text -Reason 'strict' -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId "$Id,MmOperator.Commands.StopMmMarketCommand" -ExpectedMessage "*$Hint*"
+        (Get-InvocationCount $Sandbox) | Should -Be $before
     }
 
     It 'refuses a symbol two files trade, naming both' {

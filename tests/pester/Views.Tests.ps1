@@ -7,7 +7,7 @@ BeforeAll {
     $script:Change = Set-MmEnvParam -Market eth -Key MM_SPREAD_MULTIPLIER -Value 1.7 -Reason 'widen after the fills' -Confirm:$false
     $script:Submitted = [pscustomobject]@{ Market = 'eth'; Param = 'MM_SPREAD_MULTIPLIER'; Proposed = '1.8500001'; Confidence = 'high' } |
         Submit-MmAdvisorProposal -Reason 'tune the spread' -Confirm:$false
-    $script:Proposals = @(Get-MmAdvisorProposal -Reason 'review the pending proposals' -Confirm:$false)
+    $script:Proposals = @(Get-MmAdvisorProposal -FromHost -Reason 'review the pending proposals' -Confirm:$false)
     $script:Records = @(Get-MmAuditLog)
 
     # The default view at 80 columns: every line fits, nothing ends in an ellipsis, and each text is there whole
@@ -21,6 +21,21 @@ BeforeAll {
         # text is compared without the layout's white space.
         $flat = $text -replace '\s+', ''
         foreach ($part in $Whole) { $flat.Contains(($part -replace '\s+', '')) | Should -BeTrue -Because "'$part' is shown whole" }
+    }
+
+    # At 80 columns no pid or id is split across two lines (someone may be about to type kill): each token
+    # found in the rendering with its layout's white space removed is also found whole on its lines.
+    function script:Assert-Unsplit([object[]] $InputObject, [string[]] $Token, [switch] $Table) {
+        $text = if ($Table) { $InputObject | Format-Table | Out-String -Width 80 } else { $InputObject | Out-String -Width 80 }
+        $lines = $text -split '\r?\n'
+        @($lines | Where-Object { $_.Length -gt 80 }) | Should -BeNullOrEmpty -Because 'every line fits 80 columns'
+        foreach ($item in $Token | Where-Object { $_ } | Sort-Object -Unique) {
+            $pattern = '(?<![\w-])' + [regex]::Escape($item) + '(?![\w-])'
+            $inFlat = [regex]::Matches(($text -replace '\s+', ''), [regex]::Escape($item)).Count
+            $onLines = ($lines | ForEach-Object { [regex]::Matches($_, $pattern).Count } | Measure-Object -Sum).Sum
+            $inFlat | Should -BeGreaterThan 0 -Because "'$item' is shown"
+            $onLines | Should -Be $inFlat -Because "'$item' is never split across lines:`n$text"
+        }
     }
 
     # One column of a table, its wrapped lines joined: the text a reader follows down the column.
@@ -69,6 +84,57 @@ Describe 'Default views at 80 columns' {
         ($shown | Out-String -Width 80) | Should -Not -Match '[\x00-\x09\x0B-\x1F]'
     }
 
+    It 'never splits a pid or an id of <Name> across lines' -ForEach @(
+        @{ Name = 'markets'; Make = { Get-MmMarket }; Tokens = { param($o) $o.Pid } }
+        @{ Name = 'a start''s result'; Make = { $Started }; Tokens = { param($o) $o.NewStatus.Pid } }
+        @{ Name = 'an edit''s result'; Make = { $Change }; Tokens = { param($o) $o.NewStatus.Pid } }
+        @{ Name = 'journal records'; Make = { $Records }; Tokens = { param($o) [regex]::Matches(($o.Detail -join ' '), 'pid (\d+)').ForEach({ $_.Groups[1].Value }) } }
+        @{ Name = 'proposals'; Make = { $Proposals }; Tokens = { param($o) $o.ProposalId } }
+    ) {
+        $objects = @(& $Make)
+        $objects.Count | Should -BeGreaterThan 0
+        Assert-Unsplit $objects -Token @(& $Tokens $objects)
+    }
+
+    It 'never splits a pid or an id of a long <Name>, wherever it falls, and wraps at spaces' -ForEach @(
+        @{ Name = 'result'; Table = $false }
+        @{ Name = 'result table'; Table = $true }
+        # A note holds pids and kill commands, never an id longer than its 18 columns.
+        @{ Name = 'orphan note'; Table = $false }
+        @{ Name = 'journal record'; Table = $false }
+    ) {
+        foreach ($words in 0..40) {
+            $detail = ('w ' * $words) + 'but pid 4194301 is still running: kill -TERM 4194301, then kill -KILL 4194301 if it stays (record 20261204T174713083Z-e8c54e)'
+            $object = switch ($Name) {
+                'orphan note' { [MmOperator.Status.MarketStatus]@{ Market = 'ETH-USD'; Slug = 'eth'; State = 'Orphaned'; Pid = 4194302; ControllerId = 'c'; GeneratedAt = [datetime]::UtcNow; Note = $detail } }
+                'journal record' { [MmOperator.Audit.AuditRecord]@{ Id = '20261204T174713083Z-e8c54f'; Time = [datetime]::UtcNow; Action = 'stop'; Market = 'ETH-USD'; Outcome = 'Failed'; Approval = 'ConfirmFalse'; Reason = 'SEV1'; Detail = $detail } }
+                default { [MmOperator.Lifecycle.ActionResult]@{ Action = 'stop'; Market = 'ETH-USD'; Command = 'mmctl stop eth --json'; Outcome = 'Failed'; Detail = $detail; Reason = 'SEV1'; Approval = 'ConfirmFalse' } }
+            }
+            $shown = [psobject]::AsPSObject($object)
+            $shown.PSObject.TypeNames.Insert(0, ($object.GetType().FullName -replace '\.(Lifecycle|Status|Audit)\.', '.'))
+            Assert-Unsplit $shown -Token '4194301', $(if ($Name -ne 'orphan note') { '20261204T174713083Z-e8c54e' }) -Table:$Table
+        }
+    }
+
+    It 'lays out a note and a result in a ConstrainedLanguage session as in a normal one (the agent''s)' {
+        $orphan = [psobject]::AsPSObject([MmOperator.Status.MarketStatus]@{ Market = 'ETH-USD'; Slug = 'eth'; State = 'Orphaned'; Pid = 4194302; ControllerId = 'c'; GeneratedAt = [datetime]::UtcNow; Note = 'pid 4194302 lives without mmctl knowing it; a human ends it on the host: kill -TERM 4194302' })
+        $orphan.PSObject.TypeNames.Insert(0, 'MmOperator.MarketStatus')
+        $state = [initialsessionstate]::CreateDefault2()
+        $state.LanguageMode = 'ConstrainedLanguage'
+        $state.ImportPSModule($env:MMOPERATOR_TEST_MODULE)
+        $runspace = [runspacefactory]::CreateRunspace($state)
+        $runspace.Open()
+        $ps = [powershell]::Create()
+        $ps.Runspace = $runspace
+        try {
+            $text = $ps.AddScript('param($objects) $ExecutionContext.SessionState.LanguageMode; $objects | ForEach-Object { $_ | Out-String -Width 80 }').AddArgument(@($orphan, $Started)).Invoke() -join "`n"
+        }
+        finally { $ps.Dispose(); $runspace.Dispose() }
+        $text | Should -Match '^ConstrainedLanguage'
+        $text | Should -Match 'kill\s+-TERM\s+4194302'
+        $text | Should -Match ('started \(pid {0}\)' -f $Started.NewStatus.Pid)
+    }
+
     It 'Get-MmAdvisorProposal shows the id and the value to approve whole' {
         $Proposals.Count | Should -Be 1
         Assert-Fits80 $Proposals -Whole @($Submitted.ProposalIds[0], 'NewValue : 1.8500001', 'PreviousValue : 1.7')
@@ -106,11 +172,57 @@ Describe 'Reports: ConvertTo-Json and Export-Csv' {
 
     It 'Export-Csv of <Name> writes no list''s type name, and keeps <Column> readable' -ForEach @(
         @{ Name = 'playbooks'; Make = { Get-MmPlaybook RecoveryAfterIncident }; Column = 'StepsText'; Expect = 'status \(approval: NO\): Show status first\.\nstart \(approval: YES\)' }
-        @{ Name = 'env changes'; Make = { $Change }; Column = 'NewStatusText'; Expect = 'New status:\n- ETH-USD: Running' }
+        @{ Name = 'env changes'; Make = { $Change }; Column = 'NewStatusLine'; Expect = '^ETH-USD: Running \(pid \d+\)$' }
     ) {
         $csv = & $Make | ConvertTo-Csv
         ($csv -join "`n") | Should -Not -Match 'System\.Collections|z__'
         (($csv | ConvertFrom-Csv).$Column -replace '\r') | Should -Match $Expect
+    }
+
+    It 'ConvertTo-Csv of <Name> has one line per row, times in ISO 8601 UTC and the host''s answer as JSON' -ForEach @(
+        @{ Name = 'the journal'; Make = { Get-MmAuditLog } }
+        @{ Name = 'a start''s results'; Make = { $Started } }
+        @{ Name = 'an edit''s results'; Make = { $Change } }
+    ) {
+        $objects = @(& $Make)
+        $csv = @($objects | ConvertTo-Csv)
+        $csv.Count | Should -Be ($objects.Count + 1) -Because 'no field holds a line break, so each row is one line'
+        ($csv -join "`n") | Should -Not -Match '@\{|System\.'
+        $rows = @($csv | ConvertFrom-Csv)
+        foreach ($row in $rows) {
+            $row.TimeUtc | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$'
+            $row.PSObject.Properties.Name | Should -Not -Contain 'Time' -Because 'the culture''s text has no zone'
+        }
+        # The objects keep the typed time, in UTC, for scripts.
+        foreach ($object in $objects) { $object.Time.Kind | Should -Be 'Utc'; $object.Time | Should -BeOfType [datetime] }
+        $answers = @($rows | ForEach-Object { if ($_.PSObject.Properties['ResultJson']) { $_.ResultJson } elseif ($_.PSObject.Properties['OutputJson']) { $_.OutputJson } } | Where-Object { $_ })
+        if ($Name -ne 'an edit''s results') {
+            $answer = $answers[0] | ConvertFrom-Json
+            $answer.status | Should -Be 'started'
+            $answer.pid | Should -Be $Started.NewStatus.Pid
+        }
+    }
+
+    It 'a refused row of the journal keeps the rejected value; each record and result of one command shares its batch' {
+        Set-MmEnvParam -Market eth -Key MM_SPREAD_MULTIPLIER -Value 'abc' -Reason 'fat finger' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refused
+        $refused[0].FullyQualifiedErrorId | Should -Be 'EnvValueOutOfBounds,MmOperator.Commands.SetMmEnvParamCommand'
+        $refused[0].TargetObject.NewValue | Should -Be 'abc'
+        $row = Get-MmAuditLog -Outcome Refused -Last 1 | ConvertTo-Csv | ConvertFrom-Csv
+        $row.Key | Should -Be 'MM_SPREAD_MULTIPLIER'
+        $row.NewValue | Should -Be 'abc'
+
+        $Started.Batch | Should -Not -BeNullOrEmpty
+        @(Get-MmAuditLog | Where-Object Batch -eq $Started.Batch | Select-Object -ExpandProperty Action -Unique) | Should -Be @('start')
+        $Change.Batch | Should -Be (Get-MmAuditLog | Where-Object Id -eq $Change.AuditId).Batch
+        $Change.User | Should -Be ([Environment]::UserName)
+        $Change.HostName | Should -Be ([Environment]::MachineName)
+    }
+
+    It 'ConvertTo-Json of the journal and results stays as it was: the time, the answer as an object, the multi-line texts' {
+        $json = Get-MmAuditLog | Where-Object { $_.Action -eq 'start' -and $_.Outcome -eq 'Succeeded' } | ConvertTo-Json -Depth 4
+        $json | Should -Match '"Time": "\d{4}-\d\d-\d\dT[\d:.]+Z"'
+        $json | Should -Match '"Result": \{\s*"status": "started"'
+        $Started | ConvertTo-Json -Depth 4 | Should -Match '"ResultText": "Result:\\n- start ETH-USD'
     }
 
     It 'the audit record, the env change and the proposal name the before/after pair alike' {
@@ -125,6 +237,50 @@ Describe 'Reports: ConvertTo-Json and Export-Csv' {
         $line | Should -Match '"argv":null.*"before":"1\.5","after":"1\.7"'
         $line | Should -Not -Match 'previous_value|command_line'
         (Test-MmAuditLog).IsValid | Should -BeTrue
+    }
+}
+
+Describe 'An empty result says so, and writes nothing to the pipeline' {
+    BeforeAll {
+        $script:Empty = New-TestSandbox -Market eth
+        # Whatever a command wrote, apart: its objects, and the lines it showed (the information stream).
+        function script:Invoke-Shown([scriptblock] $Command) {
+            $all = @(& $Command 6>&1)
+            [pscustomobject]@{
+                Objects = @($all | Where-Object { $_ -isnot [System.Management.Automation.InformationRecord] })
+                Shown = ($all | Where-Object { $_ -is [System.Management.Automation.InformationRecord] }) -join "`n"
+            }
+        }
+    }
+
+    AfterAll {
+        Remove-TestSandbox $Empty
+        $Sandbox | Set-MmOperatorOption -WarningAction Stop
+    }
+
+    It '<Name> says <Expect>' -ForEach @(
+        @{ Name = 'Get-MmAuditLog'; Command = { Get-MmAuditLog }; Expect = 'The audit journal .* is empty' }
+        @{ Name = 'Get-MmStatus'; Command = { Get-MmStatus }; Expect = 'No market is started' }
+        @{ Name = 'Get-MmMarket -State Running'; Command = { Get-MmMarket -State Running }; Expect = 'No market is Running; the repo has 1' }
+        @{ Name = 'Get-MmApprovalRequest'; Command = { Get-MmApprovalRequest }; Expect = 'No approval request is filed' }
+        @{ Name = 'Get-MmAdvisorProposal'; Command = { Get-MmAdvisorProposal -Reason 'morning review of the pending proposals' -Confirm:$false }; Expect = 'No advisor proposal is pending' }
+        @{ Name = 'Get-MmAuditLog -Market btc'; Command = { Get-MmAuditLog -Market btc }; Expect = 'No record of the audit journal matches \(\d+ records' }
+    ) {
+        $result = Invoke-Shown $Command
+        $result.Objects | Should -BeNullOrEmpty
+        $result.Shown | Should -Match $Expect
+    }
+
+    It 'Get-MmLog says a log is empty' {
+        $log = Join-Path $Empty.RepoPath 'data/mm_journal/mm_env_eth.log'
+        New-Item -ItemType File -Force $log | Out-Null
+        $result = Invoke-Shown { Get-MmLog eth }
+        $result.Objects | Should -BeNullOrEmpty
+        $result.Shown | Should -Match 'The log .*mm_env_eth\.log is empty'
+    }
+
+    It 'a result that is not empty says nothing more' {
+        (Invoke-Shown { Get-MmMarket }).Shown | Should -BeNullOrEmpty
     }
 }
 
@@ -144,7 +300,7 @@ Describe 'Tab completion' {
         Complete 'Get-MmAuditLog -Action advisor_s' | Should -Be @('advisor_submit')
         Complete 'Get-MmAuditLog -Outcome Ref' | Should -Be @('Refused')
         @(Get-MmAuditLog -Outcome Succeeded -Action set).Count | Should -Be 1
-        @(Get-MmAuditLog -Outcome Refused).Count | Should -Be 0
+        @(Get-MmAuditLog -Outcome Declined 6>$null).Count | Should -Be 0
     }
 
     It 'offers the pending proposal ids to Approve-MmAdvisorProposal without running the listing' {

@@ -32,6 +32,12 @@ public sealed record AdvisorProposal
 
     public string? GuardrailStatus { get; init; }
 
+    /// <summary>
+    /// Why the submitter proposed it (the row's reason_note). Not named Reason: piped into
+    /// Approve-MmAdvisorProposal, it would bind as the approver's own reason.
+    /// </summary>
+    public string? ReasonNote { get; init; }
+
     public DateTime? Created { get; init; }
 
     public bool IsProtected { get; init; }
@@ -58,6 +64,7 @@ public sealed record AdvisorProposal
         Confidence = VisibleText.Of(Confidence),
         EscalationTarget = VisibleText.Of(EscalationTarget),
         GuardrailStatus = VisibleText.Of(GuardrailStatus),
+        ReasonNote = VisibleText.Of(ReasonNote),
     };
 }
 
@@ -121,6 +128,9 @@ public sealed class ProposalApplication
     public string? Mode { get; init; }
 
     public MarketStatus? NewStatus { get; init; }
+
+    /// <summary>Why the submitter proposed it (the proposal's reason_note); <see cref="Reason"/> is the approver's.</summary>
+    public string? ReasonNote { get; init; }
 
     public required string Reason { get; init; }
 

@@ -34,6 +34,7 @@ public sealed partial class ProposalRecord
         Confidence = Text(row, "confidence");
         EscalationTarget = Text(row, "escalation_target");
         GuardrailStatus = Text(row, "guardrail_status");
+        ReasonNote = Text(row, "reason_note");
         Deadman = Kind(row, "deadman") == JsonValueKind.True;
         IsWarrenAutoEligible = Deadman
             && Kind(row, "guardrail_status") == JsonValueKind.String && GuardrailStatus == "passed"
@@ -70,6 +71,8 @@ public sealed partial class ProposalRecord
 
     private string? GuardrailStatus { get; }
 
+    private string? ReasonNote { get; }
+
     private bool Deadman { get; }
 
     [GeneratedRegex("^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?\\z")]
@@ -81,7 +84,10 @@ public sealed partial class ProposalRecord
     [GeneratedRegex("^[+-]?s?nan[0-9]*\\z", RegexOptions.IgnoreCase)]
     private static partial Regex NanText();
 
-    /// <summary>The proposal as shown: its old and proposed values by its key (<see cref="KeyRules.Shown"/>), a protected key's masked whole.</summary>
+    /// <summary>
+    /// The proposal as shown: its old and proposed values by its key (<see cref="KeyRules.Shown"/>), a protected key's masked whole;
+    /// the submitter's reason with any secret-like KEY=value masked (a row the host's own submit script wrote was never checked).
+    /// </summary>
     public AdvisorProposal ToProposal(KeyRules keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
@@ -97,6 +103,7 @@ public sealed partial class ProposalRecord
             Confidence = Confidence,
             EscalationTarget = EscalationTarget,
             GuardrailStatus = GuardrailStatus,
+            ReasonNote = SecretMasker.HideAssignments(ReasonNote, keys),
             Created = TsValue is > -6e10 and < 2.5e11 ? DateTime.UnixEpoch.AddSeconds(TsValue.Value) : null,
             IsProtected = Param is not null && keys.IsProtected(Param),
             IsWarrenAutoEligible = IsWarrenAutoEligible,

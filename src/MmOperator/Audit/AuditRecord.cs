@@ -34,12 +34,22 @@ public sealed class AuditRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Batch { get; set; }
 
-    /// <summary>When the action ended (or, on an Intended record, when it was about to start).</summary>
+    /// <summary>When the action ended (or, on an Intended record, when it was about to start), in UTC; hidden so Export-Csv shows <see cref="TimeUtc"/> instead of the culture's text without a zone.</summary>
+    [Hidden]
     public DateTime Time { get; set; }
 
-    /// <summary>When it was approved (the answer, or the human's decision on the ticket); only on an approved attempt's records.</summary>
+    /// <summary><see cref="Time"/> as ISO 8601 UTC, for reports (not stored).</summary>
+    [JsonIgnore]
+    public string TimeUtc => Reporting.CsvField.Time(Time);
+
+    /// <summary>When it was approved (the answer, or the human's decision on the ticket); only on an approved attempt's records. Hidden from CSV as <see cref="Time"/> is.</summary>
+    [Hidden]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DateTime? ApprovedAt { get; set; }
+
+    /// <summary><see cref="ApprovedAt"/> as ISO 8601 UTC, for reports (not stored).</summary>
+    [JsonIgnore]
+    public string? ApprovedAtUtc => ApprovedAt is { } at ? Reporting.CsvField.Time(at) : null;
 
     public string User { get; set; } = string.Empty;
 
@@ -84,10 +94,24 @@ public sealed class AuditRecord
 
     public string? ErrorId { get; set; }
 
+    /// <summary>What happened, in the module's words; a plan it quotes keeps its lines, so Export-Csv shows <see cref="DetailLine"/>.</summary>
+    [Hidden]
     public string? Detail { get; set; }
 
-    /// <summary>The host's JSON answer (secrets masked): a JsonElement in the journal, a PowerShell object when emitted.</summary>
+    /// <summary><see cref="Detail"/> on one line, for reports (not stored).</summary>
+    [JsonIgnore]
+    public string? DetailLine => Reporting.CsvField.OneLine(Detail);
+
+    /// <summary>
+    /// The host's JSON answer (secrets masked): a JsonElement in the journal, a PowerShell object when
+    /// emitted; hidden so Export-Csv shows <see cref="ResultJson"/> instead of @{...}.
+    /// </summary>
+    [Hidden]
     public object? Result { get; set; }
+
+    /// <summary><see cref="Result"/> as compact JSON, set when the journal is read (not stored: the journal keeps the answer itself).</summary>
+    [JsonIgnore]
+    public string? ResultJson { get; set; }
 
     /// <summary>The key's value before the change; "before" in the journal, whose shape and hashes stay as written.</summary>
     [JsonPropertyName("before")]

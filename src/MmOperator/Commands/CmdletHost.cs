@@ -298,9 +298,12 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     /// <summary>Stops the command for a broken precondition (configuration, missing host pieces).</summary>
     public void Require(Action<OperatorOptions> precondition) => RunbookFlow.Require(this, precondition);
 
-    /// <summary>The catalog entry for a market, or null after writing the refusal as an error (read-only commands journal nothing).</summary>
+    /// <summary>
+    /// For a read-only command: the catalog entry for a market, letter case aside (<see cref="MarketCatalog.ResolveLookup"/>),
+    /// or null after writing the refusal as an error (read-only commands journal nothing).
+    /// </summary>
     public MarketEntry? ResolveOrWriteError(Market market) =>
-        RunbookFlow.TryResolve(Catalog, market, refusal => WriteError(refusal.ToErrorRecord()));
+        RunbookFlow.TryResolve(Catalog, market, refusal => WriteError(refusal.ToErrorRecord()), lookup: true);
 
     /// <summary>A restricted session has no file access; a -Path parameter would give it some.</summary>
     public void RefusePathWhenRestricted(string? path)

@@ -72,12 +72,15 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Each piped row is only collected: every row is checked before any file is written.</summary>
     protected override void ProcessRecord() =>
-        _requests.Add(new EnvEditRequest(Market, Shared, Name, AllowNonMmKey, Reason, NewValue()));
+        _requests.Add(new EnvEditRequest(Market, Shared, Name, AllowNonMmKey, Reason, NewValue(), GivenValue));
 
     protected override void EndProcessing() => Edit.Run(_requests);
 
     /// <summary>This record's check of its value: the value to write for the key, or null to remove it; throws the refusal.</summary>
     protected abstract Func<string, string?> NewValue();
+
+    /// <summary>The value as the caller gave it, unchecked (a refused row's record keeps it); null for a removal.</summary>
+    protected virtual string? GivenValue => null;
 
     protected override void StopProcessing() => Session.Stop();
 

@@ -20,11 +20,19 @@ public sealed class GetMmApprovalRequestCommand : OperatorCmdlet
 
     protected override void EndProcessing()
     {
-        foreach (var request in new ApprovalStore(Options.ApprovalStorePath).List()
+        var filed = new ApprovalStore(Options.ApprovalStorePath).List().ToList();
+        var shown = filed
             .Where(r => Id is null || Id.Contains(r.Id, StringComparer.Ordinal))
-            .Where(r => State is null || State.Contains(r.State)))
+            .Where(r => State is null || State.Contains(r.State))
+            .ToList();
+        foreach (var request in shown)
         {
             WriteTyped(request, ApprovalRequest.TypeName);
+        }
+
+        if (shown.Count == 0)
+        {
+            Session.WriteHostText(filed.Count == 0 ? "No approval request is filed: nothing is pending." : $"No approval request matches; {filed.Count} are filed (Get-MmApprovalRequest without filters lists them).");
         }
     }
 }

@@ -50,7 +50,10 @@ public sealed class GetMmAuditLogCommand : OperatorCmdlet
         var markets = Patterns(Market?.Select(m => MmOperator.Markets.Market.Parse(m) is { Form: MarketForm.EnvFile, Slug: { } slug } ? slug : m).ToArray());
         var actions = Patterns(Action);
         var since = Since?.ToUniversalTime();
+        // Counted as read: the journal is streamed, and an empty one is said apart from one no record of which matches.
+        var read = 0;
         var records = journal.Read()
+            .Select(r => { read++; return r; })
             .Where(r => since is null || r.Time >= since)
             .Where(r => markets is null || (r.Market is not null && markets.Any(p => p.IsMatch(r.Market) || p.IsMatch(Slug(r.Market)))))
             .Where(r => actions is null || actions.Any(p => p.IsMatch(r.Action)))
@@ -60,10 +63,18 @@ public sealed class GetMmAuditLogCommand : OperatorCmdlet
             records = records.TakeLast(last);
         }
 
+        var written = 0;
         foreach (var record in records)
         {
+            record.ResultJson = Reporting.CsvField.Json(record.Result);
             record.Result = PsJson.ToPowerShell(record.Result);
             WriteTyped(record, AuditRecord.TypeName);
+            written++;
+        }
+
+        if (written == 0)
+        {
+            Session.WriteHostText(read == 0 ? $"The audit journal {journal.Path} is empty: nothing was changed or refused yet." : $"No record of the audit journal matches ({read} records in {journal.Path}).");
         }
     }
 

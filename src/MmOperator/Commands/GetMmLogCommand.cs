@@ -49,6 +49,10 @@ public sealed class GetMmLogCommand : OperatorCmdlet
             var log = answer.Instances is [{ LogPath: { } path }, ..] ? path : throw HostResultReader.Invalid(answer.Run, "it names no log for the market");
             var (lines, end) = BotLog.Tail(log, Tail);
             WriteLines(lines);
+            if (lines.Count == 0 && Tail > 0)
+            {
+                Session.WriteHostText($"The log {log} is empty{(Wait ? "; waiting for its first line (Ctrl+C ends)" : string.Empty)}.");
+            }
             if (Wait)
             {
                 WriteLines(BotLog.Follow(log, end, pause => !Session.StopToken.WaitHandle.WaitOne(pause)));

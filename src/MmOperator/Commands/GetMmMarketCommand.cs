@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Host;
+using MmOperator.Markets;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;
@@ -12,19 +13,55 @@ namespace MmOperator.Commands;
 [OutputType(typeof(MarketStatus))]
 public sealed class GetMmMarketCommand : OperatorCmdlet
 {
+    private readonly HashSet<string> _slugs = new(StringComparer.Ordinal);
+
+    /// <summary>Only these markets, in any form and letter case (eth, ETH, eth-usd, .env.eth); none means every market.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [MarketTransformation]
+    [ArgumentCompleter(typeof(MarketCompleter))]
+    public Market[]? Market { get; set; }
+
     /// <summary>Only markets in these states.</summary>
-    [Parameter(Position = 0)]
+    [Parameter]
     public MarketState[]? State { get; set; }
 
     protected override void BeginProcessing() => Require(HostPreconditions.RequireMmctl);
 
+    protected override void ProcessRecord()
+    {
+        foreach (var market in Market ?? [])
+        {
+            if (ResolveOrWriteError(market) is { } entry)
+            {
+                _slugs.Add(entry.Slug);
+            }
+        }
+    }
+
     protected override void EndProcessing()
     {
+        // Markets named (or piped, even none): only those. Listing all when every one was refused, or
+        // nothing was piped, would answer another question.
+        var named = Market is { Length: > 0 } || MyInvocation.ExpectingInput;
+        if (named && _slugs.Count == 0)
+        {
+            return;
+        }
+
         try
         {
-            foreach (var market in Status.Overview().Where(m => State is null || State.Contains(m.State)))
+            var markets = Status.Overview().Where(m => !named || _slugs.Contains(m.Slug)).ToList();
+            var shown = markets.Where(m => State is null || State.Contains(m.State)).ToList();
+            foreach (var market in shown)
             {
                 WriteTyped(market, MarketStatus.TypeName);
+            }
+
+            if (shown.Count == 0)
+            {
+                Session.WriteHostText(markets.Count == 0
+                    ? $"No market is configured: the repo {Options.RepoPath} has no .env.<market> file."
+                    : $"No market is {string.Join(" or ", State!)}; the repo has {markets.Count} (Get-MmMarket without -State lists them).");
             }
         }
         catch (HostCommandException failure)

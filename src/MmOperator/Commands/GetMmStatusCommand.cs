@@ -43,9 +43,17 @@ public sealed class GetMmStatusCommand : OperatorCmdlet
     {
         try
         {
-            foreach (var status in Status.Read(market))
+            var instances = Status.Read(market);
+            foreach (var status in instances)
             {
                 WriteTyped(status, MarketStatus.TypeName);
+            }
+
+            if (instances.Count == 0)
+            {
+                Session.WriteHostText(market is null
+                    ? "No market is started: mmctl lists no instance (Get-MmMarket shows the stopped ones too)."
+                    : $"mmctl lists no instance of {market.DisplayName}: it is not started.");
             }
         }
         catch (HostCommandException failure)

@@ -17,6 +17,8 @@ public sealed class SetMmEnvParamCommand : EnvEditCmdlet
 
     protected override string ActionName => Audit.AuditActions.EnvSet;
 
+    protected override string? GivenValue => Value;
+
     /// <summary>Bound per piped row, so each row's check keeps its own value.</summary>
     protected override Func<string, string?> NewValue()
     {

@@ -15,13 +15,14 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
     protected StateChangeCmdlet() => Session = new CmdletHost(this);
 
     /// <summary>In a restricted session: approval tickets a human approved for exactly this command (Approve-MmApprovalRequest).</summary>
+    /// <remarks>Virtual, as <see cref="Reason"/>: a command whose read needs no approval takes both in one parameter set only.</remarks>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string[]? ApprovalId { get; set; }
+    public virtual string[]? ApprovalId { get; set; }
 
     /// <summary>Why: shown in every Plan and kept in the audit journal.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    public string Reason { get; set; } = string.Empty;
+    public virtual string Reason { get; set; } = string.Empty;
 
     protected CmdletHost Session { get; }
 

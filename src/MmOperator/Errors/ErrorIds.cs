@@ -101,4 +101,8 @@ public static class ErrorIds
     public const string BotLogNotFound = "BotLogNotFound";
     public const string BotLogUnreadable = "BotLogUnreadable";
     public const string ApprovalStoreUnreadable = "ApprovalStoreUnreadable";
+
+    // Metrics
+    public const string MetricsPathRefused = "MetricsPathRefused";
+    public const string MetricsWriteFailed = "MetricsWriteFailed";
 }

@@ -167,7 +167,12 @@ public sealed class AdvisorFlow
         attempt.Fail(failure, notApplied is null ? null : record => record.Detail = $"{failure.Message} (not applied: {string.Join(", ", notApplied)})");
     }
 
-    private AdvisorProposal ToProposal(ProposalRecord record) => record.ToProposal(Policy.Keys);
+    /// <summary>The proposal by the repo's key rules; the submitter's reason, free text from the host's files, masked as the host's free text is (a secret's value anywhere in it).</summary>
+    private AdvisorProposal ToProposal(ProposalRecord record)
+    {
+        var proposal = record.ToProposal(Policy.Keys);
+        return proposal with { ReasonNote = Host.Masker.Apply(proposal.ReasonNote) };
+    }
 
     /// <summary>Why the apply script must not run this proposal, or null. It names the proposal's fields, its values by key as everywhere.</summary>
     private OperatorException? PolicyRefusal(AdvisorProposal proposal) => ProposalPolicy.Refusal(proposal, Policy, Catalog);
@@ -249,6 +254,7 @@ public sealed class AdvisorFlow
                 EnvAfterHash = receipt.EnvAfterHash,
                 Mode = result.Mode,
                 NewStatus = status,
+                ReasonNote = proposal?.ReasonNote,
                 Reason = part.Reason!,
                 Approval = part.ApprovalText,
                 AuditId = auditId,
@@ -315,6 +321,30 @@ public sealed class AdvisorFlow
         }
     }
 
+    /// <summary>
+    /// The pending proposals from the host's files by the apply script's rule, read only: no command runs,
+    /// so no approval and no journal record (as Get-MmHealth's count and tab completion). All of them, where the script's listing stops at 50.
+    /// </summary>
+    public void ReadPending()
+    {
+        Flow.Require(HostPreconditions.RequireRepo);
+        List<AdvisorProposal> pending;
+        try
+        {
+            pending = PendingProposals.Read(Options.RepoPath).Pending.Select(ToProposal).ToList();
+        }
+        catch (OperatorException unreadable)
+        {
+            Host.WriteError(Flow.MaskHostText(unreadable).ToErrorRecord());
+            return;
+        }
+
+        foreach (var proposal in pending)
+        {
+            Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
+        }
+    }
+
     /// <summary>The pending proposals, via the listing line, after approval.</summary>
     public void GetPending(string reason)
     {
@@ -342,6 +372,11 @@ public sealed class AdvisorFlow
         foreach (var proposal in pending)
         {
             Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
+        }
+
+        if (pending.Count == 0)
+        {
+            Host.WriteHostText("No advisor proposal is pending.");
         }
     }
 

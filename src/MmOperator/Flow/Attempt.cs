@@ -136,11 +136,12 @@ public sealed class Attempt
     /// error, or the <paramref name="reported"/> errors when the refusal sums up several (a submission's
     /// rows). A <paramref name="halt"/> journals the command's refusals first, then stops the command or the script.
     /// </summary>
-    public void Refuse(OperatorException refusal, Halt halt = Halt.None, IReadOnlyList<OperatorException>? reported = null)
+    /// <param name="newValue">The value refused for the key, which the record keeps (secret-like assignments masked).</param>
+    public void Refuse(OperatorException refusal, Halt halt = Halt.None, IReadOnlyList<OperatorException>? reported = null, string? newValue = null)
     {
         ArgumentNullException.ThrowIfNull(refusal);
         EndAs(AuditOutcome.Refused);
-        _flow.Tally(this, refusal);
+        _flow.Tally(this, refusal, newValue);
         if (halt == Halt.None)
         {
             Tell(null, [.. reported ?? [refusal]]);

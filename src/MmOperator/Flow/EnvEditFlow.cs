@@ -10,7 +10,8 @@ namespace MmOperator.Flow;
 
 /// <summary>What one Set- or Remove-MmEnvParam record asks for.</summary>
 /// <param name="NewValue">The value to write for the checked key (null removes it); throws the refusal.</param>
-public sealed record EnvEditRequest(IReadOnlyList<Market>? Markets, bool Shared, string Name, bool AllowNonMmKey, string Reason, Func<string, string?> NewValue)
+/// <param name="Given">The value as given (null for a removal): a refused row's record keeps it.</param>
+public sealed record EnvEditRequest(IReadOnlyList<Market>? Markets, bool Shared, string Name, bool AllowNonMmKey, string Reason, Func<string, string?> NewValue, string? Given = null)
 {
     /// <summary>set or remove when this row's differs from the command's: an undo puts a value back or removes the key.</summary>
     public string? Action { get; init; }
@@ -180,9 +181,10 @@ public sealed class EnvEditFlow
             return null;
         }
 
+        string? key = null;
         try
         {
-            var key = EnvKeyPolicy.Check(request.Name, request.AllowNonMmKey, Policy.Keys);
+            key = EnvKeyPolicy.Check(request.Name, request.AllowNonMmKey, Policy.Keys);
             var value = request.NewValue(key);
             var before = EnvFileWriter.ReadForEdit(target, Repo).ValueOf(key);
             request.CheckCurrent?.Invoke(key, before);
@@ -197,10 +199,12 @@ public sealed class EnvEditFlow
         catch (OperatorException refusal)
         {
             // Rows of a campaign come piped: each refusal says which market and file it was for.
+            // A value refused for an accepted key is kept as given; a protected key's value never is (its key is refused first).
+            var refused = key is null ? null : request.Given;
             var shown = VisibleText.QuoteName(request.Name, EnvKeyPolicy.MaxLength);
-            var located = new OperatorException(refusal.ErrorId, refusal.Category, $"{target.DisplayName} ({target.Path}): {refusal.Message}", new RefusedEnvEdit(target.Market?.DisplayName, target.Path, shown), refusal.InnerException);
+            var located = new OperatorException(refusal.ErrorId, refusal.Category, $"{target.DisplayName} ({target.Path}): {refusal.Message}", new RefusedEnvEdit(target.Market?.DisplayName, target.Path, shown, VisibleText.Quote(refused, AuditRecord.QuotedLength)), refusal.InnerException);
             _refused++;
-            attempt.Refuse(located);
+            attempt.Refuse(located, newValue: refused);
             return null;
         }
     }
@@ -400,6 +404,7 @@ public sealed class EnvEditFlow
                 Reason = attempt.Reason!,
                 Approval = attempt.Approval?.ToString(),
                 AuditId = auditId,
+                Batch = _flow.BatchId,
             },
             EnvChange.TypeName);
     }

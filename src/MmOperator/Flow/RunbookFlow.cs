@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Approvals;
@@ -160,14 +161,14 @@ public sealed class RunbookFlow
         return TryResolve(Host.Catalog, market, refusal => NewAttempt(action, market.Input, reason, key).Refuse(refusal));
     }
 
-    /// <summary>The market's catalog entry, or null after handing the refusal to <paramref name="refuse"/>.</summary>
-    public static MarketEntry? TryResolve(MarketCatalog catalog, Market market, Action<OperatorException> refuse)
+    /// <summary>The market's catalog entry, or null after handing the refusal to <paramref name="refuse"/>; a <paramref name="lookup"/> (a read) ignores letter case.</summary>
+    public static MarketEntry? TryResolve(MarketCatalog catalog, Market market, Action<OperatorException> refuse, bool lookup = false)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(refuse);
         try
         {
-            return catalog.Resolve(market);
+            return lookup ? catalog.ResolveLookup(market) : catalog.Resolve(market);
         }
         catch (OperatorException refusal)
         {
@@ -239,7 +240,7 @@ public sealed class RunbookFlow
 
         if (stakes.IsRisky && !Force && Host.DescribeApproval() != ApprovalMode.Prompted)
         {
-            attempt.Refuse(new OperatorException(ErrorIds.RiskChangeNeedsForce, ErrorCategory.PermissionDenied, $"{action} {subject} is a risk change ({stakes.RiskSummary}), which -Confirm:$false alone does not approve. Nothing was changed. If it is intended, run it again with -Force as well; otherwise change the value by less than {RiskPolicy.Factor}x at a time.", subject));
+            attempt.Refuse(new OperatorException(ErrorIds.RiskChangeNeedsForce, ErrorCategory.PermissionDenied, $"{action} {subject} is a risk change ({stakes.RiskSummary}), which -Confirm:$false alone does not approve. Nothing was changed. If it is intended, run it again with -Force as well; otherwise change the value by less than {RiskPolicy.Factor}x at a time.", subject), newValue: values is [var refused] ? refused : null);
             return false;
         }
 
@@ -474,7 +475,7 @@ public sealed class RunbookFlow
     /// Refusals are journalled together: the first attempt's record, with how many of each error followed
     /// (not under -WhatIf). They are written by <see cref="RecordRefusals"/>.
     /// </summary>
-    internal void Tally(Attempt attempt, OperatorException refusal)
+    internal void Tally(Attempt attempt, OperatorException refusal, string? newValue = null)
     {
         if (IsWhatIf)
         {
@@ -487,7 +488,18 @@ public sealed class RunbookFlow
             return;
         }
 
-        _refusals = (attempt.RecordOf(AuditOutcome.Refused, refusal, null), new RefusalTally(refusal, attempt.Target));
+        var first = attempt.RecordOf(AuditOutcome.Refused, refusal, null);
+        first.NewValue = Refused(newValue);
+        _refusals = (first, new RefusalTally(refusal, attempt.Target));
+    }
+
+    /// <summary>A refused value as its record keeps it: secret-like assignments masked, and no longer than the record quotes a reason (a flood of text cannot make the refusal unrecordable).</summary>
+    private string? Refused(string? value)
+    {
+        var shown = SecretMasker.HideAssignments(value, Host.Masker.Keys);
+        return shown is { Length: > AuditRecord.QuotedLength }
+            ? string.Create(CultureInfo.InvariantCulture, $"{shown[..AuditRecord.QuotedLength]}... ({shown.Length - AuditRecord.QuotedLength} more characters)")
+            : shown;
     }
 
     /// <summary>
@@ -749,10 +761,12 @@ public sealed class RunbookFlow
             Outcome = meaning.Outcome,
             Detail = meaning.Detail,
             Output = PsJson.ToPowerShell(meaning.Output),
+            OutputJson = CsvField.Json(meaning.Output),
             NewStatus = run.Status,
             Reason = attempt.Reason!,
             Approval = attempt.ApprovalText,
             AuditId = run.AuditId,
+            Batch = BatchId,
             DurationSec = Math.Round(run.Run?.Duration.TotalSeconds ?? 0, 3),
         };
         var category = meaning.ErrorId == ErrorIds.HostCommandTimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult;

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using MmOperator.Reporting;
 using MmOperator.Status;
 
@@ -6,6 +7,7 @@ namespace MmOperator.Lifecycle;
 /// <summary>
 /// What one approved market action did (PSTypeName MmOperator.ActionResult). Its default view is the
 /// runbook's Result / New status block; the text lives in properties so it survives remoting.
+/// Export-Csv shows one line per field (<see cref="CsvField"/>): the multi-line and nested properties are hidden beside their one-line forms.
 /// </summary>
 public sealed class ActionResult
 {
@@ -22,10 +24,17 @@ public sealed class ActionResult
     public required ActionOutcome Outcome { get; init; }
 
     /// <summary>The host's own words.</summary>
+    [Hidden]
     public required string Detail { get; init; }
 
+    public string DetailLine => CsvField.OneLine(Detail)!;
+
     /// <summary>The parsed JSON answer (secrets masked).</summary>
+    [Hidden]
     public object? Output { get; init; }
+
+    /// <summary>The answer as compact JSON.</summary>
+    public string? OutputJson { get; init; }
 
     public MarketStatus? NewStatus { get; init; }
 
@@ -35,11 +44,22 @@ public sealed class ActionResult
 
     public string? AuditId { get; init; }
 
+    /// <summary>The command run it belongs to, as its journal records say (the stops of one SEV1 share it).</summary>
+    public string? Batch { get; init; }
+
+    /// <summary>When the result was reported, in UTC.</summary>
+    [Hidden]
+    public DateTime Time { get; init; } = DateTime.UtcNow;
+
+    public string TimeUtc => CsvField.Time(Time);
+
     /// <summary>How long mmctl took, in seconds (a number, for reports and Export-Csv).</summary>
     public double DurationSec { get; init; }
 
+    [Hidden]
     public string ResultText => RunbookText.Result($"{Action} {Market}: {Detail} [{Outcome}]");
 
+    [Hidden]
     public string NewStatusText => RunbookText.NewStatus(RunbookText.StatusFacts(NewStatus));
 
     public override string ToString() => $"{Action} {Market}: {Outcome}";

@@ -41,6 +41,9 @@ public sealed partial class Market
 
     public bool IsWellFormed => Form is not null;
 
+    /// <summary>Short printable ASCII that no path or shell could misread, whether or not it is an accepted form.</summary>
+    public bool HasSafeShape => ShapeProblem(Input) is null;
+
     [GeneratedRegex("^[a-z0-9][a-z0-9_]*\\z")]
     private static partial Regex SlugPattern();
 

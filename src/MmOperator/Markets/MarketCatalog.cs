@@ -141,6 +141,36 @@ public sealed partial class MarketCatalog
         return _bySlug.GetValueOrDefault(market.Slug!) ?? throw Refusal(market, ErrorIds.UnknownMarket, $"Market '{market.Input}' has no market file in {RepoPath} (.env.{market.Slug}{NotMarketNote(market.Slug!)}).");
     }
 
+    /// <summary>
+    /// For a read: the market <see cref="Resolve"/> gives, else the one market whose slug or symbol the input
+    /// is but for letter case (ETH, Eth, eth-usd for eth); not a file name, since .env.ETH may be a file of its own. A state change resolves strictly: its
+    /// refusal names the exact market, so what a person approves is what they typed.
+    /// </summary>
+    public MarketEntry ResolveLookup(Market market)
+    {
+        ArgumentNullException.ThrowIfNull(market);
+        try
+        {
+            return Resolve(market);
+        }
+        catch (OperatorException) when (IgnoringCase(market) is { } entry)
+        {
+            return entry;
+        }
+    }
+
+    /// <summary>The one market the input names but for letter case; null when none or several, or the input is not a name's shape (a path, whitespace).</summary>
+    private MarketEntry? IgnoringCase(Market market)
+    {
+        if (!market.HasSafeShape)
+        {
+            return null;
+        }
+
+        var matches = Markets.Where(m => new[] { m.Slug, m.Symbol }.Contains(market.Input, StringComparer.OrdinalIgnoreCase)).ToList();
+        return matches is [var one] ? one : null;
+    }
+
     /// <summary>A symbol is what a file trades: the one file whose MM_MARKET_NAME it is, whatever the file is called.</summary>
     private MarketEntry ResolveSymbol(Market market)
     {

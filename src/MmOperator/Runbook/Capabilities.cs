@@ -25,18 +25,20 @@ public static class Capabilities
         new("set_param", false, null, true, Escalate),
     ];
 
-    /// <summary>Every action the runbook names: the mmctl vocabulary, .env edits and the four advisor command lines.</summary>
+    /// <summary>Every action the runbook names: the mmctl vocabulary, .env edits, the advisor's files and its four command lines.</summary>
     public static readonly IReadOnlyList<Capability> All =
     [
         .. Actions,
         new("env_read", true, "Get-MmEnvParam", false, "read <repo>/.env and .env.<market>; protected values masked"),
         new("env_edit", true, "Set-MmEnvParam, Remove-MmEnvParam", true, "non-secret MM_* keys only; key diff and mmctl status after"),
         new("advisor_submit", true, "Submit-MmAdvisorProposal", true, "mm_advisor_submit.py --input-jsonl <path> --json"),
-        new("advisor_list_pending", true, "Get-MmAdvisorProposal", true, "mm_advisor_apply.py --list-pending --json"),
+        new("advisor_read_pending", true, "Get-MmAdvisorProposal", false, "reads the advisor's proposals and receipts files by the apply script's rule; runs nothing"),
+        new("advisor_list_pending", true, "Get-MmAdvisorProposal", true, "with -FromHost: mm_advisor_apply.py --list-pending --json"),
         new("advisor_approve", true, "Approve-MmAdvisorProposal", true, "mm_advisor_apply.py --proposal-id <id> --approve --json; protected_key refused first"),
         new("advisor_warren_auto", true, "Invoke-MmAdvisorAutoApply", true, "mm_advisor_apply.py --mode warren-auto --approve --json; refused whole if any eligible proposal is protected"),
         new("env_history", true, "Get-MmEnvHistory", false, "every change of a key: the journal and the host's config_changelog.jsonl; secrets masked"),
         new("env_undo", true, "Undo-MmEnvParam", true, "puts back a key's value before a change, a campaign (-Batch) or a time, as an edit"),
+        new("metrics", true, "Export-MmMetric", false, "Prometheus text format 0.0.4 of what Get-MmMarket and Get-MmHealth read"),
     ];
 
     public static Capability? Find(string name) => Actions.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -23,7 +23,7 @@ public static class ReasonPolicy
             : text.Length > MaxLength ? $"it is longer than {MaxLength} characters"
             : text.Any(c => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
                 ? "it contains line breaks, control or invisible formatting characters"
-            : SecretMasker.NeedsMasking(text, keys) ? "it holds a protected or secret-like KEY=value, which a plan cannot show as typed"
+            : SecretMasker.SecretAssignedKey(text, keys) is { } key ? $"it holds a protected or secret-like KEY=value, which a plan cannot show as typed. Say what happened without '=' or ':' and the value, for example '{VisibleText.QuoteName(key, KeyRules.MaxLength)} rotated'"
                 : null;
         if (problem is null)
         {

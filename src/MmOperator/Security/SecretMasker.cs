@@ -209,6 +209,9 @@ public sealed partial class SecretMasker
     /// True when caller-typed text holds a protected or secret-like <c>KEY=value</c> anywhere: it could
     /// not be shown as typed, so a Plan could not show what an approval covers.
     /// </summary>
-    public static bool NeedsMasking(string? text, KeyRules? keys = null) =>
-        !string.IsNullOrEmpty(text) && AssignedKey().Matches(text).Any(m => (keys ?? KeyRules.Runbook).IsProtected(m.Value));
+    public static bool NeedsMasking(string? text, KeyRules? keys = null) => SecretAssignedKey(text, keys) is not null;
+
+    /// <summary>The first protected or secret-like key the text assigns a value to (<c>token</c> in <c>token=abc</c>), or null.</summary>
+    public static string? SecretAssignedKey(string? text, KeyRules? keys = null) =>
+        string.IsNullOrEmpty(text) ? null : AssignedKey().Matches(text).FirstOrDefault(m => (keys ?? KeyRules.Runbook).IsProtected(m.Value))?.Value;
 }

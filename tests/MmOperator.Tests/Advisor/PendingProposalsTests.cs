@@ -72,6 +72,21 @@ public sealed class PendingProposalsTests
         Assert.Equal(applied.RootElement.GetProperty("proposed").GetString(), files.Pending.Single().ToProposal(MmOperator.Security.KeyRules.Runbook).NewValue);
     }
 
+    [Fact]
+    public void A_proposal_shows_its_submitters_reason_escaped_with_secret_assignments_masked()
+    {
+        using var listed = Load("089-apply-list-one");
+        using var separated = Load("170-apply-list-cr-line-ends");
+        string? Note(JsonDocument recorded, string id) => PendingProposals.Parse(FileLines(recorded, "proposals.jsonl"), []).Pending
+            .Single(p => p.Id == id).ToProposal(MmOperator.Security.KeyRules.Runbook).Shown().ReasonNote;
+        var leaked = PendingProposals.Parse(["{\"proposal_id\": \"p-1\", \"ts\": 1, \"param\": \"MM_SPREAD_MULTIPLIER\", \"reason_note\": \"new MM_API_KEY=abc123 in use\"}"], []);
+
+        Assert.Equal("x", Note(listed, "eth-1"));
+        Assert.Equal("a\\u{2028}b", Note(separated, "c-3"));
+        Assert.Null(Note(separated, "c-1"));
+        Assert.Equal("new MM_API_KEY=******** in use", leaked.Pending.Single().ToProposal(MmOperator.Security.KeyRules.Runbook).ReasonNote);
+    }
+
     [Theory]
     [MemberData(nameof(WarrenAutoRuns))]
     public void Warren_auto_takes_what_the_script_applies_in_its_order(string scenario)

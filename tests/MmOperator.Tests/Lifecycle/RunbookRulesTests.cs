@@ -40,6 +40,19 @@ public class RunbookRulesTests
         Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("api token=abc123 leaked, stopping", "token")]
+    [InlineData("MM_API_KEY: s3cr3t in the log", "MM_API_KEY")]
+    public void A_reason_with_a_secret_assignment_is_refused_with_a_rewording_that_keeps_the_key_and_drops_the_value(string reason, string key)
+    {
+        var error = Assert.Throws<OperatorException>(() => ReasonPolicy.Validate(reason));
+
+        Assert.Equal(ErrorIds.InvalidReason, error.ErrorId);
+        Assert.Contains($"without '=' or ':' and the value, for example '{key} rotated'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(reason.Contains("abc123", StringComparison.Ordinal) ? "abc123" : "s3cr3t", error.Message, StringComparison.Ordinal);
+        Assert.Equal($"{key} rotated", ReasonPolicy.Validate($"{key} rotated"));
+    }
+
     [Fact]
     public void A_good_reason_is_trimmed() => Assert.Equal("SEV1: drawdown on ETH", ReasonPolicy.Validate("  SEV1: drawdown on ETH "));
 

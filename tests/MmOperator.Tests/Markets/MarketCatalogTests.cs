@@ -72,6 +72,39 @@ public sealed class MarketCatalogTests : IDisposable
         Assert.Contains("Closest safe alternative: 'ETH-USD'", refusal.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ETH")]
+    [InlineData("Eth")]
+    [InlineData("eth-usd")]
+    [InlineData("eth-USD")]
+    [InlineData("ETH-USD")]
+    [InlineData("eth")]
+    public void A_lookup_takes_a_slug_or_symbol_in_any_letter_case(string input) =>
+        Assert.Equal("eth", Catalog.ResolveLookup(MmOperator.Markets.Market.Parse(input)).Slug);
+
+    [Theory]
+    [InlineData("ETH/USD")]
+    [InlineData("ETHUSD")]
+    [InlineData("ETH-USDT")]
+    [InlineData(".env.ETH")]
+    [InlineData(" eth")]
+    [InlineData("DOGE")]
+    public void A_lookup_refuses_what_is_more_than_letter_case_away_as_a_state_change_does(string input)
+    {
+        var refusal = Assert.Throws<OperatorException>(() => Catalog.ResolveLookup(MmOperator.Markets.Market.Parse(input)));
+
+        Assert.Equal(ErrorIds.InvalidMarketFormat, refusal.ErrorId);
+        Assert.Equal(Assert.Throws<OperatorException>(() => Catalog.Resolve(MmOperator.Markets.Market.Parse(input))).Message, refusal.Message);
+    }
+
+    [Fact]
+    public void A_lookup_that_fits_two_markets_but_for_case_is_refused()
+    {
+        Market("eth_alt", "ETH-USD");
+
+        Assert.Equal(ErrorIds.AmbiguousMarket, Assert.Throws<OperatorException>(() => Catalog.ResolveLookup(MmOperator.Markets.Market.Parse("eth-usd"))).ErrorId);
+    }
+
     [Fact]
     public void A_well_formed_market_without_an_env_file_is_unknown_and_lists_the_markets()
     {

@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using System.Management.Automation.Runspaces;
-using MmOperator.Options;
 using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.ModuleChecks;
@@ -10,42 +8,25 @@ namespace MmOperator.Tests.ModuleChecks;
 public sealed class InProcessSessionTests : IDisposable
 {
     private readonly TempDir _dir = new();
-    private readonly PowerShell _shell;
+    private readonly InProcessSession _session = new();
 
-    public InProcessSessionTests()
-    {
-        var state = InitialSessionState.CreateDefault2();
-        state.ImportPSModule(typeof(MmOperator.Commands.GetMmStatusCommand).Assembly.Location);
-        _shell = PowerShell.Create(state);
+    public InProcessSessionTests() =>
         Invoke("New-MmSandbox -Path $args[0] -Market eth, btc | Set-MmOperatorOption", Path.Combine(_dir.Path, "host"));
-    }
 
     public void Dispose()
     {
-        _shell.Dispose();
-        OptionsStore.Import();
+        _session.Dispose();
         _dir.Dispose();
     }
 
-    private List<PSObject> Invoke(string script, params object[] arguments)
-    {
-        _shell.Commands.Clear();
-        _shell.Streams.ClearStreams();
-        _shell.AddScript(script);
-        foreach (var argument in arguments)
-        {
-            _shell.AddArgument(argument);
-        }
-
-        return _shell.Invoke().ToList();
-    }
+    private List<PSObject> Invoke(string script, params object[] arguments) => _session.Invoke(script, arguments);
 
     [Fact]
     public void Status_objects_carry_their_type_name_and_pipe_back_by_property_name()
     {
         var result = Invoke("Get-MmStatus eth, .env.btc | Get-MmStatus");
 
-        Assert.Empty(_shell.Streams.Error);
+        Assert.Empty(_session.Shell.Streams.Error);
         Assert.Equal(["ETH-USD", "BTC-USD"], result.Select(r => (string)r.Properties["Market"].Value));
         Assert.All(result, r => Assert.Equal("MmOperator.MarketStatus", r.TypeNames[0]));
     }
@@ -56,7 +37,7 @@ public sealed class InProcessSessionTests : IDisposable
         var result = Invoke("Get-MmStatus 'ETH/USD', btc");
 
         Assert.Equal("BTC-USD", (string)result.Single().Properties["Market"].Value);
-        var error = Assert.Single(_shell.Streams.Error);
+        var error = Assert.Single(_session.Shell.Streams.Error);
         Assert.Equal("InvalidMarketFormat,MmOperator.Commands.GetMmStatusCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
     }

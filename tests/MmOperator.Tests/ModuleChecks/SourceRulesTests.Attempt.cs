@@ -54,6 +54,8 @@ public partial class SourceRulesTests
         "StatusReports.cs:Report",
         "StatusReports.cs:ReportAsResults",
         "StatusReports.cs:Refresh",
+        "AdvisorFlow.cs:ReadPending",
+        "ExportMmMetricCommand.cs",
 
         // A market's status read after its action: the action's own ending follows through its attempt.
         "RunbookFlow.cs:Report",

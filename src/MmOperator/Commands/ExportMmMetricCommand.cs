@@ -1,0 +1,73 @@
+using System.Management.Automation;
+using MmOperator.Host;
+using MmOperator.Metrics;
+using MmOperator.Options;
+using MmOperator.Status;
+
+namespace MmOperator.Commands;
+
+/// <summary>
+/// <para type="synopsis">Writes the host's markets and health as Prometheus metrics (text format 0.0.4), to the output or atomically to a file for node_exporter's textfile collector.</para>
+/// What Get-MmMarket and Get-MmHealth read (one <c>mmctl status --json</c>, then files), read only: no approval.
+/// </summary>
+[Cmdlet(VerbsData.Export, "MmMetric")]
+[OutputType(typeof(string))]
+public sealed class ExportMmMetricCommand : OperatorCmdlet
+{
+    private string? _target;
+
+    /// <summary>A *.prom file to replace atomically (node_exporter's textfile collector); without it the text is written to the output.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>The host label of every sample; the machine name by default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string HostLabel { get; set; } = Environment.MachineName;
+
+    protected override void BeginProcessing()
+    {
+        if (Path is null)
+        {
+            return;
+        }
+
+        Session.RequireFullLanguage("-Path writes a file, which a restricted session may not do. Leave it out: the metrics are written to the output.", Path);
+        try
+        {
+            _target = MetricsFile.Target(ResolveUserPath(Path));
+        }
+        catch (Errors.OperatorException refused)
+        {
+            ThrowTerminatingError(refused.ToErrorRecord());
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        IReadOnlyList<MarketStatus>? markets = null;
+        var health = HealthReader.Read(() => markets = ReadMarkets(), Session.Journal, Options.RepoPath, Session.Approvals, unreadable => WriteError(unreadable.ToErrorRecord()));
+        var text = PrometheusText.Render(HostMetrics.Build(HostLabel, markets, health, Status.Truth.Table.StartedAt));
+        if (_target is null)
+        {
+            WriteObject(text);
+            return;
+        }
+
+        try
+        {
+            MetricsFile.Write(_target, text);
+        }
+        catch (Errors.OperatorException failed)
+        {
+            ThrowTerminatingError(failed.ToErrorRecord());
+        }
+    }
+
+    private IReadOnlyList<MarketStatus> ReadMarkets()
+    {
+        HostPreconditions.RequireMmctl(Options);
+        return Status.Overview();
+    }
+}
