@@ -263,7 +263,8 @@ Describe 'An empty result says so, and writes nothing to the pipeline' {
         @{ Name = 'Get-MmStatus'; Command = { Get-MmStatus }; Expect = 'No market is started' }
         @{ Name = 'Get-MmMarket -State Running'; Command = { Get-MmMarket -State Running }; Expect = 'No market is Running; the repo has 1' }
         @{ Name = 'Get-MmApprovalRequest'; Command = { Get-MmApprovalRequest }; Expect = 'No approval request is filed' }
-        @{ Name = 'Get-MmAdvisorProposal'; Command = { Get-MmAdvisorProposal -Reason 'morning review of the pending proposals' -Confirm:$false }; Expect = 'No advisor proposal is pending' }
+        @{ Name = 'Get-MmAdvisorProposal'; Command = { Get-MmAdvisorProposal }; Expect = 'No advisor proposal is pending' }
+        @{ Name = 'Get-MmAdvisorProposal -FromHost'; Command = { Get-MmAdvisorProposal -FromHost -Reason 'morning review of the pending proposals' -Confirm:$false }; Expect = 'No advisor proposal is pending' }
         @{ Name = 'Get-MmAuditLog -Market btc'; Command = { Get-MmAuditLog -Market btc }; Expect = 'No record of the audit journal matches \(\d+ records' }
     ) {
         $result = Invoke-Shown $Command

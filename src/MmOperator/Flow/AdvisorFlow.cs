@@ -343,6 +343,17 @@ public sealed class AdvisorFlow
         {
             Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
         }
+
+        SayIfNonePending(pending.Count);
+    }
+
+    /// <summary>An empty listing is said, on the information stream; the pipeline gets nothing.</summary>
+    private void SayIfNonePending(int count)
+    {
+        if (count == 0)
+        {
+            Host.WriteHostText("No advisor proposal is pending.");
+        }
     }
 
     /// <summary>The pending proposals, via the listing line, after approval.</summary>
@@ -374,10 +385,7 @@ public sealed class AdvisorFlow
             Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
         }
 
-        if (pending.Count == 0)
-        {
-            Host.WriteHostText("No advisor proposal is pending.");
-        }
+        SayIfNonePending(pending.Count);
     }
 
     /// <summary>
