@@ -188,7 +188,7 @@ public sealed class FleetChange(RunbookFlow flow)
     private void RunApproved(IReadOnlyList<HostPlan> approved, FleetCall call)
     {
         using var events = new BlockingCollection<(int Host, object? Item)>();
-        var runs = new List<IRemoteRun>();
+        var runs = new IRemoteRun?[approved.Count];
         var waits = new List<RegisteredWaitHandle>();
         var left = approved.Count;
         try
@@ -196,11 +196,16 @@ public sealed class FleetChange(RunbookFlow flow)
             for (var i = 0; i < approved.Count; i++)
             {
                 var index = i;
-                var run = approved[i].Host.Remote!.Begin(call.With(nameof(FleetChangeParameters.FleetApproval), approved[i].Approval!.ToHashtable()));
+                if (FleetRead.Begin(approved[i].Host, call.With(nameof(FleetChangeParameters.FleetApproval), approved[i].Approval!.ToHashtable()), Host.WriteError) is not { } run)
+                {
+                    left--;
+                    continue;
+                }
+
                 run.Output += (_, item) => events.Add((index, item));
                 run.Progress += (_, record) => events.Add((index, record));
                 waits.Add(ThreadPool.RegisterWaitForSingleObject(run.Finished, (_, _) => events.Add((index, null)), null, Timeout.Infinite, executeOnlyOnce: true));
-                runs.Add(run);
+                runs[i] = run;
                 Host.WriteProgress(Bar(approved, index, "running its plan"));
             }
 
@@ -221,7 +226,7 @@ public sealed class FleetChange(RunbookFlow flow)
                         var done = Bar(approved, index, "done");
                         done.RecordType = ProgressRecordType.Completed;
                         Host.WriteProgress(done);
-                        new FleetRead(Host).WriteErrors(name, call, runs[index].Answer() with { Output = [] });
+                        new FleetRead(Host).WriteErrors(name, call, runs[index]!.Answer() with { Output = [] });
                         break;
                 }
             }
@@ -229,15 +234,22 @@ public sealed class FleetChange(RunbookFlow flow)
         catch (OperationCanceledException)
         {
             // Ctrl+C: each host stops as on one host (nothing more starts there, what is under way finishes and is journalled there).
-            runs.ForEach(r => r.RequestStop());
+            var started = runs.OfType<IRemoteRun>().ToList();
+            started.ForEach(r => r.RequestStop());
             Host.WriteHostWarning($"Ctrl+C: each host was asked to stop: there, the actions under way finish and are journalled, and those not started never start. Waiting for the hosts to say they stopped; see each host's journal (Get-MmAuditLog) for how they ended.");
-            WaitHandle.WaitAll([.. runs.Select(r => r.Finished)]);
+            if (started.Count > 0)
+            {
+                WaitHandle.WaitAll([.. started.Select(r => r.Finished)]);
+            }
             throw new PipelineStoppedException();
         }
         finally
         {
             waits.ForEach(w => w.Unregister(null));
-            runs.ForEach(r => r.Dispose());
+            foreach (var run in runs.OfType<IRemoteRun>())
+            {
+                run.Dispose();
+            }
         }
     }
 

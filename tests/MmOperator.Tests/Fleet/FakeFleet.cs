@@ -96,7 +96,12 @@ public sealed class FakeRun(RemoteAnswer answer, bool finished = true, bool runs
 
     public RemoteAnswer Answer() => answer;
 
-    public void RequestStop() => StopRequested = true;
+    /// <summary>As a host does when asked to stop: what was under way ends, and the call with it.</summary>
+    public void RequestStop()
+    {
+        StopRequested = true;
+        _finished.Set();
+    }
 
     public void Release()
     {

@@ -226,4 +226,49 @@ public sealed class FleetChangeTests : IDisposable
         Assert.True(_host.EndedScript, stopped.Message);
         Assert.Empty(Ran);
     }
+
+    [Fact]
+    public void Ctrl_C_stops_the_waiting_asks_each_host_to_stop_and_waits_for_them_to_say_so()
+    {
+        _host.Choices.Enqueue(0);
+        var runs = new List<FakeRun>();
+        foreach (var name in new[] { "a@10.1.0.2", "b@10.1.1.2" })
+        {
+            var plan = _fleet.Hosts[name];
+            _fleet.Hosts[name] = call =>
+            {
+                if (call.Parameters.ContainsKey("FleetPlanOnly"))
+                {
+                    return plan(call);
+                }
+
+                // The person presses Ctrl+C while the hosts run their plans.
+                var run = new FakeRun(new([], [], null), finished: false);
+                runs.Add(run);
+                _host.CtrlC.Cancel();
+                return run;
+            };
+        }
+
+        Assert.Throws<PipelineStoppedException>(() => Stop("a@10.1.0.2", "b@10.1.1.2"));
+
+        Assert.Equal(2, runs.Count);
+        Assert.All(runs, r => Assert.True(r.StopRequested));
+        Assert.Contains("Ctrl+C: each host was asked to stop", Assert.Single(_host.HostWarnings), StringComparison.Ordinal);
+        Assert.Equal(1, _fleet.Closed);
+    }
+
+    [Fact]
+    public void A_host_whose_connection_broke_after_its_plan_is_its_error_and_the_others_run()
+    {
+        _host.Choices.Enqueue(0);
+        var plan = _fleet.Hosts["a@10.1.0.2"];
+        _fleet.Hosts["a@10.1.0.2"] = call => call.Parameters.ContainsKey("FleetPlanOnly") ? plan(call) : throw new InvalidOperationException("The runspace state is Broken");
+
+        Stop("a@10.1.0.2", "b@10.1.1.2");
+
+        var error = Assert.Single(_host.Errors);
+        Assert.Equal((ErrorIds.FleetHostFailed, "a@10.1.0.2"), (error.FullyQualifiedErrorId, error.TargetObject));
+        Assert.Equal(["b@10.1.1.2"], _host.Output.Cast<PSObject>().Select(o => (string)o.Properties["PSComputerName"].Value));
+    }
 }
