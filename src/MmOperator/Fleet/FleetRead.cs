@@ -121,10 +121,15 @@ public sealed class FleetRead(IFlowHost host)
         WriteErrors(name, call, answer);
     }
 
-    /// <summary>A host's own errors, then the one that ended its command, if one did.</summary>
+    /// <summary>A host's warnings and its own errors, then the one that ended its command, if one did.</summary>
     public void WriteErrors(string name, FleetCall call, RemoteAnswer answer)
     {
         ArgumentNullException.ThrowIfNull(answer);
+        foreach (var warning in answer.Warnings)
+        {
+            host.WriteWarning($"{name}: {warning}");
+        }
+
         foreach (var error in answer.Errors)
         {
             host.WriteError(FromHost(name, error));

@@ -65,6 +65,9 @@ public interface IRemoteRun : IDisposable
 
 /// <summary>
 /// What one host answered: its objects, its non-terminating errors, and the error that ended the call
-/// there (a terminating one: the module missing, a precondition), if one did.
+/// there (a terminating one: the module missing, a precondition), if one did; and its warnings.
 /// </summary>
-public sealed record RemoteAnswer(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, ErrorRecord? Failure);
+public sealed record RemoteAnswer(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, ErrorRecord? Failure)
+{
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -159,7 +159,7 @@ public sealed partial class PsRemoting : IFleetConnector
                 failure = new ErrorRecord(broken, ErrorIds.FleetHostFailed, ErrorCategory.ConnectionError, null);
             }
 
-            return new RemoteAnswer([.. _output], [.. _shell.Streams.Error], failure);
+            return new RemoteAnswer([.. _output], [.. _shell.Streams.Error], failure) { Warnings = [.. _shell.Streams.Warning.Select(w => w.Message)] };
         }
 
         public void RequestStop() => _shell.BeginStop(null, null);

@@ -906,7 +906,12 @@ public sealed class RunbookFlow
         var command = StatusCommand(market);
         if (IsWhatIf)
         {
-            WritePlan(command.CommandLine, reason, needsApproval: false, Stakes.Of(market));
+            // A fleet's plan lists what needs approval; its status steps run with the approved plan.
+            if (Fleet is null)
+            {
+                WritePlan(command.CommandLine, reason, needsApproval: false, Stakes.Of(market));
+            }
+
             return;
         }
 

@@ -91,6 +91,16 @@ public sealed class FleetApprovalTests : IDisposable
         Assert.Equal(ErrorIds.FleetPlanChanged, Assert.Single(_host.Errors).FullyQualifiedErrorId);
     }
 
+    [Fact]
+    public void A_playbooks_plan_lists_what_needs_approval_and_its_status_step_shows_nothing_yet()
+    {
+        new RunbookFlow(_host) { Fleet = Source(planOnly: true) }.RunPlaybook(MmOperator.Runbook.Playbooks.Find("RecoveryAfterIncident")!, EthAndBtc, Reason);
+
+        Assert.Empty(_host.HostText);
+        var plan = Assert.IsType<FleetPlan>(Assert.Single(_host.Output));
+        Assert.Equal([$"{_host.Options.MmctlPath} start eth --json", $"{_host.Options.MmctlPath} start btc --json"], plan.Commands);
+    }
+
     [Theory]
     [InlineData(true, false, true)]
     [InlineData(false, true, true)]
