@@ -187,7 +187,7 @@ public sealed class FleetChange(RunbookFlow flow)
     /// <summary>The approved plans run side by side; results as they come, one progress bar per host; Ctrl+C asks each host to stop.</summary>
     private void RunApproved(IReadOnlyList<HostPlan> approved, FleetCall call)
     {
-        using var events = new BlockingCollection<(int Host, object? Item)>();
+        using var events = new HostEvents();
         var runs = new IRemoteRun?[approved.Count];
         var waits = new List<RegisteredWaitHandle>();
         var left = approved.Count;
@@ -202,9 +202,9 @@ public sealed class FleetChange(RunbookFlow flow)
                     continue;
                 }
 
-                run.Output += (_, item) => events.Add((index, item));
-                run.Progress += (_, record) => events.Add((index, record));
-                waits.Add(ThreadPool.RegisterWaitForSingleObject(run.Finished, (_, _) => events.Add((index, null)), null, Timeout.Infinite, executeOnlyOnce: true));
+                run.Output += (_, item) => events.Add(index, item);
+                run.Progress += (_, record) => events.Add(index, record);
+                waits.Add(ThreadPool.RegisterWaitForSingleObject(run.Finished, (_, _) => events.Add(index, null), null, Timeout.Infinite, executeOnlyOnce: true));
                 runs[i] = run;
                 Host.WriteProgress(Bar(approved, index, "running its plan"));
             }
@@ -250,6 +250,40 @@ public sealed class FleetChange(RunbookFlow flow)
             {
                 run.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// What the hosts report, in the order it came (an object, a progress record, or null: the host is
+    /// done), from the remoting's threads; nothing once disposed, as a host may still report as the command ends.
+    /// </summary>
+    private sealed class HostEvents : IDisposable
+    {
+        private readonly BlockingCollection<(int Host, object? Item)> _queue = [];
+        private readonly object _lock = new();
+        private bool _disposed;
+
+        public void Add(int host, object? item)
+        {
+            lock (_lock)
+            {
+                if (!_disposed)
+                {
+                    _queue.Add((host, item));
+                }
+            }
+        }
+
+        public (int Host, object? Item) Take(CancellationToken stopping) => _queue.Take(stopping);
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                _disposed = true;
+            }
+
+            _queue.Dispose();
         }
     }
 

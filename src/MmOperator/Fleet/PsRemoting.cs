@@ -132,10 +132,14 @@ public sealed partial class PsRemoting : IFleetConnector
                 _shell.AddParameter(name, value);
             }
 
-            _output.DataAdded += (_, added) => Output?.Invoke(this, _output[added.Index]);
-            _shell.Streams.Progress.DataAdded += (_, added) => Progress?.Invoke(this, _shell.Streams.Progress[added.Index]);
+            _output.DataAdded += OnOutput;
+            _shell.Streams.Progress.DataAdded += OnProgress;
             _running = _shell.BeginInvoke<PSObject, PSObject>(null, _output);
         }
+
+        private void OnOutput(object? sender, DataAddedEventArgs added) => Output?.Invoke(this, _output[added.Index]);
+
+        private void OnProgress(object? sender, DataAddedEventArgs added) => Progress?.Invoke(this, _shell.Streams.Progress[added.Index]);
 
         public WaitHandle Finished => _running.AsyncWaitHandle;
 
@@ -164,8 +168,11 @@ public sealed partial class PsRemoting : IFleetConnector
 
         public void RequestStop() => _shell.BeginStop(null, null);
 
+        /// <summary>A host stopped on a timeout may still be writing: it is no longer listened to, then stopped for good.</summary>
         public void Dispose()
         {
+            _output.DataAdded -= OnOutput;
+            _shell.Streams.Progress.DataAdded -= OnProgress;
             _shell.Dispose();
             _output.Dispose();
         }
