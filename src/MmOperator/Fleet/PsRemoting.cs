@@ -168,11 +168,25 @@ public sealed partial class PsRemoting : IFleetConnector
 
         public void RequestStop() => _shell.BeginStop(null, null);
 
-        /// <summary>A host stopped on a timeout may still be writing: it is no longer listened to, then stopped for good.</summary>
+        /// <summary>
+        /// A host asked to stop on a timeout may not answer (its network is down): it is no longer listened
+        /// to, and released once its call ends (ssh gives up on a silent host within 15 s), without waiting here.
+        /// </summary>
         public void Dispose()
         {
             _output.DataAdded -= OnOutput;
             _shell.Streams.Progress.DataAdded -= OnProgress;
+            if (_running.IsCompleted)
+            {
+                Release();
+                return;
+            }
+
+            ThreadPool.RegisterWaitForSingleObject(_running.AsyncWaitHandle, (_, _) => Release(), null, Timeout.Infinite, executeOnlyOnce: true);
+        }
+
+        private void Release()
+        {
             _shell.Dispose();
             _output.Dispose();
         }
