@@ -62,7 +62,7 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
         }
         catch (OperatorException refused)
         {
-            Flow.Refuse(refused, MyInvocation.MyCommand.Name, null, Reason, terminating: true);
+            Flow.NewAttempt(MyInvocation.MyCommand.Name, null, Reason).Refuse(refused, Halt.Command);
         }
 
         Flow.PrepareStateChange(stopsOnly);

@@ -114,15 +114,14 @@ public sealed class FleetChange(RunbookFlow flow)
         }
         catch (Exception noPrompt) when (RunbookFlow.IsUnaskable(noPrompt))
         {
-            flow.RefuseUnaskable(noPrompt, $"{action} on {plans.Count} hosts", plans.Select(p => (action, (string?)p.Host.Name)).ToList(), reason, message: $"{action} on {plans.Count} hosts needs a person's approval and this session cannot ask for it ({noPrompt.Message}). Nothing ran anywhere. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.");
+            RunbookFlow.RefuseUnaskable(noPrompt, $"{action} on {plans.Count} hosts", plans.Select(p => flow.NewAttempt(action, p.Host.Name, reason)).ToList(), $"{action} on {plans.Count} hosts needs a person's approval and this session cannot ask for it ({noPrompt.Message}). Nothing ran anywhere. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.");
             return [];
         }
 
         var declined = plans.Where((_, i) => !answers[i]).Select(p => p.Host.Name).ToList();
         if (declined.Count > 0)
         {
-            flow.Record(new AuditRecord { Action = action, Market = string.Join(", ", declined), Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = "fleet plans not approved at the prompt: nothing ran on these hosts" });
-            Host.WriteVerbose($"Not approved: {action} on {string.Join(", ", declined)}. Nothing ran there.");
+            flow.NewAttempt(action, string.Join(", ", declined), reason).Decline("fleet plans not approved at the prompt: nothing ran on these hosts", $"Not approved: {action} on {string.Join(", ", declined)}. Nothing ran there.");
         }
 
         var now = DateTime.UtcNow;
@@ -154,34 +153,14 @@ public sealed class FleetChange(RunbookFlow flow)
 
     /// <summary>
     /// The approval, journalled here before any host runs: one record naming every host's plan hash.
-    /// Nothing runs when it cannot be written, except a stop (the safe direction), with a warning.
+    /// Nothing runs when it cannot be written, except a stop (the safe direction), recorded in the system log with a warning.
     /// </summary>
     private bool Journal(IReadOnlyList<HostPlan> approved, string action, string reason)
     {
-        var record = new AuditRecord
-        {
-            Action = action,
-            Market = string.Join(", ", approved.Select(p => p.Host.Name)),
-            Reason = reason,
-            Approval = approved[0].Approval!.Mode,
-            Outcome = AuditOutcome.Intended,
-            Detail = "fleet approval: " + string.Join("; ", approved.Select(p => $"{p.Host.Name} plan sha256:{p.PlanHash} ({p.Commands.Count} command{(p.Commands.Count == 1 ? string.Empty : "s")})")),
-        };
-        try
-        {
-            flow.Record(record, throwIfUnavailable: true);
-            return true;
-        }
-        catch (OperatorException unwritable) when (action == "stop")
-        {
-            Host.WriteWarning($"THE LOCAL AUDIT JOURNAL TAKES NO RECORDS ({unwritable.Message}). The stops you approved still run; each host journals them. Repair the journal (Test-MmAuditLog).");
-            return true;
-        }
-        catch (OperatorException unwritable)
-        {
-            Host.WriteError(unwritable.ToErrorRecord());
-            return false;
-        }
+        var attempt = flow.NewAttempt(action, string.Join(", ", approved.Select(p => p.Host.Name)), reason);
+        attempt.Approve(Approval.Given(approved[0].Approval!.Mode, flow.Approver));
+        var detail = "fleet approval: " + string.Join("; ", approved.Select(p => $"{p.Host.Name} plan sha256:{p.PlanHash} ({p.Commands.Count} command{(p.Commands.Count == 1 ? string.Empty : "s")})"));
+        return attempt.Intend(null, record => record.Detail = detail, orSystemLog: action == "stop");
     }
 
     /// <summary>The approved plans run side by side; results as they come, one progress bar per host; Ctrl+C asks each host to stop.</summary>

@@ -94,7 +94,7 @@ public sealed class FleetApprovalTests : IDisposable
     [Fact]
     public void A_playbooks_plan_lists_what_needs_approval_and_its_status_step_shows_nothing_yet()
     {
-        new RunbookFlow(_host) { Fleet = Source(planOnly: true) }.RunPlaybook(MmOperator.Runbook.Playbooks.Find("RecoveryAfterIncident")!, EthAndBtc, Reason);
+        PlaybookRun.Run(new RunbookFlow(_host) { Fleet = Source(planOnly: true) }, MmOperator.Runbook.Playbooks.Find("RecoveryAfterIncident")!, EthAndBtc, Reason);
 
         Assert.Empty(_host.HostText);
         var plan = Assert.IsType<FleetPlan>(Assert.Single(_host.Output));
