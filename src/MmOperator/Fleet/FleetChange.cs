@@ -168,6 +168,7 @@ public sealed class FleetChange(RunbookFlow flow)
     {
         using var events = new HostEvents();
         var runs = new IRemoteRun?[approved.Count];
+        var reported = new int[approved.Count];
         var waits = new List<RegisteredWaitHandle>();
         var left = approved.Count;
         try
@@ -182,7 +183,6 @@ public sealed class FleetChange(RunbookFlow flow)
                 }
 
                 run.Output += (_, item) => events.Add(index, item);
-                run.Progress += (_, record) => events.Add(index, record);
                 waits.Add(ThreadPool.RegisterWaitForSingleObject(run.Finished, (_, _) => events.Add(index, null), null, Timeout.Infinite, executeOnlyOnce: true));
                 runs[i] = run;
                 Host.WriteProgress(Bar(approved, index, "running its plan"));
@@ -196,9 +196,9 @@ public sealed class FleetChange(RunbookFlow flow)
                 {
                     case PSObject result:
                         Host.WriteObject(FleetRead.Tag(result, name), FleetRead.FleetTypeName(result));
-                        break;
-                    case ProgressRecord progress:
-                        Host.WriteProgress(Bar(approved, index, $"{progress.Activity}: {progress.StatusDescription}"));
+                        var bar = Bar(approved, index, $"{++reported[index]} of {approved[index].Commands.Count} done; last {result.Properties["Action"]?.Value} {result.Properties["Market"]?.Value}: {result.Properties["Outcome"]?.Value}");
+                        bar.PercentComplete = Math.Min(100, reported[index] * 100 / Math.Max(1, approved[index].Commands.Count));
+                        Host.WriteProgress(bar);
                         break;
                     default:
                         left--;

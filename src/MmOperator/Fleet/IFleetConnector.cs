@@ -53,9 +53,6 @@ public interface IRemoteRun : IDisposable
     /// <summary>Called with each object the host writes, on a thread of the remoting's (the answer keeps them too).</summary>
     event EventHandler<PSObject>? Output;
 
-    /// <summary>Called with each progress record the host writes, on a thread of the remoting's.</summary>
-    event EventHandler<ProgressRecord>? Progress;
-
     /// <summary>Everything the host answered; once <see cref="Finished"/> is set.</summary>
     RemoteAnswer Answer();
 

@@ -125,7 +125,10 @@ public sealed partial class PsRemoting : IFleetConnector
         public RemoteRun(Runspace runspace, FleetCall call)
         {
             _shell.Runspace = runspace;
-            _shell.AddCommand("Import-Module").AddParameter("Name", FleetCall.Module).AddParameter("ErrorAction", ActionPreference.Stop);
+            // The host's own progress bars would reach this console through the session, each host's over the
+            // others' (they share their ids): the fleet shows one bar per host instead (FleetChange).
+            _shell.AddCommand("Set-Variable").AddParameter("Name", "ProgressPreference").AddParameter("Value", ActionPreference.SilentlyContinue);
+            _shell.AddStatement().AddCommand("Import-Module").AddParameter("Name", FleetCall.Module).AddParameter("ErrorAction", ActionPreference.Stop);
             _shell.AddStatement().AddCommand(call.Command);
             foreach (var (name, value) in call.Parameters)
             {
@@ -133,19 +136,14 @@ public sealed partial class PsRemoting : IFleetConnector
             }
 
             _output.DataAdded += OnOutput;
-            _shell.Streams.Progress.DataAdded += OnProgress;
             _running = _shell.BeginInvoke<PSObject, PSObject>(null, _output);
         }
 
         private void OnOutput(object? sender, DataAddedEventArgs added) => Output?.Invoke(this, _output[added.Index]);
 
-        private void OnProgress(object? sender, DataAddedEventArgs added) => Progress?.Invoke(this, _shell.Streams.Progress[added.Index]);
-
         public WaitHandle Finished => _running.AsyncWaitHandle;
 
         public event EventHandler<PSObject>? Output;
-
-        public event EventHandler<ProgressRecord>? Progress;
 
         public RemoteAnswer Answer()
         {
@@ -175,7 +173,6 @@ public sealed partial class PsRemoting : IFleetConnector
         public void Dispose()
         {
             _output.DataAdded -= OnOutput;
-            _shell.Streams.Progress.DataAdded -= OnProgress;
             if (_running.IsCompleted)
             {
                 Release();

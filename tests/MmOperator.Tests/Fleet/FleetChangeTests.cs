@@ -174,6 +174,9 @@ public sealed class FleetChangeTests : IDisposable
         var record = Assert.Single(_host.Journalled);
         Assert.Equal((AuditOutcome.Intended, ApprovalMode.Prompted, "a@10.1.0.2, b@10.1.1.2"), (record.Outcome, record.Approval, record.Market));
         Assert.Contains($"a@10.1.0.2 plan sha256:{new string('a', 64)} (2 commands); b@10.1.1.2 plan sha256:{new string('b', 64)} (1 command)", record.Detail, StringComparison.Ordinal);
+        // One bar per host, each saying how far its plan is.
+        Assert.Equal(["a@10.1.0.2: 2 command(s)", "b@10.1.1.2: 1 command(s)"], _host.Progress.Select(p => p.Activity).Distinct().Order());
+        Assert.Contains(_host.Progress, p => p.Activity.StartsWith("a@", StringComparison.Ordinal) && p.StatusDescription.StartsWith("1 of 2 done; last  ETH-USD: Succeeded", StringComparison.Ordinal) && p.PercentComplete == 50);
         Assert.Equal(2, _host.Progress.Count(p => p.RecordType == ProgressRecordType.Completed));
     }
 
