@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.Fleet;
 using MmOperator.Host;
 using MmOperator.Markets;
 using MmOperator.Status;
@@ -9,11 +10,14 @@ namespace MmOperator.Commands;
 /// <para type="synopsis">Shows every market of the repo with its state, never-started ones included.</para>
 /// One <c>mmctl status --json</c>, completed from the repo's market files. Needs no approval (runbook).
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "MmMarket")]
+[Cmdlet(VerbsCommon.Get, "MmMarket", DefaultParameterSetName = FleetParameters.LocalSet)]
 [OutputType(typeof(MarketStatus))]
-public sealed class GetMmMarketCommand : OperatorCmdlet
+public sealed class GetMmMarketCommand : OperatorCmdlet, IDynamicParameters
 {
+    private readonly FleetParameters _fleet = new();
+
     private readonly HashSet<string> _slugs = new(StringComparer.Ordinal);
+    private readonly List<string> _fleetMarkets = [];
 
     /// <summary>Only these markets, in any form and letter case (eth, ETH, eth-usd, .env.eth); none means every market.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -25,10 +29,26 @@ public sealed class GetMmMarketCommand : OperatorCmdlet
     [Parameter]
     public MarketState[]? State { get; set; }
 
-    protected override void BeginProcessing() => Require(HostPreconditions.RequireMmctl);
+    /// <summary>-HostName, -Session, -Fleet, -KeyFilePath, -TimeoutSec: the same read on other hosts.</summary>
+    public object GetDynamicParameters() => _fleet;
+
+    protected override void BeginProcessing()
+    {
+        if (!_fleet.IsGiven)
+        {
+            Require(HostPreconditions.RequireMmctl);
+        }
+    }
 
     protected override void ProcessRecord()
     {
+        if (_fleet.IsGiven)
+        {
+            // On a fleet each host resolves the names against its own repo.
+            _fleetMarkets.AddRange((Market ?? []).Select(m => m.Input));
+            return;
+        }
+
         foreach (var market in Market ?? [])
         {
             if (ResolveOrWriteError(market) is { } entry)
@@ -40,6 +60,12 @@ public sealed class GetMmMarketCommand : OperatorCmdlet
 
     protected override void EndProcessing()
     {
+        if (_fleet.IsGiven)
+        {
+            AskFleet(_fleet, FleetCall.Of("Get-MmMarket", ("Market", _fleetMarkets.Count > 0 ? _fleetMarkets.ToArray() : null), ("State", State?.Select(s => s.ToString()).ToArray())));
+            return;
+        }
+
         // Markets named (or piped, even none): only those. Listing all when every one was refused, or
         // nothing was piped, would answer another question.
         var named = Market is { Length: > 0 } || MyInvocation.ExpectingInput;

@@ -105,4 +105,13 @@ public static class ErrorIds
     // Metrics
     public const string MetricsPathRefused = "MetricsPathRefused";
     public const string MetricsWriteFailed = "MetricsWriteFailed";
+
+    // A fleet: several hosts over PowerShell remoting on SSH
+    public const string InvalidFleetHost = "InvalidFleetHost";
+    public const string FleetRequired = "FleetRequired";
+    public const string FleetHostUnreachable = "FleetHostUnreachable";
+    public const string FleetHostTimeout = "FleetHostTimeout";
+    public const string FleetHostFailed = "FleetHostFailed";
+    public const string FleetPlanChanged = "FleetPlanChanged";
+    public const string FleetApprovalRefused = "FleetApprovalRefused";
 }

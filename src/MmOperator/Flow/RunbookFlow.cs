@@ -7,6 +7,7 @@ using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
+using MmOperator.Fleet;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
@@ -54,9 +55,13 @@ public sealed class RunbookFlow
     /// <summary>-Force: a script's second, explicit confirmation of a risk change (<see cref="Stakes"/>).</summary>
     public bool Force { get; init; }
 
+    /// <summary>On a host of a fleet command: its approval comes from the person's session (<see cref="FleetApprovalSource"/>).</summary>
+    public FleetApprovalSource? Fleet { get; init; }
+
     public OperatorOptions Options => Host.Options;
 
-    public bool IsWhatIf => Host.IsWhatIf;
+    /// <summary>-WhatIf, or a fleet's plan only: nothing runs, nothing is journalled.</summary>
+    public bool IsWhatIf => Host.IsWhatIf || Fleet?.PlanOnly == true;
 
     /// <summary>The status query of this command's host runs (shown with -Verbose).</summary>
     public StatusQuery Status => new(Options, Host.Truth, Host.RunHost);
@@ -265,7 +270,7 @@ public sealed class RunbookFlow
     }
 
     /// <summary>Who approves at this session: the account and the person behind it, as a decision records them.</summary>
-    private string Approver => Host.Caller.Person(UserAccount.Current.Name);
+    internal string Approver => Host.Caller.Person(UserAccount.Current.Name);
 
     /// <summary>
     /// A person's second confirmation of a risk change: the market's name retyped, not one more Yes. Anything
@@ -322,14 +327,14 @@ public sealed class RunbookFlow
         return approved;
     }
 
-    private static bool IsUnaskable(Exception noPrompt) => noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException;
+    public static bool IsUnaskable(Exception noPrompt) => noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException;
 
     /// <summary>
     /// No person can answer: every attempt asked about is refused (journalled), and the command stops
     /// the script that ran it (pwsh -File exits 1): a script must not go on as if it had been approved.
     /// </summary>
     [DoesNotReturn]
-    private static void RefuseUnaskable(Exception noPrompt, string what, List<Attempt> asked, string? message = null)
+    public static void RefuseUnaskable(Exception noPrompt, string what, List<Attempt> asked, string? message = null)
     {
         var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, message ?? $"{what} needs approval and this session cannot ask a person for it ({noPrompt.Message}). Nothing ran. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.", asked.Count == 1 ? asked[0].Target : what, noPrompt);
         foreach (var attempt in asked.SkipLast(1))
@@ -583,6 +588,21 @@ public sealed class RunbookFlow
     {
         var planned = _planned.ToList();
         _planned.Clear();
+        if (Fleet is not null)
+        {
+            // A fleet's approval is of the whole plan, as the person saw it.
+            if (Fleet.Approve(this, planned) is { } approval)
+            {
+                foreach (var action in planned)
+                {
+                    action.Attempt.Approve(approval);
+                    _approved.Add(action);
+                }
+            }
+
+            return;
+        }
+
         var batches = IsRestricted ? planned.Select(p => new[] { p }) : planned.GroupBy(p => p.Attempt.Reason, StringComparer.Ordinal).Select(g => g.ToArray());
         foreach (var batch in batches)
         {

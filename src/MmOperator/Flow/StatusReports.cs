@@ -119,7 +119,8 @@ public sealed class StatusReports
     /// <summary>Under -WhatIf a status step prints its Plan and runs nothing.</summary>
     private bool PlannedOnly(MarketEntry? market, string reason)
     {
-        if (_flow.IsWhatIf)
+        // A fleet's plan lists what needs approval; its status steps run with the approved plan.
+        if (_flow.IsWhatIf && _flow.Fleet is null)
         {
             _flow.WritePlan(_flow.Status.Command(market).CommandLine, reason, needsApproval: false, Stakes.Of(market));
         }
