@@ -235,7 +235,11 @@ function Invoke-TestTask {
         Write-Host 'Slowest ten tests:'
         $all = @($xunitTests | ForEach-Object { [pscustomobject]@{ Suite = 'xUnit'; Name = $_.Name; Seconds = $_.Seconds } }) +
             @($pester.Tests | ForEach-Object { [pscustomobject]@{ Suite = "Pester $($_.File -replace '\.Tests\.ps1$')"; Name = $_.Name; Seconds = [double]$_.Seconds } })
-        foreach ($t in $all | Sort-Object Seconds -Descending | Select-Object -First 10) { Write-Host ('  {0,6:N1} s  {1}: {2}' -f $t.Seconds, $t.Suite, $t.Name) }
+        # A data-driven test's name can carry its data (a 5,000-character value): one line each, cut at 160.
+        foreach ($t in $all | Sort-Object Seconds -Descending | Select-Object -First 10) {
+            $name = if ($t.Name.Length -gt 160) { $t.Name.Substring(0, 160) + "... ($($t.Name.Length - 160) more characters)" } else { $t.Name }
+            Write-Host ('  {0,6:N1} s  {1}: {2}' -f $t.Seconds, $t.Suite, $name)
+        }
         Write-Host ('Wall time: xUnit and Pester together {0:N0} s (Pester {1:N0} s)' -f $clock.Elapsed.TotalSeconds, $pesterSeconds)
         $record = [ordered]@{}
         foreach ($file in $pester.Files | Sort-Object Name) { $record[$file.Name] = [Math]::Round($file.Seconds, 1) }

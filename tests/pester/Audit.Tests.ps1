@@ -225,7 +225,7 @@ Describe 'Nothing runs unrecorded' {
         (Get-Item $journal).Length - $before | Should -BeLessThan 1MB
         $records = @(Get-MmAuditLog -Path $journal | Select-Object -Skip 1)
         $records.Count | Should -Be 2
-        $records[0].Detail | Should -BeLike '100000 attempts of this command were refused (protected_key x100000); the first: *'
+        $records[0].Detail | Should -BeLike '100001 attempts of this command were refused (protected_key x100000, EnvCampaignNotApplied x1), for ETH-USD, 100000 edits; the first: *' -Because 'each refused row, and the campaign that wrote nothing for them, is counted in the one record'
         $records[1].ErrorId | Should -Be 'ProposalRowLimit'
         $health = Get-MmHealth -ErrorAction SilentlyContinue
         $health.JournalBytes | Should -Be (Get-Item $journal).Length
