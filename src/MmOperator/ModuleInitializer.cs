@@ -7,7 +7,7 @@ namespace MmOperator;
 
 /// <summary>
 /// Each import into a session (runspace) starts that session from the environment again: who runs it
-/// (<see cref="AgentSession"/>) is read, and MMOPERATOR_* variables and the settings file override the
+/// (<see cref="CallerIdentity"/>) is read, and MMOPERATOR_* variables and the settings file override the
 /// defaults at import; other sessions keep theirs. What the settings file could not give is kept for
 /// Get-MmOperatorOption to warn about: an initializer has no output stream, and a nested pipeline is a
 /// way to run commands the module does not open.
@@ -20,7 +20,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
     public void OnImport()
     {
         IO.FileSizeSignal.Handle();
-        var session = AgentSession.Import();
+        var session = CallerIdentity.Import();
         OptionsStore.Import(session);
         if (session.IsAgent)
         {

@@ -8,7 +8,7 @@ public abstract class ApprovalDecisionCmdlet : PSCmdlet, IDisposable
 {
     private ApprovalDecision? _decision;
 
-    protected ApprovalDecisionCmdlet() => Session = new CmdletHost(this);
+    protected ApprovalDecisionCmdlet() => Context = new CmdletContext(this);
 
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[] Id { get; set; } = [];
@@ -17,22 +17,22 @@ public abstract class ApprovalDecisionCmdlet : PSCmdlet, IDisposable
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string Reason { get; set; } = string.Empty;
 
-    protected CmdletHost Session { get; }
+    protected CmdletContext Context { get; }
 
     protected abstract bool Grants { get; }
 
-    private ApprovalDecision Decision => _decision ??= new ApprovalDecision(new RunbookFlow(Session), Grants);
+    private ApprovalDecision Decision => _decision ??= new ApprovalDecision(new RunbookFlow(Context), Grants);
 
     protected override void BeginProcessing() => Decision.Prepare(Reason);
 
     protected override void ProcessRecord() => Decision.Decide(Id, Reason);
 
-    protected override void StopProcessing() => Session.Stop();
+    protected override void StopProcessing() => Context.Stop();
 
     public void Dispose()
     {
-        CmdletHost.EndCommand(_decision?.Flow);
-        Session.Dispose();
+        CmdletContext.EndCommand(_decision?.Flow);
+        Context.Dispose();
         GC.SuppressFinalize(this);
     }
 }

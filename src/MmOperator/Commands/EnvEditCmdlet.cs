@@ -14,7 +14,7 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     private readonly List<EnvEditRequest> _requests = [];
     private EnvEditFlow? _edit;
 
-    protected EnvEditCmdlet() => Session = new CmdletHost(this);
+    protected EnvEditCmdlet() => Context = new CmdletContext(this);
 
     /// <summary>Markets whose env file to edit, in any accepted form; or use -Shared. Named, so -Shared reads the same: -Shared KEY VALUE.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -61,12 +61,12 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string Reason { get; set; } = string.Empty;
 
-    protected CmdletHost Session { get; }
+    protected CmdletContext Context { get; }
 
     /// <summary>set or remove, as in plans and the journal.</summary>
     protected abstract string ActionName { get; }
 
-    protected EnvEditFlow Edit => _edit ??= EnvEditFlow.For(Session, ApprovalId, Force, ContinueOnError, ActionName);
+    protected EnvEditFlow Edit => _edit ??= EnvEditFlow.For(Context, ApprovalId, Force, ContinueOnError, ActionName);
 
     protected override void BeginProcessing() => Edit.Prepare();
 
@@ -82,18 +82,18 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     /// <summary>The value as the caller gave it, unchecked (a refused row's record keeps it); null for a removal.</summary>
     protected virtual string? GivenValue => null;
 
-    protected override void StopProcessing() => Session.Stop();
+    protected override void StopProcessing() => Context.Stop();
 
     public void Dispose()
     {
-        End(_edit, Session);
+        End(_edit, Context);
         GC.SuppressFinalize(this);
     }
 
     /// <summary>When a .env-editing cmdlet is disposed: the refusals not journalled yet are, and its session ends.</summary>
-    internal static void End(EnvEditFlow? edit, CmdletHost session)
+    internal static void End(EnvEditFlow? edit, CmdletContext session)
     {
-        CmdletHost.EndCommand(edit?.Flow);
+        CmdletContext.EndCommand(edit?.Flow);
         session.Dispose();
     }
 }

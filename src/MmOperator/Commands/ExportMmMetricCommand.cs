@@ -33,7 +33,7 @@ public sealed class ExportMmMetricCommand : OperatorCmdlet
             return;
         }
 
-        Session.RequireFullLanguage("-Path writes a file, which a restricted session may not do. Leave it out: the metrics are written to the output.", Path);
+        Context.RequireFullLanguage("-Path writes a file, which a restricted session may not do. Leave it out: the metrics are written to the output.", Path);
         try
         {
             _target = MetricsFile.Target(ResolveUserPath(Path));
@@ -47,7 +47,7 @@ public sealed class ExportMmMetricCommand : OperatorCmdlet
     protected override void EndProcessing()
     {
         IReadOnlyList<MarketStatus>? markets = null;
-        var health = HealthReader.Read(() => markets = ReadMarkets(), Session.Journal, Options.RepoPath, Session.Approvals, unreadable => WriteError(unreadable.ToErrorRecord()));
+        var health = HealthReader.Read(() => markets = ReadMarkets(), Context.Journal, Options.RepoPath, Context.Approvals, unreadable => WriteError(unreadable.ToErrorRecord()));
         var text = PrometheusText.Render(HostMetrics.Build(HostLabel, markets, health, Status.Truth.Table.StartedAt));
         if (_target is null)
         {

@@ -32,7 +32,7 @@ public sealed class GetMmApprovalRequestCommand : OperatorCmdlet
 
         if (shown.Count == 0)
         {
-            Session.WriteHostText(filed.Count == 0 ? "No approval request is filed: nothing is pending." : $"No approval request matches; {filed.Count} are filed (Get-MmApprovalRequest without filters lists them).");
+            Context.WriteHostText(filed.Count == 0 ? "No approval request is filed: nothing is pending." : $"No approval request matches; {filed.Count} are filed (Get-MmApprovalRequest without filters lists them).");
         }
     }
 }

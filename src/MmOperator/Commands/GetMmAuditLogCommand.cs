@@ -74,7 +74,7 @@ public sealed class GetMmAuditLogCommand : OperatorCmdlet
 
         if (written == 0)
         {
-            Session.WriteHostText(read == 0 ? $"The audit journal {journal.Path} is empty: nothing was changed or refused yet." : $"No record of the audit journal matches ({read} records in {journal.Path}).");
+            Context.WriteHostText(read == 0 ? $"The audit journal {journal.Path} is empty: nothing was changed or refused yet." : $"No record of the audit journal matches ({read} records in {journal.Path}).");
         }
     }
 

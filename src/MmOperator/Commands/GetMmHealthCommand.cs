@@ -27,7 +27,7 @@ public sealed class GetMmHealthCommand : OperatorCmdlet, IDynamicParameters
             return;
         }
 
-        var health = HealthReader.Read(ReadMarkets, Session.Journal, Options.RepoPath, Session.Approvals, unreadable => WriteError(unreadable.ToErrorRecord()));
+        var health = HealthReader.Read(ReadMarkets, Context.Journal, Options.RepoPath, Context.Approvals, unreadable => WriteError(unreadable.ToErrorRecord()));
         WriteTyped(health, Health.TypeName);
     }
 

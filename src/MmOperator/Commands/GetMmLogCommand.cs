@@ -32,7 +32,7 @@ public sealed class GetMmLogCommand : OperatorCmdlet
 
     protected override void BeginProcessing()
     {
-        Session.RequireFullLanguage("Get-MmLog reads the bot's log file, which a restricted session may not do. Ask a human operator to read it; Get-MmMarket and Get-MmHealth show the markets' state.", Market?.Input);
+        Context.RequireFullLanguage("Get-MmLog reads the bot's log file, which a restricted session may not do. Ask a human operator to read it; Get-MmMarket and Get-MmHealth show the markets' state.", Market?.Input);
         Require(HostPreconditions.RequireMmctl);
     }
 
@@ -51,11 +51,11 @@ public sealed class GetMmLogCommand : OperatorCmdlet
             WriteLines(lines);
             if (lines.Count == 0 && Tail > 0)
             {
-                Session.WriteHostText($"The log {log} is empty{(Wait ? "; waiting for its first line (Ctrl+C ends)" : string.Empty)}.");
+                Context.WriteHostText($"The log {log} is empty{(Wait ? "; waiting for its first line (Ctrl+C ends)" : string.Empty)}.");
             }
             if (Wait)
             {
-                WriteLines(BotLog.Follow(log, end, pause => !Session.StopToken.WaitHandle.WaitOne(pause)));
+                WriteLines(BotLog.Follow(log, end, pause => !Context.StopToken.WaitHandle.WaitOne(pause)));
             }
         }
         catch (OperatorException failure)

@@ -85,7 +85,7 @@ public sealed class GetMmMarketCommand : OperatorCmdlet, IDynamicParameters
 
             if (shown.Count == 0)
             {
-                Session.WriteHostText(markets.Count == 0
+                Context.WriteHostText(markets.Count == 0
                     ? $"No market is configured: the repo {Options.RepoPath} has no .env.<market> file."
                     : $"No market is {string.Join(" or ", State!)}; the repo has {markets.Count} (Get-MmMarket without -State lists them).");
             }

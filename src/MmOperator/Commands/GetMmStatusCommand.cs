@@ -79,7 +79,7 @@ public sealed class GetMmStatusCommand : OperatorCmdlet, IDynamicParameters
 
             if (instances.Count == 0)
             {
-                Session.WriteHostText(market is null
+                Context.WriteHostText(market is null
                     ? "No market is started: mmctl lists no instance (Get-MmMarket shows the stopped ones too)."
                     : $"mmctl lists no instance of {market.DisplayName}: it is not started.");
             }

@@ -16,7 +16,7 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
     private RunbookFlow? _flow;
     private AdvisorFlow? _advisor;
 
-    protected StateChangeCmdlet() => Session = new CmdletHost(this);
+    protected StateChangeCmdlet() => Context = new CmdletContext(this);
 
     /// <summary>In a restricted session: approval tickets a human approved for exactly this command (Approve-MmApprovalRequest).</summary>
     /// <remarks>Virtual, as <see cref="Reason"/>: a command whose read needs no approval takes both in one parameter set only.</remarks>
@@ -28,13 +28,13 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public virtual string Reason { get; set; } = string.Empty;
 
-    protected CmdletHost Session { get; }
+    protected CmdletContext Context { get; }
 
     /// <summary>-Force, on the cmdlets that can make a risk change (advisor applies).</summary>
     protected virtual bool ForceGiven => false;
 
     /// <summary>Made once bound: the tickets are the command's, for all its records.</summary>
-    protected RunbookFlow Flow => _flow ??= new RunbookFlow(Session, ApprovalId) { Force = ForceGiven, Fleet = _fleetSource };
+    protected RunbookFlow Flow => _flow ??= new RunbookFlow(Context, ApprovalId) { Force = ForceGiven, Fleet = _fleetSource };
 
     /// <summary>The market cmdlets' -HostName, -Session, -Fleet (their dynamic parameters), and what a host of a fleet command receives.</summary>
     protected FleetChangeParameters FleetGiven { get; } = new();
@@ -53,13 +53,13 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
     {
         if (FleetGiven.IsGiven)
         {
-            Session.RequireFullLanguage("-HostName, -Session and -Fleet reach other hosts, which a restricted session may not do: the agent reaches each host through its own key. Leave them out.", null);
+            Context.RequireFullLanguage("-HostName, -Session and -Fleet reach other hosts, which a restricted session may not do: the agent reaches each host through its own key. Leave them out.", null);
             return;
         }
 
         try
         {
-            _fleetSource = FleetApprovalSource.From(FleetGiven, Session.LanguageMode != PSLanguageMode.FullLanguage, Session.Caller.IsAgent, SessionState.PSVariable.GetValue("PSSenderInfo") is not null);
+            _fleetSource = FleetApprovalSource.From(FleetGiven, Context.LanguageMode != PSLanguageMode.FullLanguage, Context.Caller.IsAgent, SessionState.PSVariable.GetValue("PSSenderInfo") is not null);
         }
         catch (OperatorException refused)
         {
@@ -109,19 +109,19 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
 
         var throttle = MyInvocation.BoundParameters.TryGetValue("ThrottleLimit", out var limit) ? limit : null;
         var call = FleetCall.Of(MyInvocation.MyCommand.Name, [("Market", _fleetMarkets.Count == 0 ? null : _fleetMarkets.ToArray()), ("Reason", Reason), ("ThrottleLimit", throttle), .. more]);
-        new FleetChange(Flow).Run(new PsRemoting(), FleetGiven, call, action, Reason, Session.ResolveUserPath);
+        new FleetChange(Flow).Run(new PsRemoting(), FleetGiven, call, action, Reason, Context.ResolveUserPath);
         return true;
     }
 
     /// <summary>The advisor commands' steps on <see cref="Flow"/>, for the four advisor cmdlets.</summary>
     protected AdvisorFlow Advisor => _advisor ??= new AdvisorFlow(Flow);
 
-    protected override void StopProcessing() => Session.Stop();
+    protected override void StopProcessing() => Context.Stop();
 
     public void Dispose()
     {
-        CmdletHost.EndCommand(_flow);
-        Session.Dispose();
+        CmdletContext.EndCommand(_flow);
+        Context.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -72,8 +72,8 @@ public sealed class SubmitMmAdvisorProposalCommand : StateChangeCmdlet
     {
         if (ParameterSetName == PathSet)
         {
-            Session.RefusePathWhenRestricted(Path);
-            Submission.ReadFile(Session.ResolveUserPath(Path));
+            Context.RefusePathWhenRestricted(Path);
+            Submission.ReadFile(Context.ResolveUserPath(Path));
         }
 
         // Piped rows carry their own reasons, which approval and the journal then give.

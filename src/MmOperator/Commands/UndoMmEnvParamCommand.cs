@@ -16,10 +16,10 @@ public sealed class UndoMmEnvParamCommand : PSCmdlet, IDisposable
     private const string ByTime = "Before";
 
     private readonly List<string> _ids = [];
-    private readonly CmdletHost _session;
+    private readonly CmdletContext _session;
     private EnvEditFlow? _edit;
 
-    public UndoMmEnvParamCommand() => _session = new CmdletHost(this);
+    public UndoMmEnvParamCommand() => _session = new CmdletContext(this);
 
     /// <summary>The changes to undo: Id of Get-MmEnvHistory (a journal record's id, or changelog:&lt;line&gt;).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ById, ValueFromPipelineByPropertyName = true)]

@@ -47,7 +47,7 @@ public sealed class WaitMmMarketCommand : OperatorCmdlet
     protected override void EndProcessing()
     {
         var clock = Stopwatch.StartNew();
-        var waiter = new MarketWaiter(ReadStatus, pause => !Session.StopToken.WaitHandle.WaitOne(pause), () => clock.Elapsed);
+        var waiter = new MarketWaiter(ReadStatus, pause => !Context.StopToken.WaitHandle.WaitOne(pause), () => clock.Elapsed);
         var timeout = TimeSpan.FromSeconds(Timeout);
         foreach (var outcome in waiter.Wait(_markets, State, timeout))
         {

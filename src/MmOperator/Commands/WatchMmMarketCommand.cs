@@ -62,7 +62,7 @@ public sealed class WatchMmMarketCommand : OperatorCmdlet
         var width = terminal && Host.UI.RawUI.BufferSize.Width > 0 ? Host.UI.RawUI.BufferSize.Width : 80;
         for (var shown = 0; Count is null || shown < Count; shown++)
         {
-            if (shown > 0 && Session.StopToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(Interval)))
+            if (shown > 0 && Context.StopToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(Interval)))
             {
                 return;
             }

@@ -111,7 +111,7 @@ public sealed class FleetApprovalSource
         var plan = FleetPlan.Of(flow, planned);
         if (Approval is not { } approval)
         {
-            flow.Host.WriteObject(plan, FleetPlan.TypeName);
+            flow.Context.WriteObject(plan, FleetPlan.TypeName);
             return null;
         }
 

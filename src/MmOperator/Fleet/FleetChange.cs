@@ -30,7 +30,7 @@ public sealed class FleetChange(RunbookFlow flow)
         new("&Per host", "Ask about each host's plan on its own, then run the approved ones side by side."),
     ];
 
-    private IFlowHost Host => flow.Host;
+    private IFlowContext Context => flow.Context;
 
     /// <param name="call">The command as each host runs it, without the fleet's own parameters.</param>
     /// <param name="action">The action, as the local journal names it (stop, start, restart, or the playbook's).</param>
@@ -39,20 +39,20 @@ public sealed class FleetChange(RunbookFlow flow)
         ArgumentNullException.ThrowIfNull(connector);
         ArgumentNullException.ThrowIfNull(given);
         ArgumentNullException.ThrowIfNull(call);
-        var hosts = FleetRead.Connect(Host, connector, given, resolvePath);
+        var hosts = FleetRead.Connect(Context, connector, given, resolvePath);
         try
         {
             var plans = Plan(hosts, call, given.Timeout);
             if (plans.Count == 0)
             {
-                Host.WriteWarning("No host has a plan to run (each host's errors say why). Nothing ran anywhere.");
+                Context.WriteWarning("No host has a plan to run (each host's errors say why). Nothing ran anywhere.");
                 return;
             }
 
             var shown = Shown(plans);
-            if (Host.IsWhatIf)
+            if (Context.IsWhatIf)
             {
-                Host.WriteHostText(shown);
+                Context.WriteHostText(shown);
                 return;
             }
 
@@ -75,7 +75,7 @@ public sealed class FleetChange(RunbookFlow flow)
     private List<HostPlan> Plan(IReadOnlyList<FleetHost> hosts, FleetCall call, TimeSpan timeout)
     {
         var plans = new List<HostPlan>();
-        var read = new FleetRead(Host);
+        var read = new FleetRead(Context);
         read.Run(hosts, call.With(nameof(FleetChangeParameters.FleetPlanOnly), true), timeout, (name, asked, answer) =>
         {
             read.WriteErrors(name, asked, answer);
@@ -102,7 +102,7 @@ public sealed class FleetChange(RunbookFlow flow)
     /// </summary>
     private List<HostPlan> Ask(List<HostPlan> plans, string shown, string action, string reason)
     {
-        var mode = Host.DescribeApproval();
+        var mode = Context.DescribeApproval();
         var commands = plans.Sum(p => p.Commands.Count);
         var question = $"Approve: {action} on {plans.Count} host{(plans.Count == 1 ? string.Empty : "s")} ({commands} command{(commands == 1 ? string.Empty : "s")}: {string.Join("; ", plans.Select(p => $"{VisibleText.Of(p.Host.Name)}: {p.Commands.Count}"))})?";
         List<bool> answers;
@@ -110,7 +110,7 @@ public sealed class FleetChange(RunbookFlow flow)
         {
             answers = mode == ApprovalMode.Prompted
                 ? AskPerson(plans, $"{shown}\n\n{question}")
-                : Enumerable.Repeat(Host.ShouldProcess(shown, $"{shown}\n\n{question}", RunbookFlow.ConfirmCaption), plans.Count).ToList();
+                : Enumerable.Repeat(Context.ShouldProcess(shown, $"{shown}\n\n{question}", RunbookFlow.ConfirmCaption), plans.Count).ToList();
         }
         catch (Exception noPrompt) when (RunbookFlow.IsUnaskable(noPrompt))
         {
@@ -130,13 +130,13 @@ public sealed class FleetChange(RunbookFlow flow)
 
     private List<bool> AskPerson(IReadOnlyList<HostPlan> plans, string query)
     {
-        var choice = Host.Choose(RunbookFlow.ConfirmCaption, query, Choices, PromptChoice.No);
+        var choice = Context.Choose(RunbookFlow.ConfirmCaption, query, Choices, PromptChoice.No);
         if (choice != PromptChoice.PerMarket)
         {
             return Enumerable.Repeat(choice == 0, plans.Count).ToList();
         }
 
-        return plans.Select((p, i) => Host.Choose(RunbookFlow.ConfirmCaption, $"{i + 1} of {plans.Count}: {VisibleText.Of(p.Host.Name)}: {string.Join("; ", p.Commands.Select(VisibleText.Of))}?", PromptChoice.YesNo, PromptChoice.No) == 0).ToList();
+        return plans.Select((p, i) => Context.Choose(RunbookFlow.ConfirmCaption, $"{i + 1} of {plans.Count}: {VisibleText.Of(p.Host.Name)}: {string.Join("; ", p.Commands.Select(VisibleText.Of))}?", PromptChoice.YesNo, PromptChoice.No) == 0).ToList();
     }
 
     /// <summary>This console as each host records it: the machine, and its terminal when it has one (ws1:pts/3).</summary>
@@ -176,7 +176,7 @@ public sealed class FleetChange(RunbookFlow flow)
             for (var i = 0; i < approved.Count; i++)
             {
                 var index = i;
-                if (FleetRead.Begin(approved[i].Host, call.With(nameof(FleetChangeParameters.FleetApproval), approved[i].Approval!.ToHashtable()), Host.WriteError) is not { } run)
+                if (FleetRead.Begin(approved[i].Host, call.With(nameof(FleetChangeParameters.FleetApproval), approved[i].Approval!.ToHashtable()), Context.WriteError) is not { } run)
                 {
                     left--;
                     continue;
@@ -185,27 +185,27 @@ public sealed class FleetChange(RunbookFlow flow)
                 run.Output += (_, item) => events.Add(index, item);
                 waits.Add(ThreadPool.RegisterWaitForSingleObject(run.Finished, (_, _) => events.Add(index, null), null, Timeout.Infinite, executeOnlyOnce: true));
                 runs[i] = run;
-                Host.WriteProgress(Bar(approved, index, "running its plan"));
+                Context.WriteProgress(Bar(approved, index, "running its plan"));
             }
 
             while (left > 0)
             {
-                var (index, item) = events.Take(Host.Stopping);
+                var (index, item) = events.Take(Context.Stopping);
                 var name = approved[index].Host.Name;
                 switch (item)
                 {
                     case PSObject result:
-                        Host.WriteObject(FleetRead.Tag(result, name), FleetRead.FleetTypeName(result));
+                        Context.WriteObject(FleetRead.Tag(result, name), FleetRead.FleetTypeName(result));
                         var bar = Bar(approved, index, $"{++reported[index]} of {approved[index].Commands.Count} done; last {result.Properties["Action"]?.Value} {result.Properties["Market"]?.Value}: {result.Properties["Outcome"]?.Value}");
                         bar.PercentComplete = Math.Min(100, reported[index] * 100 / Math.Max(1, approved[index].Commands.Count));
-                        Host.WriteProgress(bar);
+                        Context.WriteProgress(bar);
                         break;
                     default:
                         left--;
                         var done = Bar(approved, index, "done");
                         done.RecordType = ProgressRecordType.Completed;
-                        Host.WriteProgress(done);
-                        new FleetRead(Host).WriteErrors(name, call, runs[index]!.Answer() with { Output = [] });
+                        Context.WriteProgress(done);
+                        new FleetRead(Context).WriteErrors(name, call, runs[index]!.Answer() with { Output = [] });
                         break;
                 }
             }
@@ -215,7 +215,7 @@ public sealed class FleetChange(RunbookFlow flow)
             // Ctrl+C: each host stops as on one host (nothing more starts there, what is under way finishes and is journalled there).
             var started = runs.OfType<IRemoteRun>().ToList();
             started.ForEach(r => r.RequestStop());
-            Host.WriteHostWarning($"Ctrl+C: each host was asked to stop: there, the actions under way finish and are journalled, and those not started never start. Waiting for the hosts to say they stopped; see each host's journal (Get-MmAuditLog) for how they ended.");
+            Context.WriteHostWarning($"Ctrl+C: each host was asked to stop: there, the actions under way finish and are journalled, and those not started never start. Waiting for the hosts to say they stopped; see each host's journal (Get-MmAuditLog) for how they ended.");
             if (started.Count > 0)
             {
                 WaitHandle.WaitAll([.. started.Select(r => r.Finished)]);

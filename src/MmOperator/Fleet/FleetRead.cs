@@ -11,7 +11,7 @@ namespace MmOperator.Fleet;
 /// A host that cannot be reached, does not answer within the timeout, or fails is one error for that
 /// host (its TargetObject the host), and the others' objects still come. Ctrl+C stops the waiting.
 /// </summary>
-public sealed class FleetRead(IFlowHost host)
+public sealed class FleetRead(IFlowContext host)
 {
     /// <summary>
     /// Connects to the hosts given (-HostName, the saved fleet, or -Session), runs <paramref name="call"/> on them,
@@ -33,7 +33,7 @@ public sealed class FleetRead(IFlowHost host)
     }
 
     /// <summary>Each host given, connected side by side or with its error; the person's own sessions as they are.</summary>
-    public static IReadOnlyList<FleetHost> Connect(IFlowHost host, IFleetConnector connector, FleetParameters given, Func<string, string> resolvePath)
+    public static IReadOnlyList<FleetHost> Connect(IFlowContext host, IFleetConnector connector, FleetParameters given, Func<string, string> resolvePath)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(connector);

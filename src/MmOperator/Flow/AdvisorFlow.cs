@@ -38,11 +38,11 @@ public sealed class AdvisorFlow
 
     public RepoPolicy Policy => _policy ??= RepoPolicy.Load(Options.RepoPath);
 
-    private IFlowHost Host => Flow.Host;
+    private IFlowContext Context => Flow.Context;
 
     private OperatorOptions Options => Flow.Options;
 
-    private MarketCatalog Catalog => Host.Catalog;
+    private MarketCatalog Catalog => Context.Catalog;
 
     private bool IsRestricted => Flow.IsRestricted;
 
@@ -66,7 +66,7 @@ public sealed class AdvisorFlow
         var listed = RunListing();
         if (listed.Count >= PendingProposals.ListCap)
         {
-            Host.WriteWarning($"mm_advisor_apply.py --list-pending answers at most {PendingProposals.ListCap} proposals and gave {listed.Count}, so the pending ones are decided from {PendingProposals.ProposalsPath(Options.RepoPath)} and {PendingProposals.ReceiptsPath(Options.RepoPath)} (read only) by the script's own rule.");
+            Context.WriteWarning($"mm_advisor_apply.py --list-pending answers at most {PendingProposals.ListCap} proposals and gave {listed.Count}, so the pending ones are decided from {PendingProposals.ProposalsPath(Options.RepoPath)} and {PendingProposals.ReceiptsPath(Options.RepoPath)} (read only) by the script's own rule.");
         }
 
         return ReadFiles(listed).Pending.Select(ToProposal).ToList();
@@ -171,7 +171,7 @@ public sealed class AdvisorFlow
     private AdvisorProposal ToProposal(ProposalRecord record)
     {
         var proposal = record.ToProposal(Policy.Keys);
-        return proposal with { ReasonNote = Host.Masker.Apply(proposal.ReasonNote) };
+        return proposal with { ReasonNote = Context.Masker.Apply(proposal.ReasonNote) };
     }
 
     /// <summary>Why the apply script must not run this proposal, or null. It names the proposal's fields, its values by key as everywhere.</summary>
@@ -180,7 +180,7 @@ public sealed class AdvisorFlow
     /// <summary>The listing's rows, in its order; throws its error (a <see cref="HostCommandException"/>).</summary>
     private List<ProposalRecord> RunListing()
     {
-        var run = Host.RunHost(HostCommand.AdvisorListPending(Options));
+        var run = Context.RunHost(HostCommand.AdvisorListPending(Options));
         try
         {
             return HostResultReader.Read<AdvisorPendingList>(run).Results.Select(row => new ProposalRecord(row)).ToList();
@@ -335,13 +335,13 @@ public sealed class AdvisorFlow
         }
         catch (OperatorException unreadable)
         {
-            Host.WriteError(Flow.MaskHostText(unreadable).ToErrorRecord());
+            Context.WriteError(Flow.MaskHostText(unreadable).ToErrorRecord());
             return;
         }
 
         foreach (var proposal in pending)
         {
-            Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
+            Context.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
         }
 
         SayIfNonePending(pending.Count);
@@ -352,7 +352,7 @@ public sealed class AdvisorFlow
     {
         if (count == 0)
         {
-            Host.WriteHostText("No advisor proposal is pending.");
+            Context.WriteHostText("No advisor proposal is pending.");
         }
     }
 
@@ -382,7 +382,7 @@ public sealed class AdvisorFlow
         attempt.Succeed(record => record.Detail = $"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}");
         foreach (var proposal in pending)
         {
-            Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
+            Context.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
         }
 
         SayIfNonePending(pending.Count);
@@ -447,7 +447,7 @@ public sealed class AdvisorFlow
             return;
         }
 
-        ReportApplication(Host.RunHost(command), [proposal], attempt);
+        ReportApplication(Context.RunHost(command), [proposal], attempt);
     }
 
     /// <summary>The script's own two reasons for an id it would not select, told apart from its files (read only).</summary>
@@ -500,7 +500,7 @@ public sealed class AdvisorFlow
         var attempt = Flow.NewAttempt(WarrenAutoAction, null, valid);
         if (planned.Count == 0)
         {
-            Host.WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed, not rejected). Nothing was run.");
+            Context.WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed, not rejected). Nothing was run.");
             if (!Flow.IsWhatIf)
             {
                 attempt.NoChange(record => record.Detail = "nothing eligible; not run");
@@ -518,6 +518,6 @@ public sealed class AdvisorFlow
             return;
         }
 
-        ReportApplication(Host.RunHost(command), planned, attempt);
+        ReportApplication(Context.RunHost(command), planned, attempt);
     }
 }

@@ -11,7 +11,7 @@ namespace MmOperator.Flow;
 
 /// <summary>
 /// A human's decision on an agent's approval request, on <see cref="RunbookFlow"/>: in a normal
-/// (FullLanguage) session only and never from the agent's identity (see <see cref="AgentSession"/>),
+/// (FullLanguage) session only and never from the agent's identity (see <see cref="CallerIdentity"/>),
 /// shown with its full Plan and every bound field, escaped, and approved through ShouldProcess. DecidedBy
 /// records the account and the person behind it (sudo's invoking user, the login uid), as the session's import read them.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class ApprovalDecision
 
         try
         {
-            _flow.Host.Caller.RefuseAgentDecision();
+            _flow.Context.Caller.RefuseAgentDecision();
         }
         catch (OperatorException agent)
         {
@@ -58,7 +58,7 @@ public sealed class ApprovalDecision
     public void Decide(IEnumerable<string> ids, string reason)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var store = _flow.Host.Approvals;
+        var store = _flow.Context.Approvals;
         foreach (var id in ids)
         {
             if (_flow.ValidReason(reason, Verb, null) is not { } valid)
@@ -80,7 +80,7 @@ public sealed class ApprovalDecision
                 continue;
             }
 
-            var person = _flow.Host.Caller.Person(UserAccount.Current.Name);
+            var person = _flow.Context.Caller.Person(UserAccount.Current.Name);
             ApprovalRequest decided;
             try
             {
@@ -92,7 +92,7 @@ public sealed class ApprovalDecision
                 continue;
             }
 
-            attempt.Approve(Approval.Given(_flow.Host.DescribeApproval(), person));
+            attempt.Approve(Approval.Given(_flow.Context.DescribeApproval(), person));
             attempt.Succeed(record => record.Detail = $"{id}: {decided.State} ({request.Cmdlet}) {request.Plan}", _ => new Output(decided, ApprovalRequest.TypeName));
         }
     }

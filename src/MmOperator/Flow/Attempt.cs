@@ -40,7 +40,7 @@ public sealed class Attempt
         Key = key;
     }
 
-    public string Cmdlet => _flow.Host.CmdletName;
+    public string Cmdlet => _flow.Context.CmdletName;
 
     /// <summary>The action as the journal names it (stop, set, advisor_approve, ...).</summary>
     public string Action { get; }
@@ -74,7 +74,7 @@ public sealed class Attempt
     /// <summary>The Approval text of its records and results (None until approved).</summary>
     public string ApprovalText => Approval?.ToString() ?? ApprovalMode.None;
 
-    private IFlowHost Host => _flow.Host;
+    private IFlowContext Context => _flow.Context;
 
     /// <summary>Approved, once (the flow asks; see <see cref="RunbookFlow.Approve"/>).</summary>
     internal void Approve(Approval approval)
@@ -152,10 +152,10 @@ public sealed class Attempt
         _told = true;
         if (halt == Halt.Script)
         {
-            Host.ThrowScriptTerminatingError(refusal.ToErrorRecord());
+            Context.ThrowScriptTerminatingError(refusal.ToErrorRecord());
         }
 
-        Host.ThrowTerminatingError(refusal.ToErrorRecord());
+        Context.ThrowTerminatingError(refusal.ToErrorRecord());
     }
 
     /// <summary>Declined by the person: journalled with <paramref name="detail"/>, then <paramref name="said"/> (-Verbose, or a warning when <paramref name="warn"/>).</summary>
@@ -166,11 +166,11 @@ public sealed class Attempt
         Told();
         if (warn)
         {
-            Host.WriteWarning(said);
+            Context.WriteWarning(said);
         }
         else
         {
-            Host.WriteVerbose(said);
+            Context.WriteVerbose(said);
         }
     }
 
@@ -239,12 +239,12 @@ public sealed class Attempt
         Told();
         if (result is not null)
         {
-            Host.WriteObject(result.Value, result.TypeName);
+            Context.WriteObject(result.Value, result.TypeName);
         }
 
         foreach (var error in errors)
         {
-            Host.WriteError(new ErrorRecord(error, error.ErrorId, error.Category, result?.Value ?? error.Target));
+            Context.WriteError(new ErrorRecord(error, error.ErrorId, error.Category, result?.Value ?? error.Target));
         }
     }
 

@@ -50,12 +50,12 @@ public sealed class EnvEditFlow
     public RepoPolicy Policy => _policy ??= RepoPolicy.Load(Repo);
 
     /// <summary>The flow of one Set-, Remove- or Undo-MmEnvParam run.</summary>
-    public static EnvEditFlow For(IFlowHost host, IReadOnlyList<string>? tickets, bool force, bool continueOnError, string action) =>
+    public static EnvEditFlow For(IFlowContext host, IReadOnlyList<string>? tickets, bool force, bool continueOnError, string action) =>
         new(new RunbookFlow(host, tickets) { Force = force }, action) { ContinueOnError = continueOnError };
 
     public RunbookFlow Flow => _flow;
 
-    private IFlowHost Host => _flow.Host;
+    private IFlowContext Context => _flow.Context;
 
     private string Repo => _flow.Options.RepoPath;
 
@@ -142,7 +142,7 @@ public sealed class EnvEditFlow
 
         foreach (var market in markets)
         {
-            var entry = RunbookFlow.TryResolve(Host.Catalog, market, refusal => Refuse(refusal, action, market.Input, request.Reason, request.Name));
+            var entry = RunbookFlow.TryResolve(Context.Catalog, market, refusal => Refuse(refusal, action, market.Input, request.Reason, request.Name));
             if (entry is not null && Target(() => EnvFileTarget.ForMarket(entry, Repo), entry.DisplayName, request) is { } target)
             {
                 yield return target;
@@ -319,7 +319,7 @@ public sealed class EnvEditFlow
     /// <summary>The mainnet markets an edit touches: the file's market, or every market for the shared .env.</summary>
     private List<string> MainnetMarkets(EnvFileTarget target)
     {
-        var touched = target.Market is { } market ? [market] : Host.Catalog.Markets;
+        var touched = target.Market is { } market ? [market] : Context.Catalog.Markets;
         return touched.Where(m => m.IsMainnet).Select(m => m.DisplayName).ToList();
     }
 
@@ -358,7 +358,7 @@ public sealed class EnvEditFlow
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             var problem = $"the host's changelog {HostChangelog.PathIn(Repo)} could not be written ({error.Message})";
-            Host.WriteWarning($"{key} in {target.Path} was changed, but {problem}: the host's tools will not see this edit there.");
+            Context.WriteWarning($"{key} in {target.Path} was changed, but {problem}: the host's tools will not see this edit there.");
             return "; " + problem;
         }
     }
@@ -370,11 +370,11 @@ public sealed class EnvEditFlow
         var said = $"No change: {key} in {target.Path} is already {RunbookText.Value(current)}.";
         if (_flow.IsWhatIf)
         {
-            Host.WriteHostText(said);
+            Context.WriteHostText(said);
             return;
         }
 
-        Host.WriteVerbose(said);
+        Context.WriteVerbose(said);
         attempt.NoChange(record => (record.PreviousValue, record.NewValue, record.Detail) = (current, current, said), auditId => Change(attempt, target, key, current, current, false, null, auditId));
     }
 
@@ -384,7 +384,7 @@ public sealed class EnvEditFlow
         var (takesEffect, note) = Effect(target, changed, status);
         if (note is not null)
         {
-            Host.WriteWarning(note);
+            Context.WriteWarning(note);
         }
 
         return new Output(

@@ -25,7 +25,7 @@ public sealed class MarketRun
     /// <summary>How long a dead bot's zombie is given to be reaped (an init that reaps late) before mmctl is run on its market.</summary>
     public static readonly TimeSpan ReapWait = TimeSpan.FromSeconds(5);
 
-    private readonly IFlowHost _host;
+    private readonly IFlowContext _host;
 
     // Loaded on the pipeline thread that makes the run: its own thread only reads them (options
     // load lazily and may write a warning, which only the pipeline thread can do).
@@ -40,7 +40,7 @@ public sealed class MarketRun
     private long _started;
     private long _ended;
 
-    public MarketRun(IFlowHost host, ApprovedAction approved)
+    public MarketRun(IFlowContext host, ApprovedAction approved)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(approved);

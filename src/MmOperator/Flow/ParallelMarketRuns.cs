@@ -24,7 +24,7 @@ public static class ParallelMarketRuns
 
     /// <param name="record">Journals a run once it is done, or cancelled before its turn; called for every run, even after Ctrl+C.</param>
     /// <param name="report">Writes its result and errors; not called once the pipeline is stopping.</param>
-    public static void Run(IFlowHost host, IReadOnlyList<MarketRun> runs, int throttleLimit, Action<MarketRun> record, Action<MarketRun> report)
+    public static void Run(IFlowContext host, IReadOnlyList<MarketRun> runs, int throttleLimit, Action<MarketRun> record, Action<MarketRun> report)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(runs);
@@ -150,7 +150,7 @@ public static class ParallelMarketRuns
     }
 
     /// <summary>Redraws the bars, or reports a finished run with what it ran (-Verbose) and its result.</summary>
-    private static void Report(IFlowHost host, BatchProgress progress, MarketRun? done, Action<MarketRun> report)
+    private static void Report(IFlowContext host, BatchProgress progress, MarketRun? done, Action<MarketRun> report)
     {
         if (done is null)
         {
@@ -312,7 +312,7 @@ public static class ParallelMarketRuns
     }
 
     /// <summary>The bars: from the first redraw on (a quick batch shows none), each closed when its market is done.</summary>
-    private sealed class BatchProgress(IFlowHost host, IReadOnlyList<MarketRun> runs)
+    private sealed class BatchProgress(IFlowContext host, IReadOnlyList<MarketRun> runs)
     {
         private readonly HashSet<MarketRun> _done = [];
         private readonly Dictionary<MarketRun, int> _index = runs.Select((run, i) => (run, i)).ToDictionary(x => x.run, x => x.i);

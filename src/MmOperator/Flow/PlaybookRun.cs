@@ -27,7 +27,7 @@ public static class PlaybookRun
         var statuses = new StatusReports(flow);
         foreach (var step in playbook.Steps)
         {
-            flow.Host.WriteVerbose($"Playbook {playbook.Name}: {step.Description}");
+            flow.Context.WriteVerbose($"Playbook {playbook.Name}: {step.Description}");
             if (step.Action == "status")
             {
                 if (markets.Count == 0)

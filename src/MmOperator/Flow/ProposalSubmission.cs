@@ -41,7 +41,7 @@ public sealed class ProposalSubmission
 
     private RunbookFlow Flow => _advisor.Flow;
 
-    private IFlowHost Host => Flow.Host;
+    private IFlowContext Context => Flow.Context;
 
     /// <summary>mmctl, python, the journal and the repo's policy must be there before anything is asked.</summary>
     public void Prepare() => _advisor.Prepare();
@@ -68,7 +68,7 @@ public sealed class ProposalSubmission
 
         var line = HostCommand.AdvisorSubmitPlanLine(Flow.Options);
         var planned = $"{line} ({_rows.Count} proposal(s): {string.Join("; ", _rows.Select((r, i) => $"{i + 1}: {r.Row.Describe()}"))})";
-        var mainnet = Host.Catalog.Markets.Where(m => m.IsMainnet && _rows.Any(r => r.Row.Market == m.DisplayName)).Select(m => m.DisplayName).ToList();
+        var mainnet = Context.Catalog.Markets.Where(m => m.IsMainnet && _rows.Any(r => r.Row.Market == m.DisplayName)).Select(m => m.DisplayName).ToList();
         if (!Flow.Approve(attempt, $"{_rows.Count} proposal(s)", planned, [line], values: _rows.Select(r => r.Row.ToJsonLine()).ToList(), stakes: new Stakes(mainnet, [], string.Empty))
             || !attempt.Intend(null, intent => intent.Detail = planned))
         {
@@ -79,7 +79,7 @@ public sealed class ProposalSubmission
         try
         {
             var command = HostCommand.AdvisorSubmit(Flow.Options, file);
-            Report(command, Host.RunHost(command), attempt);
+            Report(command, Context.RunHost(command), attempt);
         }
         finally
         {
@@ -203,7 +203,7 @@ public sealed class ProposalSubmission
 
         try
         {
-            var row = make(where, Host.Catalog, _advisor.Policy);
+            var row = make(where, Context.Catalog, _advisor.Policy);
             _rows.Add((row, where));
             if (row.Reason is { Length: > 0 } note)
             {
@@ -218,7 +218,7 @@ public sealed class ProposalSubmission
 
     private string WritePrivateFile()
     {
-        var file = System.IO.Path.Combine(Host.Caller.TempPath, $"mmoperator-proposals-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.jsonl");
+        var file = System.IO.Path.Combine(Context.Caller.TempPath, $"mmoperator-proposals-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}.jsonl");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
         using var stream = new FileStream(file, options);
         stream.Write(Encoding.UTF8.GetBytes(string.Join("\n", _rows.Select(r => r.Row.ToJsonLine())) + "\n"));

@@ -40,14 +40,14 @@ public sealed class RunbookFlow
     public const string ConfirmCaption = "Confirm";
 
     /// <param name="tickets">Approval tickets given to the command (-ApprovalId): used in a restricted session only.</param>
-    public RunbookFlow(IFlowHost host, IReadOnlyList<string>? tickets = null)
+    public RunbookFlow(IFlowContext host, IReadOnlyList<string>? tickets = null)
     {
         ArgumentNullException.ThrowIfNull(host);
-        Host = host;
+        Context = host;
         _tickets = tickets ?? [];
     }
 
-    public IFlowHost Host { get; }
+    public IFlowContext Context { get; }
 
     /// <summary>The id every record of this command run carries (<see cref="AuditRecord.Batch"/>).</summary>
     public string BatchId { get; } = AuditJournal.NewId(DateTime.UtcNow);
@@ -58,31 +58,31 @@ public sealed class RunbookFlow
     /// <summary>On a host of a fleet command: its approval comes from the person's session (<see cref="FleetApprovalSource"/>).</summary>
     public FleetApprovalSource? Fleet { get; init; }
 
-    public OperatorOptions Options => Host.Options;
+    public OperatorOptions Options => Context.Options;
 
     /// <summary>-WhatIf, or a fleet's plan only: nothing runs, nothing is journalled.</summary>
-    public bool IsWhatIf => Host.IsWhatIf || Fleet?.PlanOnly == true;
+    public bool IsWhatIf => Context.IsWhatIf || Fleet?.PlanOnly == true;
 
     /// <summary>The status query of this command's host runs (shown with -Verbose).</summary>
-    public StatusQuery Status => new(Options, Host.Truth, Host.RunHost);
+    public StatusQuery Status => new(Options, Context.Truth, Context.RunHost);
 
     /// <summary>A restricted session can pass -Confirm:$false itself, so there approval is a human's ticket, not a prompt.</summary>
-    public bool IsRestricted => Host.LanguageMode != PSLanguageMode.FullLanguage;
+    public bool IsRestricted => Context.LanguageMode != PSLanguageMode.FullLanguage;
 
     /// <summary>A person's session: full language, and not one the agent's launcher started (as the import read it).</summary>
-    public bool IsPerson => !IsRestricted && !Host.Caller.IsAgent;
+    public bool IsPerson => !IsRestricted && !Context.Caller.IsAgent;
 
     /// <summary>A refusal whose message quotes free text from the host's files (a reader's own error, never what the caller typed), masked as the host's output is.</summary>
     public OperatorException MaskHostText(OperatorException refusal)
     {
         ArgumentNullException.ThrowIfNull(refusal);
-        return new OperatorException(refusal.ErrorId, refusal.Category, Host.Masker.Apply(refusal.Message), refusal.Target, refusal.InnerException);
+        return new OperatorException(refusal.ErrorId, refusal.Category, Context.Masker.Apply(refusal.Message), refusal.Target, refusal.InnerException);
     }
 
     /// <summary>Stops the command for a broken precondition (configuration, missing host pieces).</summary>
-    public void Require(Action<OperatorOptions> precondition) => Require(Host, precondition);
+    public void Require(Action<OperatorOptions> precondition) => Require(Context, precondition);
 
-    public static void Require(IFlowHost host, Action<OperatorOptions> precondition)
+    public static void Require(IFlowContext host, Action<OperatorOptions> precondition)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(precondition);
@@ -112,22 +112,22 @@ public sealed class RunbookFlow
 
         try
         {
-            Host.Journal.EnsureWritable();
+            Context.Journal.EnsureWritable();
         }
         catch (OperatorException unusable) when (stopsOnly && IsPerson)
         {
-            Host.WriteWarning($"THE AUDIT JOURNAL TAKES NO RECORDS: {JournalProblem(unusable)}. The stops you approve still run, recorded in the system log instead. Repair the journal next (Test-MmAuditLog).");
+            Context.WriteWarning($"THE AUDIT JOURNAL TAKES NO RECORDS: {JournalProblem(unusable)}. The stops you approve still run, recorded in the system log instead. Repair the journal next (Test-MmAuditLog).");
         }
         catch (OperatorException unusable)
         {
-            Host.ThrowTerminatingError(unusable.ToErrorRecord());
+            Context.ThrowTerminatingError(unusable.ToErrorRecord());
         }
     }
 
     private static string JournalProblem(OperatorException unusable) => unusable.InnerException?.Message ?? unusable.Message;
 
     /// <summary>Fails closed: nothing runs unless its record can be written.</summary>
-    public void RequireJournal() => Require(_ => Host.Journal.EnsureWritable());
+    public void RequireJournal() => Require(_ => Context.Journal.EnsureWritable());
 
     /// <summary>One attempt on one target: approved, run and ended through it (<see cref="Flow.Attempt"/>).</summary>
     public Attempt NewAttempt(string action, string? target, string? reason, string? key = null) => new(this, action, target, reason, key);
@@ -150,7 +150,7 @@ public sealed class RunbookFlow
 
         try
         {
-            return attempt.Reason = _validReasons[reason] = ReasonPolicy.Validate(reason, Host.Masker.Keys);
+            return attempt.Reason = _validReasons[reason] = ReasonPolicy.Validate(reason, Context.Masker.Keys);
         }
         catch (OperatorException refusal)
         {
@@ -163,7 +163,7 @@ public sealed class RunbookFlow
     public MarketEntry? Resolve(Market market, string action, string? reason, string? key = null)
     {
         ArgumentNullException.ThrowIfNull(market);
-        return TryResolve(Host.Catalog, market, refusal => NewAttempt(action, market.Input, reason, key).Refuse(refusal));
+        return TryResolve(Context.Catalog, market, refusal => NewAttempt(action, market.Input, reason, key).Refuse(refusal));
     }
 
     /// <summary>The market's catalog entry, or null after handing the refusal to <paramref name="refuse"/>; a <paramref name="lookup"/> (a read) ignores letter case.</summary>
@@ -184,7 +184,7 @@ public sealed class RunbookFlow
 
     /// <summary>The runbook's Plan block, written for the person at the host.</summary>
     public void WritePlan(string actionLine, string reason, bool needsApproval, Stakes? stakes = null) =>
-        Host.WriteHostText(RunbookText.Plan(actionLine, reason, needsApproval, stakes?.Flags));
+        Context.WriteHostText(RunbookText.Plan(actionLine, reason, needsApproval, stakes?.Flags));
 
     /// <summary>
     /// Plans and approves one state change; the one place the action a ticket binds is made. True once
@@ -209,7 +209,7 @@ public sealed class RunbookFlow
         var (action, reason) = (attempt.Action, attempt.Reason ?? throw new ArgumentException("An attempt's reason is checked before it is approved.", nameof(attempt)));
         var bound = new BoundAction
         {
-            Cmdlet = Host.CmdletName,
+            Cmdlet = Context.CmdletName,
             Action = action,
             Target = subject,
             Key = attempt.Key,
@@ -218,7 +218,7 @@ public sealed class RunbookFlow
             Reason = reason,
             Plan = RunbookText.Plan(actionLines, reason, needsApproval: true, stakes.Flags),
         };
-        if (bound.Unshowable(Host.Masker.Keys) is { } unshowable)
+        if (bound.Unshowable(Context.Masker.Keys) is { } unshowable)
         {
             attempt.Refuse(unshowable);
             return false;
@@ -233,7 +233,7 @@ public sealed class RunbookFlow
 
         if (IsWhatIf)
         {
-            Host.WriteHostText(bound.Plan);
+            Context.WriteHostText(bound.Plan);
             return false;
         }
 
@@ -243,7 +243,7 @@ public sealed class RunbookFlow
             return ApproveWithTicket(attempt, bound, stakes);
         }
 
-        if (stakes.IsRisky && !Force && Host.DescribeApproval() != ApprovalMode.Prompted)
+        if (stakes.IsRisky && !Force && Context.DescribeApproval() != ApprovalMode.Prompted)
         {
             attempt.Refuse(new OperatorException(ErrorIds.RiskChangeNeedsForce, ErrorCategory.PermissionDenied, $"{action} {subject} is a risk change ({stakes.RiskSummary}), which -Confirm:$false alone does not approve. Nothing was changed. If it is intended, run it again with -Force as well; otherwise change the value by less than {RiskPolicy.Factor}x at a time.", subject), newValue: values is [var refused] ? refused : null);
             return false;
@@ -254,7 +254,7 @@ public sealed class RunbookFlow
             return false;
         }
 
-        var approval = Approval.Given(Host.DescribeApproval(), Approver);
+        var approval = Approval.Given(Context.DescribeApproval(), Approver);
         if (stakes.IsRisky)
         {
             if (!Force && !ConfirmRisk(attempt, subject, stakes))
@@ -270,7 +270,7 @@ public sealed class RunbookFlow
     }
 
     /// <summary>Who approves at this session: the account and the person behind it, as a decision records them.</summary>
-    internal string Approver => Host.Caller.Person(UserAccount.Current.Name);
+    internal string Approver => Context.Caller.Person(UserAccount.Current.Name);
 
     /// <summary>
     /// A person's second confirmation of a risk change: the market's name retyped, not one more Yes. Anything
@@ -282,7 +282,7 @@ public sealed class RunbookFlow
         string? typed;
         try
         {
-            typed = Host.ReadLine($"{stakes.RiskSummary}\nThis is a risk change. Type {stakes.ConfirmName} to confirm it (anything else cancels): ");
+            typed = Context.ReadLine($"{stakes.RiskSummary}\nThis is a risk change. Type {stakes.ConfirmName} to confirm it (anything else cancels): ");
         }
         catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
@@ -311,7 +311,7 @@ public sealed class RunbookFlow
         bool approved;
         try
         {
-            approved = Host.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption);
+            approved = Context.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption);
         }
         catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
@@ -362,7 +362,7 @@ public sealed class RunbookFlow
             {
                 try
                 {
-                    var ticket = Host.Approvals.Consume(id, binding);
+                    var ticket = Context.Approvals.Consume(id, binding);
                     _usedTickets.Add(id);
                     attempt.Approve(Approval.OfTicket(ticket));
                     return true;
@@ -380,7 +380,7 @@ public sealed class RunbookFlow
         ApprovalRequest request;
         try
         {
-            request = Host.Approvals.File(new ApprovalRequest
+            request = Context.Approvals.File(new ApprovalRequest
             {
                 Cmdlet = bound.Cmdlet,
                 Action = bound.Action,
@@ -392,7 +392,7 @@ public sealed class RunbookFlow
                 Plan = bound.Plan,
                 Flags = stakes.Flags.ToList() is { Count: > 0 } flags ? flags : null,
                 Binding = binding,
-                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(Host.Caller.Via is { } via ? ", via " + via : string.Empty)})",
+                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Context.LanguageMode}{(Context.Caller.Via is { } via ? ", via " + via : string.Empty)})",
             }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
         }
         catch (OperatorException limit)
@@ -429,7 +429,7 @@ public sealed class RunbookFlow
         }
         catch (OperatorException unavailable) when (!throwIfUnavailable)
         {
-            Host.WriteError(new ErrorRecord(new InvalidOperationException($"{record.Action} {record.Market} {record.Key} ({record.Outcome}) could not be recorded: {unavailable.Message}", unavailable), unavailable.ErrorId, ErrorCategory.WriteError, Host.Journal.Path));
+            Context.WriteError(new ErrorRecord(new InvalidOperationException($"{record.Action} {record.Market} {record.Key} ({record.Outcome}) could not be recorded: {unavailable.Message}", unavailable), unavailable.ErrorId, ErrorCategory.WriteError, Context.Journal.Path));
             return null;
         }
     }
@@ -439,7 +439,7 @@ public sealed class RunbookFlow
     {
         try
         {
-            return Host.Journal.Append(record);
+            return Context.Journal.Append(record);
         }
         catch (OperatorException tooLong) when (tooLong.ErrorId == ErrorIds.AuditRecordTooLarge && record.Attempt is not null && (record.Result is JsonElement || record.Detail?.Length > 200))
         {
@@ -465,15 +465,15 @@ public sealed class RunbookFlow
         record.User = Environment.UserName;
         record.HostName = Environment.MachineName;
         record.ProcessId = Environment.ProcessId;
-        record.LanguageMode = Host.LanguageMode.ToString();
+        record.LanguageMode = Context.LanguageMode.ToString();
         record.Market = VisibleText.Quote(record.Market, AuditRecord.QuotedLength);
         record.Key = VisibleText.Quote(record.Key, AuditRecord.QuotedLength);
         record.ApprovedBy = VisibleText.Of(record.ApprovedBy);
         record.PreviousValue = VisibleText.Of(record.PreviousValue);
         record.NewValue = VisibleText.Of(record.NewValue);
         record.NewStatus = VisibleText.Composed(record.NewStatus);
-        record.Reason = SecretMasker.HideAssignments(VisibleText.Quote(record.Reason, AuditRecord.QuotedLength), Host.Masker.Keys);
-        record.Detail = SecretMasker.HideAssignments(VisibleText.Composed(record.Detail), Host.Masker.Keys);
+        record.Reason = SecretMasker.HideAssignments(VisibleText.Quote(record.Reason, AuditRecord.QuotedLength), Context.Masker.Keys);
+        record.Detail = SecretMasker.HideAssignments(VisibleText.Composed(record.Detail), Context.Masker.Keys);
     }
 
     /// <summary>
@@ -501,7 +501,7 @@ public sealed class RunbookFlow
     /// <summary>A refused value as its record keeps it: secret-like assignments masked, and no longer than the record quotes a reason (a flood of text cannot make the refusal unrecordable).</summary>
     private string? Refused(string? value)
     {
-        var shown = SecretMasker.HideAssignments(value, Host.Masker.Keys);
+        var shown = SecretMasker.HideAssignments(value, Context.Masker.Keys);
         return shown is { Length: > AuditRecord.QuotedLength }
             ? string.Create(CultureInfo.InvariantCulture, $"{shown[..AuditRecord.QuotedLength]}... ({shown.Length - AuditRecord.QuotedLength} more characters)")
             : shown;
@@ -532,7 +532,7 @@ public sealed class RunbookFlow
         }
         catch (OperatorException unavailable)
         {
-            Host.WriteWarning($"The refusal could not be recorded: {unavailable.Message}");
+            Context.WriteWarning($"The refusal could not be recorded: {unavailable.Message}");
         }
     }
 
@@ -558,7 +558,7 @@ public sealed class RunbookFlow
         ArgumentNullException.ThrowIfNull(entry);
         if (_planned.Any(a => a.Action == action && a.Market.Slug == entry.Slug))
         {
-            Host.WriteWarning($"{entry.DisplayName} is named more than once: it is asked about and {action.PastTense()} once.");
+            Context.WriteWarning($"{entry.DisplayName} is named more than once: it is asked about and {action.PastTense()} once.");
             return;
         }
 
@@ -629,20 +629,20 @@ public sealed class RunbookFlow
         var plan = RunbookText.Plan(batch.Select(p => p.Command.CommandLine).ToList(), reason, needsApproval: true, mainnet.Flags);
         if (IsWhatIf)
         {
-            Host.WriteHostText(plan);
+            Context.WriteHostText(plan);
             return;
         }
 
         var actions = batch.Select(p => p.Action).Distinct().ToList();
         var what = actions.Count == 1 ? $"{actions[0].Name()} {batch.Length} markets" : $"{batch.Length} market actions";
         var question = $"Approve: {what} ({string.Join(", ", batch.Select(p => VisibleText.Of(p.Market.DisplayName)))})?";
-        var mode = Host.DescribeApproval();
+        var mode = Context.DescribeApproval();
         List<bool> answers;
         try
         {
             answers = mode == ApprovalMode.Prompted
                 ? AskPerson(batch, $"{plan}\n\n{question}")
-                : Enumerable.Repeat(Host.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption), batch.Length).ToList();
+                : Enumerable.Repeat(Context.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption), batch.Length).ToList();
         }
         catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
@@ -668,13 +668,13 @@ public sealed class RunbookFlow
     /// <summary>Yes to all, No (the default), or Per market: then one short question per market, "1 of 4: mmctl stop eth --json?".</summary>
     private List<bool> AskPerson(ApprovedAction[] batch, string query)
     {
-        var choice = Host.Choose(ConfirmCaption, query, PromptChoice.Batch, PromptChoice.No);
+        var choice = Context.Choose(ConfirmCaption, query, PromptChoice.Batch, PromptChoice.No);
         if (choice != PromptChoice.PerMarket)
         {
             return Enumerable.Repeat(choice == 0, batch.Length).ToList();
         }
 
-        return batch.Select((p, i) => Host.Choose(ConfirmCaption, $"{i + 1} of {batch.Length}: {p.Command.CommandLine}?", PromptChoice.YesNo, PromptChoice.No) == 0).ToList();
+        return batch.Select((p, i) => Context.Choose(ConfirmCaption, $"{i + 1} of {batch.Length}: {p.Command.CommandLine}?", PromptChoice.YesNo, PromptChoice.No) == 0).ToList();
     }
 
     /// <summary>
@@ -684,7 +684,7 @@ public sealed class RunbookFlow
     /// </summary>
     private OperatorException? OrphanRefusal(MarketAction action, MarketEntry entry)
     {
-        if (!Host.Truth.HasLiveBot(entry))
+        if (!Context.Truth.HasLiveBot(entry))
         {
             return null;
         }
@@ -717,7 +717,7 @@ public sealed class RunbookFlow
         _approved.Clear();
         if (runs.Count > 0)
         {
-            ParallelMarketRuns.Run(Host, runs, throttleLimit, JournalRun, Report);
+            ParallelMarketRuns.Run(Context, runs, throttleLimit, JournalRun, Report);
         }
     }
 
@@ -728,7 +728,7 @@ public sealed class RunbookFlow
     /// </summary>
     private MarketRun? Intend(ApprovedAction approved)
     {
-        var run = new MarketRun(Host, approved);
+        var run = new MarketRun(Context, approved);
         return approved.Attempt.Intend(approved.Command.Argv, orSystemLog: approved.Action == MarketAction.Stop && IsPerson) ? run : null;
     }
 
@@ -741,11 +741,11 @@ public sealed class RunbookFlow
     {
         // Stamped (and its typed text escaped, once) by the Record that the journal refused.
         record.Id = AuditJournal.NewId(record.Time = DateTime.UtcNow);
-        var run = Host.RunHost(HostCommand.SystemLog(Options, record));
+        var run = Context.RunHost(HostCommand.SystemLog(Options, record));
         var where = run is { Status: HostRunStatus.Completed, ExitCode: 0 }
             ? $"its record {record.Id} went to the system log (logger, tag mmoperator, socket {Options.SystemLogSocketPath})"
             : $"its record could not be written to the system log either ({run.StartError ?? run.StdErr.Trim()}): this warning is its only record";
-        Host.WriteWarning($"THE AUDIT JOURNAL TAKES NO RECORDS: {JournalProblem(journalProblem)}. {record.Action} {record.Market} ({record.Outcome}) {what}; {where}. Repair the journal now (Test-MmAuditLog).");
+        Context.WriteWarning($"THE AUDIT JOURNAL TAKES NO RECORDS: {JournalProblem(journalProblem)}. {record.Action} {record.Market} ({record.Outcome}) {what}; {where}. Repair the journal now (Test-MmAuditLog).");
         return record.Id;
     }
 
@@ -769,7 +769,7 @@ public sealed class RunbookFlow
         if (run.StatusFailure is { } unreadable)
         {
             // Reading the status after the action failed, not the action: the attempt's own ending follows.
-            Host.WriteError(new ErrorRecord(unreadable, ErrorIds.StatusRefreshFailed, unreadable.Category, unreadable.Target));
+            Context.WriteError(new ErrorRecord(unreadable, ErrorIds.StatusRefreshFailed, unreadable.Category, unreadable.Target));
         }
 
         var result = new ActionResult

@@ -23,7 +23,7 @@ public sealed class StatusReports
         _flow = flow;
     }
 
-    private IFlowHost Host => _flow.Host;
+    private IFlowContext Context => _flow.Context;
 
     /// <summary>
     /// Status of every instance, or of each market, as MarketStatus objects. A market that does not
@@ -53,7 +53,7 @@ public sealed class StatusReports
             return [null];
         }
 
-        return markets.Select(m => RunbookFlow.TryResolve(Host.Catalog, m, refusal => Host.WriteError(refusal.ToErrorRecord()))).OfType<MarketEntry>();
+        return markets.Select(m => RunbookFlow.TryResolve(Context.Catalog, m, refusal => Context.WriteError(refusal.ToErrorRecord()))).OfType<MarketEntry>();
     }
 
     private void Report(MarketEntry? market)
@@ -62,12 +62,12 @@ public sealed class StatusReports
         {
             foreach (var status in _flow.Status.Read(market))
             {
-                Host.WriteObject(status, MarketStatus.TypeName);
+                Context.WriteObject(status, MarketStatus.TypeName);
             }
         }
         catch (HostCommandException failure)
         {
-            Host.WriteError(failure.ToErrorRecord());
+            Context.WriteError(failure.ToErrorRecord());
         }
     }
 
@@ -86,19 +86,19 @@ public sealed class StatusReports
         if (answer.Failure is { } failure)
         {
             var failed = Result(answer.Run, market?.DisplayName ?? "all", ActionOutcome.Failed, failure.Message, null, reason);
-            Host.WriteObject(failed, ActionResult.TypeName);
-            Host.WriteError(new ErrorRecord(failure, failure.ErrorId, failure.Category, failed));
+            Context.WriteObject(failed, ActionResult.TypeName);
+            Context.WriteError(new ErrorRecord(failure, failure.ErrorId, failure.Category, failed));
             return;
         }
 
         if (answer.Instances.Count == 0)
         {
-            Host.WriteObject(Result(answer.Run, "all", ActionOutcome.Succeeded, "mmctl lists no instance: no bot is running or has a pid file", null, reason), ActionResult.TypeName);
+            Context.WriteObject(Result(answer.Run, "all", ActionOutcome.Succeeded, "mmctl lists no instance: no bot is running or has a pid file", null, reason), ActionResult.TypeName);
         }
 
         foreach (var status in answer.Instances)
         {
-            Host.WriteObject(Result(answer.Run, status.Market, ActionOutcome.Succeeded, Reporting.RunbookText.StateFacts(status), status, reason), ActionResult.TypeName);
+            Context.WriteObject(Result(answer.Run, status.Market, ActionOutcome.Succeeded, Reporting.RunbookText.StateFacts(status), status, reason), ActionResult.TypeName);
         }
     }
 
@@ -111,7 +111,7 @@ public sealed class StatusReports
         }
         catch (HostCommandException failure)
         {
-            Host.WriteError(new ErrorRecord(failure, ErrorIds.StatusRefreshFailed, failure.Category, failure.Target));
+            Context.WriteError(new ErrorRecord(failure, ErrorIds.StatusRefreshFailed, failure.Category, failure.Target));
             return null;
         }
     }

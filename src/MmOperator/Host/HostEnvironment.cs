@@ -63,7 +63,7 @@ public static class HostEnvironment
     /// The sandbox hooks of this process's environment, when the host is a sandbox (its repo holds the
     /// stand-ins' own code, which reads them) and the session is a person's; none in the agent's session.
     /// </summary>
-    public static IEnumerable<KeyValuePair<string, string>> SandboxHooks(OperatorOptions options, AgentSession session, IDictionary processEnvironment)
+    public static IEnumerable<KeyValuePair<string, string>> SandboxHooks(OperatorOptions options, CallerIdentity session, IDictionary processEnvironment)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(session);

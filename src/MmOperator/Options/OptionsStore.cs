@@ -46,10 +46,10 @@ public static class OptionsStore
     public static void Set(OperatorOptions value, IEnumerable<string> setBySession) => Session.Set(value, setBySession);
 
     /// <summary>Reads MMOPERATOR_* and the settings file now, for the calling session (see <see cref="Load"/>).</summary>
-    public static void Import() => Import(AgentSession.Current);
+    public static void Import() => Import(CallerIdentity.Current);
 
     /// <summary>Reads MMOPERATOR_* and the settings file now, for the session being imported.</summary>
-    public static void Import(AgentSession session) => Session.Import(session);
+    public static void Import(CallerIdentity session) => Session.Import(session);
 
     /// <summary>
     /// The options from the variables over the settings file over the defaults. In the agent's path the
@@ -57,7 +57,7 @@ public static class OptionsStore
     /// A malformed variable is kept as the error every command reports until fixed; what the settings
     /// file cannot give is only a warning.
     /// </summary>
-    public static ImportedOptions Load(AgentSession session, Func<string, string?> environment)
+    public static ImportedOptions Load(CallerIdentity session, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(environment);
@@ -110,7 +110,7 @@ internal sealed class SessionOptions
             {
                 if (_current is null && _importError is null)
                 {
-                    Import(AgentSession.Current);
+                    Import(CallerIdentity.Current);
                 }
 
                 return _current ?? throw _importError!;
@@ -176,7 +176,7 @@ internal sealed class SessionOptions
         }
     }
 
-    public void Import(AgentSession session)
+    public void Import(CallerIdentity session)
     {
         var loaded = OptionsStore.Load(session, Environment.GetEnvironmentVariable);
         lock (_gate)

@@ -17,10 +17,10 @@ public sealed class FleetApprovalTests : IDisposable
 {
     private const string Reason = "SEV1 on the desk";
     private static readonly Market[] EthAndBtc = [Market.Parse("eth"), Market.Parse("btc")];
-    private readonly FakeFlowHost _host = new("btc") { CmdletName = "Stop-MmMarket" };
+    private readonly FakeFlowContext _host = new("btc") { CmdletName = "Stop-MmMarket" };
 
     public FleetApprovalTests() =>
-        _host.Run = command => FakeFlowHost.Answered(command, command.Shape is HostCommandShape.MmctlStatusAll or HostCommandShape.MmctlStatusMarket
+        _host.Run = command => FakeFlowContext.Answered(command, command.Shape is HostCommandShape.MmctlStatusAll or HostCommandShape.MmctlStatusMarket
             ? """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "stopped", "pid": null, "market": null, "env": null}]}"""
             : """{"status": "stopped", "pid": 4242}""");
 
@@ -83,7 +83,7 @@ public sealed class FleetApprovalTests : IDisposable
     public void A_plan_whose_market_changed_state_after_its_approval_is_refused()
     {
         var hash = PlanOnly().PlanHash;
-        _host.Run = command => FakeFlowHost.Answered(command, """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "running", "pid": 4343, "market": "ETH-USD", "env": "testnet"}]}""");
+        _host.Run = command => FakeFlowContext.Answered(command, """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "running", "pid": 4343, "market": "ETH-USD", "env": "testnet"}]}""");
 
         new RunbookFlow(_host) { Fleet = Source(hash: hash) }.ApproveAndRun(MarketAction.Stop, EthAndBtc, Reason);
 
@@ -134,7 +134,7 @@ public sealed class FleetApprovalTests : IDisposable
 public sealed class FleetChangeTests : IDisposable
 {
     private const string Reason = "SEV1 on the desk";
-    private readonly FakeFlowHost _host = new() { Approval = ApprovalMode.Prompted, CmdletName = "Stop-MmMarket" };
+    private readonly FakeFlowContext _host = new() { Approval = ApprovalMode.Prompted, CmdletName = "Stop-MmMarket" };
     private readonly FakeFleet _fleet = new();
 
     public FleetChangeTests()

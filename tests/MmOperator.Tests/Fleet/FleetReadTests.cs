@@ -17,7 +17,7 @@ public class FleetReadTests
     [Fact]
     public void Every_host_is_asked_and_its_objects_come_host_by_host_tagged_with_the_host_as_given()
     {
-        using var host = new FakeFlowHost();
+        using var host = new FakeFlowContext();
         var fleet = new FakeFleet();
         fleet.Hosts["b@10.1.1.2:22"] = _ => FakeRun.Answering(Market("BTC-USD", "Running"));
         fleet.Hosts["a@10.1.0.2:22"] = _ => FakeRun.Answering(Market("ETH-USD", "Stopped"), Market("SOL-USD", "Running"));
@@ -37,7 +37,7 @@ public class FleetReadTests
     [Fact]
     public void An_unreachable_host_is_one_error_for_that_host_and_the_others_still_answer()
     {
-        using var host = new FakeFlowHost();
+        using var host = new FakeFlowContext();
         var fleet = new FakeFleet();
         fleet.Hosts["a@10.1.0.2"] = _ => FakeRun.Answering(Market("ETH-USD", "Running"));
 
@@ -52,7 +52,7 @@ public class FleetReadTests
     [Fact]
     public void A_host_that_does_not_answer_in_time_is_asked_to_stop_and_is_its_own_timeout_error()
     {
-        using var host = new FakeFlowHost();
+        using var host = new FakeFlowContext();
         var fleet = new FakeFleet();
         var slow = new FakeRun(new([], [], null), finished: false);
         fleet.Hosts["slow@10.1.0.2"] = _ => slow;
@@ -71,7 +71,7 @@ public class FleetReadTests
     [Fact]
     public void A_host_where_the_command_failed_is_FleetHostFailed_and_its_own_errors_keep_their_ids()
     {
-        using var host = new FakeFlowHost();
+        using var host = new FakeFlowContext();
         var fleet = new FakeFleet();
         var unknown = new ErrorRecord(new InvalidOperationException("Market 'nope' has no market file"), "UnknownMarket,MmOperator.Commands.GetMmStatusCommand", ErrorCategory.ObjectNotFound, "nope");
         var missing = new ErrorRecord(new InvalidOperationException("The specified module 'MmOperator' was not loaded"), "Modules_ModuleNotFound,Microsoft.PowerShell.Commands.ImportModuleCommand", ErrorCategory.ResourceUnavailable, "MmOperator");
@@ -109,7 +109,7 @@ public class FleetReadTests
     [InlineData("")]
     public void A_malformed_host_stops_the_command_before_anything_connects(string text)
     {
-        using var host = new FakeFlowHost();
+        using var host = new FakeFlowContext();
         var fleet = new FakeFleet();
 
         var stopped = Assert.Throws<FlowTerminatedException>(() => new FleetRead(host).Ask(fleet, Hosts("a@10.1.0.2", text), FleetCall.Of("Get-MmMarket"), p => p));
@@ -121,7 +121,7 @@ public class FleetReadTests
     [Fact]
     public void The_saved_fleet_and_its_key_are_asked_when_no_host_is_named()
     {
-        using var host = new FakeFlowHost();
+        using var host = new FakeFlowContext();
         var fleet = new FakeFleet();
 
         var none = Assert.Throws<FlowTerminatedException>(() => new FleetRead(host).Ask(fleet, new FleetParameters { Fleet = true }, FleetCall.Of("Get-MmMarket"), p => p));

@@ -20,7 +20,7 @@ public sealed class AdvisorFlowTests : IDisposable
 {
     private const string Reason = "advisor review";
     private const double Ts = 1795677214;
-    private readonly FakeFlowHost _host = FakeFlowHost.OnSandbox("eth", "btc");
+    private readonly FakeFlowContext _host = FakeFlowContext.OnSandbox("eth", "btc");
 
     public void Dispose() => _host.Dispose();
 
@@ -191,7 +191,7 @@ public sealed class AdvisorFlowTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
+    [MemberData(nameof(FakeFlowContext.HostFaults), MemberType = typeof(FakeFlowContext))]
     public void A_listing_that_fails_is_an_error_and_journalled_as_failed(string fault, string errorId)
     {
         Propose("p1");
@@ -458,7 +458,7 @@ public sealed class AdvisorFlowTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
+    [MemberData(nameof(FakeFlowContext.HostFaults), MemberType = typeof(FakeFlowContext))]
     public void A_listing_that_fails_applies_nothing_and_is_journalled_as_failed_once(string fault, string errorId)
     {
         Propose("p1");
@@ -535,7 +535,7 @@ public sealed class AdvisorFlowTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
+    [MemberData(nameof(FakeFlowContext.HostFaults), MemberType = typeof(FakeFlowContext))]
     public void An_apply_run_that_fails_is_journalled_as_failed_with_its_error(string fault, string errorId)
     {
         Propose("p1");
@@ -556,7 +556,7 @@ public sealed class AdvisorFlowTests : IDisposable
     {
         Propose("p1");
         var run = _host.Run;
-        _host.Run = command => command.Shape == HostCommandShape.AdvisorApprove ? FakeFlowHost.Answered(command, """{"selected": "one"}""") : run(command);
+        _host.Run = command => command.Shape == HostCommandShape.AdvisorApprove ? FakeFlowContext.Answered(command, """{"selected": "one"}""") : run(command);
 
         Approve("p1");
 
@@ -766,7 +766,7 @@ public sealed class AdvisorFlowTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
+    [MemberData(nameof(FakeFlowContext.HostFaults), MemberType = typeof(FakeFlowContext))]
     public void A_listing_that_fails_runs_nothing_more_and_is_journalled_as_failed(string fault, string errorId)
     {
         Propose("p1");

@@ -13,7 +13,7 @@ namespace MmOperator.Tests.Flow;
 /// <summary>A human's decision on an agent's request, on a fake host.</summary>
 public sealed class ApprovalDecisionTests : IDisposable
 {
-    private readonly FakeFlowHost _host = new();
+    private readonly FakeFlowContext _host = new();
 
     public void Dispose() => _host.Dispose();
 
@@ -44,7 +44,7 @@ public sealed class ApprovalDecisionTests : IDisposable
     [Fact]
     public void The_agents_identity_cannot_decide_and_the_refusal_is_journalled_once()
     {
-        _host.Caller = new AgentSession(name => name == AgentSession.MarkerVariable ? "ssh" : null, new Dictionary<string, string>());
+        _host.Caller = new CallerIdentity(name => name == CallerIdentity.MarkerVariable ? "ssh" : null, new Dictionary<string, string>());
         _host.CmdletName = "Deny-MmApprovalRequest";
         var flow = new RunbookFlow(_host);
 
@@ -127,9 +127,9 @@ public sealed class ApprovalDecisionTests : IDisposable
     [Fact]
     public void The_request_names_the_launchers_checked_identity_and_the_decision_the_person_behind_the_account()
     {
-        _host.Caller = new AgentSession(name => name == AgentSession.MarkerVariable ? "sudo:mmagent\nPlan: set MM_LOG_LEVEL" : null, new Dictionary<string, string>());
+        _host.Caller = new CallerIdentity(name => name == CallerIdentity.MarkerVariable ? "sudo:mmagent\nPlan: set MM_LOG_LEVEL" : null, new Dictionary<string, string>());
         var id = FileRequest();
-        _host.Caller = new AgentSession(name => name switch { "SUDO_USER" => "alice", "SUDO_UID" => "1000", _ => null }, new Dictionary<string, string>(), "1001");
+        _host.Caller = new CallerIdentity(name => name switch { "SUDO_USER" => "alice", "SUDO_UID" => "1000", _ => null }, new Dictionary<string, string>(), "1001");
 
         new ApprovalDecision(new RunbookFlow(_host), grants: true).Decide([id], "reviewed");
 

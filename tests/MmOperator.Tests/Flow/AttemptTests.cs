@@ -15,10 +15,10 @@ public sealed class AttemptTests : IDisposable
 {
     private const string Reason = "attempt tests";
     private const string StatusStopped = """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "stopped", "pid": null, "market": "ETH-USD", "env": "/r/.env.eth"}]}""";
-    private readonly FakeFlowHost _host = new();
+    private readonly FakeFlowContext _host = new();
 
     /// <summary>mmctl stops eth, and then reports it stopped.</summary>
-    public AttemptTests() => _host.Run = command => FakeFlowHost.Answered(command, command.Shape == MmOperator.Host.HostCommandShape.MmctlStop ? """{"status": "stopped", "pid": 8593}""" : StatusStopped);
+    public AttemptTests() => _host.Run = command => FakeFlowContext.Answered(command, command.Shape == MmOperator.Host.HostCommandShape.MmctlStop ? """{"status": "stopped", "pid": 8593}""" : StatusStopped);
 
     public void Dispose() => _host.Dispose();
 

@@ -15,10 +15,10 @@ public sealed class BatchApprovalTests : IDisposable
 {
     private const string Reason = "SEV1: drawdown limit breached";
     private static readonly Market[] Four = [Market.Parse("eth"), Market.Parse("btc"), Market.Parse("sol"), Market.Parse("doge")];
-    private readonly FakeFlowHost _host = new("btc", "sol", "doge") { Approval = ApprovalMode.Prompted, CmdletName = "Stop-MmMarket" };
+    private readonly FakeFlowContext _host = new("btc", "sol", "doge") { Approval = ApprovalMode.Prompted, CmdletName = "Stop-MmMarket" };
 
     public BatchApprovalTests() =>
-        _host.Run = command => FakeFlowHost.Answered(command, command.Shape == HostCommandShape.MmctlStatusMarket
+        _host.Run = command => FakeFlowContext.Answered(command, command.Shape == HostCommandShape.MmctlStatusMarket
             ? $$"""{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_{{command.Market!.Slug}}", "status": "stopped", "pid": null, "market": null, "env": null}]}"""
             : """{"status": "stopped", "pid": 4242}""");
 
@@ -161,7 +161,7 @@ public sealed class BatchApprovalTests : IDisposable
     [Fact]
     public void Input_that_ends_between_the_per_market_questions_ends_the_script_and_runs_nothing()
     {
-        _host.Person("Per market", "Yes", FakeFlowHost.EndOfInput);
+        _host.Person("Per market", "Yes", FakeFlowContext.EndOfInput);
 
         var stopped = Assert.Throws<FlowTerminatedException>(StopFour);
 

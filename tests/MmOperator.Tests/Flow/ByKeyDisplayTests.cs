@@ -20,7 +20,7 @@ public sealed class ByKeyDisplayTests : IDisposable
     private const string Vault = "2118250";
     private const string HoldsTheVault = "1" + Vault + "0";
     private const string ProposalId = "ETH_USD-1795677214-manual-MM_MAX_POSITION_SIZE";
-    private readonly FakeFlowHost _host = new();
+    private readonly FakeFlowContext _host = new();
 
     public ByKeyDisplayTests()
     {
@@ -77,7 +77,7 @@ public sealed class ByKeyDisplayTests : IDisposable
         var row = Row("MM_MAX_POSITION_SIZE", HoldsTheVault);
         Pending(row);
         _host.CmdletName = "Approve-MmAdvisorProposal";
-        _host.Run = command => FakeFlowHost.Answered(command, command.Shape switch
+        _host.Run = command => FakeFlowContext.Answered(command, command.Shape switch
         {
             HostCommandShape.AdvisorListPending => new JsonObject { ["pending"] = 1, ["mode"] = "human", ["proposals_path"] = PendingProposals.ProposalsPath(_host.RepoPath), ["results"] = new JsonArray(row.DeepClone()) }.ToJsonString(),
             HostCommandShape.AdvisorApprove => $$"""{"selected": 1, "applied": 1, "failed": 0, "skipped": 0, "mode": "human", "applied_by": "human", "dry_run": false, "results": [{"proposal_id": "{{ProposalId}}", "result": "applied", "env_before_hash": "a", "env_after_hash": "b"}]}""",
@@ -114,7 +114,7 @@ public sealed class ByKeyDisplayTests : IDisposable
     {
         File.WriteAllText(EnvPath, $"MM_MARKET_NAME=ETH-USD\nMM_VAULT_ID={Vault}\nMM_MAX_POSITION_SIZE={HoldsTheVault}\n");
         _host.CmdletName = "Set-MmEnvParam";
-        _host.Run = command => FakeFlowHost.Answered(command, StatusJson);
+        _host.Run = command => FakeFlowContext.Answered(command, StatusJson);
 
         // The value falls far below the vault-sized one: a risk change, confirmed here as a script does.
         new EnvEditFlow(new RunbookFlow(_host) { Force = true }, "set").Run(new EnvEditRequest([Market.Parse("eth")], false, "MM_MAX_POSITION_SIZE", false, Reason, key => "5"));

@@ -15,12 +15,12 @@ public sealed class CampaignTests : IDisposable
     private const string Reason = "campaign";
     private const string StatusJson = """{"generated_at": "2026-11-26T07:13:26Z", "instances": []}""";
     private static readonly string[] Slugs = ["eth", "btc", "sol"];
-    private readonly FakeFlowHost _host = new("btc", "sol");
+    private readonly FakeFlowContext _host = new("btc", "sol");
 
     public CampaignTests()
     {
         _host.CmdletName = "Set-MmEnvParam";
-        _host.Run = command => FakeFlowHost.Answered(command, StatusJson);
+        _host.Run = command => FakeFlowContext.Answered(command, StatusJson);
         foreach (var slug in Slugs)
         {
             File.AppendAllText(EnvFile(slug), "MM_SKEW_MAX_BPS=20\nMM_MAX_POSITION_SIZE=100\n");

@@ -16,7 +16,7 @@ namespace MmOperator.Tests.Flow;
 public sealed class EnvEditFlowTests : IDisposable
 {
     private const string Reason = "tune the spread";
-    private readonly FakeFlowHost _host = FakeFlowHost.OnSandbox("eth", "btc");
+    private readonly FakeFlowContext _host = FakeFlowContext.OnSandbox("eth", "btc");
 
     public EnvEditFlowTests() => _host.CmdletName = "Set-MmEnvParam";
 
@@ -326,7 +326,7 @@ public sealed class EnvEditFlowTests : IDisposable
     {
         if (endOfInput)
         {
-            _host.Person(FakeFlowHost.EndOfInput);
+            _host.Person(FakeFlowContext.EndOfInput);
         }
         else
         {
@@ -382,7 +382,7 @@ public sealed class EnvEditFlowTests : IDisposable
     [Theory]
     [InlineData("y")]
     [InlineData("")]
-    [InlineData(FakeFlowHost.EndOfInput)]
+    [InlineData(FakeFlowContext.EndOfInput)]
     public void Anything_but_the_market_retyped_declines_the_risk_change(string? typed)
     {
         _host.Person("Yes", typed);
@@ -513,7 +513,7 @@ public sealed class EnvEditFlowTests : IDisposable
     {
         // mmctl's status of running bots, as it answers it (no bot is started for it).
         var instances = running.Split(',').Select((slug, i) => $$"""{"controller_id": "env_{{slug}}", "status": "running", "pid": {{8340 + i}}, "market": "{{slug.ToUpperInvariant()}}-USD", "env": "/r/.env.{{slug}}"}""");
-        _host.Run = command => FakeFlowHost.Answered(command, $$"""{"generated_at": "2026-11-26T07:13:26Z", "instances": [{{string.Join(", ", instances)}}]}""");
+        _host.Run = command => FakeFlowContext.Answered(command, $$"""{"generated_at": "2026-11-26T07:13:26Z", "instances": [{{string.Join(", ", instances)}}]}""");
 
         Edit(market, market is null ? "MM_LOG_LEVEL" : "MM_SPREAD_MULTIPLIER", market is null ? "DEBUG" : "1.6", shared: market is null);
 

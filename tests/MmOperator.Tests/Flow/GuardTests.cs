@@ -18,13 +18,13 @@ public sealed class GuardTests : IDisposable
     private const string Reason = "raise the limit";
     private const string Flag = "RISK: MM_MAX_POSITION_SIZE x1000 ('100' -> '100000')";
     private const string StatusJson = """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "running", "pid": 8340, "market": "ETH-USD", "env": "/r/.env.eth"}]}""";
-    private readonly FakeFlowHost _host = new();
+    private readonly FakeFlowContext _host = new();
 
     public GuardTests()
     {
         File.WriteAllText(EthFile, "MM_MARKET_NAME=ETH-USD\nMM_MAX_POSITION_SIZE=100\nMM_DEADMAN_ENABLED=true\n");
         _host.CmdletName = "Set-MmEnvParam";
-        _host.Run = command => FakeFlowHost.Answered(command, StatusJson);
+        _host.Run = command => FakeFlowContext.Answered(command, StatusJson);
     }
 
     public void Dispose() => _host.Dispose();
@@ -135,7 +135,7 @@ public sealed class GuardTests : IDisposable
     [Fact]
     public void One_question_for_several_markets_names_the_mainnet_ones()
     {
-        using var host = new FakeFlowHost("btc") { IsWhatIf = true };
+        using var host = new FakeFlowContext("btc") { IsWhatIf = true };
         File.AppendAllText(Path.Combine(host.RepoPath, ".env.btc"), "MM_ENVIRONMENT=mainnet\n");
         host.Catalog = MarketCatalog.Load(host.RepoPath);
 
@@ -199,7 +199,7 @@ public sealed class GuardTests : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, row.ToJsonString() + "\n");
         var listing = new JsonObject { ["pending"] = 1, ["mode"] = "list", ["proposals_path"] = path, ["results"] = new JsonArray(JsonNode.Parse(row.ToJsonString())) };
-        _host.Run = command => FakeFlowHost.Answered(command, listing.ToJsonString());
+        _host.Run = command => FakeFlowContext.Answered(command, listing.ToJsonString());
         _host.CmdletName = "Invoke-MmAdvisorAutoApply";
 
         new AdvisorFlow(new RunbookFlow(_host)).WarrenAuto(Reason);

@@ -21,7 +21,7 @@ public sealed class JournalFirstTests : IDisposable
     private const string Stopped = """{"status": "stopped", "pid": 8593}""";
     private const string StatusStopped = """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "stopped", "pid": null, "market": "ETH-USD", "env": "/r/.env.eth"}]}""";
     private static readonly Market[] Eth = [Market.Parse("eth")];
-    private readonly FakeFlowHost _host = new();
+    private readonly FakeFlowContext _host = new();
 
     public void Dispose() => _host.Dispose();
 
@@ -34,8 +34,8 @@ public sealed class JournalFirstTests : IDisposable
         _host.Run = command => command.Shape switch
         {
             HostCommandShape.SystemLog => Logged(command, logged, logger),
-            HostCommandShape.MmctlStop => FakeFlowHost.Answered(command, stop),
-            _ => FakeFlowHost.Answered(command, StatusStopped),
+            HostCommandShape.MmctlStop => FakeFlowContext.Answered(command, stop),
+            _ => FakeFlowContext.Answered(command, StatusStopped),
         };
         return logged;
     }
@@ -43,7 +43,7 @@ public sealed class JournalFirstTests : IDisposable
     private static HostRunResult Logged(HostCommand command, List<JsonElement> logged, HostRunResult? answer)
     {
         logged.Add(JsonDocument.Parse(command.Arguments[^1]).RootElement.Clone());
-        return answer is null ? FakeFlowHost.Answered(command, string.Empty) : answer with { Command = command };
+        return answer is null ? FakeFlowContext.Answered(command, string.Empty) : answer with { Command = command };
     }
 
     /// <summary>The journal ends in half a record, as a write cut short leaves it.</summary>
@@ -61,7 +61,7 @@ public sealed class JournalFirstTests : IDisposable
         _host.Run = command =>
         {
             onDisk ??= [.. _host.Journalled];
-            return FakeFlowHost.Answered(command, command.Shape == HostCommandShape.MmctlStop ? Stopped : StatusStopped);
+            return FakeFlowContext.Answered(command, command.Shape == HostCommandShape.MmctlStop ? Stopped : StatusStopped);
         };
 
         new RunbookFlow(_host).ApproveAndRun(MarketAction.Stop, Eth, Reason);

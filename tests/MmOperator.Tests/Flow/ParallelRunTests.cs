@@ -14,7 +14,7 @@ public sealed class ParallelRunTests : IDisposable
 {
     private const string Reason = "SEV1: spreads blew out";
     private static readonly Market[] Three = [Market.Parse("eth"), Market.Parse("btc"), Market.Parse("sol")];
-    private readonly FakeFlowHost _host = new("btc", "sol");
+    private readonly FakeFlowContext _host = new("btc", "sol");
     private int _running;
     private int _mostAtOnce;
 
@@ -30,7 +30,7 @@ public sealed class ParallelRunTests : IDisposable
         {
             if (command.Shape == HostCommandShape.MmctlStatusMarket)
             {
-                return FakeFlowHost.Answered(command, StatusOf(command));
+                return FakeFlowContext.Answered(command, StatusOf(command));
             }
 
             var now = Interlocked.Increment(ref _running);
@@ -44,7 +44,7 @@ public sealed class ParallelRunTests : IDisposable
                 Interlocked.Decrement(ref _running);
             }
 
-            return FakeFlowHost.Answered(command, """{"status": "stopped", "pid": 4242}""");
+            return FakeFlowContext.Answered(command, """{"status": "stopped", "pid": 4242}""");
         };
     }
 
@@ -260,12 +260,12 @@ public sealed class ParallelRunTests : IDisposable
         {
             if (command.Shape == HostCommandShape.MmctlStatusMarket)
             {
-                return FakeFlowHost.Answered(command, """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "running", "pid": 77, "market": "ETH-USD", "env": "/r/.env.eth"}]}""");
+                return FakeFlowContext.Answered(command, """{"generated_at": "2026-11-26T07:13:26Z", "instances": [{"controller_id": "env_eth", "status": "running", "pid": 77, "market": "ETH-USD", "env": "/r/.env.eth"}]}""");
             }
 
             started.Set();
             Assert.True(_host.Warned.Wait(TimeSpan.FromSeconds(20)), "Ctrl+C was never noticed");
-            return FakeFlowHost.Answered(command, """{"status": "started", "pid": 77}""");
+            return FakeFlowContext.Answered(command, """{"status": "started", "pid": 77}""");
         };
         _host.Exits = (_, _) => false;
         var flow = new RunbookFlow(_host);

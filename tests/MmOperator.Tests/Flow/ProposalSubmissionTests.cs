@@ -19,7 +19,7 @@ namespace MmOperator.Tests.Flow;
 public sealed class ProposalSubmissionTests : IDisposable
 {
     private const string Reason = "widen after the incident";
-    private readonly FakeFlowHost _host = FakeFlowHost.OnSandbox("eth", "btc");
+    private readonly FakeFlowContext _host = FakeFlowContext.OnSandbox("eth", "btc");
     private readonly TempDir _temp = new();
     private ProposalSubmission? _submission;
     private RunbookFlow? _flow;
@@ -28,7 +28,7 @@ public sealed class ProposalSubmissionTests : IDisposable
     {
         _host.CmdletName = "Submit-MmAdvisorProposal";
         // The session's TMPDIR, where the private file is written: a test sees it come and go.
-        _host.Caller = new AgentSession(name => name == "TMPDIR" ? _temp.Path : null, new Dictionary<string, string>());
+        _host.Caller = new CallerIdentity(name => name == "TMPDIR" ? _temp.Path : null, new Dictionary<string, string>());
     }
 
     public void Dispose()
@@ -312,7 +312,7 @@ public sealed class ProposalSubmissionTests : IDisposable
     [Fact]
     public void A_person_who_says_Yes_submits_and_a_session_that_cannot_ask_ends_the_script()
     {
-        _host.Person("Yes", FakeFlowHost.EndOfInput);
+        _host.Person("Yes", FakeFlowContext.EndOfInput);
         Row();
 
         Submit();
@@ -379,7 +379,7 @@ public sealed class ProposalSubmissionTests : IDisposable
     }
 
     [Theory]
-    [MemberData(nameof(FakeFlowHost.HostFaults), MemberType = typeof(FakeFlowHost))]
+    [MemberData(nameof(FakeFlowContext.HostFaults), MemberType = typeof(FakeFlowContext))]
     public void A_submit_run_that_fails_is_journalled_as_failed_and_its_file_removed(string fault, string errorId)
     {
         var secret = _host.SecretOf("MM_API_KEY");
@@ -439,7 +439,7 @@ public sealed class ProposalSubmissionTests : IDisposable
     public void A_failure_on_a_line_the_module_did_not_send_is_named_by_its_line()
     {
         Row();
-        _host.Run = command => FakeFlowHost.Answered(command, """{"ok": false, "created": 0, "written": 0, "failed": 1, "proposals_path": "/p", "proposal_ids": [], "failures": [{"line": 7, "error": "invalid row"}]}""", exitCode: 1);
+        _host.Run = command => FakeFlowContext.Answered(command, """{"ok": false, "created": 0, "written": 0, "failed": 1, "proposals_path": "/p", "proposal_ids": [], "failures": [{"line": 7, "error": "invalid row"}]}""", exitCode: 1);
 
         Submit();
 

@@ -12,13 +12,13 @@ public sealed class RefusedValueTests : IDisposable
 {
     private const string Reason = "campaign row";
     private const string StatusJson = """{"generated_at": "2026-11-26T07:13:26Z", "instances": []}""";
-    private readonly FakeFlowHost _host = new();
+    private readonly FakeFlowContext _host = new();
 
     public RefusedValueTests()
     {
         File.WriteAllText(Path.Combine(_host.RepoPath, ".env.eth"), "MM_MARKET_NAME=ETH-USD\nMM_MAX_POSITION_SIZE=100\nMM_API_KEY=sk-live-0123456789\n");
         _host.CmdletName = "Set-MmEnvParam";
-        _host.Run = command => FakeFlowHost.Answered(command, StatusJson);
+        _host.Run = command => FakeFlowContext.Answered(command, StatusJson);
     }
 
     public void Dispose() => _host.Dispose();

@@ -16,7 +16,7 @@ namespace MmOperator.Tests.Flow;
 public sealed class RunbookFlowTests : IDisposable
 {
     private const string Reason = "open for the session";
-    private readonly FakeFlowHost _host = new();
+    private readonly FakeFlowContext _host = new();
     private readonly FakeProc _proc = new();
 
     public void Dispose()
@@ -33,7 +33,7 @@ public sealed class RunbookFlowTests : IDisposable
     /// <summary>mmctl answers <paramref name="action"/> with <paramref name="json"/>, then status with <paramref name="status"/>.</summary>
     private void Answer(string json, string status)
     {
-        _host.Run = command => FakeFlowHost.Answered(command, command.Shape == HostCommandShape.MmctlStatusMarket ? status : json);
+        _host.Run = command => FakeFlowContext.Answered(command, command.Shape == HostCommandShape.MmctlStatusMarket ? status : json);
     }
 
     private void Start(string market = "eth", string reason = Reason) =>
@@ -210,7 +210,7 @@ public sealed class RunbookFlowTests : IDisposable
     {
         _host.Run = command => command.Shape == HostCommandShape.MmctlStart
             ? new HostRunResult(command, HostRunStatus.TimedOut, null, string.Empty, string.Empty, TimeSpan.FromSeconds(90))
-            : FakeFlowHost.Answered(command, Status("stopped", null));
+            : FakeFlowContext.Answered(command, Status("stopped", null));
 
         Start();
 
@@ -302,7 +302,7 @@ public sealed class RunbookFlowTests : IDisposable
     [Fact]
     public void Status_of_an_unknown_market_is_an_error_but_no_attempt_to_journal()
     {
-        _host.Run = command => FakeFlowHost.Answered(command, Status("running", 4242));
+        _host.Run = command => FakeFlowContext.Answered(command, Status("running", 4242));
 
         new StatusReports(new RunbookFlow(_host)).ReportStatuses([Market.Parse("doge"), Market.Parse("eth")], Reason);
 
@@ -316,7 +316,7 @@ public sealed class RunbookFlowTests : IDisposable
     {
         Answer("""{"status": "started", "pid": 4242}""", Status("running", 4242));
         _host.Exits = (_, _) => false;
-        _host.Age = TimeSpan.FromMilliseconds(3); // mmctl answered in 5 ms (FakeFlowHost.Answered)
+        _host.Age = TimeSpan.FromMilliseconds(3); // mmctl answered in 5 ms (FakeFlowContext.Answered)
         Start();
         _host.Age = TimeSpan.FromHours(1); // a reading no bot mmctl just started can have
         Start();

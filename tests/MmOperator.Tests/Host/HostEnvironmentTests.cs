@@ -12,9 +12,9 @@ public sealed class HostEnvironmentTests : IDisposable
 
     private static readonly UserAccount Operator = new("mmop", 1001, "/home/mmop");
 
-    private static readonly AgentSession Person = new(_ => null, new Dictionary<string, string>());
+    private static readonly CallerIdentity Person = new(_ => null, new Dictionary<string, string>());
 
-    private static readonly AgentSession Agent = new(name => name == AgentSession.MarkerVariable ? "sudo:mmagent" : null, new Dictionary<string, string>());
+    private static readonly CallerIdentity Agent = new(name => name == CallerIdentity.MarkerVariable ? "sudo:mmagent" : null, new Dictionary<string, string>());
 
     /// <summary>What the hostile agent put in its session's environment, and a person's shell may hold.</summary>
     private static readonly System.Collections.Hashtable Hostile = new()

@@ -22,14 +22,14 @@ public partial class SourceRulesTests
     {
         // The attempt itself, and the seam's declaration and PowerShell implementation.
         "Attempt.cs",
-        "IFlowHost.cs",
-        "CmdletHost.cs:WriteError",
-        "CmdletHost.cs:ThrowTerminatingError",
-        "CmdletHost.cs:ThrowScriptTerminatingError",
+        "IFlowContext.cs",
+        "CmdletContext.cs:WriteError",
+        "CmdletContext.cs:ThrowTerminatingError",
+        "CmdletContext.cs:ThrowScriptTerminatingError",
 
         // Settings and preconditions that stop a command before it attempts anything: the settings, mmctl
         // or the journal itself are what is broken, so there is nothing (or nowhere) to journal.
-        "CmdletHost.cs:LoadOptions",
+        "CmdletContext.cs:LoadOptions",
         "RunbookFlow.cs:Require",
         "RunbookFlow.cs:PrepareStateChange",
         "SetMmOperatorOptionCommand.cs",
@@ -39,8 +39,8 @@ public partial class SourceRulesTests
         "RunbookFlow.cs:Record",
 
         // Reads, which attempt no change and journal nothing: status, logs, files, the journal, help.
-        "CmdletHost.cs:ResolveOrWriteError",
-        "CmdletHost.cs:RequireFullLanguage",
+        "CmdletContext.cs:ResolveOrWriteError",
+        "CmdletContext.cs:RequireFullLanguage",
         "GetMmEnvParamCommand.cs",
         "GetMmHealthCommand.cs",
         "GetMmHelpTopicCommand.cs",
@@ -109,7 +109,7 @@ public partial class SourceRulesTests
     [InlineData("        Host.WriteError(failure.ToErrorRecord());")]
     [InlineData("        _flow.Record(new AuditRecord { Action = _action, Outcome = AuditOutcome.Failed });")]
     [InlineData("            ThrowTerminatingError(refusal.ToErrorRecord());")]
-    [InlineData("        _flow.Host.ThrowScriptTerminatingError(record);")]
+    [InlineData("        _flow.Context.ThrowScriptTerminatingError(record);")]
     public void The_rule_would_catch_an_ending_written_by_hand(string line)
     {
         var method = new[] { "    private void Edit(EnvFileTarget target, EnvEditRequest request)", "    {", line, "    }" };

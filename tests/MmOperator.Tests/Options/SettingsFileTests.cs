@@ -29,7 +29,7 @@ public sealed class SettingsFileTests : IDisposable
         }
 
         var environment = Environment(variables);
-        return OptionsStore.Load(new AgentSession(environment, new Dictionary<string, string>()), environment);
+        return OptionsStore.Load(new CallerIdentity(environment, new Dictionary<string, string>()), environment);
     }
 
     [Fact]
@@ -105,9 +105,9 @@ public sealed class SettingsFileTests : IDisposable
     public void In_the_agents_path_no_settings_file_is_read()
     {
         _dir.Write(Path.Combine("config", "mmoperator", "settings.json"), """{ "MmctlPath": "/bin/sh" }""");
-        var environment = Environment((AgentSession.MarkerVariable, "ssh"));
+        var environment = Environment((CallerIdentity.MarkerVariable, "ssh"));
 
-        var loaded = OptionsStore.Load(new AgentSession(environment, new Dictionary<string, string> { ["MMOPERATOR_REPO"] = "/srv/MM" }), environment);
+        var loaded = OptionsStore.Load(new CallerIdentity(environment, new Dictionary<string, string> { ["MMOPERATOR_REPO"] = "/srv/MM" }), environment);
 
         Assert.Equal(("/home/op/bin/mmctl", "/srv/MM"), (loaded.Options!.MmctlPath, loaded.Options.RepoPath));
         Assert.Equal(new Dictionary<string, string> { ["RepoPath"] = "mm-operator.conf" }, loaded.Sources);
@@ -190,10 +190,10 @@ public sealed class SettingsFileTests : IDisposable
     [Fact]
     public void In_the_agents_path_passed_variables_come_only_from_mm_operator_conf()
     {
-        var environment = Environment((AgentSession.MarkerVariable, "ssh"), ("MMOPERATOR_PASS_ENV", "EXTENDED_API_BASE"), ("MMOPERATOR_ENV_EXTENDED_API_BASE", "https://evil.example"), ("MMOPERATOR_ENV_HTTPS_PROXY", "http://agents-proxy"));
+        var environment = Environment((CallerIdentity.MarkerVariable, "ssh"), ("MMOPERATOR_PASS_ENV", "EXTENDED_API_BASE"), ("MMOPERATOR_ENV_EXTENDED_API_BASE", "https://evil.example"), ("MMOPERATOR_ENV_HTTPS_PROXY", "http://agents-proxy"));
         var conf = new Dictionary<string, string> { ["MMOPERATOR_PASS_ENV"] = "HTTPS_PROXY", ["MMOPERATOR_ENV_HTTPS_PROXY"] = "http://proxy:3128" };
 
-        var loaded = OptionsStore.Load(new AgentSession(environment, conf), environment);
+        var loaded = OptionsStore.Load(new CallerIdentity(environment, conf), environment);
 
         Assert.Equal(new Dictionary<string, string> { ["HTTPS_PROXY"] = "http://proxy:3128" }, loaded.Options!.PassEnv);
         Assert.Equal("mm-operator.conf", loaded.Sources["PassEnv"]);

@@ -18,7 +18,7 @@ namespace MmOperator.Security;
 /// setting the mark itself only restricts it further. In a person's session sudo's SUDO_USER and
 /// SUDO_UID and the kernel's login uid name the person behind the account.
 /// </summary>
-public sealed partial class AgentSession
+public sealed partial class CallerIdentity
 {
     public const string MarkerVariable = "MMOPERATOR_AGENT";
     public const string SettingsFileName = "mm-operator.conf";
@@ -32,16 +32,16 @@ public sealed partial class AgentSession
     private const string NoLoginUid = "4294967295";
 
     /// <summary>Each runspace's own import: a process may host a person's session and, in tests, an agent's beside it.</summary>
-    private static readonly ConditionalWeakTable<Runspace, AgentSession> ByRunspace = new();
+    private static readonly ConditionalWeakTable<Runspace, CallerIdentity> ByRunspace = new();
 
-    private static AgentSession? _latest;
+    private static CallerIdentity? _latest;
 
     private readonly IReadOnlyDictionary<string, string> _settings;
 
     /// <param name="environment">Read here and never again.</param>
     /// <param name="settings">The operator's mm-operator.conf.</param>
     /// <param name="loginUid">The text of /proc/self/loginuid, when there is one.</param>
-    public AgentSession(Func<string, string?> environment, IReadOnlyDictionary<string, string> settings, string? loginUid = null)
+    public CallerIdentity(Func<string, string?> environment, IReadOnlyDictionary<string, string> settings, string? loginUid = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(settings);
@@ -70,15 +70,15 @@ public sealed partial class AgentSession
     public string TempPath { get; }
 
     /// <summary>The session whose command runs on this thread: its runspace's import; without one (a worker thread, a test), the latest import.</summary>
-    public static AgentSession Current =>
+    public static CallerIdentity Current =>
         Runspace.DefaultRunspace is { } runspace && ByRunspace.TryGetValue(runspace, out var session)
             ? session
             : Volatile.Read(ref _latest) ?? Import();
 
     /// <summary>Reads this process's environment, the settings file of the loaded module and the login uid, for the runspace importing the module.</summary>
-    public static AgentSession Import()
+    public static CallerIdentity Import()
     {
-        var session = new AgentSession(Environment.GetEnvironmentVariable, ReadSettings(Path.Combine(Path.GetDirectoryName(typeof(AgentSession).Assembly.Location)!, SettingsFileName)), ReadLoginUid());
+        var session = new CallerIdentity(Environment.GetEnvironmentVariable, ReadSettings(Path.Combine(Path.GetDirectoryName(typeof(CallerIdentity).Assembly.Location)!, SettingsFileName)), ReadLoginUid());
         if (Runspace.DefaultRunspace is { } runspace)
         {
             ByRunspace.AddOrUpdate(runspace, session);

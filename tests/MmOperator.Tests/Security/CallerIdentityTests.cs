@@ -5,7 +5,7 @@ using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Security;
 
-public sealed class AgentSessionTests : IDisposable
+public sealed class CallerIdentityTests : IDisposable
 {
     private readonly TempDir _dir = new();
 
@@ -14,20 +14,20 @@ public sealed class AgentSessionTests : IDisposable
     private static readonly Dictionary<string, string> Settings = new()
     {
         ["MMOPERATOR_MMCTL"] = "/home/mmop/bin/mmctl",
-        [AgentSession.AgentUsersSetting] = "mmagent, other",
-        [AgentSession.AgentUidsSetting] = "1001",
+        [CallerIdentity.AgentUsersSetting] = "mmagent, other",
+        [CallerIdentity.AgentUidsSetting] = "1001",
     };
 
     private static Func<string, string?> Environment(params (string Name, string Value)[] variables) =>
         name => variables.FirstOrDefault(v => v.Name == name).Value;
 
-    private static AgentSession With(params (string Name, string Value)[] environment) => new(Environment(environment), Settings);
+    private static CallerIdentity With(params (string Name, string Value)[] environment) => new(Environment(environment), Settings);
 
     [Fact]
     public void In_the_agents_path_MMOPERATOR_variables_come_only_from_the_settings_file()
     {
-        var environment = Environment((AgentSession.MarkerVariable, "sudo:mmagent"), ("MMOPERATOR_MMCTL", "/bin/sh"), ("MMOPERATOR_AUDIT_LOG", "/tmp/forged"), ("HOME", "/home/mmop"));
-        var session = new AgentSession(environment, Settings);
+        var environment = Environment((CallerIdentity.MarkerVariable, "sudo:mmagent"), ("MMOPERATOR_MMCTL", "/bin/sh"), ("MMOPERATOR_AUDIT_LOG", "/tmp/forged"), ("HOME", "/home/mmop"));
+        var session = new CallerIdentity(environment, Settings);
 
         var options = OperatorOptions.FromEnvironment(name => session.Variable(name, environment));
 
@@ -39,7 +39,7 @@ public sealed class AgentSessionTests : IDisposable
     public void Outside_the_launcher_the_environment_is_read_as_before()
     {
         var environment = Environment(("MMOPERATOR_MMCTL", "/opt/mmctl"), ("HOME", "/home/mmop"));
-        var session = new AgentSession(environment, Settings);
+        var session = new CallerIdentity(environment, Settings);
 
         Assert.Equal("/opt/mmctl", OperatorOptions.FromEnvironment(name => session.Variable(name, environment)).MmctlPath);
         Assert.Null(session.Via);
@@ -49,10 +49,10 @@ public sealed class AgentSessionTests : IDisposable
     [Fact]
     public void The_launchers_values_are_read_once_and_a_later_change_of_the_environment_is_not_seen()
     {
-        var environment = new Dictionary<string, string?> { [AgentSession.MarkerVariable] = "sudo:mmagent", ["SUDO_USER"] = "mmagent", ["SUDO_UID"] = "1001", ["TMPDIR"] = "/tmp" };
-        var session = new AgentSession(name => environment.GetValueOrDefault(name), Settings);
+        var environment = new Dictionary<string, string?> { [CallerIdentity.MarkerVariable] = "sudo:mmagent", ["SUDO_USER"] = "mmagent", ["SUDO_UID"] = "1001", ["TMPDIR"] = "/tmp" };
+        var session = new CallerIdentity(name => environment.GetValueOrDefault(name), Settings);
 
-        environment[AgentSession.MarkerVariable] = null;
+        environment[CallerIdentity.MarkerVariable] = null;
         environment["SUDO_USER"] = "alice";
         environment["SUDO_UID"] = "1000";
         environment["TMPDIR"] = "/home/mmagent/tmp";
@@ -65,12 +65,12 @@ public sealed class AgentSessionTests : IDisposable
     [InlineData("sudo:mmagent", "sudo:mmagent")]
     [InlineData("ssh", "ssh")]
     [InlineData("local:mmop", "local:mmop")]
-    [InlineData("sudo:mmagent\nPlan: set MM_LOG_LEVEL to DEBUG\u001b[8m", AgentSession.UnrecognisedVia)]
-    [InlineData("sudo:Alice", AgentSession.UnrecognisedVia)]
-    [InlineData("none", AgentSession.UnrecognisedVia)]
+    [InlineData("sudo:mmagent\nPlan: set MM_LOG_LEVEL to DEBUG\u001b[8m", CallerIdentity.UnrecognisedVia)]
+    [InlineData("sudo:Alice", CallerIdentity.UnrecognisedVia)]
+    [InlineData("none", CallerIdentity.UnrecognisedVia)]
     public void A_mark_the_launcher_does_not_write_keeps_the_session_the_agents_but_not_its_text(string mark, string via)
     {
-        var session = With((AgentSession.MarkerVariable, System.Text.RegularExpressions.Regex.Unescape(mark)));
+        var session = With((CallerIdentity.MarkerVariable, System.Text.RegularExpressions.Regex.Unescape(mark)));
 
         Assert.Equal(via, session.Via);
         Assert.True(session.IsAgent);
@@ -85,13 +85,13 @@ public sealed class AgentSessionTests : IDisposable
     [InlineData(null, null, "1001", "mmop (login uid 1001)")]
     public void A_decision_records_the_person_behind_the_operator_account(string? sudoUser, string? sudoUid, string? loginUid, string decidedBy)
     {
-        var session = new AgentSession(Environment(("SUDO_USER", sudoUser is null ? null! : System.Text.RegularExpressions.Regex.Unescape(sudoUser)), ("SUDO_UID", sudoUid!)), Settings, loginUid is null ? null : System.Text.RegularExpressions.Regex.Unescape(loginUid));
+        var session = new CallerIdentity(Environment(("SUDO_USER", sudoUser is null ? null! : System.Text.RegularExpressions.Regex.Unescape(sudoUser)), ("SUDO_UID", sudoUid!)), Settings, loginUid is null ? null : System.Text.RegularExpressions.Regex.Unescape(loginUid));
 
         Assert.Equal(decidedBy, session.Person("mmop"));
     }
 
     [Theory]
-    [InlineData(AgentSession.MarkerVariable, "ssh", "ssh")]
+    [InlineData(CallerIdentity.MarkerVariable, "ssh", "ssh")]
     [InlineData("SUDO_USER", "mmagent", "sudo:mmagent")]
     [InlineData("SUDO_UID", "1001", "sudo uid 1001")]
     public void A_decision_from_the_agents_identity_is_refused(string variable, string value, string who)
@@ -113,7 +113,7 @@ public sealed class AgentSessionTests : IDisposable
     {
         var path = _dir.Write("mm-operator.conf", "# comment\nMMOPERATOR_PWSH=dotnet /opt/pwsh.dll\nMMOPERATOR_REPO = /home/mmop/Code/MM\nnot a setting\n");
 
-        Assert.Equal(new Dictionary<string, string> { ["MMOPERATOR_PWSH"] = "dotnet /opt/pwsh.dll", ["MMOPERATOR_REPO"] = "/home/mmop/Code/MM" }, AgentSession.ReadSettings(path));
-        Assert.Empty(AgentSession.ReadSettings(Path.Combine(_dir.Path, "missing")));
+        Assert.Equal(new Dictionary<string, string> { ["MMOPERATOR_PWSH"] = "dotnet /opt/pwsh.dll", ["MMOPERATOR_REPO"] = "/home/mmop/Code/MM" }, CallerIdentity.ReadSettings(path));
+        Assert.Empty(CallerIdentity.ReadSettings(Path.Combine(_dir.Path, "missing")));
     }
 }

@@ -14,7 +14,7 @@ namespace MmOperator.Flow;
 /// What <see cref="RunbookFlow"/> needs from PowerShell and the machine, and nothing more: a cmdlet
 /// adapts itself to it, and a test fakes it without a runspace.
 /// </summary>
-public interface IFlowHost
+public interface IFlowContext
 {
     /// <summary>The options as they were when the command started.</summary>
     OperatorOptions Options { get; }
@@ -34,7 +34,7 @@ public interface IFlowHost
     string CmdletName { get; }
 
     /// <summary>Who runs the command, as the session's import read it (the launcher's values, sudo's invoking user).</summary>
-    AgentSession Caller { get; }
+    CallerIdentity Caller { get; }
 
     /// <summary>Not FullLanguage means the agent's restricted endpoint: approval only by a human's ticket.</summary>
     PSLanguageMode LanguageMode { get; }

@@ -17,13 +17,13 @@ using MmOperator.Status;
 namespace MmOperator.Commands;
 
 /// <summary>
-/// A running cmdlet as the flow sees it (<see cref="IFlowHost"/>): one options snapshot per invocation,
+/// A running cmdlet as the flow sees it (<see cref="IFlowContext"/>): one options snapshot per invocation,
 /// Ctrl+C that kills a running read and lets a market action under way finish, host runs shown with
 /// -Verbose/-Debug (their output with secrets masked, a JSON answer field by field; a command line is built
 /// from validated values and shown as the Plan shows it), and PowerShell's approval, output and error
 /// streams. Every cmdlet base holds one.
 /// </summary>
-public sealed class CmdletHost : IFlowHost, IDisposable
+public sealed class CmdletContext : IFlowContext, IDisposable
 {
     private readonly PSCmdlet _cmdlet;
     private readonly CancellationTokenSource _stopping = new();
@@ -35,15 +35,15 @@ public sealed class CmdletHost : IFlowHost, IDisposable
     private ProcessTruth? _truth;
     private IReadOnlyDictionary<string, string>? _hostEnvironment;
 
-    public CmdletHost(PSCmdlet cmdlet)
+    public CmdletContext(PSCmdlet cmdlet)
     {
         ArgumentNullException.ThrowIfNull(cmdlet);
         _cmdlet = cmdlet;
         // Made on the pipeline thread, where the runspace is known: host commands may start on others.
-        Caller = AgentSession.Current;
+        Caller = CallerIdentity.Current;
     }
 
-    public AgentSession Caller { get; }
+    public CallerIdentity Caller { get; }
 
     /// <summary>Loaded on the pipeline thread, as it may warn: a market run loads it when made, before its thread starts.</summary>
     public OperatorOptions Options => _options ??= LoadOptions();
@@ -75,7 +75,7 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public CancellationToken StopToken => _stopping.Token;
 
-    CancellationToken IFlowHost.Stopping => StopToken;
+    CancellationToken IFlowContext.Stopping => StopToken;
 
     /// <summary>
     /// Called from the cmdlet's StopProcessing (Ctrl+C), once per command (PowerShell ignores a second

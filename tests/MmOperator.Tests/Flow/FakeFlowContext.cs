@@ -23,15 +23,15 @@ public sealed class FlowTerminatedException(ErrorRecord record) : Exception(reco
 }
 
 /// <summary>
-/// <see cref="IFlowHost"/> without PowerShell: a temporary repo with .env.eth (ETH-USD), scripted host
+/// <see cref="IFlowContext"/> without PowerShell: a temporary repo with .env.eth (ETH-USD), scripted host
 /// answers, prompt answers and process watches, and every stream kept for the test to read.
 /// </summary>
-public sealed class FakeFlowHost : IFlowHost, IDisposable
+public sealed class FakeFlowContext : IFlowContext, IDisposable
 {
     private readonly TempDir _dir = new();
 
     /// <param name="moreMarkets">Slugs of further market files beside .env.eth.</param>
-    public FakeFlowHost(params string[] moreMarkets)
+    public FakeFlowContext(params string[] moreMarkets)
         : this(dir =>
         {
             dir.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\nMM_SPREAD_MULTIPLIER=1.5\n");
@@ -48,7 +48,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     {
     }
 
-    private FakeFlowHost(Func<TempDir, OperatorOptions> layOut)
+    private FakeFlowContext(Func<TempDir, OperatorOptions> layOut)
     {
         _options = layOut(_dir);
         Catalog = MarketCatalog.Load(_options.RepoPath);
@@ -60,9 +60,9 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     /// advisor scripts), whose commands really run there, with the environment a person's session gives
     /// them plus <see cref="SandboxHooks"/>, and whose answers are masked by the repo's secrets as a session masks them.
     /// </summary>
-    public static FakeFlowHost OnSandbox(params string[] markets)
+    public static FakeFlowContext OnSandbox(params string[] markets)
     {
-        var host = new FakeFlowHost(dir =>
+        var host = new FakeFlowContext(dir =>
         {
             var sandbox = SandboxBuilder.Create(Path.Combine(dir.Path, "host"), markets.Length > 0 ? markets : ["eth"], TestPaths.Python);
             return new OperatorOptions { MmctlPath = sandbox.MmctlPath, RepoPath = sandbox.RepoPath, AuditLogPath = sandbox.AuditLogPath };
@@ -209,7 +209,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     public string CmdletName { get; set; } = "Start-MmMarket";
 
     /// <summary>A person's session by default; a test gives the launcher's values (or sudo's) as the import would read them.</summary>
-    public AgentSession Caller { get; set; } = new(_ => null, new Dictionary<string, string>());
+    public CallerIdentity Caller { get; set; } = new(_ => null, new Dictionary<string, string>());
 
     public PSLanguageMode LanguageMode { get; set; } = PSLanguageMode.FullLanguage;
 
@@ -272,7 +272,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     private bool _person;
 
     /// <summary>
-    /// A person at the terminal (<see cref="ApprovalMode.Prompted"/>), who answers as <see cref="CmdletHost"/>
+    /// A person at the terminal (<see cref="ApprovalMode.Prompted"/>), who answers as <see cref="CmdletContext"/>
     /// asks: ShouldProcess becomes the Yes/No question. Each answer in order picks a choice by its label
     /// ("Yes", "No", "Yes to all", "Per market"), or is the line typed at a line prompt (a risk change's
     /// retyped market); <see cref="EndOfInput"/> is the input ending there. A question with no answer left fails the test.
@@ -354,7 +354,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
         return picked >= 0 ? picked : throw new InvalidOperationException($"'{answer}' is none of the choices {string.Join(", ", labels)} of: {query}");
     }
 
-    /// <summary>Set when the flow ended the script as well as the command (<see cref="IFlowHost.ThrowScriptTerminatingError"/>).</summary>
+    /// <summary>Set when the flow ended the script as well as the command (<see cref="IFlowContext.ThrowScriptTerminatingError"/>).</summary>
     public bool EndedScript { get; private set; }
 
     [DoesNotReturn]
@@ -403,7 +403,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
     /// <summary>The redraw tick a session's clock would give; nothing when no batch is running.</summary>
     public void Redraw() => _redraw?.Invoke();
 
-    private sealed class Redraws(FakeFlowHost host) : IDisposable
+    private sealed class Redraws(FakeFlowContext host) : IDisposable
     {
         public void Dispose() => host._redraw = null;
     }
