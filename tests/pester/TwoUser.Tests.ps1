@@ -83,11 +83,7 @@ AllowUsers $Op
 "@ | Set-Content "$Tools/sshd/sshd_config"
     $null = New-Item -ItemType Directory /run/sshd -Force
     $script:Sshd = Start-Process /usr/sbin/sshd -ArgumentList '-D', '-f', "$Tools/sshd/sshd_config", '-E', "$Tools/sshd/log" -PassThru
-    $deadline = [DateTime]::UtcNow.AddSeconds(120)   # a backstop: sshd listens within a second on a quiet machine
-    do {
-        $client = [Net.Sockets.TcpClient]::new()
-        $up = try { $client.Connect('127.0.0.1', [int] $Port); $true } catch { Start-Sleep -Milliseconds 100; $false } finally { $client.Dispose() }
-    } until ($up -or [DateTime]::UtcNow -gt $deadline)
+    $null = Wait-TcpPort '127.0.0.1' $Port
 }
 
 AfterAll {
