@@ -146,11 +146,11 @@ function Start-InTerminal {
     (tools/terminal.py): Ctrl+C there is the terminal's SIGINT to its whole foreground process group
     (pwsh and each child it did not move out of it), then pwsh's own handling. What the terminal shows
     goes to -Transcript; Send-CtrlC presses Ctrl+C. -Answer is a person at the keyboard: pairs of the
-    text to wait for and the keys to type then (with Enter); a session given answers is interactive
-    (not -NonInteractive), so it really prompts. -File runs a script instead of -Command. Returns the
+    text to wait for and the keys to type then (with Enter); a session given answers, or -Interactive
+    (the test types with Send-Keys), is interactive (not -NonInteractive), so it really prompts. -File runs a script instead of -Command. Returns the
     driver process (python3, as the sandbox needs anyway); its exit code is pwsh's.
     #>
-    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript, [string[]] $Answer = @(), [switch] $File)
+    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript, [string[]] $Answer = @(), [switch] $Interactive, [switch] $File)
     $info = [Diagnostics.ProcessStartInfo]::new('python3')
     $info.ArgumentList.Add((Join-Path $PSScriptRoot '../../tools/terminal.py'))
     $info.ArgumentList.Add($Transcript)
@@ -158,7 +158,7 @@ function Start-InTerminal {
         foreach ($argument in '--answer', $Answer[$i], $Answer[$i + 1]) { $info.ArgumentList.Add($argument) }
     }
 
-    $pwsh = @('--', 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile') + @(if ($Answer.Count -eq 0) { '-NonInteractive' }) + @(if ($File) { '-File' } else { '-Command' }) + $Command
+    $pwsh = @('--', 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile') + @(if ($Answer.Count -eq 0 -and -not $Interactive) { '-NonInteractive' }) + @(if ($File) { '-File' } else { '-Command' }) + $Command
     foreach ($argument in $pwsh) { $info.ArgumentList.Add($argument) }
     $info.RedirectStandardInput = $true
     [Diagnostics.Process]::Start($info)
@@ -167,6 +167,13 @@ function Start-InTerminal {
 function Send-CtrlC {
     param([Parameter(Mandatory)][Diagnostics.Process] $Terminal)
     $Terminal.StandardInput.WriteLine('ctrl-c')
+    $Terminal.StandardInput.Flush()
+}
+
+function Send-Keys {
+    <# Types a line (and Enter) at a terminal of Start-InTerminal. #>
+    param([Parameter(Mandatory)][Diagnostics.Process] $Terminal, [Parameter(Mandatory)][AllowEmptyString()][string] $Keys)
+    $Terminal.StandardInput.WriteLine("keys $Keys")
     $Terminal.StandardInput.Flush()
 }
 
