@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.Fleet;
 using MmOperator.Host;
 using MmOperator.Options;
 using MmOperator.Status;
@@ -10,12 +11,23 @@ namespace MmOperator.Commands;
 /// One <c>mmctl status --json</c>; everything else is read from files. A part that cannot be read is
 /// unknown, with an error for that part only.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "MmHealth")]
+[Cmdlet(VerbsCommon.Get, "MmHealth", DefaultParameterSetName = FleetParameters.LocalSet)]
 [OutputType(typeof(Health))]
-public sealed class GetMmHealthCommand : OperatorCmdlet
+public sealed class GetMmHealthCommand : OperatorCmdlet, IDynamicParameters
 {
+    private readonly FleetParameters _fleet = new();
+
+    /// <summary>-HostName, -Session, -Fleet, -KeyFilePath, -TimeoutSec: each host's health instead.</summary>
+    public object GetDynamicParameters() => _fleet;
+
     protected override void EndProcessing()
     {
+        if (_fleet.IsGiven)
+        {
+            AskFleet(_fleet, FleetCall.Of("Get-MmHealth"));
+            return;
+        }
+
         var health = HealthReader.Read(ReadMarkets, Session.Journal, Options.RepoPath, Session.Approvals, unreadable => WriteError(unreadable.ToErrorRecord()));
         WriteTyped(health, Health.TypeName);
     }

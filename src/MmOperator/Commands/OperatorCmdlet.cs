@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.Fleet;
 using MmOperator.Host;
 using MmOperator.Markets;
 using MmOperator.Options;
@@ -44,4 +45,11 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
     protected void RefusePathWhenRestricted(string? path) => Session.RefusePathWhenRestricted(path);
 
     protected string ResolveUserPath(string path) => Session.ResolveUserPath(path);
+
+    /// <summary>The same read on the hosts given instead of this one (<see cref="FleetRead"/>); a person's or a script's, never the restricted session's.</summary>
+    protected void AskFleet(FleetParameters fleet, FleetCall call)
+    {
+        Session.RequireFullLanguage("-HostName, -Session and -Fleet reach other hosts, which a restricted session may not do: the agent reaches each host through its own key. Leave them out.", null);
+        new FleetRead(Session).Ask(new PsRemoting(), fleet, call, ResolveUserPath);
+    }
 }

@@ -47,6 +47,16 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
     [Parameter]
     public System.Collections.Hashtable? PassEnv { get; set; }
 
+    /// <summary>The fleet: the hosts Get-MmMarket -Fleet (and every command's -Fleet) asks, each [user@]host[:port].</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Fleet { get; set; }
+
+    /// <summary>The SSH private key for the fleet's hosts.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? FleetKeyFilePath { get; set; }
+
     /// <summary>Write the resulting options.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -107,6 +117,26 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
             given[nameof(PassEnv)] = changed.PassEnv;
         }
 
+        if (Fleet is not null)
+        {
+            try
+            {
+                changed = changed with { Fleet = OperatorOptions.ReadFleet(Fleet, "-Fleet") };
+            }
+            catch (OperatorException refused)
+            {
+                ThrowTerminatingError(refused.ToErrorRecord());
+            }
+
+            given[nameof(Fleet)] = changed.Fleet;
+        }
+
+        if (FleetKeyFilePath is not null)
+        {
+            changed = changed with { FleetKeyFilePath = ResolveUserPath(FleetKeyFilePath) };
+            given[nameof(FleetKeyFilePath)] = changed.FleetKeyFilePath;
+        }
+
         if (TimeoutSec is { } seconds)
         {
             changed = changed.WithTimeout(seconds, nameof(TimeoutSec));
@@ -115,7 +145,7 @@ public sealed class SetMmOperatorOptionCommand : OperatorCmdlet
 
         var settings = OptionsStore.SettingsPath;
         var saving = Save ? $"; save {(given.Count == 0 ? "nothing" : string.Join(", ", given.Keys))} to {settings}" : string.Empty;
-        if (!ShouldProcess($"MmctlPath={changed.MmctlPath}, RepoPath={changed.RepoPath}, PythonPath={changed.PythonPath}, AuditLogPath={changed.AuditLogPath}, TimeoutSec={changed.TimeoutSec}, ApprovalLifetimeSec={changed.ApprovalLifetimeSec}, PassEnv={string.Join(',', changed.PassEnv.Keys)}{saving}", "Set session options"))
+        if (!ShouldProcess($"MmctlPath={changed.MmctlPath}, RepoPath={changed.RepoPath}, PythonPath={changed.PythonPath}, AuditLogPath={changed.AuditLogPath}, TimeoutSec={changed.TimeoutSec}, ApprovalLifetimeSec={changed.ApprovalLifetimeSec}, PassEnv={string.Join(',', changed.PassEnv.Keys)}, Fleet={string.Join(',', changed.Fleet)}{saving}", "Set session options"))
         {
             return;
         }

@@ -93,4 +93,13 @@ public static class ErrorIds
     public const string BotLogNotFound = "BotLogNotFound";
     public const string BotLogUnreadable = "BotLogUnreadable";
     public const string ApprovalStoreUnreadable = "ApprovalStoreUnreadable";
+
+    // A fleet: several hosts over PowerShell remoting on SSH
+    public const string InvalidFleetHost = "InvalidFleetHost";
+    public const string FleetRequired = "FleetRequired";
+    public const string FleetHostUnreachable = "FleetHostUnreachable";
+    public const string FleetHostTimeout = "FleetHostTimeout";
+    public const string FleetHostFailed = "FleetHostFailed";
+    public const string FleetPlanChanged = "FleetPlanChanged";
+    public const string FleetApprovalRefused = "FleetApprovalRefused";
 }

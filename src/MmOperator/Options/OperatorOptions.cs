@@ -58,6 +58,14 @@ public sealed record OperatorOptions
 
     public const string DefaultSystemLogSocketPath = "/dev/log";
 
+    /// <summary>The saved fleet: the hosts <c>-Fleet</c> asks, each [user@]host[:port] (checked when set).</summary>
+    public IReadOnlyList<string> Fleet { get; init; } = [];
+
+    public const string FleetVariable = "MMOPERATOR_FLEET";
+
+    /// <summary>The SSH key for the fleet's hosts; null means ssh's own defaults.</summary>
+    public string? FleetKeyFilePath { get; init; }
+
     /// <summary>Approval requests live beside the audit journal, in a private folder.</summary>
     public string ApprovalStorePath => Path.Combine(Path.GetDirectoryName(AuditLogPath)!, "approvals");
 
@@ -109,6 +117,16 @@ public sealed record OperatorOptions
         if (Variable(getVariable, "MMOPERATOR_SYSLOG_SOCKET") is { } socket)
         {
             options = options with { SystemLogSocketPath = FullPath(socket) };
+        }
+
+        if (Variable(getVariable, FleetVariable) is { } fleet)
+        {
+            options = options with { Fleet = ReadFleet(fleet.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), FleetVariable) };
+        }
+
+        if (Variable(getVariable, "MMOPERATOR_FLEET_KEY") is { } fleetKey)
+        {
+            options = options with { FleetKeyFilePath = FullPath(fleetKey) };
         }
 
         if (Variable(getVariable, "MMOPERATOR_APPROVAL_TTL_SEC") is { } lifetime)
@@ -169,6 +187,20 @@ public sealed record OperatorOptions
         }
 
         return passed;
+    }
+
+    /// <summary>The fleet's hosts, each checked as -HostName checks it; <paramref name="setting"/> names where they came from in a refusal.</summary>
+    public static IReadOnlyList<string> ReadFleet(IEnumerable<string> hosts, string setting)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        try
+        {
+            return hosts.Select(h => global::MmOperator.Fleet.FleetTarget.Parse(h).Given).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        }
+        catch (OperatorException malformed)
+        {
+            throw new OperatorException(ErrorIds.InvalidOptionValue, System.Management.Automation.ErrorCategory.InvalidArgument, $"{setting}: {malformed.Message}", malformed.Target);
+        }
     }
 
     private static OperatorException InvalidPassEnv(string message, string name) =>

@@ -29,6 +29,11 @@ public sealed class OptionsView
 
     public required string ApprovalStorePath { get; init; }
 
+    /// <summary>The hosts -Fleet asks.</summary>
+    public required IReadOnlyList<string> Fleet { get; init; }
+
+    public string? FleetKeyFilePath { get; init; }
+
     /// <summary>The settings file Set-MmOperatorOption -Save writes and the next import reads.</summary>
     public required string SettingsPath { get; init; }
 
@@ -52,6 +57,8 @@ public sealed class OptionsView
             PassEnv = options.PassEnv.Keys.ToList(),
             SystemLogSocketPath = options.SystemLogSocketPath,
             ApprovalStorePath = options.ApprovalStorePath,
+            Fleet = options.Fleet,
+            FleetKeyFilePath = options.FleetKeyFilePath,
             SettingsPath = settingsPath,
             Source = named.Count == 0 ? "default" : "default, except " + string.Join(", ", named),
         };

@@ -30,7 +30,12 @@ public sealed class SettingsFile
         ["StartSettleMs"] = "MMOPERATOR_START_SETTLE_MS",
         [PassEnvOption] = OperatorOptions.PassEnvVariable,
         ["SystemLogSocketPath"] = "MMOPERATOR_SYSLOG_SOCKET",
+        [FleetOption] = OperatorOptions.FleetVariable,
+        ["FleetKeyFilePath"] = "MMOPERATOR_FLEET_KEY",
     };
+
+    /// <summary>The one option that is a list: the fleet's hosts, a JSON array of texts, which stands in for MMOPERATOR_FLEET (comma-separated).</summary>
+    public const string FleetOption = "Fleet";
 
     /// <summary>The one option that is an object: variable names to values, which the file's variables view spreads over MMOPERATOR_PASS_ENV and MMOPERATOR_ENV_*.</summary>
     public const string PassEnvOption = "PassEnv";
@@ -155,12 +160,13 @@ public sealed class SettingsFile
                 {
                     int number => JsonValue.Create(number),
                     IReadOnlyDictionary<string, string> variables => new JsonObject(variables.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)JsonValue.Create(v.Value)))),
+                    IReadOnlyList<string> hosts => HostList(hosts),
                     _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
                 };
             }
             else if (current.Values.TryGetValue(name, out var kept))
             {
-                merged[name] = name == PassEnvOption ? JsonNode.Parse(kept) : IsPath(name) ? JsonValue.Create(kept) : JsonValue.Create(int.Parse(kept, CultureInfo.InvariantCulture));
+                merged[name] = name == PassEnvOption ? JsonNode.Parse(kept) : name == FleetOption ? HostList(kept.Split(',')) : IsPath(name) ? JsonValue.Create(kept) : JsonValue.Create(int.Parse(kept, CultureInfo.InvariantCulture));
             }
         }
 
@@ -209,6 +215,13 @@ public sealed class SettingsFile
             return Checked(name, variable, n => variables.GetValueOrDefault(n), getVariable);
         }
 
+        if (name == FleetOption)
+        {
+            return node is JsonArray hosts && hosts.All(h => h is JsonValue text && text.TryGetValue<string>(out _))
+                ? Checked(name, variable, n => n == variable ? Text(node) : null, getVariable)
+                : "it must be an array of hosts, each a text ([user@]host[:port]).";
+        }
+
         var isPath = IsPath(name);
         if (node is not JsonValue value || (isPath ? !value.TryGetValue<string>(out _) : !value.TryGetValue<int>(out _)))
         {
@@ -245,6 +258,13 @@ public sealed class SettingsFile
 
     private static bool IsPath(string name) => name.EndsWith("Path", StringComparison.Ordinal);
 
-    private static string Text(JsonNode node) =>
-        node is JsonValue value && value.TryGetValue<string>(out var text) ? text : node.ToJsonString();
+    /// <summary>The option's value as its variable's text: the fleet's hosts comma-separated.</summary>
+    private static string Text(JsonNode node) => node switch
+    {
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        JsonArray hosts => string.Join(',', hosts.Select(h => h!.GetValue<string>())),
+        _ => node.ToJsonString(),
+    };
+
+    private static JsonArray HostList(IEnumerable<string> hosts) => new([.. hosts.Select(h => (JsonNode?)JsonValue.Create(h))]);
 }

@@ -130,6 +130,23 @@ public sealed class SettingsFileTests : IDisposable
     }
 
     [Fact]
+    public void The_fleet_is_saved_as_a_list_of_hosts_kept_by_later_saves_and_each_host_is_checked()
+    {
+        SettingsFile.Save(SettingsPath, new Dictionary<string, object> { ["Fleet"] = new List<string> { "u@10.1.0.2:22", "u@10.1.1.2:22" }, ["FleetKeyFilePath"] = "/home/op/.ssh/fleet" }, Environment());
+        SettingsFile.Save(SettingsPath, new Dictionary<string, object> { ["TimeoutSec"] = 30 }, Environment());
+
+        Assert.Contains("\"Fleet\": [", File.ReadAllText(SettingsPath), StringComparison.Ordinal);
+        var options = Load(null).Options!;
+        Assert.Equal(["u@10.1.0.2:22", "u@10.1.1.2:22"], options.Fleet);
+        Assert.Equal("/home/op/.ssh/fleet", options.FleetKeyFilePath);
+
+        var malformed = Load("""{ "Fleet": ["u@10.1.0.2:22", "-oProxyCommand=sh"] }""");
+        Assert.Empty(malformed.Options!.Fleet);
+        Assert.Contains("unusable Fleet", Assert.Single(malformed.Warnings), StringComparison.Ordinal);
+        Assert.Equal(["a@h1", "b@h2"], Load(null, ("MMOPERATOR_FLEET", "a@h1, b@h2")).Options!.Fleet);
+    }
+
+    [Fact]
     public void Save_refuses_to_overwrite_a_file_it_cannot_use()
     {
         _ = Load("""{ "RepoPath": "/srv/MM", "Password": "x" }""");

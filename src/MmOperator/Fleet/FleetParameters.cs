@@ -1,0 +1,55 @@
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace MmOperator.Fleet;
+
+/// <summary>
+/// The parameters that send a command to several hosts: -HostName, -Session or -Fleet (the saved
+/// list), with -KeyFilePath and -TimeoutSec. One class for every command that takes them, given to
+/// PowerShell as the command's dynamic parameters; none of them given means this host only.
+/// </summary>
+public sealed class FleetParameters
+{
+    /// <summary>The parameter set of a command on this host only, the default.</summary>
+    public const string LocalSet = "Local";
+
+    public const string HostNameSet = "HostName";
+
+    public const string SessionSet = "Session";
+
+    public const string FleetSet = "Fleet";
+
+    public const int DefaultTimeoutSec = 20;
+
+    /// <summary>SSH targets, [user@]host[:port], as New-PSSession -HostName takes them; asked side by side.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = HostNameSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? HostName { get; set; }
+
+    /// <summary>Open PowerShell sessions to the hosts (New-PSSession); left open afterwards.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = SessionSet)]
+    [ValidateNotNullOrEmpty]
+    public PSSession[]? Session { get; set; }
+
+    /// <summary>Every host of the saved fleet (Set-MmOperatorOption -Fleet ... -Save).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = FleetSet)]
+    public SwitchParameter Fleet { get; set; }
+
+    /// <summary>The SSH private key for the hosts; else the saved FleetKeyFilePath, else ssh's own defaults.</summary>
+    [Parameter(ParameterSetName = HostNameSet)]
+    [Parameter(ParameterSetName = FleetSet)]
+    [ValidateNotNullOrEmpty]
+    public string? KeyFilePath { get; set; }
+
+    /// <summary>How long each host is given to connect, and then to answer (default 20 s); a host that takes longer is that host's error.</summary>
+    [Parameter(ParameterSetName = HostNameSet)]
+    [Parameter(ParameterSetName = SessionSet)]
+    [Parameter(ParameterSetName = FleetSet)]
+    [ValidateRange(1, 3600)]
+    public int TimeoutSec { get; set; } = DefaultTimeoutSec;
+
+    /// <summary>The command goes to other hosts.</summary>
+    public bool IsGiven => HostName is not null || Session is not null || Fleet.IsPresent;
+
+    public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSec);
+}

@@ -1,0 +1,96 @@
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using MmOperator.Errors;
+using MmOperator.Fleet;
+
+namespace MmOperator.Tests.Fleet;
+
+/// <summary>
+/// Hosts without SSH: each target answers as its test says (objects and errors, a terminating
+/// failure, or nothing until released), or cannot be reached. What each host was asked is kept.
+/// </summary>
+public sealed class FakeFleet : IFleetConnector
+{
+    public Dictionary<string, Func<FleetCall, FakeRun>> Hosts { get; } = new(StringComparer.Ordinal);
+
+    public List<IReadOnlyList<string>> Opened { get; } = [];
+
+    public List<(string Host, FleetCall Call)> Asked { get; } = [];
+
+    public int Closed { get; private set; }
+
+    public IReadOnlyList<FleetHost> Open(IReadOnlyList<FleetTarget> targets, string? keyFilePath, TimeSpan timeout)
+    {
+        Opened.Add(targets.Select(t => t.Given).ToList());
+        KeyFilePath = keyFilePath;
+        return targets.Select(t => Hosts.TryGetValue(t.Given, out var answer)
+            ? new FleetHost(t.Given, new Remote(this, t.Given, answer))
+            : new FleetHost(t.Given, null, new OperatorException(ErrorIds.FleetHostUnreachable, ErrorCategory.ConnectionError, $"{t.Given} is unreachable", t.Given))).ToList();
+    }
+
+    public string? KeyFilePath { get; private set; }
+
+    public IReadOnlyList<FleetHost> Adopt(IReadOnlyList<PSSession> sessions) => throw new NotSupportedException();
+
+    public void Close() => Closed++;
+
+    /// <summary>A host's answer: objects typed as a module object that crossed remoting.</summary>
+    public static PSObject Crossed(string typeName, params (string Name, object? Value)[] properties)
+    {
+        var item = new PSObject();
+        item.TypeNames.Clear();
+        item.TypeNames.Add("Deserialized." + typeName);
+        foreach (var (name, value) in properties)
+        {
+            item.Properties.Add(new PSNoteProperty(name, value));
+        }
+
+        return item;
+    }
+
+    private sealed class Remote(FakeFleet fleet, string name, Func<FleetCall, FakeRun> answer) : IRemoteHost
+    {
+        public IRemoteRun Begin(FleetCall command)
+        {
+            lock (fleet.Asked)
+            {
+                fleet.Asked.Add((name, command));
+            }
+
+            return answer(command);
+        }
+    }
+}
+
+/// <summary>One call on a fake host: finished with its answer at once, or when the test releases it.</summary>
+public sealed class FakeRun(RemoteAnswer answer, bool finished = true) : IRemoteRun
+{
+    private readonly ManualResetEvent _finished = new(finished);
+
+    public static FakeRun Answering(params PSObject[] output) => new(new RemoteAnswer(output, [], null));
+
+    public WaitHandle Finished => _finished;
+
+    public bool StopRequested { get; private set; }
+
+    public event EventHandler<PSObject>? Output;
+
+    public event EventHandler<ProgressRecord>? Progress;
+
+    public RemoteAnswer Answer() => answer;
+
+    public void RequestStop() => StopRequested = true;
+
+    public void Release()
+    {
+        foreach (var item in answer.Output)
+        {
+            Output?.Invoke(this, item);
+        }
+
+        Progress?.Invoke(this, new ProgressRecord(1, "fake", "done"));
+        _finished.Set();
+    }
+
+    public void Dispose() => _finished.Dispose();
+}
