@@ -136,6 +136,24 @@ finally {
     }
 }
 
+# 9. Every market of three hosts against one host's, over SSH (the fleet lab of the tests: network namespaces with sshd, as root on Linux).
+if ($IsLinux -and (& id -u) -eq '0') {
+    $env:MMOPERATOR_TEST_MODULE = (Resolve-Path $ModulePath).Path
+    Import-Module (Join-Path $PSScriptRoot '../tests/pester/TestHelpers.psm1')
+    $lab = New-FleetLab -HostCount 3
+    try {
+        $key = $lab.KeyFilePath
+        $pair = Measure-Pair -Count 5 { Get-MmMarket -HostName $lab.Hosts.Target -KeyFilePath $key } { Get-MmMarket -HostName $lab.Hosts[0].Target -KeyFilePath $key }
+        Add-Row 'Get-MmMarket -HostName: 3 hosts vs 1 host' $pair.Module $pair.Raw '<= 1.5x' (($pair.Module / $pair.Raw) -le 1.5) 'medians of 5; each call connects (ssh, a pwsh started on each host, Import-Module there), asks every host side by side, and closes'
+        $sessions = New-PSSession -HostName $lab.Hosts.Target -KeyFilePath $key
+        try { $pair = Measure-Pair -Count 11 { Get-MmMarket -Session $sessions } { Get-MmMarket -Session $sessions[0] } }
+        finally { Remove-PSSession $sessions }
+        Add-Row 'Get-MmMarket -Session: 3 hosts vs 1 host' $pair.Module $pair.Raw '<= 1.5x' (($pair.Module / $pair.Raw) -le 1.5) 'medians of 11 over sessions left open (New-PSSession): mmctl status on each host, side by side'
+    }
+    finally { Remove-FleetLab $lab }
+}
+else { Write-Host 'Get-MmMarket over 3 hosts vs 1 host: skipped (its fleet lab needs root on Linux)' }
+
 $cpu = ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
 $memory = '{0:0.0} GiB' -f (([double]((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '')) / 1MB)
 $table = @(
