@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Errors;
+using MmOperator.Fleet;
 using MmOperator.Flow;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
@@ -13,9 +14,9 @@ namespace MmOperator.Commands;
 /// status first, then starts each only with approval; AnalysisOnly runs status only. -WhatIf
 /// previews every step.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "MmPlaybook", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsLifecycle.Invoke, "MmPlaybook", DefaultParameterSetName = FleetParameters.LocalSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ActionResult))]
-public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
+public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet, IDynamicParameters
 {
     private readonly List<Market> _markets = [];
     private Playbook _playbook = Playbooks.All[0];
@@ -36,17 +37,31 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet
     [ValidateRange(1, ParallelMarketRuns.MaxThrottleLimit)]
     public int ThrottleLimit { get; set; } = ParallelMarketRuns.DefaultThrottleLimit;
 
+    /// <summary>-HostName, -Session, -Fleet, -KeyFilePath, -TimeoutSec: the same playbook on other hosts, with one approval here.</summary>
+    public object GetDynamicParameters() => FleetGiven;
+
     protected override void BeginProcessing()
     {
         _playbook = Playbooks.Find(Name)!;
-        Flow.PrepareStateChange(stopsOnly: _playbook.Steps.Any(step => step.Action == "stop") && _playbook.Steps.All(step => step.Action is "stop" or "status"));
+        Prepare(stopsOnly: _playbook.Steps.Any(step => step.Action == "stop") && _playbook.Steps.All(step => step.Action is "stop" or "status"));
     }
 
-    protected override void ProcessRecord() => _markets.AddRange(Market ?? []);
+    protected override void ProcessRecord()
+    {
+        if (!KeptForFleet(Market))
+        {
+            _markets.AddRange(Market ?? []);
+        }
+    }
 
     /// <summary>Step by step over all markets, so a recovery shows every status before any start is asked.</summary>
     protected override void EndProcessing()
     {
+        if (RanOnFleet(_playbook.Name, ("Name", _playbook.Name)))
+        {
+            return;
+        }
+
         if (_playbook.NeedsMarket && _markets.Count == 0)
         {
             ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name).ToErrorRecord());

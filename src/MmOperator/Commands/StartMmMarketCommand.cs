@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using MmOperator.Fleet;
 using MmOperator.Flow;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
@@ -9,9 +10,9 @@ namespace MmOperator.Commands;
 /// <para type="synopsis">Starts market bots with mmctl start, after approval.</para>
 /// Runs <c>mmctl start &lt;market&gt; --json</c> once per market, each approved on its own.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "MmMarket", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsLifecycle.Start, "MmMarket", DefaultParameterSetName = FleetParameters.LocalSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ActionResult))]
-public sealed class StartMmMarketCommand : StateChangeCmdlet
+public sealed class StartMmMarketCommand : StateChangeCmdlet, IDynamicParameters
 {
     /// <summary>Markets in any accepted form (eth, ETH-USD, .env.eth); status objects bind by their Market property.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -24,10 +25,25 @@ public sealed class StartMmMarketCommand : StateChangeCmdlet
     [ValidateRange(1, ParallelMarketRuns.MaxThrottleLimit)]
     public int ThrottleLimit { get; set; } = ParallelMarketRuns.DefaultThrottleLimit;
 
-    protected override void BeginProcessing() => Flow.PrepareStateChange();
+    /// <summary>-HostName, -Session, -Fleet, -KeyFilePath, -TimeoutSec: the same on other hosts, with one approval here.</summary>
+    public object GetDynamicParameters() => FleetGiven;
+
+    protected override void BeginProcessing() => Prepare();
 
     /// <summary>Every market is planned and asked for first; the approved ones run in <see cref="EndProcessing"/>.</summary>
-    protected override void ProcessRecord() => Flow.Approve(MarketAction.Start, Market, Reason);
+    protected override void ProcessRecord()
+    {
+        if (!KeptForFleet(Market))
+        {
+            Flow.Approve(MarketAction.Start, Market, Reason);
+        }
+    }
 
-    protected override void EndProcessing() => Flow.RunApproved(ThrottleLimit);
+    protected override void EndProcessing()
+    {
+        if (!RanOnFleet("start"))
+        {
+            Flow.RunApproved(ThrottleLimit);
+        }
+    }
 }

@@ -1,5 +1,8 @@
 using System.Management.Automation;
+using MmOperator.Fleet;
+using MmOperator.Errors;
 using MmOperator.Flow;
+using MmOperator.Markets;
 
 namespace MmOperator.Commands;
 
@@ -29,7 +32,66 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
     protected virtual bool ForceGiven => false;
 
     /// <summary>Made once bound: the tickets are the command's, for all its records.</summary>
-    protected RunbookFlow Flow => _flow ??= new RunbookFlow(Session, ApprovalId) { Force = ForceGiven };
+    protected RunbookFlow Flow => _flow ??= new RunbookFlow(Session, ApprovalId) { Force = ForceGiven, Fleet = _fleetSource };
+
+    /// <summary>The market cmdlets' -HostName, -Session, -Fleet (their dynamic parameters), and what a host of a fleet command receives.</summary>
+    protected FleetChangeParameters FleetGiven { get; } = new();
+
+    /// <summary>On a host of a fleet command: where its approval comes from.</summary>
+    private FleetApprovalSource? _fleetSource;
+
+    private readonly List<string> _fleetMarkets = [];
+
+    /// <summary>
+    /// BeginProcessing of a market cmdlet: a command for other hosts needs nothing here but a person's
+    /// session; a host of a fleet command takes its approval source (refused in the agent's session, journalled);
+    /// anything else prepares as on one host.
+    /// </summary>
+    protected void Prepare(bool stopsOnly = false)
+    {
+        if (FleetGiven.IsGiven)
+        {
+            Session.RequireFullLanguage("-HostName, -Session and -Fleet reach other hosts, which a restricted session may not do: the agent reaches each host through its own key. Leave them out.", null);
+            return;
+        }
+
+        try
+        {
+            _fleetSource = FleetApprovalSource.From(FleetGiven, Session.LanguageMode != PSLanguageMode.FullLanguage, Session.Caller.IsAgent, SessionState.PSVariable.GetValue("PSSenderInfo") is not null);
+        }
+        catch (OperatorException refused)
+        {
+            Flow.Refuse(refused, MyInvocation.MyCommand.Name, null, Reason, terminating: true);
+        }
+
+        Flow.PrepareStateChange(stopsOnly);
+    }
+
+    /// <summary>For other hosts, the markets are kept as given (each host resolves them in its own repo); false on one host.</summary>
+    protected bool KeptForFleet(IEnumerable<Market>? markets)
+    {
+        if (FleetGiven.IsGiven)
+        {
+            _fleetMarkets.AddRange((markets ?? []).Select(m => m.Input));
+        }
+
+        return FleetGiven.IsGiven;
+    }
+
+    /// <summary>Runs the command on the hosts given, with one local approval (<see cref="FleetChange"/>); false on one host.</summary>
+    /// <param name="action">The action as the local journal names it.</param>
+    protected bool RanOnFleet(string action, params (string Name, object? Value)[] more)
+    {
+        if (!FleetGiven.IsGiven)
+        {
+            return false;
+        }
+
+        var throttle = MyInvocation.BoundParameters.TryGetValue("ThrottleLimit", out var limit) ? limit : null;
+        var call = FleetCall.Of(MyInvocation.MyCommand.Name, [("Market", _fleetMarkets.Count == 0 ? null : _fleetMarkets.ToArray()), ("Reason", Reason), ("ThrottleLimit", throttle), .. more]);
+        new FleetChange(Flow).Run(new PsRemoting(), FleetGiven, call, action, Reason, Session.ResolveUserPath);
+        return true;
+    }
 
     /// <summary>The advisor commands' steps on <see cref="Flow"/>, for the four advisor cmdlets.</summary>
     protected AdvisorFlow Advisor => _advisor ??= new AdvisorFlow(Flow);

@@ -8,7 +8,7 @@ namespace MmOperator.Fleet;
 /// list), with -KeyFilePath and -TimeoutSec. One class for every command that takes them, given to
 /// PowerShell as the command's dynamic parameters; none of them given means this host only.
 /// </summary>
-public sealed class FleetParameters
+public class FleetParameters
 {
     /// <summary>The parameter set of a command on this host only, the default.</summary>
     public const string LocalSet = "Local";
@@ -52,4 +52,19 @@ public sealed class FleetParameters
     public bool IsGiven => HostName is not null || Session is not null || Fleet.IsPresent;
 
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSec);
+}
+
+/// <summary>
+/// A fleet's state change: the parameters above, and the two a host's side of it receives over
+/// remoting (hidden: the fleet command passes them, never a person).
+/// </summary>
+public sealed class FleetChangeParameters : FleetParameters
+{
+    /// <summary>On a host of a fleet command: plan only, and write the plan (MmOperator.FleetPlan); nothing runs or is journalled.</summary>
+    [Parameter(ParameterSetName = LocalSet, DontShow = true)]
+    public SwitchParameter FleetPlanOnly { get; set; }
+
+    /// <summary>On a host of a fleet command: the person's approval of this host's plan, from their own session (refused anywhere else).</summary>
+    [Parameter(ParameterSetName = LocalSet, DontShow = true)]
+    public System.Collections.Hashtable? FleetApproval { get; set; }
 }

@@ -24,7 +24,7 @@ public sealed class FleetRead(IFlowHost host)
         var hosts = Connect(host, connector, given, resolvePath);
         try
         {
-            Run(hosts, call, given.Timeout);
+            Run(hosts, call, given.Timeout, Write);
         }
         finally
         {
@@ -64,9 +64,14 @@ public sealed class FleetRead(IFlowHost host)
         return connector.Open(targets, key, given.Timeout);
     }
 
-    /// <summary>Runs <paramref name="call"/> on every connected host and writes what each answered, host by host.</summary>
-    public void Run(IReadOnlyList<FleetHost> hosts, FleetCall call, TimeSpan timeout)
+    /// <summary>
+    /// Runs <paramref name="call"/> on every connected host side by side and hands each one's answer to
+    /// <paramref name="answered"/>, host by host in order; a host without a connection, or without an answer
+    /// in time, is its error instead. Ctrl+C ends the waiting.
+    /// </summary>
+    public void Run(IReadOnlyList<FleetHost> hosts, FleetCall call, TimeSpan timeout, Action<string, FleetCall, RemoteAnswer> answered)
     {
+        ArgumentNullException.ThrowIfNull(answered);
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(call);
         var started = Stopwatch.StartNew();
@@ -95,7 +100,7 @@ public sealed class FleetRead(IFlowHost host)
                     continue;
                 }
 
-                Write(hosts[i].Name, call, run.Answer());
+                answered(hosts[i].Name, call, run.Answer());
             }
         }
         finally
@@ -114,6 +119,13 @@ public sealed class FleetRead(IFlowHost host)
             host.WriteObject(Tag(item, name), FleetTypeName(item));
         }
 
+        WriteErrors(name, call, answer);
+    }
+
+    /// <summary>A host's own errors, then the one that ended its command, if one did.</summary>
+    public void WriteErrors(string name, FleetCall call, RemoteAnswer answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
         foreach (var error in answer.Errors)
         {
             host.WriteError(FromHost(name, error));

@@ -5,6 +5,7 @@ using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
+using MmOperator.Fleet;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
@@ -51,9 +52,13 @@ public sealed class RunbookFlow
     /// <summary>-Force: a script's second, explicit confirmation of a risk change (<see cref="Stakes"/>).</summary>
     public bool Force { get; init; }
 
+    /// <summary>On a host of a fleet command: its approval comes from the person's session (<see cref="FleetApprovalSource"/>).</summary>
+    public FleetApprovalSource? Fleet { get; init; }
+
     public OperatorOptions Options => Host.Options;
 
-    public bool IsWhatIf => Host.IsWhatIf;
+    /// <summary>-WhatIf, or a fleet's plan only: nothing runs, nothing is journalled.</summary>
+    public bool IsWhatIf => Host.IsWhatIf || Fleet?.PlanOnly == true;
 
     /// <summary>A restricted session can pass -Confirm:$false itself, so there approval is a human's ticket, not a prompt.</summary>
     public bool IsRestricted => Host.LanguageMode != PSLanguageMode.FullLanguage;
@@ -312,14 +317,14 @@ public sealed class RunbookFlow
         return approved;
     }
 
-    private static bool IsUnaskable(Exception noPrompt) => noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException;
+    public static bool IsUnaskable(Exception noPrompt) => noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException;
 
     /// <summary>
     /// No person can answer: every action asked about is journalled as refused, and the command stops
     /// the script that ran it (pwsh -File exits 1): a script must not go on as if it had been approved.
     /// </summary>
     [DoesNotReturn]
-    private void RefuseUnaskable(Exception noPrompt, string what, List<(string Action, string? Target)> asked, string? reason, string? key = null, string? message = null)
+    public void RefuseUnaskable(Exception noPrompt, string what, List<(string Action, string? Target)> asked, string? reason, string? key = null, string? message = null)
     {
         var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, message ?? $"{what} needs approval and this session cannot ask a person for it ({noPrompt.Message}). Nothing ran. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.", asked.Count == 1 ? asked[0].Target : what, noPrompt);
         foreach (var (action, target) in asked)
@@ -598,6 +603,17 @@ public sealed class RunbookFlow
     {
         var planned = _planned.ToList();
         _planned.Clear();
+        if (Fleet is not null)
+        {
+            // A fleet's approval is of the whole plan, as the person saw it.
+            if (Fleet.Approve(this, planned.Select(p => new FleetPlanItem(p.Action, p.Market, p.Command, p.Reason)).ToList()) is { } approved)
+            {
+                _approved.AddRange(planned.Select(p => p.Approved(approved)));
+            }
+
+            return;
+        }
+
         var batches = IsRestricted ? planned.Select(p => new[] { p }) : planned.GroupBy(p => p.Reason, StringComparer.Ordinal).Select(g => g.ToArray());
         foreach (var batch in batches)
         {

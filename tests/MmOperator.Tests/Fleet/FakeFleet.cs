@@ -62,14 +62,31 @@ public sealed class FakeFleet : IFleetConnector
     }
 }
 
-/// <summary>One call on a fake host: finished with its answer at once, or when the test releases it.</summary>
-public sealed class FakeRun(RemoteAnswer answer, bool finished = true) : IRemoteRun
+/// <summary>
+/// One call on a fake host: finished with its answer at once, or when the test releases it, or (as a
+/// host running a plan) on its own once its caller watches it: its objects as events, then its end.
+/// </summary>
+public sealed class FakeRun(RemoteAnswer answer, bool finished = true, bool runsWhenWatched = false) : IRemoteRun
 {
     private readonly ManualResetEvent _finished = new(finished);
+    private int _started;
 
     public static FakeRun Answering(params PSObject[] output) => new(new RemoteAnswer(output, [], null));
 
-    public WaitHandle Finished => _finished;
+    public static FakeRun Running(params PSObject[] output) => new(new RemoteAnswer(output, [], null), finished: false, runsWhenWatched: true);
+
+    public WaitHandle Finished
+    {
+        get
+        {
+            if (runsWhenWatched && Interlocked.Exchange(ref _started, 1) == 0)
+            {
+                Task.Run(Release);
+            }
+
+            return _finished;
+        }
+    }
 
     public bool StopRequested { get; private set; }
 

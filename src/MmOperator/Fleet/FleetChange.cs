@@ -1,0 +1,246 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Management.Automation;
+using MmOperator.Approvals;
+using MmOperator.Audit;
+using MmOperator.Errors;
+using MmOperator.Flow;
+using MmOperator.Reporting;
+
+namespace MmOperator.Fleet;
+
+/// <summary>
+/// A state change on several hosts with one local approval. Each host plans it itself (its own
+/// command lines and paths, and the hash of its plan); the person is asked once, here, with every
+/// host's commands listed (Yes to all, No, or host by host); the approval is journalled here with
+/// every host's plan hash; then each approved host runs its plan side by side, journalling the
+/// person's approval as its own record of who approved it, and refusing a plan that changed since
+/// (FleetPlanChanged). Its results come as they are reported, with one progress bar per host.
+/// -WhatIf prints each host's Plan and runs nothing anywhere. Ctrl+C stops the waiting: each host
+/// is asked to stop, and there, as on one host, what is under way finishes and is journalled.
+/// </summary>
+public sealed class FleetChange(RunbookFlow flow)
+{
+    private const int ProgressActivityId = 5300;
+
+    private static readonly IReadOnlyList<PromptChoice> Choices =
+    [
+        new("&Yes to all", "Approve every host's plan and run them side by side."),
+        new("&No", "Run nothing on any host (the default)."),
+        new("&Per host", "Ask about each host's plan on its own, then run the approved ones side by side."),
+    ];
+
+    private IFlowHost Host => flow.Host;
+
+    /// <param name="call">The command as each host runs it, without the fleet's own parameters.</param>
+    /// <param name="action">The action, as the local journal names it (stop, start, restart, or the playbook's).</param>
+    public void Run(IFleetConnector connector, FleetParameters given, FleetCall call, string action, string reason, Func<string, string> resolvePath)
+    {
+        ArgumentNullException.ThrowIfNull(connector);
+        ArgumentNullException.ThrowIfNull(given);
+        ArgumentNullException.ThrowIfNull(call);
+        var hosts = FleetRead.Connect(Host, connector, given, resolvePath);
+        try
+        {
+            var plans = Plan(hosts, call, given.Timeout);
+            if (plans.Count == 0)
+            {
+                Host.WriteWarning("No host has a plan to run (each host's errors say why). Nothing ran anywhere.");
+                return;
+            }
+
+            var shown = Shown(plans);
+            if (Host.IsWhatIf)
+            {
+                Host.WriteHostText(shown);
+                return;
+            }
+
+            var approved = Ask(plans, shown, action, reason);
+            if (approved.Count > 0 && Journal(approved, action, reason))
+            {
+                RunApproved(approved, call);
+            }
+        }
+        finally
+        {
+            connector.Close();
+        }
+    }
+
+    /// <summary>A host's plan, as it showed it.</summary>
+    private sealed record HostPlan(FleetHost Host, IReadOnlyList<string> Commands, string Plan, string PlanHash, FleetApproval? Approval = null);
+
+    /// <summary>Every host plans side by side (-FleetPlanOnly); a host's refusals and failures are its errors.</summary>
+    private List<HostPlan> Plan(IReadOnlyList<FleetHost> hosts, FleetCall call, TimeSpan timeout)
+    {
+        var plans = new List<HostPlan>();
+        var read = new FleetRead(Host);
+        read.Run(hosts, call.With(nameof(FleetChangeParameters.FleetPlanOnly), true), timeout, (name, asked, answer) =>
+        {
+            read.WriteErrors(name, asked, answer);
+            foreach (var plan in answer.Output.Where(o => o.Properties["PlanHash"]?.Value is string))
+            {
+                plans.Add(new HostPlan(
+                    hosts.First(h => h.Name == name),
+                    LanguagePrimitives.ConvertTo<string[]>(plan.Properties["Commands"].Value),
+                    (string)plan.Properties["Plan"].Value,
+                    (string)plan.Properties["PlanHash"].Value));
+            }
+        });
+        return plans;
+    }
+
+    /// <summary>Every host's Plan under its name, as the question and -WhatIf show them.</summary>
+    private static string Shown(IReadOnlyList<HostPlan> plans) => string.Join(
+        "\n\n",
+        plans.Select(p => $"On {VisibleText.Of(p.Host.Name)} (plan sha256:{p.PlanHash[..12]}):\n{p.Plan}"));
+
+    /// <summary>
+    /// One question for every host, or the script's -Confirm:$false. A session that cannot ask a person
+    /// stops the command with ApprovalRequired. Each approved plan carries the approval its host receives.
+    /// </summary>
+    private List<HostPlan> Ask(List<HostPlan> plans, string shown, string action, string reason)
+    {
+        var mode = Host.DescribeApproval();
+        var commands = plans.Sum(p => p.Commands.Count);
+        var question = $"Approve: {action} on {plans.Count} host{(plans.Count == 1 ? string.Empty : "s")} ({commands} command{(commands == 1 ? string.Empty : "s")}: {string.Join("; ", plans.Select(p => $"{VisibleText.Of(p.Host.Name)}: {p.Commands.Count}"))})?";
+        List<bool> answers;
+        try
+        {
+            answers = mode == ApprovalMode.Prompted
+                ? AskPerson(plans, $"{shown}\n\n{question}")
+                : Enumerable.Repeat(Host.ShouldProcess(shown, $"{shown}\n\n{question}", RunbookFlow.ConfirmCaption), plans.Count).ToList();
+        }
+        catch (Exception noPrompt) when (RunbookFlow.IsUnaskable(noPrompt))
+        {
+            flow.RefuseUnaskable(noPrompt, $"{action} on {plans.Count} hosts", plans.Select(p => (action, (string?)p.Host.Name)).ToList(), reason, message: $"{action} on {plans.Count} hosts needs a person's approval and this session cannot ask for it ({noPrompt.Message}). Nothing ran anywhere. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.");
+            return [];
+        }
+
+        var declined = plans.Where((_, i) => !answers[i]).Select(p => p.Host.Name).ToList();
+        if (declined.Count > 0)
+        {
+            flow.Record(new AuditRecord { Action = action, Market = string.Join(", ", declined), Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = "fleet plans not approved at the prompt: nothing ran on these hosts" });
+            Host.WriteVerbose($"Not approved: {action} on {string.Join(", ", declined)}. Nothing ran there.");
+        }
+
+        var now = DateTime.UtcNow;
+        return plans.Where((_, i) => answers[i]).Select(p => p with { Approval = new FleetApproval(Environment.UserName, Console, now, mode, p.PlanHash) }).ToList();
+    }
+
+    private List<bool> AskPerson(IReadOnlyList<HostPlan> plans, string query)
+    {
+        var choice = Host.Choose(RunbookFlow.ConfirmCaption, query, Choices, PromptChoice.No);
+        if (choice != PromptChoice.PerMarket)
+        {
+            return Enumerable.Repeat(choice == 0, plans.Count).ToList();
+        }
+
+        return plans.Select((p, i) => Host.Choose(RunbookFlow.ConfirmCaption, $"{i + 1} of {plans.Count}: {VisibleText.Of(p.Host.Name)}: {string.Join("; ", p.Commands.Select(VisibleText.Of))}?", PromptChoice.YesNo, PromptChoice.No) == 0).ToList();
+    }
+
+    /// <summary>This console as each host records it: the machine, and its terminal when it has one (ws1:pts/3).</summary>
+    private static string Console
+    {
+        get
+        {
+            var terminal = File.ResolveLinkTarget("/proc/self/fd/0", returnFinalTarget: false)?.FullName;
+            return terminal is not null && terminal.StartsWith("/dev/", StringComparison.Ordinal) && !terminal.StartsWith("/dev/null", StringComparison.Ordinal)
+                ? $"{Environment.MachineName}:{terminal["/dev/".Length..]}"
+                : Environment.MachineName;
+        }
+    }
+
+    /// <summary>
+    /// The approval, journalled here before any host runs: one record naming every host's plan hash.
+    /// Nothing runs when it cannot be written, except a stop (the safe direction), with a warning.
+    /// </summary>
+    private bool Journal(IReadOnlyList<HostPlan> approved, string action, string reason)
+    {
+        var record = new AuditRecord
+        {
+            Action = action,
+            Market = string.Join(", ", approved.Select(p => p.Host.Name)),
+            Reason = reason,
+            Approval = approved[0].Approval!.Mode,
+            Outcome = AuditOutcome.Intended,
+            Detail = "fleet approval: " + string.Join("; ", approved.Select(p => $"{p.Host.Name} plan sha256:{p.PlanHash} ({p.Commands.Count} command{(p.Commands.Count == 1 ? string.Empty : "s")})")),
+        };
+        try
+        {
+            flow.Record(record, throwIfUnavailable: true);
+            return true;
+        }
+        catch (OperatorException unwritable) when (action == "stop")
+        {
+            Host.WriteWarning($"THE LOCAL AUDIT JOURNAL TAKES NO RECORDS ({unwritable.Message}). The stops you approved still run; each host journals them. Repair the journal (Test-MmAuditLog).");
+            return true;
+        }
+        catch (OperatorException unwritable)
+        {
+            Host.WriteError(unwritable.ToErrorRecord());
+            return false;
+        }
+    }
+
+    /// <summary>The approved plans run side by side; results as they come, one progress bar per host; Ctrl+C asks each host to stop.</summary>
+    private void RunApproved(IReadOnlyList<HostPlan> approved, FleetCall call)
+    {
+        using var events = new BlockingCollection<(int Host, object? Item)>();
+        var runs = new List<IRemoteRun>();
+        var waits = new List<RegisteredWaitHandle>();
+        var left = approved.Count;
+        try
+        {
+            for (var i = 0; i < approved.Count; i++)
+            {
+                var index = i;
+                var run = approved[i].Host.Remote!.Begin(call.With(nameof(FleetChangeParameters.FleetApproval), approved[i].Approval!.ToHashtable()));
+                run.Output += (_, item) => events.Add((index, item));
+                run.Progress += (_, record) => events.Add((index, record));
+                waits.Add(ThreadPool.RegisterWaitForSingleObject(run.Finished, (_, _) => events.Add((index, null)), null, Timeout.Infinite, executeOnlyOnce: true));
+                runs.Add(run);
+                Host.WriteProgress(Bar(approved, index, "running its plan"));
+            }
+
+            while (left > 0)
+            {
+                var (index, item) = events.Take(Host.Stopping);
+                var name = approved[index].Host.Name;
+                switch (item)
+                {
+                    case PSObject result:
+                        Host.WriteObject(FleetRead.Tag(result, name), FleetRead.FleetTypeName(result));
+                        break;
+                    case ProgressRecord progress:
+                        Host.WriteProgress(Bar(approved, index, $"{progress.Activity}: {progress.StatusDescription}"));
+                        break;
+                    default:
+                        left--;
+                        var done = Bar(approved, index, "done");
+                        done.RecordType = ProgressRecordType.Completed;
+                        Host.WriteProgress(done);
+                        new FleetRead(Host).WriteErrors(name, call, runs[index].Answer() with { Output = [] });
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: each host stops as on one host (nothing more starts there, what is under way finishes and is journalled there).
+            runs.ForEach(r => r.RequestStop());
+            Host.WriteHostWarning($"Ctrl+C: each host was asked to stop: there, the actions under way finish and are journalled, and those not started never start. Waiting for the hosts to say they stopped; see each host's journal (Get-MmAuditLog) for how they ended.");
+            WaitHandle.WaitAll([.. runs.Select(r => r.Finished)]);
+            throw new PipelineStoppedException();
+        }
+        finally
+        {
+            waits.ForEach(w => w.Unregister(null));
+            runs.ForEach(r => r.Dispose());
+        }
+    }
+
+    private static ProgressRecord Bar(IReadOnlyList<HostPlan> approved, int index, string status) =>
+        new(ProgressActivityId + index, string.Create(CultureInfo.InvariantCulture, $"{approved[index].Host.Name}: {approved[index].Commands.Count} command(s)"), status);
+}
