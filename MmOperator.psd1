@@ -27,6 +27,8 @@
         'Get-MmEnvParam'
         'Set-MmEnvParam'
         'Remove-MmEnvParam'
+        'Get-MmEnvHistory'
+        'Undo-MmEnvParam'
         'Submit-MmAdvisorProposal'
         'Get-MmAdvisorProposal'
         'Approve-MmAdvisorProposal'

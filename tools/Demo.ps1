@@ -92,6 +92,31 @@ try {
     Write-Step 'A fat finger is caught: the position limit 1000x larger (100 -> 100000) needs -Force from a script, or the market retyped by a person'
     try { Set-MmEnvParam -Market eth -Name MM_MAX_POSITION_SIZE -Value 100000 -Reason 'raise the cap' -Confirm:$false -ErrorAction Stop } catch { Write-Host "$($_.FullyQualifiedErrorId)`n  $($_.Exception.Message)" }
 
+    Write-Step 'A campaign from a CSV is all or nothing: one row with a typo (3O, a letter O) and no file is written'
+    $campaign = Join-Path $sandbox.Path 'campaign.csv'
+    $rows = foreach ($market in 'ETH-USD', 'BTC-USD', 'SPX500m-USD') { [pscustomobject]@{ Market = $market; Name = 'MM_SKEW_MAX_BPS'; Value = '30'; Reason = 'more skew in the trend' } }
+    $rows[2].Value = '3O'
+    $rows | Export-Csv $campaign
+    Import-Csv $campaign | Set-MmEnvParam -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refused
+    foreach ($refusal in $refused) { Write-Host "$($refusal.FullyQualifiedErrorId)`n  $($refusal.Exception.Message)" }
+
+    Write-Step 'The row fixed: one Plan lists every key diff, one approval, and every row is written (one batch in the journal)'
+    $rows[2].Value = '30'
+    $rows | Export-Csv $campaign
+    Import-Csv $campaign | Set-MmEnvParam -WhatIf
+    $changed = Import-Csv $campaign | Set-MmEnvParam -Confirm:$false -WarningAction SilentlyContinue
+    $changed | Format-Table Market, Key, PreviousValue, NewValue, TakesEffect | Out-Host
+
+    Write-Step 'Parameter history: every change of a key, when, by whom and how (the journal, and the host''s config_changelog.jsonl); read only'
+    Get-MmEnvHistory -Name MM_SKEW_MAX_BPS | Out-Host
+
+    Write-Step 'The campaign undone as one (Undo-MmEnvParam -Batch): an edit like any other, with its Plan, approval and journal'
+    $batch = (Get-MmEnvHistory -Name MM_SKEW_MAX_BPS | Where-Object Id -eq $changed[0].AuditId).Batch
+    $undone = Undo-MmEnvParam -Batch $batch -Reason 'the skew campaign overshot' -Confirm:$false -WarningAction SilentlyContinue
+    $undone | Format-Table Market, Key, PreviousValue, NewValue | Out-Host
+    Write-Host 'In the history, each undo names the change it undid:'
+    Get-MmEnvHistory -Batch (Get-MmAuditLog | Where-Object Id -eq $undone[0].AuditId).Batch | Out-Host
+
     Write-Step 'Advisor: submit a proposal, review the pending list, approve it (each step approved)'
     [pscustomobject]@{ Market = 'BTC-USD'; Param = 'MM_MIN_OFFSET_BPS'; Proposed = '4'; Reason = 'tighter quotes'; Confidence = 'high' } |
         Submit-MmAdvisorProposal -Confirm:$false | Out-Host

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using MmOperator.Options;
+using MmOperator.Security;
 
 namespace MmOperator;
 

@@ -111,17 +111,61 @@ Describe 'Set-MmEnvParam and Remove-MmEnvParam' {
         $rows.Reason | Should -Be @('revert eth', 'revert btc')
     }
 
-    It 'a refused row of a CSV campaign names its market and file, and the other rows go on' {
+    It 'a CSV campaign is all or nothing: one refused row writes none, each refusal names its market and file' {
         $csv = Join-Path $TestDrive 'campaign.csv'
         @([pscustomobject]@{ Market = 'ETH-USD'; Name = 'MM_SKEW_MAX_BPS'; Value = '21'; Reason = 'campaign' }
+          [pscustomobject]@{ Market = 'btc'; Name = 'MM_MIN_OFFSET_BPS'; Value = '4'; Reason = 'campaign' }
           [pscustomobject]@{ Market = 'btc'; Name = 'MM_SKEW_MAX_BPS'; Value = 'lots'; Reason = 'campaign' }) | Export-Csv $csv
+        $before = Snapshot
+        $journal = @(Get-MmAuditLog).Count
         $rows = Import-Csv $csv | Set-MmEnvParam -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
-        $rows.Market | Should -Be 'ETH-USD'
-        $refused.Count | Should -Be 1
+        $rows | Should -BeNullOrEmpty
+        Snapshot | Should -Be $before
+        $refused.FullyQualifiedErrorId | Should -Be @((Id EnvValueOutOfBounds), (Id EnvCampaignNotApplied))
         $refused[0].TargetObject.Market | Should -Be 'BTC-USD'
         $refused[0].TargetObject.File | Should -Be (EnvPath '.env.btc')
         $refused[0].TargetObject.Key | Should -Be 'MM_SKEW_MAX_BPS'
         "$($refused[0])" | Should -BeLike "BTC-USD ($(EnvPath '.env.btc')): *"
+        "$($refused[1])" | Should -BeLike '1 of the 3 edits of this command was refused*none of the 2 valid ones*-ContinueOnError*'
+        # The refusals are one journal record, and nothing was intended.
+        $new = @(Get-MmAuditLog) | Select-Object -Skip $journal
+        $new.Outcome | Should -Be 'Refused'
+        $new.Detail | Should -Match 'EnvCampaignNotApplied'
+    }
+
+    It '-ContinueOnError applies the valid rows of a campaign and refuses the bad ones' {
+        $csv = Join-Path $TestDrive 'campaign.csv'
+        @([pscustomobject]@{ Market = 'ETH-USD'; Name = 'MM_SKEW_MAX_BPS'; Value = '21'; Reason = 'campaign' }
+          [pscustomobject]@{ Market = 'btc'; Name = 'MM_SKEW_MAX_BPS'; Value = 'lots'; Reason = 'campaign' }) | Export-Csv $csv
+        $rows = Import-Csv $csv | Set-MmEnvParam -ContinueOnError -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
+        $rows.Market | Should -Be 'ETH-USD'
+        $refused.FullyQualifiedErrorId | Should -Be (Id EnvValueOutOfBounds)
+        $null = Set-MmEnvParam -Market eth MM_SKEW_MAX_BPS 20 -Reason 'back' -Confirm:$false
+    }
+
+    It 'a campaign is one Plan that lists every key diff, and its records share one batch' {
+        $csv = Join-Path $TestDrive 'campaign.csv'
+        @([pscustomobject]@{ Market = 'ETH-USD'; Name = 'MM_SKEW_MAX_BPS'; Value = '22'; Reason = 'campaign' }
+          [pscustomobject]@{ Market = 'btc'; Name = 'MM_SKEW_MAX_BPS'; Value = '22'; Reason = 'campaign' }) | Export-Csv $csv
+        $plan = @(Import-Csv $csv | Set-MmEnvParam -WhatIf 6>&1) -join "`n"
+        $plan | Should -BeExactly (@('Plan:', '- Action(s):', "  1. set MM_SKEW_MAX_BPS in $(EnvPath '.env.eth'): '20' -> '22'", "  2. set MM_SKEW_MAX_BPS in $(EnvPath '.env.btc'): '20' -> '22'", '- Reason: campaign', 'Need approval: YES') -join "`n")
+        $rows = Import-Csv $csv | Set-MmEnvParam -Confirm:$false
+        @($rows.AuditId | ForEach-Object { $id = $_; (Get-MmAuditLog | Where-Object Id -eq $id).Batch } | Sort-Object -Unique).Count | Should -Be 1
+        $null = Import-Csv $csv | Set-MmEnvParam -Value 20 -Reason back -Confirm:$false
+    }
+
+    It 'a write that fails midway stops the campaign and says exactly which rows were written' {
+        # The lock's path a folder: the write of btc fails after eth's was made (as a full disk would).
+        Remove-Item -Force (EnvPath '.env.btc.lock') -ErrorAction SilentlyContinue
+        $null = New-Item -ItemType Directory (EnvPath '.env.btc.lock') -ErrorAction Stop
+        try {
+            $rows = Set-MmEnvParam -Market eth, btc MM_SKEW_MAX_BPS 23 -Reason 'campaign' -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue
+        }
+        finally { Remove-Item -Force (EnvPath '.env.btc.lock') }
+        $rows.Market | Should -Be 'ETH-USD'
+        $failed.FullyQualifiedErrorId | Should -Be @((Id EnvWriteFailed), (Id EnvCampaignPartlyApplied))
+        "$($failed[1])" | Should -BeLike '*Written (1): ETH-USD MM_SKEW_MAX_BPS. Not written (1): BTC-USD MM_SKEW_MAX_BPS.*Undo-MmEnvParam -Batch *'
+        (Get-MmEnvParam btc MM_SKEW_MAX_BPS).Value | Should -Be '20'
         $null = Set-MmEnvParam -Market eth MM_SKEW_MAX_BPS 20 -Reason 'back' -Confirm:$false
     }
 

@@ -122,6 +122,13 @@ Describe 'The demo' {
         $text | Should -Match '\nsandbox fault: the bot crashed \d+\.\d s after it started\n' -Because 'Get-MmLog shows its last words'
         $text | Should -Match 'Journal\s+: chain valid' -Because 'Get-MmHealth sums it up'
         $text | Should -Match "RiskChangeNeedsForce,MmOperator\.Commands\.SetMmEnvParamCommand\n  .*RISK: MM_MAX_POSITION_SIZE x1000 \('100' -> '100000'\)" -Because 'a fat finger is caught'
+        $campaign = ($text -split '== A campaign from a CSV')[1] -split '== Advisor' | Select-Object -First 1
+        $campaign | Should -Match 'EnvValueOutOfBounds,MmOperator\.Commands\.SetMmEnvParamCommand\n  SPX500m-USD \(' -Because 'the typo is refused, naming its row'
+        $campaign | Should -Match 'EnvCampaignNotApplied(.|\n)*none of the 2 valid ones was asked about or written'
+        $campaign | Should -Match "1\. set MM_SKEW_MAX_BPS in \S+\.env\.eth: '20' -> '30'\n  2\. (.|\n)*  3\. set MM_SKEW_MAX_BPS in \S+\.env\.spx500m: '20' -> '30'"
+        $campaign | Should -Match "module\s+edit\s+by\s+\S+;\s+id\s+\S+;\s+batch\s+\S+;\s+reason:\s+more\s+skew\s+in\s+the\s+trend"
+        $campaign | Should -Match 'SPX500m-USD\s+MM_SKEW_MAX_BPS\s+30\s+20\n' -Because 'the campaign is undone'
+        $campaign | Should -Match "SPX500m-USD MM_SKEW_MAX_BPS: '30' -> '20'\n  module\s+edit\s+by\s+\S+;\s+id\s+\S+;\s+batch\s+\S+;\s+reason:\s+undo\s+\S+:\s+the\s+skew\s+campaign\s+overshot" -Because 'each undo names the change it undid'
         $text | Should -Not -Match 'Exception'
     }
 }

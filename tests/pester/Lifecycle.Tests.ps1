@@ -207,7 +207,7 @@ Describe 'Invoke-MmAction and Get-MmCapability' {
 
     It 'lists every action the runbook names' {
         $capabilities = Get-MmCapability
-        $capabilities.Name | Should -Be @('status', 'start', 'stop', 'restart', 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param', 'env_read', 'env_edit', 'advisor_submit', 'advisor_list_pending', 'advisor_approve', 'advisor_warren_auto')
+        $capabilities.Name | Should -Be @('status', 'start', 'stop', 'restart', 'pause_quotes', 'resume_quotes', 'cancel_all', 'flatten', 'set_param', 'env_read', 'env_edit', 'advisor_submit', 'advisor_list_pending', 'advisor_approve', 'advisor_warren_auto', 'env_history', 'env_undo')
         ($capabilities | Where-Object Supported | Select-Object -First 4).Cmdlet | Should -Be @('Get-MmStatus', 'Start-MmMarket', 'Stop-MmMarket', 'Restart-MmMarket')
         foreach ($cmdlet in ($capabilities | Where-Object Supported).Cmdlet -split ', ') { Get-Command $cmdlet -Module MmOperator | Should -Not -BeNullOrEmpty }
         ($capabilities | Where-Object Name -eq status).NeedsApproval | Should -BeFalse
@@ -235,8 +235,20 @@ Describe 'Invoke-MmAction and Get-MmCapability' {
         (Invoke-MmAction status -Market mu_24_5 -Reason 'look').State | Should -Be 'Stopped'
     }
 
-    It 'a state change without -Market is refused' {
+    It 'a state change without -Market is refused, and journalled once' {
+        $before = @(Get-MmAuditLog).Count
         { Invoke-MmAction stop -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id MarketRequired InvokeMmActionCommand)
+        $records = @(Get-MmAuditLog | Select-Object -Skip $before)
+        ($records.Count, $records[0].Action, $records[0].Outcome, $records[0].ErrorId) | Should -Be @(1, 'stop', 'Refused', 'MarketRequired')
+    }
+
+    It 'an unknown action is refused as ValidateSet refuses it, runs nothing, and is journalled once' {
+        $before = @(Get-MmAuditLog).Count
+        $ran = Get-InvocationCount $Sandbox
+        { Invoke-MmAction 'stop;rm' -Market eth, btc -Reason 'typo' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id ParameterArgumentValidationError InvokeMmActionCommand) -ExpectedMessage '*"stop;rm" does not belong to the set "status,start,stop,*'
+        (Get-InvocationCount $Sandbox) | Should -Be $ran
+        $records = @(Get-MmAuditLog | Select-Object -Skip $before)
+        ($records.Count, $records[0].Cmdlet, $records[0].Action, $records[0].Market, $records[0].Outcome, $records[0].ErrorId) | Should -Be @(1, 'Invoke-MmAction', 'stop;rm', 'eth,btc', 'Refused', 'ParameterArgumentValidationError')
     }
 }
 
@@ -286,7 +298,19 @@ Describe 'Playbooks' {
         Get-FileHashes $Sandbox | Should -Be $before
     }
 
-    It 'a playbook that needs markets refuses to run without them' {
+    It 'a playbook that needs markets refuses to run without them, journalled once' {
+        $before = @(Get-MmAuditLog).Count
         { Invoke-MmPlaybook Sev1SafetyBreach -Reason 'x' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id MarketRequired InvokeMmPlaybookCommand)
+        $records = @(Get-MmAuditLog | Select-Object -Skip $before)
+        ($records.Count, $records[0].Action, $records[0].Outcome, $records[0].ErrorId) | Should -Be @(1, 'Sev1SafetyBreach', 'Refused', 'MarketRequired')
+    }
+
+    It 'an unknown playbook is refused as ValidateSet refuses it, runs nothing, and is journalled once' {
+        $before = @(Get-MmAuditLog).Count
+        $ran = Get-InvocationCount $Sandbox
+        { Invoke-MmPlaybook Sev2 -Market eth -Reason 'typo' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id ParameterArgumentValidationError InvokeMmPlaybookCommand) -ExpectedMessage '*"Sev2" does not belong to the set "Sev1SafetyBreach,*'
+        (Get-InvocationCount $Sandbox) | Should -Be $ran
+        $records = @(Get-MmAuditLog | Select-Object -Skip $before)
+        ($records.Count, $records[0].Cmdlet, $records[0].Action, $records[0].Outcome, $records[0].ErrorId, $records[0].Reason) | Should -Be @(1, 'Invoke-MmPlaybook', 'Sev2', 'Refused', 'ParameterArgumentValidationError', 'typo')
     }
 }

@@ -53,6 +53,21 @@ Describe 'A bot that outlived its stop' {
             $health.OrphanedMarkets | Should -Be @("ETH-USD (pid $botPid)")
             ($health | Out-String).Trim() | Should -Match "^Orphaned\s+: ETH-USD \(pid $botPid\)"
 
+            # One status query behind every view: the same market reads the same everywhere (a listing
+            # once lost the log mmctl names for a market it no longer lists).
+            $views = [ordered]@{
+                'Get-MmStatus eth'             = Get-MmStatus eth
+                'Get-MmStatus'                 = Get-MmStatus | Where-Object Slug -EQ eth
+                'Get-MmMarket'                 = $market
+                'Wait-MmMarket'                = Wait-MmMarket eth -State Orphaned -Timeout 60
+                'Invoke-MmAction status'       = Invoke-MmAction status eth -Reason 'look'
+                'Invoke-MmPlaybook'            = (Invoke-MmPlaybook AnalysisOnly eth -Reason 'look').NewStatus
+                'Stop-MmMarket (its check)'    = $stop.NewStatus
+            }
+            $facts = foreach ($view in $views.GetEnumerator()) { "$($view.Key): $($view.Value | Select-Object * -ExcludeProperty GeneratedAt | ConvertTo-Json -Compress)" }
+            $facts | ForEach-Object { ($_ -split ': ', 2)[1] } | Select-Object -Unique | Should -HaveCount 1 -Because ($facts -join "`n")
+            $market.LogPath | Should -Not -BeNullOrEmpty
+
             $refusal = { Start-MmMarket eth -Reason 'second bot' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId (Id OrphanedBotRunning StartMmMarketCommand) -PassThru
             $refusal.CategoryInfo.Category | Should -Be 'ResourceExists'
             $refusal.Exception.Message | Should -Match "kill -TERM $botPid"

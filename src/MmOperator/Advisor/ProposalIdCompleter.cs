@@ -4,6 +4,7 @@ using System.Management.Automation.Language;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
 using MmOperator.Options;
+using MmOperator.Security;
 
 namespace MmOperator.Advisor;
 
@@ -20,7 +21,7 @@ public sealed class ProposalIdCompleter : IArgumentCompleter
         try
         {
             var repo = OptionsStore.Current.RepoPath;
-            return Complete(PendingProposals.Read(repo), RepoPolicy.LoadKeyRules(repo), wordToComplete ?? string.Empty)
+            return Complete(PendingProposals.Read(repo), KeyRules.Load(repo), wordToComplete ?? string.Empty)
                 .Select(c => new CompletionResult(c.Text, c.Text, CompletionResultType.ParameterValue, c.ToolTip))
                 .ToList();
         }

@@ -30,6 +30,17 @@ public static class ProposalPolicy
             : null;
     }
 
+    /// <summary>
+    /// A param and value an advisor may propose, checked as a direct edit checks them, with no
+    /// -AllowNonMmKey (the advisor never has it): throws the edit's refusal.
+    /// </summary>
+    public static void CheckParam(string key, string value, RepoPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        EnvKeyPolicy.Check(key, allowNonMmKey: false, policy.Keys);
+        EnvValuePolicy.Check(key, value, policy);
+    }
+
     /// <summary>Why the apply script must not run this proposal, or null when it may.</summary>
     public static OperatorException? Refusal(AdvisorProposal proposal, RepoPolicy policy, MarketCatalog catalog)
     {
@@ -60,8 +71,7 @@ public static class ProposalPolicy
 
         try
         {
-            EnvKeyPolicy.Check(key, allowNonMmKey: false, policy.Keys);
-            EnvValuePolicy.Check(key, value, policy);
+            CheckParam(key, value, policy);
         }
         catch (OperatorException refused)
         {

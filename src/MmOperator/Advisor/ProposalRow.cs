@@ -6,6 +6,7 @@ using MmOperator.EnvFiles;
 using MmOperator.Errors;
 using MmOperator.Markets;
 using MmOperator.Reporting;
+using MmOperator.Runbook;
 
 namespace MmOperator.Advisor;
 
@@ -130,8 +131,7 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
 
         try
         {
-            EnvKeyPolicy.Check(key, allowNonMmKey: false, policy.Keys);
-            EnvValuePolicy.Check(key, proposed, policy);
+            ProposalPolicy.CheckParam(key, proposed, policy);
         }
         catch (OperatorException refusal)
         {
@@ -143,7 +143,7 @@ public sealed partial record ProposalRow(string Market, string Param, string Pro
         var isDeadman = deadman is null || deadman.Length == 0 ? false
             : bool.TryParse(deadman, out var flag) ? flag
             : throw Refused(where, "deadman must be true or false");
-        var note = reason is null ? null : Reporting.ReasonPolicy.Validate(reason);
+        var note = reason is null ? null : ReasonPolicy.Validate(reason);
         return new ProposalRow(symbol, key, proposed!, note, level, target, isDeadman);
     }
 

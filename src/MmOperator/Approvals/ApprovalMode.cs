@@ -14,6 +14,9 @@ public static class ApprovalMode
     /// <summary>$ConfirmPreference = 'None' in the caller's scope.</summary>
     public const string ConfirmPreferenceNone = "ConfirmPreferenceNone";
 
+    /// <summary>A human's approval request, approved in a normal session and used by the agent's restricted one: "Ticket apr-…".</summary>
+    public const string Ticket = "Ticket";
+
     /// <summary>Reading status: the runbook asks no approval for it.</summary>
     public const string NotRequired = "NotRequired";
 

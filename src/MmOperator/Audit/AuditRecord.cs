@@ -34,7 +34,12 @@ public sealed class AuditRecord
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Batch { get; set; }
 
+    /// <summary>When the action ended (or, on an Intended record, when it was about to start).</summary>
     public DateTime Time { get; set; }
+
+    /// <summary>When it was approved (the answer, or the human's decision on the ticket); only on an approved attempt's records.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTime? ApprovedAt { get; set; }
 
     public string User { get; set; } = string.Empty;
 
@@ -58,6 +63,10 @@ public sealed class AuditRecord
 
     /// <summary>How the attempt was approved: Prompted, ConfirmFalse, ConfirmPreferenceNone, "Ticket &lt;id&gt;" (restricted session), or None.</summary>
     public string Approval { get; set; } = string.Empty;
+
+    /// <summary>Who approved it: the person at the session, or the human who approved the ticket; only on an approved attempt's records.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ApprovedBy { get; set; }
 
     /// <summary>The exact argv, as the journal stores it; hidden so Export-Csv shows <see cref="CommandLine"/> instead of a list's type name.</summary>
     [Hidden]

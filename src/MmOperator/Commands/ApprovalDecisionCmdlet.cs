@@ -23,7 +23,7 @@ public abstract class ApprovalDecisionCmdlet : PSCmdlet, IDisposable
 
     private ApprovalDecision Decision => _decision ??= new ApprovalDecision(new RunbookFlow(Session), Grants);
 
-    protected override void BeginProcessing() => Decision.Prepare();
+    protected override void BeginProcessing() => Decision.Prepare(Reason);
 
     protected override void ProcessRecord() => Decision.Decide(Id, Reason);
 

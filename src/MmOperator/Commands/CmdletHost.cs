@@ -62,6 +62,9 @@ public sealed class CmdletHost : IFlowHost, IDisposable
 
     public ProcessTruth Truth => LazyInitializer.EnsureInitialized(ref _truth, () => new ProcessTruth(Catalog, ProcessTable.Current, new OrphanStore(Options.OrphanStorePath)));
 
+    /// <summary>The status query of a read-only command: its runs shown with -Verbose, killed by Ctrl+C.</summary>
+    public StatusQuery Status => new(Options, Truth, RunHost);
+
     public string CmdletName => _cmdlet.MyInvocation.MyCommand.Name;
 
     public PSLanguageMode LanguageMode => _cmdlet.SessionState.LanguageMode;

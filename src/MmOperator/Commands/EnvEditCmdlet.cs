@@ -6,10 +6,12 @@ using MmOperator.Markets;
 namespace MmOperator.Commands;
 
 /// <summary>
-/// The parameters Set- and Remove-MmEnvParam share, handed to an <see cref="EnvEditFlow"/>, which does the work.
+/// The parameters Set- and Remove-MmEnvParam share: each record one request, collected, then handed to
+/// the <see cref="EnvEditFlow"/> as one campaign.
 /// </summary>
 public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
 {
+    private readonly List<EnvEditRequest> _requests = [];
     private EnvEditFlow? _edit;
 
     protected EnvEditCmdlet() => Session = new CmdletHost(this);
@@ -48,6 +50,13 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>
+    /// Apply the valid edits of a campaign even when some are refused, and go on after a failed write.
+    /// Without it, a command's edits are all or nothing: one refused edit writes none.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter ContinueOnError { get; set; }
+
     /// <summary>Why: shown in the Plan and kept in the audit journal.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string Reason { get; set; } = string.Empty;
@@ -57,22 +66,31 @@ public abstract class EnvEditCmdlet : PSCmdlet, IDisposable
     /// <summary>set or remove, as in plans and the journal.</summary>
     protected abstract string ActionName { get; }
 
-    protected EnvEditFlow Edit => _edit ??= new EnvEditFlow(new RunbookFlow(Session, ApprovalId) { Force = Force }, ActionName);
+    protected EnvEditFlow Edit => _edit ??= EnvEditFlow.For(Session, ApprovalId, Force, ContinueOnError, ActionName);
 
     protected override void BeginProcessing() => Edit.Prepare();
 
+    /// <summary>Each piped row is only collected: every row is checked before any file is written.</summary>
     protected override void ProcessRecord() =>
-        Edit.Run(new EnvEditRequest(Market, Shared, Name, AllowNonMmKey, Reason, NewValue));
+        _requests.Add(new EnvEditRequest(Market, Shared, Name, AllowNonMmKey, Reason, NewValue()));
 
-    /// <summary>The value to write for this record (already checked), or null to remove the key; throws the refusal.</summary>
-    protected abstract string? NewValue(string key);
+    protected override void EndProcessing() => Edit.Run(_requests);
+
+    /// <summary>This record's check of its value: the value to write for the key, or null to remove it; throws the refusal.</summary>
+    protected abstract Func<string, string?> NewValue();
 
     protected override void StopProcessing() => Session.Stop();
 
     public void Dispose()
     {
-        CmdletHost.EndCommand(_edit?.Flow);
-        Session.Dispose();
+        End(_edit, Session);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>When a .env-editing cmdlet is disposed: the refusals not journalled yet are, and its session ends.</summary>
+    internal static void End(EnvEditFlow? edit, CmdletHost session)
+    {
+        CmdletHost.EndCommand(edit?.Flow);
+        session.Dispose();
     }
 }

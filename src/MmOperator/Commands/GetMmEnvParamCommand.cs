@@ -1,8 +1,8 @@
 using System.Management.Automation;
 using MmOperator.EnvFiles;
 using MmOperator.Errors;
+using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Options;
 
 namespace MmOperator.Commands;
 

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Fleet;
 using MmOperator.Host;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;
@@ -35,6 +34,6 @@ public sealed class GetMmHealthCommand : OperatorCmdlet, IDynamicParameters
     private IReadOnlyList<MarketStatus> ReadMarkets()
     {
         HostPreconditions.RequireMmctl(Options);
-        return Truth.Overview(RunHost(HostCommand.MmctlStatus(Options)));
+        return Status.Overview();
     }
 }

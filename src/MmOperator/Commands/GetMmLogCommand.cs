@@ -2,7 +2,6 @@ using System.Management.Automation;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;
@@ -46,8 +45,8 @@ public sealed class GetMmLogCommand : OperatorCmdlet
 
         try
         {
-            var run = RunHost(HostCommand.MmctlStatus(Options, entry));
-            var log = StatusReader.ReadReport(run, Catalog).Instances is [{ LogPath: { } path }, ..] ? path : throw HostResultReader.Invalid(run, "it names no log for the market");
+            var answer = Status.Ask(entry);
+            var log = answer.Instances is [{ LogPath: { } path }, ..] ? path : throw HostResultReader.Invalid(answer.Run, "it names no log for the market");
             var (lines, end) = BotLog.Tail(log, Tail);
             WriteLines(lines);
             if (Wait)

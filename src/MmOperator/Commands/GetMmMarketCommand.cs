@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using MmOperator.Fleet;
 using MmOperator.Host;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;
@@ -41,7 +40,7 @@ public sealed class GetMmMarketCommand : OperatorCmdlet, IDynamicParameters
 
         try
         {
-            foreach (var market in Truth.Overview(RunHost(HostCommand.MmctlStatus(Options))).Where(m => State is null || State.Contains(m.State)))
+            foreach (var market in Status.Overview().Where(m => State is null || State.Contains(m.State)))
             {
                 WriteTyped(market, MarketStatus.TypeName);
             }

@@ -2,7 +2,6 @@ using System.Management.Automation;
 using MmOperator.Fleet;
 using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;
@@ -47,7 +46,7 @@ public sealed class GetMmStatusCommand : OperatorCmdlet, IDynamicParameters
 
         if (Market is null || Market.Length == 0)
         {
-            Report(HostCommand.MmctlStatus(Options));
+            Report(null);
             return;
         }
 
@@ -55,7 +54,7 @@ public sealed class GetMmStatusCommand : OperatorCmdlet, IDynamicParameters
         {
             if (ResolveOrWriteError(market) is { } entry)
             {
-                Report(HostCommand.MmctlStatus(Options, entry));
+                Report(entry);
             }
         }
     }
@@ -68,11 +67,11 @@ public sealed class GetMmStatusCommand : OperatorCmdlet, IDynamicParameters
         }
     }
 
-    private void Report(HostCommand command)
+    private void Report(MarketEntry? market)
     {
         try
         {
-            foreach (var status in Truth.Read(RunHost(command)))
+            foreach (var status in Status.Read(market))
             {
                 WriteTyped(status, MarketStatus.TypeName);
             }

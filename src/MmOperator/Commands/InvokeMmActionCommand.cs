@@ -1,9 +1,9 @@
 using System.Management.Automation;
 using MmOperator.Errors;
 using MmOperator.Flow;
+using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Runbook;
 using MmOperator.Status;
 
@@ -21,9 +21,8 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
 {
     private MarketAction? _action;
 
-    /// <summary>The runbook's action name.</summary>
+    /// <summary>The runbook's action name: any other is refused, and journalled, before anything is read or run.</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidateActionName]
     [ArgumentCompleter(typeof(ActionNameCompleter))]
     public string Action { get; set; } = string.Empty;
 
@@ -40,11 +39,17 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
 
     protected override void BeginProcessing()
     {
+        var markets = Market is { Length: > 0 } ? string.Join(",", Market.Select(m => m.Input)) : null;
+        if (new ActionNames().Refusal(Action) is { } unknown)
+        {
+            Flow.NewAttempt($"{unknown.Target}", markets, Reason).Refuse(unknown, Halt.Command);
+        }
+
         var capability = Capabilities.Find(Action)!;
         if (!capability.Supported)
         {
             var refusal = new OperatorException(ErrorIds.UnsupportedAction, ErrorCategory.NotImplemented, $"'{capability.Name}' is unavailable: {capability.Note} Nothing was run.", capability.Name);
-            Flow.Refuse(refusal, capability.Name, Market is { Length: > 0 } ? string.Join(",", Market.Select(m => m.Input)) : null, Reason, terminating: true);
+            Flow.NewAttempt(capability.Name, markets, Reason).Refuse(refusal, Halt.Command);
         }
 
         if (capability.Name == "status")
@@ -61,13 +66,13 @@ public sealed class InvokeMmActionCommand : StateChangeCmdlet
     {
         if (_action is not { } action)
         {
-            Flow.ReportStatuses(Market, Reason);
+            new StatusReports(Flow).ReportStatuses(Market, Reason);
             return;
         }
 
         if (Market is not { Length: > 0 })
         {
-            ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"'{Action}' needs -Market: which markets to {Action}. Nothing was run.", Action).ToErrorRecord());
+            Flow.NewAttempt(action.Name(), null, Reason).Refuse(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"'{Action}' needs -Market: which markets to {Action}. Nothing was run.", Action), Halt.Command);
             return;
         }
 

@@ -21,8 +21,8 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet, IDynamicParamet
     private readonly List<Market> _markets = [];
     private Playbook _playbook = Playbooks.All[0];
 
+    /// <summary>The playbook: any other name is refused, and journalled, before anything is read or run.</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidatePlaybookName]
     [ArgumentCompleter(typeof(PlaybookNameCompleter))]
     public string Name { get; set; } = string.Empty;
 
@@ -42,6 +42,11 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet, IDynamicParamet
 
     protected override void BeginProcessing()
     {
+        if (new PlaybookNames().Refusal(Name) is { } unknown)
+        {
+            Flow.NewAttempt($"{unknown.Target}", null, Reason).Refuse(unknown, Halt.Command);
+        }
+
         _playbook = Playbooks.Find(Name)!;
         Prepare(stopsOnly: _playbook.Steps.Any(step => step.Action == "stop") && _playbook.Steps.All(step => step.Action is "stop" or "status"));
     }
@@ -64,9 +69,9 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet, IDynamicParamet
 
         if (_playbook.NeedsMarket && _markets.Count == 0)
         {
-            ThrowTerminatingError(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name).ToErrorRecord());
+            Flow.NewAttempt(_playbook.Name, null, Reason).Refuse(new OperatorException(ErrorIds.MarketRequired, ErrorCategory.InvalidArgument, $"Playbook {_playbook.Name} needs -Market: the affected markets. Nothing was run.", _playbook.Name), Halt.Command);
         }
 
-        Flow.RunPlaybook(_playbook, _markets, Reason, ThrottleLimit);
+        PlaybookRun.Run(Flow, _playbook, _markets, Reason, ThrottleLimit);
     }
 }

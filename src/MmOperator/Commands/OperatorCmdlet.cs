@@ -24,7 +24,7 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
 
     protected MarketCatalog Catalog => Session.Catalog;
 
-    protected ProcessTruth Truth => Session.Truth;
+    protected StatusQuery Status => Session.Status;
 
     protected override void StopProcessing() => Session.Stop();
 

@@ -12,5 +12,5 @@ public sealed class RemoveMmEnvParamCommand : EnvEditCmdlet
 {
     protected override string ActionName => Audit.AuditActions.EnvRemove;
 
-    protected override string? NewValue(string key) => null;
+    protected override Func<string, string?> NewValue() => _ => null;
 }

@@ -31,19 +31,7 @@ public sealed class RestartMmMarketCommand : StateChangeCmdlet, IDynamicParamete
     protected override void BeginProcessing() => Prepare();
 
     /// <summary>Every market is planned and asked for first; the approved ones run in <see cref="EndProcessing"/>.</summary>
-    protected override void ProcessRecord()
-    {
-        if (!KeptForFleet(Market))
-        {
-            Flow.Approve(MarketAction.Restart, Market, Reason);
-        }
-    }
+    protected override void ProcessRecord() => PlanMarkets(MarketAction.Restart, Market);
 
-    protected override void EndProcessing()
-    {
-        if (!RanOnFleet("restart"))
-        {
-            Flow.RunApproved(ThrottleLimit);
-        }
-    }
+    protected override void EndProcessing() => RunMarkets(MarketAction.Restart, ThrottleLimit);
 }

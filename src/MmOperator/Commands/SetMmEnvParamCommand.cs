@@ -17,14 +17,19 @@ public sealed class SetMmEnvParamCommand : EnvEditCmdlet
 
     protected override string ActionName => Audit.AuditActions.EnvSet;
 
-    protected override string? NewValue(string key)
+    /// <summary>Bound per piped row, so each row's check keeps its own value.</summary>
+    protected override Func<string, string?> NewValue()
     {
-        var value = EnvValuePolicy.Check(key, Value, Edit.Policy);
-        if (!Edit.Policy.Whitelist.Contains(key))
+        var typed = Value;
+        return key =>
         {
-            WriteWarning($"{key} is not in mm_config/policy/whitelist.json: the advisor would not propose it. Make sure it is a setting the bot reads.");
-        }
+            var value = EnvValuePolicy.Check(key, typed, Edit.Policy);
+            if (!Edit.Policy.Whitelist.Contains(key))
+            {
+                WriteWarning($"{key} is not in mm_config/policy/whitelist.json: the advisor would not propose it. Make sure it is a setting the bot reads.");
+            }
 
-        return value;
+            return value;
+        };
     }
 }

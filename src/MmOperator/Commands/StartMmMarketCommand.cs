@@ -31,19 +31,7 @@ public sealed class StartMmMarketCommand : StateChangeCmdlet, IDynamicParameters
     protected override void BeginProcessing() => Prepare();
 
     /// <summary>Every market is planned and asked for first; the approved ones run in <see cref="EndProcessing"/>.</summary>
-    protected override void ProcessRecord()
-    {
-        if (!KeptForFleet(Market))
-        {
-            Flow.Approve(MarketAction.Start, Market, Reason);
-        }
-    }
+    protected override void ProcessRecord() => PlanMarkets(MarketAction.Start, Market);
 
-    protected override void EndProcessing()
-    {
-        if (!RanOnFleet("start"))
-        {
-            Flow.RunApproved(ThrottleLimit);
-        }
-    }
+    protected override void EndProcessing() => RunMarkets(MarketAction.Start, ThrottleLimit);
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using MmOperator.Fleet;
 using MmOperator.Errors;
 using MmOperator.Flow;
+using MmOperator.Lifecycle;
 using MmOperator.Markets;
 
 namespace MmOperator.Commands;
@@ -61,7 +62,7 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
         }
         catch (OperatorException refused)
         {
-            Flow.Refuse(refused, MyInvocation.MyCommand.Name, null, Reason, terminating: true);
+            Flow.NewAttempt(MyInvocation.MyCommand.Name, null, Reason).Refuse(refused, Halt.Command);
         }
 
         Flow.PrepareStateChange(stopsOnly);
@@ -76,6 +77,24 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
         }
 
         return FleetGiven.IsGiven;
+    }
+
+    /// <summary>ProcessRecord of a market cmdlet: each market planned here, or kept for the hosts given.</summary>
+    protected void PlanMarkets(MarketAction action, IEnumerable<Market> markets)
+    {
+        if (!KeptForFleet(markets))
+        {
+            Flow.Approve(action, markets, Reason);
+        }
+    }
+
+    /// <summary>EndProcessing of a market cmdlet: the approved markets run here, or the command on the hosts given.</summary>
+    protected void RunMarkets(MarketAction action, int throttleLimit)
+    {
+        if (!RanOnFleet(action.Name()))
+        {
+            Flow.RunApproved(throttleLimit);
+        }
     }
 
     /// <summary>Runs the command on the hosts given, with one local approval (<see cref="FleetChange"/>); false on one host.</summary>

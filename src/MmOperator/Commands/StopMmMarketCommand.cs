@@ -31,19 +31,7 @@ public sealed class StopMmMarketCommand : StateChangeCmdlet, IDynamicParameters
     protected override void BeginProcessing() => Prepare(stopsOnly: true);
 
     /// <summary>Every market is planned and asked for first; the approved ones run in <see cref="EndProcessing"/>.</summary>
-    protected override void ProcessRecord()
-    {
-        if (!KeptForFleet(Market))
-        {
-            Flow.Approve(MarketAction.Stop, Market, Reason);
-        }
-    }
+    protected override void ProcessRecord() => PlanMarkets(MarketAction.Stop, Market);
 
-    protected override void EndProcessing()
-    {
-        if (!RanOnFleet("stop"))
-        {
-            Flow.RunApproved(ThrottleLimit);
-        }
-    }
+    protected override void EndProcessing() => RunMarkets(MarketAction.Stop, ThrottleLimit);
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Management.Automation;
 using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;
@@ -67,8 +66,7 @@ public sealed class WaitMmMarketCommand : OperatorCmdlet
     {
         try
         {
-            var run = RunHost(HostCommand.MmctlStatus(Options, entry));
-            return Truth.Read(run) is [var status, ..] ? status : throw HostResultReader.Invalid(run, "it lists no instance for the market asked about");
+            return Status.One(entry);
         }
         catch (HostCommandException failure)
         {

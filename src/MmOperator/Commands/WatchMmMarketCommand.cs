@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
 using MmOperator.Host;
-using MmOperator.Options;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;
@@ -62,7 +61,7 @@ public sealed class WatchMmMarketCommand : OperatorCmdlet
     {
         try
         {
-            var rows = Truth.Overview(RunHost(HostCommand.MmctlStatus(Options))).Select(m =>
+            var rows = Status.Overview().Select(m =>
             {
                 var row = PSObject.AsPSObject(m);
                 row.TypeNames.Insert(0, MarketStatus.TypeName);

@@ -23,7 +23,7 @@ public class EnvKeyCompleter : IArgumentCompleter
         {
             var repo = OptionsStore.Current.RepoPath;
             var files = RepoEnvFiles.Read(repo);
-            return Complete(files, MarketCatalog.Load(files), FirstMarket(fakeBoundParameters), RepoPolicy.LoadKeyRules(repo), EditableOnly, wordToComplete ?? string.Empty)
+            return Complete(files, MarketCatalog.Load(files), FirstMarket(fakeBoundParameters), KeyRules.Load(repo), EditableOnly, wordToComplete ?? string.Empty)
                 .Select(c => new CompletionResult(c.Text, c.Text, CompletionResultType.ParameterValue, c.ToolTip))
                 .ToList();
         }

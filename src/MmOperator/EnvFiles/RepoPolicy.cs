@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Errors;
+using MmOperator.IO;
 using MmOperator.Security;
 
 namespace MmOperator.EnvFiles;
@@ -82,36 +83,9 @@ public sealed class RepoPolicy
     public static RepoPolicy Load(string repoPath)
     {
         ArgumentNullException.ThrowIfNull(repoPath);
-        var whitelist = Read(PolicyFile(repoPath, "whitelist.json"), e => e.EnumerateArray().Select(k => k.GetString()!).ToHashSet(StringComparer.Ordinal), new HashSet<string>());
-        var bounds = Read(PolicyFile(repoPath, "bounds.json"), e => e.EnumerateObject().ToDictionary(p => p.Name, p => KeyBounds.Parse(p.Value), StringComparer.Ordinal), new Dictionary<string, KeyBounds>());
-        var risk = Read(PolicyFile(repoPath, "risk_keys.json"), RiskPolicy.Shipped.With, RiskPolicy.Shipped);
-        return new RepoPolicy(whitelist, bounds, LoadKeyRules(repoPath), risk);
-    }
-
-    /// <summary>The key rule alone (protected_keys.json), for masking: a broken bounds.json must not change what is hidden.</summary>
-    public static KeyRules LoadKeyRules(string repoPath)
-    {
-        ArgumentNullException.ThrowIfNull(repoPath);
-        return new KeyRules(Read(PolicyFile(repoPath, "protected_keys.json"), e => e.EnumerateArray().Select(k => k.GetString() ?? throw new FormatException("a key is null")).ToList(), []));
-    }
-
-    private static string PolicyFile(string repoPath, string name) => Path.Combine(repoPath, "mm_config", "policy", name);
-
-    private static T Read<T>(string path, Func<JsonElement, T> parse, T missing)
-    {
-        if (!File.Exists(path))
-        {
-            return missing;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllText(path));
-            return parse(document.RootElement);
-        }
-        catch (Exception error) when (error is JsonException or InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
-        {
-            throw new OperatorException(ErrorIds.PolicyUnreadable, ErrorCategory.InvalidData, $"The policy file '{path}' cannot be read ({error.Message}). Nothing was changed; fix the file first.", path, error);
-        }
+        var whitelist = PolicyFile.Read(repoPath, "whitelist.json", e => e.EnumerateArray().Select(k => k.GetString()!).ToHashSet(StringComparer.Ordinal), new HashSet<string>());
+        var bounds = PolicyFile.Read(repoPath, "bounds.json", e => e.EnumerateObject().ToDictionary(p => p.Name, p => KeyBounds.Parse(p.Value), StringComparer.Ordinal), new Dictionary<string, KeyBounds>());
+        var risk = PolicyFile.Read(repoPath, "risk_keys.json", RiskPolicy.Shipped.With, RiskPolicy.Shipped);
+        return new RepoPolicy(whitelist, bounds, KeyRules.Load(repoPath), risk);
     }
 }

@@ -62,6 +62,14 @@ public static class ErrorIds
     public const string PolicyUnreadable = "PolicyUnreadable";
     public const string EnvTargetRequired = "EnvTargetRequired";
     public const string EnvFileHostLineBreak = "EnvFileHostLineBreak";
+
+    // .env campaigns (several edits in one command run) and their undo
+    public const string EnvCampaignNotApplied = "EnvCampaignNotApplied";
+    public const string EnvCampaignPartlyApplied = "EnvCampaignPartlyApplied";
+    public const string EnvCampaignDuplicateRow = "EnvCampaignDuplicateRow";
+    public const string EnvUndoSuperseded = "EnvUndoSuperseded";
+    public const string EnvUndoNotFound = "EnvUndoNotFound";
+    public const string EnvUndoUnknownBefore = "EnvUndoUnknownBefore";
     public const string MarketFileMisread = "MarketFileMisread";
 
     // Advisor proposals

@@ -4,7 +4,6 @@ using System.Management.Automation;
 using System.Text.RegularExpressions;
 using MmOperator.Errors;
 using MmOperator.Flow;
-using MmOperator.Lifecycle;
 
 namespace MmOperator.Fleet;
 
@@ -98,9 +97,9 @@ public sealed class FleetApprovalSource
 
     /// <summary>
     /// The approval of the planned actions, or null when none is given: the plan written (plan only),
-    /// or the refusal of a plan that changed since it was approved.
+    /// or each action refused, with one error, when the plan changed since it was approved.
     /// </summary>
-    public string? Approve(RunbookFlow flow, IReadOnlyList<FleetPlanItem> planned)
+    public Approval? Approve(RunbookFlow flow, IReadOnlyList<ApprovedAction> planned)
     {
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(planned);
@@ -109,7 +108,7 @@ public sealed class FleetApprovalSource
             return null;
         }
 
-        var plan = FleetPlan.Of(flow.Host, planned);
+        var plan = FleetPlan.Of(flow, planned);
         if (Approval is not { } approval)
         {
             flow.Host.WriteObject(plan, FleetPlan.TypeName);
@@ -118,13 +117,18 @@ public sealed class FleetApprovalSource
 
         if (plan.PlanHash == approval.PlanHash)
         {
-            return approval.ToString();
+            return new Approval(approval.ToString(), $"{approval.User}@{approval.Console}", approval.Time);
         }
 
         var markets = string.Join(", ", planned.Select(p => p.Market.DisplayName));
         var changed = new OperatorException(ErrorIds.FleetPlanChanged, ErrorCategory.InvalidOperation, $"The approved plan (sha256:{approval.PlanHash}) is not this host's plan any more (now sha256:{plan.PlanHash}): a market's .env file or state changed between the plan and the run. Nothing ran on this host ({markets}). Look at it (Get-MmMarket), then run the command again for a new plan and approval.", markets);
-        var actions = planned.Select(p => p.Action).Distinct().ToList();
-        flow.Refuse(changed, actions.Count == 1 ? actions[0].Name() : "fleet", markets, planned[0].Reason);
+        foreach (var action in planned.SkipLast(1))
+        {
+            // One error for the host: the last action's refusal says it.
+            action.Attempt.Refuse(changed, reported: []);
+        }
+
+        planned[^1].Attempt.Refuse(changed);
         return null;
     }
 }

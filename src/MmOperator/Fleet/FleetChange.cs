@@ -114,15 +114,14 @@ public sealed class FleetChange(RunbookFlow flow)
         }
         catch (Exception noPrompt) when (RunbookFlow.IsUnaskable(noPrompt))
         {
-            flow.RefuseUnaskable(noPrompt, $"{action} on {plans.Count} hosts", plans.Select(p => (action, (string?)p.Host.Name)).ToList(), reason, message: $"{action} on {plans.Count} hosts needs a person's approval and this session cannot ask for it ({noPrompt.Message}). Nothing ran anywhere. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.");
+            RunbookFlow.RefuseUnaskable(noPrompt, $"{action} on {plans.Count} hosts", plans.Select(p => flow.NewAttempt(action, p.Host.Name, reason)).ToList(), $"{action} on {plans.Count} hosts needs a person's approval and this session cannot ask for it ({noPrompt.Message}). Nothing ran anywhere. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.");
             return [];
         }
 
         var declined = plans.Where((_, i) => !answers[i]).Select(p => p.Host.Name).ToList();
         if (declined.Count > 0)
         {
-            flow.Record(new AuditRecord { Action = action, Market = string.Join(", ", declined), Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = "fleet plans not approved at the prompt: nothing ran on these hosts" });
-            Host.WriteVerbose($"Not approved: {action} on {string.Join(", ", declined)}. Nothing ran there.");
+            flow.NewAttempt(action, string.Join(", ", declined), reason).Decline("fleet plans not approved at the prompt: nothing ran on these hosts", $"Not approved: {action} on {string.Join(", ", declined)}. Nothing ran there.");
         }
 
         var now = DateTime.UtcNow;
@@ -154,41 +153,22 @@ public sealed class FleetChange(RunbookFlow flow)
 
     /// <summary>
     /// The approval, journalled here before any host runs: one record naming every host's plan hash.
-    /// Nothing runs when it cannot be written, except a stop (the safe direction), with a warning.
+    /// Nothing runs when it cannot be written, except a stop (the safe direction), recorded in the system log with a warning.
     /// </summary>
     private bool Journal(IReadOnlyList<HostPlan> approved, string action, string reason)
     {
-        var record = new AuditRecord
-        {
-            Action = action,
-            Market = string.Join(", ", approved.Select(p => p.Host.Name)),
-            Reason = reason,
-            Approval = approved[0].Approval!.Mode,
-            Outcome = AuditOutcome.Intended,
-            Detail = "fleet approval: " + string.Join("; ", approved.Select(p => $"{p.Host.Name} plan sha256:{p.PlanHash} ({p.Commands.Count} command{(p.Commands.Count == 1 ? string.Empty : "s")})")),
-        };
-        try
-        {
-            flow.Record(record, throwIfUnavailable: true);
-            return true;
-        }
-        catch (OperatorException unwritable) when (action == "stop")
-        {
-            Host.WriteWarning($"THE LOCAL AUDIT JOURNAL TAKES NO RECORDS ({unwritable.Message}). The stops you approved still run; each host journals them. Repair the journal (Test-MmAuditLog).");
-            return true;
-        }
-        catch (OperatorException unwritable)
-        {
-            Host.WriteError(unwritable.ToErrorRecord());
-            return false;
-        }
+        var attempt = flow.NewAttempt(action, string.Join(", ", approved.Select(p => p.Host.Name)), reason);
+        attempt.Approve(Approval.Given(approved[0].Approval!.Mode, flow.Approver));
+        var detail = "fleet approval: " + string.Join("; ", approved.Select(p => $"{p.Host.Name} plan sha256:{p.PlanHash} ({p.Commands.Count} command{(p.Commands.Count == 1 ? string.Empty : "s")})"));
+        return attempt.Intend(null, record => record.Detail = detail, orSystemLog: action == "stop");
     }
 
     /// <summary>The approved plans run side by side; results as they come, one progress bar per host; Ctrl+C asks each host to stop.</summary>
     private void RunApproved(IReadOnlyList<HostPlan> approved, FleetCall call)
     {
-        using var events = new BlockingCollection<(int Host, object? Item)>();
-        var runs = new List<IRemoteRun>();
+        using var events = new HostEvents();
+        var runs = new IRemoteRun?[approved.Count];
+        var reported = new int[approved.Count];
         var waits = new List<RegisteredWaitHandle>();
         var left = approved.Count;
         try
@@ -196,11 +176,15 @@ public sealed class FleetChange(RunbookFlow flow)
             for (var i = 0; i < approved.Count; i++)
             {
                 var index = i;
-                var run = approved[i].Host.Remote!.Begin(call.With(nameof(FleetChangeParameters.FleetApproval), approved[i].Approval!.ToHashtable()));
-                run.Output += (_, item) => events.Add((index, item));
-                run.Progress += (_, record) => events.Add((index, record));
-                waits.Add(ThreadPool.RegisterWaitForSingleObject(run.Finished, (_, _) => events.Add((index, null)), null, Timeout.Infinite, executeOnlyOnce: true));
-                runs.Add(run);
+                if (FleetRead.Begin(approved[i].Host, call.With(nameof(FleetChangeParameters.FleetApproval), approved[i].Approval!.ToHashtable()), Host.WriteError) is not { } run)
+                {
+                    left--;
+                    continue;
+                }
+
+                run.Output += (_, item) => events.Add(index, item);
+                waits.Add(ThreadPool.RegisterWaitForSingleObject(run.Finished, (_, _) => events.Add(index, null), null, Timeout.Infinite, executeOnlyOnce: true));
+                runs[i] = run;
                 Host.WriteProgress(Bar(approved, index, "running its plan"));
             }
 
@@ -212,16 +196,16 @@ public sealed class FleetChange(RunbookFlow flow)
                 {
                     case PSObject result:
                         Host.WriteObject(FleetRead.Tag(result, name), FleetRead.FleetTypeName(result));
-                        break;
-                    case ProgressRecord progress:
-                        Host.WriteProgress(Bar(approved, index, $"{progress.Activity}: {progress.StatusDescription}"));
+                        var bar = Bar(approved, index, $"{++reported[index]} of {approved[index].Commands.Count} done; last {result.Properties["Action"]?.Value} {result.Properties["Market"]?.Value}: {result.Properties["Outcome"]?.Value}");
+                        bar.PercentComplete = Math.Min(100, reported[index] * 100 / Math.Max(1, approved[index].Commands.Count));
+                        Host.WriteProgress(bar);
                         break;
                     default:
                         left--;
                         var done = Bar(approved, index, "done");
                         done.RecordType = ProgressRecordType.Completed;
                         Host.WriteProgress(done);
-                        new FleetRead(Host).WriteErrors(name, call, runs[index].Answer() with { Output = [] });
+                        new FleetRead(Host).WriteErrors(name, call, runs[index]!.Answer() with { Output = [] });
                         break;
                 }
             }
@@ -229,15 +213,56 @@ public sealed class FleetChange(RunbookFlow flow)
         catch (OperationCanceledException)
         {
             // Ctrl+C: each host stops as on one host (nothing more starts there, what is under way finishes and is journalled there).
-            runs.ForEach(r => r.RequestStop());
+            var started = runs.OfType<IRemoteRun>().ToList();
+            started.ForEach(r => r.RequestStop());
             Host.WriteHostWarning($"Ctrl+C: each host was asked to stop: there, the actions under way finish and are journalled, and those not started never start. Waiting for the hosts to say they stopped; see each host's journal (Get-MmAuditLog) for how they ended.");
-            WaitHandle.WaitAll([.. runs.Select(r => r.Finished)]);
+            if (started.Count > 0)
+            {
+                WaitHandle.WaitAll([.. started.Select(r => r.Finished)]);
+            }
             throw new PipelineStoppedException();
         }
         finally
         {
             waits.ForEach(w => w.Unregister(null));
-            runs.ForEach(r => r.Dispose());
+            foreach (var run in runs.OfType<IRemoteRun>())
+            {
+                run.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the hosts report, in the order it came (an object, a progress record, or null: the host is
+    /// done), from the remoting's threads; nothing once disposed, as a host may still report as the command ends.
+    /// </summary>
+    private sealed class HostEvents : IDisposable
+    {
+        private readonly BlockingCollection<(int Host, object? Item)> _queue = [];
+        private readonly object _lock = new();
+        private bool _disposed;
+
+        public void Add(int host, object? item)
+        {
+            lock (_lock)
+            {
+                if (!_disposed)
+                {
+                    _queue.Add((host, item));
+                }
+            }
+        }
+
+        public (int Host, object? Item) Take(CancellationToken stopping) => _queue.Take(stopping);
+
+        public void Dispose()
+        {
+            lock (_lock)
+            {
+                _disposed = true;
+            }
+
+            _queue.Dispose();
         }
     }
 

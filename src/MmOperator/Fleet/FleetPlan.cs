@@ -3,15 +3,11 @@ using System.Security.Cryptography;
 using System.Text;
 using MmOperator.Flow;
 using MmOperator.Host;
-using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Reporting;
 using MmOperator.Status;
 
 namespace MmOperator.Fleet;
-
-/// <summary>A market action a host planned: what it would run there, not yet asked about.</summary>
-public sealed record FleetPlanItem(MarketAction Action, MarketEntry Market, HostCommand Command, string Reason);
 
 /// <summary>
 /// One host's plan for a fleet's state change (PSTypeName MmOperator.FleetPlan): its own command lines
@@ -31,21 +27,21 @@ public sealed class FleetPlan
     public required string PlanHash { get; init; }
 
     /// <summary>The plan of these actions as this host sees them now.</summary>
-    public static FleetPlan Of(IFlowHost host, IReadOnlyList<FleetPlanItem> planned)
+    public static FleetPlan Of(RunbookFlow flow, IReadOnlyList<ApprovedAction> planned)
     {
-        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(planned);
         var commands = planned.Select(p => p.Command.CommandLine).ToList();
         var mainnet = new Stakes(planned.Where(p => p.Market.IsMainnet).Select(p => p.Market.DisplayName).ToList(), [], string.Empty);
-        var plan = RunbookText.Plan(commands, planned.Count > 0 ? planned[0].Reason : string.Empty, needsApproval: true, mainnet.Flags);
-        return new FleetPlan { Commands = commands, Plan = plan, PlanHash = Hash(host, plan, planned) };
+        var plan = RunbookText.Plan(commands, planned.Count > 0 ? planned[0].Attempt.Reason ?? string.Empty : string.Empty, needsApproval: true, mainnet.Flags);
+        return new FleetPlan { Commands = commands, Plan = plan, PlanHash = Hash(flow, plan, planned) };
     }
 
-    private static string Hash(IFlowHost host, string plan, IReadOnlyList<FleetPlanItem> planned)
+    private static string Hash(RunbookFlow flow, string plan, IReadOnlyList<ApprovedAction> planned)
     {
-        var states = host.Truth.Overview(host.RunHost(HostCommand.MmctlStatus(host.Options))).ToDictionary(s => s.Slug, StringComparer.Ordinal);
+        var states = flow.Status.Overview().ToDictionary(s => s.Slug, StringComparer.Ordinal);
         var text = new StringBuilder(plan).Append('\n');
-        var shared = Path.Combine(host.Options.RepoPath, ".env");
+        var shared = Path.Combine(flow.Options.RepoPath, ".env");
         text.Append(CultureInfo.InvariantCulture, $".env {FileDigest(shared)}\n");
         foreach (var market in planned.Select(p => p.Market).DistinctBy(m => m.Slug).OrderBy(m => m.Slug, StringComparer.Ordinal))
         {

@@ -75,14 +75,13 @@ public sealed class FleetRead(IFlowHost host)
         ArgumentNullException.ThrowIfNull(hosts);
         ArgumentNullException.ThrowIfNull(call);
         var started = Stopwatch.StartNew();
-        var runs = hosts.Select(h => h.Remote?.Begin(call)).ToList();
+        var runs = hosts.Select(h => Begin(h, call, host.WriteError)).ToList();
         try
         {
             for (var i = 0; i < hosts.Count; i++)
             {
                 if (runs[i] is not { } run)
                 {
-                    host.WriteError(hosts[i].Failure!.ToErrorRecord());
                     continue;
                 }
 
@@ -122,10 +121,15 @@ public sealed class FleetRead(IFlowHost host)
         WriteErrors(name, call, answer);
     }
 
-    /// <summary>A host's own errors, then the one that ended its command, if one did.</summary>
+    /// <summary>A host's warnings and its own errors, then the one that ended its command, if one did.</summary>
     public void WriteErrors(string name, FleetCall call, RemoteAnswer answer)
     {
         ArgumentNullException.ThrowIfNull(answer);
+        foreach (var warning in answer.Warnings)
+        {
+            host.WriteWarning($"{name}: {warning}");
+        }
+
         foreach (var error in answer.Errors)
         {
             host.WriteError(FromHost(name, error));
@@ -134,6 +138,31 @@ public sealed class FleetRead(IFlowHost host)
         if (answer.Failure is { } failure)
         {
             host.WriteError(Failed(name, call, failure).ToErrorRecord());
+        }
+    }
+
+    /// <summary>
+    /// The call under way on a host, or null after its error: a host that could not be reached, or whose
+    /// connection broke since (PowerShell refuses to start a command in a broken session).
+    /// </summary>
+    public static IRemoteRun? Begin(FleetHost fleetHost, FleetCall call, Action<ErrorRecord> writeError)
+    {
+        ArgumentNullException.ThrowIfNull(fleetHost);
+        ArgumentNullException.ThrowIfNull(writeError);
+        if (fleetHost.Remote is not { } remote)
+        {
+            writeError(fleetHost.Failure!.ToErrorRecord());
+            return null;
+        }
+
+        try
+        {
+            return remote.Begin(call);
+        }
+        catch (Exception broken) when (broken is InvalidOperationException or RuntimeException)
+        {
+            writeError(new OperatorException(ErrorIds.FleetHostFailed, ErrorCategory.ConnectionError, $"{fleetHost.Name}: {call.Command} could not start there: its connection broke ({broken.Message}). Nothing ran there; the other hosts went on.", fleetHost.Name, broken).ToErrorRecord());
+            return null;
         }
     }
 

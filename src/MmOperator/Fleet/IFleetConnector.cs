@@ -53,9 +53,6 @@ public interface IRemoteRun : IDisposable
     /// <summary>Called with each object the host writes, on a thread of the remoting's (the answer keeps them too).</summary>
     event EventHandler<PSObject>? Output;
 
-    /// <summary>Called with each progress record the host writes, on a thread of the remoting's.</summary>
-    event EventHandler<ProgressRecord>? Progress;
-
     /// <summary>Everything the host answered; once <see cref="Finished"/> is set.</summary>
     RemoteAnswer Answer();
 
@@ -65,6 +62,9 @@ public interface IRemoteRun : IDisposable
 
 /// <summary>
 /// What one host answered: its objects, its non-terminating errors, and the error that ended the call
-/// there (a terminating one: the module missing, a precondition), if one did.
+/// there (a terminating one: the module missing, a precondition), if one did; and its warnings.
 /// </summary>
-public sealed record RemoteAnswer(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, ErrorRecord? Failure);
+public sealed record RemoteAnswer(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, ErrorRecord? Failure)
+{
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

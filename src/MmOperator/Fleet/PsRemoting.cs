@@ -125,23 +125,25 @@ public sealed partial class PsRemoting : IFleetConnector
         public RemoteRun(Runspace runspace, FleetCall call)
         {
             _shell.Runspace = runspace;
-            _shell.AddCommand("Import-Module").AddParameter("Name", FleetCall.Module).AddParameter("ErrorAction", ActionPreference.Stop);
+            // The host's own progress bars would reach this console through the session, each host's over the
+            // others' (they share their ids): the fleet shows one bar per host instead (FleetChange).
+            _shell.AddCommand("Set-Variable").AddParameter("Name", "ProgressPreference").AddParameter("Value", ActionPreference.SilentlyContinue);
+            _shell.AddStatement().AddCommand("Import-Module").AddParameter("Name", FleetCall.Module).AddParameter("ErrorAction", ActionPreference.Stop);
             _shell.AddStatement().AddCommand(call.Command);
             foreach (var (name, value) in call.Parameters)
             {
                 _shell.AddParameter(name, value);
             }
 
-            _output.DataAdded += (_, added) => Output?.Invoke(this, _output[added.Index]);
-            _shell.Streams.Progress.DataAdded += (_, added) => Progress?.Invoke(this, _shell.Streams.Progress[added.Index]);
+            _output.DataAdded += OnOutput;
             _running = _shell.BeginInvoke<PSObject, PSObject>(null, _output);
         }
+
+        private void OnOutput(object? sender, DataAddedEventArgs added) => Output?.Invoke(this, _output[added.Index]);
 
         public WaitHandle Finished => _running.AsyncWaitHandle;
 
         public event EventHandler<PSObject>? Output;
-
-        public event EventHandler<ProgressRecord>? Progress;
 
         public RemoteAnswer Answer()
         {
@@ -159,12 +161,28 @@ public sealed partial class PsRemoting : IFleetConnector
                 failure = new ErrorRecord(broken, ErrorIds.FleetHostFailed, ErrorCategory.ConnectionError, null);
             }
 
-            return new RemoteAnswer([.. _output], [.. _shell.Streams.Error], failure);
+            return new RemoteAnswer([.. _output], [.. _shell.Streams.Error], failure) { Warnings = [.. _shell.Streams.Warning.Select(w => w.Message)] };
         }
 
         public void RequestStop() => _shell.BeginStop(null, null);
 
+        /// <summary>
+        /// A host asked to stop on a timeout may not answer (its network is down): it is no longer listened
+        /// to, and released once its call ends (ssh gives up on a silent host within 15 s), without waiting here.
+        /// </summary>
         public void Dispose()
+        {
+            _output.DataAdded -= OnOutput;
+            if (_running.IsCompleted)
+            {
+                Release();
+                return;
+            }
+
+            ThreadPool.RegisterWaitForSingleObject(_running.AsyncWaitHandle, (_, _) => Release(), null, Timeout.Infinite, executeOnlyOnce: true);
+        }
+
+        private void Release()
         {
             _shell.Dispose();
             _output.Dispose();

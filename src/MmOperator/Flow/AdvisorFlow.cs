@@ -118,7 +118,7 @@ public sealed class AdvisorFlow
     /// In a restricted session, once approved: runs the listing the Plan named, and goes on only while
     /// the script's own selection still gives exactly the planned proposals. Otherwise nothing is applied.
     /// </summary>
-    private bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, string action, string reason, string approval, string attempt)
+    private bool ConfirmPlanned(IReadOnlyList<AdvisorProposal> planned, Func<PendingProposals, IEnumerable<ProposalRecord>> select, Attempt attempt)
     {
         ArgumentNullException.ThrowIfNull(planned);
         ArgumentNullException.ThrowIfNull(select);
@@ -133,9 +133,8 @@ public sealed class AdvisorFlow
             return true;
         }
 
-        var refusal = new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, "mm_advisor_apply.py --list-pending no longer gives the approved proposals (they changed or were handled since the plan, or the listing failed). Nothing was applied and the ticket is used; look again and file a new request.", action);
-        Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Reason = reason, Approval = approval, Argv = HostCommand.AdvisorListPending(Options).Argv, Outcome = AuditOutcome.Failed, ErrorId = refusal.ErrorId, Detail = refusal.Message });
-        Host.WriteError(refusal.ToErrorRecord());
+        var refusal = new OperatorException(ErrorIds.PendingListMismatch, ErrorCategory.InvalidData, "mm_advisor_apply.py --list-pending no longer gives the approved proposals (they changed or were handled since the plan, or the listing failed). Nothing was applied and the ticket is used; look again and file a new request.", attempt.Action);
+        attempt.Fail(refusal, record => record.Argv = HostCommand.AdvisorListPending(Options).Argv);
         return false;
     }
 
@@ -186,7 +185,7 @@ public sealed class AdvisorFlow
     /// mmctl status per market touched, after the run). A planned proposal without a receipt and a
     /// receipt for one that was not planned are errors.
     /// </summary>
-    private void ReportApplication(HostCommand command, HostRunResult run, IReadOnlyList<AdvisorProposal> planned, string action, string reason, string approval, string attempt)
+    private void ReportApplication(HostRunResult run, IReadOnlyList<AdvisorProposal> planned, Attempt attempt)
     {
         AdvisorApplyResult result;
         try
@@ -195,8 +194,7 @@ public sealed class AdvisorFlow
         }
         catch (HostCommandException failure)
         {
-            Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message, Result = HostResultReader.ReadObjectOrNull(run) });
-            Host.WriteError(failure.ToErrorRecord());
+            attempt.Fail(failure, record => (record.ExitCode, record.Result) = (run.ExitCode, HostResultReader.ReadObjectOrNull(run)));
             return;
         }
 
@@ -204,8 +202,7 @@ public sealed class AdvisorFlow
         {
             var id = notSelected == "proposal_not_pending" ? ErrorIds.ProposalNotPending : ErrorIds.ProposalNotFound;
             var refusal = new OperatorException(id, ErrorCategory.ObjectNotFound, $"{result.ProposalId}: the apply script selected nothing ({notSelected}). Nothing was applied.", result.ProposalId);
-            Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = id, Detail = refusal.Message, Result = HostResultReader.ReadObjectOrNull(run) });
-            Host.WriteError(refusal.ToErrorRecord());
+            attempt.Fail(refusal, record => (record.ExitCode, record.Result) = (run.ExitCode, HostResultReader.ReadObjectOrNull(run)));
             return;
         }
 
@@ -213,30 +210,14 @@ public sealed class AdvisorFlow
         var statuses = receipts.Where(r => r.Receipt.Result == "applied")
             .Select(r => MarketOf(r.Proposal))
             .DistinctBy(entry => entry?.Slug)
-            .ToDictionary(entry => entry?.Slug ?? string.Empty, entry => Flow.RefreshStatus(entry) is [var first, ..] ? first : null);
+            .ToDictionary(entry => entry?.Slug ?? string.Empty, entry => new StatusReports(Flow).Refresh(entry) is [var first, ..] ? first : null);
         foreach (var (receipt, proposal) in receipts)
         {
             var status = receipt.Result == "applied" ? statuses[MarketOf(proposal)?.Slug ?? string.Empty] : null;
             var failed = receipt.Result == "failed";
-            var record = Flow.Record(new AuditRecord
-            {
-                Attempt = attempt,
-                Action = action,
-                Market = proposal?.Market,
-                Key = proposal?.Param,
-                Reason = reason,
-                Approval = approval,
-                Argv = command.Argv,
-                ExitCode = run.ExitCode,
-                Outcome = receipt.Result switch { "applied" => AuditOutcome.Succeeded, "skipped" => AuditOutcome.NoChange, _ => AuditOutcome.Failed },
-                ErrorId = failed ? ErrorIds.AdvisorApplyFailed : null,
-                Detail = $"{receipt.ProposalId}: {receipt.Result}{(receipt.FailureReason is null ? string.Empty : " (" + receipt.FailureReason + ")")}; sha256 {receipt.EnvBeforeHash} -> {receipt.EnvAfterHash}",
-                Result = JsonSerializer.SerializeToElement(receipt, HostResultReader.Json),
-                PreviousValue = proposal?.IsProtected == false ? proposal.PreviousValue : null,
-                NewValue = proposal?.IsProtected == false ? proposal.NewValue : null,
-                NewStatus = status is null ? null : RunbookText.StatusFacts(status),
-            });
-            var application = new ProposalApplication
+            var outcome = receipt.Result switch { "applied" => AuditOutcome.Succeeded, "skipped" => AuditOutcome.NoChange, _ => AuditOutcome.Failed };
+            var part = attempt.Part(proposal?.Market, proposal?.Param);
+            ProposalApplication Application(string? auditId) => new()
             {
                 ProposalId = receipt.ProposalId,
                 Market = proposal?.Market,
@@ -249,27 +230,41 @@ public sealed class AdvisorFlow
                 EnvAfterHash = receipt.EnvAfterHash,
                 Mode = result.Mode,
                 NewStatus = status,
-                Reason = reason,
-                Approval = approval,
-                AuditId = record?.Id,
+                Reason = part.Reason!,
+                Approval = part.ApprovalText,
+                AuditId = auditId,
             };
-            Host.WriteObject(application, ProposalApplication.TypeName);
+            var errors = new List<OperatorException>();
             if (failed)
             {
-                Host.WriteError(new ErrorRecord(new InvalidOperationException($"Proposal {receipt.ProposalId} was not applied: {receipt.FailureReason}."), ErrorIds.AdvisorApplyFailed, ErrorCategory.InvalidResult, application));
+                errors.Add(new OperatorException(ErrorIds.AdvisorApplyFailed, ErrorCategory.InvalidResult, $"Proposal {receipt.ProposalId} was not applied: {receipt.FailureReason}."));
             }
 
             if (proposal is null)
             {
-                Host.WriteError(new ErrorRecord(new InvalidOperationException($"The apply script handled proposal {receipt.ProposalId}, which was not in the approved plan."), ErrorIds.AutoApplyUnplanned, ErrorCategory.SecurityError, application));
+                errors.Add(new OperatorException(ErrorIds.AutoApplyUnplanned, ErrorCategory.SecurityError, $"The apply script handled proposal {receipt.ProposalId}, which was not in the approved plan."));
             }
+
+            part.End(
+                outcome,
+                record =>
+                {
+                    record.ExitCode = run.ExitCode;
+                    record.ErrorId = failed ? ErrorIds.AdvisorApplyFailed : null;
+                    record.Detail = $"{receipt.ProposalId}: {receipt.Result}{(receipt.FailureReason is null ? string.Empty : " (" + receipt.FailureReason + ")")}; sha256 {receipt.EnvBeforeHash} -> {receipt.EnvAfterHash}";
+                    record.Result = JsonSerializer.SerializeToElement(receipt, HostResultReader.Json);
+                    record.PreviousValue = proposal?.IsProtected == false ? proposal.PreviousValue : null;
+                    record.NewValue = proposal?.IsProtected == false ? proposal.NewValue : null;
+                    record.NewStatus = status is null ? null : RunbookText.StatusFacts(status);
+                },
+                auditId => new Output(Application(auditId), ProposalApplication.TypeName),
+                [.. errors]);
         }
 
         foreach (var missed in planned.Where(p => receipts.All(r => r.Receipt.ProposalId != p.ProposalId)))
         {
             var error = new OperatorException(ErrorIds.AutoApplyNotApplied, ErrorCategory.InvalidResult, $"Proposal {VisibleText.Of(missed.ProposalId)} ({VisibleText.Of(missed.Change)}) was in the approved plan, but the apply script gave no receipt for it: this run did not apply it (it may have been handled in between). See whether it is still pending with Get-MmAdvisorProposal.", missed);
-            Flow.Record(new AuditRecord { Attempt = attempt, Action = action, Market = missed.Market, Key = missed.Param, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = error.ErrorId, Detail = error.Message });
-            Host.WriteError(error.ToErrorRecord());
+            attempt.Part(missed.Market, missed.Param).Fail(error, record => record.ExitCode = run.ExitCode);
         }
     }
 
@@ -304,33 +299,21 @@ public sealed class AdvisorFlow
     /// <summary>The pending proposals, via the listing line, after approval.</summary>
     public void GetPending(string reason)
     {
-        if (Flow.ValidReason(reason, ListAction, null) is not { } valid)
-        {
-            return;
-        }
-
+        var attempt = Flow.NewAttempt(ListAction, null, reason);
         var command = HostCommand.AdvisorListPending(Flow.Options);
-        if (Flow.Approve(ListAction, "pending proposals", valid, command.CommandLine, [command.CommandLine]) is not { } approval)
+        if (Flow.ValidReason(attempt) is null
+            || !Flow.Approve(attempt, "pending proposals", command.CommandLine, [command.CommandLine])
+            || !attempt.Intend(command.Argv))
         {
             return;
         }
 
-        if (Flow.BeginAttempt(new AuditRecord { Action = ListAction, Reason = valid, Approval = approval, Argv = command.Argv }) is not { } attempt)
-        {
-            return;
-        }
-
+        // A listing that gave no usable answer wrote its error already.
         var pending = ListPending();
-        Flow.Record(new AuditRecord
-        {
-            Attempt = attempt,
-            Action = ListAction,
-            Reason = valid,
-            Approval = approval,
-            Argv = command.Argv,
-            Outcome = pending is null ? AuditOutcome.Failed : AuditOutcome.Succeeded,
-            Detail = pending is null ? "no usable answer" : $"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}",
-        });
+        attempt.End(
+            pending is null ? AuditOutcome.Failed : AuditOutcome.Succeeded,
+            record => record.Detail = pending is null ? "no usable answer" : $"{pending.Count} pending: {string.Join(", ", pending.Select(p => p.ProposalId))}",
+            null);
         foreach (var proposal in pending ?? [])
         {
             Host.WriteObject(proposal.Shown(), AdvisorProposal.TypeName);
@@ -353,7 +336,7 @@ public sealed class AdvisorFlow
                 continue;
             }
 
-            Flow.Refuse(new OperatorException(ErrorIds.InvalidProposalId, ErrorCategory.InvalidArgument, $"'{VisibleText.QuoteName(text, ProposalId.MaxLength)}' is not a proposal id (letters, digits, '_', '.', ':', '-'). Nothing was applied.", text), ApproveOne, null, reason);
+            Flow.NewAttempt(ApproveOne, null, reason).Refuse(new OperatorException(ErrorIds.InvalidProposalId, ErrorCategory.InvalidArgument, $"'{VisibleText.QuoteName(text, ProposalId.MaxLength)}' is not a proposal id (letters, digits, '_', '.', ':', '-'). Nothing was applied.", text));
         }
 
         if (ids.Count == 0 || Flow.ValidReason(reason, ApproveOne, null) is not { } valid)
@@ -370,22 +353,23 @@ public sealed class AdvisorFlow
 
     private void Apply(ProposalId id, AdvisorProposal? proposal, string reason)
     {
+        var attempt = Flow.NewAttempt(ApproveOne, proposal?.Market, reason, proposal?.Param);
         if ((proposal is null ? NotPending(id) : PolicyRefusal(proposal)) is { } refusal)
         {
-            Flow.Refuse(refusal, ApproveOne, proposal?.Market, reason, proposal?.Param);
+            attempt.Refuse(refusal);
             return;
         }
 
         var command = HostCommand.AdvisorApprove(Flow.Options, id);
         var line = PlannedLine(command, $"{proposal!.Change} in {proposal.EnvPath}");
-        if (Flow.Approve(ApproveOne, $"{id} ({proposal.Market} {proposal.Param})", reason, line, PlannedCommands(command), proposal.Param, stakes: StakesOf([proposal])) is not { } approval
-            || Flow.BeginAttempt(new AuditRecord { Action = ApproveOne, Market = proposal.Market, Key = proposal.Param, Reason = reason, Approval = approval, Argv = command.Argv, Detail = line }) is not { } attempt
-            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), ApproveOne, reason, approval, attempt))
+        if (!Flow.Approve(attempt, $"{id} ({proposal.Market} {proposal.Param})", line, PlannedCommands(command), stakes: StakesOf([proposal]))
+            || !attempt.Intend(command.Argv, intent => intent.Detail = line)
+            || !ConfirmPlanned([proposal], files => files.Pending.Where(r => r.Id == id.Value), attempt))
         {
             return;
         }
 
-        ReportApplication(command, Host.RunHost(command), [proposal], ApproveOne, reason, approval, attempt);
+        ReportApplication(Host.RunHost(command), [proposal], attempt);
     }
 
     /// <summary>The script's own two reasons for an id it would not select, told apart from its files (read only).</summary>
@@ -426,15 +410,16 @@ public sealed class AdvisorFlow
         var planned = files.WarrenAuto().Select(ToProposal).ToList();
         if (planned.Select(p => (Proposal: p, Refusal: PolicyRefusal(p))).FirstOrDefault(x => x.Refusal is not null) is ({ } refused, { } refusal))
         {
-            Flow.Refuse(new OperatorException(refusal.ErrorId, refusal.Category, $"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refused, refusal), WarrenAutoAction, refused.Market, valid, refused.Param, terminating: true);
+            Flow.NewAttempt(WarrenAutoAction, refused.Market, valid, refused.Param).Refuse(new OperatorException(refusal.ErrorId, refusal.Category, $"{refusal.Message} warren-auto would apply it with the others, so nothing is run.", refused, refusal), Halt.Command);
         }
 
+        var attempt = Flow.NewAttempt(WarrenAutoAction, null, valid);
         if (planned.Count == 0)
         {
             Host.WriteWarning("No pending proposal is eligible for warren-auto (deadman, high confidence, escalation target warren, guardrail passed, not rejected). Nothing was run.");
             if (!Flow.IsWhatIf)
             {
-                Flow.Record(new AuditRecord { Action = WarrenAutoAction, Reason = valid, Approval = ApprovalMode.None, Outcome = AuditOutcome.NoChange, Detail = "nothing eligible; not run" });
+                attempt.NoChange(record => record.Detail = "nothing eligible; not run");
             }
 
             return;
@@ -442,13 +427,13 @@ public sealed class AdvisorFlow
 
         var list = string.Join("; ", planned.Select(p => $"{p.ProposalId}: {p.Change} in {Path.GetFileName(p.EnvPath)}"));
         var line = PlannedLine(command, $"applies {planned.Count}, in this order: {list}");
-        if (Flow.Approve(WarrenAutoAction, $"{planned.Count} proposal(s)", valid, line, PlannedCommands(command), stakes: StakesOf(planned)) is not { } approval
-            || Flow.BeginAttempt(new AuditRecord { Action = WarrenAutoAction, Reason = valid, Approval = approval, Argv = command.Argv, Detail = line }) is not { } attempt
-            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), WarrenAutoAction, valid, approval, attempt))
+        if (!Flow.Approve(attempt, $"{planned.Count} proposal(s)", line, PlannedCommands(command), stakes: StakesOf(planned))
+            || !attempt.Intend(command.Argv, intent => intent.Detail = line)
+            || !ConfirmPlanned(planned, pending => pending.WarrenAuto(), attempt))
         {
             return;
         }
 
-        ReportApplication(command, Host.RunHost(command), planned, WarrenAutoAction, valid, approval, attempt);
+        ReportApplication(Host.RunHost(command), planned, attempt);
     }
 }

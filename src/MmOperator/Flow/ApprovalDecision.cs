@@ -4,8 +4,8 @@ using MmOperator.Audit;
 using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Reporting;
+using MmOperator.Security;
 
 namespace MmOperator.Flow;
 
@@ -31,15 +31,27 @@ public sealed class ApprovalDecision
 
     private string Verb => _grants ? AuditActions.ApprovalGrant : AuditActions.ApprovalDeny;
 
-    /// <summary>Decisions are never taken from a restricted session or by the agent; the journal must take them.</summary>
-    public void Prepare()
+    /// <summary>
+    /// Decisions are never taken from a restricted session or by the agent (each refusal journalled); the
+    /// journal must take them.
+    /// </summary>
+    /// <param name="reason">The reason as given, for the refusal's record.</param>
+    public void Prepare(string? reason = null)
     {
         if (_flow.IsRestricted)
         {
-            _flow.Host.ThrowTerminatingError(new OperatorException(ErrorIds.FullLanguageRequired, ErrorCategory.PermissionDenied, "Approval requests are decided by a human in a normal PowerShell session, not from a restricted one.").ToErrorRecord());
+            _flow.NewAttempt(Verb, null, reason).Refuse(new OperatorException(ErrorIds.FullLanguageRequired, ErrorCategory.PermissionDenied, "Approval requests are decided by a human in a normal PowerShell session, not from a restricted one."), Halt.Command);
         }
 
-        _flow.Require(_ => _flow.Host.Caller.RefuseAgentDecision());
+        try
+        {
+            _flow.Host.Caller.RefuseAgentDecision();
+        }
+        catch (OperatorException agent)
+        {
+            _flow.NewAttempt(Verb, null, reason).Refuse(agent, Halt.Command);
+        }
+
         _flow.RequireJournal();
     }
 
@@ -54,28 +66,34 @@ public sealed class ApprovalDecision
                 return;
             }
 
-            if (store.List().FirstOrDefault(r => r.Id == id) is not { } request)
+            var request = store.List().FirstOrDefault(r => r.Id == id);
+            var attempt = _flow.NewAttempt(Verb, request?.Target, valid, request?.Key);
+            if (request is null)
             {
-                _flow.Refuse(new OperatorException(ErrorIds.ApprovalRequestNotFound, ErrorCategory.ObjectNotFound, $"There is no valid approval request '{VisibleText.QuoteName(id, ApprovalRequest.IdLength)}'. List them with Get-MmApprovalRequest.", id), Verb, null, valid);
+                attempt.Refuse(new OperatorException(ErrorIds.ApprovalRequestNotFound, ErrorCategory.ObjectNotFound, $"There is no valid approval request '{VisibleText.QuoteName(id, ApprovalRequest.IdLength)}'. List them with Get-MmApprovalRequest.", id));
                 continue;
             }
 
             var shown = $"Approval request {id}, expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC\n{request.Details}";
-            if (!_flow.Host.ShouldProcess(shown, $"{shown}\n\n{(_grants ? "Approve" : "Deny")} request {id}?", RunbookFlow.ConfirmCaption))
+            if (!_flow.Ask(attempt, shown, $"{(_grants ? "Approve" : "Deny")} request {id}?", $"{Verb} {id}"))
             {
                 continue;
             }
 
+            var person = _flow.Host.Caller.Person(UserAccount.Current.Name);
+            ApprovalRequest decided;
             try
             {
-                var decided = store.Decide(id, _grants, _flow.Host.Caller.Person(UserAccount.Current.Name));
-                _flow.Record(new AuditRecord { Action = Verb, Market = request.Target, Key = request.Key, Reason = valid, Approval = _flow.Host.DescribeApproval(), Outcome = AuditOutcome.Succeeded, Detail = $"{id}: {decided.State} ({request.Cmdlet}) {request.Plan}" });
-                _flow.Host.WriteObject(decided, ApprovalRequest.TypeName);
+                decided = store.Decide(id, _grants, person);
             }
             catch (OperatorException refused)
             {
-                _flow.Refuse(refused, Verb, request.Target, valid, request.Key);
+                attempt.Refuse(refused);
+                continue;
             }
+
+            attempt.Approve(Approval.Given(_flow.Host.DescribeApproval(), person));
+            attempt.Succeed(record => record.Detail = $"{id}: {decided.State} ({request.Cmdlet}) {request.Plan}", _ => new Output(decided, ApprovalRequest.TypeName));
         }
     }
 }

@@ -10,11 +10,20 @@ namespace MmOperator.Flow;
 
 /// <summary>What one Set- or Remove-MmEnvParam record asks for.</summary>
 /// <param name="NewValue">The value to write for the checked key (null removes it); throws the refusal.</param>
-public sealed record EnvEditRequest(IReadOnlyList<Market>? Markets, bool Shared, string Name, bool AllowNonMmKey, string Reason, Func<string, string?> NewValue);
+public sealed record EnvEditRequest(IReadOnlyList<Market>? Markets, bool Shared, string Name, bool AllowNonMmKey, string Reason, Func<string, string?> NewValue)
+{
+    /// <summary>set or remove when this row's differs from the command's: an undo puts a value back or removes the key.</summary>
+    public string? Action { get; init; }
+
+    /// <summary>Checked against the key's current value (the key, the value) before anything is asked; throws the refusal.</summary>
+    public Action<string, string?>? CheckCurrent { get; init; }
+}
 
 /// <summary>
-/// The runbook's only file writes, on <see cref="RunbookFlow"/>. Per file: key and value guardrails
-/// first (nothing is read for a refused key), the current value, the Plan with the key diff, approval,
+/// The runbook's only file writes, on <see cref="RunbookFlow"/>. A command's edits (the rows of a CSV
+/// campaign, several markets) are one campaign, all or nothing: every edit is checked first (key and
+/// value guardrails before anything is read, then the current value); one refused edit writes nothing,
+/// unless <see cref="ContinueOnError"/>. Then one Plan with every key diff and one approval, and per file
 /// the intent journalled, the locked atomic edit, the new status, the record of how it ended and one
 /// report. Values of protected keys never reach a plan, a result, an error or the journal, because such
 /// keys are refused first; every other key's values are shown as they are (by key, never masked by what they hold).
@@ -24,6 +33,7 @@ public sealed class EnvEditFlow
     private readonly RunbookFlow _flow;
     private readonly string _action;
     private RepoPolicy? _policy;
+    private int _refused;
 
     /// <param name="action">set or remove, as in plans and the journal.</param>
     public EnvEditFlow(RunbookFlow flow, string action)
@@ -33,7 +43,14 @@ public sealed class EnvEditFlow
         _action = action;
     }
 
+    /// <summary>-ContinueOnError: the valid edits of a campaign with refused ones are still asked about and applied, and a failed write does not stop the others.</summary>
+    public bool ContinueOnError { get; init; }
+
     public RepoPolicy Policy => _policy ??= RepoPolicy.Load(Repo);
+
+    /// <summary>The flow of one Set-, Remove- or Undo-MmEnvParam run.</summary>
+    public static EnvEditFlow For(IFlowHost host, IReadOnlyList<string>? tickets, bool force, bool continueOnError, string action) =>
+        new(new RunbookFlow(host, tickets) { Force = force }, action) { ContinueOnError = continueOnError };
 
     public RunbookFlow Flow => _flow;
 
@@ -48,22 +65,67 @@ public sealed class EnvEditFlow
         _flow.Require(options => { _ = Policy; });
     }
 
-    public void Run(EnvEditRequest request)
+    public void Run(EnvEditRequest request) => Run([request]);
+
+    /// <summary>Checks every edit of the campaign, then asks once and applies them; with a refused edit, none (unless <see cref="ContinueOnError"/>).</summary>
+    public void Run(IReadOnlyList<EnvEditRequest> requests)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        foreach (var target in Targets(request))
+        ArgumentNullException.ThrowIfNull(requests);
+        _refused = 0;
+        var planned = new List<PlannedEdit>();
+        foreach (var request in requests)
         {
-            Edit(target, request);
+            foreach (var target in Targets(request))
+            {
+                if (Check(target, request, planned) is { } edit)
+                {
+                    planned.Add(edit);
+                }
+            }
         }
+
+        var total = planned.Count + _refused;
+        if (_refused > 0 && !ContinueOnError)
+        {
+            if (total > 1)
+            {
+                var refusal = new OperatorException(ErrorIds.EnvCampaignNotApplied, ErrorCategory.InvalidData, $"{_refused} of the {total} edits of this command {(_refused == 1 ? "was" : "were")} refused (each in its own error), so none of the {planned.Count} valid ones was asked about or written: a campaign is all or nothing. Fix the refused rows and run the whole campaign again, or add -ContinueOnError to apply the valid rows alone.", $"{total} edits");
+                _flow.NewAttempt(_action, $"{total} edits", requests[0].Reason).Refuse(refusal);
+            }
+
+            return;
+        }
+
+        var changes = planned.Where(p => !p.Unchanged).ToList();
+        if (changes.Count == 0 || Approve(changes))
+        {
+            Apply(planned);
+        }
+        else if (_flow.IsWhatIf)
+        {
+            // The Plan lists the changes; the rows that change nothing say so after it.
+            planned.Where(p => p.Unchanged).ToList().ForEach(ReportUnchanged);
+        }
+    }
+
+    /// <summary>One edit checked and planned: its file, key, value and the value it replaces.</summary>
+    private sealed record PlannedEdit(Attempt Attempt, EnvFileTarget Target, string Action, string Key, string? Value, string? Before, string Reason)
+    {
+        public bool Unchanged => HostValueForm.SameValue(Before, Value);
+
+        public string Name => $"{Target.DisplayName} {Key}";
+
+        public string PlanLine => $"{Action} {Key} in {Target.Path}: {RunbookText.Value(Before)} -> {RunbookText.Value(Value)}";
     }
 
     private IEnumerable<EnvFileTarget> Targets(EnvEditRequest request)
     {
+        var action = request.Action ?? _action;
         var markets = request.Markets?.Where(m => m is not null).ToList() ?? [];
         if (request.Shared == (markets.Count > 0))
         {
             var refusal = new OperatorException(ErrorIds.EnvTargetRequired, ErrorCategory.InvalidArgument, "Name exactly one kind of file: -Market <market> for a market's .env.<slug>, or -Shared for the repo's .env. Nothing was changed.", request.Name);
-            _flow.Refuse(refusal, _action, null, request.Reason, request.Name);
+            Refuse(refusal, action, null, request.Reason, request.Name);
             yield break;
         }
 
@@ -79,7 +141,8 @@ public sealed class EnvEditFlow
 
         foreach (var market in markets)
         {
-            if (_flow.Resolve(market, _action, request.Reason, request.Name) is { } entry && Target(() => EnvFileTarget.ForMarket(entry, Repo), entry.DisplayName, request) is { } target)
+            var entry = RunbookFlow.TryResolve(Host.Catalog, market, refusal => Refuse(refusal, action, market.Input, request.Reason, request.Name));
+            if (entry is not null && Target(() => EnvFileTarget.ForMarket(entry, Repo), entry.DisplayName, request) is { } target)
             {
                 yield return target;
             }
@@ -94,54 +157,133 @@ public sealed class EnvEditFlow
         }
         catch (OperatorException refusal)
         {
-            _flow.Refuse(refusal, _action, display, request.Reason, request.Name);
+            Refuse(refusal, request.Action ?? _action, display, request.Reason, request.Name);
             return null;
         }
     }
 
-    private void Edit(EnvFileTarget target, EnvEditRequest request)
+    /// <summary>Every refusal of a campaign's edits goes through here, so the campaign knows it has one.</summary>
+    private void Refuse(OperatorException refusal, string action, string? target, string? reason, string? key)
     {
-        if (_flow.ValidReason(request.Reason, _action, target.DisplayName, request.Name) is not { } reason)
+        _refused++;
+        _flow.NewAttempt(action, target, reason, key).Refuse(refusal);
+    }
+
+    /// <summary>The edit checked (reason, key, value, the file as it is now), or null after its refusal.</summary>
+    private PlannedEdit? Check(EnvFileTarget target, EnvEditRequest request, List<PlannedEdit> planned)
+    {
+        var action = request.Action ?? _action;
+        var attempt = _flow.NewAttempt(action, target.DisplayName, request.Reason, request.Name);
+        if (_flow.ValidReason(attempt) is not { } reason)
         {
-            return;
+            _refused++;
+            return null;
         }
 
-        string key;
-        string? value;
-        string? before;
         try
         {
-            key = EnvKeyPolicy.Check(request.Name, request.AllowNonMmKey, Policy.Keys);
-            value = request.NewValue(key);
-            before = EnvFileWriter.ReadForEdit(target, Repo).ValueOf(key);
+            var key = EnvKeyPolicy.Check(request.Name, request.AllowNonMmKey, Policy.Keys);
+            var value = request.NewValue(key);
+            var before = EnvFileWriter.ReadForEdit(target, Repo).ValueOf(key);
+            request.CheckCurrent?.Invoke(key, before);
+            if (planned.Any(p => p.Target.Path == target.Path && p.Key == key))
+            {
+                // The second edit would be planned against the value before the first: refused, not guessed.
+                throw new OperatorException(ErrorIds.EnvCampaignDuplicateRow, ErrorCategory.InvalidArgument, $"{key} is edited more than once in this command. Give each key of a file once.", key);
+            }
+
+            return new PlannedEdit(attempt, target, action, key, value, before, reason);
         }
         catch (OperatorException refusal)
         {
             // Rows of a campaign come piped: each refusal says which market and file it was for.
             var shown = VisibleText.QuoteName(request.Name, EnvKeyPolicy.MaxLength);
             var located = new OperatorException(refusal.ErrorId, refusal.Category, $"{target.DisplayName} ({target.Path}): {refusal.Message}", new RefusedEnvEdit(target.Market?.DisplayName, target.Path, shown), refusal.InnerException);
-            _flow.Refuse(located, _action, target.DisplayName, reason, request.Name);
-            return;
+            _refused++;
+            attempt.Refuse(located);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// One Plan and one approval for every change of the command: one edit is asked as always; several list
+    /// each key diff on its own line, flag every mainnet file and risk change, and one ticket binds them all.
+    /// The campaign's approval is each edit's; a decline or refusal of the campaign is journalled once, for all.
+    /// </summary>
+    private bool Approve(List<PlannedEdit> changes)
+    {
+        var risks = changes.Select(c => (Edit: c, Risk: Policy.Risk.Assess(c.Key, c.Before, c.Value)!)).Where(r => r.Risk is not null).ToList();
+        if (changes is [var only])
+        {
+            var stakes = new Stakes(MainnetMarkets(only.Target), risks.Select(r => r.Risk).ToList(), only.Target.DisplayName);
+            return _flow.Approve(only.Attempt, $"{only.Key} in {only.Target.Path}", only.PlanLine, [], only.Value is null ? [] : [only.Value], stakes);
         }
 
-        if (HostValueForm.SameValue(before, value))
+        var files = changes.Select(c => c.Target.DisplayName).Distinct().ToList();
+        var mainnet = changes.SelectMany(c => MainnetMarkets(c.Target)).Distinct().ToList();
+        var riskFiles = risks.Select(r => r.Edit.Target.DisplayName).Distinct();
+        var batch = new Stakes(mainnet, risks.Select(r => r.Risk with { Market = r.Edit.Target.DisplayName }).ToList(), string.Join(" ", riskFiles));
+        var actions = changes.Select(c => c.Action).Distinct().ToList();
+        var reason = string.Join("; ", changes.Select(c => c.Reason).Distinct());
+        var what = $"{changes.Count} .env edits ({string.Join(", ", files)})";
+        var campaign = _flow.NewAttempt(actions.Count == 1 ? actions[0] : _action, what, reason);
+        if (!_flow.Approve(campaign, what, changes.Select(c => c.PlanLine).ToList(), [], changes.Select(c => c.Value).OfType<string>().ToList(), batch))
         {
-            ReportUnchanged(target, key, before, reason);
-            return;
+            return false;
         }
 
-        var diff = $"{RunbookText.Value(before)} -> {RunbookText.Value(value)}";
-        var risk = Policy.Risk.Assess(key, before, value);
-        var stakes = new Stakes(MainnetMarkets(target), risk is null ? [] : [risk], target.DisplayName);
-        if (_flow.Approve(_action, $"{key} in {target.Path}", reason, $"{_action} {key} in {target.Path}: {diff}", [], key, value is null ? [] : [value], stakes) is not { } approval)
+        changes.ForEach(c => c.Attempt.Approve(campaign.Approval!));
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the approved changes in order and reports the unchanged edits among them. A write that fails
+    /// stops the campaign (unless <see cref="ContinueOnError"/>), and one error names exactly what was written and what was not.
+    /// </summary>
+    private void Apply(List<PlannedEdit> planned)
+    {
+        var written = new List<PlannedEdit>();
+        var notWritten = new List<PlannedEdit>();
+        OperatorException? stopped = null;
+        foreach (var edit in planned)
         {
-            return;
+            if (edit.Unchanged)
+            {
+                ReportUnchanged(edit);
+            }
+            else if (stopped is not null && !ContinueOnError)
+            {
+                notWritten.Add(edit);
+            }
+            else if (Write(edit) is { } failure)
+            {
+                stopped ??= failure;
+                notWritten.Add(edit);
+            }
+            else
+            {
+                written.Add(edit);
+            }
         }
 
-        var attempt = _flow.BeginAttempt(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, PreviousValue = before, NewValue = value, Detail = target.Path });
-        if (attempt is null)
+        if (stopped is not null && written.Count + notWritten.Count > 1)
         {
-            return;
+            var names = (List<PlannedEdit> edits) => edits.Count == 0 ? "none" : string.Join(", ", edits.Select(e => e.Name));
+            var undo = written.Count == 0 ? "Nothing needs undoing" : $"The written ones stay, each in the journal under batch {_flow.BatchId}: put them back with Undo-MmEnvParam -Batch {_flow.BatchId} -Reason <why>";
+            var partly = new OperatorException(ErrorIds.EnvCampaignPartlyApplied, ErrorCategory.WriteError, $"The campaign was not fully applied ({stopped.ErrorId}: {stopped.Message}). Written ({written.Count}): {names(written)}. Not written ({notWritten.Count}): {names(notWritten)}. {undo}; or fix the cause and run the rows not written again.", _flow.BatchId);
+            // Each failed write is journalled on its own; this record says what the campaign as a whole left behind.
+            _flow.NewAttempt(_action, $"{written.Count + notWritten.Count} edits", notWritten[0].Reason).Fail(partly);
+        }
+    }
+
+    /// <summary>One approved change: its intent journalled, the locked atomic write, the status, its record and report. Returns the failure, if any.</summary>
+    private OperatorException? Write(PlannedEdit planned)
+    {
+        var (attempt, target, _, key, value, before, _) = planned;
+        if (!attempt.Intend(null, intent => (intent.PreviousValue, intent.NewValue, intent.Detail) = (before, value, target.Path)))
+        {
+            // The attempt said why; the campaign stops here all the same.
+            return new OperatorException(ErrorIds.AuditJournalUnavailable, ErrorCategory.WriteError, "the journal took no record of its intent", target.Path);
         }
 
         EnvEdit edit;
@@ -151,28 +293,23 @@ public sealed class EnvEditFlow
         }
         catch (OperatorException failure)
         {
-            _flow.Record(new AuditRecord { Attempt = attempt, Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = approval, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
-            Host.WriteError(failure.ToErrorRecord());
-            return;
+            attempt.Fail(failure);
+            return failure;
         }
 
         var changelog = edit.Changed ? AppendHostChangelog(target, key, edit) : null;
-        var status = _flow.RefreshStatus(target.Market);
-        var record = _flow.Record(new AuditRecord
-        {
-            Attempt = attempt,
-            Action = _action,
-            Market = target.DisplayName,
-            Key = key,
-            Reason = reason,
-            Approval = approval,
-            Outcome = edit.Changed ? AuditOutcome.Succeeded : AuditOutcome.NoChange,
-            PreviousValue = edit.PreviousValue,
-            NewValue = edit.NewValue,
-            Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}{changelog}",
-            NewStatus = status is null ? null : string.Join("; ", status.Select(RunbookText.StatusFacts)),
-        });
-        Emit(target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, reason, approval, record?.Id);
+        var status = new StatusReports(_flow).Refresh(target.Market);
+        attempt.End(
+            edit.Changed ? AuditOutcome.Succeeded : AuditOutcome.NoChange,
+            record =>
+            {
+                record.PreviousValue = edit.PreviousValue;
+                record.NewValue = edit.NewValue;
+                record.Detail = $"{target.FileName} sha256 {edit.HashBefore} -> {edit.HashAfter}{changelog}";
+                record.NewStatus = status is null ? null : string.Join("; ", status.Select(RunbookText.StatusFacts));
+            },
+            auditId => Change(attempt, target, key, edit.PreviousValue, edit.NewValue, edit.Changed, status, auditId));
+        return null;
     }
 
     /// <summary>The mainnet markets an edit touches: the file's market, or every market for the shared .env.</summary>
@@ -223,8 +360,9 @@ public sealed class EnvEditFlow
     }
 
     /// <summary>Nothing to change: said so, and journalled (but not under -WhatIf).</summary>
-    private void ReportUnchanged(EnvFileTarget target, string key, string? current, string reason)
+    private void ReportUnchanged(PlannedEdit edit)
     {
+        var (attempt, target, key, current) = (edit.Attempt, edit.Target, edit.Key, edit.Before);
         var said = $"No change: {key} in {target.Path} is already {RunbookText.Value(current)}.";
         if (_flow.IsWhatIf)
         {
@@ -233,11 +371,11 @@ public sealed class EnvEditFlow
         }
 
         Host.WriteVerbose(said);
-        var record = _flow.Record(new AuditRecord { Action = _action, Market = target.DisplayName, Key = key, Reason = reason, Approval = Approvals.ApprovalMode.None, Outcome = AuditOutcome.NoChange, PreviousValue = current, NewValue = current, Detail = said });
-        Emit(target, key, current, current, false, null, reason, null, record?.Id);
+        attempt.NoChange(record => (record.PreviousValue, record.NewValue, record.Detail) = (current, current, said), auditId => Change(attempt, target, key, current, current, false, null, auditId));
     }
 
-    private void Emit(EnvFileTarget target, string key, string? before, string? after, bool changed, IReadOnlyList<MarketStatus>? status, string reason, string? approval, string? auditId)
+    /// <summary>The edit's result, with a warning first when running bots keep the old value until restarted.</summary>
+    private Output Change(Attempt attempt, EnvFileTarget target, string key, string? before, string? after, bool changed, IReadOnlyList<MarketStatus>? status, string? auditId)
     {
         var (takesEffect, note) = Effect(target, changed, status);
         if (note is not null)
@@ -245,22 +383,24 @@ public sealed class EnvEditFlow
             Host.WriteWarning(note);
         }
 
-        Host.WriteObject(new EnvChange
-        {
-            Action = _action,
-            File = target.Path,
-            Key = key,
-            PreviousValue = before,
-            NewValue = after,
-            Changed = changed,
-            Market = target.Market?.DisplayName,
-            Shared = target.IsShared,
-            NewStatus = status,
-            TakesEffect = takesEffect,
-            Note = note,
-            Reason = reason,
-            Approval = approval,
-            AuditId = auditId,
-        }, EnvChange.TypeName);
+        return new Output(
+            new EnvChange
+            {
+                Action = attempt.Action,
+                File = target.Path,
+                Key = key,
+                PreviousValue = before,
+                NewValue = after,
+                Changed = changed,
+                Market = target.Market?.DisplayName,
+                Shared = target.IsShared,
+                NewStatus = status,
+                TakesEffect = takesEffect,
+                Note = note,
+                Reason = attempt.Reason!,
+                Approval = attempt.Approval?.ToString(),
+                AuditId = auditId,
+            },
+            EnvChange.TypeName);
     }
 }

@@ -27,7 +27,7 @@ public interface IFlowHost
 
     ApprovalStore Approvals { get; }
 
-    /// <summary>The one status query: mmctl's answers corrected by the process table (zombies, orphaned bots).</summary>
+    /// <summary>The process table's corrections of mmctl (zombies, orphaned bots), which every status read applies (<see cref="StatusQuery"/>).</summary>
     ProcessTruth Truth { get; }
 
     /// <summary>The running cmdlet's name (Start-MmMarket), as the journal and tickets record it.</summary>

@@ -4,14 +4,13 @@ using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Reporting;
 using MmOperator.Status;
 
 namespace MmOperator.Flow;
 
-/// <summary>A market action that was approved and waits to run: exactly the command its Plan showed.</summary>
-public sealed record ApprovedAction(MarketAction Action, MarketEntry Market, HostCommand Command, string Reason, string Approval);
+/// <summary>A market action planned, then approved (its attempt's <see cref="Flow.Attempt.Approval"/>), and waiting to run: exactly the command its Plan showed.</summary>
+public sealed record ApprovedAction(MarketAction Action, MarketEntry Market, HostCommand Command, Attempt Attempt);
 
 /// <summary>
 /// One approved market action carried out on the host, on a thread of its own: mmctl runs, then what
@@ -30,8 +29,9 @@ public sealed class MarketRun
 
     // Loaded on the pipeline thread that makes the run: its own thread only reads them (options
     // load lazily and may write a warning, which only the pipeline thread can do).
-    private readonly OperatorOptions _options;
+    private readonly TimeSpan _settle;
     private readonly ProcessTruth _truth;
+    private readonly StatusQuery _status;
 
     private volatile string _stage = "waiting for its turn";
     private volatile ImmutableList<HostRunResult> _runs = [];
@@ -45,8 +45,9 @@ public sealed class MarketRun
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(approved);
         _host = host;
-        _options = host.Options;
+        _settle = host.Options.StartSettle;
         _truth = host.Truth;
+        _status = new StatusQuery(host.Options, _truth, RunHost);
         Approved = approved;
     }
 
@@ -71,12 +72,6 @@ public sealed class MarketRun
     public MarketStatus? Status { get; private set; }
 
     public HostCommandException? StatusFailure { get; private set; }
-
-    /// <summary>The id of its record of intent, written before it ran.</summary>
-    public string? Attempt { get; set; }
-
-    /// <summary>A person's stop run while the journal took no records: its records go to the system log.</summary>
-    public bool OutsideJournal { get; set; }
 
     /// <summary>Its journal record, once the flow wrote it.</summary>
     public string? AuditId { get; set; }
@@ -159,7 +154,6 @@ public sealed class MarketRun
 
         var mustSettle = meaning.Outcome == ActionOutcome.Succeeded && action != MarketAction.Stop;
         var died = false;
-        var settle = _options.StartSettle;
         if (mustSettle)
         {
             _stage = "checking that the bot stays up";
@@ -169,11 +163,11 @@ public sealed class MarketRun
         {
             // The window counts from the bot's own start, which mmctl's answer already follows.
             var age = _host.ProcessAge(started);
-            died = _host.WaitForExit(started, settle - (age < ran ? age : ran));
+            died = _host.WaitForExit(started, _settle - (age < ran ? age : ran));
         }
         else if (mustSettle)
         {
-            _host.Pause(settle);
+            _host.Pause(_settle);
         }
 
         _stage = "reading its status";
@@ -228,10 +222,9 @@ public sealed class MarketRun
 
     private MarketStatus? RefreshStatus()
     {
-        var run = RunHost(HostCommand.MmctlStatus(_options, Approved.Market));
         try
         {
-            return _truth.Read(run) is [var first, ..] ? first : null;
+            return _status.One(Approved.Market);
         }
         catch (HostCommandException failure)
         {

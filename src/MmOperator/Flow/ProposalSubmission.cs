@@ -50,8 +50,8 @@ public sealed class ProposalSubmission
     /// <param name="rowReasons">Use the rows' own reasons, when they gave any, instead of <paramref name="requested"/>.</param>
     public void Submit(string requested, bool rowReasons)
     {
-        var given = rowReasons && _reasons.Count > 0 ? string.Join("; ", _reasons) : requested;
-        if (Flow.ValidReason(given, Action, null) is not { } reason)
+        var attempt = Flow.NewAttempt(Action, null, rowReasons && _reasons.Count > 0 ? string.Join("; ", _reasons) : requested);
+        if (Flow.ValidReason(attempt) is null)
         {
             return;
         }
@@ -62,19 +62,15 @@ public sealed class ProposalSubmission
             // One journal record for the whole submission, as long for 1,000 refused rows as for one; the errors are the rows' own, or that there are none.
             var summary = new OperatorException(_refusals.FirstOrDefault()?.ErrorId ?? ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, $"Nothing was submitted: {why}");
             var reported = _refusals.Count > 0 ? _refusals : [new OperatorException(ErrorIds.InvalidProposalRow, ErrorCategory.InvalidArgument, "There are no proposals to submit. Nothing was run.")];
-            Flow.Refuse(summary, Action, null, reason, reported: reported);
+            attempt.Refuse(summary, reported: reported);
             return;
         }
 
         var line = HostCommand.AdvisorSubmitPlanLine(Flow.Options);
         var planned = $"{line} ({_rows.Count} proposal(s): {string.Join("; ", _rows.Select((r, i) => $"{i + 1}: {r.Row.Describe()}"))})";
         var mainnet = Host.Catalog.Markets.Where(m => m.IsMainnet && _rows.Any(r => r.Row.Market == m.DisplayName)).Select(m => m.DisplayName).ToList();
-        if (Flow.Approve(Action, $"{_rows.Count} proposal(s)", reason, planned, [line], values: _rows.Select(r => r.Row.ToJsonLine()).ToList(), stakes: new Stakes(mainnet, [], string.Empty)) is not { } approval)
-        {
-            return;
-        }
-
-        if (Flow.BeginAttempt(new AuditRecord { Action = Action, Reason = reason, Approval = approval, Detail = planned }) is not { } attempt)
+        if (!Flow.Approve(attempt, $"{_rows.Count} proposal(s)", planned, [line], values: _rows.Select(r => r.Row.ToJsonLine()).ToList(), stakes: new Stakes(mainnet, [], string.Empty))
+            || !attempt.Intend(null, intent => intent.Detail = planned))
         {
             return;
         }
@@ -83,7 +79,7 @@ public sealed class ProposalSubmission
         try
         {
             var command = HostCommand.AdvisorSubmit(Flow.Options, file);
-            Report(command, Host.RunHost(command), reason, approval, attempt);
+            Report(command, Host.RunHost(command), attempt);
         }
         finally
         {
@@ -91,7 +87,7 @@ public sealed class ProposalSubmission
         }
     }
 
-    private void Report(HostCommand command, HostRunResult run, string reason, string approval, string attempt)
+    private void Report(HostCommand command, HostRunResult run, Attempt attempt)
     {
         AdvisorSubmitResult result;
         try
@@ -100,45 +96,38 @@ public sealed class ProposalSubmission
         }
         catch (HostCommandException failure)
         {
-            Flow.Record(new AuditRecord { Attempt = attempt, Action = Action, Reason = reason, Approval = approval, Argv = command.Argv, ExitCode = run.ExitCode, Outcome = AuditOutcome.Failed, ErrorId = failure.ErrorId, Detail = failure.Message });
-            Host.WriteError(failure.ToErrorRecord());
+            attempt.Fail(failure, record => (record.Argv, record.ExitCode) = (command.Argv, run.ExitCode));
             return;
         }
 
         var failures = result.Failures.Select(f => $"{Source(f.Line)}: {f.Error}").ToList();
-        var record = Flow.Record(new AuditRecord
-        {
-            Attempt = attempt,
-            Action = Action,
-            Key = string.Join(",", _rows.Select(r => r.Row.Param).Distinct()),
-            Market = string.Join(",", _rows.Select(r => r.Row.Market).Distinct()),
-            Reason = reason,
-            Approval = approval,
-            Argv = command.Argv,
-            ExitCode = run.ExitCode,
-            Outcome = result.Ok ? AuditOutcome.Succeeded : AuditOutcome.Failed,
-            ErrorId = result.Ok ? null : ErrorIds.AdvisorSubmitRejected,
-            Detail = result.Ok ? $"created {string.Join(", ", result.ProposalIds)}" : "nothing written: " + string.Join("; ", failures),
-            Result = HostResultReader.ReadObjectOrNull(run),
-        });
-        var submission = new AdvisorSubmission
-        {
-            Ok = result.Ok,
-            Created = result.Created,
-            Written = result.Written,
-            ProposalIds = result.ProposalIds,
-            Failures = failures,
-            ProposalsPath = result.ProposalsPath,
-            ExitCode = run.ExitCode,
-            Reason = reason,
-            Approval = approval,
-            AuditId = record?.Id,
-        };
-        Host.WriteObject(submission, AdvisorSubmission.TypeName);
-        if (!result.Ok)
-        {
-            Host.WriteError(new ErrorRecord(new InvalidOperationException($"The submit script wrote nothing (all-or-nothing): {string.Join("; ", failures)}"), ErrorIds.AdvisorSubmitRejected, ErrorCategory.InvalidData, submission));
-        }
+        attempt.End(
+            result.Ok ? AuditOutcome.Succeeded : AuditOutcome.Failed,
+            record =>
+            {
+                record.Key = string.Join(",", _rows.Select(r => r.Row.Param).Distinct());
+                record.Market = string.Join(",", _rows.Select(r => r.Row.Market).Distinct());
+                record.Argv = command.Argv;
+                record.ExitCode = run.ExitCode;
+                record.Detail = result.Ok ? $"created {string.Join(", ", result.ProposalIds)}" : "nothing written: " + string.Join("; ", failures);
+                record.Result = HostResultReader.ReadObjectOrNull(run);
+            },
+            auditId => new Output(
+                new AdvisorSubmission
+                {
+                    Ok = result.Ok,
+                    Created = result.Created,
+                    Written = result.Written,
+                    ProposalIds = result.ProposalIds,
+                    Failures = failures,
+                    ProposalsPath = result.ProposalsPath,
+                    ExitCode = run.ExitCode,
+                    Reason = attempt.Reason!,
+                    Approval = attempt.ApprovalText,
+                    AuditId = auditId,
+                },
+                AdvisorSubmission.TypeName),
+            result.Ok ? [] : [new OperatorException(ErrorIds.AdvisorSubmitRejected, ErrorCategory.InvalidData, $"The submit script wrote nothing (all-or-nothing): {string.Join("; ", failures)}")]);
     }
 
     private RefusalTally Tally()
@@ -209,7 +198,7 @@ public sealed class ProposalSubmission
         if (_rows.Count + _refusals.Count == MaxRows)
         {
             var limit = new OperatorException(ErrorIds.ProposalRowLimit, ErrorCategory.LimitsExceeded, $"Submit-MmAdvisorProposal takes at most {MaxRows} rows in one submission, and {where} is one more. Nothing was submitted. Split the rows into submissions of at most {MaxRows}.", where);
-            Flow.Refuse(limit, Action, null, null, terminating: true);
+            Flow.NewAttempt(Action, null, null).Refuse(limit, Halt.Command);
         }
 
         try

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Management.Automation;
 using System.Text.Json;
@@ -21,15 +22,16 @@ namespace MmOperator.Flow;
 /// The runbook's state-change flow, once for every cmdlet: validate (reason, market), show the Plan,
 /// get approval (prompt, -Confirm:$false, or a human's ticket in a restricted session), journal the
 /// intent (on disk before anything runs), run the allow-listed command, verify what the host's JSON
-/// cannot prove, journal how it ended, and report. Refusals and declines are journalled too, a
-/// command's refusals as one record; -WhatIf prints the Plan and records nothing. One instance per command run.
+/// cannot prove, journal how it ended, and report. Each target is one <see cref="Attempt"/>, which ends
+/// (and is journalled) once; refusals and declines are journalled too, a command's refusals as one
+/// record; -WhatIf prints the Plan and records nothing. One instance per command run.
 /// </summary>
 public sealed class RunbookFlow
 {
     private readonly Dictionary<string, string> _validReasons = new(StringComparer.Ordinal);
     private readonly HashSet<string> _usedTickets = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _tickets;
-    private readonly List<PlannedAction> _planned = [];
+    private readonly List<ApprovedAction> _planned = [];
     private readonly List<ApprovedAction> _approved = [];
     private (AuditRecord First, RefusalTally Tally)? _refusals;
 
@@ -59,6 +61,9 @@ public sealed class RunbookFlow
 
     /// <summary>-WhatIf, or a fleet's plan only: nothing runs, nothing is journalled.</summary>
     public bool IsWhatIf => Host.IsWhatIf || Fleet?.PlanOnly == true;
+
+    /// <summary>The status query of this command's host runs (shown with -Verbose).</summary>
+    public StatusQuery Status => new(Options, Host.Truth, Host.RunHost);
 
     /// <summary>A restricted session can pass -Confirm:$false itself, so there approval is a human's ticket, not a prompt.</summary>
     public bool IsRestricted => Host.LanguageMode != PSLanguageMode.FullLanguage;
@@ -123,55 +128,41 @@ public sealed class RunbookFlow
     /// <summary>Fails closed: nothing runs unless its record can be written.</summary>
     public void RequireJournal() => Require(_ => Host.Journal.EnsureWritable());
 
-    /// <summary>
-    /// Refuses one attempt: journals it (not under -WhatIf), then writes the refusal as an error, or
-    /// stops the command with it when <paramref name="terminating"/>.
-    /// </summary>
-    /// <param name="reported">The errors to write instead, when the journalled refusal sums up several (a submission's rows).</param>
-    public void Refuse(OperatorException refusal, string action, string? target, string? reason, string? key = null, bool terminating = false, IReadOnlyList<OperatorException>? reported = null)
-    {
-        ArgumentNullException.ThrowIfNull(refusal);
-        RecordRefusal(refusal, action, target, reason, key);
-        if (terminating)
-        {
-            RecordRefusals();
-            Host.ThrowTerminatingError(refusal.ToErrorRecord());
-        }
-
-        foreach (var error in reported ?? [refusal])
-        {
-            Host.WriteError(error.ToErrorRecord());
-        }
-    }
+    /// <summary>One attempt on one target: approved, run and ended through it (<see cref="Flow.Attempt"/>).</summary>
+    public Attempt NewAttempt(string action, string? target, string? reason, string? key = null) => new(this, action, target, reason, key);
 
     /// <summary>
     /// The reason, checked (it reaches the plan, the result and the journal as typed: masking it where
-    /// it equals a secret would answer guesses); null after the refusal.
+    /// it equals a secret would answer guesses); null after the attempt on <paramref name="target"/> is refused.
     /// </summary>
-    public string? ValidReason(string reason, string action, string? target, string? key = null)
+    public string? ValidReason(string reason, string action, string? target, string? key = null) => ValidReason(NewAttempt(action, target, reason, key));
+
+    /// <summary>The attempt's reason, checked and kept as its <see cref="Attempt.Reason"/>; null after the attempt is refused.</summary>
+    public string? ValidReason(Attempt attempt)
     {
-        ArgumentNullException.ThrowIfNull(reason);
+        ArgumentNullException.ThrowIfNull(attempt);
+        var reason = attempt.Reason ?? string.Empty;
         if (_validReasons.TryGetValue(reason, out var known))
         {
-            return known;
+            return attempt.Reason = known;
         }
 
         try
         {
-            return _validReasons[reason] = ReasonPolicy.Validate(reason, Host.Masker.Keys);
+            return attempt.Reason = _validReasons[reason] = ReasonPolicy.Validate(reason, Host.Masker.Keys);
         }
         catch (OperatorException refusal)
         {
-            Refuse(refusal, action, target, reason, key);
+            attempt.Refuse(refusal);
             return null;
         }
     }
 
-    /// <summary>The market's catalog entry, or null after the refusal.</summary>
+    /// <summary>The market's catalog entry, or null after the attempt on it is refused.</summary>
     public MarketEntry? Resolve(Market market, string action, string? reason, string? key = null)
     {
         ArgumentNullException.ThrowIfNull(market);
-        return TryResolve(Host.Catalog, market, refusal => Refuse(refusal, action, market.Input, reason, key));
+        return TryResolve(Host.Catalog, market, refusal => NewAttempt(action, market.Input, reason, key).Refuse(refusal));
     }
 
     /// <summary>The market's catalog entry, or null after handing the refusal to <paramref name="refuse"/>.</summary>
@@ -195,80 +186,98 @@ public sealed class RunbookFlow
         Host.WriteHostText(RunbookText.Plan(actionLine, reason, needsApproval, stakes?.Flags));
 
     /// <summary>
-    /// Plans and approves one state change; the one place the action a ticket binds is made. Returns
-    /// how it was approved, or null when it was not (refused because a value could only be shown
-    /// masked, declined, a request filed, or -WhatIf, which prints exactly the Plan). A prompt that
-    /// cannot be shown (-NonInteractive) stops the command: approval is required.
+    /// Plans and approves one state change; the one place the action a ticket binds is made. True once
+    /// the attempt is approved (<see cref="Attempt.Approval"/>); false when it ended instead (refused
+    /// because a value could only be shown masked, declined, a request filed) or under -WhatIf, which
+    /// prints exactly the Plan. A prompt that cannot be shown (-NonInteractive) stops the command: approval is required.
     /// </summary>
+    /// <param name="attempt">Its reason already checked (<see cref="ValidReason(Attempt)"/>).</param>
+    /// <param name="subject">What the Plan, the question and a ticket name (a market, "MM_X in .env.eth", "3 proposal(s)").</param>
     /// <param name="actionLine">The Plan's Action(s) line.</param>
     /// <param name="commands">The exact allow-listed command line(s) it runs; none for a direct file edit.</param>
     /// <param name="values">Every value the caller gave for it, exactly as it will be used.</param>
     /// <param name="stakes">Real money and risk changes, flagged in the Plan; a risk change also needs -Force, the name retyped, or a ticket.</param>
-    public string? Approve(string action, string target, string reason, string actionLine, IReadOnlyList<string> commands, string? key = null, IReadOnlyList<string>? values = null, Stakes? stakes = null)
+    public bool Approve(Attempt attempt, string subject, string actionLine, IReadOnlyList<string> commands, IReadOnlyList<string>? values = null, Stakes? stakes = null) =>
+        Approve(attempt, subject, [actionLine], commands, values, stakes);
+
+    /// <summary>Several actions asked as one question (a .env campaign), each on a numbered line of the Plan.</summary>
+    public bool Approve(Attempt attempt, string subject, IReadOnlyList<string> actionLines, IReadOnlyList<string> commands, IReadOnlyList<string>? values = null, Stakes? stakes = null)
     {
+        ArgumentNullException.ThrowIfNull(attempt);
         stakes ??= Stakes.None;
-        var subject = new BoundAction
+        var (action, reason) = (attempt.Action, attempt.Reason ?? throw new ArgumentException("An attempt's reason is checked before it is approved.", nameof(attempt)));
+        var bound = new BoundAction
         {
             Cmdlet = Host.CmdletName,
             Action = action,
-            Target = target,
-            Key = key,
+            Target = subject,
+            Key = attempt.Key,
             Values = values ?? [],
             Commands = commands,
             Reason = reason,
-            Plan = RunbookText.Plan(actionLine, reason, needsApproval: true, stakes.Flags),
+            Plan = RunbookText.Plan(actionLines, reason, needsApproval: true, stakes.Flags),
         };
-        if (subject.Unshowable(Host.Masker.Keys) is { } unshowable)
+        if (bound.Unshowable(Host.Masker.Keys) is { } unshowable)
         {
-            Refuse(unshowable, action, target, reason, key);
-            return null;
+            attempt.Refuse(unshowable);
+            return false;
         }
 
         // The Plan goes into the journal (the request's record, the intent): refused, not cut, when no record can hold it.
-        if (!AuditJournal.Fits(subject.Plan))
+        if (!AuditJournal.Fits(bound.Plan))
         {
-            Refuse(new OperatorException(ErrorIds.AuditRecordTooLarge, ErrorCategory.LimitsExceeded, $"The plan of {action} {target} is {System.Text.Encoding.UTF8.GetByteCount(subject.Plan) / 1024} KB, more than one audit journal record holds ({AuditJournal.MaxRecordBytes / 1024} KB with its other fields). Nothing was asked or run: longer text is refused, not cut. Give less at once (fewer rows, shorter values).", target), action, target, reason, key);
-            return null;
+            attempt.Refuse(new OperatorException(ErrorIds.AuditRecordTooLarge, ErrorCategory.LimitsExceeded, $"The plan of {action} {subject} is {System.Text.Encoding.UTF8.GetByteCount(bound.Plan) / 1024} KB, more than one audit journal record holds ({AuditJournal.MaxRecordBytes / 1024} KB with its other fields). Nothing was asked or run: longer text is refused, not cut. Give less at once (fewer rows, shorter values).", subject));
+            return false;
         }
 
         if (IsWhatIf)
         {
-            Host.WriteHostText(subject.Plan);
-            return null;
+            Host.WriteHostText(bound.Plan);
+            return false;
         }
 
         if (IsRestricted)
         {
             // The human who approves the flagged request gives the second confirmation: the re-run needs no -Force.
-            return ApproveWithTicket(subject, stakes);
+            return ApproveWithTicket(attempt, bound, stakes);
         }
 
         if (stakes.IsRisky && !Force && Host.DescribeApproval() != ApprovalMode.Prompted)
         {
-            Refuse(new OperatorException(ErrorIds.RiskChangeNeedsForce, ErrorCategory.PermissionDenied, $"{action} {target} is a risk change ({stakes.RiskSummary}), which -Confirm:$false alone does not approve. Nothing was changed. If it is intended, run it again with -Force as well; otherwise change the value by less than {RiskPolicy.Factor}x at a time.", target), action, target, reason, key);
-            return null;
+            attempt.Refuse(new OperatorException(ErrorIds.RiskChangeNeedsForce, ErrorCategory.PermissionDenied, $"{action} {subject} is a risk change ({stakes.RiskSummary}), which -Confirm:$false alone does not approve. Nothing was changed. If it is intended, run it again with -Force as well; otherwise change the value by less than {RiskPolicy.Factor}x at a time.", subject));
+            return false;
         }
 
-        if (!Ask(subject.Plan, $"Approve: {VisibleText.Of(action)} {VisibleText.Of(target)}?", action, target, reason, key))
+        if (!Ask(attempt, bound.Plan, $"Approve: {VisibleText.Of(action)} {VisibleText.Of(subject)}?", $"{action} {subject}"))
         {
-            return null;
+            return false;
         }
 
-        var approval = Host.DescribeApproval();
-        if (!stakes.IsRisky)
+        var approval = Approval.Given(Host.DescribeApproval(), Approver);
+        if (stakes.IsRisky)
         {
-            return approval;
+            if (!Force && !ConfirmRisk(attempt, subject, stakes))
+            {
+                return false;
+            }
+
+            approval = approval.Confirmed(Force ? ApprovalMode.WithForce : ApprovalMode.WithRetype);
         }
 
-        return Force ? approval + ApprovalMode.WithForce : ConfirmRisk(stakes, action, target, reason, key) ? approval + ApprovalMode.WithRetype : null;
+        attempt.Approve(approval);
+        return true;
     }
+
+    /// <summary>Who approves at this session: the account and the person behind it, as a decision records them.</summary>
+    internal string Approver => Host.Caller.Person(UserAccount.Current.Name);
 
     /// <summary>
     /// A person's second confirmation of a risk change: the market's name retyped, not one more Yes. Anything
     /// else (an empty line, the end of input) declines; a session that cannot ask stops with ApprovalRequired.
     /// </summary>
-    private bool ConfirmRisk(Stakes stakes, string action, string target, string reason, string? key)
+    private bool ConfirmRisk(Attempt attempt, string subject, Stakes stakes)
     {
+        var what = $"{attempt.Action} {subject}";
         string? typed;
         try
         {
@@ -276,7 +285,7 @@ public sealed class RunbookFlow
         }
         catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
-            RefuseUnaskable(noPrompt, $"{action} {target}", [(action, target)], reason, key, $"{action} {target} is a risk change and this session cannot ask a person to confirm it ({noPrompt.Message}). Nothing was changed. A script confirms it with -Force.");
+            RefuseUnaskable(noPrompt, what, [attempt], $"{what} is a risk change and this session cannot ask a person to confirm it ({noPrompt.Message}). Nothing was changed. A script confirms it with -Force.");
             return false; // not reached: the refusal ends the script
         }
 
@@ -285,17 +294,18 @@ public sealed class RunbookFlow
             return true;
         }
 
-        Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = $"risk change not confirmed: {stakes.ConfirmName} was not retyped" });
-        Host.WriteWarning($"Not confirmed: {action} {target} ({stakes.RiskSummary}) needs {stakes.ConfirmName} typed exactly. Nothing was changed.");
+        attempt.Decline($"risk change not confirmed: {stakes.ConfirmName} was not retyped", $"Not confirmed: {what} ({stakes.RiskSummary}) needs {stakes.ConfirmName} typed exactly. Nothing was changed.", warn: true);
         return false;
     }
 
     /// <summary>
-    /// ShouldProcess: the Plan first, the question last on its own line; a decline is journalled. A
+    /// ShouldProcess: the Plan first, the question last on its own line; a decline ends the attempt. A
     /// session that cannot ask stops the command with ApprovalRequired.
     /// </summary>
-    private bool Ask(string plan, string question, string action, string? target, string? reason, string? key = null)
+    /// <param name="what">The attempt as its refusal and decline name it ("stop ETH-USD").</param>
+    public bool Ask(Attempt attempt, string plan, string question, string what)
     {
+        ArgumentNullException.ThrowIfNull(attempt);
         ArgumentNullException.ThrowIfNull(plan);
         bool approved;
         try
@@ -304,14 +314,13 @@ public sealed class RunbookFlow
         }
         catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
-            RefuseUnaskable(noPrompt, $"{action} {target}", [(action, target)], reason, key);
+            RefuseUnaskable(noPrompt, what, [attempt]);
             return false;
         }
 
         if (!approved)
         {
-            Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = "not approved at the prompt" });
-            Host.WriteVerbose($"Not approved: {action} {target}. Nothing ran.");
+            attempt.Decline("not approved at the prompt", $"Not approved: {what}. Nothing ran.");
         }
 
         return approved;
@@ -320,30 +329,31 @@ public sealed class RunbookFlow
     public static bool IsUnaskable(Exception noPrompt) => noPrompt is PSInvalidOperationException or System.Management.Automation.Host.HostException;
 
     /// <summary>
-    /// No person can answer: every action asked about is journalled as refused, and the command stops
+    /// No person can answer: every attempt asked about is refused (journalled), and the command stops
     /// the script that ran it (pwsh -File exits 1): a script must not go on as if it had been approved.
     /// </summary>
     [DoesNotReturn]
-    public void RefuseUnaskable(Exception noPrompt, string what, List<(string Action, string? Target)> asked, string? reason, string? key = null, string? message = null)
+    public static void RefuseUnaskable(Exception noPrompt, string what, List<Attempt> asked, string? message = null)
     {
         var refusal = new OperatorException(ErrorIds.ApprovalRequired, ErrorCategory.PermissionDenied, message ?? $"{what} needs approval and this session cannot ask a person for it ({noPrompt.Message}). Nothing ran. Run it at a terminal, or approve explicitly with -Confirm:$false in a script.", asked.Count == 1 ? asked[0].Target : what, noPrompt);
-        foreach (var (action, target) in asked)
+        foreach (var attempt in asked.SkipLast(1))
         {
-            RecordRefusal(refusal, action, target, reason, key);
+            // One error for all: the last attempt's refusal ends the script.
+            attempt.Refuse(refusal, reported: []);
         }
 
-        RecordRefusals();
-        Host.ThrowScriptTerminatingError(refusal.ToErrorRecord());
+        asked[^1].Refuse(refusal, Halt.Script);
+        throw new UnreachableException();
     }
 
     /// <summary>
     /// Uses a ticket that binds exactly this action, once; without one, files an approval request for
     /// a human and runs nothing.
     /// </summary>
-    private string? ApproveWithTicket(BoundAction subject, Stakes stakes)
+    private bool ApproveWithTicket(Attempt attempt, BoundAction bound, Stakes stakes)
     {
-        var (action, target, reason, key) = (subject.Action, subject.Target, subject.Reason, subject.Key);
-        var binding = subject.Binding();
+        var what = $"{bound.Action} {bound.Target}";
+        var binding = bound.Binding();
         if (_tickets.Count > 0)
         {
             OperatorException? last = null;
@@ -351,9 +361,10 @@ public sealed class RunbookFlow
             {
                 try
                 {
-                    Host.Approvals.Consume(id, binding);
+                    var ticket = Host.Approvals.Consume(id, binding);
                     _usedTickets.Add(id);
-                    return $"Ticket {id}";
+                    attempt.Approve(Approval.OfTicket(ticket));
+                    return true;
                 }
                 catch (OperatorException rejected)
                 {
@@ -361,8 +372,8 @@ public sealed class RunbookFlow
                 }
             }
 
-            Refuse(last ?? new OperatorException(ErrorIds.ApprovalRejected, ErrorCategory.PermissionDenied, $"{action} {target}: every given approval was already used by this command. Nothing ran.", target), action, target, reason, key);
-            return null;
+            attempt.Refuse(last ?? new OperatorException(ErrorIds.ApprovalRejected, ErrorCategory.PermissionDenied, $"{what}: every given approval was already used by this command. Nothing ran.", bound.Target));
+            return false;
         }
 
         ApprovalRequest request;
@@ -370,14 +381,14 @@ public sealed class RunbookFlow
         {
             request = Host.Approvals.File(new ApprovalRequest
             {
-                Cmdlet = subject.Cmdlet,
-                Action = action,
-                Target = target,
-                Key = key,
-                Values = subject.Values,
-                Commands = subject.Commands,
-                Reason = reason,
-                Plan = subject.Plan,
+                Cmdlet = bound.Cmdlet,
+                Action = bound.Action,
+                Target = bound.Target,
+                Key = bound.Key,
+                Values = bound.Values,
+                Commands = bound.Commands,
+                Reason = bound.Reason,
+                Plan = bound.Plan,
                 Flags = stakes.Flags.ToList() is { Count: > 0 } flags ? flags : null,
                 Binding = binding,
                 Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Host.LanguageMode}{(Host.Caller.Via is { } via ? ", via " + via : string.Empty)})",
@@ -385,18 +396,17 @@ public sealed class RunbookFlow
         }
         catch (OperatorException limit)
         {
-            Refuse(limit, action, target, reason, key);
-            return null;
+            attempt.Refuse(limit);
+            return false;
         }
 
         var pending = new OperatorException(
             ErrorIds.ApprovalPending,
             ErrorCategory.PermissionDenied,
-            $"{action} {target} needs a human's approval in this restricted session{(stakes.IsRisky ? $" (flagged: {stakes.RiskSummary}; the human's approval is its second confirmation)" : string.Empty)}; nothing ran. Approval request {request.Id} is filed (expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC). Hand the id to a human, who runs in a normal session: Approve-MmApprovalRequest {request.Id}. Then re-run exactly the same command with -ApprovalId {request.Id}.",
+            $"{what} needs a human's approval in this restricted session{(stakes.IsRisky ? $" (flagged: {stakes.RiskSummary}; the human's approval is its second confirmation)" : string.Empty)}; nothing ran. Approval request {request.Id} is filed (expires {request.ExpiresAt:yyyy-MM-dd HH:mm:ss} UTC). Hand the id to a human, who runs in a normal session: Approve-MmApprovalRequest {request.Id}. Then re-run exactly the same command with -ApprovalId {request.Id}.",
             request.Id);
-        Record(new AuditRecord { Action = action, Market = target, Key = key, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.PendingApproval, ErrorId = ErrorIds.ApprovalPending, Detail = $"approval request {request.Id} filed: {subject.Plan}" });
-        Host.WriteError(pending.ToErrorRecord());
-        return null;
+        attempt.Pending(pending, $"approval request {request.Id} filed: {bound.Plan}");
+        return false;
     }
 
     /// <summary>
@@ -408,7 +418,7 @@ public sealed class RunbookFlow
     /// The record of how a change ended is kept whatever the host answered: an answer too long for a
     /// record is kept as its size and SHA-256 (the caller was shown it in full).
     /// </summary>
-    public AuditRecord? Record(AuditRecord record, bool throwIfUnavailable = false)
+    internal AuditRecord? Record(AuditRecord record, bool throwIfUnavailable = false)
     {
         ArgumentNullException.ThrowIfNull(record);
         Stamp(record);
@@ -451,14 +461,13 @@ public sealed class RunbookFlow
     /// <summary>Who and where: the caller's identity on a record, and the net for typed text.</summary>
     private void Stamp(AuditRecord record)
     {
-        record.Batch = BatchId;
         record.User = Environment.UserName;
         record.HostName = Environment.MachineName;
         record.ProcessId = Environment.ProcessId;
         record.LanguageMode = Host.LanguageMode.ToString();
-        record.Cmdlet = Host.CmdletName;
         record.Market = VisibleText.Quote(record.Market, AuditRecord.QuotedLength);
         record.Key = VisibleText.Quote(record.Key, AuditRecord.QuotedLength);
+        record.ApprovedBy = VisibleText.Of(record.ApprovedBy);
         record.PreviousValue = VisibleText.Of(record.PreviousValue);
         record.NewValue = VisibleText.Of(record.NewValue);
         record.NewStatus = VisibleText.Composed(record.NewStatus);
@@ -467,31 +476,10 @@ public sealed class RunbookFlow
     }
 
     /// <summary>
-    /// Writes the record of intent of an approved change, flushed to disk before any of it runs, and
-    /// returns its id: the records of how it ends name it as their Attempt. Null, after the refusal
-    /// (nothing may run), when the journal cannot take it: unwritable, a torn tail, or a record over the limit.
-    /// </summary>
-    public string? BeginAttempt(AuditRecord intent)
-    {
-        ArgumentNullException.ThrowIfNull(intent);
-        RecordRefusals();
-        intent.Outcome = AuditOutcome.Intended;
-        try
-        {
-            return Record(intent, throwIfUnavailable: true)!.Id;
-        }
-        catch (OperatorException unwritable)
-        {
-            Host.WriteError(unwritable.ToErrorRecord());
-            return null;
-        }
-    }
-
-    /// <summary>
     /// Refusals are journalled together: the first attempt's record, with how many of each error followed
     /// (not under -WhatIf). They are written by <see cref="RecordRefusals"/>.
     /// </summary>
-    private void RecordRefusal(OperatorException refusal, string action, string? target, string? reason, string? key)
+    internal void Tally(Attempt attempt, OperatorException refusal)
     {
         if (IsWhatIf)
         {
@@ -500,21 +488,11 @@ public sealed class RunbookFlow
 
         if (_refusals is { } waiting)
         {
-            waiting.Tally.Add(refusal, target);
+            waiting.Tally.Add(refusal, attempt.Target);
             return;
         }
 
-        _refusals = (new AuditRecord
-        {
-            Action = action,
-            Market = target,
-            Key = key,
-            Reason = reason,
-            Approval = ApprovalMode.None,
-            Outcome = AuditOutcome.Refused,
-            ErrorId = refusal.ErrorId,
-            Detail = refusal.Message,
-        }, new RefusalTally(refusal, target));
+        _refusals = (attempt.RecordOf(AuditOutcome.Refused, refusal, null), new RefusalTally(refusal, attempt.Target));
     }
 
     /// <summary>
@@ -572,26 +550,21 @@ public sealed class RunbookFlow
             return;
         }
 
+        var attempt = NewAttempt(action.Name(), entry.DisplayName, reason);
         if (entry.Problem is { } problem && action != MarketAction.Stop)
         {
             // Stopping stays possible: a bot started from such a file may be trading the wrong market.
-            Refuse(new OperatorException(ErrorIds.MarketFileMisread, ErrorCategory.InvalidData, $"{entry.EnvFileName} is not {action.PastTense()}: {problem}. Nothing was run; Stop-MmMarket {entry.Slug} still works.", entry.EnvFilePath), action.Name(), entry.DisplayName, reason);
+            attempt.Refuse(new OperatorException(ErrorIds.MarketFileMisread, ErrorCategory.InvalidData, $"{entry.EnvFileName} is not {action.PastTense()}: {problem}. Nothing was run; Stop-MmMarket {entry.Slug} still works.", entry.EnvFilePath));
             return;
         }
 
         if (action != MarketAction.Stop && OrphanRefusal(action, entry) is { } refusal)
         {
-            Refuse(refusal, action.Name(), entry.DisplayName, reason);
+            attempt.Refuse(refusal);
             return;
         }
 
-        _planned.Add(new PlannedAction(action, entry, MarketActions.Command(action, Options, entry), reason));
-    }
-
-    /// <summary>A market action validated and planned, not yet asked about.</summary>
-    private sealed record PlannedAction(MarketAction Action, MarketEntry Market, HostCommand Command, string Reason)
-    {
-        public ApprovedAction Approved(string approval) => new(Action, Market, Command, Reason, approval);
+        _planned.Add(new ApprovedAction(action, entry, MarketActions.Command(action, Options, entry), attempt));
     }
 
     /// <summary>
@@ -606,24 +579,28 @@ public sealed class RunbookFlow
         if (Fleet is not null)
         {
             // A fleet's approval is of the whole plan, as the person saw it.
-            if (Fleet.Approve(this, planned.Select(p => new FleetPlanItem(p.Action, p.Market, p.Command, p.Reason)).ToList()) is { } approved)
+            if (Fleet.Approve(this, planned) is { } approval)
             {
-                _approved.AddRange(planned.Select(p => p.Approved(approved)));
+                foreach (var action in planned)
+                {
+                    action.Attempt.Approve(approval);
+                    _approved.Add(action);
+                }
             }
 
             return;
         }
 
-        var batches = IsRestricted ? planned.Select(p => new[] { p }) : planned.GroupBy(p => p.Reason, StringComparer.Ordinal).Select(g => g.ToArray());
+        var batches = IsRestricted ? planned.Select(p => new[] { p }) : planned.GroupBy(p => p.Attempt.Reason, StringComparer.Ordinal).Select(g => g.ToArray());
         foreach (var batch in batches)
         {
             if (batch.Length > 1)
             {
                 AskBatch(batch);
             }
-            else if (Approve(batch[0].Action.Name(), batch[0].Market.DisplayName, batch[0].Reason, batch[0].Command.CommandLine, [batch[0].Command.CommandLine], stakes: Stakes.Of(batch[0].Market)) is { } approval)
+            else if (Approve(batch[0].Attempt, batch[0].Market.DisplayName, batch[0].Command.CommandLine, [batch[0].Command.CommandLine], stakes: Stakes.Of(batch[0].Market)))
             {
-                _approved.Add(batch[0].Approved(approval));
+                _approved.Add(batch[0]);
             }
         }
     }
@@ -633,9 +610,9 @@ public sealed class RunbookFlow
     /// was validated, so nothing in it needs masking); -WhatIf prints that Plan. Each market's approval or
     /// decline is journalled on its own.
     /// </summary>
-    private void AskBatch(IReadOnlyList<PlannedAction> batch)
+    private void AskBatch(ApprovedAction[] batch)
     {
-        var reason = batch[0].Reason;
+        var reason = batch[0].Attempt.Reason!;
         var mainnet = new Stakes(batch.Where(p => p.Market.IsMainnet).Select(p => p.Market.DisplayName).ToList(), [], string.Empty);
         var plan = RunbookText.Plan(batch.Select(p => p.Command.CommandLine).ToList(), reason, needsApproval: true, mainnet.Flags);
         if (IsWhatIf)
@@ -645,48 +622,47 @@ public sealed class RunbookFlow
         }
 
         var actions = batch.Select(p => p.Action).Distinct().ToList();
-        var what = actions.Count == 1 ? $"{actions[0].Name()} {batch.Count} markets" : $"{batch.Count} market actions";
+        var what = actions.Count == 1 ? $"{actions[0].Name()} {batch.Length} markets" : $"{batch.Length} market actions";
         var question = $"Approve: {what} ({string.Join(", ", batch.Select(p => VisibleText.Of(p.Market.DisplayName)))})?";
-        var approval = Host.DescribeApproval();
+        var mode = Host.DescribeApproval();
         List<bool> answers;
         try
         {
-            answers = approval == ApprovalMode.Prompted
+            answers = mode == ApprovalMode.Prompted
                 ? AskPerson(batch, $"{plan}\n\n{question}")
-                : Enumerable.Repeat(Host.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption), batch.Count).ToList();
+                : Enumerable.Repeat(Host.ShouldProcess(plan, $"{plan}\n\n{question}", ConfirmCaption), batch.Length).ToList();
         }
         catch (Exception noPrompt) when (IsUnaskable(noPrompt))
         {
-            RefuseUnaskable(noPrompt, what, batch.Select(p => (p.Action.Name(), (string?)p.Market.DisplayName)).ToList(), reason);
+            RefuseUnaskable(noPrompt, what, batch.Select(p => p.Attempt).ToList());
             return;
         }
 
+        var approval = Approval.Given(mode, Approver);
         var declined = answers.Count(a => !a);
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = 0; i < batch.Length; i++)
         {
-            var (action, market) = (batch[i].Action.Name(), batch[i].Market.DisplayName);
             if (answers[i])
             {
-                _approved.Add(batch[i].Approved(approval));
+                batch[i].Attempt.Approve(approval);
+                _approved.Add(batch[i]);
                 continue;
             }
 
-            var how = declined == batch.Count ? $"No to all {batch.Count}" : $"No to {i + 1} of {batch.Count}";
-            Record(new AuditRecord { Action = action, Market = market, Reason = reason, Approval = ApprovalMode.None, Outcome = AuditOutcome.Declined, Detail = $"not approved at the prompt ({how})" });
-            Host.WriteVerbose($"Not approved: {action} {market}. Nothing ran.");
+            var how = declined == batch.Length ? $"No to all {batch.Length}" : $"No to {i + 1} of {batch.Length}";
+            batch[i].Attempt.Decline($"not approved at the prompt ({how})", $"Not approved: {batch[i].Action.Name()} {batch[i].Market.DisplayName}. Nothing ran.");
         }
     }
-
     /// <summary>Yes to all, No (the default), or Per market: then one short question per market, "1 of 4: mmctl stop eth --json?".</summary>
-    private List<bool> AskPerson(IReadOnlyList<PlannedAction> batch, string query)
+    private List<bool> AskPerson(ApprovedAction[] batch, string query)
     {
         var choice = Host.Choose(ConfirmCaption, query, PromptChoice.Batch, PromptChoice.No);
         if (choice != PromptChoice.PerMarket)
         {
-            return Enumerable.Repeat(choice == 0, batch.Count).ToList();
+            return Enumerable.Repeat(choice == 0, batch.Length).ToList();
         }
 
-        return batch.Select((p, i) => Host.Choose(ConfirmCaption, $"{i + 1} of {batch.Count}: {p.Command.CommandLine}?", PromptChoice.YesNo, PromptChoice.No) == 0).ToList();
+        return batch.Select((p, i) => Host.Choose(ConfirmCaption, $"{i + 1} of {batch.Length}: {p.Command.CommandLine}?", PromptChoice.YesNo, PromptChoice.No) == 0).ToList();
     }
 
     /// <summary>
@@ -704,7 +680,7 @@ public sealed class RunbookFlow
         var name = $"{action.Name()} {entry.DisplayName}";
         try
         {
-            if (Host.Truth.Read(Host.RunHost(StatusCommand(entry))).FirstOrDefault(s => s.State == MarketState.Orphaned) is not { Pid: { } pid } orphaned)
+            if (Status.Read(entry).FirstOrDefault(s => s.State == MarketState.Orphaned) is not { Pid: { } pid } orphaned)
             {
                 return null;
             }
@@ -734,29 +710,14 @@ public sealed class RunbookFlow
     }
 
     /// <summary>
-    /// The run of an approved action once its intent is on disk; null, after the refusal, when the
+    /// The run of an approved action once its intent is on disk; null, after the error, when the
     /// journal cannot take it. The one exception is a person's stop, for safety: it runs, its records go
     /// to the system log, and a warning names the journal's problem.
     /// </summary>
     private MarketRun? Intend(ApprovedAction approved)
     {
-        var intent = new AuditRecord { Action = approved.Action.Name(), Market = approved.Market.DisplayName, Reason = approved.Reason, Approval = approved.Approval, Argv = approved.Command.Argv, Outcome = AuditOutcome.Intended };
         var run = new MarketRun(Host, approved);
-        try
-        {
-            run.Attempt = Record(intent, throwIfUnavailable: true)!.Id;
-        }
-        catch (OperatorException unwritable) when (approved.Action == MarketAction.Stop && IsPerson)
-        {
-            (run.Attempt, run.OutsideJournal) = (LogToSystem(intent, unwritable, "runs anyway, because a person asked for a stop"), true);
-        }
-        catch (OperatorException unwritable)
-        {
-            Host.WriteError(unwritable.ToErrorRecord());
-            return null;
-        }
-
-        return run;
+        return approved.Attempt.Intend(approved.Command.Argv, orSystemLog: approved.Action == MarketAction.Stop && IsPerson) ? run : null;
     }
 
     /// <summary>
@@ -764,7 +725,7 @@ public sealed class RunbookFlow
     /// logger (a host command like any other). A loud warning names the journal's problem, and says when
     /// the system log failed too. Returns the record's id.
     /// </summary>
-    private string LogToSystem(AuditRecord record, OperatorException journalProblem, string what)
+    internal string LogToSystem(AuditRecord record, OperatorException journalProblem, string what)
     {
         // Stamped (and its typed text escaped, once) by the Record that the journal refused.
         record.Id = AuditJournal.NewId(record.Time = DateTime.UtcNow);
@@ -778,40 +739,24 @@ public sealed class RunbookFlow
 
     private void JournalRun(MarketRun run)
     {
-        var (action, entry, command, reason, approval) = run.Approved;
         var meaning = run.Meaning;
-        var outcome = new AuditRecord
+        run.AuditId = run.Approved.Attempt.Journal(meaning.Outcome.ToAudit(), record =>
         {
-            Attempt = run.Attempt,
-            Action = action.Name(),
-            Market = entry.DisplayName,
-            Reason = reason,
-            Approval = approval,
-            Argv = command.Argv,
-            ExitCode = run.Run?.ExitCode,
-            Outcome = meaning.Outcome.ToAudit(),
-            ErrorId = meaning.ErrorId,
-            Detail = meaning.Detail,
-            Result = meaning.Output,
-            NewStatus = run.Status is null ? null : RunbookText.StatusFacts(run.Status),
-        };
-        try
-        {
-            // Only a run outside the journal throws here: its end goes to the system log, as its intent did.
-            run.AuditId = Record(outcome, throwIfUnavailable: run.OutsideJournal)?.Id;
-        }
-        catch (OperatorException unwritable)
-        {
-            run.AuditId = LogToSystem(outcome, unwritable, "has ended");
-        }
+            record.ExitCode = run.Run?.ExitCode;
+            record.ErrorId = meaning.ErrorId;
+            record.Detail = meaning.Detail;
+            record.Result = meaning.Output;
+            record.NewStatus = run.Status is null ? null : RunbookText.StatusFacts(run.Status);
+        });
     }
 
     private void Report(MarketRun run)
     {
-        var (action, entry, command, reason, approval) = run.Approved;
+        var (action, entry, command, attempt) = run.Approved;
         var meaning = run.Meaning;
         if (run.StatusFailure is { } unreadable)
         {
+            // Reading the status after the action failed, not the action: the attempt's own ending follows.
             Host.WriteError(new ErrorRecord(unreadable, ErrorIds.StatusRefreshFailed, unreadable.Category, unreadable.Target));
         }
 
@@ -825,167 +770,14 @@ public sealed class RunbookFlow
             Detail = meaning.Detail,
             Output = PsJson.ToPowerShell(meaning.Output),
             NewStatus = run.Status,
-            Reason = reason,
-            Approval = approval,
+            Reason = attempt.Reason!,
+            Approval = attempt.ApprovalText,
             AuditId = run.AuditId,
             DurationSec = Math.Round(run.Run?.Duration.TotalSeconds ?? 0, 3),
         };
-        Host.WriteObject(result, ActionResult.TypeName);
-        if (meaning.Outcome == ActionOutcome.Failed)
-        {
-            var category = meaning.ErrorId == ErrorIds.HostCommandTimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult;
-            Host.WriteError(new ErrorRecord(new InvalidOperationException($"{action.Name()} {entry.DisplayName} failed: {meaning.Detail}", run.Fault), meaning.ErrorId ?? ErrorIds.MarketActionFailed, category, result));
-        }
+        var category = meaning.ErrorId == ErrorIds.HostCommandTimedOut ? ErrorCategory.OperationTimeout : ErrorCategory.InvalidResult;
+        attempt.Tell(new Output(result, ActionResult.TypeName), meaning.Outcome == ActionOutcome.Failed
+            ? [new OperatorException(meaning.ErrorId ?? ErrorIds.MarketActionFailed, category, $"{action.Name()} {entry.DisplayName} failed: {meaning.Detail}", result, run.Fault)]
+            : []);
     }
-
-    /// <summary>
-    /// Status of every instance, or of each market: no approval, and its reason only appears in a
-    /// -WhatIf plan. A market that does not resolve is an error; nothing was attempted, so nothing is journalled.
-    /// </summary>
-    public void ReportStatuses(IReadOnlyList<Market>? markets, string reason)
-    {
-        if (ValidReason(reason, "status", null) is not { } valid)
-        {
-            return;
-        }
-
-        if (markets is not { Count: > 0 })
-        {
-            ReportStatus(null, valid);
-            return;
-        }
-
-        foreach (var market in markets)
-        {
-            if (TryResolve(Host.Catalog, market, refusal => Host.WriteError(refusal.ToErrorRecord())) is { } entry)
-            {
-                ReportStatus(entry, valid);
-            }
-        }
-    }
-
-    /// <summary>
-    /// A playbook step by step over all markets, so a recovery shows every status before any start
-    /// is asked; each step's approvals are all asked before its actions run side by side. Every step
-    /// reports <see cref="ActionResult"/> objects, status steps too, so a run gives one kind of object.
-    /// </summary>
-    public void RunPlaybook(Playbook playbook, IReadOnlyList<Market> markets, string reason, int throttleLimit = ParallelMarketRuns.DefaultThrottleLimit)
-    {
-        ArgumentNullException.ThrowIfNull(playbook);
-        ArgumentNullException.ThrowIfNull(markets);
-        var first = playbook.Steps[0].Action;
-        if (ValidReason(reason, first, null) is not { } valid)
-        {
-            return;
-        }
-
-        var entries = markets.Select(m => Resolve(m, first, valid)).OfType<MarketEntry>().DistinctBy(m => m.Slug).ToList();
-        foreach (var step in playbook.Steps)
-        {
-            Host.WriteVerbose($"Playbook {playbook.Name}: {step.Description}");
-            if (step.Action == "status")
-            {
-                if (markets.Count == 0)
-                {
-                    ReportStatusStep(null, valid);
-                }
-
-                entries.ForEach(m => ReportStatusStep(m, valid));
-                continue;
-            }
-
-            var action = Enum.Parse<MarketAction>(step.Action, ignoreCase: true);
-            entries.ForEach(m => Approve(action, m, valid));
-            RunApproved(throttleLimit);
-        }
-    }
-
-    /// <summary>A playbook's status step as action results: one per instance mmctl reports, or one saying it reports none.</summary>
-    private void ReportStatusStep(MarketEntry? market, string reason)
-    {
-        var command = StatusCommand(market);
-        if (IsWhatIf)
-        {
-            WritePlan(command.CommandLine, reason, needsApproval: false, Stakes.Of(market));
-            return;
-        }
-
-        var run = Host.RunHost(command);
-        IReadOnlyList<MarketStatus> statuses;
-        try
-        {
-            statuses = Host.Truth.Read(run);
-        }
-        catch (HostCommandException failure)
-        {
-            var failed = StatusResult(run, market?.DisplayName ?? "all", ActionOutcome.Failed, failure.Message, null, reason);
-            Host.WriteObject(failed, ActionResult.TypeName);
-            Host.WriteError(new ErrorRecord(failure, failure.ErrorId, failure.Category, failed));
-            return;
-        }
-
-        if (statuses.Count == 0)
-        {
-            Host.WriteObject(StatusResult(run, "all", ActionOutcome.Succeeded, "mmctl lists no instance: no bot is running or has a pid file", null, reason), ActionResult.TypeName);
-        }
-
-        foreach (var status in statuses)
-        {
-            Host.WriteObject(StatusResult(run, status.Market, ActionOutcome.Succeeded, RunbookText.StateFacts(status), status, reason), ActionResult.TypeName);
-        }
-    }
-
-    private static ActionResult StatusResult(HostRunResult run, string market, ActionOutcome outcome, string detail, MarketStatus? status, string reason) => new()
-    {
-        Action = "status",
-        Market = market,
-        Command = run.Command.CommandLine,
-        ExitCode = run.ExitCode,
-        Outcome = outcome,
-        Detail = detail,
-        NewStatus = status,
-        Reason = reason,
-        Approval = ApprovalMode.NotRequired,
-        DurationSec = Math.Round(run.Duration.TotalSeconds, 3),
-    };
-
-    /// <summary>mmctl status of one market, or of every instance; null (after an error) when it gave no usable answer.</summary>
-    public IReadOnlyList<MarketStatus>? RefreshStatus(MarketEntry? market)
-    {
-        try
-        {
-            return Host.Truth.Read(Host.RunHost(StatusCommand(market)));
-        }
-        catch (HostCommandException failure)
-        {
-            Host.WriteError(new ErrorRecord(failure, ErrorIds.StatusRefreshFailed, failure.Category, failure.Target));
-            return null;
-        }
-    }
-
-    /// <summary>A read-only status step: no approval, and under -WhatIf only its Plan.</summary>
-    public void ReportStatus(MarketEntry? market, string reason)
-    {
-        var command = StatusCommand(market);
-        if (IsWhatIf)
-        {
-            WritePlan(command.CommandLine, reason, needsApproval: false, Stakes.Of(market));
-            return;
-        }
-
-        try
-        {
-            foreach (var status in Host.Truth.Read(Host.RunHost(command)))
-            {
-                Host.WriteObject(status, MarketStatus.TypeName);
-            }
-        }
-        catch (HostCommandException failure)
-        {
-            Host.WriteError(failure.ToErrorRecord());
-        }
-    }
-
-    private HostCommand StatusCommand(MarketEntry? market) =>
-        market is null ? HostCommand.MmctlStatus(Options) : HostCommand.MmctlStatus(Options, market);
 }

@@ -199,7 +199,7 @@ public sealed record OperatorOptions
         }
         catch (OperatorException malformed)
         {
-            throw new OperatorException(ErrorIds.InvalidOptionValue, System.Management.Automation.ErrorCategory.InvalidArgument, $"{setting}: {malformed.Message}", malformed.Target);
+            throw new OperatorException(ErrorIds.InvalidOptionValue, System.Management.Automation.ErrorCategory.InvalidArgument, $"{setting} names '{Reporting.VisibleText.Quote(malformed.Target as string, 300)}', which is not a fleet host: each is [user@]host[:port], as New-PSSession -HostName takes it (alice@10.1.0.2:22). The fleet was not changed.", malformed.Target);
         }
     }
 

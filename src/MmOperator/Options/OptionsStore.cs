@@ -1,6 +1,7 @@
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using MmOperator.Errors;
+using MmOperator.Security;
 
 namespace MmOperator.Options;
 

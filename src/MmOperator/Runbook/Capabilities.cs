@@ -35,6 +35,8 @@ public static class Capabilities
         new("advisor_list_pending", true, "Get-MmAdvisorProposal", true, "mm_advisor_apply.py --list-pending --json"),
         new("advisor_approve", true, "Approve-MmAdvisorProposal", true, "mm_advisor_apply.py --proposal-id <id> --approve --json; protected_key refused first"),
         new("advisor_warren_auto", true, "Invoke-MmAdvisorAutoApply", true, "mm_advisor_apply.py --mode warren-auto --approve --json; refused whole if any eligible proposal is protected"),
+        new("env_history", true, "Get-MmEnvHistory", false, "every change of a key: the journal and the host's config_changelog.jsonl; secrets masked"),
+        new("env_undo", true, "Undo-MmEnvParam", true, "puts back a key's value before a change, a campaign (-Batch) or a time, as an edit"),
     ];
 
     public static Capability? Find(string name) => Actions.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));

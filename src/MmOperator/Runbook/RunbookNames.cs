@@ -1,30 +1,38 @@
 using System.Collections;
 using System.Management.Automation.Language;
 using System.Management.Automation;
+using MmOperator.Errors;
 using MmOperator.Reporting;
 using MmOperator.Security;
 
 namespace MmOperator.Runbook;
 
 /// <summary>
-/// Accepts only a name of a runbook table (any case), the way ValidateSet would, but from the table
-/// itself so no list is written twice. PowerShellStandard 5.1 has no IValidateSetValuesGenerator; a
-/// ValidationMetadataException is what ValidateSet throws, so the refusal keeps its stable id
-/// ParameterArgumentValidationError.
+/// A runbook table's names (any case is accepted), written once: the cmdlet that takes one checks it
+/// with <see cref="Refusal"/> (not at binding, so the refusal is journalled) and completes it from the
+/// same list. PowerShellStandard 5.1 has no IValidateSetValuesGenerator.
 /// </summary>
-public abstract class ValidateRunbookNameAttribute : ValidateEnumeratedArgumentsAttribute
+public abstract class RunbookNameTable
 {
+    /// <summary>ValidateSet's id for a value outside a parameter's set: the refusal keeps it.</summary>
+    public const string ErrorId = "ParameterArgumentValidationError";
+
     /// <summary>The accepted names, in the table's order.</summary>
     public abstract IReadOnlyList<string> ValidValues { get; }
 
-    protected override void ValidateElement(object element)
+    /// <summary>
+    /// Why <paramref name="text"/> is not one of the names, in ValidateSet's words, its target the name as
+    /// shown (printable and masked, like every refusal of caller input); null when it is one.
+    /// </summary>
+    public OperatorException? Refusal(string? text)
     {
-        // Shown as typed but printable and masked, like every refusal of caller input.
-        var text = (element as PSObject)?.BaseObject as string ?? element as string;
-        if (text is null || !ValidValues.Contains(text, StringComparer.OrdinalIgnoreCase))
+        if (text is not null && ValidValues.Contains(text, StringComparer.OrdinalIgnoreCase))
         {
-            throw new ValidationMetadataException($"The argument \"{SecretMasker.HideAssignments(VisibleText.QuoteName(text ?? element?.ToString() ?? string.Empty, ValidValues.Max(v => v.Length)))}\" does not belong to the set \"{string.Join(",", ValidValues)}\". Supply an argument that is in the set and then try the command again.");
+            return null;
         }
+
+        var shown = SecretMasker.HideAssignments(VisibleText.QuoteName(text ?? string.Empty, ValidValues.Max(v => v.Length)));
+        return new OperatorException(ErrorId, ErrorCategory.InvalidData, $"The argument \"{shown}\" does not belong to the set \"{string.Join(",", ValidValues)}\". Supply an argument that is in the set and then try the command again.", shown);
     }
 }
 
@@ -42,27 +50,25 @@ public abstract class NameListCompleter : IArgumentCompleter
     }
 }
 
-/// <summary>Tab completion of a runbook table's names, from the same list the validation uses.</summary>
-public abstract class RunbookNameCompleter<TValidate> : NameListCompleter
-    where TValidate : ValidateRunbookNameAttribute, new()
+/// <summary>Tab completion of a runbook table's names, from the same list the check uses.</summary>
+public abstract class RunbookNameCompleter<TTable> : NameListCompleter
+    where TTable : RunbookNameTable, new()
 {
-    protected override IEnumerable<string> Names => new TValidate().ValidValues;
+    protected override IEnumerable<string> Names => new TTable().ValidValues;
 }
 
 /// <summary>An action of the runbook's mmctl vocabulary (<see cref="Capabilities.Actions"/>).</summary>
-[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-public sealed class ValidateActionNameAttribute : ValidateRunbookNameAttribute
+public sealed class ActionNames : RunbookNameTable
 {
     public override IReadOnlyList<string> ValidValues { get; } = Capabilities.Actions.Select(c => c.Name).ToList();
 }
 
-public sealed class ActionNameCompleter : RunbookNameCompleter<ValidateActionNameAttribute>;
+public sealed class ActionNameCompleter : RunbookNameCompleter<ActionNames>;
 
 /// <summary>A playbook of the runbook (<see cref="Playbooks.All"/>).</summary>
-[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-public sealed class ValidatePlaybookNameAttribute : ValidateRunbookNameAttribute
+public sealed class PlaybookNames : RunbookNameTable
 {
     public override IReadOnlyList<string> ValidValues { get; } = Playbooks.All.Select(p => p.Name).ToList();
 }
 
-public sealed class PlaybookNameCompleter : RunbookNameCompleter<ValidatePlaybookNameAttribute>;
+public sealed class PlaybookNameCompleter : RunbookNameCompleter<PlaybookNames>;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using MmOperator.IO;
 
 namespace MmOperator.Security;
 
@@ -83,6 +84,13 @@ public sealed partial class KeyRules
         ArgumentNullException.ThrowIfNull(repoProtected);
         _protected = RunbookKeys.Concat(repoProtected).SelectMany(Forms).ToHashSet(StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// The repo's rule: the runbook's keys and its mm_config/policy/protected_keys.json, read alone (for
+    /// masking too): a broken bounds.json must not change what is hidden.
+    /// </summary>
+    public static KeyRules Load(string repoPath) =>
+        new(PolicyFile.Read(repoPath, "protected_keys.json", e => e.EnumerateArray().Select(k => k.GetString() ?? throw new FormatException("a key is null")).ToList(), []));
 
     /// <summary>The runbook's rule alone, for text that belongs to no repo (what the caller typed).</summary>
     public static KeyRules Runbook { get; } = new([]);

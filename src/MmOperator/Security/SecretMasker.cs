@@ -63,7 +63,7 @@ public sealed partial class SecretMasker
         KeyRules? keys;
         try
         {
-            keys = RepoPolicy.LoadKeyRules(files.RepoPath);
+            keys = KeyRules.Load(files.RepoPath);
         }
         catch (OperatorException)
         {

@@ -9,7 +9,7 @@ namespace MmOperator.Status;
 
 /// <summary>
 /// Reads the parts of a <see cref="Health"/> summary one by one, read only and starting no process but
-/// the caller's one status listing: a part that fails is reported through the callback and left
+/// the caller's status listing (<see cref="StatusQuery.Overview"/>): a part that fails is reported through the callback and left
 /// unknown, and the others are still read. Pending proposals come from the advisor's files by the apply
 /// script's own rule (the runbook puts running the script's listing under approval).
 /// </summary>

@@ -1,12 +1,11 @@
 using System.Globalization;
-using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
 
 namespace MmOperator.Status;
 
 /// <summary>
-/// The one status query of every view and check: mmctl's answer, corrected by the process table.
+/// How <see cref="StatusQuery"/> corrects mmctl's answer by the process table.
 /// mmctl knows only its pid files and asks only whether a pid exists, so it calls a zombie (a bot that
 /// died and was never reaped) running, and forgets a bot whose stop failed (it removes the pid file
 /// anyway). Here a running market whose pid has exited is Crashed, and a market with a live bot mmctl
@@ -35,25 +34,20 @@ public sealed class ProcessTruth
 
     public OrphanStore Store { get; }
 
-    /// <summary>The instances of a <c>mmctl status [&lt;m&gt;] --json</c> run as they truly are; a listing of all adds the orphaned markets it leaves out.</summary>
-    public IReadOnlyList<MarketStatus> Read(HostRunResult run) => ReadReport(run).Instances;
-
-    /// <summary>Every market of the catalog with its true state, from a <c>mmctl status --json</c> run.</summary>
-    public IReadOnlyList<MarketStatus> Overview(HostRunResult run) => MarketOverview.Build(ReadReport(run), Catalog);
-
-    public StatusReport ReadReport(HostRunResult run)
+    /// <summary>mmctl's instances as they truly are (only <see cref="StatusQuery"/> reads mmctl's answer and asks this).</summary>
+    public StatusReport Correct(StatusReport report)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        var report = StatusReader.ReadReport(run, Catalog);
+        ArgumentNullException.ThrowIfNull(report);
         var live = LiveBots();
-        var statuses = report.Instances.Select(s => WithSettingsAge(Correct(s, live))).ToList();
-        if (run.Command.Market is null)
-        {
-            var listed = statuses.Select(s => s.Slug).ToHashSet(StringComparer.Ordinal);
-            statuses.AddRange(live.Where(b => !listed.Contains(b.Market)).GroupBy(b => b.Market).Select(g => Unlisted(g.Key, g.ToList(), report.GeneratedAt)));
-        }
+        return report with { Instances = report.Instances.Select(s => WithSettingsAge(Correct(s, live))).ToList() };
+    }
 
-        return new StatusReport(report.GeneratedAt, statuses);
+    /// <summary>The markets of live bots that a listing leaves out: mmctl removed their pid files (a failed stop), so it lists them no more.</summary>
+    public IReadOnlyList<string> Unlisted(StatusReport listing)
+    {
+        ArgumentNullException.ThrowIfNull(listing);
+        var listed = listing.Instances.Select(s => s.Slug).ToHashSet(StringComparer.Ordinal);
+        return LiveBots().Select(b => b.Market).Where(m => !listed.Contains(m)).Distinct().ToList();
     }
 
     /// <summary>Whether any live bot of the market runs (tracked by mmctl or not): only then is mmctl asked before a start.</summary>
@@ -144,21 +138,22 @@ public sealed class ProcessTruth
     /// <summary>How far a start time read from /proc may be off (its clock ticks and the boot time are in hundredths).</summary>
     private static readonly TimeSpan StartTimeTolerance = TimeSpan.FromMilliseconds(50);
 
-    private MarketStatus Unlisted(string slug, IReadOnlyList<LiveBot> orphans, DateTime generatedAt)
+    /// <summary>
+    /// A live bot's market that a listing leaves out and the catalog no longer has (its file is gone or
+    /// not a market file now): mmctl cannot be asked about it by name, so it is made from the process table.
+    /// </summary>
+    public MarketStatus OrphanWithoutFile(string slug, DateTime generatedAt)
     {
-        var entry = Catalog.FindBySlug(slug);
+        var orphans = LiveBots().Where(b => b.Market == slug).ToList();
         return new MarketStatus
         {
-            Market = entry?.DisplayName ?? slug,
+            Market = slug,
             Slug = slug,
-            EnvFile = entry?.EnvFilePath,
             State = MarketState.Orphaned,
             Pid = orphans[0].Pid,
             ControllerId = StatusReader.ControllerIdOf(slug),
             GeneratedAt = generatedAt,
             Note = OrphanNote(orphans),
-            Environment = entry?.Environment,
-            Problem = entry?.Problem,
         };
     }
 

@@ -1,6 +1,6 @@
 using MmOperator.Approvals;
 using MmOperator.Errors;
-using MmOperator.Reporting;
+using MmOperator.Runbook;
 using MmOperator.Security;
 
 namespace MmOperator.Tests.Approvals;

@@ -25,7 +25,7 @@ public sealed class CompleterTests : IDisposable
     private IEnumerable<string> Keys(string? market, bool editableOnly, string word = "")
     {
         var files = RepoEnvFiles.Read(_repo.Path);
-        return EnvKeyCompleter.Complete(files, MarketCatalog.Load(files), market, RepoPolicy.LoadKeyRules(_repo.Path), editableOnly, word).Select(c => c.Text);
+        return EnvKeyCompleter.Complete(files, MarketCatalog.Load(files), market, KeyRules.Load(_repo.Path), editableOnly, word).Select(c => c.Text);
     }
 
     [Fact]

@@ -92,11 +92,14 @@ public sealed class FakeRun(RemoteAnswer answer, bool finished = true, bool runs
 
     public event EventHandler<PSObject>? Output;
 
-    public event EventHandler<ProgressRecord>? Progress;
-
     public RemoteAnswer Answer() => answer;
 
-    public void RequestStop() => StopRequested = true;
+    /// <summary>As a host does when asked to stop: what was under way ends, and the call with it.</summary>
+    public void RequestStop()
+    {
+        StopRequested = true;
+        _finished.Set();
+    }
 
     public void Release()
     {
@@ -105,7 +108,6 @@ public sealed class FakeRun(RemoteAnswer answer, bool finished = true, bool runs
             Output?.Invoke(this, item);
         }
 
-        Progress?.Invoke(this, new ProgressRecord(1, "fake", "done"));
         _finished.Set();
     }
 

@@ -91,6 +91,16 @@ public sealed class FleetApprovalTests : IDisposable
         Assert.Equal(ErrorIds.FleetPlanChanged, Assert.Single(_host.Errors).FullyQualifiedErrorId);
     }
 
+    [Fact]
+    public void A_playbooks_plan_lists_what_needs_approval_and_its_status_step_shows_nothing_yet()
+    {
+        PlaybookRun.Run(new RunbookFlow(_host) { Fleet = Source(planOnly: true) }, MmOperator.Runbook.Playbooks.Find("RecoveryAfterIncident")!, EthAndBtc, Reason);
+
+        Assert.Empty(_host.HostText);
+        var plan = Assert.IsType<FleetPlan>(Assert.Single(_host.Output));
+        Assert.Equal([$"{_host.Options.MmctlPath} start eth --json", $"{_host.Options.MmctlPath} start btc --json"], plan.Commands);
+    }
+
     [Theory]
     [InlineData(true, false, true)]
     [InlineData(false, true, true)]
@@ -164,6 +174,9 @@ public sealed class FleetChangeTests : IDisposable
         var record = Assert.Single(_host.Journalled);
         Assert.Equal((AuditOutcome.Intended, ApprovalMode.Prompted, "a@10.1.0.2, b@10.1.1.2"), (record.Outcome, record.Approval, record.Market));
         Assert.Contains($"a@10.1.0.2 plan sha256:{new string('a', 64)} (2 commands); b@10.1.1.2 plan sha256:{new string('b', 64)} (1 command)", record.Detail, StringComparison.Ordinal);
+        // One bar per host, each saying how far its plan is.
+        Assert.Equal(["a@10.1.0.2: 2 command(s)", "b@10.1.1.2: 1 command(s)"], _host.Progress.Select(p => p.Activity).Distinct().Order());
+        Assert.Contains(_host.Progress, p => p.Activity.StartsWith("a@", StringComparison.Ordinal) && p.StatusDescription.StartsWith("1 of 2 done; last  ETH-USD: Succeeded", StringComparison.Ordinal) && p.PercentComplete == 50);
         Assert.Equal(2, _host.Progress.Count(p => p.RecordType == ProgressRecordType.Completed));
     }
 
@@ -225,5 +238,50 @@ public sealed class FleetChangeTests : IDisposable
 
         Assert.True(_host.EndedScript, stopped.Message);
         Assert.Empty(Ran);
+    }
+
+    [Fact]
+    public void Ctrl_C_stops_the_waiting_asks_each_host_to_stop_and_waits_for_them_to_say_so()
+    {
+        _host.Choices.Enqueue(0);
+        var runs = new List<FakeRun>();
+        foreach (var name in new[] { "a@10.1.0.2", "b@10.1.1.2" })
+        {
+            var plan = _fleet.Hosts[name];
+            _fleet.Hosts[name] = call =>
+            {
+                if (call.Parameters.ContainsKey("FleetPlanOnly"))
+                {
+                    return plan(call);
+                }
+
+                // The person presses Ctrl+C while the hosts run their plans.
+                var run = new FakeRun(new([], [], null), finished: false);
+                runs.Add(run);
+                _host.CtrlC.Cancel();
+                return run;
+            };
+        }
+
+        Assert.Throws<PipelineStoppedException>(() => Stop("a@10.1.0.2", "b@10.1.1.2"));
+
+        Assert.Equal(2, runs.Count);
+        Assert.All(runs, r => Assert.True(r.StopRequested));
+        Assert.Contains("Ctrl+C: each host was asked to stop", Assert.Single(_host.HostWarnings), StringComparison.Ordinal);
+        Assert.Equal(1, _fleet.Closed);
+    }
+
+    [Fact]
+    public void A_host_whose_connection_broke_after_its_plan_is_its_error_and_the_others_run()
+    {
+        _host.Choices.Enqueue(0);
+        var plan = _fleet.Hosts["a@10.1.0.2"];
+        _fleet.Hosts["a@10.1.0.2"] = call => call.Parameters.ContainsKey("FleetPlanOnly") ? plan(call) : throw new InvalidOperationException("The runspace state is Broken");
+
+        Stop("a@10.1.0.2", "b@10.1.1.2");
+
+        var error = Assert.Single(_host.Errors);
+        Assert.Equal((ErrorIds.FleetHostFailed, "a@10.1.0.2"), (error.FullyQualifiedErrorId, error.TargetObject));
+        Assert.Equal(["b@10.1.1.2"], _host.Output.Cast<PSObject>().Select(o => (string)o.Properties["PSComputerName"].Value));
     }
 }

@@ -75,7 +75,7 @@ public class FleetReadTests
         var fleet = new FakeFleet();
         var unknown = new ErrorRecord(new InvalidOperationException("Market 'nope' has no market file"), "UnknownMarket,MmOperator.Commands.GetMmStatusCommand", ErrorCategory.ObjectNotFound, "nope");
         var missing = new ErrorRecord(new InvalidOperationException("The specified module 'MmOperator' was not loaded"), "Modules_ModuleNotFound,Microsoft.PowerShell.Commands.ImportModuleCommand", ErrorCategory.ResourceUnavailable, "MmOperator");
-        fleet.Hosts["a@10.1.0.2"] = _ => new FakeRun(new([Market("ETH-USD", "Running")], [unknown], null));
+        fleet.Hosts["a@10.1.0.2"] = _ => new FakeRun(new([Market("ETH-USD", "Running")], [unknown], null) { Warnings = ["ETH-USD is named more than once"] });
         fleet.Hosts["b@10.1.1.2"] = _ => new FakeRun(new([], [], missing));
 
         new FleetRead(host).Ask(fleet, Hosts("a@10.1.0.2", "b@10.1.1.2"), FleetCall.Of("Get-MmStatus", ("Market", EthAndNope)), p => p);
@@ -85,6 +85,7 @@ public class FleetReadTests
         Assert.StartsWith("a@10.1.0.2: Market 'nope'", host.Errors[0].Exception.Message, StringComparison.Ordinal);
         Assert.Contains("(Modules_ModuleNotFound): The specified module 'MmOperator' was not loaded", host.Errors[1].Exception.Message, StringComparison.Ordinal);
         Assert.Equal(EthAndNope, fleet.Asked[0].Call.Parameters["Market"]);
+        Assert.Equal("a@10.1.0.2: ETH-USD is named more than once", Assert.Single(host.Warnings));
     }
 
     [Theory]

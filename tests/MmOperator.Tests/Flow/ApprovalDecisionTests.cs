@@ -5,8 +5,8 @@ using MmOperator.Errors;
 using MmOperator.Flow;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Reporting;
+using MmOperator.Security;
 
 namespace MmOperator.Tests.Flow;
 
@@ -28,13 +28,46 @@ public sealed class ApprovalDecisionTests : IDisposable
     }
 
     [Fact]
-    public void A_restricted_session_cannot_decide()
+    public void A_restricted_session_cannot_decide_and_the_refusal_is_journalled_once()
     {
         _host.LanguageMode = PSLanguageMode.ConstrainedLanguage;
+        var flow = new RunbookFlow(_host);
 
-        var stopped = Assert.Throws<FlowTerminatedException>(() => new ApprovalDecision(new RunbookFlow(_host), grants: true).Prepare());
+        var stopped = Assert.Throws<FlowTerminatedException>(() => new ApprovalDecision(flow, grants: true).Prepare("let me"));
+        flow.RecordRefusals();
 
         Assert.Equal(ErrorIds.FullLanguageRequired, stopped.Record.FullyQualifiedErrorId);
+        var record = Assert.Single(_host.Journalled);
+        Assert.Equal(("approval_grant", AuditOutcome.Refused, ErrorIds.FullLanguageRequired, "let me"), (record.Action, record.Outcome, record.ErrorId, record.Reason));
+    }
+
+    [Fact]
+    public void The_agents_identity_cannot_decide_and_the_refusal_is_journalled_once()
+    {
+        _host.Caller = new AgentSession(name => name == AgentSession.MarkerVariable ? "ssh" : null, new Dictionary<string, string>());
+        _host.CmdletName = "Deny-MmApprovalRequest";
+        var flow = new RunbookFlow(_host);
+
+        var stopped = Assert.Throws<FlowTerminatedException>(() => new ApprovalDecision(flow, grants: false).Prepare("mine"));
+        flow.RecordRefusals();
+
+        Assert.Equal(ErrorIds.AgentDecisionRefused, stopped.Record.FullyQualifiedErrorId);
+        var record = Assert.Single(_host.Journalled);
+        Assert.Equal(("Deny-MmApprovalRequest", "approval_deny", AuditOutcome.Refused, ErrorIds.AgentDecisionRefused), (record.Cmdlet, record.Action, record.Outcome, record.ErrorId));
+    }
+
+    [Fact]
+    public void A_declined_decision_is_journalled_and_changes_nothing()
+    {
+        var id = FileRequest();
+        var before = _host.Journalled.Count;
+        _host.Answer = () => false;
+
+        new ApprovalDecision(new RunbookFlow(_host), grants: true).Decide([id], "reviewed");
+
+        var record = Assert.Single(_host.Journalled.Skip(before));
+        Assert.Equal(("approval_grant", AuditOutcome.Declined, "ETH-USD", ApprovalMode.None), (record.Action, record.Outcome, record.Market, record.Approval));
+        Assert.Equal(ApprovalState.Pending, Assert.Single(_host.Approvals.List()).State);
     }
 
     [Fact]
@@ -48,6 +81,8 @@ public sealed class ApprovalDecisionTests : IDisposable
         Assert.Equal(ApprovalState.Approved, Assert.IsType<ApprovalRequest>(Assert.Single(_host.Output)).State);
         var record = _host.Journalled[^1];
         Assert.Equal(("approval_grant", AuditOutcome.Succeeded), (record.Action, record.Outcome));
+        Assert.Equal((ApprovalMode.ConfirmFalse, MmOperator.Host.UserAccount.Current.Name), (record.Approval, record.ApprovedBy));
+        Assert.InRange(record.ApprovedAt!.Value, record.Time.AddMinutes(-1), record.Time);
     }
 
     [Fact]

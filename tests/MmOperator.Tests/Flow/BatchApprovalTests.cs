@@ -140,9 +140,36 @@ public sealed class BatchApprovalTests : IDisposable
     {
         _host.Choices.Enqueue(0);
 
-        new RunbookFlow(_host).RunPlaybook(MmOperator.Runbook.Playbooks.Find("Sev1SafetyBreach")!, [Market.Parse("eth"), Market.Parse("btc")], Reason);
+        PlaybookRun.Run(new RunbookFlow(_host), MmOperator.Runbook.Playbooks.Find("Sev1SafetyBreach")!, [Market.Parse("eth"), Market.Parse("btc")], Reason);
 
         Assert.StartsWith($"Plan:\n- Action(s):\n  1. {Stop("eth")}\n  2. {Stop("btc")}\n", Assert.Single(_host.Questions).Query, StringComparison.Ordinal);
         Assert.Equal(["btc", "eth"], Stopped);
+    }
+
+    [Fact]
+    public void A_person_who_answers_Yes_to_all_by_its_label_runs_every_market()
+    {
+        _host.Person("Yes to all");
+
+        StopFour();
+
+        Assert.Equal(["btc", "doge", "eth", "sol"], Stopped);
+        Assert.Equal(0, _host.Unanswered);
+        Assert.All(_host.Ended, r => Assert.Equal((AuditOutcome.Succeeded, ApprovalMode.Prompted), (r.Outcome, r.Approval)));
+    }
+
+    [Fact]
+    public void Input_that_ends_between_the_per_market_questions_ends_the_script_and_runs_nothing()
+    {
+        _host.Person("Per market", "Yes", FakeFlowHost.EndOfInput);
+
+        var stopped = Assert.Throws<FlowTerminatedException>(StopFour);
+
+        Assert.Equal(ErrorIds.ApprovalRequired, stopped.Record.FullyQualifiedErrorId);
+        Assert.True(_host.EndedScript);
+        Assert.Empty(_host.Ran);
+        Assert.Empty(_host.Errors);
+        Assert.Equal((AuditOutcome.Refused, ErrorIds.ApprovalRequired), (Assert.Single(_host.Ended).Outcome, _host.Ended[0].ErrorId));
+        Assert.Contains("4 attempts of this command were", _host.Ended[0].Detail, StringComparison.Ordinal);
     }
 }

@@ -2,12 +2,14 @@ using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Management.Automation;
 using MmOperator.Approvals;
+using MmOperator.Commands;
 using MmOperator.Audit;
 using MmOperator.Flow;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
 using MmOperator.Markets;
 using MmOperator.Options;
+using MmOperator.Sandbox;
 using MmOperator.Security;
 using MmOperator.Status;
 using MmOperator.Tests.Support;
@@ -30,19 +32,145 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     /// <param name="moreMarkets">Slugs of further market files beside .env.eth.</param>
     public FakeFlowHost(params string[] moreMarkets)
-    {
-        _dir.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\nMM_SPREAD_MULTIPLIER=1.5\n");
-        foreach (var slug in moreMarkets)
+        : this(dir =>
         {
-            _dir.Write($".env.{slug}", $"MM_MARKET_NAME={slug.ToUpperInvariant()}-USD\n");
-        }
+            dir.Write(".env.eth", "MM_MARKET_NAME=ETH-USD\nMM_SPREAD_MULTIPLIER=1.5\n");
+            foreach (var slug in moreMarkets)
+            {
+                dir.Write($".env.{slug}", $"MM_MARKET_NAME={slug.ToUpperInvariant()}-USD\n");
+            }
 
-        var mmctl = _dir.Write("bin/mmctl", "#!/bin/sh\n");
-        File.SetUnixFileMode(mmctl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        _dir.WritePolicyFixtures();
-        _options = new OperatorOptions { MmctlPath = mmctl, RepoPath = _dir.Path, AuditLogPath = Path.Combine(_dir.Path, "state", "audit.jsonl") };
-        Catalog = MarketCatalog.Load(_dir.Path);
+            var mmctl = dir.Write("bin/mmctl", "#!/bin/sh\n");
+            File.SetUnixFileMode(mmctl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            dir.WritePolicyFixtures();
+            return new OperatorOptions { MmctlPath = mmctl, RepoPath = dir.Path, AuditLogPath = Path.Combine(dir.Path, "state", "audit.jsonl") };
+        })
+    {
+    }
+
+    private FakeFlowHost(Func<TempDir, OperatorOptions> layOut)
+    {
+        _options = layOut(_dir);
+        Catalog = MarketCatalog.Load(_options.RepoPath);
         Journal = new AuditJournal(_options.AuditLogPath);
+    }
+
+    /// <summary>
+    /// A host laid out by New-MmSandbox (its .env files with their fake credentials, policy, mmctl and the
+    /// advisor scripts), whose commands really run there, with the environment a person's session gives
+    /// them plus <see cref="SandboxHooks"/>, and whose answers are masked by the repo's secrets as a session masks them.
+    /// </summary>
+    public static FakeFlowHost OnSandbox(params string[] markets)
+    {
+        var host = new FakeFlowHost(dir =>
+        {
+            var sandbox = SandboxBuilder.Create(Path.Combine(dir.Path, "host"), markets.Length > 0 ? markets : ["eth"], TestPaths.Python);
+            return new OperatorOptions { MmctlPath = sandbox.MmctlPath, RepoPath = sandbox.RepoPath, AuditLogPath = sandbox.AuditLogPath };
+        });
+        host.Masker = SecretMasker.ForRepo(host.RepoPath);
+        host.Run = host.RunOnSandbox;
+        return host;
+    }
+
+    /// <summary>The sandbox stand-ins' fault hooks for the next runs (MM_SANDBOX_FAULT, MM_SANDBOX_FAULT_ON).</summary>
+    public Dictionary<string, string> SandboxHooks { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The stand-ins answer their sub-command <paramref name="on"/> (status, list-pending, approve, submit...) with <paramref name="fault"/> (see sandbox_host/common.py).</summary>
+    public void Fault(string fault, string on) => (SandboxHooks["MM_SANDBOX_FAULT"], SandboxHooks["MM_SANDBOX_FAULT_ON"]) = (fault, on);
+
+    /// <summary>
+    /// How a host command fails, and the error each is: not JSON, a JSON error (exit 0: the host's tools
+    /// report errors so), an unexpected exit code, an expected one with no answer, an error quoting a secret.
+    /// </summary>
+    public static TheoryData<string, string> HostFaults { get; } = new()
+    {
+        { "garbage", MmOperator.Errors.ErrorIds.HostOutputInvalid },
+        { "error-json", MmOperator.Errors.ErrorIds.HostReportedError },
+        { "exit:3", MmOperator.Errors.ErrorIds.HostCommandFailed },
+        { "exit:1", MmOperator.Errors.ErrorIds.HostOutputInvalid },
+        { "leak", MmOperator.Errors.ErrorIds.HostReportedError },
+    };
+
+    private HostRunResult RunOnSandbox(HostCommand command) =>
+        HostRunner.RunAsync(command, HostEnvironment.Build(UserAccount.Current, Options.PassEnv, SandboxHooks), Options.Timeout, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>The sandbox's root (bin/, Code/MM, state/, sandbox/), or the plain repo.</summary>
+    public string Root => _dir.Path;
+
+    /// <summary>
+    /// Every file under <see cref="Root"/> but the journal (and its lock), with a digest of its bytes: a
+    /// refusal, a decline and -WhatIf change none of them. The journal is read as records.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Files() =>
+        Directory.EnumerateFiles(_dir.Path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Where(path => !path.StartsWith(_options.AuditLogPath, StringComparison.Ordinal))
+            .ToDictionary(path => path, path => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path))), StringComparer.Ordinal);
+
+    /// <summary>No process ran (none asked for, none the sandbox logged) and no byte of any file but the journal changed since <paramref name="before"/>.</summary>
+    public void AssertNothingRanOrChanged(IReadOnlyDictionary<string, string> before)
+    {
+        Xunit.Assert.Empty(Ran);
+        Xunit.Assert.Empty(Invocations);
+        Xunit.Assert.Equal(before.OrderBy(f => f.Key), Files().OrderBy(f => f.Key));
+    }
+
+    /// <summary>Runs <paramref name="change"/> just before each command of <paramref name="shape"/>: what happens on the host meanwhile.</summary>
+    public void BeforeRunning(HostCommandShape shape, Action change)
+    {
+        var run = Run;
+        Run = command =>
+        {
+            if (command.Shape == shape)
+            {
+                change();
+            }
+
+            return run(command);
+        };
+    }
+
+    /// <summary>Approves each prompt once <paramref name="meanwhile"/> happened: what changes on the host while the person reads the Plan.</summary>
+    public void ApprovesAfter(Action meanwhile) => Answer = () =>
+    {
+        meanwhile();
+        return true;
+    };
+
+    /// <summary>A write to the journal cut short (a torn tail): it takes no record from then on.</summary>
+    public void TearJournal()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_options.AuditLogPath)!);
+        File.AppendAllText(_options.AuditLogPath, "{\"torn\":");
+    }
+
+    /// <summary>A value of the repo's shared .env (a sandbox's fake credentials).</summary>
+    public string SecretOf(string key) =>
+        File.ReadAllLines(Path.Combine(RepoPath, ".env")).Select(line => line.Split('=', 2)).First(pair => pair[0] == key)[1];
+
+    /// <summary>
+    /// Every text the command showed or kept: its output objects (as JSON), errors with their targets,
+    /// warnings, host text, prompts, and the journal's and the approval requests' files as written.
+    /// </summary>
+    public string Everything()
+    {
+        var kept = new[] { Options.AuditLogPath }.Concat(Directory.Exists(Options.ApprovalStorePath) ? Directory.GetFiles(Options.ApprovalStorePath) : [])
+            .Where(File.Exists).Select(File.ReadAllText);
+        return string.Join(
+            "\n",
+            Output.Select(o => System.Text.Json.JsonSerializer.Serialize(o, o.GetType()))
+                .Concat(Errors.Select(e => $"{e.Exception.Message} {e.TargetObject}"))
+                .Concat(Warnings).Concat(HostWarnings).Concat(HostText).Concat(Prompts).Concat(LinePrompts)
+                .Concat(kept));
+    }
+
+    /// <summary>The stand-ins' invocation log: one line per process the sandbox ran.</summary>
+    public IReadOnlyList<string> Invocations
+    {
+        get
+        {
+            var log = Path.Combine(_dir.Path, "host", "sandbox", "invocations.jsonl");
+            return File.Exists(log) ? File.ReadAllLines(log) : [];
+        }
     }
 
     private OperatorOptions _options;
@@ -120,19 +248,62 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public CancellationToken Stopping => CtrlC.Token;
 
-    public string RepoPath => _dir.Path;
+    public string RepoPath => _options.RepoPath;
 
     public IReadOnlyList<AuditRecord> Journalled => File.Exists(Options.AuditLogPath) ? Journal.Read().ToList() : [];
 
     /// <summary>The journal without the records of intent: how each attempt ended.</summary>
     public IReadOnlyList<AuditRecord> Ended => Journalled.Where(r => r.Outcome != AuditOutcome.Intended).ToList();
 
+    /// <summary>How each attempt ended, as tests compare it: action, market, key, outcome and error id.</summary>
+    public List<(string Action, string? Market, string? Key, AuditOutcome Outcome, string? ErrorId)> EndedAs =>
+        Ended.Select(r => (r.Action, r.Market, r.Key, r.Outcome, r.ErrorId)).ToList();
+
+    /// <summary>The ids of the errors written, in order.</summary>
+    public List<string> WrittenErrorIds => Errors.Select(e => e.FullyQualifiedErrorId).ToList();
+
     /// <summary>Each prompt's text as a person reads it: the Plan, then the question.</summary>
     public bool ShouldProcess(string plan, string query, string caption)
     {
         Prompts.Add(query);
-        return Answer();
+        return _person ? Choose(caption, query, PromptChoice.YesNo, PromptChoice.No) == 0 : Answer();
     }
+
+    private bool _person;
+
+    /// <summary>
+    /// A person at the terminal (<see cref="ApprovalMode.Prompted"/>), who answers as <see cref="CmdletHost"/>
+    /// asks: ShouldProcess becomes the Yes/No question. Each answer in order picks a choice by its label
+    /// ("Yes", "No", "Yes to all", "Per market"), or is the line typed at a line prompt (a risk change's
+    /// retyped market); <see cref="EndOfInput"/> is the input ending there. A question with no answer left fails the test.
+    /// </summary>
+    public void Person(params string?[] answers)
+    {
+        (_person, Approval) = (true, ApprovalMode.Prompted);
+        foreach (var answer in answers)
+        {
+            _said.Enqueue(answer);
+        }
+    }
+
+    /// <summary>An answer of <see cref="Person"/>: the input ends (Choose throws as the console host does; ReadLine gives null).</summary>
+    public const string? EndOfInput = null;
+
+    private readonly Queue<string?> _said = new();
+
+    /// <summary>The answers of <see cref="Person"/> not given yet.</summary>
+    public int Unanswered => _said.Count;
+
+    /// <summary>The session's input is a pipe or a file, as the real host refuses it: no question is put to anyone.</summary>
+    public void NotATerminal() =>
+        NoPerson = new System.Management.Automation.Host.HostException("its input is redirected from a pipe or a file, so an answer would come from there, not from a person");
+
+    /// <summary>The agent's restricted endpoint: approval only by a human's ticket.</summary>
+    public void Restricted() => LanguageMode = PSLanguageMode.ConstrainedLanguage;
+
+    /// <summary>A human approves every pending request in a person's session; their ids, to pass as -ApprovalId.</summary>
+    public IReadOnlyList<string> HumanApprovesAll() =>
+        Approvals.List().Where(r => r.State == ApprovalState.Pending).Select(r => Approvals.Decide(r.Id, approve: true, "human").Id).ToList();
 
     /// <summary>How ShouldProcess approves: -Confirm:$false unless a test asks a person (Prompted).</summary>
     public string Approval { get; set; } = ApprovalMode.ConfirmFalse;
@@ -146,8 +317,13 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public string? ReadLine(string prompt)
     {
+        if (NoPerson is { } noPerson)
+        {
+            throw noPerson;
+        }
+
         LinePrompts.Add(prompt);
-        return Typed();
+        return _said.Count > 0 ? _said.Dequeue() : Typed();
     }
 
     /// <summary>The person's answers to Choose, in order (an index into its choices); a test that asks more fails.</summary>
@@ -166,8 +342,16 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
             throw noPerson;
         }
 
+        var labels = choices.Select(c => c.Label.Replace("&", string.Empty, StringComparison.Ordinal)).ToList();
         Questions.Add((query, choices.Select(c => c.Label).ToList()));
-        return Choices.Dequeue();
+        if (_said.Count == 0)
+        {
+            return Choices.Dequeue();
+        }
+
+        var answer = _said.Dequeue() ?? throw new System.Management.Automation.Host.HostException("the input ended before an answer was given");
+        var picked = labels.IndexOf(answer);
+        return picked >= 0 ? picked : throw new InvalidOperationException($"'{answer}' is none of the choices {string.Join(", ", labels)} of: {query}");
     }
 
     /// <summary>Set when the flow ended the script as well as the command (<see cref="IFlowHost.ThrowScriptTerminatingError"/>).</summary>
@@ -182,6 +366,7 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
 
     public List<ProgressRecord> Progress { get; } = [];
 
+    /// <summary>As a session's runs: what the host printed comes back masked by <see cref="Masker"/>.</summary>
     public HostRunResult RunHost(HostCommand command)
     {
         lock (Ran)
@@ -189,7 +374,8 @@ public sealed class FakeFlowHost : IFlowHost, IDisposable
             Ran.Add(command);
         }
 
-        return Run(command);
+        var run = Run(command);
+        return run with { StdOut = Masker.ApplyToOutput(run.StdOut), StdErr = Masker.Apply(run.StdErr) };
     }
 
     /// <summary>On the caller's thread: a market's own run thread, which is what the flow uses it from.</summary>

@@ -159,10 +159,12 @@ public sealed class JournalFirstTests : IDisposable
     {
         var flow = new RunbookFlow(_host);
 
-        var approval = flow.Approve(AuditActions.AdvisorSubmit, "2000 proposal(s)", Reason, new string('x', AuditJournal.MaxRecordBytes), []);
+        var attempt = flow.NewAttempt(AuditActions.AdvisorSubmit, null, Reason);
+        var approved = flow.Approve(attempt, "2000 proposal(s)", new string('x', AuditJournal.MaxRecordBytes), []);
         flow.RecordRefusals();
 
-        Assert.Null(approval);
+        Assert.False(approved);
+        Assert.Equal(AuditOutcome.Refused, attempt.Outcome);
         Assert.Empty(_host.Prompts);
         Assert.Equal(ErrorIds.AuditRecordTooLarge, Assert.Single(_host.Errors).FullyQualifiedErrorId);
         Assert.Contains("refused, not cut", _host.Errors[0].Exception.Message, StringComparison.Ordinal);

@@ -290,7 +290,7 @@ public sealed class RunbookFlowTests : IDisposable
     {
         _host.IsWhatIf = true;
 
-        new RunbookFlow(_host).RunPlaybook(Playbooks.Find("RecoveryAfterIncident")!, [Market.Parse("eth")], Reason);
+        PlaybookRun.Run(new RunbookFlow(_host), Playbooks.Find("RecoveryAfterIncident")!, [Market.Parse("eth")], Reason);
 
         Assert.Equal(["Need approval: NO", "Need approval: YES"], _host.HostText.Select(t => t.Split('\n')[^1]));
         Assert.Contains(" status eth --json", _host.HostText[0], StringComparison.Ordinal);
@@ -304,7 +304,7 @@ public sealed class RunbookFlowTests : IDisposable
     {
         _host.Run = command => FakeFlowHost.Answered(command, Status("running", 4242));
 
-        new RunbookFlow(_host).ReportStatuses([Market.Parse("doge"), Market.Parse("eth")], Reason);
+        new StatusReports(new RunbookFlow(_host)).ReportStatuses([Market.Parse("doge"), Market.Parse("eth")], Reason);
 
         Assert.Equal(ErrorIds.UnknownMarket, Assert.Single(_host.Errors).FullyQualifiedErrorId);
         Assert.Equal(MarketState.Running, Assert.IsType<MarketStatus>(Assert.Single(_host.Output)).State);

@@ -1,5 +1,6 @@
 using MmOperator.Host;
 using MmOperator.Options;
+using MmOperator.Security;
 using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Host;

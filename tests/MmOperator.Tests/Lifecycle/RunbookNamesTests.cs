@@ -19,7 +19,7 @@ public sealed partial class RunbookNamesTests
     [GeneratedRegex(", | or ")]
     private static partial Regex ListSeparator();
 
-    private static IReadOnlyList<string> Table(string which) => which == "actions" ? new ValidateActionNameAttribute().ValidValues : new ValidatePlaybookNameAttribute().ValidValues;
+    private static IReadOnlyList<string> Table(string which) => which == "actions" ? new ActionNames().ValidValues : new PlaybookNames().ValidValues;
 
     [Theory]
     [MemberData(nameof(DocumentedLists))]
@@ -63,7 +63,7 @@ public sealed partial class RunbookNamesTests
     private static PowerShell Shell()
     {
         var state = InitialSessionState.CreateDefault2();
-        state.ImportPSModule(typeof(ValidateActionNameAttribute).Assembly.Location);
+        state.ImportPSModule(typeof(ActionNames).Assembly.Location);
         return PowerShell.Create(state);
     }
 }

@@ -60,6 +60,30 @@ public sealed class InProcessSessionTests : IDisposable
         Assert.Equal("InvalidMarketFormat,MmOperator.Commands.GetMmStatusCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
     }
+
+    [Fact]
+    public void A_fleet_approval_given_in_a_local_session_is_refused_journalled_and_runs_nothing()
+    {
+        var refused = Invoke("try { Stop-MmMarket eth -Reason 'SEV1' -FleetApproval @{ User = 'alice'; Console = 'ws1'; Time = '2026-12-04T18:00:00Z'; Mode = 'Prompted'; PlanHash = ('a' * 64) } -ErrorAction Stop } catch { $_.FullyQualifiedErrorId }");
+
+        Assert.Equal("FleetApprovalRefused,MmOperator.Commands.StopMmMarketCommand", refused.Single().ToString());
+        var journal = Invoke("Get-MmAuditLog -Action Stop-MmMarket");
+        Assert.Equal("FleetApprovalRefused", journal.Single().Properties["ErrorId"].Value);
+        Assert.Empty(Invoke("Get-MmAuditLog -Action stop"));
+    }
+
+    [Theory]
+    [InlineData("Get-MmMarket -HostName 'a b'", "InvalidFleetHost,MmOperator.Commands.GetMmMarketCommand")]
+    [InlineData("Get-MmHealth -Fleet", "FleetRequired,MmOperator.Commands.GetMmHealthCommand")]
+    [InlineData("Stop-MmMarket eth -Reason 'SEV1' -HostName '-oProxyCommand=sh'", "InvalidFleetHost,MmOperator.Commands.StopMmMarketCommand")]
+    [InlineData("$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'; Get-MmStatus -HostName 'alice@10.1.0.2'", "FullLanguageRequired,MmOperator.Commands.GetMmStatusCommand")]
+    public void A_fleet_command_that_cannot_go_out_stops_before_anything_connects(string command, string errorId)
+    {
+        Invoke($"{command} -ErrorAction SilentlyContinue");
+
+        Assert.Equal(errorId, Assert.Single(_shell.Streams.Error).FullyQualifiedErrorId);
+        Assert.Empty(Invoke("Get-PSSession"));
+    }
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -1,5 +1,6 @@
 using MmOperator.Errors;
 using MmOperator.Options;
+using MmOperator.Security;
 using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Options;

@@ -39,6 +39,9 @@ public sealed class ProcessTruthTests : IDisposable
         string.Empty,
         TimeSpan.Zero);
 
+    /// <summary>The status query over a fake mmctl that gives <paramref name="run"/>, as asked about its market (or all).</summary>
+    private static IReadOnlyList<MarketStatus> Read(ProcessTruth truth, HostRunResult run) => new StatusQuery(Options, truth, _ => run).Read(run.Command.Market);
+
     private static HostRunResult All(string instances = "") => new(
         HostCommand.MmctlStatus(Options), HostRunStatus.Completed, 0, $$"""{"generated_at": "2026-12-04T15:00:00Z", "instances": [{{instances}}]}""", string.Empty, TimeSpan.Zero);
 
@@ -47,7 +50,7 @@ public sealed class ProcessTruthTests : IDisposable
     {
         _proc.AddBot(100, 5000, "/repo/.env.eth", state: 'Z');
 
-        var status = Assert.Single(Truth.Read(Eth("running", 100)));
+        var status = Assert.Single(Read(Truth, Eth("running", 100)));
 
         Assert.Equal((MarketState.Crashed, 100, true), (status.State, status.Pid, status.StalePidFile));
         Assert.Contains("zombie", status.Note, StringComparison.Ordinal);
@@ -62,7 +65,7 @@ public sealed class ProcessTruthTests : IDisposable
 
         var asked = Eth("running", 100) with { Command = HostCommand.MmctlStatus(Options, catalog.FindBySlug("eth")!) };
 
-        var status = Assert.Single(new ProcessTruth(catalog, _proc.Table, Store).Read(asked));
+        var status = Assert.Single(Read(new ProcessTruth(catalog, _proc.Table, Store), asked));
 
         Assert.Equal((MarketState.Crashed, "a byte-order mark hides MM_MARKET_NAME"), (status.State, status.Problem));
     }
@@ -72,7 +75,7 @@ public sealed class ProcessTruthTests : IDisposable
     {
         _proc.AddBot(100, 5000, "/repo/.env.eth");
 
-        var status = Assert.Single(Truth.Read(Eth("running", 100)));
+        var status = Assert.Single(Read(Truth, Eth("running", 100)));
 
         Assert.Equal((MarketState.Running, 100, null), (status.State, status.Pid, status.Note));
     }
@@ -90,12 +93,12 @@ public sealed class ProcessTruthTests : IDisposable
         var truth = new ProcessTruth(catalog, _proc.Table, Store);
         File.SetLastWriteTimeUtc(eth, DateTime.UtcNow.AddSeconds(-20));
 
-        var before = Assert.Single(truth.Read(run));
+        var before = Assert.Single(Read(truth, run));
         File.SetLastWriteTimeUtc(eth, DateTime.UtcNow.AddSeconds(-5));
-        var after = Assert.Single(truth.Read(run));
+        var after = Assert.Single(Read(truth, run));
         File.SetLastWriteTimeUtc(eth, DateTime.UtcNow.AddSeconds(-20));
         File.WriteAllText(Path.Combine(repo, ".env"), "MM_LOG_LEVEL=INFO\n");
-        var shared = Assert.Single(truth.Read(run));
+        var shared = Assert.Single(Read(truth, run));
 
         Assert.Equal((false, null, "mainnet"), (before.SettingsChanged, before.Note, before.Environment));
         Assert.Equal((MarketState.Running, true), (after.State, after.SettingsChanged));
@@ -110,7 +113,7 @@ public sealed class ProcessTruthTests : IDisposable
         _proc.Add(100, 5000, argv: ["python", "-m", "market_maker"]); // its environment is unreadable: only the record finds it
         Truth.Remember(Catalog.FindBySlug("eth")!, 100, MarketAction.Stop);
 
-        var status = Assert.Single(Truth.Read(Eth("stopped", null)));
+        var status = Assert.Single(Read(Truth, Eth("stopped", null)));
 
         Assert.Equal((MarketState.Orphaned, 100, false), (status.State, status.Pid, status.StalePidFile));
         Assert.Contains("left by a failed stop", status.Note, StringComparison.Ordinal);
@@ -125,22 +128,34 @@ public sealed class ProcessTruthTests : IDisposable
         Truth.Remember(Catalog.FindBySlug("eth")!, 100, MarketAction.Stop);
         _proc.Add(100, 8000); // the bot ended; its pid went to a new process
 
-        Assert.Equal(MarketState.Stopped, Assert.Single(Truth.Read(Eth("stopped", null))).State);
+        Assert.Equal(MarketState.Stopped, Assert.Single(Read(Truth, Eth("stopped", null))).State);
         Assert.False(Truth.HasLiveBot(Catalog.FindBySlug("eth")!));
     }
 
     [Fact]
-    public void A_bot_found_in_the_process_table_that_mmctl_does_not_list_is_Orphaned_in_every_listing()
+    public void A_bot_found_in_the_process_table_that_mmctl_does_not_list_is_Orphaned_in_every_listing_as_its_market_reads_alone()
     {
         _proc.AddBot(100, 5000, "/repo/.env.eth");
+        _proc.AddBot(200, 5200, "/repo/.env.sol"); // its file is gone: mmctl cannot be asked about it by name
         _proc.AddBot(300, 5300, "/elsewhere/.env.btc");
+        var asked = new List<HostCommand>();
+        var query = new StatusQuery(Options, Truth, command =>
+        {
+            asked.Add(command);
+            return command.Market is null ? All() : Eth("stopped", null);
+        });
 
-        var listed = Assert.Single(Truth.Read(All()));
-        var overview = Truth.Overview(All()).ToDictionary(s => s.Slug);
+        var listed = query.Read(null).ToDictionary(s => s.Slug);
+        var alone = query.One(Catalog.FindBySlug("eth")!);
+        var overview = query.Overview().ToDictionary(s => s.Slug);
 
-        Assert.Equal(("ETH-USD", MarketState.Orphaned, 100, "env_eth"), (listed.Market, listed.State, listed.Pid, listed.ControllerId));
-        Assert.Contains("found in the process table", listed.Note, StringComparison.Ordinal);
+        Assert.Equal(("ETH-USD", MarketState.Orphaned, 100, "env_eth"), (listed["eth"].Market, listed["eth"].State, listed["eth"].Pid, listed["eth"].ControllerId));
+        Assert.Contains("found in the process table", listed["eth"].Note, StringComparison.Ordinal);
+        Assert.Equivalent(alone, listed["eth"], strict: true);
+        Assert.Equal(("sol", MarketState.Orphaned, 200), (listed["sol"].Market, listed["sol"].State, listed["sol"].Pid));
+        Assert.Equal(2, listed.Count);
         Assert.Equal((MarketState.Orphaned, MarketState.Stopped), (overview["eth"].State, overview["btc"].State));
+        Assert.Equal(["status --json", "status eth --json"], asked.Take(2).Select(c => string.Join(" ", c.Argv.Skip(1))));
     }
 
     [Fact]
@@ -149,7 +164,7 @@ public sealed class ProcessTruthTests : IDisposable
         _proc.AddBot(100, 5000, "/repo/.env.eth");
         _proc.AddBot(101, 5100, "/repo/.env.eth");
 
-        var status = Assert.Single(Truth.Read(Eth("running", 101)));
+        var status = Assert.Single(Read(Truth, Eth("running", 101)));
 
         Assert.Equal((MarketState.Orphaned, 100), (status.State, status.Pid));
         Assert.Contains("beside mmctl's bot (pid 101)", status.Note, StringComparison.Ordinal);
@@ -179,6 +194,6 @@ public sealed class ProcessTruthTests : IDisposable
     {
         var truth = new ProcessTruth(Catalog, new ProcessTable("/nonexistent-proc"), Store);
 
-        Assert.Equal(MarketState.Running, Assert.Single(truth.Read(Eth("running", 100))).State);
+        Assert.Equal(MarketState.Running, Assert.Single(Read(truth, Eth("running", 100))).State);
     }
 }

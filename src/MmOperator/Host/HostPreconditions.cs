@@ -1,7 +1,8 @@
 using System.Management.Automation;
 using MmOperator.Errors;
+using MmOperator.Options;
 
-namespace MmOperator.Options;
+namespace MmOperator.Host;
 
 /// <summary>
 /// Checks that the configured host pieces exist and can run, before anything is started. Each error

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Management.Automation;
 using MmOperator.Errors;
+using MmOperator.Reporting;
 using MmOperator.Security;
 
-namespace MmOperator.Reporting;
+namespace MmOperator.Runbook;
 
 /// <summary>
 /// A reason goes into the Plan, the prompt and the journal: one printable line, so it cannot forge a
@@ -24,8 +25,13 @@ public static class ReasonPolicy
                 ? "it contains line breaks, control or invisible formatting characters"
             : SecretMasker.NeedsMasking(text, keys) ? "it holds a protected or secret-like KEY=value, which a plan cannot show as typed"
                 : null;
-        return problem is null
-            ? text
-            : throw new OperatorException(ErrorIds.InvalidReason, ErrorCategory.InvalidArgument, $"The reason '{SecretMasker.HideAssignments(VisibleText.Quote(text, MaxLength), keys)}' is refused: {problem}. Give one printable line that says why, for the plan and the audit journal.", reason);
+        if (problem is null)
+        {
+            return text;
+        }
+
+        // The error's target is shown too (its CategoryInfo, $Error): as escaped and masked as its message.
+        var shown = SecretMasker.HideAssignments(VisibleText.Quote(text, MaxLength), keys);
+        throw new OperatorException(ErrorIds.InvalidReason, ErrorCategory.InvalidArgument, $"The reason '{shown}' is refused: {problem}. Give one printable line that says why, for the plan and the audit journal.", shown);
     }
 }

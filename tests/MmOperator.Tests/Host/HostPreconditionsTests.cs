@@ -1,8 +1,9 @@
 using MmOperator.Errors;
+using MmOperator.Host;
 using MmOperator.Options;
 using MmOperator.Tests.Support;
 
-namespace MmOperator.Tests.Options;
+namespace MmOperator.Tests.Host;
 
 public sealed class HostPreconditionsTests : IDisposable
 {

@@ -5,7 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using MmOperator.Errors;
 
-namespace MmOperator.Options;
+namespace MmOperator.Security;
 
 /// <summary>
 /// Who runs a session, as its environment said when the module was imported: read once, validated, and

@@ -1,8 +1,9 @@
 using MmOperator.Errors;
 using MmOperator.Options;
+using MmOperator.Security;
 using MmOperator.Tests.Support;
 
-namespace MmOperator.Tests.Options;
+namespace MmOperator.Tests.Security;
 
 public sealed class AgentSessionTests : IDisposable
 {
