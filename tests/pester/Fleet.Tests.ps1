@@ -24,6 +24,14 @@ BeforeAll {
     function script:Stops($FleetHost) { @(Get-Invocation $FleetHost.Sandbox | Where-Object { $_.tool -eq 'mmctl' -and $_.argv[0] -eq 'stop' }).Count }
     function script:Bot($FleetHost, [string] $Slug) { [int] (Get-Content -Raw "$($FleetHost.Sandbox.RepoPath)/data/pids/env_$Slug.pid") }
     function script:Rows($Objects) { @($Objects | ForEach-Object { "$($_.PSComputerName) $($_.Market) $($_.State)" } | Sort-Object) }
+    # A command in a new session of this console with the module imported: its output and errors. A backstop far above
+    # the few seconds a command gives each host: one held by a dead link fails here rather than hang the suite.
+    function script:InNewSession([string] $Script, [object] $Argument) {
+        $shell = [powershell]::Create().AddScript("Import-Module '$env:MMOPERATOR_TEST_MODULE'; $Script").AddArgument($Argument)
+        $running = $shell.BeginInvoke()
+        if (-not $running.AsyncWaitHandle.WaitOne(120000)) { throw "'$Script' did not end within 120 s" }
+        try { [pscustomobject]@{ Output = @($shell.EndInvoke($running)); Errors = @($shell.Streams.Error) } } finally { $shell.Dispose() }
+    }
 }
 
 AfterAll {
@@ -117,23 +125,21 @@ Describe 'A fleet over PowerShell remoting on SSH' -Skip:(-not $Runnable) {
         }
     }
 
-    It 'the fleet saved once is asked by a later session; a host whose network is down is that host''s error within the timeout, and the others answer' {
+    It 'while one host''s network is down: the fleet saved once starts the market again on the others, and the open sessions read them; that host is one error, within the timeout' {
         Set-MmOperatorOption -Fleet $Hosts.Target -FleetKeyFilePath $Lab.KeyFilePath -Save -WarningAction SilentlyContinue
         & ip -n $Hosts[2].Namespace link set eth0 down
-        # A new session of this console: its import reads the fleet from the settings file.
-        $later = [powershell]::Create()
         try {
-            $rows = @($later.AddScript("Import-Module '$env:MMOPERATOR_TEST_MODULE'; Get-MmMarket -Fleet -TimeoutSec 3").Invoke())
-            $failed = @($later.Streams.Error)
+            # A script's session: its import reads the fleet from the settings file.
+            $start = InNewSession "Set-MmOperatorOption -AuditLogPath '$ConsoleJournal' -WarningAction SilentlyContinue; Start-MmMarket eth -Fleet -Reason 'SEV1 over' -Confirm:`$false -TimeoutSec 5"
+            $read = InNewSession 'Get-MmMarket -Session $args[0] -TimeoutSec 5' $Sessions
         }
         finally {
-            $later.Dispose()
-            # Back up, so that the session left open to that host closes at once at the end.
+            # Back up, so that the sessions left open to that host close at once at the end.
             & ip -n $Hosts[2].Namespace link set eth0 up
         }
-        Rows $rows | Should -Be @($Hosts[0, 1] | ForEach-Object { "$($_.Target) ETH-USD Stopped"; "$($_.Target) BTC-USD Running" } | Sort-Object)
-        $failed.Count | Should -Be 1
-        $failed[0].FullyQualifiedErrorId | Should -Be (Id FleetHostTimeout GetMmMarketCommand)
-        $failed[0].TargetObject | Should -Be $Hosts[2].Target
+        @($start.Errors | ForEach-Object { "$($_.FullyQualifiedErrorId) $($_.TargetObject)" }) | Should -Be @("$(Id FleetHostTimeout StartMmMarketCommand) $($Hosts[2].Target)") -Because ($start.Errors -join "`n")
+        @($start.Output | ForEach-Object { "$($_.PSComputerName) $($_.Market) $($_.Outcome)" } | Sort-Object) | Should -Be @($Hosts[0, 1] | ForEach-Object { "$($_.Target) ETH-USD Succeeded" } | Sort-Object)
+        @($read.Errors | ForEach-Object { "$($_.FullyQualifiedErrorId) $($_.TargetObject)" }) | Should -Be @("$(Id FleetHostTimeout GetMmMarketCommand) $($Hosts[2].Address)") -Because ($read.Errors -join "`n")
+        Rows $read.Output | Should -Be @($Hosts[0, 1] | ForEach-Object { "$($_.Address) ETH-USD Running"; "$($_.Address) BTC-USD Running" } | Sort-Object)
     }
 }
