@@ -344,6 +344,25 @@ function Wait-TcpPort {
     } -TimeoutSec $TimeoutSec
 }
 
+function Start-TestSshd {
+    <#
+    An sshd of a test's own (as root): a host key of its own in -Folder (host_key, its .pub beside), keys only (no
+    password, no PAM, no root), one account allowed, on the address and port given, its log in -Folder/sshd.log;
+    -Line adds configuration lines, -Namespace runs it in that network namespace. Returns its process (the test ends
+    it); the caller waits for the port (Wait-TcpPort).
+    #>
+    param([Parameter(Mandatory)][string] $Folder, [Parameter(Mandatory)][string] $Address, [Parameter(Mandatory)][int] $Port,
+        [Parameter(Mandatory)][string] $User, [string[]] $Line = @(), [string] $Namespace)
+    $null = New-Item -ItemType Directory $Folder, /run/sshd -Force
+    $null = & ssh-keygen -q -t ed25519 -N '' -f "$Folder/host_key"
+    @("ListenAddress $Address", "Port $Port", "HostKey $Folder/host_key", "PidFile $Folder/sshd.pid", 'AuthorizedKeysFile .ssh/authorized_keys',
+        'PubkeyAuthentication yes', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'PermitRootLogin no', "AllowUsers $User") + $Line |
+        Set-Content "$Folder/sshd_config"
+    $sshd = @('/usr/sbin/sshd', '-D', '-f', "$Folder/sshd_config", '-E', "$Folder/sshd.log")
+    if ($Namespace) { $sshd = @('ip', 'netns', 'exec', $Namespace) + $sshd }
+    Start-Process $sshd[0] -ArgumentList $sshd[1..($sshd.Count - 1)] -PassThru
+}
+
 function New-FleetLab {
     <#
     A fleet on this machine, for real (as root on Linux). Each host is a network namespace of its own, reached from
@@ -365,7 +384,6 @@ function New-FleetLab {
     try {
         $pwsh = Install-TestTools $tools @{ 'openssh-server' = '/usr/sbin/sshd'; 'openssh-client' = '/usr/bin/ssh'; 'iproute2' = '/usr/sbin/ip' }
         $null = & ssh-keygen -q -t ed25519 -N '' -C 'mmoperator fleet console' -f $lab.KeyFilePath
-        $null = New-Item -ItemType Directory /run/sshd -Force
         $taken = "$(& ip -4 -o address show) $(& ip -4 route show)"
         $octets = @(0..255 | Where-Object { $taken -notmatch "\b10\.231\.$_\." } | Get-Random -Count $HostCount)
         if ($octets.Count -lt $HostCount) { throw "10.231.0.0/16 has no $HostCount free /24s for the lab's hosts" }
@@ -410,23 +428,7 @@ function New-FleetLab {
                 if ($started.ExitCode -ne 0 -or $started.Text -notmatch '"started"') { throw "mmctl start $slug on $user's host: $($started.Text)" }
             }
 
-            $null = New-Item -ItemType Directory $fleetHost.Config
-            $null = & ssh-keygen -q -t ed25519 -N '' -f "$($fleetHost.Config)/host_key"
-            @"
-ListenAddress $($fleetHost.Address)
-Port 22
-HostKey $($fleetHost.Config)/host_key
-PidFile $($fleetHost.Config)/sshd.pid
-AuthorizedKeysFile .ssh/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-PermitRootLogin no
-AllowUsers $user
-Subsystem powershell $pwsh -sshs -NoLogo -NoProfile
-"@ | Set-Content "$($fleetHost.Config)/sshd_config"
-            $fleetHost.Sshd = Start-Process ip -ArgumentList 'netns', 'exec', $fleetHost.Namespace, '/usr/sbin/sshd', '-D', '-f', "$($fleetHost.Config)/sshd_config", '-E', "$($fleetHost.Config)/sshd.log" -PassThru
+            $fleetHost.Sshd = Start-TestSshd -Folder $fleetHost.Config -Address $fleetHost.Address -Port 22 -User $user -Namespace $fleetHost.Namespace -Line "Subsystem powershell $pwsh -sshs -NoLogo -NoProfile"
             Add-Content "$tools/known_hosts" "$($fleetHost.Address) $(Get-Content "$($fleetHost.Config)/host_key.pub")"
         }
         # BatchMode: a console's ssh never stops at a question (a key it does not know, a password) in a terminal.
