@@ -178,8 +178,8 @@ function Invoke-TestTask {
     $files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | ForEach-Object FullName)
     # Agent loads the module from its own copy, to run the agent's session in process, so it has a process of its
     # own. The other files wait in a queue, longest first (by the durations recorded), and each of the other
-    # workers takes the next one when it is free. TwoUser (as root: packages, users, sshd) is in the queue too:
-    # what it changes on the machine is its own, so files in other workers run beside it.
+    # workers takes the next one when it is free. TwoUser and Fleet (as root: packages, users, sshd, network
+    # namespaces) are in the queue too: what they change on the machine is their own, so files in other workers run beside them.
     $own = @($files | Where-Object { (Split-Path -Leaf $_) -eq 'Agent.Tests.ps1' })
     $queue = Join-Path $ResultsDir 'pester-queue.txt'
     Set-Content $queue (@($files | Where-Object { $_ -notin $own } | Sort-Object { - [double]$seconds[(Split-Path -Leaf $_)] }) -join "`n") -NoNewline

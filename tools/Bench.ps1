@@ -136,6 +136,34 @@ finally {
     }
 }
 
+# 9. Every market of three hosts against one host's, over SSH (the fleet lab of the tests: network namespaces with sshd, as
+# root on Linux). The lab's hosts share this machine's cores, so the target is the three side by side against one by one.
+if ($IsLinux -and (& id -u) -eq '0') {
+    $env:MMOPERATOR_TEST_MODULE = (Resolve-Path $ModulePath).Path
+    Import-Module (Join-Path $PSScriptRoot '../tests/pester/TestHelpers.psm1')
+    $lab = New-FleetLab -HostCount 3
+    try {
+        $key = $lab.KeyFilePath
+        $sessions = New-PSSession -HostName $lab.Hosts.Target -KeyFilePath $key
+        $ways = @(
+            @{ What = '-HostName'; Count = 5; Note = 'each call connects (ssh, a pwsh started on each host, Import-Module there), asks, and closes'
+                All = { Get-MmMarket -HostName $lab.Hosts.Target -KeyFilePath $key }; One = { Get-MmMarket -HostName $lab.Hosts[0].Target -KeyFilePath $key }
+                OneByOne = { foreach ($target in $lab.Hosts.Target) { Get-MmMarket -HostName $target -KeyFilePath $key } } }
+            @{ What = '-Session'; Count = 11; Note = 'over sessions left open (New-PSSession): mmctl status on each host'
+                All = { Get-MmMarket -Session $sessions }; One = { Get-MmMarket -Session $sessions[0] }
+                OneByOne = { foreach ($session in $sessions) { Get-MmMarket -Session $session } } }
+        )
+        foreach ($way in $ways) {
+            $pair = Measure-Pair -Count $way.Count $way.All $way.One
+            $oneByOne = Measure-Median -Count $way.Count $way.OneByOne
+            Add-Row "Get-MmMarket $($way.What): 3 hosts vs 1 host" $pair.Module $pair.Raw '< the 3 one by one' ($pair.Module -lt $oneByOne) ("medians of {0}; {1}; the three one by one took {2:0} ms" -f $way.Count, $way.Note, $oneByOne)
+        }
+        Remove-PSSession $sessions
+    }
+    finally { Remove-FleetLab $lab }
+}
+else { Write-Host 'Get-MmMarket over 3 hosts vs 1 host: skipped (its fleet lab needs root on Linux)' }
+
 $cpu = ((Get-Content /proc/cpuinfo | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', '')
 $memory = '{0:0.0} GiB' -f (([double]((Get-Content /proc/meminfo -TotalCount 1) -replace '\D', '')) / 1MB)
 $table = @(

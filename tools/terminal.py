@@ -5,7 +5,8 @@ usage: terminal.py TRANSCRIPT [--answer SHOWN KEYS]... -- COMMAND [ARGUMENT]...
 What the terminal shows is appended to TRANSCRIPT as it comes. Each --answer waits until the terminal
 has shown SHOWN (after the previous answer), then types KEYS and Enter: a person answering the prompt
 they read, so the command's input is a terminal, never a pipe. A line "ctrl-c" on this process's own
-input presses Ctrl+C (the terminal's SIGINT to its foreground process group). Exits with the
+input presses Ctrl+C (the terminal's SIGINT to its foreground process group), and a line "keys KEYS"
+types KEYS and Enter: a person who answers once something happened elsewhere. Exits with the
 command's exit code. Used by the demo and the tests (python3 is there anyway: the sandbox needs it).
 """
 import fcntl
@@ -46,6 +47,8 @@ def main(argv):
                 line = os.read(keys, 64)
                 if not line:
                     keys = None
+                elif line.startswith(b"keys "):
+                    os.write(terminal, line[5:].rstrip(b"\n") + b"\r")
                 elif b"ctrl-c" in line:
                     os.write(terminal, b"\x03")
             if terminal in ready:

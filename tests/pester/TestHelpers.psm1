@@ -146,11 +146,11 @@ function Start-InTerminal {
     (tools/terminal.py): Ctrl+C there is the terminal's SIGINT to its whole foreground process group
     (pwsh and each child it did not move out of it), then pwsh's own handling. What the terminal shows
     goes to -Transcript; Send-CtrlC presses Ctrl+C. -Answer is a person at the keyboard: pairs of the
-    text to wait for and the keys to type then (with Enter); a session given answers is interactive
-    (not -NonInteractive), so it really prompts. -File runs a script instead of -Command. Returns the
+    text to wait for and the keys to type then (with Enter); a session given answers, or -Interactive
+    (the test types with Send-Keys), is interactive (not -NonInteractive), so it really prompts. -File runs a script instead of -Command. Returns the
     driver process (python3, as the sandbox needs anyway); its exit code is pwsh's.
     #>
-    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript, [string[]] $Answer = @(), [switch] $File)
+    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][string] $Transcript, [string[]] $Answer = @(), [switch] $Interactive, [switch] $File)
     $info = [Diagnostics.ProcessStartInfo]::new('python3')
     $info.ArgumentList.Add((Join-Path $PSScriptRoot '../../tools/terminal.py'))
     $info.ArgumentList.Add($Transcript)
@@ -158,7 +158,7 @@ function Start-InTerminal {
         foreach ($argument in '--answer', $Answer[$i], $Answer[$i + 1]) { $info.ArgumentList.Add($argument) }
     }
 
-    $pwsh = @('--', 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile') + @(if ($Answer.Count -eq 0) { '-NonInteractive' }) + @(if ($File) { '-File' } else { '-Command' }) + $Command
+    $pwsh = @('--', 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile') + @(if ($Answer.Count -eq 0 -and -not $Interactive) { '-NonInteractive' }) + @(if ($File) { '-File' } else { '-Command' }) + $Command
     foreach ($argument in $pwsh) { $info.ArgumentList.Add($argument) }
     $info.RedirectStandardInput = $true
     [Diagnostics.Process]::Start($info)
@@ -167,6 +167,13 @@ function Start-InTerminal {
 function Send-CtrlC {
     param([Parameter(Mandatory)][Diagnostics.Process] $Terminal)
     $Terminal.StandardInput.WriteLine('ctrl-c')
+    $Terminal.StandardInput.Flush()
+}
+
+function Send-Keys {
+    <# Types a line (and Enter) at a terminal of Start-InTerminal. #>
+    param([Parameter(Mandatory)][Diagnostics.Process] $Terminal, [Parameter(Mandatory)][AllowEmptyString()][string] $Keys)
+    $Terminal.StandardInput.WriteLine("keys $Keys")
     $Terminal.StandardInput.Flush()
 }
 
@@ -251,38 +258,48 @@ function Invoke-NativeText {
     [pscustomobject]@{ Text = (@($output | ForEach-Object { "$_" }) -join "`n"); ExitCode = $LASTEXITCODE }
 }
 
-function New-TwoUserDeployment {
+function Install-TestTools {
     <#
-    The accounts of the supported deployment, for real (as root on Linux): the distribution's packages that are
-    missing (sudo, and the ones named with the file each provides), an operator and an agent account, this
-    PowerShell (the tool package in root's private NuGet cache) copied to a folder every account can read, and the
-    built module installed where only the operator reads it, with a sandbox host of its own. The caller runs
-    bin/mm-operator-setup with the options it tests, and Remove-TwoUserDeployment at the end.
+    What a test's OS accounts need, as root on Linux: the distribution's packages that are missing (each named with
+    the file it provides), installed while this PowerShell (the tool package in root's private NuGet cache) is
+    copied to $Tools/pwsh, a folder every account can read, with $Tools/pwsh/pwsh to start it. Returns that path.
     #>
-    param([Parameter(Mandatory)][string] $Name, [hashtable] $Package = @{}, [string[]] $Market = @('eth'))
-    $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
-    $tools = "/opt/mmoperator-$Name-$suffix"
-    # The packages install while PowerShell is laid out.
-    $Package['sudo'] = '/usr/bin/sudo'
+    param([Parameter(Mandatory)][string] $Tools, [hashtable] $Package = @{})
     $missing = @($Package.Keys | Where-Object { -not (Test-Path $Package[$_]) })
     $apt = $null
-    $aptLog = "$tools.apt.log"
+    $aptLog = "$Tools.apt.log"
     if ($missing) {
         $apt = Use-Environment @{ DEBIAN_FRONTEND = 'noninteractive' } {
-            # Serialised: the two-user and OpenClaw tests may install at once in two workers, and apt holds its locks.
+            # Serialised: the two-user, OpenClaw and fleet tests may install at once in several workers, and apt holds its locks.
             Start-Process bash -ArgumentList '-c', "`"exec >'$aptLog' 2>&1; exec flock /var/lock/mmoperator-test-apt.lock bash -c 'apt-get -o DPkg::Lock::Timeout=300 update -qq && apt-get -o DPkg::Lock::Timeout=300 install -y -qq $($missing -join ' ')'`"" -PassThru
         }
     }
-    $null = New-Item -ItemType Directory "$tools/pwsh" -Force
-    & cp -R $PSHOME "$tools/pwsh/lib"
-    Set-Content "$tools/pwsh/pwsh" "#!/bin/sh`nexec '$([Environment]::ProcessPath)' '$tools/pwsh/lib/pwsh.dll' `"`$@`""
-    & chmod -R a+rX "$tools/pwsh"
-    & chmod a+x "$tools/pwsh/pwsh"
+    $null = New-Item -ItemType Directory "$Tools/pwsh" -Force
+    & cp -R $PSHOME "$Tools/pwsh/lib"
+    Set-Content "$Tools/pwsh/pwsh" "#!/bin/sh`nexec '$([Environment]::ProcessPath)' '$Tools/pwsh/lib/pwsh.dll' `"`$@`""
+    & chmod -R a+rX "$Tools/pwsh"
+    & chmod a+x "$Tools/pwsh/pwsh"
     if ($apt) {
         $apt.WaitForExit()
         if ($apt.ExitCode -ne 0) { throw "apt-get install $missing failed: $(Get-Content -Raw $aptLog)" }
         Remove-Item $aptLog
     }
+    "$Tools/pwsh/pwsh"
+}
+
+function New-TwoUserDeployment {
+    <#
+    The accounts of the supported deployment, for real (as root on Linux): the distribution's packages that are
+    missing (sudo, and the ones named with the file each provides), an operator and an agent account, this
+    PowerShell copied to a folder every account can read (Install-TestTools), and the built module installed
+    where only the operator reads it, with a sandbox host of its own. The caller runs bin/mm-operator-setup with
+    the options it tests, and Remove-TwoUserDeployment at the end.
+    #>
+    param([Parameter(Mandatory)][string] $Name, [hashtable] $Package = @{}, [string[]] $Market = @('eth'))
+    $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
+    $tools = "/opt/mmoperator-$Name-$suffix"
+    $Package['sudo'] = '/usr/bin/sudo'
+    $pwsh = Install-TestTools $tools $Package
 
     $operator = "mmop$suffix"
     $agent = "mmag$suffix"
@@ -299,7 +316,7 @@ function New-TwoUserDeployment {
     [pscustomobject]@{
         Operator = $operator; Agent = $agent; OperatorHome = $operatorHome; AgentHome = (& getent passwd $agent).Split(':')[5]
         ModuleDir = $moduleDir; Launcher = "$moduleDir/bin/mm-operator"; Setup = "$moduleDir/bin/mm-operator-setup"
-        Pwsh = "$tools/pwsh/pwsh"; Sandbox = $sandbox; Tools = $tools
+        Pwsh = $pwsh; Sandbox = $sandbox; Tools = $tools
     }
 }
 
@@ -316,6 +333,147 @@ function Remove-TwoUserDeployment {
     Remove-TestSandbox $Deployment.Sandbox
     foreach ($user in $Deployment.Operator, $Deployment.Agent) { & userdel --remove $user 2>$null }
     Remove-Item "/etc/sudoers.d/mm-operator-$($Deployment.Agent)", $Deployment.Tools -Recurse -Force -ErrorAction Ignore
+}
+
+function Wait-TcpPort {
+    <# Whether a TCP port takes connections within the time (a backstop: a daemon listens within a second on a quiet machine). #>
+    param([Parameter(Mandatory)][string] $Address, [Parameter(Mandatory)][int] $Port, [double] $TimeoutSec = 120)
+    Wait-Until {
+        $client = [Net.Sockets.TcpClient]::new()
+        try { $client.Connect($Address, $Port); $true } catch { $false } finally { $client.Dispose() }
+    } -TimeoutSec $TimeoutSec
+}
+
+function Start-TestSshd {
+    <#
+    An sshd of a test's own (as root): a host key of its own in -Folder (host_key, its .pub beside), keys only (no
+    password, no PAM, no root), one account allowed, on the address and port given, its log in -Folder/sshd.log;
+    -Line adds configuration lines, -Namespace runs it in that network namespace. Returns its process (the test ends
+    it); the caller waits for the port (Wait-TcpPort).
+    #>
+    param([Parameter(Mandatory)][string] $Folder, [Parameter(Mandatory)][string] $Address, [Parameter(Mandatory)][int] $Port,
+        [Parameter(Mandatory)][string] $User, [string[]] $Line = @(), [string] $Namespace)
+    $null = New-Item -ItemType Directory $Folder, /run/sshd -Force
+    $null = & ssh-keygen -q -t ed25519 -N '' -f "$Folder/host_key"
+    @("ListenAddress $Address", "Port $Port", "HostKey $Folder/host_key", "PidFile $Folder/sshd.pid", 'AuthorizedKeysFile .ssh/authorized_keys',
+        'PubkeyAuthentication yes', 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no', 'PermitRootLogin no', "AllowUsers $User") + $Line |
+        Set-Content "$Folder/sshd_config"
+    $sshd = @('/usr/sbin/sshd', '-D', '-f', "$Folder/sshd_config", '-E', "$Folder/sshd.log")
+    if ($Namespace) { $sshd = @('ip', 'netns', 'exec', $Namespace) + $sshd }
+    Start-Process $sshd[0] -ArgumentList $sshd[1..($sshd.Count - 1)] -PassThru
+}
+
+function New-FleetLab {
+    <#
+    A fleet on this machine, for real (as root on Linux). Each host is a network namespace of its own, reached from
+    here over a veth pair (10.231.N.1 on this side, 10.231.N.2 inside, a /30 no address of this machine is in),
+    running sshd there with PowerShell's remoting subsystem, and an operator account whose home holds the host's
+    sandbox (its markets started by that account inside the namespace), the built module on its PSModulePath and
+    its saved options (Set-MmOperatorOption -Save) pointing at that sandbox. This process is the desk's console:
+    one key of its own (KeyFilePath) reaches every operator, and an ssh configuration file for the lab's addresses
+    only knows each host's key (no file of root's own is touched). Remove-FleetLab removes it all; a lab that fails
+    half-built is removed before the error is thrown.
+    #>
+    param([int] $HostCount = 3, [string[]] $Market = @('eth', 'btc'))
+    $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
+    $tools = "/opt/mmoperator-fleet-$suffix"
+    $lab = [pscustomobject]@{
+        Tools = $tools; KeyFilePath = "$tools/console_key"; SshConfig = "/etc/ssh/ssh_config.d/mmoperator-fleet-$suffix.conf"
+        Hosts = [Collections.Generic.List[object]]::new()
+    }
+    try {
+        $pwsh = Install-TestTools $tools @{ 'openssh-server' = '/usr/sbin/sshd'; 'openssh-client' = '/usr/bin/ssh'; 'iproute2' = '/usr/sbin/ip' }
+        $null = & ssh-keygen -q -t ed25519 -N '' -C 'mmoperator fleet console' -f $lab.KeyFilePath
+        $taken = "$(& ip -4 -o address show) $(& ip -4 route show)"
+        $octets = @(0..255 | Where-Object { $taken -notmatch "\b10\.231\.$_\." } | Get-Random -Count $HostCount)
+        if ($octets.Count -lt $HostCount) { throw "10.231.0.0/16 has no $HostCount free /24s for the lab's hosts" }
+        foreach ($n in 1..$HostCount) {
+            $address = "10.231.$($octets[$n - 1])"
+            $user = "mmfl$suffix$n"
+            # Added before each step, so that a failure removes what the steps made so far.
+            $fleetHost = [pscustomobject]@{
+                Namespace = "mmfl$suffix-$n"; Link = $user; Address = "$address.2"; Console = "$address.1"; Operator = $user; Home = $null
+                Target = "$user@$address.2:22"; Sandbox = $null; Sshd = $null; Config = "$tools/host$n"
+            }
+            $lab.Hosts.Add($fleetHost)
+            & ip netns add $fleetHost.Namespace
+            & ip link add $fleetHost.Link type veth peer name eth0 netns $fleetHost.Namespace
+            & ip address add "$address.1/30" dev $fleetHost.Link
+            & ip link set $fleetHost.Link up
+            foreach ($step in @('address', 'add', "$address.2/30", 'dev', 'eth0'), @('link', 'set', 'eth0', 'up'), @('link', 'set', 'lo', 'up')) { & ip -n $fleetHost.Namespace @step }
+            if ($LASTEXITCODE -ne 0) { throw "The namespace $($fleetHost.Namespace) could not be wired" }
+
+            & useradd --create-home --shell /bin/bash $user
+            & usermod -p '*' $user
+            $fleetHost.Home = (& getent passwd $user).Split(':')[5]
+            $null = New-Item -ItemType Directory "$($fleetHost.Home)/.local/share/powershell/Modules", "$($fleetHost.Home)/.ssh" -Force
+            Copy-Item (Split-Path $env:MMOPERATOR_TEST_MODULE) "$($fleetHost.Home)/.local/share/powershell/Modules/MmOperator" -Recurse
+            Copy-Item "$($lab.KeyFilePath).pub" "$($fleetHost.Home)/.ssh/authorized_keys"
+            $fleetHost.Sandbox = New-MmSandbox -Path "$($fleetHost.Home)/host" -Market $Market
+            # Saved by the module itself, in a runspace of its own: this session's options stay as they are.
+            Use-Environment @{ XDG_CONFIG_HOME = "$($fleetHost.Home)/.config" } {
+                $save = [powershell]::Create()
+                try {
+                    $null = $save.AddScript('param($Module, $Sandbox) Import-Module $Module; $Sandbox | Set-MmOperatorOption -Save -WarningAction Stop').
+                        AddArgument($env:MMOPERATOR_TEST_MODULE).AddArgument($fleetHost.Sandbox).Invoke()
+                    if ($save.HadErrors) { throw "Saving $user's options failed: $($save.Streams.Error)" }
+                }
+                finally { $save.Dispose() }
+            }
+            & chmod 700 "$($fleetHost.Home)/.ssh"
+            & chown -R "${user}:" $fleetHost.Home
+            foreach ($slug in $Market) {
+                $started = Invoke-NativeText ip @('netns', 'exec', $fleetHost.Namespace, 'runuser', '-u', $user, '--', 'env', '-i', "HOME=$($fleetHost.Home)", 'PATH=/usr/bin:/bin',
+                    $fleetHost.Sandbox.MmctlPath, 'start', $slug, '--json')
+                if ($started.ExitCode -ne 0 -or $started.Text -notmatch '"started"') { throw "mmctl start $slug on $user's host: $($started.Text)" }
+            }
+
+            $fleetHost.Sshd = Start-TestSshd -Folder $fleetHost.Config -Address $fleetHost.Address -Port 22 -User $user -Namespace $fleetHost.Namespace -Line "Subsystem powershell $pwsh -sshs -NoLogo -NoProfile"
+            Add-Content "$tools/known_hosts" "$($fleetHost.Address) $(Get-Content "$($fleetHost.Config)/host_key.pub")"
+        }
+        # BatchMode: a console's ssh never stops at a question (a key it does not know, a password) in a terminal.
+        @(
+            "# The MmOperator fleet test's lab (removed with it): its hosts' keys."
+            "Host $($lab.Hosts.Address -join ' ')"
+            "    UserKnownHostsFile $tools/known_hosts"
+            '    StrictHostKeyChecking yes'
+            '    BatchMode yes'
+        ) | Set-Content $lab.SshConfig
+        foreach ($fleetHost in $lab.Hosts) {
+            if (-not (Wait-TcpPort $fleetHost.Address 22)) { throw "sshd in $($fleetHost.Namespace) does not listen: $(Get-Content -Raw "$($fleetHost.Config)/sshd.log" -ErrorAction Ignore)" }
+        }
+    }
+    catch {
+        Remove-FleetLab $lab
+        throw
+    }
+    $lab
+}
+
+function Remove-FleetLab {
+    <#
+    Ends every process in the lab's namespaces (sshd, its sessions, the bots) and every one of its operators (they
+    exist only for the lab), then removes the links, the namespaces, the accounts with their homes and what they left
+    in /tmp, the ssh configuration file and the lab's folder. Safe on a lab removed already, or made only in part.
+    #>
+    param($Lab)
+    if (-not $Lab) { return }
+    $users = @($Lab.Hosts.Operator)
+    foreach ($fleetHost in $Lab.Hosts) {
+        $inside = @(& ip netns pids $fleetHost.Namespace 2>$null)
+        if ($inside) { & kill -KILL @inside 2>$null }
+    }
+    if ($users) {
+        foreach ($user in $users) { & pkill -KILL -u $user }
+        $null = Wait-Until { -not (& pgrep -u ($users -join ',') 2>$null) } -TimeoutSec 10
+    }
+    foreach ($fleetHost in $Lab.Hosts) {
+        & ip link delete $fleetHost.Link 2>$null
+        & ip netns delete $fleetHost.Namespace 2>$null
+        & find /tmp -mindepth 1 -maxdepth 1 -user $fleetHost.Operator -exec rm -rf '{}' + 2>$null
+        & userdel --remove $fleetHost.Operator 2>$null
+    }
+    Remove-Item $Lab.SshConfig, $Lab.Tools -Recurse -Force -ErrorAction Ignore
 }
 
 function Invoke-AsOperator {

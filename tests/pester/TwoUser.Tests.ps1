@@ -65,29 +65,8 @@ BeforeAll {
     # sshd on a loopback port; the operator's authorized_keys forces the agent's key to the launcher.
     $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $listener.Start()
     $script:Port = "$($listener.LocalEndpoint.Port)"; $listener.Stop()
-    $null = New-Item -ItemType Directory "$Tools/sshd"
-    $null = & ssh-keygen -q -t ed25519 -N '' -f "$Tools/sshd/host_key"
-    @"
-Port $Port
-ListenAddress 127.0.0.1
-HostKey $Tools/sshd/host_key
-PidFile $Tools/sshd/sshd.pid
-AuthorizedKeysFile .ssh/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-PermitRootLogin no
-PermitUserEnvironment no
-AllowUsers $Op
-"@ | Set-Content "$Tools/sshd/sshd_config"
-    $null = New-Item -ItemType Directory /run/sshd -Force
-    $script:Sshd = Start-Process /usr/sbin/sshd -ArgumentList '-D', '-f', "$Tools/sshd/sshd_config", '-E', "$Tools/sshd/log" -PassThru
-    $deadline = [DateTime]::UtcNow.AddSeconds(120)   # a backstop: sshd listens within a second on a quiet machine
-    do {
-        $client = [Net.Sockets.TcpClient]::new()
-        $up = try { $client.Connect('127.0.0.1', [int] $Port); $true } catch { Start-Sleep -Milliseconds 100; $false } finally { $client.Dispose() }
-    } until ($up -or [DateTime]::UtcNow -gt $deadline)
+    $script:Sshd = Start-TestSshd -Folder "$Tools/sshd" -Address 127.0.0.1 -Port $Port -User $Op -Line 'PermitUserEnvironment no'
+    $null = Wait-TcpPort '127.0.0.1' $Port
 }
 
 AfterAll {
