@@ -4,7 +4,7 @@ BeforeAll {
     Import-MmTestModule
     $script:Sandbox = New-TestSandbox
     function script:Id([string] $Name, [string] $Command) { "$Name,MmOperator.Commands.$Command" }
-    function script:Stop-All { foreach ($m in 'eth', 'btc', 'mu_24_5', 'spx500m') { $null = Invoke-Mmctl $Sandbox stop $m --json } }
+    function script:Stop-All { Stop-SandboxBot $Sandbox }
 }
 
 AfterAll { Remove-TestSandbox $Sandbox }

@@ -15,18 +15,7 @@ BeforeAll {
         $null = New-Item -ItemType Directory (Join-Path $Sandbox.RepoPath 'data/pids') -Force
         Set-Content (Join-Path $Sandbox.RepoPath "data/pids/env_$Slug.pid") $DeadPid
     }
-    # Ends this sandbox's bots and clears every pid file: a bot is killed (mmctl's own stop waits a second
-    # before its first check), then mmctl stop, finding it gone, removes the pid file.
-    function script:StopAll {
-        foreach ($file in Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/pids') -Filter 'env_*.pid' -ErrorAction Ignore) {
-            $bot = [int] (Get-Content -Raw $file.FullName)
-            if ((Get-Content -Raw "/proc/$bot/cmdline" -ErrorAction Ignore) -like "*$($Sandbox.RepoPath)*") {
-                Stop-Process -Id $bot -Force
-                Wait-Until { -not (Test-Alive $bot) } | Should -BeTrue
-            }
-            $null = Invoke-Mmctl $Sandbox stop ($file.BaseName -replace '^env_') --json
-        }
-    }
+    function script:StopAll { Stop-SandboxBot $Sandbox }
     function script:Fits80([string] $Text) {
         @($Text -split "`r?`n" | Where-Object { $_.Length -gt 80 }) | Should -BeNullOrEmpty
         $Text | Should -Not -Match '…'

@@ -57,7 +57,7 @@ Describe 'New-MmSandbox' {
 }
 
 Describe 'The stand-in mmctl' {
-    AfterEach { $null = Invoke-Mmctl $Sandbox stop eth --json }
+    AfterEach { Stop-SandboxBot $Sandbox }
 
     It 'status has the envelope of the real one' {
         $status = Invoke-Mmctl $Sandbox status --json

@@ -9,8 +9,7 @@ AfterAll { Remove-TestSandbox $Sandbox }
 
 Describe 'Get-MmStatus' {
     AfterEach {
-        $null = Invoke-Mmctl $Sandbox stop eth --json
-        $null = Invoke-Mmctl $Sandbox stop btc --json
+        Stop-SandboxBot $Sandbox
         $Sandbox | Set-MmOperatorOption
     }
 

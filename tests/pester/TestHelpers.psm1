@@ -70,13 +70,28 @@ function New-TestSandbox {
 function Remove-TestSandbox {
     param($Sandbox)
     if (-not $Sandbox) { return }
-    # Stop what the tests started (a pid file holds the bare pid), then remove the folder: a bot that
-    # mmctl no longer lists (it ignored the signals) ends by itself once its folder is gone.
+    # Stop what the tests started, then remove the folder: a bot that mmctl no longer lists (it ignored
+    # the signals) ends by itself once its folder is gone.
+    Stop-SandboxBot $Sandbox
+    Remove-Item $Sandbox.Path -Recurse -Force -ErrorAction Ignore
+}
+
+function Stop-SandboxBot {
+    <#
+    Puts a sandbox back to what mmctl stop leaves (no bot, no pid file) without mmctl: a test's reset, not what
+    it tests. mmctl's stop checks once a second and each call starts a Python, which a reset before every test
+    pays dozens of times. Only a process of the sandbox's own Python is ended (a pid file holds the bare pid,
+    which may name a stranger by now), and each is gone before this returns.
+    #>
+    param([Parameter(Mandatory)] $Sandbox)
     foreach ($file in Get-ChildItem (Join-Path $Sandbox.RepoPath 'data/pids') -Filter '*.pid' -ErrorAction Ignore) {
         $bot = 0
-        if ([int]::TryParse((Get-Content -Raw $file.FullName), [ref] $bot)) { Stop-Process -Id $bot -Force -ErrorAction Ignore }
+        if ([int]::TryParse((Get-Content -Raw $file.FullName), [ref] $bot) -and (Get-Content -Raw "/proc/$bot/cmdline" -ErrorAction Ignore) -like "*$($Sandbox.RepoPath)*") {
+            Stop-Process -Id $bot -Force -ErrorAction Ignore
+            if (-not (Wait-Until { -not (Test-Alive $bot) })) { throw "The sandbox's bot $bot outlived SIGKILL." }
+        }
+        Remove-Item $file.FullName -Force
     }
-    Remove-Item $Sandbox.Path -Recurse -Force -ErrorAction Ignore
 }
 
 function Test-Alive {
