@@ -219,7 +219,9 @@ Describe 'Two OS users: the agent reaches MmOperator only through the launcher' 
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $hang = ViaSudo 'while ($true) { }'
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
-            $hang.ExitCode | Should -Be 124
+            # 124: the wall time's Ctrl+C stopped it. On a loaded machine that Ctrl+C can reach pwsh while it
+            # is still starting, before it handles one, and then the kill 10 s later ends it: 137. Either way it is bounded.
+            $hang.ExitCode | Should -BeIn 124, 137
         }
         finally { (Get-Content "$ModuleDir/mm-operator.conf") -ne 'MMOPERATOR_WALL_SEC=2' | Set-Content "$ModuleDir/mm-operator.conf" }
         (ViaSudo '$s = "x" * 1mb; $t = $s * 600; $t.Length').Text | Should -Match 'OutOfMemory'
