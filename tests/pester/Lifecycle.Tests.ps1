@@ -89,6 +89,12 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
     It 'a bot that dies right after "started" is a failure' {
         # Written behind the module's back: the real bot refuses to run on MM_ENVIRONMENT=staging.
         Set-Content (Join-Path $Sandbox.RepoPath '.env.dead') "MM_MARKET_NAME=DEAD-USD`nMM_ENVIRONMENT=staging" -Force
+        # The watch ends when the bot exits, so a long window costs nothing here; a loaded machine's slow
+        # Python must not outlast it (the bot dies once it has read its file, however long that takes).
+        # (The window is read at import: the module is imported again with it, then as it was.)
+        $settle, $env:MMOPERATOR_START_SETTLE_MS = $env:MMOPERATOR_START_SETTLE_MS, '10000'
+        Import-MmTestModule
+        $Sandbox | Set-MmOperatorOption -TimeoutSec 90
         try {
             $out = Start-MmMarket dead -Reason 'open' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable errors
             $out.Outcome | Should -Be 'Failed'
@@ -96,6 +102,9 @@ Describe 'Start-, Stop-, Restart-MmMarket' {
             $errors.FullyQualifiedErrorId | Should -Be (Id MarketActionFailed StartMmMarketCommand)
         }
         finally {
+            $env:MMOPERATOR_START_SETTLE_MS = $settle
+            Import-MmTestModule
+            $Sandbox | Set-MmOperatorOption -TimeoutSec 90
             $null = Invoke-Mmctl $Sandbox stop dead --json
             Remove-Item (Join-Path $Sandbox.RepoPath '.env.dead') -Force
         }
