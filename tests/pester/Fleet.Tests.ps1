@@ -67,6 +67,18 @@ Describe 'A fleet over PowerShell remoting on SSH' -Skip:(-not $Runnable) {
         @(Get-MmHealth -Session $Sessions).PSComputerName | Should -Be @($Sessions.ComputerName)
     }
 
+    It 'the metrics of every host are one exposition in a file here, each host''s samples labelled with that host' {
+        Export-MmMetric -Session $Sessions -Path "$TestDrive/fleet.prom"
+        $text = Get-Content -Raw "$TestDrive/fleet.prom"
+        foreach ($fleetHost in $Hosts) {
+            $label = [regex]::Escape($fleetHost.Address)
+            foreach ($market in 'ETH-USD', 'BTC-USD') { $text | Should -Match "(?m)^mm_market_up\{market=""$market"",host=""$label""\} 1$" }
+            $text | Should -Match "(?m)^mm_read_ok\{host=""$label"",part=""host""\} 1$"
+        }
+        # Merged: each family once, its samples from every host together.
+        ([regex]::Matches($text, '(?m)^# TYPE mm_market_up ')).Count | Should -Be 1
+    }
+
     Context 'a SEV1 across the fleet, approved once at the console' {
         BeforeAll {
             $script:BotsBefore = @($Hosts | ForEach-Object { @{ Eth = Bot $_ 'eth'; Btc = Bot $_ 'btc' } })

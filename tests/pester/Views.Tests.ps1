@@ -56,6 +56,14 @@ Describe 'Default views at 80 columns' {
         foreach ($note in $capabilities.Note) { $notes.Contains($note) | Should -BeTrue -Because "the note '$note' is shown whole" }
     }
 
+    It 'a fleet''s markets show each host as given whole, on one line, its note wrapped between words' {
+        $rows = 'mmfl12345@10.231.255.2:22', 'operator@203.0.113.250:2222' | ForEach-Object {
+            [pscustomobject]@{ PSTypeName = 'MmOperator.Fleet.MarketStatus'; PSComputerName = $_; Market = 'ETH-USD'; State = 'Running'; Pid = 4242; Environment = 'testnet'; SettingsChanged = $true }
+        }
+        Assert-Fits80 $rows -Whole 'restart to apply'
+        Assert-Unsplit $rows -Token (@($rows.PSComputerName) + '4242')
+    }
+
     It 'Get-MmAuditLog shows each record''s detail, key diff and reason whole' {
         $Records.Count | Should -BeGreaterOrEqual 4
         Assert-Fits80 $Records -Whole (@($Records.Detail) + @($Records.Reason) + "MM_SPREAD_MULTIPLIER: '1.5' -> '1.7'")

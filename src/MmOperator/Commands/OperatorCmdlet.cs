@@ -49,7 +49,10 @@ public abstract class OperatorCmdlet : PSCmdlet, IDisposable
     /// <summary>The same read on the hosts given instead of this one (<see cref="FleetRead"/>); a person's or a script's, never the restricted session's.</summary>
     protected void AskFleet(FleetParameters fleet, FleetCall call)
     {
-        Context.RequireFullLanguage("-HostName, -Session and -Fleet reach other hosts, which a restricted session may not do: the agent reaches each host through its own key. Leave them out.", null);
+        RequireFleetAllowed();
         new FleetRead(Context).Ask(new PsRemoting(), fleet, call, ResolveUserPath);
     }
+
+    protected void RequireFleetAllowed() =>
+        Context.RequireFullLanguage("-HostName, -Session and -Fleet reach other hosts, which a restricted session may not do: the agent reaches each host through its own key. Leave them out.", null);
 }

@@ -71,11 +71,19 @@ public sealed class FleetRead(IFlowContext host)
     /// </summary>
     public void Run(IReadOnlyList<FleetHost> hosts, FleetCall call, TimeSpan timeout, Action<string, FleetCall, RemoteAnswer> answered)
     {
+        ArgumentNullException.ThrowIfNull(call);
+        Run(hosts, _ => call, timeout, answered);
+    }
+
+    /// <summary>As above, with each host's own call (a host's metrics carry that host's name as given).</summary>
+    public void Run(IReadOnlyList<FleetHost> hosts, Func<FleetHost, FleetCall> callOn, TimeSpan timeout, Action<string, FleetCall, RemoteAnswer> answered)
+    {
         ArgumentNullException.ThrowIfNull(answered);
         ArgumentNullException.ThrowIfNull(hosts);
-        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(callOn);
         var started = Stopwatch.StartNew();
-        var runs = hosts.Select(h => Begin(h, call, host.WriteError)).ToList();
+        var calls = hosts.Select(callOn).ToList();
+        var runs = hosts.Select((h, i) => Begin(h, calls[i], host.WriteError)).ToList();
         try
         {
             for (var i = 0; i < hosts.Count; i++)
@@ -95,11 +103,11 @@ public sealed class FleetRead(IFlowContext host)
                 if (woke == WaitHandle.WaitTimeout)
                 {
                     run.RequestStop();
-                    host.WriteError(new OperatorException(ErrorIds.FleetHostTimeout, ErrorCategory.OperationTimeout, $"{hosts[i].Name} did not answer {call.Command} within {timeout.TotalSeconds:0} s; it was asked to stop. Its objects are missing here; the other hosts went on. Give it longer with -TimeoutSec, or look at the host.", hosts[i].Name).ToErrorRecord());
+                    host.WriteError(new OperatorException(ErrorIds.FleetHostTimeout, ErrorCategory.OperationTimeout, $"{hosts[i].Name} did not answer {calls[i].Command} within {timeout.TotalSeconds:0} s; it was asked to stop. Its objects are missing here; the other hosts went on. Give it longer with -TimeoutSec, or look at the host.", hosts[i].Name).ToErrorRecord());
                     continue;
                 }
 
-                answered(hosts[i].Name, call, run.Answer());
+                answered(hosts[i].Name, calls[i], run.Answer());
             }
         }
         finally

@@ -14,6 +14,18 @@ public static class HostMetrics
 {
     private const string Gauge = "gauge";
 
+    private const string ReadOk = "mm_read_ok";
+
+    // One text for both writers: merged expositions keep the first HELP of a family, whichever wrote it.
+    private const string ReadOkHelp = "1 when this part of the host could be read (markets: mmctl status; journal; proposals: the advisor's files; approvals: the approval requests; host: over a fleet, the host answered), else 0 and its metrics are absent.";
+
+    /// <summary>Over a fleet: whether the host answered with its metrics (a dead host is a 0, not a silent gap).</summary>
+    public static MetricFamily Answered(string host, bool answered)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return new(ReadOk, ReadOkHelp, Gauge, [new([("host", VisibleText.Of(host)), ("part", "host")], answered ? 1 : 0)]);
+    }
+
     /// <param name="host">The host label: the machine name unless the caller names it otherwise.</param>
     /// <param name="markets">Every market with its true state (Get-MmMarket's), or null when they could not be read.</param>
     /// <param name="health">Get-MmHealth's summary, read at the same time.</param>
@@ -32,7 +44,7 @@ public static class HostMetrics
 
         return
         [
-            new("mm_read_ok", "1 when this part of the host could be read (markets: mmctl status; journal; proposals: the advisor's files; approvals: the approval requests), else 0 and its metrics are absent.", Gauge,
+            new(ReadOk, ReadOkHelp, Gauge,
             [
                 new([("host", hostLabel), ("part", "markets")], markets is null ? 0 : 1),
                 new([("host", hostLabel), ("part", "journal")], health.JournalValid is null ? 0 : 1),
