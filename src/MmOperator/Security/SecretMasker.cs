@@ -37,11 +37,13 @@ public sealed partial class SecretMasker
 
     public static SecretMasker None { get; } = new([]);
 
-    [GeneratedRegex("(?<key>[A-Za-z0-9_]+)(?<sep>\"?\\s*[=:]\\s*\"?)(?<value>[^\"\\s,}]+)")]
+    // A key starts where a word starts: the leftmost match always did, and the lookbehind spares the
+    // regex a scan from every letter of a long word (a 1 MB value took 12 s, now milliseconds).
+    [GeneratedRegex("(?<![A-Za-z0-9_])(?<key>[A-Za-z0-9_]+)(?<sep>\"?\\s*[=:]\\s*\"?)(?<value>[^\"\\s,}]+)")]
     private static partial Regex Assignment();
 
     /// <summary>Every word followed by an assignment, nested ones included (nothing is consumed past the key).</summary>
-    [GeneratedRegex("[A-Za-z0-9_]+(?=\"?\\s*[=:]\\s*\"?[^\"\\s,}])")]
+    [GeneratedRegex("(?<![A-Za-z0-9_])[A-Za-z0-9_]+(?=\"?\\s*[=:]\\s*\"?[^\"\\s,}])")]
     private static partial Regex AssignedKey();
 
     /// <summary>
