@@ -211,6 +211,20 @@ Describe 'Reports: ConvertTo-Json and Export-Csv' {
         }
     }
 
+    It 'ConvertTo-Csv of the advisor''s <Name> has one line per row, no type name and times in ISO 8601 UTC' -ForEach @(
+        @{ Name = 'submission'; Make = { $Submitted }; Column = 'ProposalIdsLine'; Expect = { $Submitted.ProposalIds -join ', ' }; Typed = 'ProposalIds' }
+        @{ Name = 'proposals'; Make = { $Proposals }; Column = 'CreatedUtc'; Expect = { '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$' }; Typed = 'Created' }
+    ) {
+        $objects = @(& $Make)
+        $csv = @($objects | ConvertTo-Csv)
+        $csv.Count | Should -Be ($objects.Count + 1) -Because 'no field holds a line break, so each row is one line'
+        ($csv -join "`n") | Should -Not -Match '@\{|System\.'
+        $row = @($csv | ConvertFrom-Csv)[0]
+        $row.$Column | Should -Match (& $Expect)
+        $row.PSObject.Properties.Name | Should -Not -Contain $Typed -Because 'a list shows its type name, a time the culture''s text without a zone'
+        $objects[0].$Typed | Should -Not -BeNullOrEmpty -Because 'scripts still read the typed value'
+    }
+
     It 'a refused row of the journal keeps the rejected value; each record and result of one command shares its batch' {
         Set-MmEnvParam -Market eth -Key MM_SPREAD_MULTIPLIER -Value 'abc' -Reason 'fat finger' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refused
         $refused[0].FullyQualifiedErrorId | Should -Be 'EnvValueOutOfBounds,MmOperator.Commands.SetMmEnvParamCommand'
@@ -316,5 +330,18 @@ Describe 'Tab completion' {
         $before = Get-InvocationCount $Sandbox
         Complete 'Approve-MmAdvisorProposal ETH' | Should -Be @($Submitted.ProposalIds[0])
         Get-InvocationCount $Sandbox | Should -Be $before
+    }
+}
+
+Describe 'Reports: an advisor apply''s result in CSV' {
+    # Last in the file: it applies the proposal the tests above find pending.
+    It 'ConvertTo-Csv of an advisor apply''s result has one line and its new status as text' {
+        $applied = @(Approve-MmAdvisorProposal -ProposalId $Proposals[0].ProposalId -Reason 'the spread review agreed' -Confirm:$false -WarningAction SilentlyContinue)
+        $applied.Count | Should -Be 1
+        $csv = @($applied | ConvertTo-Csv)
+        $csv.Count | Should -Be 2 -Because 'no field holds a line break'
+        ($csv -join "`n") | Should -Not -Match '@\{|System\.'
+        ($csv | ConvertFrom-Csv).NewStatusLine | Should -Match '^ETH-USD: Running \(pid \d+\)'
+        $applied[0].NewStatus.State | Should -Be 'Running' -Because 'scripts still read the typed status'
     }
 }

@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using MmOperator.Reporting;
 using MmOperator.Status;
 
@@ -38,7 +39,11 @@ public sealed record AdvisorProposal
     /// </summary>
     public string? ReasonNote { get; init; }
 
+    /// <summary>When it was proposed (UTC); hidden from Export-Csv, which would write the culture's text without a zone: <see cref="CreatedUtc"/>.</summary>
+    [Hidden]
     public DateTime? Created { get; init; }
+
+    public string? CreatedUtc => Created is { } created ? CsvField.Time(created) : null;
 
     public bool IsProtected { get; init; }
 
@@ -79,10 +84,17 @@ public sealed class AdvisorSubmission
 
     public int Written { get; init; }
 
+    /// <summary>Hidden from Export-Csv, which would write a list's type name: <see cref="ProposalIdsLine"/>.</summary>
+    [Hidden]
     public IReadOnlyList<string> ProposalIds { get; init; } = [];
 
-    /// <summary>Per failing row: where it came from and the script's own words.</summary>
+    public string ProposalIdsLine => string.Join(", ", ProposalIds);
+
+    /// <summary>Per failing row: where it came from and the script's own words; <see cref="FailuresLine"/> in a CSV.</summary>
+    [Hidden]
     public IReadOnlyList<string> Failures { get; init; } = [];
+
+    public string FailuresLine => CsvField.OneLine(string.Join("; ", Failures))!;
 
     public string? ProposalsPath { get; init; }
 
@@ -94,6 +106,7 @@ public sealed class AdvisorSubmission
 
     public string? AuditId { get; init; }
 
+    [Hidden]
     public string ResultText => RunbookText.Result(Ok
         ? $"submitted {Created} proposal(s): {string.Join(", ", ProposalIds)}"
         : $"nothing written (all-or-nothing): {string.Join("; ", Failures)}");
@@ -127,7 +140,11 @@ public sealed class ProposalApplication
 
     public string? Mode { get; init; }
 
+    /// <summary>Hidden from Export-Csv, which would write a nested object: <see cref="NewStatusLine"/> is its facts as text.</summary>
+    [Hidden]
     public MarketStatus? NewStatus { get; init; }
+
+    public string? NewStatusLine => NewStatus is null ? null : RunbookText.StatusFacts(NewStatus);
 
     /// <summary>Why the submitter proposed it (the proposal's reason_note); <see cref="Reason"/> is the approver's.</summary>
     public string? ReasonNote { get; init; }
@@ -138,8 +155,10 @@ public sealed class ProposalApplication
 
     public string? AuditId { get; init; }
 
+    [Hidden]
     public string ResultText => RunbookText.Result(
         $"{ProposalId}: {Market} {Key}: {RunbookText.Value(PreviousValue)} -> {RunbookText.Value(NewValue)} [{Result}{(FailureReason is null ? string.Empty : ": " + FailureReason)}]");
 
+    [Hidden]
     public string NewStatusText => RunbookText.NewStatus(RunbookText.StatusFacts(NewStatus));
 }
