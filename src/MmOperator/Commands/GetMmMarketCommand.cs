@@ -17,7 +17,6 @@ public sealed class GetMmMarketCommand : OperatorCmdlet, IDynamicParameters
     private readonly FleetParameters _fleet = new();
 
     private readonly HashSet<string> _slugs = new(StringComparer.Ordinal);
-    private readonly List<string> _fleetMarkets = [];
 
     /// <summary>Only these markets, in any form and letter case (eth, ETH, eth-usd, .env.eth); none means every market.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -42,10 +41,8 @@ public sealed class GetMmMarketCommand : OperatorCmdlet, IDynamicParameters
 
     protected override void ProcessRecord()
     {
-        if (_fleet.IsGiven)
+        if (_fleet.Keep(Market))
         {
-            // On a fleet each host resolves the names against its own repo.
-            _fleetMarkets.AddRange((Market ?? []).Select(m => m.Input));
             return;
         }
 
@@ -62,7 +59,7 @@ public sealed class GetMmMarketCommand : OperatorCmdlet, IDynamicParameters
     {
         if (_fleet.IsGiven)
         {
-            AskFleet(_fleet, FleetCall.Of("Get-MmMarket", ("Market", _fleetMarkets.Count > 0 ? _fleetMarkets.ToArray() : null), ("State", State?.Select(s => s.ToString()).ToArray())));
+            AskFleet(_fleet, FleetCall.Of("Get-MmMarket", ("Market", _fleet.MarketNames), ("State", State?.Select(s => s.ToString()).ToArray())));
             return;
         }
 

@@ -16,7 +16,6 @@ namespace MmOperator.Commands;
 public sealed class GetMmStatusCommand : OperatorCmdlet, IDynamicParameters
 {
     private readonly FleetParameters _fleet = new();
-    private readonly List<string> _fleetMarkets = [];
 
     /// <summary>Markets in any accepted form (eth, ETH-USD, .env.eth); none means every instance mmctl lists.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -37,10 +36,8 @@ public sealed class GetMmStatusCommand : OperatorCmdlet, IDynamicParameters
 
     protected override void ProcessRecord()
     {
-        if (_fleet.IsGiven)
+        if (_fleet.Keep(Market))
         {
-            // Each host resolves the markets in its own repo: they are sent as given.
-            _fleetMarkets.AddRange((Market ?? []).Select(m => m.Input));
             return;
         }
 
@@ -63,7 +60,7 @@ public sealed class GetMmStatusCommand : OperatorCmdlet, IDynamicParameters
     {
         if (_fleet.IsGiven)
         {
-            AskFleet(_fleet, FleetCall.Of("Get-MmStatus", ("Market", _fleetMarkets.Count == 0 ? null : _fleetMarkets.ToArray())));
+            AskFleet(_fleet, FleetCall.Of("Get-MmStatus", ("Market", _fleet.MarketNames)));
         }
     }
 

@@ -53,7 +53,7 @@ public sealed class InvokeMmPlaybookCommand : StateChangeCmdlet, IDynamicParamet
 
     protected override void ProcessRecord()
     {
-        if (!KeptForFleet(Market))
+        if (!FleetGiven.Keep(Market))
         {
             _markets.AddRange(Market ?? []);
         }

@@ -42,8 +42,6 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
     /// <summary>On a host of a fleet command: where its approval comes from.</summary>
     private FleetApprovalSource? _fleetSource;
 
-    private readonly List<string> _fleetMarkets = [];
-
     /// <summary>
     /// BeginProcessing of a market cmdlet: a command for other hosts needs nothing here but a person's
     /// session; a host of a fleet command takes its approval source (refused in the agent's session, journalled);
@@ -69,21 +67,10 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
         Flow.PrepareStateChange(stopsOnly);
     }
 
-    /// <summary>For other hosts, the markets are kept as given (each host resolves them in its own repo); false on one host.</summary>
-    protected bool KeptForFleet(IEnumerable<Market>? markets)
-    {
-        if (FleetGiven.IsGiven)
-        {
-            _fleetMarkets.AddRange((markets ?? []).Select(m => m.Input));
-        }
-
-        return FleetGiven.IsGiven;
-    }
-
     /// <summary>ProcessRecord of a market cmdlet: each market planned here, or kept for the hosts given.</summary>
     protected void PlanMarkets(MarketAction action, IEnumerable<Market> markets)
     {
-        if (!KeptForFleet(markets))
+        if (!FleetGiven.Keep(markets))
         {
             Flow.Approve(action, markets, Reason);
         }
@@ -108,7 +95,7 @@ public abstract class StateChangeCmdlet : PSCmdlet, IDisposable
         }
 
         var throttle = MyInvocation.BoundParameters.TryGetValue("ThrottleLimit", out var limit) ? limit : null;
-        var call = FleetCall.Of(MyInvocation.MyCommand.Name, [("Market", _fleetMarkets.Count == 0 ? null : _fleetMarkets.ToArray()), ("Reason", Reason), ("ThrottleLimit", throttle), .. more]);
+        var call = FleetCall.Of(MyInvocation.MyCommand.Name, [("Market", FleetGiven.MarketNames), ("Reason", Reason), ("ThrottleLimit", throttle), .. more]);
         new FleetChange(Flow).Run(new PsRemoting(), FleetGiven, call, action, Reason, Context.ResolveUserPath);
         return true;
     }

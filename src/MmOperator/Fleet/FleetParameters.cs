@@ -51,6 +51,25 @@ public class FleetParameters
     /// <summary>The command goes to other hosts.</summary>
     public bool IsGiven => HostName is not null || Session is not null || Fleet.IsPresent;
 
+    private readonly List<string> _markets = [];
+
+    /// <summary>
+    /// For other hosts, keeps the markets as given (each host resolves them in its own repo), across the
+    /// pipeline's records; false on one host, where the command resolves them itself.
+    /// </summary>
+    public bool Keep(IEnumerable<Markets.Market>? markets)
+    {
+        if (IsGiven)
+        {
+            _markets.AddRange((markets ?? []).Select(m => m.Input));
+        }
+
+        return IsGiven;
+    }
+
+    /// <summary>The markets kept for the hosts, or null for none (every market).</summary>
+    public string[]? MarketNames => _markets.Count == 0 ? null : [.. _markets];
+
     public TimeSpan Timeout => TimeSpan.FromSeconds(TimeoutSec);
 }
 
