@@ -1,8 +1,6 @@
-using System.Management.Automation;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MmOperator.Errors;
 using MmOperator.IO;
 
 namespace MmOperator.Advisor;

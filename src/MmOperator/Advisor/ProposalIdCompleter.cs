@@ -1,8 +1,6 @@
 using System.Collections;
-using System.Management.Automation;
 using System.Management.Automation.Language;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
 using MmOperator.Options;
 using MmOperator.Security;
 

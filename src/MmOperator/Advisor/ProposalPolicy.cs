@@ -1,7 +1,4 @@
-using System.Management.Automation;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Markets;
 using MmOperator.Reporting;
 using MmOperator.Security;
 

@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Management.Automation;
 using System.Text.Json.Nodes;
 using System.Text.Json;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Markets;
 using MmOperator.Reporting;
 using MmOperator.Runbook;
 

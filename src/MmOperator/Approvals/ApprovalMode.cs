@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace MmOperator.Approvals;
 
 /// <summary>How a state change was approved, as recorded in the result and the journal.</summary>

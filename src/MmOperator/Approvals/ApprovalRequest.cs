@@ -73,6 +73,29 @@ public sealed class ApprovalRequest
     /// <summary>HMAC-SHA256 of everything above with the store's private key: a hand-made or edited request fails it.</summary>
     public string Mac { get; set; } = string.Empty;
 
+    /// <summary>
+    /// A request for exactly <paramref name="bound"/>: its fields as given, and their binding computed here
+    /// from those same fields, so a request can never show one action and bind another.
+    /// </summary>
+    public static ApprovalRequest For(BoundAction bound, string requester, IReadOnlyList<string>? flags)
+    {
+        ArgumentNullException.ThrowIfNull(bound);
+        return new ApprovalRequest
+        {
+            Cmdlet = bound.Cmdlet,
+            Action = bound.Action,
+            Target = bound.Target,
+            Key = bound.Key,
+            Values = bound.Values,
+            Commands = bound.Commands,
+            Reason = bound.Reason,
+            Plan = bound.Plan,
+            Flags = flags is { Count: > 0 } ? flags : null,
+            Binding = bound.Binding(),
+            Requester = requester,
+        };
+    }
+
     /// <summary>Who files requests from this process: user@host, the same for every session of that account.</summary>
     public static string CurrentOwner => $"{Environment.UserName}@{Environment.MachineName}";
 

@@ -1,9 +1,7 @@
-using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MmOperator.Errors;
 using MmOperator.IO;
 
 namespace MmOperator.Approvals;

@@ -1,7 +1,5 @@
-using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text.Json;
-using MmOperator.Errors;
 using MmOperator.Security;
 
 namespace MmOperator.Approvals;

@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using MmOperator.Errors;
 using MmOperator.IO;
 
 namespace MmOperator.Audit;

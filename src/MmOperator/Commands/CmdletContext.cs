@@ -1,14 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Management.Automation;
 using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
 using MmOperator.Flow;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
-using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Reporting;
 using MmOperator.Security;

@@ -1,7 +1,5 @@
-using System.Management.Automation;
 using MmOperator.EnvFiles;
 using MmOperator.Flow;
-using MmOperator.Markets;
 
 namespace MmOperator.Commands;
 

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using MmOperator.Fleet;
 using MmOperator.Host;
 using MmOperator.Metrics;

@@ -1,7 +1,5 @@
-using System.Management.Automation;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
-using MmOperator.Markets;
 
 namespace MmOperator.Commands;
 

@@ -1,8 +1,5 @@
-using System.Management.Automation;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
 using MmOperator.Host;
-using MmOperator.Markets;
 
 namespace MmOperator.Commands;
 

@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Errors;
-
 namespace MmOperator.Commands;
 
 /// <summary>

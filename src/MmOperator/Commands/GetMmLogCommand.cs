@@ -1,7 +1,4 @@
-using System.Management.Automation;
-using MmOperator.Errors;
 using MmOperator.Host;
-using MmOperator.Markets;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;

@@ -1,7 +1,5 @@
-using System.Management.Automation;
 using MmOperator.Fleet;
 using MmOperator.Host;
-using MmOperator.Markets;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;

@@ -1,9 +1,6 @@
-using System.Management.Automation;
-using MmOperator.Errors;
 using MmOperator.Flow;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
-using MmOperator.Markets;
 using MmOperator.Runbook;
 using MmOperator.Status;
 

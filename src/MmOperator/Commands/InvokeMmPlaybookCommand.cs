@@ -1,9 +1,6 @@
-using System.Management.Automation;
-using MmOperator.Errors;
 using MmOperator.Fleet;
 using MmOperator.Flow;
 using MmOperator.Lifecycle;
-using MmOperator.Markets;
 using MmOperator.Runbook;
 
 namespace MmOperator.Commands;

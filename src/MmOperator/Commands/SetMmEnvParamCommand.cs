@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using MmOperator.EnvFiles;
 
 namespace MmOperator.Commands;

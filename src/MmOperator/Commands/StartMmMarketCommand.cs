@@ -1,8 +1,6 @@
-using System.Management.Automation;
 using MmOperator.Fleet;
 using MmOperator.Flow;
 using MmOperator.Lifecycle;
-using MmOperator.Markets;
 
 namespace MmOperator.Commands;
 

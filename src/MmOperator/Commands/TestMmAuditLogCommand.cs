@@ -1,6 +1,4 @@
-using System.Management.Automation;
 using MmOperator.Audit;
-using MmOperator.Errors;
 
 namespace MmOperator.Commands;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Management.Automation;
 using MmOperator.Host;
-using MmOperator.Markets;
 using MmOperator.Status;
 
 namespace MmOperator.Commands;

@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Errors;
-using MmOperator.Markets;
-
 namespace MmOperator.EnvFiles;
 
 /// <summary>

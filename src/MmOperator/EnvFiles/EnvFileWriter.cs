@@ -1,8 +1,6 @@
-using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using MmOperator.Errors;
 using MmOperator.IO;
 using MmOperator.Reporting;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Audit;
 using MmOperator.Reporting;

@@ -1,8 +1,5 @@
 using System.Collections;
-using System.Management.Automation;
 using System.Management.Automation.Language;
-using MmOperator.Errors;
-using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Security;
 

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-
 namespace MmOperator.Errors;
 
 /// <summary>

@@ -1,8 +1,6 @@
 using System.Collections;
 using System.Globalization;
-using System.Management.Automation;
 using System.Text.RegularExpressions;
-using MmOperator.Errors;
 using MmOperator.Flow;
 
 namespace MmOperator.Fleet;

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Management.Automation;
 using MmOperator.Approvals;
 using MmOperator.Audit;
-using MmOperator.Errors;
 using MmOperator.Flow;
 using MmOperator.Reporting;
 

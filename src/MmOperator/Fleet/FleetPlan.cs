@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using MmOperator.Flow;
 using MmOperator.Host;
-using MmOperator.Markets;
 using MmOperator.Reporting;
 using MmOperator.Status;
 

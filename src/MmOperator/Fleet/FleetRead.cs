@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Management.Automation;
-using MmOperator.Errors;
 using MmOperator.Flow;
 
 namespace MmOperator.Fleet;

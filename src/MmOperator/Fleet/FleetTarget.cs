@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Management.Automation;
 using System.Text.RegularExpressions;
-using MmOperator.Errors;
 using MmOperator.Reporting;
 
 namespace MmOperator.Fleet;

@@ -1,6 +1,4 @@
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using MmOperator.Errors;
 
 namespace MmOperator.Fleet;
 

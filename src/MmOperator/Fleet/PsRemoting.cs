@@ -1,8 +1,6 @@
 using System.Collections;
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Text.RegularExpressions;
-using MmOperator.Errors;
 
 namespace MmOperator.Fleet;
 

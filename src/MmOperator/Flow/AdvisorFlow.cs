@@ -1,12 +1,9 @@
-using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Advisor;
 using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
 using MmOperator.Host;
-using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Reporting;
 using MmOperator.Status;

@@ -1,9 +1,6 @@
-using System.Management.Automation;
 using MmOperator.Approvals;
 using MmOperator.Audit;
-using MmOperator.Errors;
 using MmOperator.Host;
-using MmOperator.Markets;
 using MmOperator.Reporting;
 using MmOperator.Security;
 

@@ -1,7 +1,5 @@
-using System.Management.Automation;
 using MmOperator.Approvals;
 using MmOperator.Audit;
-using MmOperator.Errors;
 
 namespace MmOperator.Flow;
 

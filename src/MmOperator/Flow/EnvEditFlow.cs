@@ -1,8 +1,5 @@
-using System.Management.Automation;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Markets;
 using MmOperator.Reporting;
 using MmOperator.Status;
 

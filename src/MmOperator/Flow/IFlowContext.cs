@@ -1,9 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Management.Automation;
 using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.Host;
-using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Security;
 using MmOperator.Status;

@@ -1,9 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
-using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
-using MmOperator.Markets;
 using MmOperator.Reporting;
 using MmOperator.Status;
 

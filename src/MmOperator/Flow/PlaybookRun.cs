@@ -1,5 +1,4 @@
 using MmOperator.Lifecycle;
-using MmOperator.Markets;
 using MmOperator.Runbook;
 
 namespace MmOperator.Flow;

@@ -1,12 +1,9 @@
-using System.Management.Automation;
 using System.Security.Cryptography;
 using System.Text;
 using MmOperator.Advisor;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
 using MmOperator.Host;
-using MmOperator.Markets;
 using MmOperator.Reporting;
 
 namespace MmOperator.Flow;

@@ -1,5 +1,3 @@
-using MmOperator.Errors;
-
 namespace MmOperator.Flow;
 
 /// <summary>

@@ -1,16 +1,13 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Management.Automation;
 using System.Text.Json;
 using MmOperator.Approvals;
 using MmOperator.Audit;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
 using MmOperator.Fleet;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
-using MmOperator.Markets;
 using MmOperator.Options;
 using MmOperator.Reporting;
 using MmOperator.Runbook;
@@ -380,20 +377,8 @@ public sealed class RunbookFlow
         ApprovalRequest request;
         try
         {
-            request = Context.Approvals.File(new ApprovalRequest
-            {
-                Cmdlet = bound.Cmdlet,
-                Action = bound.Action,
-                Target = bound.Target,
-                Key = bound.Key,
-                Values = bound.Values,
-                Commands = bound.Commands,
-                Reason = bound.Reason,
-                Plan = bound.Plan,
-                Flags = stakes.Flags.ToList() is { Count: > 0 } flags ? flags : null,
-                Binding = binding,
-                Requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Context.LanguageMode}{(Context.Caller.Via is { } via ? ", via " + via : string.Empty)})",
-            }, TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
+            var requester = $"{ApprovalRequest.CurrentOwner} pid {Environment.ProcessId} ({Context.LanguageMode}{(Context.Caller.Via is { } via ? ", via " + via : string.Empty)})";
+            request = Context.Approvals.File(ApprovalRequest.For(bound, requester, stakes.Flags.ToList()), TimeSpan.FromSeconds(Options.ApprovalLifetimeSec));
         }
         catch (OperatorException limit)
         {

@@ -1,5 +1,4 @@
 using MmOperator.EnvFiles;
-using MmOperator.Markets;
 using MmOperator.Reporting;
 
 namespace MmOperator.Flow;

@@ -1,9 +1,6 @@
-using System.Management.Automation;
 using MmOperator.Approvals;
-using MmOperator.Errors;
 using MmOperator.Host;
 using MmOperator.Lifecycle;
-using MmOperator.Markets;
 using MmOperator.Status;
 
 namespace MmOperator.Flow;

@@ -1,6 +1,5 @@
 using System.Text;
 using MmOperator.Advisor;
-using MmOperator.Markets;
 using MmOperator.Options;
 
 namespace MmOperator.Host;

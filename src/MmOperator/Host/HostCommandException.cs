@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Errors;
-
 namespace MmOperator.Host;
 
 /// <summary>What went wrong running a host command, kept for the error record's TargetObject.</summary>

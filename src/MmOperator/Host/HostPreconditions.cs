@@ -1,5 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Errors;
 using MmOperator.Options;
 
 namespace MmOperator.Host;

@@ -1,6 +1,4 @@
-using System.Management.Automation;
 using System.Text.Json;
-using MmOperator.Errors;
 
 namespace MmOperator.IO;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using MmOperator.Errors;
 using MmOperator.Host;
 
 namespace MmOperator.Lifecycle;

@@ -1,5 +1,4 @@
 using MmOperator.Host;
-using MmOperator.Markets;
 using MmOperator.Options;
 
 namespace MmOperator.Lifecycle;

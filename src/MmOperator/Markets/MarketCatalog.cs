@@ -1,7 +1,5 @@
-using System.Management.Automation;
 using System.Text.RegularExpressions;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
 using MmOperator.Reporting;
 
 namespace MmOperator.Markets;

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Management.Automation;
 using MmOperator.Status;
 
 namespace MmOperator.Markets;

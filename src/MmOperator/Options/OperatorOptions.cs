@@ -1,5 +1,4 @@
 using System.Globalization;
-using MmOperator.Errors;
 
 namespace MmOperator.Options;
 

@@ -1,6 +1,5 @@
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
-using MmOperator.Errors;
 using MmOperator.Security;
 
 namespace MmOperator.Options;

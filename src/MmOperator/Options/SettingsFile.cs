@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Management.Automation;
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using MmOperator.Errors;
 using MmOperator.Reporting;
 
 namespace MmOperator.Options;

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Management.Automation;
-using MmOperator.Errors;
 using MmOperator.Reporting;
 using MmOperator.Security;
 

@@ -1,7 +1,5 @@
 using System.Collections;
 using System.Management.Automation.Language;
-using System.Management.Automation;
-using MmOperator.Errors;
 using MmOperator.Reporting;
 using MmOperator.Security;
 

@@ -1,9 +1,6 @@
-using System.Management.Automation;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
-using MmOperator.Errors;
-using MmOperator.Markets;
 using MmOperator.Reporting;
 
 namespace MmOperator.Sandbox;

@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
-using MmOperator.Errors;
 
 namespace MmOperator.Security;
 

@@ -4,7 +4,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MmOperator.EnvFiles;
-using MmOperator.Errors;
 
 namespace MmOperator.Security;
 

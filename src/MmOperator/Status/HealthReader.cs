@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Management.Automation;
 using MmOperator.Advisor;
 using MmOperator.Approvals;
 using MmOperator.Audit;
-using MmOperator.Errors;
 
 namespace MmOperator.Status;
 

@@ -1,5 +1,3 @@
-using MmOperator.Markets;
-
 namespace MmOperator.Status;
 
 /// <summary>

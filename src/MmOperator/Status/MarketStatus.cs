@@ -20,7 +20,7 @@ public enum MarketState
 /// One bot instance as <c>mmctl status</c> reports it (PSTypeName MmOperator.MarketStatus). Its
 /// <see cref="Market"/> property pipes by name into the market cmdlets.
 /// </summary>
-public sealed class MarketStatus
+public sealed record MarketStatus
 {
     private readonly string? _note;
 

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Management.Automation;
-using MmOperator.Errors;
-using MmOperator.Markets;
 
 namespace MmOperator.Status;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using MmOperator.Lifecycle;
-using MmOperator.Markets;
 
 namespace MmOperator.Status;
 
@@ -164,21 +163,9 @@ public sealed class ProcessTruth
         return $"pid {pids} lives without mmctl knowing it ({origin}); a human ends it on the host: kill -TERM {orphans[0].Pid}";
     }
 
-    private static MarketStatus Copy(MarketStatus status, MarketState state, int? pid, string note, bool settingsChanged = false) => new()
-    {
-        Market = status.Market,
-        Slug = status.Slug,
-        EnvFile = status.EnvFile,
-        State = state,
-        Pid = pid,
-        ControllerId = status.ControllerId,
-        LogPath = status.LogPath,
-        GeneratedAt = status.GeneratedAt,
-        Note = note,
-        Environment = status.Environment,
-        Problem = status.Problem,
-        SettingsChanged = settingsChanged,
-    };
+    // Every other field (the market, its files, mmctl's controller id and time, the environment, a problem) is kept as mmctl said.
+    private static MarketStatus Copy(MarketStatus status, MarketState state, int? pid, string note, bool settingsChanged = false) =>
+        status with { State = state, Pid = pid, Note = note, SettingsChanged = settingsChanged };
 
     /// <summary>Live bots of this repo's markets: those the store remembers (still the same process), then those the process table shows.</summary>
     private List<LiveBot> LiveBots()

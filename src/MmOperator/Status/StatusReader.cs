@@ -1,6 +1,5 @@
 using System.Globalization;
 using MmOperator.Host;
-using MmOperator.Markets;
 
 namespace MmOperator.Status;
 

@@ -1,8 +1,5 @@
 using System.Text.Json;
-using MmOperator.Advisor;
-using MmOperator.Errors;
 using MmOperator.IO;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Advisor;
 

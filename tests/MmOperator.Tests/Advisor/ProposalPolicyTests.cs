@@ -1,10 +1,4 @@
-using System.Management.Automation;
 using System.Text.Json;
-using MmOperator.Advisor;
-using MmOperator.EnvFiles;
-using MmOperator.Markets;
-using MmOperator.Errors;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Advisor;
 

@@ -1,9 +1,4 @@
 using System.Text.Json;
-using MmOperator.Advisor;
-using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Markets;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Advisor;
 

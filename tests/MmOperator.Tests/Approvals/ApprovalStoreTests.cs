@@ -1,7 +1,3 @@
-using MmOperator.Approvals;
-using MmOperator.Errors;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Approvals;
 
 public sealed class ApprovalStoreTests : IDisposable

@@ -1,7 +1,4 @@
-using MmOperator.Approvals;
-using MmOperator.Errors;
 using MmOperator.Runbook;
-using MmOperator.Security;
 
 namespace MmOperator.Tests.Approvals;
 

@@ -1,7 +1,4 @@
 using System.Text.Json;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Audit;
 

@@ -1,11 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Advisor;
-using MmOperator.Audit;
-using MmOperator.EnvFiles;
-using MmOperator.Markets;
-using MmOperator.Security;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Completion;
 
 public sealed class CompleterTests : IDisposable

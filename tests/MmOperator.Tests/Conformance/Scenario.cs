@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Conformance;
 

@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using MmOperator.EnvFiles;
 using MmOperator.IO;
 using MmOperator.Sandbox;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Conformance;
 

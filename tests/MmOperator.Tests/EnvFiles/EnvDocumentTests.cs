@@ -1,5 +1,3 @@
-using MmOperator.EnvFiles;
-
 namespace MmOperator.Tests.EnvFiles;
 
 public class EnvDocumentTests

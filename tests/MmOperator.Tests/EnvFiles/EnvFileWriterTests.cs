@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using MmOperator.EnvFiles;
-using MmOperator.Errors;
 using MmOperator.IO;
-using MmOperator.Markets;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.EnvFiles;
 

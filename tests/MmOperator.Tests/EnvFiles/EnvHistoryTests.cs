@@ -1,10 +1,3 @@
-using MmOperator.Audit;
-using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Security;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.EnvFiles;
 
 /// <summary>Parameter history from the journal and the host's changelog, and the undo edits made from it.</summary>

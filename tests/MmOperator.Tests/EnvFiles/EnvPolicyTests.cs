@@ -1,8 +1,3 @@
-using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Security;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.EnvFiles;
 
 public sealed class EnvPolicyTests : IDisposable

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using MmOperator.EnvFiles;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.EnvFiles;
 

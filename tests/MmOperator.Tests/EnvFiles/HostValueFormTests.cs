@@ -1,5 +1,3 @@
-using MmOperator.EnvFiles;
-
 namespace MmOperator.Tests.EnvFiles;
 
 /// <summary>The host's value forms, case for case from the recorded submit and apply scenarios (047, 048, 108, 109, 113).</summary>

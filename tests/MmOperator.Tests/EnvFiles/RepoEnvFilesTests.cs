@@ -1,7 +1,3 @@
-using MmOperator.EnvFiles;
-using MmOperator.Markets;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.EnvFiles;
 
 public sealed class RepoEnvFilesTests : IDisposable

@@ -1,6 +1,4 @@
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using MmOperator.Errors;
 using MmOperator.Fleet;
 
 namespace MmOperator.Tests.Fleet;

@@ -1,13 +1,5 @@
 using System.Collections;
-using System.Management.Automation;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Errors;
 using MmOperator.Fleet;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
 using MmOperator.Tests.Flow;
 
 namespace MmOperator.Tests.Fleet;

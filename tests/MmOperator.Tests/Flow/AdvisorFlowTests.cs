@@ -1,13 +1,4 @@
-using System.Management.Automation;
 using System.Text.Json.Nodes;
-using MmOperator.Advisor;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Markets;
-using MmOperator.Security;
 
 namespace MmOperator.Tests.Flow;
 
@@ -72,7 +63,6 @@ public sealed class AdvisorFlowTests : IDisposable
     private void Auto(string reason = Reason, IReadOnlyList<string>? tickets = null, bool force = false) => Command("Invoke-MmAdvisorAutoApply", a => a.WarrenAuto(reason), tickets, force);
 
     private List<HostCommandShape> Ran => _host.Ran.Select(c => c.Shape).ToList();
-
 
     // ---------------------------------------------------------------- Get-MmAdvisorProposal
 

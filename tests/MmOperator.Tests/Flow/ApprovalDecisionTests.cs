@@ -1,12 +1,4 @@
-using System.Management.Automation;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
 using MmOperator.Reporting;
-using MmOperator.Security;
 
 namespace MmOperator.Tests.Flow;
 

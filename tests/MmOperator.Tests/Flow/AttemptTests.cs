@@ -1,12 +1,4 @@
-using System.Management.Automation;
 using System.Text.Json;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
-using MmOperator.Options;
 
 namespace MmOperator.Tests.Flow;
 

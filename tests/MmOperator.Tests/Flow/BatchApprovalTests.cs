@@ -1,12 +1,4 @@
-using System.Management.Automation;
 using System.Management.Automation.Host;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
 
 namespace MmOperator.Tests.Flow;
 

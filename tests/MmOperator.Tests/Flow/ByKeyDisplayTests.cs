@@ -1,11 +1,4 @@
-using System.Management.Automation;
 using System.Text.Json.Nodes;
-using MmOperator.Advisor;
-using MmOperator.EnvFiles;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Markets;
-using MmOperator.Security;
 
 namespace MmOperator.Tests.Flow;
 

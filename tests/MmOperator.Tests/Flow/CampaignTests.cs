@@ -1,12 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Markets;
-
 namespace MmOperator.Tests.Flow;
 
 /// <summary>A command's .env edits are one campaign: all checked first, one question, all or nothing.</summary>

@@ -1,12 +1,3 @@
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Markets;
-using MmOperator.Security;
-
 namespace MmOperator.Tests.Flow;
 
 /// <summary>
@@ -58,7 +49,6 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Empty(_host.Output);
         _host.AssertNothingRanOrChanged(before);
     }
-
 
     [Fact]
     public void Neither_a_market_nor_shared_is_refused_with_EnvTargetRequired()

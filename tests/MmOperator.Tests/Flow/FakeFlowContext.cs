@@ -1,18 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Management.Automation;
-using MmOperator.Approvals;
 using MmOperator.Commands;
-using MmOperator.Audit;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Sandbox;
-using MmOperator.Security;
-using MmOperator.Status;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Flow;
 

@@ -1,14 +1,4 @@
-using System.Management.Automation;
 using System.Text.Json.Nodes;
-using MmOperator.Advisor;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
 
 namespace MmOperator.Tests.Flow;
 

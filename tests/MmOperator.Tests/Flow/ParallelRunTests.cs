@@ -1,12 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
-
 namespace MmOperator.Tests.Flow;
 
 /// <summary>Several markets in one command: every approval first, then the approved runs side by side.</summary>

@@ -1,14 +1,4 @@
 using System.Text.Json.Nodes;
-using MmOperator.Advisor;
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Markets;
-using MmOperator.Options;
-using MmOperator.Security;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Flow;
 
@@ -76,7 +66,6 @@ public sealed class ProposalSubmissionTests : IDisposable
     }
 
     private string[] Submitted => File.Exists(ProposalsFile) ? File.ReadAllLines(ProposalsFile) : [];
-
 
     /// <summary>Nothing ran or changed, and no private file was left in the session's temporary folder.</summary>
     private void AssertNothingRanOrWritten(IReadOnlyDictionary<string, string> before)

@@ -1,10 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Audit;
-using MmOperator.EnvFiles;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Markets;
-
 namespace MmOperator.Tests.Flow;
 
 /// <summary>A refused edit's record keeps the value it refused (for the report of a campaign), never a protected key's.</summary>

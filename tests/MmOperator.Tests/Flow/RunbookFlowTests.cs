@@ -1,14 +1,4 @@
-using System.Management.Automation;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Flow;
-using MmOperator.Host;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
-using MmOperator.Options;
 using MmOperator.Runbook;
-using MmOperator.Status;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Flow;
 

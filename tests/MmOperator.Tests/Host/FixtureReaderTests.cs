@@ -1,10 +1,3 @@
-using MmOperator.Advisor;
-using MmOperator.Errors;
-using MmOperator.Host;
-using MmOperator.Markets;
-using MmOperator.Options;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Host;
 
 /// <summary>Every captured output of the real host, read the way the module reads it.</summary>

@@ -1,8 +1,4 @@
 using System.Reflection;
-using MmOperator.Advisor;
-using MmOperator.Host;
-using MmOperator.Markets;
-using MmOperator.Options;
 
 namespace MmOperator.Tests.Host;
 

@@ -1,8 +1,3 @@
-using MmOperator.Host;
-using MmOperator.Options;
-using MmOperator.Security;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Host;
 
 /// <summary>What a host command gets as its environment: an allow-list, whatever the session's own variables are.</summary>

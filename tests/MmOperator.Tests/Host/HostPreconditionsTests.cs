@@ -1,8 +1,3 @@
-using MmOperator.Errors;
-using MmOperator.Host;
-using MmOperator.Options;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Host;
 
 public sealed class HostPreconditionsTests : IDisposable

@@ -1,7 +1,3 @@
-using MmOperator.Errors;
-using MmOperator.Host;
-using MmOperator.Options;
-
 namespace MmOperator.Tests.Host;
 
 public class HostResultReaderTests

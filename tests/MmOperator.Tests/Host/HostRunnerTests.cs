@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using MmOperator.Host;
-using MmOperator.Options;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Host;
 

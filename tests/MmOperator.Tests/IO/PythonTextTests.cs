@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using MmOperator.EnvFiles;
 using MmOperator.IO;
 using MmOperator.Sandbox;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.IO;
 

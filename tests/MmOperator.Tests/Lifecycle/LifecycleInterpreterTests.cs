@@ -1,10 +1,3 @@
-using MmOperator.Errors;
-using MmOperator.Host;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
-using MmOperator.Options;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Lifecycle;
 
 public class LifecycleInterpreterTests

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using MmOperator.Lifecycle;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Lifecycle;
 

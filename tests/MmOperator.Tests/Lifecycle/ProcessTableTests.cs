@@ -1,6 +1,3 @@
-using MmOperator.Lifecycle;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Lifecycle;
 
 public sealed class ProcessTableTests : IDisposable

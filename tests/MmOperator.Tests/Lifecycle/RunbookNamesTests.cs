@@ -1,8 +1,6 @@
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Text.RegularExpressions;
 using MmOperator.Runbook;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Lifecycle;
 

@@ -1,11 +1,7 @@
-using System.Management.Automation;
 using System.Reflection;
-using MmOperator.Approvals;
 using MmOperator.Commands;
-using MmOperator.Errors;
 using MmOperator.Reporting;
 using MmOperator.Runbook;
-using MmOperator.Status;
 
 namespace MmOperator.Tests.Lifecycle;
 

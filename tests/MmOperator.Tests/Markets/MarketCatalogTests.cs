@@ -1,7 +1,3 @@
-using MmOperator.Errors;
-using MmOperator.Markets;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Markets;
 
 public sealed class MarketCatalogTests : IDisposable

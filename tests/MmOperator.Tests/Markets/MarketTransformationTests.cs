@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Markets;
-using MmOperator.Status;
-
 namespace MmOperator.Tests.Markets;
 
 public class MarketTransformationTests

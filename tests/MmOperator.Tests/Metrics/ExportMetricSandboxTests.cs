@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Management.Automation;
 using MmOperator.Tests.ModuleChecks;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Metrics;
 

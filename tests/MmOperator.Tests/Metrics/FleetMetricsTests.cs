@@ -1,5 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Errors;
 using MmOperator.Fleet;
 using MmOperator.Metrics;
 using MmOperator.Tests.Fleet;

@@ -1,6 +1,4 @@
-using MmOperator.Errors;
 using MmOperator.Metrics;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Metrics;
 

@@ -1,7 +1,4 @@
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
-using MmOperator.Options;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.ModuleChecks;
 

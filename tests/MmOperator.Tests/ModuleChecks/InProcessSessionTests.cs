@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.ModuleChecks;
 
 /// <summary>The cmdlets hosted in-process (Microsoft.PowerShell.SDK) against a real sandbox.</summary>

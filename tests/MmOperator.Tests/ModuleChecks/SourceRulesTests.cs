@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.ModuleChecks;
 

@@ -1,6 +1,3 @@
-using MmOperator.Errors;
-using MmOperator.Options;
-
 namespace MmOperator.Tests.Options;
 
 public class OperatorOptionsTests

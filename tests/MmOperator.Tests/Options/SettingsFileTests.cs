@@ -1,8 +1,3 @@
-using MmOperator.Errors;
-using MmOperator.Options;
-using MmOperator.Security;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Options;
 
 public sealed class SettingsFileTests : IDisposable

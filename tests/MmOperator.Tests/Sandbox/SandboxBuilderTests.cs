@@ -1,8 +1,4 @@
-using MmOperator.Errors;
-using MmOperator.EnvFiles;
-using MmOperator.Markets;
 using MmOperator.Sandbox;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Sandbox;
 

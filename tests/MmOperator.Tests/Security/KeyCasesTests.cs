@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MmOperator.Sandbox;
-using MmOperator.Security;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Security;
 

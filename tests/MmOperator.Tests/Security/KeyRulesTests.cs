@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using MmOperator.Security;
-using MmOperator.Tests.Support;
 
 namespace MmOperator.Tests.Security;
 

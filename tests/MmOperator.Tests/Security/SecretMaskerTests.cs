@@ -1,6 +1,3 @@
-using MmOperator.Security;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Security;
 
 public class SecretMaskerTests

@@ -1,7 +1,3 @@
-using MmOperator.Errors;
-using MmOperator.Status;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Status;
 
 public sealed class BotLogTests : IDisposable

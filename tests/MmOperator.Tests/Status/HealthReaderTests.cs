@@ -1,9 +1,3 @@
-using MmOperator.Approvals;
-using MmOperator.Audit;
-using MmOperator.Errors;
-using MmOperator.Status;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Status;
 
 public sealed class HealthReaderTests : IDisposable

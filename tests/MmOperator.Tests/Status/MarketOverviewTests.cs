@@ -1,6 +1,3 @@
-using MmOperator.Markets;
-using MmOperator.Status;
-
 namespace MmOperator.Tests.Status;
 
 public class MarketOverviewTests

@@ -1,8 +1,3 @@
-using System.Management.Automation;
-using MmOperator.Errors;
-using MmOperator.Markets;
-using MmOperator.Status;
-
 namespace MmOperator.Tests.Status;
 
 public class MarketWaiterTests

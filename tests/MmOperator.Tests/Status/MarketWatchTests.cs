@@ -1,4 +1,3 @@
-using MmOperator.Status;
 using Xunit;
 
 namespace MmOperator.Tests.Status;

@@ -1,10 +1,3 @@
-using MmOperator.Host;
-using MmOperator.Lifecycle;
-using MmOperator.Markets;
-using MmOperator.Options;
-using MmOperator.Status;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Status;
 
 /// <summary>mmctl's answer corrected by a fake process table: zombies are Crashed, untracked live bots Orphaned.</summary>

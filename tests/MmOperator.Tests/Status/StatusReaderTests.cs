@@ -1,9 +1,3 @@
-using MmOperator.Host;
-using MmOperator.Markets;
-using MmOperator.Options;
-using MmOperator.Status;
-using MmOperator.Tests.Support;
-
 namespace MmOperator.Tests.Status;
 
 public class StatusReaderTests

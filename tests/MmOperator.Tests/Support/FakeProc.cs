@@ -1,5 +1,4 @@
 using System.Globalization;
-using MmOperator.Lifecycle;
 
 namespace MmOperator.Tests.Support;
 
