@@ -137,9 +137,11 @@ function Start-Logged {
 
 function Invoke-TestTask {
     Invoke-BuildTask
-    # Test processes are short and many: profile-guided JIT and a background GC thread cost them more CPU
-    # than they give back, and PowerShell's telemetry and update check start background work in each of them.
+    # Test processes are short and many: profile-guided JIT, compiling hot methods a second time and a background
+    # GC thread cost them more CPU than they give back (together a sixth of the suite's CPU), and PowerShell's
+    # telemetry and update check start background work in each of them.
     $env:DOTNET_TieredPGO = '0'
+    $env:DOTNET_TC_CallCounting = '0'
     $env:DOTNET_gcConcurrent = '0'
     $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
     $env:POWERSHELL_UPDATECHECK = 'Off'
@@ -170,7 +172,8 @@ function Invoke-TestTask {
     $xunitLog = Join-Path $ResultsDir 'xunit.log'
     Write-Host "== xUnit (in the background; output in $xunitLog)"
     # A test that hangs is ended after 10 minutes (a backstop far above any test's time on a loaded machine), so the summary comes.
-    $xunitProcess = Start-Logged dotnet @('test', (Join-Path $Root 'tests/MmOperator.Tests/MmOperator.Tests.csproj'), '-c', $Configuration, '--nologo',
+    # The module's version as the build published it: with another one, the module would be compiled a second time.
+    $xunitProcess = Start-Logged dotnet @('test', (Join-Path $Root 'tests/MmOperator.Tests/MmOperator.Tests.csproj'), '-c', $Configuration, '--nologo', "-p:Version=$(Get-ModuleVersion)",
         '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=minimal', '--results-directory', $ResultsDir,
         '--blame-hang-timeout', '10m', '--blame-hang-dump-type', 'none') $xunitLog
 
@@ -183,28 +186,35 @@ function Invoke-TestTask {
     $own = @($files | Where-Object { (Split-Path -Leaf $_) -eq 'Agent.Tests.ps1' })
     $queue = Join-Path $ResultsDir 'pester-queue.txt'
     Set-Content $queue (@($files | Where-Object { $_ -notin $own } | Sort-Object { - [double]$seconds[(Split-Path -Leaf $_)] }) -join "`n") -NoNewline
-    $work = @(@{ Name = (($own | ForEach-Object { (Split-Path -Leaf $_) -replace '\.Tests\.ps1$' }) -join ', '); Arguments = @('-Path', ($own -join ',')) }) +
-        @(1..4 | ForEach-Object { @{ Name = 'the next file in the queue'; Arguments = @('-Queue', $queue) } })
-    $workers = for ($n = 0; $n -lt $work.Count; $n++) {
-        $log = Join-Path $ResultsDir "pester-$n.log"
-        $json = Join-Path $ResultsDir "pester-$n.json"
-        $tmp = Join-Path ([IO.Path]::GetTempPath()) "mmop-worker-$n-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    function Start-PesterWorker([int] $Number, [string] $Name, [string[]] $Arguments) {
+        $log = Join-Path $ResultsDir "pester-$Number.log"
+        $tmp = Join-Path ([IO.Path]::GetTempPath()) "mmop-worker-$Number-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
         $null = New-Item -ItemType Directory $tmp
-        Write-Host ("== Pester worker {0}: {1} (output in {2})" -f $n, $work[$n].Name, $log)
+        Write-Host ("== Pester worker {0}: {1} (output in {2})" -f $Number, $Name, $log)
+        $json = Join-Path $ResultsDir "pester-$Number.json"
         [pscustomobject]@{
-            Json = $json; Log = $log; Tmp = $tmp
+            Json = $json; Log = $log; Tmp = $tmp; ThenQueue = $false
             Process = Start-Logged dotnet (@($PwshDll, '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'),
-                        '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-PesterPath', (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1')) + $work[$n].Arguments) $log @{ TMPDIR = $tmp }
+                        '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-PesterPath', (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1')) + $Arguments) $log @{ TMPDIR = $tmp }
         }
     }
+    $nextInQueue = 'the next file in the queue'
+    $workers = [Collections.Generic.List[object]]::new()
+    $workers.Add((Start-PesterWorker 0 (($own | ForEach-Object { (Split-Path -Leaf $_) -replace '\.Tests\.ps1$' }) -join ', ') @('-Path', ($own -join ','))))
+    # Agent ends long before the queue is empty: a new process then takes its place in the queue.
+    $workers[0].ThenQueue = $true
+    foreach ($n in 1..4) { $workers.Add((Start-PesterWorker $n $nextInQueue @('-Queue', $queue))) }
 
     # Whatever fails below, and however, the counts line is printed: a summary that broke counts as a failure.
     $pester = [pscustomobject]@{ Passed = 0; Failed = 0; Tests = @(); Failures = @(); Files = @() }
     $xunit = [pscustomobject]@{ Passed = 0; Failed = 0 }
     $summaryBroke = 0
     try {
-        foreach ($worker in $workers) {
+        # By index: a worker that ends early adds the one that takes its place while this loop runs.
+        for ($i = 0; $i -lt $workers.Count; $i++) {
+            $worker = $workers[$i]
             $worker.Process.WaitForExit()
+            if ($worker.ThenQueue) { $workers.Add((Start-PesterWorker $workers.Count $nextInQueue @('-Queue', $queue))) }
             Remove-Item $worker.Tmp -Recurse -Force -ErrorAction Ignore
             $r = Read-PesterWorker $worker
             $pester.Passed += [int]$r.Passed; $pester.Failed += [int]$r.Failed
