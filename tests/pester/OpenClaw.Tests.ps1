@@ -143,6 +143,8 @@ Describe 'OpenClaw runs the agent''s skill through the wrapper, and nothing else
         & stat -c '%U %a' $Wrapper | Should -Be 'root 755'
         $ApprovalsSet.ExitCode | Should -Be 0 -Because $ApprovalsSet.Text
         $Validation.valid | Should -BeTrue
+        # No dashboard: the gateway serves no web page (the configuration turns OpenClaw's Control UI off).
+        [int]$Http.GetAsync("http://127.0.0.1:$GatewayPort/").GetAwaiter().GetResult().StatusCode | Should -Be 404
         $agent = $Approvals.effectivePolicy.scopes | Where-Object scopeLabel -eq 'agent:mm-operator'
         $agent.security.effective | Should -Be 'allowlist'
         $agent.ask.effective | Should -Be 'off'
