@@ -291,7 +291,8 @@ function Install-TestTools {
     }
     $null = New-Item -ItemType Directory "$Tools/pwsh" -Force
     & cp -R $PSHOME "$Tools/pwsh/lib"
-    Set-Content "$Tools/pwsh/pwsh" "#!/bin/sh`nexec '$([Environment]::ProcessPath)' '$Tools/pwsh/lib/pwsh.dll' `"`$@`""
+    # As build.ps1 sets for the suite's own processes (an sshd's subsystem starts this one with none of them).
+    Set-Content "$Tools/pwsh/pwsh" "#!/bin/sh`nexport DOTNET_TieredPGO=0 DOTNET_TC_CallCounting=0`nexec '$([Environment]::ProcessPath)' '$Tools/pwsh/lib/pwsh.dll' `"`$@`""
     & chmod -R a+rX "$Tools/pwsh"
     & chmod a+x "$Tools/pwsh/pwsh"
     if ($apt) {

@@ -11,8 +11,6 @@ import re
 import resource
 import sys
 import time
-from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 # The sandbox root holds bin/ and Code/; this file is <root>/Code/MM/sandbox_host/common.py.
@@ -119,6 +117,8 @@ def to_decimal(value):
     """The host's lenient number reading: Decimal of the text, or None when it is not a number."""
     if value is None:
         return None
+    from decimal import Decimal, InvalidOperation  # here: most commands read no number
+
     try:
         return Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -126,7 +126,7 @@ def to_decimal(value):
 
 
 def iso_utc(ts):
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
 
 def is_secret_like(key):
