@@ -20,11 +20,23 @@ public enum MarketState
 /// One bot instance as <c>mmctl status</c> reports it (PSTypeName MmOperator.MarketStatus). Its
 /// <see cref="Market"/> property pipes by name into the market cmdlets.
 /// </summary>
-public sealed record MarketStatus
+public sealed class MarketStatus
 {
     private readonly string? _note;
 
     public const string TypeName = "MmOperator.MarketStatus";
+
+    public MarketStatus()
+    {
+    }
+
+    // What the process table corrects in mmctl's row; every other field stays as mmctl said it.
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    private MarketStatus(MarketStatus row, MarketState state, int? pid, string note, bool settingsChanged)
+    {
+        (Market, Slug, EnvFile, ControllerId, LogPath, GeneratedAt, Environment, Problem) = (row.Market, row.Slug, row.EnvFile, row.ControllerId, row.LogPath, row.GeneratedAt, row.Environment, row.Problem);
+        (State, Pid, _note, SettingsChanged) = (state, pid, note, settingsChanged);
+    }
 
     /// <summary>The exchange symbol (ETH-USD); from mmctl, else the env file's MM_MARKET_NAME, else the slug.</summary>
     public required string Market { get; init; }
@@ -66,4 +78,7 @@ public sealed record MarketStatus
     public bool StalePidFile => State == MarketState.Crashed;
 
     public override string ToString() => $"{Market} {State}";
+
+    /// <summary>This row as the process table corrects it: its state, pid and note, and whether its settings changed since it started.</summary>
+    internal MarketStatus Corrected(MarketState state, int? pid, string note, bool settingsChanged = false) => new(this, state, pid, note, settingsChanged);
 }

@@ -100,11 +100,11 @@ public sealed class ProcessTruth
         if (orphans.Count > 0)
         {
             var beside = tracked is { } own ? string.Create(CultureInfo.InvariantCulture, $" beside mmctl's bot (pid {own})") : string.Empty;
-            return Copy(status, MarketState.Orphaned, orphans[0].Pid, OrphanNote(orphans) + beside);
+            return status.Corrected(MarketState.Orphaned, orphans[0].Pid, OrphanNote(orphans) + beside);
         }
 
         return exited
-            ? Copy(status, MarketState.Crashed, status.Pid, string.Create(CultureInfo.InvariantCulture, $"stale pid file: pid {status.Pid} has exited, but its parent has not reaped it (a zombie), so mmctl still calls it running"))
+            ? status.Corrected(MarketState.Crashed, status.Pid, string.Create(CultureInfo.InvariantCulture, $"stale pid file: pid {status.Pid} has exited, but its parent has not reaped it (a zombie), so mmctl still calls it running"))
             : status;
     }
 
@@ -131,7 +131,7 @@ public sealed class ProcessTruth
 
         var files = string.Join(" and ", changed.Select(f => string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(f.File)} at {f.Written:yyyy-MM-dd HH:mm:ss}Z")));
         var note = $"settings changed since the bot started ({files}): it runs on the old ones until Restart-MmMarket {status.Slug}";
-        return Copy(status, status.State, pid, note, settingsChanged: true);
+        return status.Corrected(status.State, pid, note, settingsChanged: true);
     }
 
     /// <summary>How far a start time read from /proc may be off (its clock ticks and the boot time are in hundredths).</summary>
@@ -162,10 +162,6 @@ public sealed class ProcessTruth
         var origin = orphans.Select(o => o.Origin).FirstOrDefault(o => o is not null) ?? "found in the process table";
         return $"pid {pids} lives without mmctl knowing it ({origin}); a human ends it on the host: kill -TERM {orphans[0].Pid}";
     }
-
-    // Every other field (the market, its files, mmctl's controller id and time, the environment, a problem) is kept as mmctl said.
-    private static MarketStatus Copy(MarketStatus status, MarketState state, int? pid, string note, bool settingsChanged = false) =>
-        status with { State = state, Pid = pid, Note = note, SettingsChanged = settingsChanged };
 
     /// <summary>Live bots of this repo's markets: those the store remembers (still the same process), then those the process table shows.</summary>
     private List<LiveBot> LiveBots()

@@ -107,9 +107,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         List(reason: " ");
 
-        Assert.Equal([ErrorIds.InvalidReason], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], _host.EndedAs);
-        _host.AssertNothingRanOrChanged(before);
+        _host.AssertRefusedBeforeRunning(AuditActions.AdvisorList, ErrorIds.InvalidReason, before);
     }
 
     [Fact]
@@ -121,11 +119,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         List();
 
-        Assert.Contains("--list-pending --json", Assert.Single(_host.HostText), StringComparison.Ordinal);
-        Assert.Empty(_host.Errors);
-        Assert.Empty(_host.Output);
-        Assert.Empty(_host.Journalled);
-        _host.AssertNothingRanOrChanged(before);
+        Assert.Contains("--list-pending --json", _host.AssertOnlyTold(before), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -350,9 +344,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Command("Approve-MmAdvisorProposal", a => a.ApproveProposals(["p1"], "a\u202eb"));
 
-        Assert.Equal([ErrorIds.InvalidReason], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], _host.EndedAs);
-        _host.AssertNothingRanOrChanged(before);
+        _host.AssertRefusedBeforeRunning(AuditActions.AdvisorApprove, ErrorIds.InvalidReason, before);
     }
 
     [Fact]
@@ -425,10 +417,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Approve("p1");
 
-        Assert.Contains("--proposal-id p1 --approve --json (ETH-USD MM_SPREAD_MULTIPLIER: '1.5' -> '1.6'", Assert.Single(_host.HostText), StringComparison.Ordinal);
-        Assert.Empty(_host.Errors);
-        Assert.Empty(_host.Journalled);
-        _host.AssertNothingRanOrChanged(before);
+        Assert.Contains("--proposal-id p1 --approve --json (ETH-USD MM_SPREAD_MULTIPLIER: '1.5' -> '1.6'", _host.AssertOnlyTold(before), StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -719,10 +708,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Auto();
 
-        Assert.Contains("--mode warren-auto --approve --json (applies 1, in this order: p1:", Assert.Single(_host.HostText), StringComparison.Ordinal);
-        Assert.Empty(_host.Errors);
-        Assert.Empty(_host.Journalled);
-        _host.AssertNothingRanOrChanged(before);
+        Assert.Contains("--mode warren-auto --approve --json (applies 1, in this order: p1:", _host.AssertOnlyTold(before), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -733,9 +719,7 @@ public sealed class AdvisorFlowTests : IDisposable
 
         Auto(reason: "");
 
-        Assert.Equal([ErrorIds.InvalidReason], _host.WrittenErrorIds);
-        Assert.Equal([(AuditActions.AdvisorWarrenAuto, null, null, AuditOutcome.Refused, ErrorIds.InvalidReason)], _host.EndedAs);
-        _host.AssertNothingRanOrChanged(before);
+        _host.AssertRefusedBeforeRunning(AuditActions.AdvisorWarrenAuto, ErrorIds.InvalidReason, before);
     }
 
     [Fact]

@@ -103,6 +103,31 @@ public sealed class FakeFlowContext : IFlowContext, IDisposable
         Xunit.Assert.Equal(before.OrderBy(f => f.Key), Files().OrderBy(f => f.Key));
     }
 
+    /// <summary>
+    /// A refusal before anything ran: that one error, that one record of the <paramref name="action"/> (no market, no key),
+    /// no process, no file changed.
+    /// </summary>
+    public void AssertRefusedBeforeRunning(string action, string errorId, IReadOnlyDictionary<string, string> before)
+    {
+        Xunit.Assert.Equal([errorId], WrittenErrorIds);
+        Xunit.Assert.Equal([(action, (string?)null, (string?)null, AuditOutcome.Refused, (string?)errorId)], EndedAs);
+        AssertNothingRanOrChanged(before);
+    }
+
+    /// <summary>
+    /// Only told (-WhatIf's plan, or that there is nothing to do): one line for the person, which it returns; no error,
+    /// output or record; no process; no file changed.
+    /// </summary>
+    public string AssertOnlyTold(IReadOnlyDictionary<string, string> before)
+    {
+        var line = Xunit.Assert.Single(HostText);
+        Xunit.Assert.Empty(Errors);
+        Xunit.Assert.Empty(Output);
+        Xunit.Assert.Empty(Journalled);
+        AssertNothingRanOrChanged(before);
+        return line;
+    }
+
     /// <summary>Runs <paramref name="change"/> just before each command of <paramref name="shape"/>: what happens on the host meanwhile.</summary>
     public void BeforeRunning(HostCommandShape shape, Action change)
     {

@@ -277,11 +277,8 @@ public sealed class ProposalSubmissionTests : IDisposable
 
         Submit();
 
-        Assert.Contains("(1 proposal(s): 1: ETH-USD MM_SKEW_MAX_BPS -> '25'", Assert.Single(_host.HostText), StringComparison.Ordinal);
-        Assert.Empty(_host.Errors);
-        Assert.Empty(_host.Output);
-        Assert.Empty(_host.Journalled);
-        AssertNothingRanOrWritten(before);
+        Assert.Contains("(1 proposal(s): 1: ETH-USD MM_SKEW_MAX_BPS -> '25'", _host.AssertOnlyTold(before), StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_temp.Path));
     }
 
     [Fact]
