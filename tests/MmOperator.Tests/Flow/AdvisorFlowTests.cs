@@ -64,6 +64,27 @@ public sealed class AdvisorFlowTests : IDisposable
 
     private List<HostCommandShape> Ran => _host.Ran.Select(c => c.Shape).ToList();
 
+    // ---------------------------------------------------------------- every advisor command
+
+    [Theory]
+    [InlineData(AuditActions.AdvisorList, " ")]
+    [InlineData(AuditActions.AdvisorApprove, "a\u202eb")]
+    [InlineData(AuditActions.AdvisorWarrenAuto, "")]
+    public void A_bad_reason_is_refused_before_anything_runs(string action, string reason)
+    {
+        Propose("p1");
+        var before = _host.Files();
+
+        switch (action)
+        {
+            case AuditActions.AdvisorList: List(reason); break;
+            case AuditActions.AdvisorApprove: Command("Approve-MmAdvisorProposal", a => a.ApproveProposals(["p1"], reason)); break;
+            default: Auto(reason); break;
+        }
+
+        _host.AssertRefusedBeforeRunning(action, ErrorIds.InvalidReason, before);
+    }
+
     // ---------------------------------------------------------------- Get-MmAdvisorProposal
 
     [Fact]
@@ -98,16 +119,6 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Equal([(AuditActions.AdvisorList, null, null, AuditOutcome.Succeeded, null)], _host.EndedAs);
         Assert.DoesNotContain(secret, _host.Everything(), StringComparison.Ordinal);
         Assert.DoesNotContain("sbx-0123456789abcdef", _host.Everything(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_bad_reason_is_refused_and_nothing_runs()
-    {
-        var before = _host.Files();
-
-        List(reason: " ");
-
-        _host.AssertRefusedBeforeRunning(AuditActions.AdvisorList, ErrorIds.InvalidReason, before);
     }
 
     [Fact]
@@ -334,17 +345,6 @@ public sealed class AdvisorFlowTests : IDisposable
         Assert.Equal(
             [(AuditActions.AdvisorApprove, null, null, AuditOutcome.Refused, ErrorIds.InvalidProposalId), (AuditActions.AdvisorApprove, "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Succeeded, null)],
             _host.EndedAs);
-    }
-
-    [Fact]
-    public void A_bad_reason_is_refused_before_anything_runs()
-    {
-        Propose("p1");
-        var before = _host.Files();
-
-        Command("Approve-MmAdvisorProposal", a => a.ApproveProposals(["p1"], "a\u202eb"));
-
-        _host.AssertRefusedBeforeRunning(AuditActions.AdvisorApprove, ErrorIds.InvalidReason, before);
     }
 
     [Fact]
@@ -709,17 +709,6 @@ public sealed class AdvisorFlowTests : IDisposable
         Auto();
 
         Assert.Contains("--mode warren-auto --approve --json (applies 1, in this order: p1:", _host.AssertOnlyTold(before), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_bad_reason_for_warren_auto_is_refused_and_nothing_runs()
-    {
-        Propose("p1");
-        var before = _host.Files();
-
-        Auto(reason: "");
-
-        _host.AssertRefusedBeforeRunning(AuditActions.AdvisorWarrenAuto, ErrorIds.InvalidReason, before);
     }
 
     [Fact]

@@ -50,34 +50,36 @@ public sealed class EnvEditFlowTests : IDisposable
         _host.AssertNothingRanOrChanged(before);
     }
 
-    [Fact]
-    public void Neither_a_market_nor_shared_is_refused_with_EnvTargetRequired()
+    [Theory]
+    [InlineData(null, false, "MM_SPREAD_MULTIPLIER", "1.6", ErrorIds.EnvTargetRequired, null)] // neither a market nor shared
+    [InlineData("eth", true, "MM_SPREAD_MULTIPLIER", "1.6", ErrorIds.EnvTargetRequired, null)] // a market and shared at once
+    [InlineData("doge", false, "MM_SPREAD_MULTIPLIER", "1.6", ErrorIds.UnknownMarket, "doge")]
+    [InlineData("eth", false, "MM_MAX_POSITION_SIZE", "100000", ErrorIds.RiskChangeNeedsForce, "ETH-USD")] // -Confirm:$false alone
+    public void An_edit_its_target_or_a_risk_guard_refuses_changes_nothing(string? market, bool shared, string key, string value, string errorId, string? named)
     {
         var before = _host.Files();
 
-        Edit(null, "MM_SPREAD_MULTIPLIER", "1.6");
+        Edit(market, key, value, shared: shared);
 
-        AssertRefused(ErrorIds.EnvTargetRequired, null, "MM_SPREAD_MULTIPLIER", before);
+        AssertRefused(errorId, named, key, before);
     }
 
-    [Fact]
-    public void A_market_and_shared_at_once_is_refused_with_EnvTargetRequired()
+    [Theory]
+    [InlineData("MM_API_KEY", "x", ErrorIds.ProtectedKey)]
+    [InlineData("MM_MARKET_NAME", "SOL-USD", ErrorIds.HumanOnlyKey)]
+    [InlineData("LD_PRELOAD", "/tmp/x.so", ErrorIds.LoaderKeyRefused)]
+    [InlineData("mm_spread", "1", ErrorIds.InvalidEnvKey)]
+    [InlineData("OTHER_SETTING", "1", ErrorIds.NonMmKeyRefused)]
+    [InlineData("MM_SPREAD_MULTIPLIER", "1.6\nMM_API_KEY=x", ErrorIds.InvalidEnvValue)]
+    public void A_refused_key_or_value_names_its_market_and_file_and_changes_nothing(string key, string value, string errorId)
     {
         var before = _host.Files();
 
-        Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6", shared: true);
+        Edit("eth", key, value);
 
-        AssertRefused(ErrorIds.EnvTargetRequired, null, "MM_SPREAD_MULTIPLIER", before);
-    }
-
-    [Fact]
-    public void An_unknown_market_is_refused_with_UnknownMarket()
-    {
-        var before = _host.Files();
-
-        Edit("doge", "MM_SPREAD_MULTIPLIER", "1.6");
-
-        AssertRefused(ErrorIds.UnknownMarket, "doge", "MM_SPREAD_MULTIPLIER", before);
+        AssertRefused(errorId, "ETH-USD", key, before);
+        Assert.StartsWith($"ETH-USD ({EthFile}): ", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
+        Assert.Equal(EthFile, Assert.IsType<RefusedEnvEdit>(_host.Errors[0].TargetObject).File);
     }
 
     [Fact]
@@ -113,24 +115,6 @@ public sealed class EnvEditFlowTests : IDisposable
         Edit("eth", "MM_SPREAD_MULTIPLIER", "1.6", reason: "two\nlines");
 
         AssertRefused(ErrorIds.InvalidReason, "ETH-USD", "MM_SPREAD_MULTIPLIER", before);
-    }
-
-    [Theory]
-    [InlineData("MM_API_KEY", "x", ErrorIds.ProtectedKey)]
-    [InlineData("MM_MARKET_NAME", "SOL-USD", ErrorIds.HumanOnlyKey)]
-    [InlineData("LD_PRELOAD", "/tmp/x.so", ErrorIds.LoaderKeyRefused)]
-    [InlineData("mm_spread", "1", ErrorIds.InvalidEnvKey)]
-    [InlineData("OTHER_SETTING", "1", ErrorIds.NonMmKeyRefused)]
-    [InlineData("MM_SPREAD_MULTIPLIER", "1.6\nMM_API_KEY=x", ErrorIds.InvalidEnvValue)]
-    public void A_refused_key_or_value_names_its_market_and_file_and_changes_nothing(string key, string value, string errorId)
-    {
-        var before = _host.Files();
-
-        Edit("eth", key, value);
-
-        AssertRefused(errorId, "ETH-USD", key, before);
-        Assert.StartsWith($"ETH-USD ({EthFile}): ", _host.Errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Equal(EthFile, Assert.IsType<RefusedEnvEdit>(_host.Errors[0].TargetObject).File);
     }
 
     [Fact]
@@ -325,16 +309,6 @@ public sealed class EnvEditFlowTests : IDisposable
         Assert.Empty(_host.Errors);
         Assert.Equal(("set", "ETH-USD", "MM_SPREAD_MULTIPLIER", AuditOutcome.Refused, ErrorIds.ApprovalRequired), Ended);
         _host.AssertNothingRanOrChanged(before);
-    }
-
-    [Fact]
-    public void A_risk_change_with_Confirm_false_alone_is_refused_with_RiskChangeNeedsForce()
-    {
-        var before = _host.Files();
-
-        Edit("eth", "MM_MAX_POSITION_SIZE", "100000");
-
-        AssertRefused(ErrorIds.RiskChangeNeedsForce, "ETH-USD", "MM_MAX_POSITION_SIZE", before);
     }
 
     [Fact]

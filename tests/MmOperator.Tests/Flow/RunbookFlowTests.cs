@@ -147,14 +147,21 @@ public sealed class RunbookFlowTests : IDisposable
         Assert.Equal(AuditOutcome.PendingApproval, Assert.Single(_host.Journalled).Outcome);
     }
 
-    [Fact]
-    public void An_approved_ticket_runs_the_action_once_and_then_is_refused()
+    /// <summary>The agent's start, filed in a restricted session, then approved by a human: the ticket's id.</summary>
+    private string ApprovedTicketForStart()
     {
         _host.LanguageMode = PSLanguageMode.ConstrainedLanguage;
         Start();
         var id = Assert.Single(_host.Approvals.List()).Id;
         _host.Approvals.Decide(id, approve: true, "human");
         _host.Errors.Clear();
+        return id;
+    }
+
+    [Fact]
+    public void An_approved_ticket_runs_the_action_once_and_then_is_refused()
+    {
+        var id = ApprovedTicketForStart();
         Answer("""{"status": "started", "pid": 4242}""", Status("running", 4242));
         _host.Exits = (_, _) => false;
 
@@ -169,11 +176,7 @@ public sealed class RunbookFlowTests : IDisposable
     [Fact]
     public void A_ticket_for_another_action_is_refused_and_nothing_runs()
     {
-        _host.LanguageMode = PSLanguageMode.ConstrainedLanguage;
-        Start();
-        var id = Assert.Single(_host.Approvals.List()).Id;
-        _host.Approvals.Decide(id, approve: true, "human");
-        _host.Errors.Clear();
+        var id = ApprovedTicketForStart();
 
         new RunbookFlow(_host, [id]).ApproveAndRun(MarketAction.Stop, [Market.Parse("eth")], Reason);
 
