@@ -186,23 +186,22 @@ function Invoke-TestTask {
     $own = @($files | Where-Object { (Split-Path -Leaf $_) -eq 'Agent.Tests.ps1' })
     $queue = Join-Path $ResultsDir 'pester-queue.txt'
     Set-Content $queue (@($files | Where-Object { $_ -notin $own } | Sort-Object { - [double]$seconds[(Split-Path -Leaf $_)] }) -join "`n") -NoNewline
-    function Start-PesterWorker([int] $Number, [string] $Name, [string[]] $Arguments) {
+    function Start-PesterWorker([int] $Number, [string] $Name, [string[]] $Arguments, [switch] $ThenQueue) {
         $log = Join-Path $ResultsDir "pester-$Number.log"
         $tmp = Join-Path ([IO.Path]::GetTempPath()) "mmop-worker-$Number-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
         $null = New-Item -ItemType Directory $tmp
         Write-Host ("== Pester worker {0}: {1} (output in {2})" -f $Number, $Name, $log)
         $json = Join-Path $ResultsDir "pester-$Number.json"
         [pscustomobject]@{
-            Json = $json; Log = $log; Tmp = $tmp; ThenQueue = $false
+            Json = $json; Log = $log; Tmp = $tmp; ThenQueue = [bool]$ThenQueue
             Process = Start-Logged dotnet (@($PwshDll, '-NoProfile', '-NonInteractive', '-File', (Join-Path $Root 'tests/pester/Invoke-PesterSuite.ps1'),
                         '-ModulePath', (Join-Path $ModuleOut 'MmOperator.psd1'), '-ResultPath', $json, '-PesterPath', (Join-Path $packages 'pester/5.7.1/tools/Pester.psd1')) + $Arguments) $log @{ TMPDIR = $tmp }
         }
     }
     $nextInQueue = 'the next file in the queue'
     $workers = [Collections.Generic.List[object]]::new()
-    $workers.Add((Start-PesterWorker 0 (($own | ForEach-Object { (Split-Path -Leaf $_) -replace '\.Tests\.ps1$' }) -join ', ') @('-Path', ($own -join ','))))
     # Agent ends long before the queue is empty: a new process then takes its place in the queue.
-    $workers[0].ThenQueue = $true
+    $workers.Add((Start-PesterWorker 0 (($own | ForEach-Object { (Split-Path -Leaf $_) -replace '\.Tests\.ps1$' }) -join ', ') @('-Path', ($own -join ',')) -ThenQueue))
     foreach ($n in 1..4) { $workers.Add((Start-PesterWorker $n $nextInQueue @('-Queue', $queue))) }
 
     # Whatever fails below, and however, the counts line is printed: a summary that broke counts as a failure.

@@ -351,9 +351,9 @@ public sealed class RunbookFlow
     private bool ApproveWithTicket(Attempt attempt, BoundAction bound, Stakes stakes)
     {
         var what = $"{bound.Action} {bound.Target}";
-        var binding = bound.Binding();
         if (_tickets.Count > 0)
         {
+            var binding = bound.Binding();
             OperatorException? last = null;
             foreach (var id in _tickets.Where(i => !_usedTickets.Contains(i)))
             {
